@@ -1,0 +1,14 @@
+/** Exit codes of the `market-pulse` CLI; documented in `--help` and docs/troubleshooting.md. */
+export const EXIT = {
+  ok: 0,
+  /** Anything unexpected (a bug, or an error without a product code). */
+  failed: 1,
+  /** Unknown command or option, missing argument, bad as-of date. */
+  usage: 2,
+  /** The config document is unreadable or invalid; nothing ran. */
+  config: 3,
+  /** The input cannot be read as colors (missing file, missing required columns). */
+  source: 4,
+  /** Writing the outputs failed, or the run id is already published. */
+  publish: 5,
+} as const;

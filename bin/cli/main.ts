@@ -1,0 +1,94 @@
+/**
+ * The `market-pulse` CLI: dispatch, help, and turning errors into one line on stderr and an exit
+ * code. Commands throw; only this file decides what the user sees when they do.
+ */
+import { ConfigError, MarketPulseError, UsageError } from '../../lambdas/errors.js';
+import { CODE_VERSION } from '../../lambdas/version.js';
+import { EXIT } from './exit-codes.js';
+import type { CliIo } from './io.js';
+import { RUN_HELP, runCommand } from './run-command.js';
+import { VALIDATE_CONFIG_HELP, validateConfigCommand } from './validate-config-command.js';
+
+const COMMANDS: Record<string, { help: string; run: (args: string[], io: CliIo) => Promise<void> }> = {
+  run: { help: RUN_HELP, run: runCommand },
+  'validate-config': { help: VALIDATE_CONFIG_HELP, run: validateConfigCommand },
+};
+
+export const MAIN_HELP = `market-pulse ${CODE_VERSION} — the MarketPulse Run Colors job
+
+Usage: market-pulse <command> [options]
+
+Commands:
+  run               run the job on a local CSV/JSON Lines file and publish to a folder
+  validate-config   check a config document (rules, ranking, window) and report every problem
+
+Run 'market-pulse <command> --help' for a command's options.
+
+Exit codes: 0 success, 1 unexpected failure, 2 usage, 3 invalid config, 4 unreadable input,
+5 publish failed.`;
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    io.out(MAIN_HELP);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    io.out(CODE_VERSION);
+    return EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`market-pulse: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')}; see market-pulse --help)`);
+    return EXIT.usage;
+  }
+  if (args.includes('-h') || args.includes('--help')) {
+    io.out(command.help);
+    return EXIT.ok;
+  }
+  try {
+    await command.run(args, io);
+    return EXIT.ok;
+  } catch (error) {
+    return report(error, io);
+  }
+}
+
+function report(error: unknown, io: CliIo): number {
+  if (error instanceof ConfigError && error.issues.length > 1) {
+    io.err(`market-pulse: invalid config ${error.source}: ${error.issues.length} problems`);
+    for (const issue of error.issues) io.err(`  ${issue.path ? `${issue.path}: ` : ''}${issue.message}`);
+    return EXIT.config;
+  }
+  if (error instanceof MarketPulseError) {
+    io.err(`market-pulse: ${error.message}`);
+    return exitCodeFor(error);
+  }
+  // parseArgs errors (unknown option, missing value) are usage errors.
+  if (isParseArgsError(error)) {
+    io.err(`market-pulse: ${(error as Error).message}`);
+    return EXIT.usage;
+  }
+  io.err(`market-pulse: unexpected failure: ${error instanceof Error ? error.message : String(error)}`);
+  if (process.env.MARKET_PULSE_DEBUG && error instanceof Error && error.stack) io.err(error.stack);
+  return EXIT.failed;
+}
+
+function exitCodeFor(error: MarketPulseError): number {
+  switch (error.code) {
+    case 'CONFIG_INVALID':
+      return EXIT.config;
+    case 'SOURCE_INVALID':
+      return EXIT.source;
+    case 'PUBLISH_FAILED':
+    case 'RUN_ALREADY_PUBLISHED':
+      return EXIT.publish;
+    default:
+      return error instanceof UsageError ? EXIT.usage : EXIT.failed;
+  }
+}
+
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+}

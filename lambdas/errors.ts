@@ -1,0 +1,79 @@
+/**
+ * Errors the product raises on purpose. Each has a stable `code` that logs, alarms and the
+ * troubleshooting table key on, and a message a person can act on. None ever carries a secret.
+ */
+export abstract class MarketPulseError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** One problem in a config or rules document, located by its JSON path. */
+export interface ConfigIssue {
+  /** e.g. `rules[2].when.all[1].op`; empty for the document itself. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The config document (rules, ranking, window…) is unreadable or invalid. The run does not start. */
+export class ConfigError extends MarketPulseError {
+  readonly code = 'CONFIG_INVALID';
+  readonly source: string;
+  readonly issues: readonly ConfigIssue[];
+  constructor(source: string, issues: readonly ConfigIssue[], options?: { cause?: unknown }) {
+    super(ConfigError.describe(source, issues), options);
+    this.source = source;
+    this.issues = issues;
+  }
+
+  private static describe(source: string, issues: readonly ConfigIssue[]): string {
+    const lines = issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message));
+    if (lines.length === 1) return `invalid config ${source}: ${lines[0]}`;
+    return `invalid config ${source} (${lines.length} problems): ${lines.join('; ')}`;
+  }
+}
+
+/** The input cannot be read as colors at all (missing file, missing required columns, bad framing). */
+export class SourceError extends MarketPulseError {
+  readonly code = 'SOURCE_INVALID';
+}
+
+/** Writing a run's outputs failed; nothing was published (latest.json did not move). */
+export class PublishError extends MarketPulseError {
+  readonly code = 'PUBLISH_FAILED';
+}
+
+/** A run with this id is already published; published runs are never overwritten. */
+export class RunAlreadyPublishedError extends MarketPulseError {
+  readonly code = 'RUN_ALREADY_PUBLISHED';
+}
+
+/** Arguments or an event the product cannot act on. */
+export class UsageError extends MarketPulseError {
+  readonly code = 'USAGE';
+}
+
+/** SSM settings are missing, unreadable, undecryptable or invalid. Names the parameters and the fix. */
+export class SettingsError extends MarketPulseError {
+  readonly code = 'SETTINGS_UNAVAILABLE';
+}
+
+/** The database refused the credentials even after re-reading them from SSM (ORA-01017, ORA-28001…). */
+export class CredentialsError extends MarketPulseError {
+  readonly code = 'CREDENTIALS_REJECTED';
+}
+
+/**
+ * The database could not be reached or dropped the connection, and retrying within the time left
+ * did not help (or the circuit breaker is open). A later run may well succeed.
+ */
+export class TransientSourceError extends MarketPulseError {
+  readonly code = 'SOURCE_UNAVAILABLE';
+}
+
+/** The database answered with an error that retrying will not fix (table not found, bad column…). */
+export class DatabaseError extends MarketPulseError {
+  readonly code = 'DATABASE_ERROR';
+}

@@ -1,0 +1,129 @@
+/**
+ * The config document (SPEC §4a): everything a desk may tune. Loaded once, validated whole, and
+ * every problem reported with its JSON path; a run never starts on a broken document.
+ */
+import { createHash } from 'node:crypto';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, type ConfigIssue } from '../errors.js';
+import { COLUMNS, type ColumnName } from './columns.js';
+import { DEFAULT_RANKING_ORDER, type RankingKey } from './ranking.js';
+import { validateRules, type Rule } from './rules.js';
+import { isValidTimeZone, ZoneClock } from './time-zone.js';
+import { zodIssues } from './validation-issues.js';
+
+export interface RunConfig {
+  readonly version: string | null;
+  readonly rules: readonly Rule[];
+  readonly ranking: { readonly order: readonly RankingKey[] };
+  readonly window: { readonly lookbackDays: number; readonly timeZone: string };
+  /** Logical column → physical Oracle column name (identity where the document is silent). */
+  readonly columns: Readonly<Record<ColumnName, string>>;
+  readonly outputs: { readonly jsonl: boolean };
+  readonly dedupe: boolean;
+}
+
+export interface LoadedConfig {
+  readonly config: RunConfig;
+  /** SHA-256 of the document's bytes, recorded in the manifest. */
+  readonly sha256: string;
+  /** Where it came from, e.g. a path or an s3:// URL. */
+  readonly source: string;
+}
+
+export const DEFAULT_TIME_ZONE = 'America/New_York';
+
+/** Oracle identifiers the product will quote into SQL: letter first, then letters, digits, _ $ #. */
+export const ORACLE_IDENTIFIER = /^[A-Za-z][A-Za-z0-9_$#]{0,127}$/;
+
+const columnName = z.enum(COLUMNS, { error: (issue) => `unknown column ${JSON.stringify(issue.input)}; columns are ${COLUMNS.join(', ')}` });
+
+const LOOKBACK = 'must be a whole number of days from 1 to 366';
+
+const rankingKey = z.strictObject({
+  column: columnName,
+  direction: z.enum(['asc', 'desc'], { error: 'direction must be "asc" or "desc"' }),
+});
+
+const documentSchema = z.strictObject({
+  version: z.string().min(1).optional(),
+  rules: z.unknown().refine((value) => value !== undefined, { error: 'rules is required (use [] for no rules)' }),
+  ranking: z
+    .strictObject({
+      order: z
+        .array(rankingKey)
+        .min(1, { error: 'ranking.order needs at least one column' })
+        .refine((keys) => new Set(keys.map((key) => key.column)).size === keys.length, {
+          error: 'a column appears more than once in the ranking order',
+        }),
+    })
+    .optional(),
+  window: z
+    .strictObject({
+      lookbackDays: z.number({ error: LOOKBACK }).int({ error: LOOKBACK }).min(1, { error: LOOKBACK }).max(366, { error: LOOKBACK }).optional(),
+      timeZone: z
+        .string()
+        .refine(isValidTimeZone, { error: (issue) => `unknown time zone ${JSON.stringify(issue.input)} (use an IANA name such as America/New_York)` })
+        .optional(),
+    })
+    .optional(),
+  columns: z
+    .partialRecord(
+      columnName,
+      z.string().regex(ORACLE_IDENTIFIER, { error: 'not a valid Oracle identifier (letter first, then letters, digits, _ $ #; at most 128)' }),
+    )
+    .optional(),
+  outputs: z.strictObject({ jsonl: z.boolean().optional() }).optional(),
+  dedupe: z.boolean().optional(),
+});
+
+/** Parses and validates a config document given as text (JSON, or YAML for .yaml/.yml sources). */
+export function parseConfig(text: string, source: string): LoadedConfig {
+  const sha256 = createHash('sha256').update(text).digest('hex');
+  const document = parseDocument(text, source);
+  const parsed = documentSchema.safeParse(document);
+  if (!parsed.success) throw new ConfigError(source, zodIssues(parsed.error));
+  const doc = parsed.data;
+  const timeZone = doc.window?.timeZone ?? DEFAULT_TIME_ZONE;
+  const issues: ConfigIssue[] = [];
+  const { rules, issues: ruleIssues } = validateRules(doc.rules, 'rules', new ZoneClock(timeZone));
+  issues.push(...ruleIssues, ...duplicatePhysicalColumns(doc.columns ?? {}));
+  if (issues.length > 0) throw new ConfigError(source, issues);
+  const columns = Object.fromEntries(COLUMNS.map((column) => [column, doc.columns?.[column] ?? column])) as Record<ColumnName, string>;
+  return {
+    sha256,
+    source,
+    config: {
+      version: doc.version ?? null,
+      rules,
+      ranking: { order: doc.ranking?.order ?? DEFAULT_RANKING_ORDER },
+      window: { lookbackDays: doc.window?.lookbackDays ?? 1, timeZone },
+      columns,
+      outputs: { jsonl: doc.outputs?.jsonl ?? false },
+      dedupe: doc.dedupe ?? false,
+    },
+  };
+}
+
+function parseDocument(text: string, source: string): unknown {
+  const yaml = /\.ya?ml$/i.test(source);
+  try {
+    return yaml ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new ConfigError(source, [{ path: '', message: `not valid ${yaml ? 'YAML' : 'JSON'}: ${reason}` }], { cause: error });
+  }
+}
+
+function duplicatePhysicalColumns(columns: Partial<Record<ColumnName, string>>): ConfigIssue[] {
+  const owners = new Map<string, ColumnName>();
+  for (const column of COLUMNS) {
+    const physical = (columns[column] ?? column).toUpperCase();
+    const owner = owners.get(physical);
+    if (owner !== undefined) {
+      return [{ path: `columns.${column}`, message: `maps to ${physical}, which ${owner} already reads` }];
+    }
+    owners.set(physical, column);
+  }
+  return [];
+}

@@ -1,0 +1,295 @@
+/**
+ * Streaming RFC 4180 CSV input (SPEC §2). Bytes go in chunk by chunk, records come out; the whole
+ * file is never held. Each chunk is decoded to text once (a multi-byte character split across
+ * chunks is carried over), then scanned with `indexOf` jumps rather than char by char, and
+ * fields are `slice`s of that text. Malformed records are returned with a `problem` so the
+ * pipeline rejects them by row; only unrecoverable framing (an unterminated quote) fails the run.
+ */
+import { SourceError } from '../errors.js';
+import type { OpenedSource, RawRecord } from './ports.js';
+import { pullRecords, readFirst } from './pull-records.js';
+import { describeSize, InvalidMarks, Utf8ChunkDecoder, type DecodedText } from './utf8-chunk-decoder.js';
+
+/** A record as parsed, before the header gives it meaning. */
+export interface CsvRecord {
+  readonly fields: readonly string[];
+  /** Physical line (1-based, counting every line end in the input) where the record starts. */
+  readonly line: number;
+  /** Set when the record is malformed; its fields are still returned, a malformed field verbatim. */
+  readonly problem?: string;
+}
+
+export interface CsvParserOptions {
+  /** Names the input in error messages, e.g. a file path. */
+  readonly source?: string;
+  /**
+   * A record longer than this (in characters) fails the run: it is almost always an unterminated
+   * quote swallowing the rest of the file, and holding it would hold the file.
+   */
+  readonly maxRecordChars?: number;
+}
+
+export const DEFAULT_MAX_RECORD_CHARS = 16 * 1024 * 1024;
+
+export const PROBLEM_QUOTE_IN_UNQUOTED = 'malformed CSV: quote inside an unquoted field';
+export const PROBLEM_TEXT_AFTER_QUOTE = 'malformed CSV: text after a closing quote';
+export const PROBLEM_INVALID_UTF8 = 'malformed CSV: invalid UTF-8';
+
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * A pull parser over pushed bytes: `write` each chunk, then `read` records until it returns
+ * undefined (it needs more input); after the last chunk call `finish` and `read` until `done`.
+ * `push`/`end` wrap that for callers that want arrays. Records are produced one at a time so only
+ * the current chunk's text is held, not a chunk's worth of parsed records.
+ *
+ * Blank lines are skipped (they are not records); LF, CRLF and a lone CR all end a line; quoted
+ * fields may hold commas, `""` and line ends.
+ */
+export class CsvParser {
+  private readonly decoder = new Utf8ChunkDecoder();
+  private readonly source: string;
+  private readonly maxRecordChars: number;
+  /** Buffered text; everything before {@link pos} is consumed. */
+  private s = '';
+  private pos = 0;
+  /** Physical line number at {@link pos}. */
+  private line = 1;
+  private readonly invalid = new InvalidMarks();
+  private final = false;
+  // Cached "next occurrence at or after" positions in `s`: -2 unknown, -1 none left. Each is
+  // searched again only once passed, so every scan over `s` is linear however the fields fall.
+  private nComma = -2;
+  private nLF = -2;
+  private nCR = -2;
+  private nQuote = -2;
+
+  constructor(options: CsvParserOptions = {}) {
+    this.source = options.source ?? 'CSV input';
+    this.maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
+  }
+
+  /** True once {@link finish} was called and every record has been read. */
+  get done(): boolean {
+    return this.final && this.pos >= this.s.length;
+  }
+
+  write(chunk: Uint8Array): void {
+    if (this.final) throw new Error('CsvParser.write after finish');
+    this.append(this.decoder.decode(chunk));
+  }
+
+  finish(): void {
+    if (this.final) return;
+    this.append(this.decoder.flush());
+    this.final = true;
+  }
+
+  /** Writes a chunk and returns every record it completes. */
+  push(chunk: Uint8Array): CsvRecord[] {
+    this.write(chunk);
+    return this.drain();
+  }
+
+  /** Ends the input and returns the remaining records. */
+  end(): CsvRecord[] {
+    this.finish();
+    return this.drain();
+  }
+
+  private drain(): CsvRecord[] {
+    const records: CsvRecord[] = [];
+    for (let record = this.read(); record !== undefined; record = this.read()) records.push(record);
+    return records;
+  }
+
+  private append({ text, invalidAt }: DecodedText): void {
+    if (text.length === 0) return;
+    const rest = this.pos < this.s.length ? this.s.slice(this.pos) : '';
+    this.invalid.rebase(this.pos, rest.length, invalidAt);
+    this.s = rest.length > 0 ? rest + text : text;
+    this.pos = 0;
+    this.nComma = this.nLF = this.nCR = this.nQuote = -2;
+  }
+
+  private nextComma(from: number): number {
+    const at = this.nComma;
+    return at !== -1 && at < from ? (this.nComma = this.s.indexOf(',', from)) : at;
+  }
+
+  private nextLF(from: number): number {
+    const at = this.nLF;
+    return at !== -1 && at < from ? (this.nLF = this.s.indexOf('\n', from)) : at;
+  }
+
+  private nextCR(from: number): number {
+    const at = this.nCR;
+    return at !== -1 && at < from ? (this.nCR = this.s.indexOf('\r', from)) : at;
+  }
+
+  private nextQuote(from: number): number {
+    const at = this.nQuote;
+    return at !== -1 && at < from ? (this.nQuote = this.s.indexOf('"', from)) : at;
+  }
+
+  /** End of an unquoted run starting at `from`: the next comma or line end, or -1 when none is buffered. */
+  private fieldEnd(from: number): number {
+    let end = this.nextComma(from);
+    const lf = this.nextLF(from);
+    if (lf !== -1 && (end === -1 || lf < end)) end = lf;
+    const cr = this.nextCR(from);
+    if (cr !== -1 && (end === -1 || cr < end)) end = cr;
+    return end;
+  }
+
+  /** Line ends inside [from, to): LF, and CR not followed by LF. */
+  private lineBreaks(from: number, to: number): number {
+    let count = 0;
+    for (let at = this.nextLF(from); at !== -1 && at < to; at = this.nextLF(at + 1)) count++;
+    for (let at = this.nextCR(from); at !== -1 && at < to; at = this.nextCR(at + 1)) {
+      if (this.s.charCodeAt(at + 1) !== LF) count++;
+    }
+    return count;
+  }
+
+  /** The next complete record, or undefined when more input is needed (or none is left). */
+  read(): CsvRecord | undefined {
+    const s = this.s;
+    const length = s.length;
+    const final = this.final;
+    let pos = this.pos;
+    let line = this.line;
+    for (;;) {
+      if (pos >= length) {
+        this.pos = pos;
+        this.line = line;
+        return undefined;
+      }
+      const c = s.charCodeAt(pos);
+      if (c === LF) {
+        pos++;
+      } else if (c === CR) {
+        if (pos + 1 < length) pos += s.charCodeAt(pos + 1) === LF ? 2 : 1;
+        else if (final) pos++;
+        else {
+          // An LF may follow in the next chunk.
+          this.pos = pos;
+          this.line = line;
+          return undefined;
+        }
+      } else break;
+      line++;
+    }
+    const recordStart = pos;
+    const recordLine = line;
+    this.pos = pos;
+    this.line = line;
+
+    const fields: string[] = [];
+    let problem: string | undefined;
+    for (;;) {
+      if (pos < length && s.charCodeAt(pos) === QUOTE) {
+        const fieldStart = pos;
+        let value = '';
+        let from = pos + 1;
+        let close: number;
+        for (;;) {
+          close = s.indexOf('"', from);
+          if (close === -1) {
+            if (!final) return this.needMore(recordStart, recordLine);
+            throw new SourceError(`${this.source}: unterminated quoted field starting on line ${line}`);
+          }
+          // Is it `"` or the first half of `""`? Only the next character says.
+          if (close + 1 >= length && !final) return this.needMore(recordStart, recordLine);
+          if (s.charCodeAt(close + 1) === QUOTE) {
+            value += s.slice(from, close + 1);
+            from = close + 2;
+            continue;
+          }
+          value = value.length === 0 ? s.slice(from, close) : value + s.slice(from, close);
+          break;
+        }
+        line += this.lineBreaks(fieldStart + 1, close);
+        pos = close + 1;
+        const next = pos < length ? s.charCodeAt(pos) : -1;
+        if (next !== COMMA && next !== LF && next !== CR && next !== -1) {
+          // Stray text after the closing quote: keep the field as written, flag the record.
+          const end = this.fieldEnd(pos);
+          if (end === -1 && !final) return this.needMore(recordStart, recordLine);
+          pos = end === -1 ? length : end;
+          value = s.slice(fieldStart, pos);
+          problem ??= PROBLEM_TEXT_AFTER_QUOTE;
+        }
+        fields.push(value);
+      } else {
+        const end = this.fieldEnd(pos);
+        if (end === -1 && !final) return this.needMore(recordStart, recordLine);
+        const stop = end === -1 ? length : end;
+        const quote = this.nextQuote(pos);
+        if (quote !== -1 && quote < stop) problem ??= PROBLEM_QUOTE_IN_UNQUOTED;
+        fields.push(s.slice(pos, stop));
+        pos = stop;
+      }
+      if (pos < length && s.charCodeAt(pos) === COMMA) {
+        pos++;
+        continue;
+      }
+      break; // at a line end (consumed by the next read) or at the end of input
+    }
+    this.pos = pos;
+    this.line = line;
+    if (this.invalid.within(recordStart, pos)) problem ??= PROBLEM_INVALID_UTF8;
+    return problem === undefined ? { fields, line: recordLine } : { fields, line: recordLine, problem };
+  }
+
+  /** The record at `recordStart` continues past the buffered text. */
+  private needMore(recordStart: number, recordLine: number): undefined {
+    this.pos = recordStart;
+    this.line = recordLine;
+    // The caches only hold for positions from the furthest scanned on; the record will be re-read.
+    this.nComma = this.nLF = this.nCR = this.nQuote = -2;
+    if (this.s.length - recordStart > this.maxRecordChars) {
+      const quoted = this.s.slice(recordStart, recordStart + 65536).includes('"');
+      throw new SourceError(
+        `${this.source}: the record starting on line ${recordLine} runs past ${describeSize(this.maxRecordChars)} without ending` +
+          (quoted ? ' (an unterminated quoted field?)' : ''),
+      );
+    }
+    return undefined;
+  }
+}
+
+function fieldCountProblem(count: number, headerCount: number): string {
+  return `has ${count} field${count === 1 ? '' : 's'}, the header has ${headerCount}`;
+}
+
+/**
+ * Opens a CSV byte stream as a source: reads up to the header (the first non-blank record), then
+ * hands out the rest lazily as records numbered from 1. `source` names the input in errors.
+ */
+export async function readCsvRecords(
+  chunks: AsyncIterable<Uint8Array>,
+  source: string,
+  options: { readonly maxRecordChars?: number } = {},
+): Promise<OpenedSource> {
+  const parser = new CsvParser({ source, ...options });
+  const input = chunks[Symbol.asyncIterator]();
+  const headerRecord = await readFirst(parser, input);
+  if (headerRecord === undefined) throw new SourceError(`${source}: the input is empty (no header row)`);
+  if (headerRecord.problem !== undefined) {
+    await input.return?.();
+    throw new SourceError(`${source}: the header row on line ${headerRecord.line} is not valid CSV (${headerRecord.problem})`);
+  }
+  const header = headerRecord.fields;
+  let sourceRow = 0;
+  const records = pullRecords(parser, input, (record: CsvRecord): RawRecord => {
+    sourceRow++;
+    const problem =
+      record.problem ?? (record.fields.length !== header.length ? fieldCountProblem(record.fields.length, header.length) : undefined);
+    return problem === undefined ? { sourceRow, values: record.fields } : { sourceRow, values: record.fields, problem };
+  });
+  return { header, records };
+}

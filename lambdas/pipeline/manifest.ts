@@ -1,0 +1,72 @@
+/**
+ * The run manifest (SPEC §5): what ran, on what, with which config, and what came out. It is the
+ * last file of a run to be written, so its presence means the run is complete.
+ */
+import type { LoadedConfig } from './config.js';
+import { OutputBuffer } from './output-buffer.js';
+import type { OutputFile } from './ports.js';
+import type { RankingKey } from './ranking.js';
+
+export const MANIFEST_FILE = 'manifest.json';
+
+export interface RunWindow {
+  /** Inclusive start instant (ISO-8601 UTC). */
+  readonly start: string;
+  /** Exclusive end instant (ISO-8601 UTC). */
+  readonly end: string;
+  readonly lookbackDays: number;
+  readonly timeZone: string;
+}
+
+export interface RunCounts {
+  readonly read: number;
+  readonly ranked: number;
+  readonly groups: number;
+  readonly excluded: number;
+  /** Rows per exclusion rule (and `duplicate`); a row matching several rules counts under each. */
+  readonly excludedByRule: Readonly<Record<string, number>>;
+  readonly rejected: number;
+  /** Problems per reason; a row with several problems counts under each. */
+  readonly rejectedByReason: Readonly<Record<string, number>>;
+}
+
+export interface ManifestFileEntry {
+  readonly name: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly rows: number;
+}
+
+export interface Manifest {
+  readonly manifestVersion: 1;
+  readonly runId: string;
+  readonly asOf: string;
+  readonly source: string;
+  /** The run window for database sources; null when a file is processed whole. */
+  readonly window: RunWindow | null;
+  readonly timeZone: string;
+  readonly counts: RunCounts;
+  readonly files: readonly ManifestFileEntry[];
+  readonly config: { readonly source: string; readonly sha256: string; readonly version: string | null };
+  readonly ranking: { readonly order: readonly RankingKey[]; readonly tieBreaks: string };
+  readonly codeVersion: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+}
+
+export const TIE_BREAKS = 'MESSAGE_ID asc (numeric), then every column in input-column order by output text; nulls last';
+
+export function fileEntry(file: OutputFile, rows: number): ManifestFileEntry {
+  return { name: file.name, bytes: file.bytes, sha256: file.sha256, rows };
+}
+
+export function renderManifest(manifest: Manifest): OutputFile {
+  const out = new OutputBuffer();
+  out.write(`${JSON.stringify(manifest, null, 2)}\n`);
+  return out.finish(MANIFEST_FILE, 'application/json');
+}
+
+export function configSummary(loaded: LoadedConfig): Manifest['config'] {
+  return { source: loaded.source, sha256: loaded.sha256, version: loaded.config.version };
+}

@@ -1,0 +1,62 @@
+/**
+ * The two edges of a run. The pipeline only knows these interfaces; files, Oracle, the local disk
+ * and S3 are adapters in `lambdas/adapters/`.
+ */
+
+/** One input record, with values aligned to the source's header. */
+export interface RawRecord {
+  /** 1-based data-row number in the input (the header is not counted). */
+  readonly sourceRow: number;
+  /** Field values as read; null is SQL NULL or a field the record does not have. */
+  readonly values: readonly (string | null)[];
+  /** Set when the record itself is malformed (e.g. wrong number of fields); the row is rejected with it. */
+  readonly problem?: string;
+}
+
+export interface OpenedSource {
+  /** Column names as the source spells them. */
+  readonly header: readonly string[];
+  readonly records: AsyncIterable<RawRecord>;
+}
+
+export interface ColorSource {
+  /** What the manifest records as the run's source, e.g. `file:samples/colors.csv`. */
+  readonly description: string;
+  open(): Promise<OpenedSource>;
+}
+
+/** A finished output file, already rendered so that its hash and size are known before publishing. */
+export interface OutputFile {
+  readonly name: string;
+  readonly contentType: string;
+  readonly chunks: readonly Uint8Array[];
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+export interface PublishRequest {
+  readonly asOf: string;
+  readonly runId: string;
+  /** Data files, written first in this order. */
+  readonly files: readonly OutputFile[];
+  /** Written after every data file; its presence marks the run complete. */
+  readonly manifest: OutputFile;
+}
+
+export interface PublishedRun {
+  /** Where the run's files are, e.g. `out/runs/as-of=2026-11-20/run-id=…` or an s3:// URL. */
+  readonly location: string;
+  /** Where the as-of date's latest.json pointer is. */
+  readonly latest: string;
+}
+
+export interface ResultSink {
+  readonly description: string;
+  /**
+   * Writes the data files, then the manifest, each create-only (a published run is never
+   * overwritten: RunAlreadyPublishedError), then moves the as-of date's latest.json.
+   */
+  publish(request: PublishRequest): Promise<PublishedRun>;
+  /** The manifest of an already published run, or null; how a duplicate scheduled delivery finds its run. */
+  readManifest(asOf: string, runId: string): Promise<string | null>;
+}

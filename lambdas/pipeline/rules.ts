@@ -1,0 +1,303 @@
+/**
+ * The exclusion-rules engine (SPEC §3): validated rules are compiled once into a tree of closures,
+ * so matching a row (a million per run) never re-reads the rules document. The language is in
+ * rules-language.ts, its validation in rules-schema.ts; this module is the one to import.
+ */
+import { COLUMN_INDEX, COLUMN_TYPES } from './columns.js';
+import { dateRange, type Condition, type InstantRange, type LeafCondition, type Rule, type RuleValue } from './rules-language.js';
+import type { ColorRow } from './schema.js';
+import type { ZoneClock } from './time-zone.js';
+import { compareIds } from './values.js';
+
+export {
+  dateRange,
+  DUPLICATE_RULE,
+  OPERATORS,
+  OPERATORS_BY_TYPE,
+  RESERVED_RULE_NAMES,
+  type Condition,
+  type InstantRange,
+  type LeafCondition,
+  type Operator,
+  type Rule,
+  type RuleValue,
+} from './rules-language.js';
+export { MAX_RULE_DEPTH, validateRules } from './rules-schema.js';
+
+export interface CompiledRules {
+  /** Names of the active rules in document order. */
+  readonly activeRuleNames: readonly string[];
+  /** Names of every active rule the row matches, in document order; an empty array when none. */
+  match(row: ColorRow): readonly string[];
+}
+
+type Predicate = (row: ColorRow) => boolean;
+
+const NO_MATCH: readonly string[] = Object.freeze([]);
+
+/**
+ * Compiles validated rules (see validateRules) against the config's time zone. Inactive rules are
+ * left out. Throws a TypeError on a rule that validation would have refused.
+ */
+export function compileRules(rules: readonly Rule[], clock: ZoneClock): CompiledRules {
+  const active = rules.filter((rule) => rule.active);
+  const names = Object.freeze(active.map((rule) => rule.name));
+  const predicates = active.map((rule) => compileCondition(rule.when, clock));
+  return {
+    activeRuleNames: names,
+    match(row: ColorRow): readonly string[] {
+      let matched: string[] | undefined;
+      for (let index = 0; index < predicates.length; index++) {
+        if (predicates[index]!(row)) (matched ??= []).push(names[index]!);
+      }
+      return matched ?? NO_MATCH;
+    },
+  };
+}
+
+function compileCondition(condition: Condition, clock: ZoneClock): Predicate {
+  if ('all' in condition) {
+    const parts = condition.all.map((child) => compileCondition(child, clock));
+    if (parts.length === 1) return parts[0]!;
+    return (row) => {
+      for (const part of parts) if (!part(row)) return false;
+      return true;
+    };
+  }
+  if ('any' in condition) {
+    const parts = condition.any.map((child) => compileCondition(child, clock));
+    if (parts.length === 1) return parts[0]!;
+    return (row) => {
+      for (const part of parts) if (part(row)) return true;
+      return false;
+    };
+  }
+  if ('not' in condition) {
+    const inner = compileCondition(condition.not, clock);
+    return (row) => !inner(row);
+  }
+  return compileLeaf(condition, clock);
+}
+
+/**
+ * A null value matches only isEmpty: every other operator, the negative ones included, is false
+ * on null, which each predicate below checks first.
+ */
+function compileLeaf(leaf: LeafCondition, clock: ZoneClock): Predicate {
+  const index = COLUMN_INDEX[leaf.column];
+  if (!hasValue(leaf)) return leaf.op === 'isEmpty' ? (row) => row.text[index] === null : (row) => row.text[index] !== null;
+  switch (COLUMN_TYPES[leaf.column]) {
+    case 'text':
+      return compileText(leaf, index);
+    case 'id':
+      return compileId(leaf, index);
+    case 'decimal':
+    case 'integer':
+      return compileNumber(leaf, index);
+    case 'date':
+      return compileDate(leaf, index, clock);
+  }
+}
+
+type ValuedLeaf = Exclude<LeafCondition, { op: 'isEmpty' | 'isNotEmpty' }>;
+
+function hasValue(leaf: LeafCondition): leaf is ValuedLeaf {
+  return leaf.op !== 'isEmpty' && leaf.op !== 'isNotEmpty';
+}
+
+/** Text compares trimmed and case-insensitively; the rule's side is normalized once, here. */
+function normalizeText(text: string): string {
+  return text.trim().toUpperCase();
+}
+
+function compileText(leaf: ValuedLeaf, index: number): Predicate {
+  const on = (test: (text: string) => boolean): Predicate => (row) => {
+    const text = row.text[index];
+    return text != null && test(normalizeText(text));
+  };
+  switch (leaf.op) {
+    case 'in':
+    case 'notIn': {
+      const set = new Set(leaf.value.map((value) => normalizeText(textValue(leaf, value))));
+      return leaf.op === 'in' ? on((text) => set.has(text)) : on((text) => !set.has(text));
+    }
+    case 'equals':
+    case 'notEquals':
+    case 'contains':
+    case 'notContains':
+    case 'startsWith':
+    case 'endsWith': {
+      const value = normalizeText(textValue(leaf, leaf.value));
+      switch (leaf.op) {
+        case 'equals':
+          return on((text) => text === value);
+        case 'notEquals':
+          return on((text) => text !== value);
+        case 'contains':
+          return on((text) => text.includes(value));
+        case 'notContains':
+          return on((text) => !text.includes(value));
+        case 'startsWith':
+          return on((text) => text.startsWith(value));
+        case 'endsWith':
+          return on((text) => text.endsWith(value));
+      }
+    }
+  }
+  throw invalid(leaf);
+}
+
+/** MESSAGE_ID: digit strings compared numerically (ids exceed 2^53, so never as JS numbers). */
+function compileId(leaf: ValuedLeaf, index: number): Predicate {
+  const on = (test: (id: string) => boolean): Predicate => (row) => {
+    const id = row.text[index];
+    return id != null && test(id);
+  };
+  switch (leaf.op) {
+    case 'in':
+    case 'notIn': {
+      const set = new Set(leaf.value.map((value) => canonicalId(idValue(leaf, value))));
+      return leaf.op === 'in' ? on((id) => set.has(canonicalId(id))) : on((id) => !set.has(canonicalId(id)));
+    }
+    case 'between': {
+      const low = idValue(leaf, leaf.value[0]);
+      const high = idValue(leaf, leaf.value[1]);
+      return on((id) => compareIds(id, low) >= 0 && compareIds(id, high) <= 0);
+    }
+    case 'equals':
+    case 'notEquals':
+    case 'lt':
+    case 'lte':
+    case 'gt':
+    case 'gte': {
+      const value = idValue(leaf, leaf.value);
+      const accepts = ORDER_TESTS[leaf.op];
+      return on((id) => accepts(compareIds(id, value)));
+    }
+  }
+  throw invalid(leaf);
+}
+
+/** Tests on a comparison result `row value <=> rule value`. */
+const ORDER_TESTS: Readonly<Record<'equals' | 'notEquals' | 'lt' | 'lte' | 'gt' | 'gte', (order: number) => boolean>> = {
+  equals: (order) => order === 0,
+  notEquals: (order) => order !== 0,
+  lt: (order) => order < 0,
+  lte: (order) => order <= 0,
+  gt: (order) => order > 0,
+  gte: (order) => order >= 0,
+};
+
+function compileNumber(leaf: ValuedLeaf, index: number): Predicate {
+  switch (leaf.op) {
+    case 'in':
+    case 'notIn': {
+      const set = new Set(leaf.value.map((value) => numberValue(leaf, value)));
+      return leaf.op === 'in'
+        ? (row) => { const x = row.value[index]!; return !Number.isNaN(x) && set.has(x); }
+        : (row) => { const x = row.value[index]!; return !Number.isNaN(x) && !set.has(x); };
+    }
+    case 'between': {
+      const low = numberValue(leaf, leaf.value[0]);
+      const high = numberValue(leaf, leaf.value[1]);
+      return (row) => { const x = row.value[index]!; return !Number.isNaN(x) && x >= low && x <= high; };
+    }
+    case 'equals':
+      return numberTest(index, numberValue(leaf, leaf.value), (x, v) => x === v);
+    case 'notEquals':
+      return numberTest(index, numberValue(leaf, leaf.value), (x, v) => x !== v);
+    case 'lt':
+      return numberTest(index, numberValue(leaf, leaf.value), (x, v) => x < v);
+    case 'lte':
+      return numberTest(index, numberValue(leaf, leaf.value), (x, v) => x <= v);
+    case 'gt':
+      return numberTest(index, numberValue(leaf, leaf.value), (x, v) => x > v);
+    case 'gte':
+      return numberTest(index, numberValue(leaf, leaf.value), (x, v) => x >= v);
+  }
+  throw invalid(leaf);
+}
+
+function numberTest(index: number, value: number, test: (x: number, value: number) => boolean): Predicate {
+  return (row) => {
+    const x = row.value[index]!;
+    return !Number.isNaN(x) && test(x, value);
+  };
+}
+
+/**
+ * Dates compare as instants. Each rule value is a half-open range `[from, to)`: a bare date is its
+ * whole day in the config's zone, a date-time the one millisecond it names (see dateRange).
+ */
+function compileDate(leaf: ValuedLeaf, index: number, clock: ZoneClock): Predicate {
+  const range = (value: RuleValue): InstantRange => {
+    const found = typeof value === 'string' ? dateRange(value, clock) : undefined;
+    if (found === undefined) throw invalid(leaf);
+    return found;
+  };
+  const on = (test: (instant: number) => boolean): Predicate => (row) => {
+    const instant = row.value[index]!;
+    return !Number.isNaN(instant) && test(instant);
+  };
+  switch (leaf.op) {
+    case 'in':
+    case 'notIn': {
+      const ranges = leaf.value.map(range);
+      const inAny = (x: number): boolean => ranges.some(({ from, to }) => x >= from && x < to);
+      return leaf.op === 'in' ? on(inAny) : on((x) => !inAny(x));
+    }
+    case 'between': {
+      const from = range(leaf.value[0]).from;
+      const to = range(leaf.value[1]).to;
+      return on((x) => x >= from && x < to);
+    }
+    case 'equals':
+    case 'notEquals':
+    case 'lt':
+    case 'lte':
+    case 'gt':
+    case 'gte': {
+      const { from, to } = range(leaf.value);
+      switch (leaf.op) {
+        case 'equals':
+          return on((x) => x >= from && x < to);
+        case 'notEquals':
+          return on((x) => x < from || x >= to);
+        case 'lt':
+          return on((x) => x < from);
+        case 'lte':
+          return on((x) => x < to);
+        case 'gt':
+          return on((x) => x >= to);
+        case 'gte':
+          return on((x) => x >= from);
+      }
+    }
+  }
+  throw invalid(leaf);
+}
+
+function canonicalId(digits: string): string {
+  const start = digits.search(/[^0]/);
+  return start < 0 ? '0' : digits.slice(start);
+}
+
+function textValue(leaf: ValuedLeaf, value: RuleValue): string {
+  if (typeof value !== 'string') throw invalid(leaf);
+  return value;
+}
+
+function idValue(leaf: ValuedLeaf, value: RuleValue): string {
+  const digits = typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value) : value;
+  if (typeof digits !== 'string' || !/^\d{1,19}$/.test(digits)) throw invalid(leaf);
+  return digits;
+}
+
+function numberValue(leaf: ValuedLeaf, value: RuleValue): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(leaf);
+  return value;
+}
+
+function invalid(leaf: LeafCondition): TypeError {
+  return new TypeError(`rule condition ${JSON.stringify(leaf)} was not validated (see validateRules)`);
+}

@@ -1,0 +1,189 @@
+/**
+ * The built CLI, run as a subprocess exactly as a user runs it: on the bundled sample, and on every
+ * kind of bad input, checking files, stdout/stderr and exit codes.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli } from '../../../scripts/build-cli.js';
+
+let cli: string;
+let work: string;
+
+beforeAll(async () => {
+  cli = await buildCli();
+  work = await mkdtemp(join(tmpdir(), 'mp-cli-'));
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+function marketPulse(...args: string[]) {
+  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+describe('market-pulse run on the bundled sample', () => {
+  it('publishes a complete run and prints a summary', async () => {
+    const out = join(work, 'out');
+    const { code, stdout, stderr } = marketPulse('run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', out, '--as-of', '2026-11-20');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Run [0-9A-Z]{26} for as-of 2026-11-20/);
+    expect(stdout).toMatch(/read [\d,]+ rows: [\d,]+ ranked in [\d,]+ groups, [\d,]+ excluded, [\d,]+ rejected/);
+
+    const dateDir = join(out, 'runs', 'as-of=2026-11-20');
+    const latest = JSON.parse(await readFile(join(dateDir, 'latest.json'), 'utf8'));
+    const runDir = join(dateDir, `run-id=${latest.runId}`);
+    expect(stdout).toContain(runDir);
+    expect((await readdir(runDir)).sort()).toEqual(['colors.csv', 'excluded.csv', 'manifest.json', 'rejected.csv']);
+
+    const manifestBytes = await readFile(join(runDir, 'manifest.json'));
+    expect(latest.manifestSha256).toBe(sha256(manifestBytes));
+    const manifest = JSON.parse(manifestBytes.toString('utf8'));
+    const { read, ranked, excluded, rejected } = manifest.counts;
+    const sampleRows = (await readFile('samples/colors.csv', 'utf8')).trimEnd().split('\n').length - 1;
+    expect(read).toBe(sampleRows);
+    expect(ranked + excluded + rejected).toBe(read);
+    expect(excluded).toBeGreaterThan(0);
+    expect(rejected).toBeGreaterThan(0);
+    for (const entry of manifest.files) {
+      const bytes = await readFile(join(runDir, entry.name));
+      expect(entry.sha256).toBe(sha256(bytes));
+      expect(entry.bytes).toBe(bytes.length);
+    }
+    expect(manifest.source).toBe('file:samples/colors.csv');
+    expect(manifest.config.source).toBe('samples/config.json');
+  });
+
+  it('gives byte-identical colors.csv and excluded.csv for the same input shuffled', async () => {
+    const [headerLine, ...lines] = (await readFile('samples/colors.csv', 'utf8')).trimEnd().split('\n');
+    // The sample has no quoted newlines, so lines are rows; reverse and interleave to reorder.
+    const shuffled = [headerLine, ...lines.filter((_, i) => i % 2 === 1).reverse(), ...lines.filter((_, i) => i % 2 === 0)].join('\n') + '\n';
+    const shuffledInput = join(work, 'shuffled.csv');
+    await writeFile(shuffledInput, shuffled);
+    const outputs = [];
+    for (const input of ['samples/colors.csv', shuffledInput]) {
+      const out = join(work, `det-${outputs.length}`);
+      expect(marketPulse('run', '--input', input, '--config', 'samples/config.json', '--out', out, '--as-of', '2026-11-20').code).toBe(0);
+      const dateDir = join(out, 'runs', 'as-of=2026-11-20');
+      const { runId } = JSON.parse(await readFile(join(dateDir, 'latest.json'), 'utf8'));
+      outputs.push(await Promise.all(['colors.csv', 'excluded.csv'].map((name) => readFile(join(dateDir, `run-id=${runId}`, name)))));
+    }
+    expect(outputs[1]![0]!.equals(outputs[0]![0]!)).toBe(true);
+    expect(outputs[1]![1]!.equals(outputs[0]![1]!)).toBe(true);
+  });
+
+  it('publishes nothing on --dry-run', async () => {
+    const out = join(work, 'dry');
+    const { code, stdout } = marketPulse('run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', out, '--dry-run');
+    expect(code).toBe(0);
+    expect(stdout).toContain('dry run: nothing was published');
+    await expect(readdir(out)).rejects.toThrow();
+  });
+});
+
+describe('market-pulse failures', () => {
+  it('exits 2 with usage help for no command, an unknown command, or a missing option', () => {
+    expect(marketPulse().code).toBe(2);
+    const unknown = marketPulse('frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('market-pulse: unknown command "frobnicate" (commands: run, validate-config; see market-pulse --help)\n');
+    const missing = marketPulse('run', '--input', 'samples/colors.csv');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe('market-pulse: run needs --config, --out (see market-pulse run --help)\n');
+    const badOption = marketPulse('run', '--inptu', 'x');
+    expect(badOption.code).toBe(2);
+    expect(badOption.stderr).toMatch(/^market-pulse: Unknown option '--inptu'/);
+    const badDate = marketPulse('run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', join(work, 'x'), '--as-of', '2026-02-30');
+    expect(badDate.code).toBe(2);
+    expect(badDate.stderr).toBe('market-pulse: as-of date "2026-02-30" is not a calendar date in the form YYYY-MM-DD\n');
+  });
+
+  it('prints help for every command and exits 0', () => {
+    for (const args of [['--help'], ['run', '--help'], ['validate-config', '-h']]) {
+      const { code, stdout } = marketPulse(...args);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/Usage: market-pulse/);
+    }
+  });
+
+  it('exits 4 naming a missing input file, publishing nothing', () => {
+    const out = join(work, 'missing-input');
+    const { code, stderr } = marketPulse('run', '--input', 'no/such.csv', '--config', 'samples/config.json', '--out', out);
+    expect(code).toBe(4);
+    expect(stderr).toBe('market-pulse: input file not found: no/such.csv\n');
+  });
+
+  it('exits 4 when the header lacks required columns', async () => {
+    const input = join(work, 'no-cusip.csv');
+    await writeFile(input, 'MESSAGE_ID,DATE,PX\n1,2026-11-20,99\n');
+    const { code, stderr } = marketPulse('run', '--input', input, '--config', 'samples/config.json', '--out', join(work, 'nc'));
+    expect(code).toBe(4);
+    expect(stderr).toBe(`market-pulse: file:${input}: the header lacks the required column CUSIP (found: MESSAGE_ID, DATE, PX)\n`);
+  });
+
+  it('exits 3 on a broken config and writes nothing', async () => {
+    const config = join(work, 'broken.json');
+    await writeFile(config, JSON.stringify({ rules: [{ name: 'x', when: { column: 'RANK', op: 'contains', value: '1' } }] }));
+    const out = join(work, 'broken-out');
+    const { code, stderr } = marketPulse('run', '--input', 'samples/colors.csv', '--config', config, '--out', out);
+    expect(code).toBe(3);
+    expect(stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(stderr).toMatch(/^market-pulse: invalid config .*broken.json: rules\[0\]\.when\.op: /);
+    await expect(readdir(out)).rejects.toThrow();
+  });
+
+  it('validate-config accepts the sample and lists every problem of a bad document', async () => {
+    const ok = marketPulse('validate-config', 'samples/config.json');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/samples\/config.json: valid/);
+    const config = join(work, 'two-problems.json');
+    await writeFile(config, JSON.stringify({ rules: [], window: { timeZone: 'Nowhere/Else' }, ranking: { order: [] } }));
+    const bad = marketPulse('validate-config', config);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/2 problems/);
+    expect(bad.stderr).toContain('ranking.order: ');
+    expect(bad.stderr).toContain('window.timeZone: unknown time zone "Nowhere/Else"');
+    expect(marketPulse('validate-config', join(work, 'absent.json')).stderr).toMatch(/absent.json: file not found/);
+  });
+
+  it('reads JSON Lines input and copies nothing it cannot parse', async () => {
+    const input = join(work, 'colors.jsonl');
+    await writeFile(input, [
+      '{"MESSAGE_ID": 1234567890123456789, "CUSIP": "abc123xy9", "DATE": "2026-11-20T10:00:00", "PX": 99.125, "RANK": 1}',
+      '{"MESSAGE_ID": "1234567890123456790", "CUSIP": "ABC123XY9", "DATE": "2026-11-20T11:00:00", "PX": "-6.0929999999999998E-2", "RANK": 1}',
+      'not json',
+    ].join('\n') + '\n');
+    const config = join(work, 'plain.json');
+    await writeFile(config, '{"rules": []}');
+    const out = join(work, 'jsonl-out');
+    const { code } = marketPulse('run', '--input', input, '--config', config, '--out', out, '--as-of', '2026-11-20');
+    expect(code).toBe(0);
+    const dateDir = join(out, 'runs', 'as-of=2026-11-20');
+    const { runId } = JSON.parse(await readFile(join(dateDir, 'latest.json'), 'utf8'));
+    const colors = await readFile(join(dateDir, `run-id=${runId}`, 'colors.csv'), 'utf8');
+    expect(colors).toContain('1234567890123456790,,,ABC123XY9,2026-11-20T11:00:00');
+    expect(colors).toContain('1234567890123456789,,,abc123xy9,2026-11-20T10:00:00,,,,99.125');
+    const rejected = await readFile(join(dateDir, `run-id=${runId}`, 'rejected.csv'), 'utf8');
+    expect(rejected.trim().split('\n')).toHaveLength(2);
+    expect(rejected).toMatch(/,3,"?not a JSON object/);
+  });
+});
+
+describe('the copied sample stays put', () => {
+  it('runs from any working directory with relative paths', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mp-cwd-'));
+    await cp('samples', join(dir, 'samples'), { recursive: true });
+    const result = spawnSync(process.execPath, [cli, 'run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', 'out'], { cwd: dir, encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(await readdir(join(dir, 'out', 'runs'))).toHaveLength(1);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
