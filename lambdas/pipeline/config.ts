@@ -29,6 +29,8 @@ export interface LoadedConfig {
   readonly sha256: string;
   /** Where it came from, e.g. a path or an s3:// URL. */
   readonly source: string;
+  /** The S3 object version the document was read from, when it came from a versioned bucket. */
+  readonly versionId?: string | null;
 }
 
 export const DEFAULT_TIME_ZONE = 'America/New_York';

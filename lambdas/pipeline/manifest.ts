@@ -47,7 +47,7 @@ export interface Manifest {
   readonly timeZone: string;
   readonly counts: RunCounts;
   readonly files: readonly ManifestFileEntry[];
-  readonly config: { readonly source: string; readonly sha256: string; readonly version: string | null };
+  readonly config: { readonly source: string; readonly sha256: string; readonly version: string | null; readonly versionId: string | null };
   readonly ranking: { readonly order: readonly RankingKey[]; readonly tieBreaks: string };
   readonly codeVersion: string;
   readonly startedAt: string;
@@ -68,5 +68,5 @@ export function renderManifest(manifest: Manifest): OutputFile {
 }
 
 export function configSummary(loaded: LoadedConfig): Manifest['config'] {
-  return { source: loaded.source, sha256: loaded.sha256, version: loaded.config.version };
+  return { source: loaded.source, sha256: loaded.sha256, version: loaded.config.version, versionId: loaded.versionId ?? null };
 }

@@ -1,0 +1,50 @@
+/**
+ * Loads the config document from S3 (JSON, or YAML by the key's extension) and records the object
+ * version it came from, so that a manifest can say exactly which document a run used.
+ */
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ConfigError } from '../errors.js';
+import { parseConfig, type LoadedConfig } from '../pipeline/config.js';
+import { describeS3Error, s3ErrorStatus } from './s3-sink.js';
+import { s3Url } from './s3-location.js';
+
+export interface S3ConfigRequest {
+  readonly client: S3Client;
+  readonly bucket: string;
+  readonly key: string;
+}
+
+export type S3LoadedConfig = LoadedConfig & {
+  /** The S3 object version read; null when the bucket is not versioned. */
+  readonly versionId: string | null;
+};
+
+export async function loadConfigFromS3({ client, bucket, key }: S3ConfigRequest): Promise<S3LoadedConfig> {
+  const source = s3Url(bucket, key);
+  let text: string;
+  let versionId: string | null;
+  try {
+    const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    text = (await response.Body?.transformToString('utf8')) ?? '';
+    versionId = response.VersionId && response.VersionId !== 'null' ? response.VersionId : null;
+  } catch (error) {
+    throw new ConfigError(source, [{ path: '', message: unreadable(error, bucket, key) }], { cause: error });
+  }
+  return { ...parseConfig(text, source), versionId };
+}
+
+function unreadable(error: unknown, bucket: string, key: string): string {
+  const name = error instanceof Error ? error.name : '';
+  const status = s3ErrorStatus(error);
+  if (name === 'NoSuchKey' || (status === 404 && name !== 'NoSuchBucket')) {
+    return `the object does not exist; upload the config document to ${s3Url(bucket, key)} or point the setting at the right key`;
+  }
+  if (name === 'NoSuchBucket') return `bucket ${bucket} does not exist (or is in another account); fix the config location setting`;
+  if (name === 'AccessDenied' || status === 403) {
+    return (
+      `access denied (${describeS3Error(error)}); grant the function's role s3:GetObject on arn:aws:s3:::${bucket}/${key}` +
+      ' (and kms:Decrypt if the object is encrypted with a customer managed key). Without s3:ListBucket on the bucket S3 also answers 403 for a missing object, so check that it exists'
+    );
+  }
+  return `cannot be read: ${describeS3Error(error)}`;
+}
