@@ -1,26 +1,31 @@
-/** `market-pulse run`: the Run Colors job on a local file, published to a local folder. */
+/** `market-pulse run`: the Run Colors job from a file or Oracle, published to a folder or S3. */
 import { parseArgs } from 'node:util';
-import { FileSource } from '../../lambdas/adapters/file-source.js';
-import { FsSink } from '../../lambdas/adapters/fs-sink.js';
-import { loadConfigFile } from '../../lambdas/adapters/config-file.js';
 import { UsageError } from '../../lambdas/errors.js';
 import { parseAsOf, todayIn } from '../../lambdas/pipeline/as-of.js';
+import type { Manifest } from '../../lambdas/pipeline/manifest.js';
 import { newRunId } from '../../lambdas/pipeline/run-id.js';
+import { runWindow } from '../../lambdas/pipeline/run-window.js';
 import { runColors } from '../../lambdas/pipeline/run.js';
 import { ZoneClock } from '../../lambdas/pipeline/time-zone.js';
-import type { Manifest } from '../../lambdas/pipeline/manifest.js';
+import { cliLog } from './cli-log.js';
+import { fileSource, loadConfig, oracleSource, sinkFor } from './edges.js';
 import type { CliIo } from './io.js';
 
-export const RUN_HELP = `Usage: market-pulse run --input <file> --config <file> --out <dir> [--as-of YYYY-MM-DD] [--dry-run]
+export const RUN_HELP = `Usage: market-pulse run (--input <file> | --source oracle --stage <stage>)
+                        --config <file|s3://bucket/key> --out <dir|s3://bucket/prefix>
+                        [--as-of YYYY-MM-DD] [--dry-run]
 
-Runs the Run Colors job on a local file: validates every row, applies the exclusion rules,
-ranks each CUSIP's colors (parent/child) and publishes the run atomically under
-<dir>/runs/as-of=<date>/run-id=<id>/, then moves <dir>/runs/as-of=<date>/latest.json to it.
+Runs the Run Colors job: validates every row, applies the exclusion rules, ranks each CUSIP's
+colors (parent/child) and publishes the run atomically under
+<out>/runs/as-of=<date>/run-id=<id>/, then moves <out>/runs/as-of=<date>/latest.json to it.
 
 Options:
   --input <file>     colors as CSV (.csv) or JSON Lines (.jsonl, .ndjson); processed whole
-  --config <file>    the config document: rules, ranking, window, outputs (JSON, or .yaml/.yml)
-  --out <dir>        where to publish; created if absent
+  --source oracle    read the as-of date's window from Oracle instead, with the settings of
+  --stage <stage>      /market-pulse/<stage>/oracle/* in SSM (standard AWS credentials)
+  --config <doc>     the config document: rules, ranking, window, outputs (JSON, or .yaml/.yml),
+                     a local file or s3://bucket/key
+  --out <where>      a folder (created if absent) or s3://bucket/prefix
   --as-of <date>     the as-of date the run is for (default: today in the config's time zone)
   --dry-run          run everything and print the summary, but publish nothing
   -h, --help         show this help`;
@@ -30,6 +35,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<void> {
     args,
     options: {
       input: { type: 'string' },
+      source: { type: 'string' },
+      stage: { type: 'string' },
       config: { type: 'string' },
       out: { type: 'string' },
       'as-of': { type: 'string' },
@@ -38,18 +45,23 @@ export async function runCommand(args: string[], io: CliIo): Promise<void> {
     strict: true,
     allowPositionals: false,
   });
-  const missing = (['input', 'config', 'out'] as const).filter((name) => values[name] === undefined);
+  checkSourceOptions(values);
+  const missing = (['config', 'out'] as const).filter((name) => values[name] === undefined);
   if (missing.length > 0) throw new UsageError(`run needs ${missing.map((name) => `--${name}`).join(', ')} (see market-pulse run --help)`);
 
-  const config = await loadConfigFile(values.config!);
-  const asOf = values['as-of'] !== undefined ? parseAsOf(values['as-of']) : todayIn(new ZoneClock(config.config.window.timeZone));
-  const runId = newRunId();
+  const log = cliLog(io);
+  const config = await loadConfig(values.config!);
+  const { timeZone, lookbackDays } = config.config.window;
+  const asOf = values['as-of'] !== undefined ? parseAsOf(values['as-of']) : todayIn(new ZoneClock(timeZone));
+  // A file is processed whole; the window only selects rows from the database.
+  const window = values.source === 'oracle' ? runWindow(asOf, lookbackDays, new ZoneClock(timeZone)) : null;
   const { manifest, published } = await runColors({
-    source: new FileSource(values.input!),
-    sink: new FsSink(values.out!),
+    source: window ? oracleSource(values.stage!, config, window, log) : fileSource(values.input!),
+    sink: sinkFor(values.out!, log),
     config,
     asOf,
-    runId,
+    runId: newRunId(),
+    window,
     dryRun: values['dry-run'],
     onProgress: (rows) => io.err(`market-pulse: read ${rows.toLocaleString('en-US')} rows…`),
     onWarning: (message) => io.err(`warning: ${message}`),
@@ -61,6 +73,16 @@ export async function runCommand(args: string[], io: CliIo): Promise<void> {
   } else {
     io.out('  dry run: nothing was published');
   }
+}
+
+function checkSourceOptions(values: { input?: string; source?: string; stage?: string }): void {
+  if (values.source !== undefined && values.source !== 'oracle') {
+    throw new UsageError(`--source takes only "oracle" (got "${values.source}"); use --input <file> for a file`);
+  }
+  if (values.input !== undefined && values.source !== undefined) throw new UsageError('give either --input <file> or --source oracle, not both');
+  if (values.input === undefined && values.source === undefined) throw new UsageError('run needs --input <file> or --source oracle --stage <stage> (see market-pulse run --help)');
+  if (values.source === 'oracle' && values.stage === undefined) throw new UsageError('--source oracle needs --stage <stage> (the SSM parameters /market-pulse/<stage>/oracle/*)');
+  if (values.stage !== undefined && values.source === undefined) throw new UsageError('--stage goes with --source oracle');
 }
 
 function summary(manifest: Manifest): string[] {

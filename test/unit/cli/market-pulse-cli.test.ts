@@ -106,6 +106,27 @@ describe('market-pulse failures', () => {
     expect(badDate.stderr).toBe('market-pulse: as-of date "2026-02-30" is not a calendar date in the form YYYY-MM-DD\n');
   });
 
+  it('exits 2 explaining how to choose the source', () => {
+    const cases: [string[], string][] = [
+      [['--source', 'postgres', '--stage', 'dev'], '--source takes only "oracle" (got "postgres"); use --input <file> for a file'],
+      [['--input', 'samples/colors.csv', '--source', 'oracle', '--stage', 'dev'], 'give either --input <file> or --source oracle, not both'],
+      [['--source', 'oracle'], '--source oracle needs --stage <stage> (the SSM parameters /market-pulse/<stage>/oracle/*)'],
+      [['--input', 'samples/colors.csv', '--stage', 'dev'], '--stage goes with --source oracle'],
+      [[], 'run needs --input <file> or --source oracle --stage <stage> (see market-pulse run --help)'],
+    ];
+    for (const [args, reason] of cases) {
+      const result = marketPulse('run', ...args, '--config', 'samples/config.json', '--out', join(work, 'never'));
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(`market-pulse: ${reason}\n`);
+    }
+  });
+
+  it('exits 2 on a malformed s3:// location', () => {
+    const result = marketPulse('run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', 's3://Bad_Bucket/x');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^market-pulse: --out "s3:\/\/Bad_Bucket\/x"/);
+  });
+
   it('prints help for every command and exits 0', () => {
     for (const args of [['--help'], ['run', '--help'], ['validate-config', '-h']]) {
       const { code, stdout } = marketPulse(...args);

@@ -1,0 +1,94 @@
+/**
+ * The `run-colors` Lambda: thin wiring. It builds the AWS edges once per container (SSM settings,
+ * S3 sink, config loader), hands them to {@link runColorsJob}, and turns the result into metrics.
+ * Everything that decides anything lives in run-colors-job.ts and the pipeline.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { S3Client } from '@aws-sdk/client-s3';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { settingsPrefix } from '../adapters/oracle-settings.js';
+import { OracleSource } from '../adapters/oracle-source.js';
+import { warmConnection } from '../adapters/oracle-warm-connection.js';
+import { S3Sink } from '../adapters/s3-sink.js';
+import { loadConfigFromS3 } from '../adapters/s3-config.js';
+import { SsmSettings } from '../adapters/ssm-settings.js';
+import { createLogger, createMetrics, logPort } from '../observability.js';
+import { bundledConfig } from './bundled-config.js';
+import { readEnvironment, type RunColorsEnvironment } from './environment.js';
+import { runColorsJob, type RunColorsResult } from './run-colors-job.js';
+
+const logger = createLogger();
+const metrics = createMetrics();
+const log = logPort(logger);
+
+interface Runtime {
+  readonly env: RunColorsEnvironment;
+  readonly settings: SsmSettings;
+  readonly sink: S3Sink;
+  readonly s3: S3Client;
+}
+
+/** Built on first use, then kept while the container is warm (clients and the settings cache). */
+let runtime: Runtime | undefined;
+
+function buildRuntime(): Runtime {
+  const env = readEnvironment();
+  const s3 = new S3Client({});
+  return {
+    env,
+    s3,
+    settings: new SsmSettings({ stage: env.STAGE, log }),
+    sink: new S3Sink({ client: s3, bucket: env.RESULTS_BUCKET, prefix: env.RESULTS_PREFIX, kmsKeyId: env.RESULTS_KMS_KEY_ID, log }),
+  };
+}
+
+export async function runColorsHandler(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<RunColorsResult> {
+  runtime ??= buildRuntime();
+  const { env, settings, sink, s3 } = runtime;
+  metrics.addDimension('stage', env.STAGE);
+  try {
+    const result = await runColorsJob(event, {
+      loadConfig: async () =>
+        env.CONFIG_BUCKET && env.CONFIG_KEY ? loadConfigFromS3({ client: s3, bucket: env.CONFIG_BUCKET, key: env.CONFIG_KEY }) : bundledConfig(),
+      createSource: (config, window) =>
+        new OracleSource({
+          settings,
+          config,
+          window,
+          deadline: () => context.getRemainingTimeInMillis(),
+          // Kept across warm invocations, pinged before reuse.
+          warm: warmConnection,
+          parameterPrefix: settingsPrefix(env.STAGE),
+          log,
+        }),
+      sink,
+      scheduleTimeZone: env.SCHEDULE_TZ,
+      log,
+    });
+    recordRun(result);
+    return result;
+  } catch (error) {
+    metrics.addMetric('RunsFailed', MetricUnit.Count, 1);
+    logger.error('run failed', { error });
+    throw error;
+  }
+}
+
+function recordRun(result: RunColorsResult): void {
+  metrics.addMetric('RunsSucceeded', MetricUnit.Count, 1);
+  if (result.status === 'already-published') return;
+  const { counts } = result;
+  metrics.addMetric('RowsRead', MetricUnit.Count, counts.read);
+  metrics.addMetric('RowsRanked', MetricUnit.Count, counts.ranked);
+  metrics.addMetric('RowsExcluded', MetricUnit.Count, counts.excluded);
+  metrics.addMetric('RowsRejected', MetricUnit.Count, counts.rejected);
+  metrics.addMetric('Groups', MetricUnit.Count, counts.groups);
+  metrics.addMetric('DurationMs', MetricUnit.Milliseconds, result.durationMs);
+}
+
+export const handler = middy(runColorsHandler)
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));
