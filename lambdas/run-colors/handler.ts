@@ -67,6 +67,8 @@ export async function runColorsHandler(event: unknown, context: Pick<Context, 'g
       sink,
       scheduleTimeZone: env.SCHEDULE_TZ,
       log,
+      // Correlation: every log line of this invocation from here on carries the run.
+      onPlanned: ({ runId, asOf, trigger }) => logger.appendKeys({ runId, asOf, trigger }),
     });
     recordRun(result);
     return result;

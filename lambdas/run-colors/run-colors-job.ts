@@ -21,6 +21,8 @@ export interface RunColorsDeps {
   readonly scheduleTimeZone: string;
   readonly now?: () => Date;
   readonly log: Log;
+  /** Told the plan as soon as it is known, e.g. to tag every later log line with the run id. */
+  readonly onPlanned?: (plan: RunPlan) => void;
 }
 
 /** What the Lambda returns: the manifest's summary and where the run is. */
@@ -39,6 +41,7 @@ export interface RunColorsResult {
 export async function runColorsJob(event: unknown, deps: RunColorsDeps): Promise<RunColorsResult> {
   const now = deps.now ?? (() => new Date());
   const plan = planRun(event, new ZoneClock(deps.scheduleTimeZone), now());
+  deps.onPlanned?.(plan);
   deps.log.info('run planned', { ...plan });
 
   if (plan.trigger === 'scheduled' && !plan.dryRun) {

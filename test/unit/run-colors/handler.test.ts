@@ -92,6 +92,8 @@ describe('run-colors handler', () => {
     const logs = written.join('');
     expect(logs).toContain('"message":"run failed"');
     expect(logs).toContain('"function_request_id":"c6af9ac6-7b61-11e6-9a41-93e812345678"');
+    const failed = written.map((line) => line.trim()).filter((line) => line.includes('"message":"run failed"')).map((line) => JSON.parse(line));
+    expect(failed[0]).toMatchObject({ asOf: '2026-11-20', trigger: 'scheduled', runId: expect.stringMatching(/^[0-9A-Z]{26}$/) });
     const emf = written.map((line) => line.trim()).filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line));
     expect(emf.some((m) => m.RunsFailed === 1 && m.stage === 'test')).toBe(true);
     expect(`${logs}\n${error.message}\n${error.stack}`).not.toContain(PASSWORD);
