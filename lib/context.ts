@@ -1,0 +1,205 @@
+/**
+ * Every CDK context key the app reads, in one typed, validated place with its default.
+ *
+ * Values come from cdk.json (dev defaults), `cdk.context.json`, or `-c key=value` on the command
+ * line, where everything arrives as a string: booleans, integers and lists are therefore accepted
+ * both as JSON values and as their text ("true", "1521", "subnet-a,subnet-b" or '["subnet-a"]').
+ * A malformed value or an unknown key fails synth with a message naming the key.
+ */
+import { z } from 'zod';
+
+/** Log retention values CloudWatch Logs accepts (days). */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+const STAGE = /^[a-z0-9][a-z0-9-]{0,31}$/;
+const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
+// cron(min hour day-of-month month day-of-week year) or rate(n unit), as EventBridge Scheduler takes them.
+const SCHEDULE = /^(cron\((\S+ ){5}\S+\)|rate\([1-9]\d* (minute|minutes|hour|hours|day|days)\))$/;
+
+const bool = z.preprocess(
+  (value) => (value === 'true' ? true : value === 'false' ? false : value),
+  z.boolean({ error: 'must be true or false' }),
+);
+
+function int(min: number, max: number) {
+  const message = `must be an integer from ${min} to ${max}`;
+  return z.preprocess(
+    (value) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value),
+    z.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message }),
+  );
+}
+
+function list<T extends z.ZodType<string>>(item: T, what: string) {
+  return z.preprocess(
+    (value) => {
+      if (typeof value !== 'string') return value;
+      const text = value.trim();
+      if (text.startsWith('[')) {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          return value;
+        }
+      }
+      return text === '' ? [] : text.split(',').map((part) => part.trim());
+    },
+    z.array(item, { error: `must be a list of ${what} (a JSON array, or comma-separated on the command line)` }),
+  );
+}
+
+const timeZone = z.string().refine(
+  (zone) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'must be an IANA time zone such as America/New_York' },
+);
+
+const schedule = z.string().regex(SCHEDULE, { error: 'must be an EventBridge Scheduler expression: cron(min hour day month weekday year) or rate(n minutes|hours|days)' });
+const cidr = z.string().regex(CIDR, { error: 'must be an IPv4 CIDR such as 10.1.0.0/16' });
+
+/**
+ * The keys, their defaults and what they mean (docs/configuration.md "CDK context keys" lists them
+ * for operators; keep the two in step).
+ */
+const contextSchema = z
+  .strictObject({
+    stage: z.string().regex(STAGE, { error: "must be 1-32 lowercase letters, digits or '-', starting with a letter or digit (e.g. dev, prod)" }).default('dev'),
+    account: z.string().regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' }),
+    region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, { error: 'must be an AWS region such as eu-central-1' }),
+
+    createVpc: bool.default(false),
+    vpcCidr: cidr.default('10.20.0.0/22'),
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { error: 'must be a VPC id such as vpc-0123456789abcdef0' }).optional(),
+    subnetIds: list(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'must be a subnet id such as subnet-0123456789abcdef0' }), 'subnet ids').optional(),
+    availabilityZones: list(z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d[a-z]$/, { error: 'must be an availability zone such as eu-central-1a' }), 'availability zones').optional(),
+    routeTableIds: list(z.string().regex(/^rtb-[0-9a-f]{8,17}$/, { error: 'must be a route table id such as rtb-0123456789abcdef0' }), 'route table ids').optional(),
+    createVpcEndpoints: bool.default(true),
+    httpsEgressCidrs: list(cidr, 'IPv4 CIDRs').optional(),
+
+    oracleCidr: cidr,
+    oraclePort: int(1, 65_535).default(1521),
+    oracleClientMode: z.enum(['thin', 'thick'], { error: 'must be thin or thick' }).default('thin'),
+    oracleLayerZip: z.string().min(1, { error: 'must be a path' }).default('layers/oracle-instant-client/build/oracle-instant-client-layer.zip'),
+
+    walletParameters: bool.default(false),
+    deleteParametersOnDelete: bool.default(false),
+    settingsTtlSeconds: int(0, 86_400).default(300),
+
+    resultsPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/, { error: 'must be an S3 key prefix without leading or trailing slash, such as market-pulse' })
+      .default('market-pulse'),
+    configBucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' }).optional(),
+    configKey: z.string().regex(/^[^/*?][^*?]*$/, { error: 'must be an S3 object key (no leading slash, no wildcards)' }).optional(),
+    retainData: bool.optional(),
+    resultsTransitionDays: int(0, 3650).default(30),
+    resultsExpirationDays: int(0, 36_500).default(0),
+    noncurrentVersionExpirationDays: int(1, 3650).default(30),
+    accessLogExpirationDays: int(1, 3650).default(90),
+
+    scheduleTimeZone: timeZone.default('America/New_York'),
+    runColorsSchedule: schedule.default('cron(0 18 ? * MON-FRI *)'),
+    dbHealthSchedule: schedule.default('cron(0/15 * * * ? *)'),
+    schedulesEnabled: bool.default(true),
+    scheduleRetryAttempts: int(0, 185).default(3),
+    scheduleMaxEventAgeMinutes: int(1, 1440).default(120),
+
+    runColorsMemoryMb: int(128, 10_240).default(2048),
+    runColorsTimeoutSeconds: int(1, 900).default(600),
+    logRetentionDays: int(1, 3653)
+      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), { error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}` })
+      .default(90),
+
+    alarmEmail: z.email({ error: 'must be an e-mail address' }).optional(),
+    missedRunHours: int(1, 168).default(26),
+  })
+  .superRefine((c, ctx) => {
+    if (!c.createVpc) {
+      const need = (key: 'vpcId' | 'subnetIds' | 'availabilityZones', what: string) => {
+        if (c[key] === undefined || c[key].length === 0) ctx.addIssue({ code: 'custom', path: [key], message: `is required unless createVpc=true: ${what}` });
+      };
+      need('vpcId', 'the id of the VPC to deploy into');
+      need('subnetIds', 'the private subnets the functions run in');
+      need('availabilityZones', 'the availability zone of each subnet, in the same order');
+      if (c.subnetIds && c.availabilityZones && c.subnetIds.length !== c.availabilityZones.length) {
+        ctx.addIssue({ code: 'custom', path: ['availabilityZones'], message: `must name one zone per subnet (${c.subnetIds.length} subnetIds, ${c.availabilityZones.length} zones)` });
+      }
+      if (c.createVpcEndpoints && (c.routeTableIds === undefined || c.routeTableIds.length === 0)) {
+        ctx.addIssue({ code: 'custom', path: ['routeTableIds'], message: 'is required for an imported VPC when createVpcEndpoints=true: the route tables of the subnets, for the S3 gateway endpoint' });
+      }
+    } else {
+      for (const key of ['vpcId', 'subnetIds', 'availabilityZones', 'routeTableIds'] as const) {
+        if (c[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'only applies to an imported VPC; remove it or set createVpc=false' });
+      }
+    }
+    if (!c.createVpcEndpoints && (c.httpsEgressCidrs === undefined || c.httpsEgressCidrs.length === 0)) {
+      ctx.addIssue({ code: 'custom', path: ['httpsEgressCidrs'], message: 'is required when createVpcEndpoints=false: where the existing SSM and KMS endpoints are reached on 443 (usually the VPC CIDR)' });
+    }
+    if (c.createVpcEndpoints && c.httpsEgressCidrs !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['httpsEgressCidrs'], message: 'only applies when createVpcEndpoints=false (the created endpoints are reached through their security group)' });
+    }
+    if (c.configBucket !== undefined && c.configKey === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['configKey'], message: 'is required when configBucket is set: the key of the config document' });
+    }
+    if (c.resultsExpirationDays > 0 && c.resultsTransitionDays > 0 && c.resultsExpirationDays <= c.resultsTransitionDays) {
+      ctx.addIssue({ code: 'custom', path: ['resultsExpirationDays'], message: `must be after resultsTransitionDays (${c.resultsTransitionDays}), or 0 to keep results` });
+    }
+  })
+  .transform((c) => ({ ...c, retainData: c.retainData ?? c.stage !== 'dev' }));
+
+export type MarketPulseConfig = z.infer<typeof contextSchema>;
+
+/** The context keys the app reads. */
+export const CONTEXT_KEYS: readonly string[] = Object.keys(contextSchema.in.shape);
+
+/**
+ * Context keys that belong to the CDK itself rather than to this app: feature flags (`@aws-cdk/…`),
+ * lookups and toolkit settings (`aws:cdk:…`, `availability-zones:…`), and a few plain names the CLI writes.
+ */
+function isCdkKey(key: string): boolean {
+  return key.startsWith('@') || key.includes(':') || ['acknowledged-issue-numbers', 'cli-telemetry'].includes(key);
+}
+
+/** A setting the app cannot synthesize with: bin/app.ts prints its message alone, without a stack trace. */
+export class SynthConfigError extends Error {
+  override name = 'SynthConfigError';
+}
+
+export class ContextError extends SynthConfigError {
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `invalid CDK context (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${problems.join('; ')}. ` +
+        'Set keys in cdk.json or with -c key=value; docs/configuration.md lists every key.',
+    );
+  }
+  override name = 'ContextError';
+}
+
+/** Validates the app's context keys (from `node.getAllContext()`), fills in defaults, and fails naming each bad key. */
+export function parseContext(context: Readonly<Record<string, unknown>>): MarketPulseConfig {
+  const ours = Object.fromEntries(Object.entries(context).filter(([key]) => !isCdkKey(key)));
+  const parsed = contextSchema.safeParse(ours);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => `${key}: unknown context key${suggest(key)}`);
+    }
+    const key = issue.path.map(String).join('.') || '(context)';
+    const got = issue.path.length > 0 ? ours[String(issue.path[0])] : undefined;
+    const message = issue.code === 'invalid_type' && got === undefined ? 'is required' : issue.message;
+    return [`${key}: ${message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`];
+  });
+  throw new ContextError(problems);
+}
+
+/** "did you mean …" for a near-miss such as oracle_cidr or OracleCidr. */
+function suggest(key: string): string {
+  const squash = (text: string) => text.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const match = CONTEXT_KEYS.find((known) => squash(known) === squash(key));
+  return match === undefined ? `; known keys: ${CONTEXT_KEYS.join(', ')}` : ` (did you mean ${match}?)`;
+}

@@ -1,0 +1,39 @@
+/**
+ * Where each function's handler lives: the one table the stack (and its tests) take entry paths
+ * from. Paths are relative to the repository root.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const FUNCTION_NAMES = ['run-colors', 'db-health', 'oracle-extract'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+export const LAMBDA_ENTRIES: Readonly<Record<FunctionName, string>> = {
+  'run-colors': 'lambdas/run-colors/handler.ts',
+  'db-health': 'lambdas/db-health/handler.ts',
+  'oracle-extract': 'lambdas/oracle-extract/handler.ts',
+};
+
+/** The provider behind the SecureString custom resource (lib/secure-parameters.ts). */
+export const SECURE_PARAMETERS_HANDLER = 'lib/custom-resources/secure-parameters-handler.ts';
+
+/** The repository root: package.json, the lock file and tsconfig.json live here. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export type EntryOverrides = Partial<Record<FunctionName, string>>;
+
+/** The absolute entry path of a function, from the table or an override (tests), checked to exist. */
+export function entryPath(name: FunctionName, overrides: EntryOverrides = {}): string {
+  const entry = overrides[name] ?? LAMBDA_ENTRIES[name];
+  const path = isAbsolute(entry) ? entry : join(REPO_ROOT, entry);
+  if (!existsSync(path)) {
+    throw new Error(`the ${name} function's handler ${entry} does not exist; it exports \`handler\` and is bundled from there (see lib/lambda-entries.ts)`);
+  }
+  return path;
+}
+
+/** The absolute path of a file given relative to the repository root. */
+export function entryPathOf(relative: string): string {
+  return join(REPO_ROOT, relative);
+}

@@ -1,0 +1,234 @@
+/**
+ * The market-pulse stack for one stage (SPEC §7): KMS key, Oracle parameters, results bucket, network,
+ * the three functions, their schedules, the dead-letter queue and the alarms. Every setting comes from
+ * the validated context (lib/context.ts); every permission is granted here, by name, to the role that
+ * needs it.
+ */
+import { App, CfnOutput, Duration, RemovalPolicy, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import { Alarms, METRICS_NAMESPACE, SERVICE_NAME } from './alarms.js';
+import { parseContext, type MarketPulseConfig } from './context.js';
+import { EncryptionKey } from './encryption-key.js';
+import { JobFunction } from './job-function.js';
+import { entryPath, FUNCTION_NAMES, type EntryOverrides, type FunctionName } from './lambda-entries.js';
+import { acknowledge, nagArnToken } from './nag.js';
+import { Network } from './network.js';
+import { oracleClientSetup } from './oracle-client-layer.js';
+import { ResultsBucket } from './results-bucket.js';
+import { DB_HEALTH_MAX_EVENT_AGE, JobSchedule, SCHEDULED_TIME } from './scheduled-job.js';
+import { SecureParameters } from './secure-parameters.js';
+
+export interface MarketPulseStackProps extends StackProps {
+  readonly config: MarketPulseConfig;
+  /** Handler files to bundle instead of lib/lambda-entries.ts's (tests). */
+  readonly entries?: EntryOverrides;
+}
+
+export class MarketPulseStack extends Stack {
+  readonly config: MarketPulseConfig;
+  readonly key: EncryptionKey;
+  readonly parameters: SecureParameters;
+  readonly results: ResultsBucket;
+  readonly network: Network;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly jobs: Readonly<Record<FunctionName, JobFunction>>;
+  readonly schedulerRole: iam.Role;
+  readonly alarms: Alarms;
+
+  constructor(scope: Construct, id: string, props: MarketPulseStackProps) {
+    const c = props.config;
+    super(scope, id, {
+      description: `market-pulse ${c.stage}: Run Colors job, Oracle health check and extract (SPEC §7)`,
+      ...props,
+      env: { account: c.account, region: c.region },
+    });
+    this.config = c;
+    Tags.of(this).add('project', 'market-pulse');
+    Tags.of(this).add('stage', c.stage);
+
+    // First, so a missing Instant Client layer stops synth before anything is bundled.
+    const oracle = oracleClientSetup(this, c.oracleClientMode, c.oracleLayerZip, c.stage);
+    const dataRemoval = c.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    // Parameters kept after the stack is gone stay encrypted under this key, so the key goes only with them.
+    const keyRemoval = !c.retainData && c.deleteParametersOnDelete ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const logRetention = c.logRetentionDays as logs.RetentionDays;
+
+    this.key = new EncryptionKey(this, 'EncryptionKey', { stage: c.stage, removalPolicy: keyRemoval });
+    this.parameters = new SecureParameters(this, 'OracleParameters', {
+      stage: c.stage,
+      key: this.key,
+      walletParameters: c.walletParameters,
+      deleteOnStackDelete: c.deleteParametersOnDelete,
+      logRetention,
+      logRemovalPolicy: dataRemoval,
+    });
+    this.results = new ResultsBucket(this, 'Results', {
+      key: this.key,
+      prefix: c.resultsPrefix,
+      removalPolicy: dataRemoval,
+      transitionDays: c.resultsTransitionDays,
+      expirationDays: c.resultsExpirationDays,
+      noncurrentVersionExpirationDays: c.noncurrentVersionExpirationDays,
+      accessLogExpirationDays: c.accessLogExpirationDays,
+    });
+    this.network = new Network(this, 'Network', { config: c, flowLogBucket: this.results.accessLogs, logRetention, logRemovalPolicy: dataRemoval });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: this.key.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(
+      this.deadLetterQueue,
+      'AwsSolutions-SQS3',
+      'This queue is itself the dead-letter queue (Scheduler DeadLetterConfig and run-colors on-failure destination); nothing consumes it automatically, an operator reads it when its alarm fires.',
+    );
+
+    const configBucketName = c.configKey === undefined ? undefined : (c.configBucket ?? this.results.bucket.bucketName);
+    const environment: Record<string, string> = {
+      STAGE: c.stage,
+      SETTINGS_TTL_SECONDS: String(c.settingsTtlSeconds),
+      RESULTS_BUCKET: this.results.bucket.bucketName,
+      RESULTS_PREFIX: c.resultsPrefix,
+      RESULTS_KMS_KEY_ID: this.key.key.keyArn,
+      SCHEDULE_TZ: c.scheduleTimeZone,
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      ...(configBucketName !== undefined && c.configKey !== undefined ? { CONFIG_BUCKET: configBucketName, CONFIG_KEY: c.configKey } : {}),
+      ...oracle.environment,
+    };
+    const network = { vpc: this.network.vpc, subnets: this.network.subnets, securityGroups: [this.network.functionSecurityGroup] };
+    const common = { environment, network, layers: oracle.layers, nodeModules: oracle.nodeModules, logRetention, logRemovalPolicy: dataRemoval };
+    // Async function errors (after Lambda's own retries) land in the DLQ too: Scheduler's DLQ only covers delivery.
+    const toDeadLetterQueue: lambda.IDestination = { bind: () => ({ destination: this.deadLetterQueue.queueArn }) };
+
+    this.jobs = {
+      'run-colors': new JobFunction(this, 'RunColors', {
+        ...common,
+        entry: entryPath('run-colors', props.entries),
+        description: `market-pulse ${c.stage}: Run Colors (exclude and rank the day's dealer colors, publish to S3)`,
+        memorySize: c.runColorsMemoryMb,
+        timeout: Duration.seconds(c.runColorsTimeoutSeconds),
+        // Runs never overlap (SPEC §7), which also spares the database.
+        reservedConcurrentExecutions: 1,
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(6),
+        onFailure: toDeadLetterQueue,
+      }),
+      'db-health': new JobFunction(this, 'DbHealth', {
+        ...common,
+        entry: entryPath('db-health', props.entries),
+        description: `market-pulse ${c.stage}: health check (SSM, KMS, Oracle SELECT 1, S3 heartbeat)`,
+        memorySize: 512,
+        timeout: Duration.minutes(1),
+        // The next check is a quarter of an hour away; a failed one is reported, not retried.
+        retryAttempts: 0,
+      }),
+      'oracle-extract': new JobFunction(this, 'OracleExtract', {
+        ...common,
+        entry: entryPath('oracle-extract', props.entries),
+        description: `market-pulse ${c.stage}: on-demand extract of the Oracle source (schema and sample rows)`,
+        memorySize: 1024,
+        timeout: Duration.minutes(5),
+        retryAttempts: 0,
+      }),
+    };
+    const roles = FUNCTION_NAMES.map((name) => this.jobs[name].role);
+
+    this.parameters.grantRead(roles);
+    this.results.grantFolder([this.jobs['run-colors'].role], 'runs', 'Runs');
+    this.results.grantFolder([this.jobs['db-health'].role], 'health', 'Health');
+    this.results.grantFolder([this.jobs['oracle-extract'].role], 'extracts', 'Extracts');
+    this.results.grantEncryption(roles);
+    if (configBucketName !== undefined && c.configKey !== undefined) {
+      const objectArn = c.configBucket === undefined ? this.results.bucket.arnForObjects(c.configKey) : `arn:${this.partition}:s3:::${c.configBucket}/${c.configKey}`;
+      ResultsBucket.grantConfigRead(roles, objectArn);
+    }
+    this.jobs['run-colors'].role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'SendFailedEventsToDeadLetterQueue', actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
+    );
+
+    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
+      description: `market-pulse ${c.stage}: EventBridge Scheduler invokes the scheduled functions and dead-letters what it cannot deliver`,
+    });
+    // SQS encrypts with the key as the sender: the scheduler (dead-letter events) and run-colors (failed events).
+    this.key.allow([this.schedulerRole, this.jobs['run-colors'].role], {
+      sid: 'DeadLetterQueueDataKeysViaSqs',
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      viaService: 'sqs',
+    });
+    new JobSchedule(this, 'RunColorsSchedule', {
+      function: this.jobs['run-colors'].function,
+      scheduleName: `market-pulse-${c.stage}-run-colors`,
+      description: `Run Colors: ${c.runColorsSchedule} ${c.scheduleTimeZone}`,
+      expression: c.runColorsSchedule,
+      timeZone: c.scheduleTimeZone,
+      // The handler takes the as-of date from the scheduled time, so a retried delivery runs the same day.
+      input: { scheduledTime: SCHEDULED_TIME },
+      retryAttempts: c.scheduleRetryAttempts,
+      maxEventAge: Duration.minutes(c.scheduleMaxEventAgeMinutes),
+      deadLetterQueue: this.deadLetterQueue,
+      role: this.schedulerRole,
+      enabled: c.schedulesEnabled,
+    });
+    new JobSchedule(this, 'DbHealthSchedule', {
+      function: this.jobs['db-health'].function,
+      scheduleName: `market-pulse-${c.stage}-db-health`,
+      description: `Oracle health check: ${c.dbHealthSchedule} ${c.scheduleTimeZone}`,
+      expression: c.dbHealthSchedule,
+      timeZone: c.scheduleTimeZone,
+      retryAttempts: 1,
+      maxEventAge: DB_HEALTH_MAX_EVENT_AGE,
+      deadLetterQueue: this.deadLetterQueue,
+      role: this.schedulerRole,
+      enabled: c.schedulesEnabled,
+    });
+
+    for (const name of ['run-colors', 'db-health'] as const) {
+      acknowledge(
+        this.schedulerRole,
+        `AwsSolutions-IAM5[Resource::${nagArnToken(this.jobs[name].function)}:*]`,
+        `Added by the Scheduler Lambda target: lambda:InvokeFunction on the ${name} function and its qualified ARNs (versions/aliases) only.`,
+      );
+    }
+
+    this.alarms = new Alarms(this, 'Alarms', {
+      stage: c.stage,
+      key: this.key,
+      functions: { 'run-colors': this.jobs['run-colors'].function, 'db-health': this.jobs['db-health'].function, 'oracle-extract': this.jobs['oracle-extract'].function },
+      deadLetterQueue: this.deadLetterQueue,
+      runColorsSchedule: c.runColorsSchedule,
+      scheduleTimeZone: c.scheduleTimeZone,
+      missedRunHours: c.missedRunHours,
+      ...(c.alarmEmail ? { email: c.alarmEmail } : {}),
+    });
+
+    new CfnOutput(this, 'ResultsBucketName', { value: this.results.bucket.bucketName, description: `results land under s3://<bucket>/${c.resultsPrefix}/runs/` });
+    new CfnOutput(this, 'KeyArn', { value: this.key.key.keyArn, description: `KMS key ${this.key.alias.aliasName}` });
+    new CfnOutput(this, 'KeyAlias', { value: this.key.alias.aliasName });
+    new CfnOutput(this, 'RunColorsFunctionName', { value: this.jobs['run-colors'].function.functionName });
+    new CfnOutput(this, 'DbHealthFunctionName', { value: this.jobs['db-health'].function.functionName });
+    new CfnOutput(this, 'OracleExtractFunctionName', { value: this.jobs['oracle-extract'].function.functionName });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+  }
+}
+
+export interface DefineAppOptions {
+  readonly entries?: EntryOverrides;
+}
+
+/** Reads and validates the context, adds the stage's stack and cdk-nag's AwsSolutions checks. bin/app.ts and the tests share it. */
+export function defineApp(app: App, options: DefineAppOptions = {}): MarketPulseStack {
+  const config = parseContext(app.node.getAllContext() as Record<string, unknown>);
+  const stack = new MarketPulseStack(app, `MarketPulse-${config.stage}`, { config, ...(options.entries ? { entries: options.entries } : {}) });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return stack;
+}
