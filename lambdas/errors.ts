@@ -77,3 +77,8 @@ export class TransientSourceError extends MarketPulseError {
 export class DatabaseError extends MarketPulseError {
   readonly code = 'DATABASE_ERROR';
 }
+
+/** A backfill execution ended without succeeding for every date. */
+export class BackfillFailedError extends MarketPulseError {
+  readonly code = 'BACKFILL_FAILED';
+}

@@ -11,4 +11,6 @@ export const EXIT = {
   source: 4,
   /** Writing the outputs failed, or the run id is already published. */
   publish: 5,
+  /** `health`: the report was printed and at least one check failed. */
+  unhealthy: 6,
 } as const;

@@ -5,13 +5,20 @@
 import { ConfigError, MarketPulseError, UsageError } from '../../lambdas/errors.js';
 import { CODE_VERSION } from '../../lambdas/version.js';
 import { EXIT } from './exit-codes.js';
+import { BACKFILL_HELP, backfillCommand } from './backfill-command.js';
+import { EXTRACT_HELP, extractCommand } from './extract-command.js';
+import { HEALTH_HELP, healthCommand } from './health-command.js';
 import type { CliIo } from './io.js';
 import { RUN_HELP, runCommand } from './run-command.js';
 import { VALIDATE_CONFIG_HELP, validateConfigCommand } from './validate-config-command.js';
 
-const COMMANDS: Record<string, { help: string; run: (args: string[], io: CliIo) => Promise<void> }> = {
+/** A command returns nothing on success, or its own exit code (health: 1 when a check failed, report printed). */
+const COMMANDS: Record<string, { help: string; run: (args: string[], io: CliIo) => Promise<number | void> }> = {
   run: { help: RUN_HELP, run: runCommand },
   'validate-config': { help: VALIDATE_CONFIG_HELP, run: validateConfigCommand },
+  health: { help: HEALTH_HELP, run: healthCommand },
+  extract: { help: EXTRACT_HELP, run: extractCommand },
+  backfill: { help: BACKFILL_HELP, run: backfillCommand },
 };
 
 export const MAIN_HELP = `market-pulse ${CODE_VERSION} — the MarketPulse Run Colors job
@@ -19,13 +26,16 @@ export const MAIN_HELP = `market-pulse ${CODE_VERSION} — the MarketPulse Run C
 Usage: market-pulse <command> [options]
 
 Commands:
-  run               run the job on a local CSV/JSON Lines file and publish to a folder
+  run               run the job on a CSV/JSON Lines file or Oracle; publish to a folder or S3
   validate-config   check a config document (rules, ranking, window) and report every problem
+  health            check a stage: SSM parameters, Oracle SELECT 1, table readable, S3 writable
+  extract           write a stage's database info, table list, table schema and sample rows
+  backfill          re-run the job over a date range through the stage's state machine
 
 Run 'market-pulse <command> --help' for a command's options.
 
-Exit codes: 0 success, 1 unexpected failure, 2 usage, 3 invalid config, 4 unreadable input,
-5 publish failed.`;
+Exit codes: 0 success, 1 failure (database, SSM, backfill), 2 usage, 3 invalid config,
+4 unreadable input, 5 publish failed, 6 a health check failed.`;
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;
@@ -47,8 +57,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   try {
-    await command.run(args, io);
-    return EXIT.ok;
+    return (await command.run(args, io)) ?? EXIT.ok;
   } catch (error) {
     return report(error, io);
   }

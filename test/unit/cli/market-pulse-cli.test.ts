@@ -94,7 +94,7 @@ describe('market-pulse failures', () => {
     expect(marketPulse().code).toBe(2);
     const unknown = marketPulse('frobnicate');
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe('market-pulse: unknown command "frobnicate" (commands: run, validate-config; see market-pulse --help)\n');
+    expect(unknown.stderr).toBe('market-pulse: unknown command "frobnicate" (commands: run, validate-config, health, extract, backfill; see market-pulse --help)\n');
     const missing = marketPulse('run', '--input', 'samples/colors.csv');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe('market-pulse: run needs --config, --out (see market-pulse run --help)\n');
@@ -128,7 +128,7 @@ describe('market-pulse failures', () => {
   });
 
   it('prints help for every command and exits 0', () => {
-    for (const args of [['--help'], ['run', '--help'], ['validate-config', '-h']]) {
+    for (const args of [['--help'], ['run', '--help'], ['validate-config', '-h'], ['health', '--help'], ['extract', '-h'], ['backfill', '--help']]) {
       const { code, stdout } = marketPulse(...args);
       expect(code).toBe(0);
       expect(stdout).toMatch(/Usage: market-pulse/);

@@ -1,0 +1,78 @@
+/** `market-pulse extract`: seed 003's sample-data extraction, to a folder or S3, with the Lambda's code. */
+import { parseArgs } from 'node:util';
+import { S3Client } from '@aws-sdk/client-s3';
+import { NodeOracleConnectionFactory } from '../../lambdas/adapters/oracle-connection.js';
+import { parseS3Location } from '../../lambdas/adapters/s3-location.js';
+import { SsmSettings } from '../../lambdas/adapters/ssm-settings.js';
+import { UsageError } from '../../lambdas/errors.js';
+import { DEFAULT_SAMPLE_ROWS, MAX_SAMPLE_ROWS, parseSampleRows, parseTableRef } from '../../lambdas/oracle-extract/event.js';
+import { runExtract } from '../../lambdas/oracle-extract/extract.js';
+import { DirectoryExtractWriter, S3ExtractWriter, type ExtractWriter } from '../../lambdas/oracle-extract/writers.js';
+import { DEFAULT_TIME_ZONE } from '../../lambdas/pipeline/config.js';
+import { isValidTimeZone } from '../../lambdas/pipeline/time-zone.js';
+import { cliLog } from './cli-log.js';
+import type { CliIo } from './io.js';
+
+export const EXTRACT_HELP = `Usage: market-pulse extract --stage <stage> [--table T] [--rows N]
+                            [--out <dir|s3://bucket/prefix>] [--time-zone <IANA zone>]
+
+Connects with the stage's SSM parameters and writes, under <out>/<timestamp>/ (a folder) or
+<prefix>/extracts/<timestamp>/ (S3), never overwriting anything:
+  database_info.json       version, instance and service, current schema and user, database time
+  accessible_tables.json   every table the user can read (owner, name, row estimate)
+  <TABLE>_schema.json      columns (type, length, precision, scale, nullable) and primary key
+  <TABLE>_sample.csv       the first N rows; numbers keep every digit, dates are ISO-8601
+  <TABLE>_sample.json      the same rows as JSON objects, every value a string or null
+Only reads: dictionary queries take names as bind variables, and names are validated first.
+
+Options:
+  --stage <stage>      the stage whose SSM parameters to use (standard AWS credentials and region)
+  --table <T>          TABLE or OWNER.TABLE (default: the stage's schema and table parameters)
+  --rows <N>           sample rows, 1-${MAX_SAMPLE_ROWS} (default ${DEFAULT_SAMPLE_ROWS})
+  --out <where>        a folder (default ./extracts) or s3://bucket/prefix
+  --time-zone <zone>   the session time zone for TIMESTAMP WITH LOCAL TIME ZONE (default ${DEFAULT_TIME_ZONE})
+  -h, --help           show this help
+
+If the table cannot be read, database_info.json and accessible_tables.json are still written and
+the command exits 1 saying where.`;
+
+const STAGE = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+export async function extractCommand(args: string[], io: CliIo): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      stage: { type: 'string' },
+      table: { type: 'string' },
+      rows: { type: 'string' },
+      out: { type: 'string', default: './extracts' },
+      'time-zone': { type: 'string', default: DEFAULT_TIME_ZONE },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  // Everything is checked before SSM or Oracle is touched.
+  if (values.stage === undefined) throw new UsageError('extract needs --stage <stage> (see market-pulse extract --help)');
+  if (!STAGE.test(values.stage)) throw new UsageError('--stage takes a stage name: 1-32 lowercase letters, digits or -, e.g. dev or prod');
+  const table = values.table === undefined ? undefined : parseTableRef(values.table, '--table');
+  const rows = values.rows === undefined ? DEFAULT_SAMPLE_ROWS : parseSampleRows(values.rows, '--rows');
+  const timeZone = values['time-zone'];
+  if (!isValidTimeZone(timeZone)) throw new UsageError(`--time-zone: unknown time zone ${JSON.stringify(timeZone)} (use an IANA name such as America/New_York)`);
+  const writer = writerFor(values.out);
+
+  const log = cliLog(io);
+  const result = await runExtract(
+    { rows, ...(table ? { table } : {}) },
+    { stage: values.stage, settings: new SsmSettings({ stage: values.stage, log }), factory: new NodeOracleConnectionFactory(), writer, timeZone, log },
+  );
+  for (const warning of result.warnings) io.err(`warning: ${warning}`);
+  io.out(`Extracted ${result.table} (${result.rows.toLocaleString('en-US')} sample rows) to ${result.location}`);
+  const width = Math.max(...result.files.map((file) => file.name.length));
+  for (const file of result.files) io.out(`  ${file.name.padEnd(width)}  ${file.bytes.toLocaleString('en-US').padStart(12)} bytes`);
+}
+
+function writerFor(out: string): ExtractWriter {
+  if (!out.startsWith('s3://')) return new DirectoryExtractWriter(out);
+  const { bucket, prefix } = parseS3Location(out, '--out');
+  return new S3ExtractWriter({ client: new S3Client({}), bucket, prefix });
+}

@@ -1,0 +1,91 @@
+/**
+ * The `db-health` Lambda, scheduled every 15 minutes by the stack: thin wiring around
+ * {@link runHealthChecks}. A failed check is the report, not an error — the function returns it and
+ * records `HealthOk = 0`; only a broken environment (a deployment problem) makes it throw.
+ *
+ * Metrics (namespace MarketPulse, dimensions service + stage):
+ * - `HealthOk` — 1 when no check failed, else 0 (alarm on its minimum < 1);
+ * - `HealthCheckLatencyMs` and `HealthCheckOk` (1/0) — one of each per check that ran, with an
+ *   extra `check` dimension (ssm-parameters, oracle-connect, oracle-table, s3-heartbeat). Skipped
+ *   checks emit none, so a skip does not drag the latency down or look like a failure twice.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { S3Client } from '@aws-sdk/client-s3';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { NodeOracleConnectionFactory } from '../adapters/oracle-connection.js';
+import { normalizePrefix } from '../adapters/s3-location.js';
+import { SsmSettings } from '../adapters/ssm-settings.js';
+import { createLogger, createMetrics, logPort } from '../observability.js';
+import { lambdaEnvironmentSchema, readLambdaEnvironment, type LambdaEnvironment } from '../lambda-environment.js';
+import { runHealthChecks, type HealthReport, type HeartbeatTarget } from './health-checks.js';
+
+const logger = createLogger();
+const metrics = createMetrics();
+const log = logPort(logger);
+
+interface Runtime {
+  readonly env: LambdaEnvironment;
+  readonly settings: SsmSettings;
+  readonly heartbeat: HeartbeatTarget;
+  readonly factory: NodeOracleConnectionFactory;
+}
+
+/** Built on first use and kept while warm; a bad environment throws here, on every invocation. */
+let runtime: Runtime | undefined;
+
+function buildRuntime(): Runtime {
+  const env = readLambdaEnvironment(lambdaEnvironmentSchema);
+  return {
+    env,
+    settings: new SsmSettings({ stage: env.STAGE, log }),
+    heartbeat: {
+      client: new S3Client({}),
+      bucket: env.RESULTS_BUCKET,
+      prefix: normalizePrefix(env.RESULTS_PREFIX),
+      ...(env.RESULTS_KMS_KEY_ID ? { kmsKeyId: env.RESULTS_KMS_KEY_ID } : {}),
+    },
+    // Reads ORACLE_CLIENT_MODE; thick mode without the layer is reported by oracle-connect (DPI-1047).
+    factory: new NodeOracleConnectionFactory(),
+  };
+}
+
+export async function dbHealthHandler(_event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<HealthReport> {
+  runtime ??= buildRuntime();
+  const { env, settings, heartbeat, factory } = runtime;
+  metrics.addDimension('stage', env.STAGE);
+  const report = await runHealthChecks({
+    stage: env.STAGE,
+    settings,
+    factory,
+    heartbeat,
+    deadline: () => context.getRemainingTimeInMillis(),
+    runner: 'lambda',
+    log,
+  });
+  recordHealth(report);
+  // The report holds no secret (see health-checks.ts); the logger's redaction is the second fence.
+  if (report.ok) logger.info('health check passed', { report });
+  else logger.warn(`health check failed: ${report.summary}`, { report });
+  return report;
+}
+
+function recordHealth(report: HealthReport): void {
+  metrics.addMetric('HealthOk', MetricUnit.Count, report.ok ? 1 : 0);
+  for (const check of report.checks) {
+    if (check.status === 'skipped') continue;
+    // A per-check dimension needs its own EMF blob: a single metric is flushed at once with its own dimensions.
+    for (const [name, unit, value] of [
+      ['HealthCheckOk', MetricUnit.Count, check.ok ? 1 : 0],
+      ['HealthCheckLatencyMs', MetricUnit.Milliseconds, check.latencyMs],
+    ] as const) {
+      metrics.singleMetric().addDimension('stage', report.stage).addDimension('check', check.name).addMetric(name, unit, value);
+    }
+  }
+}
+
+export const handler = middy(dbHealthHandler)
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));

@@ -1,0 +1,26 @@
+/**
+ * The environment the CDK stack gives every function. Read once per container and checked whole,
+ * so a misconfigured deployment fails with every problem named rather than half-way through.
+ */
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { DEFAULT_TIME_ZONE } from './pipeline/config.js';
+import { isValidTimeZone } from './pipeline/time-zone.js';
+import { zodIssues } from './pipeline/validation-issues.js';
+
+/** What every function reads: its stage, where results go, and the schedule's time zone. */
+export const lambdaEnvironmentSchema = z.object({
+  STAGE: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, { error: 'must be a stage name such as dev or prod' }),
+  RESULTS_BUCKET: z.string().min(3, { error: 'must name the results bucket' }),
+  RESULTS_PREFIX: z.string().default('market-pulse'),
+  RESULTS_KMS_KEY_ID: z.string().min(1).optional(),
+  SCHEDULE_TZ: z.string().refine(isValidTimeZone, { error: 'must be an IANA time zone' }).default(DEFAULT_TIME_ZONE),
+});
+
+export type LambdaEnvironment = z.infer<typeof lambdaEnvironmentSchema>;
+
+export function readLambdaEnvironment<Schema extends z.ZodType>(schema: Schema, env: NodeJS.ProcessEnv = process.env): z.infer<Schema> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) throw new ConfigError('Lambda environment', zodIssues(parsed.error));
+  return parsed.data;
+}

@@ -1,0 +1,75 @@
+/**
+ * The `oracle-extract` Lambda, invoked on demand with `{ "table"?: "TABLE" | "OWNER.TABLE",
+ * "rows"?: 1–10000 }`: thin wiring around {@link runExtract}. The files land under
+ * `<RESULTS_PREFIX>/extracts/<timestamp>/` in the results bucket, create-only; the result says
+ * where, and lists them. A bad event or environment is rejected before anything is read.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { S3Client } from '@aws-sdk/client-s3';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { NodeOracleConnectionFactory } from '../adapters/oracle-connection.js';
+import { SsmSettings } from '../adapters/ssm-settings.js';
+import { createLogger, createMetrics, logPort } from '../observability.js';
+import { lambdaEnvironmentSchema, readLambdaEnvironment, type LambdaEnvironment } from '../lambda-environment.js';
+import { parseExtractEvent } from './event.js';
+import { runExtract, type ExtractResult } from './extract.js';
+import { S3ExtractWriter } from './writers.js';
+
+const logger = createLogger();
+const metrics = createMetrics();
+const log = logPort(logger);
+
+interface Runtime {
+  readonly env: LambdaEnvironment;
+  readonly settings: SsmSettings;
+  readonly writer: S3ExtractWriter;
+  readonly factory: NodeOracleConnectionFactory;
+}
+
+let runtime: Runtime | undefined;
+
+function buildRuntime(): Runtime {
+  const env = readLambdaEnvironment(lambdaEnvironmentSchema);
+  return {
+    env,
+    settings: new SsmSettings({ stage: env.STAGE, log }),
+    writer: new S3ExtractWriter({
+      client: new S3Client({}),
+      bucket: env.RESULTS_BUCKET,
+      prefix: env.RESULTS_PREFIX,
+      ...(env.RESULTS_KMS_KEY_ID ? { kmsKeyId: env.RESULTS_KMS_KEY_ID } : {}),
+    }),
+    factory: new NodeOracleConnectionFactory(),
+  };
+}
+
+export async function oracleExtractHandler(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<ExtractResult> {
+  const request = parseExtractEvent(event);
+  runtime ??= buildRuntime();
+  const { env, settings, writer, factory } = runtime;
+  metrics.addDimension('stage', env.STAGE);
+  try {
+    const result = await runExtract(request, {
+      stage: env.STAGE,
+      settings,
+      factory,
+      writer,
+      timeZone: env.SCHEDULE_TZ,
+      deadline: () => context.getRemainingTimeInMillis(),
+      log,
+    });
+    metrics.addMetric('ExtractRows', MetricUnit.Count, result.rows);
+    return result;
+  } catch (error) {
+    metrics.addMetric('ExtractsFailed', MetricUnit.Count, 1);
+    logger.error('extract failed', { error });
+    throw error;
+  }
+}
+
+export const handler = middy(oracleExtractHandler)
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));
