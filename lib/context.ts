@@ -117,6 +117,8 @@ const contextSchema = z
 
     alarmEmail: z.email({ error: 'must be an e-mail address' }).optional(),
     missedRunHours: int(1, 168).default(26),
+
+    backfillMaxConcurrency: int(1, 40).default(2),
   })
   .superRefine((c, ctx) => {
     if (!c.createVpc) {

@@ -12,10 +12,11 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { Alarms, METRICS_NAMESPACE, SERVICE_NAME } from './alarms.js';
+import { Backfill, BACKFILL_PLAN_ENTRY } from './backfill.js';
 import { parseContext, type MarketPulseConfig } from './context.js';
 import { EncryptionKey } from './encryption-key.js';
 import { JobFunction } from './job-function.js';
-import { entryPath, FUNCTION_NAMES, type EntryOverrides, type FunctionName } from './lambda-entries.js';
+import { entryPath, entryPathOf, FUNCTION_NAMES, type EntryOverrides, type FunctionName } from './lambda-entries.js';
 import { acknowledge, nagArnToken } from './nag.js';
 import { Network } from './network.js';
 import { oracleClientSetup } from './oracle-client-layer.js';
@@ -39,6 +40,7 @@ export class MarketPulseStack extends Stack {
   readonly jobs: Readonly<Record<FunctionName, JobFunction>>;
   readonly schedulerRole: iam.Role;
   readonly alarms: Alarms;
+  readonly backfill: Backfill;
 
   constructor(scope: Construct, id: string, props: MarketPulseStackProps) {
     const c = props.config;
@@ -210,6 +212,15 @@ export class MarketPulseStack extends Stack {
       ...(c.alarmEmail ? { email: c.alarmEmail } : {}),
     });
 
+    this.backfill = new Backfill(this, 'Backfill', {
+      stage: c.stage,
+      runColors: this.jobs['run-colors'].function,
+      planEntry: entryPathOf(BACKFILL_PLAN_ENTRY),
+      maxConcurrency: c.backfillMaxConcurrency,
+      logRetention,
+      logRemovalPolicy: dataRemoval,
+    });
+
     new CfnOutput(this, 'ResultsBucketName', { value: this.results.bucket.bucketName, description: `results land under s3://<bucket>/${c.resultsPrefix}/runs/` });
     new CfnOutput(this, 'KeyArn', { value: this.key.key.keyArn, description: `KMS key ${this.key.alias.aliasName}` });
     new CfnOutput(this, 'KeyAlias', { value: this.key.alias.aliasName });
@@ -218,6 +229,10 @@ export class MarketPulseStack extends Stack {
     new CfnOutput(this, 'OracleExtractFunctionName', { value: this.jobs['oracle-extract'].function.functionName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+    new CfnOutput(this, 'BackfillStateMachineArn', {
+      value: this.backfill.stateMachine.stateMachineArn,
+      description: 'market-pulse backfill --from YYYY-MM-DD --to YYYY-MM-DD --stage <stage> starts it',
+    });
   }
 }
 

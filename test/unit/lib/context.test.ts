@@ -55,6 +55,7 @@ describe('parseContext', () => {
       runColorsTimeoutSeconds: 600,
       logRetentionDays: 90,
       missedRunHours: 26,
+      backfillMaxConcurrency: 2,
     });
   });
 

@@ -410,11 +410,18 @@ describe('IAM: the exact statements', () => {
     for (const { statement } of allowStatements) {
       for (const action of actionsOf(statement)) expect(action).not.toMatch(/^(\*|ssm:\*|kms:\*|s3:\*)$/);
     }
-    // Resource "*" in an identity policy: ENI management for each function in the VPC, and the prefix-list lookup.
+    // Resource "*" in an identity policy: ENI management for each function in the VPC, the prefix-list
+    // lookup, and the backfill state machine's log delivery and X-Ray tracing.
     const starResources = allowStatements
       .filter(({ statement }) => statement.Resource === '*' && statement.Principal === undefined)
       .map(({ statement }) => statement.Sid ?? actionsOf(statement).join(','));
-    expect(starResources.sort()).toEqual(['ManageVpcNetworkInterfaces', 'ManageVpcNetworkInterfaces', 'ManageVpcNetworkInterfaces', 'ec2:DescribeManagedPrefixLists']);
+    expect(starResources.sort()).toEqual([
+      'ManageVpcNetworkInterfaces',
+      'ManageVpcNetworkInterfaces',
+      'ManageVpcNetworkInterfaces',
+      'ec2:DescribeManagedPrefixLists',
+      'logs:CreateLogDelivery,logs:DeleteLogDelivery,logs:DescribeLogGroups,logs:DescribeResourcePolicies,logs:GetLogDelivery,logs:ListLogDeliveries,logs:PutResourcePolicy,logs:UpdateLogDelivery,xray:GetSamplingRules,xray:GetSamplingTargets,xray:PutTelemetryRecords,xray:PutTraceSegments',
+    ]);
   });
 });
 
