@@ -20,6 +20,10 @@ import { synth } from './synth.js';
   return { promise, resolve, reject };
 };
 const { StateMachine } = await import('aws-local-stepfunctions');
+type Definition = ConstructorParameters<typeof StateMachine>[0];
+type LocalHandlers = NonNullable<NonNullable<NonNullable<Parameters<InstanceType<typeof StateMachine>['run']>[1]>['overrides']>['taskResourceLocalHandlers']>;
+/** Local task handlers typed loosely: the library wants JSON in and out, which these are. */
+const handlers = (map: Record<string, (input: never) => unknown>) => map as unknown as LocalHandlers;
 
 const s = synth();
 const FAKE_ARN = 'arn:aws:lambda:eu-central-1:111111111111:function:stand-in';
@@ -45,12 +49,12 @@ describe('backfill state machine', () => {
       if (input.asOf === '2026-11-19') throw new DatabaseError('ORA-00942: table or view does not exist');
       return { status: 'published', runId: `RUN-${input.asOf}`, asOf: input.asOf, counts: { read: 10, ranked: 9, excluded: 1, rejected: 0 } };
     };
-    const machine = new StateMachine(definition(), { validationOptions: { checkArn: true } });
+    const machine = new StateMachine(definition() as unknown as Definition, { validationOptions: { checkArn: true } });
     const execution = machine.run(
       { from: '2026-11-16', to: '2026-11-22', skipWeekends: true },
       {
         overrides: {
-          taskResourceLocalHandlers: { PlanDates: planBackfill, RunColors: runColors },
+          taskResourceLocalHandlers: handlers({ PlanDates: planBackfill, RunColors: runColors }),
           retryIntervalOverrides: { RunColors: 0 },
         },
       },
@@ -69,10 +73,10 @@ describe('backfill state machine', () => {
 
   it('fails the execution at once on a malformed range, before any run', async () => {
     let runs = 0;
-    const machine = new StateMachine(definition(), { validationOptions: { checkArn: true } });
+    const machine = new StateMachine(definition() as unknown as Definition, { validationOptions: { checkArn: true } });
     const execution = machine.run(
       { from: '2026-11-22', to: '2026-11-16' },
-      { overrides: { taskResourceLocalHandlers: { PlanDates: planBackfill, RunColors: async () => void runs++ } } },
+      { overrides: { taskResourceLocalHandlers: handlers({ PlanDates: planBackfill, RunColors: async () => ({ runs: ++runs }) }) } },
     );
     await expect(execution.result).rejects.toThrow(/from 2026-11-22 is after to 2026-11-16/);
     expect(runs).toBe(0);
