@@ -6,33 +6,17 @@
  */
 import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HealthReport } from '../../../lambdas/db-health/health-checks.js';
+import { captureOutput, emfDocuments, lambdaContext, serveOracleParameters, unreachableDatabase } from '../../helpers/lambda-harness.js';
 
 const PASSWORD = 'Qw8-db-health-Pa55word!';
 const ssm = mockClient(SSMClient);
 const s3 = mockClient(S3Client);
 const ENV = { STAGE: 'test', RESULTS_BUCKET: 'mp-results', RESULTS_PREFIX: 'colors', SCHEDULE_TZ: 'America/New_York', RESULTS_KMS_KEY_ID: 'alias/mp-test' };
 
-function lambdaContext(budgetMs: number) {
-  const deadline = Date.now() + budgetMs;
-  return {
-    functionName: 'market-pulse-test-db-health',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:eu-central-1:111111111111:function:market-pulse-test-db-health',
-    memoryLimitInMB: '512',
-    awsRequestId: '5f0e1c7a-0000-4000-8000-000000000001',
-    logGroupName: '/aws/lambda/market-pulse-test-db-health',
-    logStreamName: '2026/11/20/[$LATEST]abc',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => deadline - Date.now(),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
 
 let written: string[];
 beforeEach(() => {
@@ -41,23 +25,8 @@ beforeEach(() => {
   ssm.reset();
   s3.reset();
   clearCaches();
-  written = [];
-  for (const stream of [process.stdout, process.stderr]) {
-    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    });
-  }
-  const values: Record<string, string> = {
-    host: '127.0.0.1', port: '1', 'service-name': 'FREEPDB1', username: 'MARKET_PULSE', password: PASSWORD, schema: 'DESK', table: 'COLORS',
-  };
-  ssm.on(GetParametersCommand).callsFake((input: { Names: string[] }) => {
-    const known = input.Names.filter((name) => name.split('/').at(-1)! in values);
-    return {
-      Parameters: known.map((name) => ({ Name: name, Value: values[name.split('/').at(-1)!], Type: 'String' })),
-      InvalidParameters: input.Names.filter((name) => !known.includes(name)),
-    };
-  });
+  written = captureOutput();
+  serveOracleParameters(ssm, unreachableDatabase(PASSWORD));
   s3.on(PutObjectCommand).resolves({});
 });
 afterEach(() => {
@@ -65,14 +34,11 @@ afterEach(() => {
   for (const key of Object.keys(ENV)) delete process.env[key];
 });
 
-function emf(): Record<string, unknown>[] {
-  return written.map((line) => line.trim()).filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line));
-}
 
 describe('db-health handler', () => {
   it('returns the report when Oracle is unreachable, with HealthOk 0 and per-check latency metrics', async () => {
     const { handler } = await import('../../../lambdas/db-health/handler.js');
-    const report = (await handler({}, lambdaContext(60_000))) as HealthReport;
+    const report = (await handler({}, lambdaContext('market-pulse-test-db-health', 60_000))) as HealthReport;
     expect(report.ok).toBe(false);
     expect(report.checks.map((c) => [c.name, c.status])).toEqual([
       ['ssm-parameters', 'pass'],
@@ -88,7 +54,7 @@ describe('db-health handler', () => {
     const put = s3.commandCalls(PutObjectCommand)[0]!.args[0].input;
     expect(put).toMatchObject({ Bucket: 'mp-results', Key: 'colors/health/heartbeat-test.json', SSEKMSKeyId: 'alias/mp-test' });
 
-    const metrics = emf();
+    const metrics = emfDocuments(written);
     expect(metrics.some((m) => m.HealthOk === 0 && m.stage === 'test' && m.service === 'market-pulse')).toBe(true);
     const latency = metrics.filter((m) => 'HealthCheckLatencyMs' in m);
     expect(latency.map((m) => m.check).sort()).toEqual(['oracle-connect', 's3-heartbeat', 'ssm-parameters']);
@@ -115,18 +81,18 @@ describe('db-health handler', () => {
       return { ...original, NodeOracleConnectionFactory: class { mode = 'thin' as const; connect = fake.connect.bind(fake); } };
     });
     const { handler } = await import('../../../lambdas/db-health/handler.js');
-    const report = (await handler({}, lambdaContext(60_000))) as HealthReport;
+    const report = (await handler({}, lambdaContext('market-pulse-test-db-health', 60_000))) as HealthReport;
     vi.doUnmock('../../../lambdas/adapters/oracle-connection.js');
     expect(report.ok).toBe(true);
-    expect(emf().some((m) => m.HealthOk === 1 && m.stage === 'test')).toBe(true);
-    expect(emf().filter((m) => 'HealthCheckLatencyMs' in m)).toHaveLength(4);
+    expect(emfDocuments(written).some((m) => m.HealthOk === 1 && m.stage === 'test')).toBe(true);
+    expect(emfDocuments(written).filter((m) => 'HealthCheckLatencyMs' in m)).toHaveLength(4);
   });
 
   it('throws on a bad environment, before touching AWS', async () => {
     delete process.env.RESULTS_BUCKET;
     process.env.SCHEDULE_TZ = 'Mars/Olympus';
     const { handler } = await import('../../../lambdas/db-health/handler.js');
-    await expect(handler({}, lambdaContext(60_000))).rejects.toThrow(/invalid config Lambda environment \(2 problems\): RESULTS_BUCKET: .*; SCHEDULE_TZ: must be an IANA time zone/);
+    await expect(handler({}, lambdaContext('market-pulse-test-db-health', 60_000))).rejects.toThrow(/invalid config Lambda environment \(2 problems\): RESULTS_BUCKET: .*; SCHEDULE_TZ: must be an IANA time zone/);
     expect(ssm.calls()).toHaveLength(0);
     expect(s3.calls()).toHaveLength(0);
   });

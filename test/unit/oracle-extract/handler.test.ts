@@ -6,33 +6,17 @@
  */
 import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ExtractResult } from '../../../lambdas/oracle-extract/extract.js';
+import { captureOutput, emfDocuments, lambdaContext, serveOracleParameters, unreachableDatabase } from '../../helpers/lambda-harness.js';
 
 const PASSWORD = 'Rt5-extract-handler-Pa55word!';
 const ssm = mockClient(SSMClient);
 const s3 = mockClient(S3Client);
 const ENV = { STAGE: 'test', RESULTS_BUCKET: 'mp-results', RESULTS_PREFIX: 'colors', SCHEDULE_TZ: 'America/New_York' };
 
-function lambdaContext(budgetMs: number) {
-  const deadline = Date.now() + budgetMs;
-  return {
-    functionName: 'market-pulse-test-oracle-extract',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:eu-central-1:111111111111:function:market-pulse-test-oracle-extract',
-    memoryLimitInMB: '1024',
-    awsRequestId: '5f0e1c7a-0000-4000-8000-000000000002',
-    logGroupName: '/aws/lambda/market-pulse-test-oracle-extract',
-    logStreamName: '2026/11/20/[$LATEST]abc',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => deadline - Date.now(),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
 
 let written: string[];
 beforeEach(() => {
@@ -41,23 +25,8 @@ beforeEach(() => {
   ssm.reset();
   s3.reset();
   clearCaches();
-  written = [];
-  for (const stream of [process.stdout, process.stderr]) {
-    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    });
-  }
-  const values: Record<string, string> = {
-    host: '127.0.0.1', port: '1', 'service-name': 'FREEPDB1', username: 'MARKET_RO', password: PASSWORD, schema: 'MARKET', table: 'COLORS',
-  };
-  ssm.on(GetParametersCommand).callsFake((input: { Names: string[] }) => {
-    const known = input.Names.filter((name) => name.split('/').at(-1)! in values);
-    return {
-      Parameters: known.map((name) => ({ Name: name, Value: values[name.split('/').at(-1)!], Type: 'String' })),
-      InvalidParameters: input.Names.filter((name) => !known.includes(name)),
-    };
-  });
+  written = captureOutput();
+  serveOracleParameters(ssm, { ...unreachableDatabase(PASSWORD), username: 'MARKET_RO', schema: 'MARKET' });
   s3.on(PutObjectCommand).resolves({});
 });
 afterEach(() => {
@@ -71,8 +40,8 @@ const emf = () => written.map((line) => line.trim()).filter((line) => line.inclu
 describe('oracle-extract handler', () => {
   it('rejects a malicious table name or a bad row count before touching AWS or Oracle', async () => {
     const { handler } = await import('../../../lambdas/oracle-extract/handler.js');
-    await expect(handler({ table: 'COLORS; DROP TABLE COLORS' }, lambdaContext(30_000))).rejects.toThrow(/invalid oracle-extract event: table must be TABLE or OWNER\.TABLE/);
-    await expect(handler({ rows: 20_000 }, lambdaContext(30_000))).rejects.toThrow(/rows: must be between 1 and 10000/);
+    await expect(handler({ table: 'COLORS; DROP TABLE COLORS' }, lambdaContext('market-pulse-test-oracle-extract', 30_000))).rejects.toThrow(/invalid oracle-extract event: table must be TABLE or OWNER\.TABLE/);
+    await expect(handler({ rows: 20_000 }, lambdaContext('market-pulse-test-oracle-extract', 30_000))).rejects.toThrow(/rows: must be between 1 and 10000/);
     expect(ssm.calls()).toHaveLength(0);
     expect(s3.calls()).toHaveLength(0);
   });
@@ -80,7 +49,7 @@ describe('oracle-extract handler', () => {
   it('rejects a bad environment', async () => {
     delete process.env.STAGE;
     const { handler } = await import('../../../lambdas/oracle-extract/handler.js');
-    await expect(handler({}, lambdaContext(30_000))).rejects.toThrow(/invalid config Lambda environment: STAGE: /);
+    await expect(handler({}, lambdaContext('market-pulse-test-oracle-extract', 30_000))).rejects.toThrow(/invalid config Lambda environment: STAGE: /);
     expect(ssm.calls()).toHaveLength(0);
   });
 
@@ -88,12 +57,12 @@ describe('oracle-extract handler', () => {
     const { handler } = await import('../../../lambdas/oracle-extract/handler.js');
     const started = Date.now();
     // The retry keeps a 10 s safety margin: 13 s leaves about 3 s for attempts.
-    const error = (await handler({}, lambdaContext(13_000)).catch((e: unknown) => e)) as Error & { code?: string };
+    const error = (await handler({}, lambdaContext('market-pulse-test-oracle-extract', 13_000)).catch((e: unknown) => e)) as Error & { code?: string };
     expect(Date.now() - started).toBeLessThan(13_000);
     expect(error).toMatchObject({ code: 'SOURCE_UNAVAILABLE' });
     expect(error.message).toMatch(/^connecting to 127\.0\.0\.1:1\/FREEPDB1 as MARKET_RO \(\d+ attempt\(s\) in .*\) failed: NJS-503/);
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
-    expect(emf().some((m) => m.ExtractsFailed === 1 && m.stage === 'test')).toBe(true);
+    expect(emfDocuments(written).some((m) => m.ExtractsFailed === 1 && m.stage === 'test')).toBe(true);
     expect(`${written.join('')}\n${error.message}\n${error.stack}`).not.toContain(PASSWORD);
   });
 
@@ -105,12 +74,12 @@ describe('oracle-extract handler', () => {
       return { ...original, NodeOracleConnectionFactory: class { mode = 'thin' as const; connect = fake.connect.bind(fake); } };
     });
     const { handler } = await import('../../../lambdas/oracle-extract/handler.js');
-    const result = (await handler({ rows: 1 }, lambdaContext(60_000))) as ExtractResult;
+    const result = (await handler({ rows: 1 }, lambdaContext('market-pulse-test-oracle-extract', 60_000))) as ExtractResult;
     expect(result.location).toMatch(/^s3:\/\/mp-results\/colors\/extracts\/\d{4}-\d{2}-\d{2}T\d{6}Z\/$/);
     expect(result).toMatchObject({ table: 'MARKET.COLORS', rows: 1 });
     const keys = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key);
     expect(keys.map((key) => key!.split('/').at(-1))).toEqual(['database_info.json', 'accessible_tables.json', 'COLORS_schema.json', 'COLORS_sample.csv', 'COLORS_sample.json']);
     expect(s3.commandCalls(PutObjectCommand).every((call) => call.args[0].input.IfNoneMatch === '*')).toBe(true);
-    expect(emf().some((m) => m.ExtractRows === 1 && m.stage === 'test')).toBe(true);
+    expect(emfDocuments(written).some((m) => m.ExtractRows === 1 && m.stage === 'test')).toBe(true);
   });
 });

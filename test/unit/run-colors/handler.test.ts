@@ -9,28 +9,12 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { captureOutput, emfDocuments, lambdaContext, serveOracleParameters, unreachableDatabase } from '../../helpers/lambda-harness.js';
 
 const PASSWORD = 'Zq9-handler-Pa55word!';
 const ssm = mockClient(SSMClient);
 const s3 = mockClient(S3Client);
 
-function lambdaContext(budgetMs: number) {
-  const deadline = Date.now() + budgetMs;
-  return {
-    functionName: 'market-pulse-test-run-colors',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:eu-central-1:111111111111:function:market-pulse-test-run-colors',
-    memoryLimitInMB: '1024',
-    awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-    logGroupName: '/aws/lambda/market-pulse-test-run-colors',
-    logStreamName: '2026/11/20/[$LATEST]abc',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => deadline - Date.now(),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
 
 let written: string[];
 beforeAll(() => {
@@ -40,23 +24,8 @@ beforeEach(() => {
   ssm.reset();
   s3.reset();
   clearCaches();
-  written = [];
-  for (const stream of [process.stdout, process.stderr]) {
-    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    });
-  }
-  const values: Record<string, string> = {
-    host: '127.0.0.1', port: '1', 'service-name': 'FREEPDB1', username: 'MARKET_PULSE', password: PASSWORD, schema: 'DESK', table: 'COLORS',
-  };
-  ssm.on(GetParametersCommand).callsFake((input: { Names: string[] }) => {
-    const known = input.Names.filter((name) => name.split('/').at(-1)! in values);
-    return {
-      Parameters: known.map((name) => ({ Name: name, Value: values[name.split('/').at(-1)!], Type: 'String' })),
-      InvalidParameters: input.Names.filter((name) => !known.includes(name)),
-    };
-  });
+  written = captureOutput();
+  serveOracleParameters(ssm, unreachableDatabase(PASSWORD));
   s3.on(GetObjectCommand).rejects(Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }));
 });
 afterEach(() => vi.restoreAllMocks());
@@ -64,7 +33,7 @@ afterEach(() => vi.restoreAllMocks());
 describe('run-colors handler', () => {
   it('rejects a bad event with a validation error before touching AWS', async () => {
     const { handler } = await import('../../../lambdas/run-colors/handler.js');
-    await expect(handler({ asOf: 'tomorrow' }, lambdaContext(30_000))).rejects.toThrow(/invalid run-colors event: asOf: must be a date/);
+    await expect(handler({ asOf: 'tomorrow' }, lambdaContext('market-pulse-test-run-colors', 30_000))).rejects.toThrow(/invalid run-colors event: asOf: must be a date/);
     expect(ssm.calls()).toHaveLength(0);
     expect(s3.calls()).toHaveLength(0);
   });
@@ -73,7 +42,7 @@ describe('run-colors handler', () => {
     const { handler } = await import('../../../lambdas/run-colors/handler.js');
     const started = Date.now();
     // 10 s is the retry safety margin: 13 s leaves about 3 s for attempts.
-    const error = (await handler({ scheduledTime: '2026-11-21T03:30:00Z' }, lambdaContext(13_000)).then(
+    const error = (await handler({ scheduledTime: '2026-11-21T03:30:00Z' }, lambdaContext('market-pulse-test-run-colors', 13_000)).then(
       () => {
         throw new Error('expected the run to fail');
       },
@@ -94,8 +63,7 @@ describe('run-colors handler', () => {
     expect(logs).toContain('"function_request_id":"c6af9ac6-7b61-11e6-9a41-93e812345678"');
     const failed = written.map((line) => line.trim()).filter((line) => line.includes('"message":"run failed"')).map((line) => JSON.parse(line));
     expect(failed[0]).toMatchObject({ asOf: '2026-11-20', trigger: 'scheduled', runId: expect.stringMatching(/^[0-9A-Z]{26}$/) });
-    const emf = written.map((line) => line.trim()).filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line));
-    expect(emf.some((m) => m.RunsFailed === 1 && m.stage === 'test')).toBe(true);
+    expect(emfDocuments(written).some((m) => m.RunsFailed === 1 && m.stage === 'test')).toBe(true);
     expect(`${logs}\n${error.message}\n${error.stack}`).not.toContain(PASSWORD);
   });
 });

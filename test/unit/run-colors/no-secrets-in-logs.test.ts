@@ -5,7 +5,7 @@
  * real OracleSource (database faked behind its connection factory), real pipeline and logger.
  */
 import { clearCaches } from '@aws-lambda-powertools/parameters';
-import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CircuitBreaker } from '../../../lambdas/adapters/circuit-breaker.js';
@@ -15,6 +15,7 @@ import { createLogger, logPort } from '../../../lambdas/observability.js';
 import { parseConfig } from '../../../lambdas/pipeline/config.js';
 import { runColorsJob } from '../../../lambdas/run-colors/run-colors-job.js';
 import { badLogin, errorText, FakeOracleDatabase, FakeOracleFactory, rowOf } from '../../helpers/fake-oracle.js';
+import { captureOutput, serveOracleParameters } from '../../helpers/lambda-harness.js';
 import { MemorySink } from '../../helpers/memory-ports.js';
 
 const PASSWORD = 'Zq9-unmistakable-Pa55word!';
@@ -22,29 +23,14 @@ const ROTATED = 'Zq9-rotated-Pa55word-2027!';
 const ssm = mockClient(SSMClient);
 
 function storeParameters(password: string): void {
-  const values: Record<string, string> = {
-    host: 'db.internal', port: '1521', 'service-name': 'FREEPDB1', username: 'MARKET_PULSE', password, schema: 'DESK', table: 'COLORS',
-  };
-  ssm.on(GetParametersCommand).callsFake((input: { Names: string[] }) => {
-    const known = input.Names.filter((name) => name.split('/').at(-1)! in values);
-    return {
-      Parameters: known.map((name) => ({ Name: name, Value: values[name.split('/').at(-1)!], Type: name.endsWith('password') ? 'SecureString' : 'String' })),
-      InvalidParameters: input.Names.filter((name) => !known.includes(name)),
-    };
-  });
+  serveOracleParameters(ssm, { host: 'db.internal', port: '1521', 'service-name': 'FREEPDB1', username: 'MARKET_PULSE', password, schema: 'DESK', table: 'COLORS' });
 }
 
 let written: string[];
 beforeEach(() => {
   ssm.reset();
   clearCaches();
-  written = [];
-  for (const stream of [process.stdout, process.stderr]) {
-    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    });
-  }
+  written = captureOutput();
 });
 afterEach(() => vi.restoreAllMocks());
 
