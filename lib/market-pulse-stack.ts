@@ -95,6 +95,7 @@ export class MarketPulseStack extends Stack {
     const configBucketName = c.configKey === undefined ? undefined : (c.configBucket ?? this.results.bucket.bucketName);
     const environment: Record<string, string> = {
       STAGE: c.stage,
+      SETTINGS_PREFIX: this.parameters.prefix,
       SETTINGS_TTL_SECONDS: String(c.settingsTtlSeconds),
       RESULTS_BUCKET: this.results.bucket.bucketName,
       RESULTS_PREFIX: c.resultsPrefix,

@@ -271,6 +271,7 @@ describe('functions', () => {
         Variables: {
           NODE_OPTIONS: '--enable-source-maps',
           STAGE: 'dev',
+          SETTINGS_PREFIX: '/market-pulse/dev/oracle/',
           SETTINGS_TTL_SECONDS: '300',
           RESULTS_BUCKET: { Ref: bucket },
           RESULTS_PREFIX: 'market-pulse',
