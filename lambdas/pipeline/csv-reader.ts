@@ -188,6 +188,9 @@ export class CsvParser {
     this.pos = pos;
     this.line = line;
 
+    const plain = this.readPlainRecord(pos);
+    if (plain !== undefined) return plain;
+
     const fields: string[] = [];
     let problem: string | undefined;
     for (;;) {
@@ -243,6 +246,30 @@ export class CsvParser {
     this.line = line;
     if (this.invalid.within(recordStart, pos)) problem ??= PROBLEM_INVALID_UTF8;
     return problem === undefined ? { fields, line: recordLine } : { fields, line: recordLine, problem };
+  }
+
+  /**
+   * The common case, quickly: a record on one LF-terminated line with no quote and no CR is its
+   * text between commas. Returns undefined (having consumed nothing) for anything else, which the
+   * general loop in {@link read} handles.
+   */
+  private readPlainRecord(start: number): CsvRecord | undefined {
+    const lineEnd = this.nextLF(start);
+    if (lineEnd === -1) return undefined;
+    const quote = this.nextQuote(start);
+    const cr = this.nextCR(start);
+    if ((quote !== -1 && quote < lineEnd) || (cr !== -1 && cr < lineEnd)) return undefined;
+    const s = this.s;
+    const fields: string[] = [];
+    let from = start;
+    for (let comma = this.nextComma(start); comma !== -1 && comma < lineEnd; comma = this.nextComma(comma + 1)) {
+      fields.push(s.slice(from, comma));
+      from = comma + 1;
+    }
+    fields.push(s.slice(from, lineEnd));
+    this.pos = lineEnd; // the line end is consumed by the next read, which counts the line
+    const line = this.line;
+    return this.invalid.within(start, lineEnd) ? { fields, line, problem: PROBLEM_INVALID_UTF8 } : { fields, line };
   }
 
   /** The record at `recordStart` continues past the buffered text. */

@@ -1,60 +1,129 @@
 /**
  * Renders an output file in memory as a list of ~1 MiB UTF-8 chunks, hashing and counting as it
  * goes, so that a publisher knows the file's SHA-256 and size before writing it anywhere, without
- * ever building one giant string (a million-row colors.csv is ~200 MB).
+ * ever building one giant string (a million-row colors.csv is ~160 MB).
+ *
+ * Text is encoded straight into a fixed-size chunk as it is written; each chunk is hashed once
+ * when full. Writing a million CSV lines is then a million small encodes into one buffer, with no
+ * pending strings to join and no per-line Buffer.
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { OutputFile } from './ports.js';
 
-/** Pending text is encoded once it reaches this many UTF-16 code units. */
+/** Size of each chunk in bytes (the last may be shorter). */
 export const OUTPUT_CHUNK_CHARS = 1024 * 1024;
+
+/** UTF-8 takes at most 3 bytes per UTF-16 code unit (a surrogate pair: 4 bytes for 2 units). */
+const MAX_BYTES_PER_UNIT = 3;
+
+/** Texts up to this long are copied in by {@link OutputBuffer.copyAscii} when they are ASCII. */
+const SHORT_TEXT = 64;
 
 export class OutputBuffer {
   private readonly hash: Hash = createHash('sha256');
   private readonly chunks: Buffer[] = [];
-  private pending: string[] = [];
-  private pendingChars = 0;
+  private chunk: Buffer;
+  private used = 0;
   private byteCount = 0;
+  /** A high surrogate that ended the last write: its pair may start the next one. */
+  private carry = '';
   private finished = false;
 
-  constructor(private readonly chunkChars: number = OUTPUT_CHUNK_CHARS) {}
+  constructor(private readonly chunkBytes: number = OUTPUT_CHUNK_CHARS) {
+    this.chunk = Buffer.allocUnsafe(chunkBytes);
+  }
 
   write(text: string): void {
     if (this.finished) throw new Error('OutputBuffer.write after finish');
     if (text.length === 0) return;
-    this.pending.push(text);
-    this.pendingChars += text.length;
-    if (this.pendingChars >= this.chunkChars) this.flush(false);
+    if (this.carry !== '') {
+      text = this.carry + text;
+      this.carry = '';
+    }
+    // A lone surrogate would be encoded as U+FFFD; keep a trailing high one for the next write.
+    const last = text.charCodeAt(text.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) {
+      this.carry = text.slice(-1);
+      text = text.slice(0, -1);
+    }
+    if (text.length <= SHORT_TEXT && text.length <= this.chunkBytes - this.used && this.copyAscii(text)) return;
+    if (text.length * MAX_BYTES_PER_UNIT <= this.chunkBytes - this.used) {
+      this.used += this.chunk.write(text, this.used);
+      if (this.used === this.chunkBytes) this.nextChunk();
+    } else {
+      this.copyIn(Buffer.from(text, 'utf8'));
+    }
   }
 
-  /** Bytes encoded so far plus those still pending. */
+  /** Bytes written so far, counting a held-back surrogate as the U+FFFD it would become. */
   get bytes(): number {
-    return this.byteCount + this.pending.reduce((sum, text) => sum + Buffer.byteLength(text, 'utf8'), 0);
+    return this.byteCount + this.used + (this.carry === '' ? 0 : MAX_BYTES_PER_UNIT);
   }
 
   finish(name: string, contentType: string): OutputFile {
     if (this.finished) throw new Error('OutputBuffer.finish called twice');
+    if (this.carry !== '') this.copyIn(Buffer.from(this.carry, 'utf8'));
     this.finished = true;
-    this.flush(true);
+    if (this.used > 0) this.pushChunk(this.chunk.subarray(0, this.used));
     return { name, contentType, chunks: this.chunks, bytes: this.byteCount, sha256: this.hash.digest('hex') };
   }
 
-  private flush(final: boolean): void {
-    if (this.pending.length === 0) return;
-    // A lone surrogate at a chunk edge would be encoded as U+FFFD twice over; keep pairs together.
-    let text = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
-    this.pending = [];
-    this.pendingChars = 0;
-    if (!final) {
-      const last = text.charCodeAt(text.length - 1);
-      if (last >= 0xd800 && last <= 0xdbff) {
-        this.pending.push(text.slice(-1));
-        this.pendingChars = 1;
-        text = text.slice(0, -1);
-        if (text.length === 0) return;
-      }
+  /**
+   * Copies a short all-ASCII text in character by character: for the few bytes a CSV line's added
+   * columns take, a call into the encoder costs more than the copy. Leaves the buffer as it was
+   * and returns false at the first non-ASCII character.
+   */
+  private copyAscii(text: string): boolean {
+    const chunk = this.chunk;
+    const start = this.used;
+    for (let at = 0; at < text.length; at++) {
+      const code = text.charCodeAt(at);
+      if (code >= 0x80) return false;
+      chunk[start + at] = code;
     }
-    const chunk = Buffer.from(text, 'utf8');
+    this.used = start + text.length;
+    if (this.used === this.chunkBytes) this.nextChunk();
+    return true;
+  }
+
+  /**
+   * Writes bytes that are already UTF-8. A high surrogate held back from the last write has no
+   * pair to wait for any more and is written as U+FFFD first.
+   */
+  writeBytes(bytes: Uint8Array): void {
+    if (this.finished) throw new Error('OutputBuffer.writeBytes after finish');
+    if (this.carry !== '') {
+      const carry = this.carry;
+      this.carry = '';
+      this.copyIn(Buffer.from(carry, 'utf8'));
+    }
+    this.copyIn(bytes);
+  }
+
+  /** Copies encoded bytes in, filling the current chunk and starting new ones as needed. */
+  private copyIn(bytes: Uint8Array): void {
+    if (bytes.length < this.chunkBytes - this.used) {
+      this.chunk.set(bytes, this.used);
+      this.used += bytes.length;
+      return;
+    }
+    let from = 0;
+    while (from < bytes.length) {
+      const take = Math.min(bytes.length - from, this.chunkBytes - this.used);
+      this.chunk.set(bytes.subarray(from, from + take), this.used);
+      this.used += take;
+      from += take;
+      if (this.used === this.chunkBytes) this.nextChunk();
+    }
+  }
+
+  private nextChunk(): void {
+    this.pushChunk(this.chunk);
+    this.chunk = Buffer.allocUnsafe(this.chunkBytes);
+    this.used = 0;
+  }
+
+  private pushChunk(chunk: Buffer): void {
     this.hash.update(chunk);
     this.byteCount += chunk.length;
     this.chunks.push(chunk);

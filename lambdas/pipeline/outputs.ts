@@ -3,22 +3,37 @@
  * followed by what each file adds; values are the output text of each field.
  */
 import { COLUMNS } from './columns.js';
-import { csvLine } from './csv-writer.js';
+import { csvField, csvLine } from './csv-writer.js';
 import { OutputBuffer } from './output-buffer.js';
 import type { OutputFile } from './ports.js';
-import type { RankedRow } from './ranking.js';
-import type { ColorRow, RejectedRow } from './schema.js';
+import type { Ranking, RankingTable } from './ranking-table.js';
+import { messageIdOf, rowFields } from './row-line.js';
+import type { RejectedRow } from './schema.js';
 
 export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
 export const JSONL_CONTENT_TYPE = 'application/x-ndjson; charset=utf-8';
 
 export const RANKED_COLUMNS = ['GROUP_POSITION', 'IS_PARENT', 'PARENT_MESSAGE_ID', 'CHILDREN_COUNT'] as const;
 
-export function renderColorsCsv(ranked: readonly RankedRow[]): OutputFile {
+/**
+ * colors.csv: each row's line as kept by the table, then the parent/child columns. The parent's
+ * MESSAGE_ID is the first field of its line.
+ */
+export function renderColorsCsv(table: RankingTable, ranking: Ranking): OutputFile {
   const out = new OutputBuffer();
   out.write(csvLine([...COLUMNS, ...RANKED_COLUMNS]));
-  for (const { row, position, parentMessageId, childrenCount } of ranked) {
-    out.write(csvLine([...row.text, String(position), String(position === 1), parentMessageId, String(childrenCount)]));
+  const { order, groupStarts, groups } = ranking;
+  for (let group = 0; group < groups; group++) {
+    const start = groupStarts[group]!;
+    const end = groupStarts[group + 1]!;
+    const parent = order[start]!;
+    out.writeBytes(table.lineBytes(parent));
+    out.write(`,1,true,,${end - start - 1}\n`);
+    const childSuffix = `,false,${messageIdOf(table.line(parent))},0\n`;
+    for (let at = start + 1; at < end; at++) {
+      out.writeBytes(table.lineBytes(order[at]!));
+      out.write(`,${at - start + 1}${childSuffix}`);
+    }
   }
   return out.finish('colors.csv', CSV_CONTENT_TYPE);
 }
@@ -27,32 +42,40 @@ export function renderColorsCsv(ranked: readonly RankedRow[]): OutputFile {
  * One JSON object per ranked row. Field values stay strings (or null) so that 19-digit ids and
  * decimals keep every digit; the added columns are numbers and booleans.
  */
-export function renderColorsJsonl(ranked: readonly RankedRow[]): OutputFile {
+export function renderColorsJsonl(table: RankingTable, ranking: Ranking): OutputFile {
   const out = new OutputBuffer();
-  for (const { row, position, parentMessageId, childrenCount } of ranked) {
-    const record: Record<string, string | number | boolean | null> = {};
-    COLUMNS.forEach((column, index) => {
-      record[column] = row.text[index] ?? null;
-    });
-    record.GROUP_POSITION = position;
-    record.IS_PARENT = position === 1;
-    record.PARENT_MESSAGE_ID = parentMessageId;
-    record.CHILDREN_COUNT = childrenCount;
-    out.write(`${JSON.stringify(record)}\n`);
+  const { order, groupStarts, groups } = ranking;
+  for (let group = 0; group < groups; group++) {
+    const start = groupStarts[group]!;
+    const end = groupStarts[group + 1]!;
+    const parentMessageId = messageIdOf(table.line(order[start]!));
+    for (let at = start; at < end; at++) {
+      const fields = rowFields(table.line(order[at]!));
+      const record: Record<string, string | number | boolean | null> = {};
+      COLUMNS.forEach((column, index) => {
+        record[column] = fields[index] ?? null;
+      });
+      record.GROUP_POSITION = at - start + 1;
+      record.IS_PARENT = at === start;
+      record.PARENT_MESSAGE_ID = at === start ? null : parentMessageId;
+      record.CHILDREN_COUNT = at === start ? end - start - 1 : 0;
+      out.write(`${JSON.stringify(record)}\n`);
+    }
   }
   return out.finish('colors.jsonl', JSONL_CONTENT_TYPE);
 }
 
-export interface ExcludedRow {
-  readonly row: ColorRow;
-  /** Matching rule names in document order (or `duplicate`). */
-  readonly excludedBy: readonly string[];
-}
-
-export function renderExcludedCsv(excluded: readonly ExcludedRow[]): OutputFile {
+/**
+ * excluded.csv, ordered as if ranked. `excludedBy[index]` lists the rules row `index` of the table
+ * matched (or `duplicate`), `;`-separated in document order.
+ */
+export function renderExcludedCsv(table: RankingTable, ranking: Ranking, excludedBy: readonly string[]): OutputFile {
   const out = new OutputBuffer();
   out.write(csvLine([...COLUMNS, 'EXCLUDED_BY']));
-  for (const { row, excludedBy } of excluded) out.write(csvLine([...row.text, excludedBy.join(';')]));
+  for (const index of ranking.order) {
+    out.writeBytes(table.lineBytes(index));
+    out.write(`,${csvField(excludedBy[index]!)}\n`);
+  }
   return out.finish('excluded.csv', CSV_CONTENT_TYPE);
 }
 

@@ -4,6 +4,7 @@
  * never depends on the order the rows arrived in.
  */
 import { COLUMNS, COLUMN_INDEX, COLUMN_TYPES, type ColumnName } from './columns.js';
+import { compareText, RankingTable } from './ranking-table.js';
 import type { ColorRow } from './schema.js';
 import { compareIds } from './values.js';
 
@@ -32,11 +33,6 @@ export interface RankedRow {
 type Comparator = (a: ColorRow, b: ColorRow) => number;
 
 const MESSAGE_ID = COLUMN_INDEX.MESSAGE_ID;
-
-/** Compares two non-null strings by UTF-16 code units: fixed, locale-independent. */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** Nulls sort last whatever the direction. */
 function nullsLast<T>(a: T | null, b: T | null, compare: (x: T, y: T) => number): number {
@@ -81,7 +77,10 @@ function tieBreak(a: ColorRow, b: ColorRow): number {
   return 0;
 }
 
-/** The full within-group order: the configured keys, then the tie-breaks. */
+/**
+ * The full within-group order for two rows: the configured keys, then the tie-breaks. The
+ * reference form of the order that {@link RankingTable} computes with precomputed keys.
+ */
 export function rankingComparator(order: readonly RankingKey[]): Comparator {
   const keys = order.map(keyComparator);
   return (a, b) => {
@@ -95,38 +94,32 @@ export function rankingComparator(order: readonly RankingKey[]): Comparator {
 
 /**
  * Groups rows by normalized CUSIP, orders each group, and returns every row in output order:
- * groups by CUSIP key ascending, rows by position.
+ * groups by CUSIP key ascending, rows by position. Ranks through {@link RankingTable}, as the run
+ * does; {@link rankingComparator} gives the same order for two rows.
  */
 export function rankColors(rows: readonly ColorRow[], order: readonly RankingKey[]): { ranked: RankedRow[]; groups: number } {
-  const groups = groupByCusip(rows);
-  const compare = rankingComparator(order);
+  const table = new RankingTable(order);
+  for (const row of rows) table.add(row);
+  const ranking = table.rank();
   const ranked: RankedRow[] = [];
-  for (const key of [...groups.keys()].sort(compareText)) {
-    const members = groups.get(key)!.sort(compare);
-    const parent = members[0]!;
-    members.forEach((row, index) => {
+  for (let group = 0; group < ranking.groups; group++) {
+    const start = ranking.groupStarts[group]!;
+    const end = ranking.groupStarts[group + 1]!;
+    const parent = rows[ranking.order[start]!]!;
+    for (let at = start; at < end; at++) {
+      const first = at === start;
       ranked.push({
-        row,
-        position: index + 1,
-        parentMessageId: index === 0 ? null : parent.text[MESSAGE_ID]!,
-        childrenCount: index === 0 ? members.length - 1 : 0,
+        row: rows[ranking.order[at]!]!,
+        position: at - start + 1,
+        parentMessageId: first ? null : parent.text[MESSAGE_ID]!,
+        childrenCount: first ? end - start - 1 : 0,
       });
-    });
+    }
   }
-  return { ranked, groups: groups.size };
+  return { ranked, groups: ranking.groups };
 }
 
 /** Orders rows as {@link rankColors} would place them, without the parent/child columns. */
 export function orderAsRanked(rows: readonly ColorRow[], order: readonly RankingKey[]): ColorRow[] {
   return rankColors(rows, order).ranked.map((ranked) => ranked.row);
-}
-
-function groupByCusip(rows: readonly ColorRow[]): Map<string, ColorRow[]> {
-  const groups = new Map<string, ColorRow[]>();
-  for (const row of rows) {
-    const group = groups.get(row.cusipKey);
-    if (group) group.push(row);
-    else groups.set(row.cusipKey, [row]);
-  }
-  return groups;
 }

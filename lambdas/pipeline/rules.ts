@@ -111,9 +111,20 @@ function normalizeText(text: string): string {
 }
 
 function compileText(leaf: ValuedLeaf, index: number): Predicate {
-  const on = (test: (text: string) => boolean): Predicate => (row) => {
-    const text = row.text[index];
-    return text != null && test(normalizeText(text));
+  const on = (test: (text: string) => boolean): Predicate => {
+    // Text columns repeat from row to row (one dealer, one sector per message): remember the last
+    // text's answer rather than normalizing and testing it again.
+    let lastText: string | undefined;
+    let lastAnswer = false;
+    return (row) => {
+      const text = row.text[index];
+      if (text == null) return false;
+      if (text !== lastText) {
+        lastText = text;
+        lastAnswer = test(normalizeText(text));
+      }
+      return lastAnswer;
+    };
   };
   switch (leaf.op) {
     case 'in':

@@ -7,9 +7,10 @@ import { CODE_VERSION } from '../version.js';
 import { COLUMNS } from './columns.js';
 import type { LoadedConfig } from './config.js';
 import { configSummary, fileEntry, renderManifest, TIE_BREAKS, type Manifest, type RunWindow } from './manifest.js';
-import { renderColorsCsv, renderColorsJsonl, renderExcludedCsv, renderRejectedCsv, type ExcludedRow } from './outputs.js';
+import { renderColorsCsv, renderColorsJsonl, renderExcludedCsv, renderRejectedCsv } from './outputs.js';
 import type { ColorSource, OutputFile, PublishedRun, RawRecord, ResultSink } from './ports.js';
-import { orderAsRanked, rankColors } from './ranking.js';
+import { forEachRecord } from './pull-records.js';
+import { RankingTable } from './ranking-table.js';
 import { compileRules, DUPLICATE_RULE, type CompiledRules } from './rules.js';
 import { isRejected, resolveHeader, RowValidator, type ColorRow, type HeaderMapping, type RejectedRow } from './schema.js';
 import { ZoneClock } from './time-zone.js';
@@ -38,10 +39,16 @@ export interface RunResult {
 
 export const PROGRESS_EVERY = 250_000;
 
+const DUPLICATE: readonly string[] = [DUPLICATE_RULE];
+
 interface Sorted {
   read: number;
-  kept: ColorRow[];
-  excluded: Map<ColorRow, readonly string[]>;
+  kept: RankingTable;
+  excluded: RankingTable;
+  /** Per excluded row (by table index): the rules it matched, `;`-separated. */
+  excludedBy: string[];
+  /** Excluded rows per distinct list of matched rules. */
+  exclusions: Map<readonly string[], number>;
   rejected: RejectedRow[];
 }
 
@@ -66,21 +73,19 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   const rules = compileRules(config.rules, clock);
   const sorted = await sortRows(opened.records, new RowValidator(mapping, clock), rules, request);
 
-  const { ranked, groups } = rankColors(sorted.kept, config.ranking.order);
-  const excluded: ExcludedRow[] = orderAsRanked([...sorted.excluded.keys()], config.ranking.order).map((row) => ({
-    row,
-    excludedBy: sorted.excluded.get(row)!,
-  }));
+  const ranking = sorted.kept.rank();
+  const ranked = sorted.kept.size;
+  const excluded = sorted.excluded.size;
   const rejected = sorted.rejected.sort((a, b) => a.sourceRow - b.sourceRow);
 
-  const files: OutputFile[] = [renderColorsCsv(ranked)];
-  const rowCounts = [ranked.length];
+  const files: OutputFile[] = [renderColorsCsv(sorted.kept, ranking)];
+  const rowCounts = [ranked];
   if (config.outputs.jsonl) {
-    files.push(renderColorsJsonl(ranked));
-    rowCounts.push(ranked.length);
+    files.push(renderColorsJsonl(sorted.kept, ranking));
+    rowCounts.push(ranked);
   }
-  files.push(renderExcludedCsv(excluded), renderRejectedCsv(rejected));
-  rowCounts.push(excluded.length, rejected.length);
+  files.push(renderExcludedCsv(sorted.excluded, sorted.excluded.rank(), sorted.excludedBy), renderRejectedCsv(rejected));
+  rowCounts.push(excluded, rejected.length);
 
   const finishedAt = now();
   const manifest: Manifest = {
@@ -92,10 +97,10 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     timeZone: config.window.timeZone,
     counts: {
       read: sorted.read,
-      ranked: ranked.length,
-      groups,
-      excluded: excluded.length,
-      excludedByRule: countExclusions(excluded, config.dedupe ? [DUPLICATE_RULE, ...rules.activeRuleNames] : rules.activeRuleNames),
+      ranked,
+      groups: ranking.groups,
+      excluded,
+      excludedByRule: countExclusions(sorted.exclusions, config.dedupe ? [DUPLICATE_RULE, ...rules.activeRuleNames] : rules.activeRuleNames),
       rejected: rejected.length,
       rejectedByReason: countReasons(rejected),
     },
@@ -124,28 +129,46 @@ async function sortRows(
   request: RunRequest,
 ): Promise<Sorted> {
   const mapping = validator.mapping;
+  const order = request.config.config.ranking.order;
   const seen = request.config.config.dedupe ? new Set<string>() : undefined;
-  const sorted: Sorted = { read: 0, kept: [], excluded: new Map(), rejected: [] };
-  for await (const record of records) {
+  const sorted: Sorted = {
+    read: 0,
+    kept: new RankingTable(order),
+    excluded: new RankingTable(order),
+    excludedBy: [],
+    exclusions: new Map(),
+    rejected: [],
+  };
+  // rules.match returns a fresh list per excluded row; keep one shared list and its text per combination.
+  const combinations = new Map<string, { names: readonly string[]; text: string }>();
+  const exclude = (row: ColorRow, names: readonly string[]): void => {
+    const text = names.join(';');
+    let combination = combinations.get(text);
+    if (combination === undefined) combinations.set(text, (combination = { names, text }));
+    sorted.excluded.add(row);
+    sorted.excludedBy.push(combination.text);
+    sorted.exclusions.set(combination.names, (sorted.exclusions.get(combination.names) ?? 0) + 1);
+  };
+  await forEachRecord(records, (record) => {
     sorted.read++;
     if (sorted.read % PROGRESS_EVERY === 0) request.onProgress?.(sorted.read);
     const row = validator.validate(record);
     if (isRejected(row)) {
       sorted.rejected.push(row);
-      continue;
+      return;
     }
     if (seen !== undefined) {
       const key = dedupeKey(record, mapping);
       if (seen.has(key)) {
-        sorted.excluded.set(row, [DUPLICATE_RULE]);
-        continue;
+        exclude(row, DUPLICATE);
+        return;
       }
       seen.add(key);
     }
     const matched = rules.match(row);
-    if (matched.length > 0) sorted.excluded.set(row, matched);
-    else sorted.kept.push(row);
-  }
+    if (matched.length > 0) exclude(row, matched);
+    else sorted.kept.add(row);
+  });
   return sorted;
 }
 
@@ -161,9 +184,9 @@ function dedupeKey(record: RawRecord, mapping: HeaderMapping): string {
   return key;
 }
 
-function countExclusions(excluded: readonly ExcludedRow[], ruleNames: readonly string[]): Record<string, number> {
+function countExclusions(exclusions: ReadonlyMap<readonly string[], number>, ruleNames: readonly string[]): Record<string, number> {
   const counts: Record<string, number> = Object.fromEntries(ruleNames.map((name) => [name, 0]));
-  for (const { excludedBy } of excluded) for (const name of excludedBy) counts[name] = (counts[name] ?? 0) + 1;
+  for (const [names, rows] of exclusions) for (const name of names) counts[name] = (counts[name] ?? 0) + rows;
   return counts;
 }
 

@@ -3,10 +3,11 @@
  * A row that breaks a rule becomes a {@link RejectedRow} with every problem named; nothing is dropped.
  */
 import { SourceError } from '../errors.js';
-import { COLUMNS, COLUMN_INDEX, COLUMN_TYPES, REQUIRED_COLUMNS, type ColumnName, type ColumnType } from './columns.js';
+import { COLUMNS, COLUMN_INDEX, COLUMN_TYPES, REQUIRED_COLUMNS, type ColumnType } from './columns.js';
 import type { RawRecord } from './ports.js';
+import { detached, TextIds } from './text-ids.js';
 import type { ZoneClock } from './time-zone.js';
-import { isNullText, isProblem, parseDate, parseDecimal, parseId, parseInteger, type ParseResult } from './values.js';
+import { isBlankText, isProblem, parseDate, parseDecimal, parseId, parseInteger, type ParseResult } from './values.js';
 
 /** A valid color row. Arrays are indexed like {@link COLUMNS}. */
 export interface ColorRow {
@@ -70,75 +71,117 @@ export function resolveHeader(header: readonly string[], source: string): Header
 const CONFIDENCE_RANGE = { min: 0, max: 10 };
 
 /**
- * Feeds repeat themselves: a dealer message stamps one DATE on all its rows, and tickers, sectors,
- * dealers and prices recur. Remembering each column's recent parses means a repeated value is
- * parsed once and its text stored once, which is most of a million-row run's time and memory.
- * The memory is bounded: a column's cache starts over when it reaches this many distinct values.
+ * Dates repeat: a dealer message stamps one DATE on all its rows, and a day-only DATE_1 takes a
+ * handful of values. Remembering each date column's recent parses means a repeated value is parsed
+ * once. The memory is bounded: a column's cache starts over when it reaches this many values.
+ * Other columns are not cached: text needs no parsing, and numbers and ids parse faster than a
+ * lookup in a large Map costs.
  */
 const PARSE_CACHE_LIMIT = 65_536;
 
-/** Numbers and ids parse faster than a cache lookup, and mostly differ row to row. */
-const CACHED_TYPES: ReadonlySet<ColumnType> = new Set(['date', 'text']);
+const REQUIRED: readonly boolean[] = COLUMNS.map((column) => REQUIRED_COLUMNS.includes(column));
+const TYPES: readonly ColumnType[] = COLUMNS.map((column) => COLUMN_TYPES[column]);
+const CUSIP = COLUMN_INDEX.CUSIP;
+const CONFIDENCE = COLUMN_INDEX.CONFIDENCE;
+
+/** Where a validated row's arrays start: array literals give packed arrays (holey ones read slower). */
+function nullTexts(): (string | null)[] {
+  return [null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null];
+}
+
+function nanValues(): number[] {
+  return [NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN];
+}
+
+if (nullTexts().length !== COLUMNS.length || nanValues().length !== COLUMNS.length) throw new Error('row templates out of step with COLUMNS');
 
 export class RowValidator {
-  private readonly caches = COLUMNS.map((column) => (CACHED_TYPES.has(COLUMN_TYPES[column]) ? new Map<string, ParseResult>() : undefined));
+  /** Per date column: each recent distinct text and its parse. */
+  private readonly dateCaches: readonly (DateCache | undefined)[];
+  private readonly positions: readonly number[];
 
   constructor(
     readonly mapping: HeaderMapping,
-    private readonly clock: ZoneClock,
-  ) {}
+    clock: ZoneClock,
+  ) {
+    this.positions = mapping.positions;
+    this.dateCaches = COLUMNS.map((column) => (COLUMN_TYPES[column] === 'date' ? new DateCache(clock) : undefined));
+  }
 
   validate(record: RawRecord): ColorRow | RejectedRow {
-    const raw = this.mapping.positions.map((position) => (position < 0 ? null : (record.values[position] ?? null)));
-    if (record.problem !== undefined) return { sourceRow: record.sourceRow, raw, reasons: [record.problem] };
-    const text: (string | null)[] = new Array(COLUMNS.length).fill(null);
-    const value: number[] = new Array(COLUMNS.length).fill(NaN);
+    if (record.problem !== undefined) return this.reject(record, [record.problem]);
+    const values = record.values;
+    const text = nullTexts();
+    const value = nanValues();
     let reasons: string[] | undefined;
     for (let index = 0; index < COLUMNS.length; index++) {
-      const column = COLUMNS[index]!;
-      const field = raw[index];
-      if (isNullText(field)) {
-        if (REQUIRED_COLUMNS.includes(column)) (reasons ??= []).push(`${column}: missing (required)`);
+      const position = this.positions[index]!;
+      const field = position < 0 ? null : (values[position] ?? null);
+      if (field === null || isBlankText(field)) {
+        if (REQUIRED[index]) (reasons ??= []).push(`${COLUMNS[index]}: missing (required)`);
         continue;
       }
-      const parsed = this.parseCached(index, column, field);
+      const type = TYPES[index]!;
+      if (type === 'text') {
+        text[index] = field;
+        continue;
+      }
+      const parsed = type === 'date' ? this.dateCaches[index]!.parse(field) : this.parse(index, type, field);
       if (isProblem(parsed)) {
-        (reasons ??= []).push(`${column}: ${parsed.problem}`);
+        (reasons ??= []).push(`${COLUMNS[index]}: ${parsed.problem}`);
       } else {
         text[index] = parsed.text;
         if (parsed.value !== null) value[index] = parsed.value;
       }
     }
-    if (reasons) return { sourceRow: record.sourceRow, raw, reasons };
-    const cusip = text[COLUMN_INDEX.CUSIP]!;
-    return { sourceRow: record.sourceRow, text, value, cusipKey: cusip.trim().toUpperCase() };
+    if (reasons) return this.reject(record, reasons);
+    return { sourceRow: record.sourceRow, text, value, cusipKey: text[CUSIP]!.trim().toUpperCase() };
   }
 
-  private parseCached(index: number, column: ColumnName, field: string): ParseResult {
-    const cache = this.caches[index];
-    if (cache === undefined) return this.parse(column, field);
-    let parsed = cache.get(field);
-    if (parsed === undefined) {
-      if (cache.size >= PARSE_CACHE_LIMIT) cache.clear();
-      parsed = this.parse(column, field);
-      cache.set(field, parsed);
-    }
-    return parsed;
+  /** Rejected rows keep their raw values, aligned to the logical columns. */
+  private reject(record: RawRecord, reasons: readonly string[]): RejectedRow {
+    const raw = this.positions.map((position) => {
+      const field = position < 0 ? null : (record.values[position] ?? null);
+      return field === null ? null : detached(field);
+    });
+    return { sourceRow: record.sourceRow, raw, reasons };
   }
 
-  private parse(column: ColumnName, field: string): ParseResult {
-    switch (COLUMN_TYPES[column]) {
+  private parse(index: number, type: ColumnType, field: string): ParseResult {
+    switch (type) {
       case 'id':
         return parseId(field);
-      case 'text':
-        return { text: field, value: null };
       case 'decimal':
         return parseDecimal(field);
       case 'integer':
-        return parseInteger(field, column === 'CONFIDENCE' ? CONFIDENCE_RANGE : undefined);
-      case 'date':
-        return parseDate(field, this.clock);
+        return parseInteger(field, index === CONFIDENCE ? CONFIDENCE_RANGE : undefined);
+      default:
+        throw new Error(`no parser for ${type} column ${COLUMNS[index]}`);
     }
+  }
+}
+
+/** Remembered parses of one date column, bounded by {@link PARSE_CACHE_LIMIT}. */
+class DateCache {
+  private ids = new TextIds();
+  private parsed: ParseResult[] = [];
+  // The rows of one message follow each other and share their DATE: comparing with the last
+  // value is cheaper than looking it up.
+  private lastText: string | undefined;
+  private lastParsed: ParseResult = { problem: '' };
+
+  constructor(private readonly clock: ZoneClock) {}
+
+  parse(text: string): ParseResult {
+    if (text === this.lastText) return this.lastParsed;
+    if (this.ids.size >= PARSE_CACHE_LIMIT) {
+      this.ids = new TextIds();
+      this.parsed = [];
+    }
+    const id = this.ids.id(text);
+    if (id === this.parsed.length) this.parsed.push(parseDate(text, this.clock));
+    this.lastText = text;
+    return (this.lastParsed = this.parsed[id]!);
   }
 }
 

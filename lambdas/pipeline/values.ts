@@ -27,6 +27,15 @@ export function isNullText(raw: string | null | undefined): raw is null | undefi
   return raw === null || raw === undefined || raw.trim() === '';
 }
 
+/** {@link isNullText} for a string, without trimming one that visibly has content (most fields). */
+export function isBlankText(field: string): boolean {
+  if (field.length === 0) return true;
+  const first = field.charCodeAt(0);
+  // Printable ASCII other than space is not whitespace: the field has content.
+  if (first > 0x20 && first < 0x7f) return false;
+  return field.trim() === '';
+}
+
 const ID = /^\d{1,19}$/;
 
 /** MESSAGE_ID: 1 to 19 digits, kept as text because ids exceed 2^53. */
@@ -50,15 +59,78 @@ function stripLeadingZeros(digits: string): string {
   return start === 0 ? digits : digits.slice(start);
 }
 
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** The grammar of a decimal (SPEC §2): plain or exponent form. {@link decimalValue} scans it by hand. */
+export const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** A finite decimal in plain or exponent form; the source text is what gets written back. */
 export function parseDecimal(raw: string): ParseResult {
   const text = raw.trim();
-  if (!DECIMAL.test(text)) return { problem: 'not a number' };
-  const value = Number(text);
+  const value = decimalValue(text);
+  if (Number.isNaN(value)) return { problem: 'not a number' };
   if (!Number.isFinite(value)) return { problem: 'number out of range' };
   return { text, value };
+}
+
+/** 10^0 … 10^22, written out (not computed by Math.pow): every one is exact in a double. */
+const POWERS_OF_TEN = [
+  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+const MAX_EXACT_DIGITS = 15;
+
+/**
+ * The value of `text` if it matches {@link DECIMAL}, else NaN (±Infinity when it overflows).
+ * A million rows carry millions of prices, so this is one pass over the characters instead of a
+ * regular expression and then `Number`. When the significant digits fit in 15 (an exact integer)
+ * and the power of ten is within ±22 (an exact double), the value is one correctly rounded
+ * multiplication or division of two exact doubles — the same double `Number(text)` returns, by
+ * the classic fast path of decimal conversion. Anything else is left to `Number(text)`.
+ */
+export function decimalValue(text: string): number {
+  const length = text.length;
+  let at = 0;
+  const first = text.charCodeAt(0);
+  const negative = first === 0x2d;
+  if (negative || first === 0x2b) at++;
+  let mantissa = 0;
+  let significant = 0;
+  let digits = 0;
+  let scale = 0;
+  let point = false;
+  for (; at < length; at++) {
+    const c = text.charCodeAt(at);
+    if (c === 0x2e && !point) {
+      point = true;
+      continue;
+    }
+    if (c < 0x30 || c > 0x39) break;
+    digits++;
+    if (point) scale++;
+    if (significant > 0 || c !== 0x30) {
+      significant++;
+      mantissa = mantissa * 10 + (c - 0x30);
+    }
+  }
+  if (digits === 0) return NaN;
+  let exponent = 0;
+  if (at < length && (text.charCodeAt(at) | 0x20) === 0x65) {
+    at++;
+    const sign = text.charCodeAt(at);
+    if (sign === 0x2d || sign === 0x2b) at++;
+    const start = at;
+    for (; at < length; at++) {
+      const c = text.charCodeAt(at);
+      if (c < 0x30 || c > 0x39) break;
+      // Past 10^5 the value is 0 or Infinity whatever follows; Number() below decides which.
+      if (exponent < 100_000) exponent = exponent * 10 + (c - 0x30);
+    }
+    if (at === start) return NaN;
+    if (sign === 0x2d) exponent = -exponent;
+  }
+  if (at !== length) return NaN;
+  const power = exponent - scale;
+  if (significant > MAX_EXACT_DIGITS || power < -22 || power > 22) return Number(text);
+  const magnitude = power >= 0 ? mantissa * POWERS_OF_TEN[power]! : mantissa / POWERS_OF_TEN[-power]!;
+  return negative ? -magnitude : magnitude;
 }
 
 const INTEGER = /^[+-]?\d+$/;

@@ -1,46 +1,45 @@
 /**
- * `npm run bench`: the whole Run Colors job, end to end, on N synthetic colors (default 1,000,000),
- * exactly as a user runs it — the built CLI in its own process:
+ * `npm run bench`: the whole Run Colors job on N synthetic colors (default 1,000,000), side by side
+ * with the same work done by DuckDB and by a straightforward baseline, each in its own process:
  *
- *   node dist/market-pulse.mjs run --input .bench/colors-<N>.csv --config test/bench/bench-config.json \
- *        --out .bench/out --as-of 2026-11-20
+ *   product   node dist/market-pulse.mjs run --input .bench/colors-<N>.csv --config test/bench/bench-config.json …
+ *   duckdb    node .bench/runners/duckdb-colors.mjs  (one SQL query via @duckdb/node-api; duckdb-sql.ts)
+ *   baseline  node .bench/runners/baseline-colors.mjs (csv-parse into objects, filter, sort; baseline-colors.ts)
  *
- * Reports wall time (process start to exit), rows/s, the CLI process's peak RSS and CPU time
- * (measured inside it by the preloaded report-rss.mjs), the run's counts from its manifest, and
- * the machine. Results are also saved as JSON under .bench/results/.
+ * Reports wall time (spawn to exit), rows/s, peak RSS and CPU of each, the product/DuckDB ratio,
+ * whether the outputs agree (agreement.ts), and the run-colors Lambda's bundle size and cold-start
+ * init time (handler-footprint.ts). Results are saved as JSON under .bench/results/.
  *
- *   npm run bench -- [--rows N] [--seed S] [--runs K]      (or BENCH_ROWS=N npm run bench)
+ *   npm run bench -- [--rows N[,N2…]] [--seed S] [--runs K] [--engines product,duckdb,baseline] [--handler-runs K]
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import { agrees, compareRanked, compareRows, type RankedAgreement } from './agreement.js';
 import { BENCH_AS_OF, BENCH_DIR, DEFAULT_BENCH_ROWS, describeInput, ensureColors, parseCount, ROOT, type BenchInput } from './generate-colors.js';
+import { measureHandler, type HandlerFootprint } from './handler-footprint.js';
+import { describeMachine, formatBytes, formatInt, measureNode, median, type ProcessMeasurement } from './measure.js';
 
 const CLI = join(ROOT, 'dist/market-pulse.mjs');
 const CONFIG = join(ROOT, 'test/bench/bench-config.json');
-const REPORT_RSS = join(ROOT, 'test/bench/report-rss.mjs');
-const OUT = join(BENCH_DIR, 'out');
+const RUNNERS = join(BENCH_DIR, 'runners');
+const ENGINES = ['product', 'duckdb', 'baseline'] as const;
+type Engine = (typeof ENGINES)[number];
 
-interface RunMeasurement {
-  wallSeconds: number;
-  rowsPerSecond: number;
-  peakRssMiB: number | null;
-  userCpuSeconds: number | null;
-  systemCpuSeconds: number | null;
-  counts: Record<string, unknown> | null;
-  outputBytes: Record<string, number>;
-}
+/** Where each engine writes its ranked CSV. */
+const OUT: Record<Engine, string> = {
+  product: join(BENCH_DIR, 'out'),
+  duckdb: join(BENCH_DIR, 'duckdb'),
+  baseline: join(BENCH_DIR, 'baseline'),
+};
 
-interface RssReport {
-  maxRssKiB: number;
-  userCpuMicros: number;
-  systemCpuMicros: number;
-}
+const TARGETS = { ratio: 1.5, peakRssMiB: 1024, rssRows: 1_000_000, growth4x: 4.5, bundleBytes: 1_500_000, initMs: 300 };
+
+/** Measurements per input size, per engine. */
+type Measured = Map<number, Record<Engine, ProcessMeasurement[]>>;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -48,167 +47,215 @@ async function main(): Promise<void> {
       rows: { type: 'string' },
       seed: { type: 'string' },
       runs: { type: 'string' },
+      engines: { type: 'string' },
+      'handler-runs': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log('Usage: npm run bench -- [--rows N] [--seed S] [--runs K]   (BENCH_ROWS=N works too)');
+    console.log('Usage: npm run bench -- [--rows N[,N2…]] [--seed S] [--runs K] [--engines product,duckdb,baseline] [--handler-runs K]');
     return;
   }
+  // Several sizes (--rows 1000000,4000000) are measured in turn within each run: the growth check.
+  // A comma followed by 4+ digits separates sizes; one followed by 3 is a thousands separator.
   const rowsText = values.rows ?? process.env.BENCH_ROWS;
-  const rows = rowsText === undefined || rowsText === '' ? DEFAULT_BENCH_ROWS : parseCount(rowsText, 'rows');
+  const sizes = rowsText === undefined || rowsText === '' ? [DEFAULT_BENCH_ROWS] : rowsText.split(/[ ;]|,(?=\d{4})/).map((text) => parseCount(text, 'rows'));
   const runs = values.runs === undefined ? 1 : parseCount(values.runs, '--runs');
+  const handlerRuns = values['handler-runs'] === undefined ? 5 : Number(values['handler-runs']);
+  const engines = (values.engines?.split(',') ?? [...ENGINES]) as Engine[];
+  const unknown = engines.filter((engine) => !ENGINES.includes(engine));
+  if (unknown.length > 0) throw new Error(`unknown engine(s) ${unknown.join(', ')}; choose from ${ENGINES.join(', ')}`);
   const seed = values.seed === undefined ? undefined : Number(values.seed);
   if (seed !== undefined && !Number.isSafeInteger(seed)) throw new Error(`--seed must be an integer, got "${values.seed}"`);
   if (!existsSync(CLI)) throw new Error(`${relative(ROOT, CLI)} is missing: run \`npm run build\` (\`npm run bench\` does it for you)`);
 
-  console.log('market-pulse pipeline benchmark');
-  const input = await ensureColors({ rows, seed });
-  console.log(`  input    ${describeInput(input)}`);
-  console.log(`  config   ${relative(ROOT, CONFIG)}`);
-
-  const measurements: RunMeasurement[] = [];
-  for (let run = 1; run <= runs; run++) {
-    const measurement = await measureRun(input);
-    measurements.push(measurement);
-    printRun(runs > 1 ? `run ${run}/${runs}` : 'run', input, measurement);
-  }
   const machine = describeMachine();
-  console.log(`  machine  ${machine.cpus} × ${machine.cpuModel}, ${machine.totalMemoryGiB} GiB RAM, Node ${machine.node}, ${machine.platform}`);
-  if (runs > 1) {
-    const walls = measurements.map((m) => m.wallSeconds).sort((a, b) => a - b);
-    const median = walls[Math.floor(walls.length / 2)]!;
-    console.log(`  median   ${median.toFixed(2)} s, ${formatInt(rows / median)} rows/s over ${runs} runs`);
+  console.log('market-pulse pipeline benchmark');
+  const inputs: BenchInput[] = [];
+  for (const rows of sizes) {
+    const input = await ensureColors({ rows, seed });
+    inputs.push(input);
+    console.log(`  input    ${describeInput(input)}`);
   }
+  console.log(`  config   ${relative(ROOT, CONFIG)}`);
+  console.log(`  machine  ${machine.cpus} × ${machine.cpuModel}, ${machine.totalMemoryGiB} GiB RAM, Node ${machine.node}, ${machine.platform}, load ${machine.loadAverage.toFixed(2)}`);
+  if (engines.includes('duckdb')) await ensureDuckDb();
+  await buildRunners();
+
+  const measured: Measured = new Map(inputs.map((input) => [input.rows, { product: [], duckdb: [], baseline: [] }]));
+  const checks: Record<string, unknown> = {};
+  for (let run = 1; run <= runs; run++) {
+    for (const input of inputs) {
+      // Engines (and sizes) take turns within a run, so a busy spell on the shared machine hits all of them.
+      for (const engine of engines) {
+        const measurement = await runEngine(engine, input);
+        measured.get(input.rows)![engine].push(measurement);
+        const size = inputs.length > 1 ? ` ${formatInt(input.rows)}` : '';
+        printRun(`${engine}${size}${runs > 1 ? ` ${run}/${runs}` : ''}`, input, measurement);
+      }
+      if (run === 1) checks[input.rows] = await checkAgreement(engines, input);
+    }
+  }
+  const handler = handlerRuns > 0 ? await measureHandler(handlerRuns) : undefined;
+  const summary = summarize(engines, measured, inputs, handler);
 
   const resultsDir = join(BENCH_DIR, 'results');
   await mkdir(resultsDir, { recursive: true });
   const resultFile = join(resultsDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  const result = {
-    at: new Date().toISOString(),
-    input: { path: relative(ROOT, input.path), rows: input.rows, seed: input.seed, bytes: input.bytes, stats: input.stats },
-    config: relative(ROOT, CONFIG),
-    runs: measurements,
-    machine,
-  };
-  await writeFile(resultFile, `${JSON.stringify(result, null, 2)}\n`);
+  const inputSummaries = inputs.map((input) => ({ path: relative(ROOT, input.path), rows: input.rows, seed: input.seed, bytes: input.bytes, stats: input.stats }));
+  const runsBySize = Object.fromEntries(measured);
+  await writeFile(resultFile, `${JSON.stringify({ at: new Date().toISOString(), inputs: inputSummaries, config: relative(ROOT, CONFIG), runs: runsBySize, summary, checks, handler, machine }, null, 2)}\n`);
   console.log(`  saved    ${relative(ROOT, resultFile)}`);
 }
 
-async function measureRun(input: BenchInput): Promise<RunMeasurement> {
-  // Each run publishes a new run id; start from an empty folder so .bench does not grow per run.
-  await rm(OUT, { recursive: true, force: true });
-  const rssFile = join(BENCH_DIR, `rss-${process.pid}.json`);
-  await rm(rssFile, { force: true });
-  const args = [
-    '--import',
-    pathToFileURL(REPORT_RSS).href,
-    CLI,
-    'run',
-    '--input',
-    input.path,
-    '--config',
-    CONFIG,
-    '--out',
-    OUT,
-    '--as-of',
-    BENCH_AS_OF,
-  ];
-  const started = performance.now();
-  const { code, signal, stderrTail } = await runCli(args, { ...process.env, BENCH_RSS_FILE: rssFile });
-  const wallSeconds = (performance.now() - started) / 1000;
-  if (code !== 0) {
-    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-    throw new Error(`the CLI ${how}:\n  node ${args.join(' ')}\n${stderrTail}`);
-  }
-  const rss = await readJson<RssReport>(rssFile);
-  await rm(rssFile, { force: true });
-  const runDir = await latestRunDir();
-  const manifest = runDir ? await readJson<{ counts?: Record<string, unknown> }>(join(runDir, 'manifest.json')) : undefined;
-  return {
-    wallSeconds,
-    rowsPerSecond: input.rows / wallSeconds,
-    peakRssMiB: rss ? rss.maxRssKiB / 1024 : null,
-    userCpuSeconds: rss ? rss.userCpuMicros / 1e6 : null,
-    systemCpuSeconds: rss ? rss.systemCpuMicros / 1e6 : null,
-    counts: manifest?.counts ?? null,
-    outputBytes: runDir ? await fileSizes(runDir) : {},
-  };
-}
+/**
+ * DuckDB is the benchmark's alone, and not in package.json: a lockfile entry for it must list its
+ * native bindings for every platform, which the registry this project uses does not all carry, so
+ * `npm ci` would refuse the lockfile. It is installed here on first use, into .bench/node_modules
+ * (gitignored), where the bundled runner in .bench/runners/ finds it.
+ */
+const DUCKDB = { name: '@duckdb/node-api', version: '1.5.6-r.1' };
 
-/** Runs the CLI, passing its stderr (progress lines) through and keeping the tail for errors. */
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderrTail: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let tail = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (text: string) => {
-      process.stderr.write(text.replace(/^(?=.)/gm, '    cli: '));
-      tail = (tail + text).slice(-4000);
-    });
+async function ensureDuckDb(): Promise<void> {
+  const installed = [ROOT, BENCH_DIR].some((dir) => existsSync(join(dir, 'node_modules', DUCKDB.name, 'package.json')));
+  if (installed) return;
+  console.log(`  duckdb   installing ${DUCKDB.name}@${DUCKDB.version} into .bench/node_modules (benchmark only)`);
+  await mkdir(BENCH_DIR, { recursive: true });
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const args = ['install', '--prefix', BENCH_DIR, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `${DUCKDB.name}@${DUCKDB.version}`];
+  await new Promise<void>((resolvePromise, reject) => {
+    const child = spawn(npm, args, { cwd: BENCH_DIR, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
-    child.on('close', (code, signal) => resolvePromise({ code, signal, stderrTail: tail }));
+    child.on('close', (code) => (code === 0 ? resolvePromise() : reject(new Error(`npm ${args.join(' ')} exited with code ${code}`))));
   });
 }
 
-async function latestRunDir(): Promise<string | undefined> {
-  const asOfDir = join(OUT, 'runs', `as-of=${BENCH_AS_OF}`);
-  const runs = (await readdir(asOfDir).catch(() => [] as string[])).filter((name) => name.startsWith('run-id=')).sort();
-  const last = runs.at(-1);
-  return last === undefined ? undefined : join(asOfDir, last);
-}
-
-async function fileSizes(dir: string): Promise<Record<string, number>> {
-  const sizes: Record<string, number> = {};
-  for (const name of (await readdir(dir)).sort()) sizes[name] = (await stat(join(dir, name))).size;
-  return sizes;
-}
-
-async function readJson<T>(path: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch {
-    return undefined;
+/** The DuckDB and baseline runners are TypeScript: bundle them once, as the CLI is, so no runner pays for a loader. */
+async function buildRunners(): Promise<void> {
+  for (const name of ['duckdb-colors', 'baseline-colors']) {
+    await build({
+      entryPoints: [join(ROOT, `test/bench/${name}.ts`)],
+      outfile: join(RUNNERS, `${name}.mjs`),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      logLevel: 'warning',
+    });
   }
 }
 
-function printRun(label: string, input: BenchInput, m: RunMeasurement): void {
-  const mbPerSecond = input.bytes / 1e6 / m.wallSeconds;
-  console.log(`  ${label.padEnd(8)} ${m.wallSeconds.toFixed(2)} s wall, ${formatInt(m.rowsPerSecond)} rows/s (${mbPerSecond.toFixed(1)} MB/s of CSV)`);
-  console.log(
-    `           peak RSS ${m.peakRssMiB === null ? 'unknown (report-rss did not run)' : `${m.peakRssMiB.toFixed(1)} MiB`}` +
-      (m.userCpuSeconds === null ? '' : `, CPU ${m.userCpuSeconds.toFixed(2)} s user + ${m.systemCpuSeconds!.toFixed(2)} s system`),
-  );
-  if (m.counts) {
-    const c = m.counts;
-    const parts = ['read', 'ranked', 'groups', 'excluded', 'rejected'].filter((key) => typeof c[key] === 'number').map((key) => `${key} ${formatInt(c[key] as number)}`);
-    console.log(`           ${parts.join(' · ')}`);
-  } else {
-    console.log('           (no manifest.json found under .bench/out; counts unknown)');
+async function runEngine(engine: Engine, input: BenchInput): Promise<ProcessMeasurement> {
+  await rm(OUT[engine], { recursive: true, force: true });
+  await mkdir(OUT[engine], { recursive: true });
+  switch (engine) {
+    case 'product':
+      return measureNode(engine, [CLI, 'run', '--input', input.path, '--config', CONFIG, '--out', OUT.product, '--as-of', BENCH_AS_OF]);
+    case 'duckdb':
+      return measureNode(engine, [join(RUNNERS, 'duckdb-colors.mjs'), '--input', input.path, '--out', join(OUT.duckdb, 'colors.csv')]);
+    case 'baseline':
+      return measureNode(engine, [join(RUNNERS, 'baseline-colors.mjs'), '--input', input.path, '--config', CONFIG, '--out', join(OUT.baseline, 'colors.csv')]);
   }
-  const outputs = Object.entries(m.outputBytes).map(([name, bytes]) => `${name} ${formatBytes(bytes)}`);
-  if (outputs.length > 0) console.log(`           ${outputs.join(', ')}`);
 }
 
-function describeMachine(): { cpus: number; cpuModel: string; totalMemoryGiB: string; node: string; platform: string } {
-  const cpus = os.cpus();
-  return {
-    cpus: cpus.length,
-    cpuModel: cpus[0]?.model.trim() ?? 'unknown CPU',
-    totalMemoryGiB: (os.totalmem() / 2 ** 30).toFixed(1),
-    node: process.version,
-    platform: `${process.platform} ${process.arch}`,
+async function productRunDir(): Promise<string> {
+  const asOfDir = join(OUT.product, 'runs', `as-of=${BENCH_AS_OF}`);
+  const last = (await readdir(asOfDir)).filter((name) => name.startsWith('run-id=')).sort().at(-1);
+  if (last === undefined) throw new Error(`no published run under ${relative(ROOT, asOfDir)}`);
+  return join(asOfDir, last);
+}
+
+/** After the first run: does every other engine rank as the product does? (Not timed.) */
+async function checkAgreement(engines: readonly Engine[], input: BenchInput): Promise<Record<string, unknown>> {
+  if (!engines.includes('product')) return {};
+  const runDir = await productRunDir();
+  const manifest = JSON.parse(await readFile(join(runDir, 'manifest.json'), 'utf8')) as { counts: Record<string, unknown> };
+  const checks: Record<string, unknown> = { productCounts: manifest.counts };
+  const report = (name: string, result: RankedAgreement) => {
+    console.log(
+      `  check    ${name}: ${agrees(result) ? 'agrees' : 'DISAGREES'} on ${formatInt(result.groups)} groups, ` +
+        `${formatInt(result.rows.product)} / ${formatInt(result.rows.other)} rows; parent differs in ${result.differentParent}, ` +
+        `order in ${result.differentOrder}; only in product ${result.onlyInProduct}, only in ${name} ${result.onlyInOther}`,
+    );
+    for (const example of result.examples) console.log(`           ${example}`);
   };
+  for (const engine of engines.filter((candidate) => candidate !== 'product')) {
+    const ranked = await compareRanked(join(runDir, 'colors.csv'), join(OUT[engine], 'colors.csv'));
+    report(engine, ranked);
+    checks[engine] = { ranked };
+  }
+  if (engines.includes('duckdb')) {
+    // Exclusions and counts: DuckDB writes its excluded rows (in the product's order) and counts, untimed.
+    const excludedCsv = join(OUT.duckdb, 'excluded.csv');
+    const countsJson = join(OUT.duckdb, 'counts.json');
+    await measureNode('duckdb-check', [join(RUNNERS, 'duckdb-colors.mjs'), '--input', input.path, '--excluded', excludedCsv, '--counts', countsJson]);
+    const counts = JSON.parse(await readFile(countsJson, 'utf8')) as Record<string, unknown>;
+    const excluded = await compareRows(join(runDir, 'excluded.csv'), excludedCsv);
+    const same = (key: string) => JSON.stringify(counts[key]) === JSON.stringify(manifest.counts[key]);
+    const countsAgree = ['read', 'ranked', 'excluded', 'rejected', 'excludedByRule'].every(same);
+    console.log(
+      `  check    duckdb exclusions: ${excluded.different === 0 ? 'identical' : `${excluded.different} rows DIFFER`} (${formatInt(excluded.rows)} rows, ` +
+        `EXCLUDED_BY included); counts read/ranked/excluded/rejected/per rule ${countsAgree ? 'agree' : `DISAGREE: ${JSON.stringify(counts)}`}`,
+    );
+    for (const example of excluded.examples) console.log(`           ${example}`);
+    checks.duckdbExclusions = { excluded, counts, countsAgree };
+  }
+  return checks;
 }
 
-function formatBytes(bytes: number): string {
-  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
-  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(1)} kB`;
-  return `${bytes} B`;
+function printRun(label: string, input: BenchInput, m: ProcessMeasurement): void {
+  const rss = m.peakRssMiB === null ? 'peak RSS unknown' : `peak RSS ${m.peakRssMiB.toFixed(0)} MiB`;
+  const cpu = m.userCpuSeconds === null ? '' : `, CPU ${m.userCpuSeconds.toFixed(2)} s user + ${m.systemCpuSeconds!.toFixed(2)} s sys`;
+  console.log(`  ${label.padEnd(12)} ${m.wallSeconds.toFixed(2)} s wall, ${formatInt(input.rows / m.wallSeconds)} rows/s, ${rss}${cpu}`);
 }
 
-function formatInt(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
+function summarize(engines: readonly Engine[], measured: Measured, inputs: readonly BenchInput[], handler: HandlerFootprint | undefined) {
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const wall = (rows: number, engine: Engine) => median(measured.get(rows)![engine].map((m) => m.wallSeconds));
+  const rss = (rows: number, engine: Engine) => median(measured.get(rows)![engine].map((m) => m.peakRssMiB ?? NaN));
+  const result: Record<string, unknown> = {};
+  for (const { rows } of inputs) {
+    console.log(`  summary  ${formatInt(rows)} rows, medians over ${measured.get(rows)![engines[0]!].length} run(s):`);
+    const bySize: Record<string, unknown> = {};
+    for (const engine of engines) {
+      const walls = measured.get(rows)![engine].map((m) => m.wallSeconds);
+      const spread = walls.length > 1 ? ` (runs ${Math.min(...walls).toFixed(2)}–${Math.max(...walls).toFixed(2)} s)` : '';
+      console.log(`           ${engine.padEnd(9)} ${wall(rows, engine).toFixed(2)} s, ${formatInt(rows / wall(rows, engine))} rows/s, peak RSS ${rss(rows, engine).toFixed(0)} MiB${spread}`);
+      bySize[engine] = { wallSeconds: wall(rows, engine), rowsPerSecond: rows / wall(rows, engine), peakRssMiB: rss(rows, engine) };
+    }
+    if (engines.includes('product') && engines.includes('duckdb')) {
+      const ratio = wall(rows, 'product') / wall(rows, 'duckdb');
+      console.log(`           product / duckdb = ${ratio.toFixed(2)} (target ≤ ${TARGETS.ratio}: ${verdict(ratio <= TARGETS.ratio)})`);
+      bySize.ratio = ratio;
+    }
+    if (engines.includes('product') && rows === TARGETS.rssRows) {
+      const peak = rss(rows, 'product');
+      console.log(`           product peak RSS ${peak.toFixed(0)} MiB (target at ${formatInt(rows)} rows < ${TARGETS.peakRssMiB} MiB: ${verdict(peak < TARGETS.peakRssMiB)})`);
+    }
+    result[rows] = bySize;
+  }
+  if (inputs.length > 1) {
+    const small = inputs[0]!.rows;
+    const large = inputs.at(-1)!.rows;
+    for (const engine of engines) {
+      const growth = wall(large, engine) / wall(small, engine);
+      const target = large === 4 * small ? ` (target < ${TARGETS.growth4x}: ${verdict(growth < TARGETS.growth4x)})` : '';
+      console.log(`  growth   ${engine.padEnd(9)} ${formatInt(large)} rows take ${growth.toFixed(2)}× the time of ${formatInt(small)}${target}`);
+    }
+  }
+  if (handler) {
+    const init = median(handler.importMs);
+    console.log(
+      `  handler  run-colors bundle ${formatBytes(handler.bundleBytes)} minified (target < 1.5 MB: ${verdict(handler.bundleBytes < TARGETS.bundleBytes)}); ` +
+        `largest: ${handler.largestParts.map((part) => `${part.part} ${formatBytes(part.bytes)}`).join(', ')}`,
+    );
+    console.log(
+      `           init (import in a fresh process) median ${init.toFixed(0)} ms over ${handler.importMs.length} (process ${median(handler.processMs).toFixed(0)} ms from start; ` +
+        `target < ${TARGETS.initMs} ms: ${verdict(init < TARGETS.initMs)}); network attempts during import: ${handler.networkAttempts}`,
+    );
+  }
+  return { bySize: result, targets: TARGETS };
 }
 
 main().catch((error: unknown) => {

@@ -1,0 +1,86 @@
+/**
+ * Lines of text stored as UTF-8 in a few large buffers, addressed by index. A million-row run keeps
+ * every row's CSV line until the rows are ranked: as JS strings that is a million heap objects the
+ * garbage collector copies out of the young generation and then marks on every major collection;
+ * here it is a few dozen buffers outside the heap and three numbers per line.
+ */
+
+/** Bytes per buffer. A line that does not fit in what is left of one starts the next. */
+const ARENA_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** UTF-8 takes at most 3 bytes per UTF-16 code unit. */
+const MAX_BYTES_PER_UNIT = 3;
+
+/** String.prototype.isWellFormed: Node 20 has it, the ES2023 typings do not. */
+type MaybeIllFormed = string & { isWellFormed(): boolean };
+
+export class LineArena {
+  private readonly chunks: Buffer[] = [];
+  private current: Buffer = Buffer.alloc(0);
+  private used = 0;
+  private count = 0;
+  private chunkOf = new Int32Array(0);
+  private startOf = new Int32Array(0);
+  private endOf = new Int32Array(0);
+  /**
+   * Lines with a lone surrogate (a JSON `\uD800` escape can make one), which UTF-8 cannot carry:
+   * they would read back as U+FFFD. Kept as given too, so comparisons and JSON see the original.
+   */
+  private readonly illFormed = new Map<number, string>();
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Stores a line; returns its index (lines are numbered 0, 1, … in the order added). */
+  add(line: string): number {
+    const index = this.count;
+    if (index === this.chunkOf.length) this.grow();
+    const worst = line.length * MAX_BYTES_PER_UNIT;
+    if (worst > this.current.length - this.used) {
+      this.current = Buffer.allocUnsafeSlow(Math.max(ARENA_CHUNK_BYTES, worst));
+      this.chunks.push(this.current);
+      this.used = 0;
+    }
+    this.chunkOf[index] = this.chunks.length - 1;
+    this.startOf[index] = this.used;
+    this.used += this.current.write(line, this.used);
+    this.endOf[index] = this.used;
+    if (!(line as MaybeIllFormed).isWellFormed()) this.illFormed.set(index, line);
+    this.count++;
+    return index;
+  }
+
+  /** The line's UTF-8 bytes (a view, valid as long as the arena; a lone surrogate is U+FFFD). */
+  bytes(index: number): Buffer {
+    return this.chunks[this.chunkOf[index]!]!.subarray(this.startOf[index]!, this.endOf[index]!);
+  }
+
+  text(index: number): string {
+    const illFormed = this.illFormed.size === 0 ? undefined : this.illFormed.get(index);
+    if (illFormed !== undefined) return illFormed;
+    return this.chunks[this.chunkOf[index]!]!.toString('utf8', this.startOf[index]!, this.endOf[index]!);
+  }
+
+  /** Whether two lines are the same text (same bytes: the encoding is one-to-one). */
+  equal(a: number, b: number): boolean {
+    if (this.illFormed.size > 0 && (this.illFormed.has(a) || this.illFormed.has(b))) return this.text(a) === this.text(b);
+    const length = this.endOf[a]! - this.startOf[a]!;
+    if (length !== this.endOf[b]! - this.startOf[b]!) return false;
+    const x = this.chunks[this.chunkOf[a]!]!;
+    const y = this.chunks[this.chunkOf[b]!]!;
+    return x.compare(y, this.startOf[b]!, this.endOf[b]!, this.startOf[a]!, this.endOf[a]!) === 0;
+  }
+
+  private grow(): void {
+    const capacity = Math.max(1024, this.chunkOf.length * 2);
+    const grown = (old: Int32Array): Int32Array<ArrayBuffer> => {
+      const values = new Int32Array(capacity);
+      values.set(old);
+      return values;
+    };
+    this.chunkOf = grown(this.chunkOf);
+    this.startOf = grown(this.startOf);
+    this.endOf = grown(this.endOf);
+  }
+}
