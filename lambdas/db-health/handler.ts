@@ -12,43 +12,35 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { NodeOracleConnectionFactory } from '../adapters/oracle-connection.js';
 import { normalizePrefix } from '../adapters/s3-location.js';
-import { SsmSettings } from '../adapters/ssm-settings.js';
 import { createLogger, createMetrics, logPort } from '../observability.js';
-import { lambdaEnvironmentSchema, readLambdaEnvironment, type LambdaEnvironment } from '../lambda-environment.js';
+import { buildOpsRuntime, type OpsRuntime } from '../ops-runtime.js';
 import { runHealthChecks, type HealthReport, type HeartbeatTarget } from './health-checks.js';
 
 const logger = createLogger();
 const metrics = createMetrics();
 const log = logPort(logger);
 
-interface Runtime {
-  readonly env: LambdaEnvironment;
-  readonly settings: SsmSettings;
+interface Runtime extends OpsRuntime {
   readonly heartbeat: HeartbeatTarget;
-  readonly factory: NodeOracleConnectionFactory;
 }
 
 /** Built on first use and kept while warm; a bad environment throws here, on every invocation. */
 let runtime: Runtime | undefined;
 
 function buildRuntime(): Runtime {
-  const env = readLambdaEnvironment(lambdaEnvironmentSchema);
+  const ops = buildOpsRuntime(log);
+  const { env } = ops;
   return {
-    env,
-    settings: new SsmSettings({ stage: env.STAGE, log }),
+    ...ops,
     heartbeat: {
-      client: new S3Client({}),
+      client: ops.s3,
       bucket: env.RESULTS_BUCKET,
       prefix: normalizePrefix(env.RESULTS_PREFIX),
       ...(env.RESULTS_KMS_KEY_ID ? { kmsKeyId: env.RESULTS_KMS_KEY_ID } : {}),
     },
-    // Reads ORACLE_CLIENT_MODE; thick mode without the layer is reported by oracle-connect (DPI-1047).
-    factory: new NodeOracleConnectionFactory(),
   };
 }
 

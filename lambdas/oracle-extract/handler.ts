@@ -7,13 +7,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { NodeOracleConnectionFactory } from '../adapters/oracle-connection.js';
-import { SsmSettings } from '../adapters/ssm-settings.js';
 import { createLogger, createMetrics, logPort } from '../observability.js';
-import { lambdaEnvironmentSchema, readLambdaEnvironment, type LambdaEnvironment } from '../lambda-environment.js';
+import { buildOpsRuntime, type OpsRuntime } from '../ops-runtime.js';
 import { parseExtractEvent } from './event.js';
 import { runExtract, type ExtractResult } from './extract.js';
 import { S3ExtractWriter } from './writers.js';
@@ -22,27 +19,23 @@ const logger = createLogger();
 const metrics = createMetrics();
 const log = logPort(logger);
 
-interface Runtime {
-  readonly env: LambdaEnvironment;
-  readonly settings: SsmSettings;
+interface Runtime extends OpsRuntime {
   readonly writer: S3ExtractWriter;
-  readonly factory: NodeOracleConnectionFactory;
 }
 
 let runtime: Runtime | undefined;
 
 function buildRuntime(): Runtime {
-  const env = readLambdaEnvironment(lambdaEnvironmentSchema);
+  const ops = buildOpsRuntime(log);
+  const { env } = ops;
   return {
-    env,
-    settings: new SsmSettings({ stage: env.STAGE, log }),
+    ...ops,
     writer: new S3ExtractWriter({
-      client: new S3Client({}),
+      client: ops.s3,
       bucket: env.RESULTS_BUCKET,
       prefix: env.RESULTS_PREFIX,
       ...(env.RESULTS_KMS_KEY_ID ? { kmsKeyId: env.RESULTS_KMS_KEY_ID } : {}),
     }),
-    factory: new NodeOracleConnectionFactory(),
   };
 }
 
