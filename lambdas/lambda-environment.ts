@@ -2,7 +2,7 @@
  * The environment the CDK stack gives every function. Read once per container and checked whole,
  * so a misconfigured deployment fails with every problem named rather than half-way through.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { settingsPrefix } from './adapters/oracle-settings.js';
 import { ConfigError } from './errors.js';
 import { DEFAULT_TIME_ZONE } from './pipeline/config.js';

@@ -6,7 +6,7 @@
  * both as JSON values and as their text ("true", "1521", "subnet-a,subnet-b" or '["subnet-a"]').
  * A malformed value or an unknown key fails synth with a message naming the key.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Log retention values CloudWatch Logs accepts (days). */
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;

@@ -1,18 +1,30 @@
 /**
- * Bundles the CLI into one ES module, `dist/market-pulse.mjs`. Dependencies stay in node_modules
- * (packages: external); only the project's own TypeScript is bundled, so startup is one file read.
+ * Bundles the CLI into `dist/market-pulse.mjs` plus chunks under `dist/chunks/`. Dependencies stay
+ * in node_modules (packages: external); only the project's own TypeScript is bundled. Code
+ * splitting keeps each `await import()` of bin/cli (a command, the S3/Oracle edges) in its own
+ * chunk, so its packages load only when that code runs: a file run never loads the AWS SDK.
  */
+import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-export const CLI_BUNDLE = `${root}dist/market-pulse.mjs`;
+const DIST = `${root}dist`;
 
-export async function buildCli(): Promise<string> {
+/**
+ * Builds into `outdir` (default dist/) and returns the entry's path. The folder must be inside the
+ * project so the bundle resolves its packages from node_modules; tests each build into their own.
+ */
+export async function buildCli(outdir = DIST): Promise<string> {
+  // Chunk names carry a content hash: clear the previous build's so dist/ holds one build.
+  await rm(`${outdir}/chunks`, { recursive: true, force: true });
   await build({
-    entryPoints: [`${root}bin/market-pulse.ts`],
-    outfile: CLI_BUNDLE,
+    entryPoints: { 'market-pulse': `${root}bin/market-pulse.ts` },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    splitting: true,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -22,5 +34,5 @@ export async function buildCli(): Promise<string> {
     banner: { js: '#!/usr/bin/env node' },
     logLevel: 'warning',
   });
-  return CLI_BUNDLE;
+  return `${outdir}/market-pulse.mjs`;
 }

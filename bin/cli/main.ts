@@ -5,20 +5,39 @@
 import { ConfigError, MarketPulseError, UsageError } from '../../lambdas/errors.js';
 import { CODE_VERSION } from '../../lambdas/version.js';
 import { EXIT } from './exit-codes.js';
-import { BACKFILL_HELP, backfillCommand } from './backfill-command.js';
-import { EXTRACT_HELP, extractCommand } from './extract-command.js';
-import { HEALTH_HELP, healthCommand } from './health-command.js';
 import type { CliIo } from './io.js';
-import { RUN_HELP, runCommand } from './run-command.js';
-import { VALIDATE_CONFIG_HELP, validateConfigCommand } from './validate-config-command.js';
 
 /** A command returns nothing on success, or its own exit code (health: 1 when a check failed, report printed). */
-const COMMANDS: Record<string, { help: string; run: (args: string[], io: CliIo) => Promise<number | void> }> = {
-  run: { help: RUN_HELP, run: runCommand },
-  'validate-config': { help: VALIDATE_CONFIG_HELP, run: validateConfigCommand },
-  health: { help: HEALTH_HELP, run: healthCommand },
-  extract: { help: EXTRACT_HELP, run: extractCommand },
-  backfill: { help: BACKFILL_HELP, run: backfillCommand },
+interface Command {
+  help: string;
+  run: (args: string[], io: CliIo) => Promise<number | void>;
+}
+
+/**
+ * Each command's module is loaded only when that command is asked for: health, extract and backfill
+ * bring the AWS SDK and oracledb with them, which `run` on local files and `--help` never need.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => {
+    const { RUN_HELP, runCommand } = await import('./run-command.js');
+    return { help: RUN_HELP, run: runCommand };
+  },
+  'validate-config': async () => {
+    const { VALIDATE_CONFIG_HELP, validateConfigCommand } = await import('./validate-config-command.js');
+    return { help: VALIDATE_CONFIG_HELP, run: validateConfigCommand };
+  },
+  health: async () => {
+    const { HEALTH_HELP, healthCommand } = await import('./health-command.js');
+    return { help: HEALTH_HELP, run: healthCommand };
+  },
+  extract: async () => {
+    const { EXTRACT_HELP, extractCommand } = await import('./extract-command.js');
+    return { help: EXTRACT_HELP, run: extractCommand };
+  },
+  backfill: async () => {
+    const { BACKFILL_HELP, backfillCommand } = await import('./backfill-command.js');
+    return { help: BACKFILL_HELP, run: backfillCommand };
+  },
 };
 
 export const MAIN_HELP = `market-pulse ${CODE_VERSION} — the MarketPulse Run Colors job
@@ -47,11 +66,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.out(CODE_VERSION);
     return EXIT.ok;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = COMMANDS[name];
+  if (!load) {
     io.err(`market-pulse: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')}; see market-pulse --help)`);
     return EXIT.usage;
   }
+  const command = await load();
   if (args.includes('-h') || args.includes('--help')) {
     io.out(command.help);
     return EXIT.ok;

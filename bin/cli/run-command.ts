@@ -56,8 +56,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<void> {
   // A file is processed whole; the window only selects rows from the database.
   const window = values.source === 'oracle' ? runWindow(asOf, lookbackDays, new ZoneClock(timeZone)) : null;
   const { manifest, published } = await runColors({
-    source: window ? oracleSource(values.stage!, config, window, log) : fileSource(values.input!),
-    sink: sinkFor(values.out!, log),
+    source: window ? await oracleSource(values.stage!, config, window, log) : fileSource(values.input!),
+    sink: await sinkFor(values.out!, log),
     config,
     asOf,
     runId: newRunId(),

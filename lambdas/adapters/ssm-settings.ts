@@ -4,7 +4,7 @@
  * Errors name the parameters and the fix; they never carry a secret value.
  */
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SettingsError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
 import { ORACLE_IDENTIFIER } from '../pipeline/config.js';

@@ -2,7 +2,7 @@
  * The as-of dates a backfill re-runs: every calendar date from `from` to `to` inclusive, weekends
  * left out on request. Validated here so a mistyped range fails before any run starts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../errors.js';
 import { parseAsOf } from '../pipeline/as-of.js';
 import { DAY_MS } from '../pipeline/time-zone.js';

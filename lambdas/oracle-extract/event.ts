@@ -5,7 +5,7 @@
  * could smuggle SQL is refused here, before any SQL exists. Names are upper-cased as Oracle
  * resolves the unquoted names people type.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../errors.js';
 import { ORACLE_IDENTIFIER } from '../pipeline/config.js';
 import { formatJsonPath } from '../pipeline/validation-issues.js';

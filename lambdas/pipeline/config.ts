@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { COLUMNS, type ColumnName } from './columns.js';
 import { DEFAULT_RANKING_ORDER, type RankingKey } from './ranking.js';

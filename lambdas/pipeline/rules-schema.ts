@@ -3,7 +3,7 @@
  * located by its JSON path with a message a desk analyst can act on. The language itself is in
  * rules-language.ts, compilation and matching in rules.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ConfigIssue } from '../errors.js';
 import { COLUMNS, COLUMN_TYPES, isColumnName, type ColumnName, type ColumnType } from './columns.js';
 import {

@@ -1,5 +1,5 @@
 /** The `run-colors` Lambda's environment: the shared one, plus where its config document lives. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { lambdaEnvironmentSchema, readLambdaEnvironment } from '../lambda-environment.js';
 
 const schema = lambdaEnvironmentSchema

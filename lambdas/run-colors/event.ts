@@ -4,7 +4,7 @@
  * right day), or today there. A scheduled run's id derives from its scheduled time, so a duplicate
  * delivery names the same run; a manual run gets a fresh, time-ordered id.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../errors.js';
 import { parseAsOf, todayIn } from '../pipeline/as-of.js';
 import { newRunId, scheduledRunId } from '../pipeline/run-id.js';

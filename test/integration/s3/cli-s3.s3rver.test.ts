@@ -6,16 +6,19 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { buildCli } from '../../../scripts/build-cli.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCliForTest } from '../../helpers/built-cli.js';
 import { useS3rver } from '../../helpers/s3rver.js';
 
 const s3 = useS3rver(['mp-results', 'mp-config']);
 let cli: string;
+let removeCli: () => Promise<void>;
 
 beforeAll(async () => {
-  cli = await buildCli();
+  ({ cli, cleanup: removeCli } = await buildCliForTest());
 });
+
+afterAll(() => removeCli());
 
 /** Runs the CLI asynchronously: s3rver lives in this process, so the event loop must keep turning. */
 function marketPulse(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

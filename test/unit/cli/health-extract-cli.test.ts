@@ -9,17 +9,19 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli } from '../../../scripts/build-cli.js';
+import { buildCliForTest } from '../../helpers/built-cli.js';
 
 let cli: string;
+let removeCli: () => Promise<void>;
 let work: string;
 
 beforeAll(async () => {
-  cli = await buildCli();
+  ({ cli, cleanup: removeCli } = await buildCliForTest());
   work = await mkdtemp(join(tmpdir(), 'mp-ops-cli-'));
 });
 
 afterAll(async () => {
+  await removeCli();
   await rm(work, { recursive: true, force: true });
 });
 

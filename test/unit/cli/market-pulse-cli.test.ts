@@ -7,18 +7,21 @@ import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli } from '../../../scripts/build-cli.js';
+import { buildCliForTest } from '../../helpers/built-cli.js';
 
 let cli: string;
+let removeCli: () => Promise<void>;
 let work: string;
 
 beforeAll(async () => {
-  cli = await buildCli();
+  ({ cli, cleanup: removeCli } = await buildCliForTest());
   work = await mkdtemp(join(tmpdir(), 'mp-cli-'));
 });
 
 afterAll(async () => {
+  await removeCli();
   await rm(work, { recursive: true, force: true });
 });
 
@@ -206,5 +209,37 @@ describe('the copied sample stays put', () => {
     expect(result.status).toBe(0);
     expect(await readdir(join(dir, 'out', 'runs'))).toHaveLength(1);
     await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('packages loaded at startup', () => {
+  /** Runs the CLI with a module hook that records every package it resolves. */
+  async function packagesLoadedBy(...args: string[]): Promise<{ code: number | null; packages: Set<string> }> {
+    const record = join(work, `packages-${Math.random().toString(36).slice(2)}.txt`);
+    await writeFile(record, '');
+    const hook = pathToFileURL('test/helpers/record-packages.mjs').href;
+    const result = spawnSync(process.execPath, ['--import', hook, cli, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, RECORD_PACKAGES_TO: record } });
+    const packages = new Set((await readFile(record, 'utf8')).split('\n').filter(Boolean));
+    return { code: result.status, packages };
+  }
+  const cloudPackage = /^(@aws-sdk\/|@aws-lambda-powertools\/|@smithy\/|oracledb)/;
+
+  it('a run on local files loads neither the AWS SDK, Powertools nor oracledb', async () => {
+    const { code, packages } = await packagesLoadedBy('run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', join(work, 'out-packages'), '--as-of', '2026-11-20');
+    expect(code).toBe(0);
+    expect(packages).toContain('zod');
+    expect([...packages].filter((name) => cloudPackage.test(name))).toEqual([]);
+  });
+
+  it('--version loads no package at all', async () => {
+    const { code, packages } = await packagesLoadedBy('--version');
+    expect(code).toBe(0);
+    expect([...packages]).toEqual([]);
+  });
+
+  it('an s3:// --out loads the S3 client (the recording sees packages)', async () => {
+    const { code, packages } = await packagesLoadedBy('run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', 's3://mp-results/market-pulse', '--dry-run');
+    expect(code).toBe(0);
+    expect(packages).toContain('@aws-sdk/client-s3');
   });
 });

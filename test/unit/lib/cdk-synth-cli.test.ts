@@ -23,9 +23,11 @@ describe('cdk synth', () => {
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function' && (r.Properties.Runtime as string) === 'nodejs22.x');
     expect(functions.length).toBeGreaterThanOrEqual(4);
 
-    // Each bundled asset is one minified ESM file; run-colors carries the SDK clients and oracledb (thin).
+    // Each bundled asset is one minified ESM file. The largest, run-colors, carries two SDK clients,
+    // Powertools, yaml, zod and oracledb (thin); the performance target is under 1.5 MB. Importing
+    // zod as a namespace (`import * as z`) is what keeps its ~360 kB of locales out.
     const bundles = readdirSync(out).filter((name) => name.startsWith('asset.')).map((name) => join(out, name, 'index.mjs')).filter(existsSync);
     expect(bundles.length).toBeGreaterThanOrEqual(4);
-    for (const bundle of bundles) expect(statSync(bundle).size).toBeLessThan(3 * 1024 * 1024);
+    for (const bundle of bundles) expect(statSync(bundle).size).toBeLessThan(1_500_000);
   });
 });
