@@ -18,26 +18,11 @@ interface Command {
  * bring the AWS SDK and oracledb with them, which `run` on local files and `--help` never need.
  */
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  run: async () => {
-    const { RUN_HELP, runCommand } = await import('./run-command.js');
-    return { help: RUN_HELP, run: runCommand };
-  },
-  'validate-config': async () => {
-    const { VALIDATE_CONFIG_HELP, validateConfigCommand } = await import('./validate-config-command.js');
-    return { help: VALIDATE_CONFIG_HELP, run: validateConfigCommand };
-  },
-  health: async () => {
-    const { HEALTH_HELP, healthCommand } = await import('./health-command.js');
-    return { help: HEALTH_HELP, run: healthCommand };
-  },
-  extract: async () => {
-    const { EXTRACT_HELP, extractCommand } = await import('./extract-command.js');
-    return { help: EXTRACT_HELP, run: extractCommand };
-  },
-  backfill: async () => {
-    const { BACKFILL_HELP, backfillCommand } = await import('./backfill-command.js');
-    return { help: BACKFILL_HELP, run: backfillCommand };
-  },
+  run: () => import('./run-command.js').then((m) => ({ help: m.RUN_HELP, run: m.runCommand })),
+  'validate-config': () => import('./validate-config-command.js').then((m) => ({ help: m.VALIDATE_CONFIG_HELP, run: m.validateConfigCommand })),
+  health: () => import('./health-command.js').then((m) => ({ help: m.HEALTH_HELP, run: m.healthCommand })),
+  extract: () => import('./extract-command.js').then((m) => ({ help: m.EXTRACT_HELP, run: m.extractCommand })),
+  backfill: () => import('./backfill-command.js').then((m) => ({ help: m.BACKFILL_HELP, run: m.backfillCommand })),
 };
 
 export const MAIN_HELP = `market-pulse ${CODE_VERSION} — the MarketPulse Run Colors job
