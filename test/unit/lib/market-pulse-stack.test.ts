@@ -1,6 +1,8 @@
 /**
  * The dev stack as `npx cdk synth` builds it from cdk.json: one synth shared by every test here.
  */
+import { readFileSync } from 'node:fs';
+import { join as joinPath } from 'node:path';
 import { Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -10,7 +12,7 @@ import { METRICS_NAMESPACE as RUNTIME_NAMESPACE, SERVICE_NAME as RUNTIME_SERVICE
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../../lib/alarms.js';
 import { GRANT_FOR_AWS_RESOURCES, KEY_ADMIN_ACTIONS } from '../../../lib/encryption-key.js';
 import { VPC_ENI_ACTIONS } from '../../../lib/job-function.js';
-import { FUNCTION_NAMES, type FunctionName } from '../../../lib/lambda-entries.js';
+import { FUNCTION_NAMES, REPO_ROOT, type FunctionName } from '../../../lib/lambda-entries.js';
 import { ALL_SETTINGS, PARAMETER_PLACEHOLDER } from '../../../lib/secure-parameters.js';
 import { actionsOf, logicalIdOf, resourcesOf, statementsOfRole, synth, type Statement, type Synthesized } from './synth.js';
 
@@ -583,6 +585,14 @@ describe('alarms', () => {
       DatapointsToAlarm: 2,
       TreatMissingData: 'missing',
     });
+  });
+
+  it('each have a row in docs/runbook.md\'s alarm table, and the table has no other', () => {
+    const runbook = readFileSync(joinPath(REPO_ROOT, 'docs/runbook.md'), 'utf8');
+    const table = runbook.slice(runbook.indexOf('## 6. Alarms'), runbook.indexOf('## 7.'));
+    const documented = [...table.matchAll(/^\| (.+?) \|/gm)].flatMap((row) => [...row[1]!.matchAll(/`([a-z-]+)`/g)].map((name) => name[1]));
+    const alarms = Object.values(resourcesOf(s.template, 'AWS::CloudWatch::Alarm')).map((alarm) => String(alarm['AlarmName']).replace('market-pulse-dev-', ''));
+    expect(documented.sort()).toEqual(alarms.sort());
   });
 
   it('held back: any RunsHeldBack, the metric run-colors emits next to RunsFailed', () => {
