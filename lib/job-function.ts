@@ -1,7 +1,8 @@
 /**
  * One Lambda function the way this stack runs them all: NodejsFunction (esbuild, ESM, source maps),
- * Node.js 22 on arm64, its own role that starts empty (no AWS managed policies), and its own log
- * group with a retention. Callers add exactly the permissions the function needs.
+ * Node.js 22 on arm64, X-Ray active tracing, its own role that starts empty (no AWS managed
+ * policies), and its own log group (lib/log-groups.ts). Callers add exactly the permissions the
+ * function needs.
  */
 import { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';

@@ -8,7 +8,7 @@
  * Endpoints are created by default only in a created VPC: an imported one usually has them already,
  * and a second SSM endpoint with private DNS, or a second S3 gateway route, fails the deploy. The
  * functions never call KMS themselves (SSM and S3 do, on their behalf), so a KMS endpoint is made
- * only on request (createKmsEndpoint), e.g. for operators working from inside the VPC.
+ * only on request (createKmsEndpoint).
  */
 import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
