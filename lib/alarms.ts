@@ -1,8 +1,13 @@
 /**
- * The alarms and the SNS topic they notify (KMS-encrypted, TLS only, optional e-mail subscription):
- * - errors on each function;
+ * The alarms and the SNS topic they notify (KMS-encrypted, TLS only, optional e-mail subscription);
+ * docs/runbook.md "Alarms and what to do" has one row per alarm:
+ * - errors on each function, the backfill planner included;
  * - the dead-letter queue holding anything;
  * - no successful run-colors run in `missedRunHours` (metric math on the job's RunsSucceeded metric);
+ * - a run published but held back (RunsHeldBack: latest.json not moved);
+ * - run-colors taking more than 80% of its timeout;
+ * - run-colors events dropped, or not delivered to the dead-letter queue;
+ * - a backfill execution failing or timing out;
  * - Oracle health failing: db-health's HealthOk below 1 on consecutive runs.
  */
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
@@ -13,18 +18,30 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { EncryptionKey } from './encryption-key.js';
-import type { FunctionName } from './lambda-entries.js';
 
 /** The job's Powertools metrics (lambdas/observability.ts): namespace, service dimension. */
 export const METRICS_NAMESPACE = 'MarketPulse';
 export const SERVICE_NAME = 'market-pulse';
 
+/** Every alarm's name starts with it; CloudWatch may use the key and the topic for these alarms only. */
+export function alarmNamePrefix(stage: string): string {
+  return `market-pulse-${stage}-`;
+}
+
+/** run-colors alarms when a run takes more than this share of its timeout. */
+export const DURATION_ALARM_SHARE = 0.8;
+
 export interface AlarmsProps {
   readonly stage: string;
   readonly key: EncryptionKey;
-  readonly functions: Readonly<Record<FunctionName, lambda.IFunction>>;
+  /** Each gets an errors alarm named after its key. */
+  readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  readonly runColors: lambda.IFunction;
+  readonly runColorsTimeout: Duration;
+  readonly backfill: sfn.IStateMachine;
   readonly deadLetterQueue: sqs.IQueue;
   readonly runColorsSchedule: string;
   readonly scheduleTimeZone: string;
@@ -39,29 +56,34 @@ export class Alarms extends Construct {
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    const prefix = alarmNamePrefix(props.stage);
+    const period = Duration.minutes(5);
     this.topic = new sns.Topic(this, 'Topic', { displayName: `market-pulse ${props.stage} alarms`, masterKey: props.key.key, enforceSSL: true });
-    // An explicit topic policy replaces SNS's default one, so CloudWatch alarms of this account are let in by name.
+    // CloudWatch acts for this stage's alarms only (by name), in this account: no other alarm, here or
+    // elsewhere, can make it publish to the topic or use the key.
+    const ourAlarms = {
+      ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${prefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+      StringEquals: { 'aws:SourceAccount': stack.account },
+    };
+    // An explicit topic policy replaces SNS's default one, so the alarms are let in by name.
     this.topic.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'CloudWatchAlarmsOfThisAccountPublish',
+        sid: 'CloudWatchAlarmsOfThisStagePublish',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
         resources: [this.topic.topicArn],
-        conditions: {
-          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
-          StringEquals: { 'aws:SourceAccount': stack.account },
-        },
+        conditions: ourAlarms,
       }),
     );
     // Publishing to an encrypted topic needs the key; CloudWatch cannot use the AWS managed aws/sns key.
-    props.key.allowService('CloudWatchAlarmsUseKeyForTopic', 'cloudwatch.amazonaws.com', ['kms:Decrypt', 'kms:GenerateDataKey*']);
+    props.key.allowService('CloudWatchAlarmsUseKeyForTopic', 'cloudwatch.amazonaws.com', ['kms:Decrypt', 'kms:GenerateDataKey*'], ourAlarms);
     if (props.email) this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
 
     for (const [name, fn] of Object.entries(props.functions)) {
       this.add(`${pascal(name)}Errors`, {
-        alarmName: `market-pulse-${props.stage}-${name}-errors`,
+        alarmName: `${prefix}${name}-errors`,
         alarmDescription: `The ${name} function failed (an invocation ended in an error). Its log group has the error.`,
-        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        metric: fn.metricErrors({ period, statistic: 'Sum' }),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
@@ -70,9 +92,9 @@ export class Alarms extends Construct {
     }
 
     this.add('DeadLetterQueueNotEmpty', {
-      alarmName: `market-pulse-${props.stage}-dead-letter-queue`,
+      alarmName: `${prefix}dead-letter-queue`,
       alarmDescription: 'The dead-letter queue holds a message: a schedule could not deliver to its function, or run-colors failed after its retries.',
-      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
@@ -80,7 +102,7 @@ export class Alarms extends Construct {
     });
 
     this.add('MissedRun', {
-      alarmName: `market-pulse-${props.stage}-no-successful-run`,
+      alarmName: `${prefix}no-successful-run`,
       alarmDescription: `No successful run-colors run in ${props.missedRunHours} hours (RunsSucceeded, ${props.runColorsSchedule} ${props.scheduleTimeZone}).`,
       metric: missedRunMetric(props),
       threshold: 1,
@@ -93,22 +115,72 @@ export class Alarms extends Construct {
 
     // db-health reports a failed check rather than throwing: HealthOk is 1 when every check passed, else 0.
     this.add('OracleHealthFailing', {
-      alarmName: `market-pulse-${props.stage}-oracle-health`,
+      alarmName: `${prefix}oracle-health`,
       alarmDescription:
         'db-health found a failing check (SSM parameters, Oracle connect or table, S3 heartbeat) on two consecutive runs; its log has the report and HealthCheckOk has the failing check.',
-      metric: new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: 'HealthOk',
-        dimensionsMap: { service: SERVICE_NAME, stage: props.stage },
-        statistic: 'Minimum',
-        period: Duration.minutes(15),
-      }),
+      metric: jobMetric(props.stage, 'HealthOk', 'Minimum', Duration.minutes(15)),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: 2,
       datapointsToAlarm: 2,
       // No report at all is not "healthy" either, but the errors and dead-letter alarms cover a check that does not run.
       treatMissingData: cloudwatch.TreatMissingData.MISSING,
+    });
+
+    this.add('RunHeldBack', {
+      alarmName: `${prefix}run-held-back`,
+      alarmDescription:
+        'A run was published but latest.json was not moved to it: no row was ranked, or more rows were rejected than publish.maxRejectedRatio allows. Its rejected.csv says why.',
+      metric: jobMetric(props.stage, 'RunsHeldBack', 'Sum', period),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const timeoutMs = props.runColorsTimeout.toMilliseconds();
+    this.add('RunColorsNearTimeout', {
+      alarmName: `${prefix}run-colors-near-timeout`,
+      alarmDescription: `A run-colors invocation took more than ${DURATION_ALARM_SHARE * 100}% of its ${props.runColorsTimeout.toSeconds()} s timeout; a larger day will time out.`,
+      metric: props.runColors.metricDuration({ period, statistic: 'Maximum' }),
+      threshold: Math.round(timeoutMs * DURATION_ALARM_SHARE),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    this.add('RunColorsEventsLost', {
+      alarmName: `${prefix}run-colors-events-lost`,
+      alarmDescription:
+        'Lambda dropped a scheduled run-colors event (too old, or out of retries) or could not deliver a failed one to the dead-letter queue (AsyncEventsDropped + DestinationDeliveryFailures).',
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(dropped, 0) + FILL(undelivered, 0)',
+        usingMetrics: {
+          dropped: props.runColors.metric('AsyncEventsDropped', { statistic: 'Sum', period }),
+          undelivered: props.runColors.metric('DestinationDeliveryFailures', { statistic: 'Sum', period }),
+        },
+        period,
+        label: 'events lost',
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    this.add('BackfillFailed', {
+      alarmName: `${prefix}backfill-failed`,
+      alarmDescription: 'A backfill execution failed or timed out (a failed date alone does not fail it: see its results). The execution history says where.',
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
+        usingMetrics: { failed: props.backfill.metricFailed({ statistic: 'Sum', period }), timedOut: props.backfill.metricTimedOut({ statistic: 'Sum', period }) },
+        period,
+        label: 'failed or timed-out executions',
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
 
@@ -129,17 +201,16 @@ export class Alarms extends Construct {
  */
 export function missedRunMetric(props: Pick<AlarmsProps, 'stage' | 'runColorsSchedule' | 'scheduleTimeZone'>): cloudwatch.IMetric {
   const period = Duration.hours(1);
-  const runs = new cloudwatch.Metric({
-    namespace: METRICS_NAMESPACE,
-    metricName: 'RunsSucceeded',
-    dimensionsMap: { service: SERVICE_NAME, stage: props.stage },
-    statistic: 'Sum',
-    period,
-  });
+  const runs = jobMetric(props.stage, 'RunsSucceeded', 'Sum', period);
   const filled = new cloudwatch.MathExpression({ expression: 'FILL(runs, 0)', usingMetrics: { runs }, period, label: 'successful runs per hour' });
   const expression = weekendAllowanceExpression(props.runColorsSchedule, props.scheduleTimeZone);
   if (expression === undefined) return filled;
   return new cloudwatch.MathExpression({ expression, usingMetrics: { filled }, period, label: 'successful runs per hour (local weekend counts as 1)' });
+}
+
+/** One of the job's own EMF metrics (namespace MarketPulse, dimensions service and stage). */
+function jobMetric(stage: string, metricName: string, statistic: string, period: Duration): cloudwatch.Metric {
+  return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME, stage }, statistic, period });
 }
 
 /** `filled + IF(<local weekend>, 1, 0)` for a weekday-only schedule; undefined for any other. */

@@ -5,17 +5,18 @@
  * no hand-written loop does.
  *
  * An inline Map, not a Distributed Map: a backfill is at most a few hundred dates (the planner caps
- * it), far inside one execution's history, and concurrency is kept low on purpose — the database is
- * the limit, and run-colors' reserved concurrency of 1 makes dates run one after another anyway
- * (a throttled invocation is retried until the one before it finishes).
+ * it), far inside one execution's history, and concurrency is kept low on purpose: the database is
+ * the limit, so by default (backfillMaxConcurrency=1) dates run one after another. Runs that do
+ * overlap stay correct (the publish protocol, docs/deploy.md "Concurrent runs"); a throttled
+ * invocation (account limit, or runColorsReservedConcurrency) is retried with backoff.
  */
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { JobFunction } from './job-function.js';
+import { stageLogGroup, type LogGroupSettings } from './log-groups.js';
 import { acknowledge, nagArnToken } from './nag.js';
 
 export const BACKFILL_PLAN_ENTRY = 'lambdas/backfill/handler.ts';
@@ -29,8 +30,7 @@ export interface BackfillProps {
   /** Absolute path of the planning handler. */
   readonly planEntry: string;
   readonly maxConcurrency: number;
-  readonly logRetention: logs.RetentionDays;
-  readonly logRemovalPolicy: RemovalPolicy;
+  readonly logs: LogGroupSettings;
 }
 
 export class Backfill extends Construct {
@@ -44,8 +44,7 @@ export class Backfill extends Construct {
       description: `market-pulse ${props.stage}: lists the as-of dates of a backfill`,
       memorySize: 256,
       timeout: Duration.seconds(10),
-      logRetention: props.logRetention,
-      logRemovalPolicy: props.logRemovalPolicy,
+      logs: props.logs,
       retryAttempts: 0,
     });
 
@@ -63,7 +62,7 @@ export class Backfill extends Construct {
       retryOnServiceExceptions: false,
     });
     run.addRetry({ errors: TRANSIENT_RUN_ERRORS, interval: Duration.seconds(30), backoffRate: 2, maxAttempts: 3, jitterStrategy: sfn.JitterType.FULL });
-    // Reserved concurrency 1: the next date waits for the one running.
+    // Throttled (the account's limit, or run-colors' optional reserved concurrency): wait and try again.
     run.addRetry({
       errors: ['Lambda.TooManyRequestsException'],
       interval: Duration.seconds(20),
@@ -97,7 +96,7 @@ export class Backfill extends Construct {
       parameters: { from: sfn.JsonPath.stringAt('$.from'), to: sfn.JsonPath.stringAt('$.to'), results: sfn.JsonPath.objectAt('$.results') },
     });
 
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.logRemovalPolicy });
+    const logGroup = stageLogGroup(this, 'Logs', props.logs);
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: `market-pulse-${props.stage}-backfill`,
       definitionBody: sfn.DefinitionBody.fromChainable(plan.next(eachDate).next(summarize)),

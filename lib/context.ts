@@ -59,6 +59,10 @@ const timeZone = z.string().refine(
   { error: 'must be an IANA time zone such as America/New_York' },
 );
 
+/** An IAM role ARN (any path); the account is checked where it matters. */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+const roleArns = list(z.string().regex(ROLE_ARN, { error: 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/market-pulse-operator' }), 'IAM role ARNs');
+
 const schedule = z.string().regex(SCHEDULE, { error: 'must be an EventBridge Scheduler expression: cron(min hour day month weekday year) or rate(n minutes|hours|days)' });
 const cidr = z.string().regex(CIDR, { error: 'must be an IPv4 CIDR such as 10.1.0.0/16' });
 
@@ -66,61 +70,71 @@ const cidr = z.string().regex(CIDR, { error: 'must be an IPv4 CIDR such as 10.1.
  * The keys, their defaults and what they mean (docs/configuration.md "CDK context keys" lists them
  * for operators; keep the two in step).
  */
-const contextSchema = z
-  .strictObject({
-    stage: z.string().regex(STAGE, { error: "must be 1-32 lowercase letters, digits or '-', starting with a letter or digit (e.g. dev, prod)" }).default('dev'),
-    account: z.string().regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' }),
-    region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, { error: 'must be an AWS region such as eu-central-1' }),
+const contextShape = z.strictObject({
+  stage: z.string().regex(STAGE, { error: "must be 1-32 lowercase letters, digits or '-', starting with a letter or digit (e.g. dev, prod)" }).default('dev'),
+  account: z.string().regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' }),
+  region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, { error: 'must be an AWS region such as eu-central-1' }),
 
-    createVpc: bool.default(false),
-    vpcCidr: cidr.default('10.20.0.0/22'),
-    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { error: 'must be a VPC id such as vpc-0123456789abcdef0' }).optional(),
-    subnetIds: list(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'must be a subnet id such as subnet-0123456789abcdef0' }), 'subnet ids').optional(),
-    availabilityZones: list(z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d[a-z]$/, { error: 'must be an availability zone such as eu-central-1a' }), 'availability zones').optional(),
-    routeTableIds: list(z.string().regex(/^rtb-[0-9a-f]{8,17}$/, { error: 'must be a route table id such as rtb-0123456789abcdef0' }), 'route table ids').optional(),
-    createVpcEndpoints: bool.default(true),
-    httpsEgressCidrs: list(cidr, 'IPv4 CIDRs').optional(),
+  createVpc: bool.default(false),
+  vpcCidr: cidr.default('10.20.0.0/22'),
+  vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { error: 'must be a VPC id such as vpc-0123456789abcdef0' }).optional(),
+  subnetIds: list(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'must be a subnet id such as subnet-0123456789abcdef0' }), 'subnet ids').optional(),
+  availabilityZones: list(z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d[a-z]$/, { error: 'must be an availability zone such as eu-central-1a' }), 'availability zones').optional(),
+  routeTableIds: list(z.string().regex(/^rtb-[0-9a-f]{8,17}$/, { error: 'must be a route table id such as rtb-0123456789abcdef0' }), 'route table ids').optional(),
+  // Default: on for a created VPC, off for an imported one (which usually has its endpoints already).
+  createVpcEndpoints: bool.optional(),
+  createKmsEndpoint: bool.default(false),
+  httpsEgressCidrs: list(cidr, 'IPv4 CIDRs').optional(),
 
-    oracleCidr: cidr,
-    oraclePort: int(1, 65_535).default(1521),
-    oracleClientMode: z.enum(['thin', 'thick'], { error: 'must be thin or thick' }).default('thin'),
-    oracleLayerZip: z.string().min(1, { error: 'must be a path' }).default('layers/oracle-instant-client/build/oracle-instant-client-layer.zip'),
+  oracleCidr: cidr,
+  oraclePort: int(1, 65_535).default(1521),
+  oracleClientMode: z.enum(['thin', 'thick'], { error: 'must be thin or thick' }).default('thin'),
+  oracleLayerZip: z.string().min(1, { error: 'must be a path' }).default('layers/oracle-instant-client/build/oracle-instant-client-layer.zip'),
 
-    walletParameters: bool.default(false),
-    deleteParametersOnDelete: bool.default(false),
-    settingsTtlSeconds: int(0, 86_400).default(300),
+  walletParameters: bool.default(false),
+  oracleTls: bool.default(false),
+  allowPlaintextOracle: bool.default(false),
+  deleteParametersOnDelete: bool.default(false),
+  settingsTtlSeconds: int(0, 86_400).default(300),
 
-    resultsPrefix: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/, { error: 'must be an S3 key prefix without leading or trailing slash, such as market-pulse' })
-      .default('market-pulse'),
-    configBucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' }).optional(),
-    configKey: z.string().regex(/^[^/*?][^*?]*$/, { error: 'must be an S3 object key (no leading slash, no wildcards)' }).optional(),
-    retainData: bool.optional(),
-    resultsTransitionDays: int(0, 3650).default(30),
-    resultsExpirationDays: int(0, 36_500).default(0),
-    noncurrentVersionExpirationDays: int(1, 3650).default(30),
-    accessLogExpirationDays: int(1, 3650).default(90),
+  resultsPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/, { error: 'must be an S3 key prefix without leading or trailing slash, such as market-pulse' })
+    .default('market-pulse'),
+  configBucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' }).optional(),
+  configKey: z.string().regex(/^[^/*?][^*?]*$/, { error: 'must be an S3 object key (no leading slash, no wildcards)' }).optional(),
+  retainData: bool.optional(),
+  resultsTransitionDays: int(0, 3650).default(30),
+  resultsExpirationDays: int(0, 36_500).default(0),
+  noncurrentVersionExpirationDays: int(1, 3650).default(30),
+  accessLogExpirationDays: int(1, 3650).default(90),
 
-    scheduleTimeZone: timeZone.default('America/New_York'),
-    runColorsSchedule: schedule.default('cron(0 18 ? * MON-FRI *)'),
-    dbHealthSchedule: schedule.default('cron(0/15 * * * ? *)'),
-    schedulesEnabled: bool.default(true),
-    scheduleRetryAttempts: int(0, 185).default(3),
-    scheduleMaxEventAgeMinutes: int(1, 1440).default(120),
+  scheduleTimeZone: timeZone.default('America/New_York'),
+  runColorsSchedule: schedule.default('cron(0 18 ? * MON-FRI *)'),
+  dbHealthSchedule: schedule.default('cron(0/15 * * * ? *)'),
+  // Default: off for dev (its parameters hold placeholders until someone sets them), on for other stages.
+  schedulesEnabled: bool.optional(),
+  scheduleRetryAttempts: int(0, 185).default(3),
+  scheduleMaxEventAgeMinutes: int(1, 1440).default(120),
 
-    runColorsMemoryMb: int(128, 10_240).default(2048),
-    runColorsTimeoutSeconds: int(1, 900).default(600),
-    logRetentionDays: int(1, 3653)
-      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), { error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}` })
-      .default(90),
+  runColorsMemoryMb: int(128, 10_240).default(2048),
+  runColorsTimeoutSeconds: int(1, 900).default(600),
+  runColorsReservedConcurrency: int(1, 1000).optional(),
+  logRetentionDays: int(1, 3653)
+    .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), { error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}` })
+    .default(90),
 
-    alarmEmail: z.email({ error: 'must be an e-mail address' }).optional(),
-    missedRunHours: int(1, 168).default(26),
+  alarmEmail: z.email({ error: 'must be an e-mail address' }).optional(),
+  operatorRoleArns: roleArns.default([]),
+  readerRoleArns: roleArns.default([]),
+  missedRunHours: int(1, 168).default(26),
 
-    backfillMaxConcurrency: int(1, 40).default(2),
-  })
+  backfillMaxConcurrency: int(1, 40).default(1),
+});
+
+const contextSchema = contextShape
   .superRefine((c, ctx) => {
+    const endpoints = c.createVpcEndpoints ?? c.createVpc;
     if (!c.createVpc) {
       const need = (key: 'vpcId' | 'subnetIds' | 'availabilityZones', what: string) => {
         if (c[key] === undefined || c[key].length === 0) ctx.addIssue({ code: 'custom', path: [key], message: `is required unless createVpc=true: ${what}` });
@@ -131,7 +145,7 @@ const contextSchema = z
       if (c.subnetIds && c.availabilityZones && c.subnetIds.length !== c.availabilityZones.length) {
         ctx.addIssue({ code: 'custom', path: ['availabilityZones'], message: `must name one zone per subnet (${c.subnetIds.length} subnetIds, ${c.availabilityZones.length} zones)` });
       }
-      if (c.createVpcEndpoints && (c.routeTableIds === undefined || c.routeTableIds.length === 0)) {
+      if (endpoints && (c.routeTableIds === undefined || c.routeTableIds.length === 0)) {
         ctx.addIssue({ code: 'custom', path: ['routeTableIds'], message: 'is required for an imported VPC when createVpcEndpoints=true: the route tables of the subnets, for the S3 gateway endpoint' });
       }
     } else {
@@ -139,11 +153,27 @@ const contextSchema = z
         if (c[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'only applies to an imported VPC; remove it or set createVpc=false' });
       }
     }
-    if (!c.createVpcEndpoints && (c.httpsEgressCidrs === undefined || c.httpsEgressCidrs.length === 0)) {
-      ctx.addIssue({ code: 'custom', path: ['httpsEgressCidrs'], message: 'is required when createVpcEndpoints=false: where the existing SSM and KMS endpoints are reached on 443 (usually the VPC CIDR)' });
+    if (!endpoints && (c.httpsEgressCidrs === undefined || c.httpsEgressCidrs.length === 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['httpsEgressCidrs'],
+        message: 'is required when createVpcEndpoints=false (the default for an imported VPC): where the existing SSM endpoint is reached on 443 (usually the VPC CIDR)',
+      });
     }
-    if (c.createVpcEndpoints && c.httpsEgressCidrs !== undefined) {
+    if (endpoints && c.httpsEgressCidrs !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['httpsEgressCidrs'], message: 'only applies when createVpcEndpoints=false (the created endpoints are reached through their security group)' });
+    }
+    if (!endpoints && c.createKmsEndpoint) {
+      ctx.addIssue({ code: 'custom', path: ['createKmsEndpoint'], message: 'only applies when createVpcEndpoints=true (it adds a KMS endpoint next to the SSM one)' });
+    }
+    checkOracleTransport(c, ctx);
+    checkPrincipals(c, ctx);
+    if (c.runColorsReservedConcurrency !== undefined && c.backfillMaxConcurrency > c.runColorsReservedConcurrency) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['backfillMaxConcurrency'],
+        message: `must not exceed runColorsReservedConcurrency (${c.runColorsReservedConcurrency}): the dates above it would only be throttled and retried`,
+      });
     }
     if (c.configBucket !== undefined && c.configKey === undefined) {
       ctx.addIssue({ code: 'custom', path: ['configKey'], message: 'is required when configBucket is set: the key of the config document' });
@@ -152,12 +182,62 @@ const contextSchema = z
       ctx.addIssue({ code: 'custom', path: ['resultsExpirationDays'], message: `must be after resultsTransitionDays (${c.resultsTransitionDays}), or 0 to keep results` });
     }
   })
-  .transform((c) => ({ ...c, retainData: c.retainData ?? c.stage !== 'dev' }));
+  .transform((c) => ({
+    ...c,
+    retainData: c.retainData ?? c.stage !== 'dev',
+    schedulesEnabled: c.schedulesEnabled ?? c.stage !== 'dev',
+    createVpcEndpoints: c.createVpcEndpoints ?? c.createVpc,
+  }));
 
 export type MarketPulseConfig = z.infer<typeof contextSchema>;
 
+type RawContext = z.infer<typeof contextShape>;
+
+/**
+ * How the functions reach Oracle. Thin mode has no Native Network Encryption, so without TCPS the
+ * password crosses the wire in clear: every stage but dev must choose TCPS (a wallet from SSM, or
+ * TLS against public certificate authorities) or say explicitly that plaintext is accepted.
+ * Thick mode cannot use either TCPS option (docs/deploy.md "TLS to Oracle").
+ */
+function checkOracleTransport(c: RawContext, ctx: z.RefinementCtx): void {
+  const tcps = c.walletParameters || c.oracleTls;
+  if (c.oracleClientMode === 'thick' && tcps) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [c.oracleTls ? 'oracleTls' : 'walletParameters'],
+      message:
+        'applies to thin mode only: thick mode reads TCPS settings from a wallet directory, which the Instant Client layer does not carry. ' +
+        'Use oracleClientMode=thin for TCPS, or keep thick mode for a database that enforces Native Network Encryption and set allowPlaintextOracle=true',
+    });
+    return;
+  }
+  if (c.stage === 'dev' || tcps || c.allowPlaintextOracle) return;
+  const choice =
+    c.oracleClientMode === 'thick'
+      ? 'thick mode has no TCPS here: if the database enforces Native Network Encryption (SQLNET.ENCRYPTION_SERVER=REQUIRED), set allowPlaintextOracle=true to say so'
+      : 'set walletParameters=true (TCPS with a PEM wallet kept in SSM) or oracleTls=true (TCPS checked against public certificate authorities, server name matched), or allowPlaintextOracle=true to accept an unencrypted connection explicitly';
+  ctx.addIssue({ code: 'custom', path: ['allowPlaintextOracle'], message: `is required for stage ${c.stage} unless Oracle is reached over TCPS: ${choice}` });
+}
+
+/** Operators set SSM parameters of this account, so their roles must be in it; readers may be anywhere. */
+function checkPrincipals(c: RawContext, ctx: z.RefinementCtx): void {
+  c.operatorRoleArns.forEach((arn, index) => {
+    const account = ROLE_ARN.exec(arn)?.[1];
+    if (account !== c.account) {
+      ctx.addIssue({ code: 'custom', path: ['operatorRoleArns', index], message: `must be a role in the stage's account ${c.account}, where the SSM parameters are` });
+    }
+  });
+  if (c.stage !== 'dev' && c.operatorRoleArns.length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['operatorRoleArns'],
+      message: `is required for stage ${c.stage}: the roles that set the Oracle password and read the dead-letter queue (the key policy lets nobody else encrypt with the stage key)`,
+    });
+  }
+}
+
 /** The context keys the app reads. */
-export const CONTEXT_KEYS: readonly string[] = Object.keys(contextSchema.in.shape);
+export const CONTEXT_KEYS: readonly string[] = Object.keys(contextShape.shape);
 
 /**
  * Context keys that belong to the CDK itself rather than to this app: feature flags (`@aws-cdk/…`),

@@ -1,36 +1,54 @@
 /**
  * The stage's customer managed KMS key (alias/market-pulse-<stage>): it encrypts the SecureString
- * parameters, the results bucket, the dead-letter queue and the alarm topic.
+ * parameters, the results bucket, the dead-letter queue, the alarm topic and the log groups.
  *
  * The key policy replaces the default "account root may do kms:*": the account keeps key
- * administration (so the key can never become unmanageable), and every cryptographic use is granted
- * to a named role, through a named service (kms:ViaService), by {@link EncryptionKey.allow}; no role
- * may call KMS with the key directly, and an IAM policy elsewhere in the account cannot widen that.
- * The one service principal is CloudWatch, which must encrypt what alarms publish to the topic.
+ * administration, listed action by action (so the key can never become unmanageable, and no
+ * wildcard hides CreateGrant or a use of the key), and every cryptographic use is granted to a named
+ * principal, through a named service (kms:ViaService), by {@link EncryptionKey.allow}; no role may
+ * call KMS with the key directly, and an IAM policy elsewhere in the account cannot widen that.
+ * The service principals are CloudWatch (it encrypts what alarms publish to the topic, for this
+ * stage's alarms only) and CloudWatch Logs (for log groups of this account and region).
  */
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
-/** Managing the key, never using it: no Encrypt, Decrypt, GenerateDataKey or ReEncrypt. */
+/**
+ * Managing the key, never using it: no Encrypt, Decrypt, GenerateDataKey or ReEncrypt, and no
+ * CreateGrant (see {@link GRANT_FOR_AWS_RESOURCES}). The account root in a key policy lets IAM
+ * policies of the account grant these, so whoever IAM allows administers the key. PutKeyPolicy
+ * must stay: CloudFormation updates the policy with it, and KMS refuses a new key whose policy would
+ * not let its creator call it again (the policy lockout safety check).
+ */
 export const KEY_ADMIN_ACTIONS = [
-  'kms:Create*',
-  'kms:Describe*',
-  'kms:Enable*',
-  'kms:List*',
-  'kms:Put*',
-  'kms:Update*',
-  'kms:Revoke*',
-  'kms:Disable*',
-  'kms:Get*',
-  'kms:Delete*',
+  'kms:DescribeKey',
+  'kms:GetKeyPolicy',
+  'kms:ListKeyPolicies',
+  'kms:GetKeyRotationStatus',
+  'kms:ListKeyRotations',
+  'kms:ListResourceTags',
+  'kms:ListGrants',
+  'kms:PutKeyPolicy',
+  'kms:UpdateKeyDescription',
+  'kms:EnableKey',
+  'kms:DisableKey',
+  'kms:EnableKeyRotation',
+  'kms:DisableKeyRotation',
+  'kms:RotateKeyOnDemand',
+  'kms:CreateAlias',
+  'kms:UpdateAlias',
+  'kms:DeleteAlias',
   'kms:TagResource',
   'kms:UntagResource',
+  'kms:RevokeGrant',
   'kms:ScheduleKeyDeletion',
   'kms:CancelKeyDeletion',
-  'kms:RotateKeyOnDemand',
 ];
+
+/** A grant lets its grantee use the key around every condition here, so only AWS services may be given one. */
+export const GRANT_FOR_AWS_RESOURCES = { Bool: { 'kms:GrantIsForAWSResource': 'true' } };
 
 export interface EncryptionKeyProps {
   readonly stage: string;
@@ -58,8 +76,9 @@ export class EncryptionKey extends Construct {
 
   constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
     super(scope, id);
+    const stack = Stack.of(this);
     this.key = new kms.Key(this, 'Key', {
-      description: `market-pulse ${props.stage}: Oracle SecureString parameters, results bucket, dead-letter queue, alarm topic`,
+      description: `market-pulse ${props.stage}: Oracle SecureString parameters, results bucket, dead-letter queue, alarm topic, log groups`,
       enableKeyRotation: true,
       removalPolicy: props.removalPolicy,
       // Replaces CDK's default policy ("account root: kms:*"): the account administers, nobody uses by default.
@@ -70,6 +89,23 @@ export class EncryptionKey extends Construct {
             principals: [new iam.AccountRootPrincipal()],
             actions: KEY_ADMIN_ACTIONS,
             resources: ['*'],
+          }),
+          new iam.PolicyStatement({
+            sid: 'AccountCreatesGrantsOnlyForAwsServices',
+            principals: [new iam.AccountRootPrincipal()],
+            actions: ['kms:CreateGrant'],
+            resources: ['*'],
+            conditions: GRANT_FOR_AWS_RESOURCES,
+          }),
+          // As CloudWatch Logs documents it for a log group's key; the encryption context names the log group.
+          new iam.PolicyStatement({
+            sid: 'CloudWatchLogsEncryptLogGroups',
+            principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+            actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+            resources: ['*'],
+            conditions: {
+              ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+            },
           }),
         ],
       }),
@@ -83,14 +119,22 @@ export class EncryptionKey extends Construct {
    * policy naming the roles, and the same statement (on the key's ARN) in each role's own policy.
    */
   allow(roles: readonly iam.IRole[], use: KeyUse): void {
-    const conditions = this.conditionsFor(use.viaService, use.conditions);
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({ sid: use.sid, principals: roles.map((role) => new iam.ArnPrincipal(role.roleArn)), actions: [...use.actions], resources: ['*'], conditions }),
-    );
+    this.allowPrincipals(roles.map((role) => role.roleArn), use);
     const roleConditions = this.conditionsFor(use.viaService, { ...use.conditions, ...use.roleConditions });
     for (const role of roles) {
       role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: use.sid, actions: [...use.actions], resources: [this.key.keyArn], conditions: roleConditions }));
     }
+  }
+
+  /**
+   * The key-policy half of {@link allow}, for roles this stack does not own (operators and readers
+   * named by context): for a principal of the key's account, a key policy that names it is enough.
+   */
+  allowPrincipals(arns: readonly string[], use: KeyUse): void {
+    const conditions = this.conditionsFor(use.viaService, use.conditions);
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({ sid: use.sid, principals: arns.map((arn) => new iam.ArnPrincipal(arn)), actions: [...use.actions], resources: ['*'], conditions }),
+    );
   }
 
   /** Lets a service principal use the key (key policy only), e.g. CloudWatch alarms publishing to the encrypted topic. */

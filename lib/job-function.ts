@@ -1,9 +1,10 @@
 /**
  * One Lambda function the way this stack runs them all: NodejsFunction (esbuild, ESM, source maps),
- * Node.js 22 on arm64, its own role that starts empty (no AWS managed policies), and its own log
- * group with a retention. Callers add exactly the permissions the function needs.
+ * Node.js 22 on arm64, X-Ray active tracing, its own role that starts empty (no AWS managed
+ * policies), and its own log group (lib/log-groups.ts). Callers add exactly the permissions the
+ * function needs.
  */
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -12,6 +13,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { dirname, join, relative } from 'node:path';
 import { REPO_ROOT } from './lambda-entries.js';
+import { stageLogGroup, type LogGroupSettings } from './log-groups.js';
 import { acknowledge } from './nag.js';
 
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_22_X;
@@ -41,8 +43,7 @@ export interface JobFunctionProps {
   readonly timeout: Duration;
   readonly environment?: Record<string, string>;
   readonly network?: JobFunctionNetwork;
-  readonly logRetention: logs.RetentionDays;
-  readonly logRemovalPolicy: RemovalPolicy;
+  readonly logs: LogGroupSettings;
   readonly layers?: lambda.ILayerVersion[];
   /** Packages installed next to the bundle instead of bundled (oracledb in thick mode: it loads a native binary). */
   readonly nodeModules?: string[];
@@ -60,7 +61,7 @@ export class JobFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: JobFunctionProps) {
     super(scope, id);
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.logRemovalPolicy });
+    this.logGroup = stageLogGroup(this, 'Logs', props.logs);
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: props.description,
@@ -72,12 +73,15 @@ export class JobFunction extends Construct {
     if (props.network) {
       // Instead of AWSLambdaVPCAccessExecutionRole, which also grants logs:* on every log group.
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ManageVpcNetworkInterfaces', actions: VPC_ENI_ACTIONS, resources: ['*'] }));
-      acknowledge(
-        this.role,
-        'AwsSolutions-IAM5[Resource::*]',
-        'Lambda manages the network interfaces of a function in a VPC with its execution role; ec2:DescribeNetworkInterfaces/DescribeSubnets take no resource, and the interfaces Lambda creates have ids not known in advance (the statement AWSLambdaVPCAccessExecutionRole carries, without its logs:* on every log group).',
-      );
     }
+    acknowledge(
+      this.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Active tracing: xray:PutTraceSegments/PutTelemetryRecords take no resource.' +
+        (props.network
+          ? ' Lambda manages the network interfaces of a function in a VPC with its execution role; ec2:DescribeNetworkInterfaces/DescribeSubnets take no resource, and the interfaces Lambda creates have ids not known in advance (the statement AWSLambdaVPCAccessExecutionRole carries, without its logs:* on every log group).'
+          : ''),
+    );
 
     this.function = new NodejsFunction(this, 'Function', {
       entry: props.entry,
@@ -89,6 +93,8 @@ export class JobFunction extends Construct {
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
+      // Lambda records each invocation (init, run, overhead) in X-Ray; the handlers add no tracer of their own.
+      tracing: lambda.Tracing.ACTIVE,
       // Stack traces point into the TypeScript sources (sourceMap below).
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       projectRoot: projectRootFor(props.entry),

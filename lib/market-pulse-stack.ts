@@ -1,10 +1,10 @@
 /**
  * The market-pulse stack for one stage (SPEC §7): KMS key, Oracle parameters, results bucket, network,
- * the three functions, their schedules, the dead-letter queue and the alarms. Every setting comes from
- * the validated context (lib/context.ts); every permission is granted here, by name, to the role that
- * needs it.
+ * the three functions, their schedules, the dead-letter queue, the backfill state machine, the alarms,
+ * and the operators' and readers' access. Every setting comes from the validated context
+ * (lib/context.ts); every permission is granted here, by name, to the role that needs it.
  */
-import { App, CfnOutput, Duration, RemovalPolicy, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
+import { Annotations, App, CfnOutput, Duration, RemovalPolicy, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -17,12 +17,17 @@ import { parseContext, type MarketPulseConfig } from './context.js';
 import { EncryptionKey } from './encryption-key.js';
 import { JobFunction } from './job-function.js';
 import { entryPath, entryPathOf, FUNCTION_NAMES, type EntryOverrides, type FunctionName } from './lambda-entries.js';
+import type { LogGroupSettings } from './log-groups.js';
 import { acknowledge, nagArnToken } from './nag.js';
 import { Network } from './network.js';
 import { oracleClientSetup } from './oracle-client-layer.js';
 import { ResultsBucket } from './results-bucket.js';
 import { DB_HEALTH_MAX_EVENT_AGE, JobSchedule, SCHEDULED_TIME } from './scheduled-job.js';
 import { SecureParameters } from './secure-parameters.js';
+import { StageAccess } from './stage-access.js';
+
+/** The Amazon CA certificates (RDS among them) the Node.js 22 runtime ships but does not load unless asked. */
+export const LAMBDA_AMAZON_CA_BUNDLE = '/var/runtime/ca-cert.pem';
 
 export interface MarketPulseStackProps extends StackProps {
   readonly config: MarketPulseConfig;
@@ -41,6 +46,7 @@ export class MarketPulseStack extends Stack {
   readonly schedulerRole: iam.Role;
   readonly alarms: Alarms;
   readonly backfill: Backfill;
+  readonly access: StageAccess;
 
   constructor(scope: Construct, id: string, props: MarketPulseStackProps) {
     const c = props.config;
@@ -58,16 +64,15 @@ export class MarketPulseStack extends Stack {
     const dataRemoval = c.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     // Parameters kept after the stack is gone stay encrypted under this key, so the key goes only with them.
     const keyRemoval = !c.retainData && c.deleteParametersOnDelete ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
-    const logRetention = c.logRetentionDays as logs.RetentionDays;
 
     this.key = new EncryptionKey(this, 'EncryptionKey', { stage: c.stage, removalPolicy: keyRemoval });
+    const logSettings: LogGroupSettings = { retention: c.logRetentionDays as logs.RetentionDays, removalPolicy: dataRemoval, encryptionKey: this.key.key };
     this.parameters = new SecureParameters(this, 'OracleParameters', {
       stage: c.stage,
       key: this.key,
       walletParameters: c.walletParameters,
       deleteOnStackDelete: c.deleteParametersOnDelete,
-      logRetention,
-      logRemovalPolicy: dataRemoval,
+      logs: logSettings,
     });
     this.results = new ResultsBucket(this, 'Results', {
       key: this.key,
@@ -78,7 +83,7 @@ export class MarketPulseStack extends Stack {
       noncurrentVersionExpirationDays: c.noncurrentVersionExpirationDays,
       accessLogExpirationDays: c.accessLogExpirationDays,
     });
-    this.network = new Network(this, 'Network', { config: c, flowLogBucket: this.results.accessLogs, logRetention, logRemovalPolicy: dataRemoval });
+    this.network = new Network(this, 'Network', { config: c, flowLogBucket: this.results.accessLogs, logs: logSettings });
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.KMS,
@@ -105,9 +110,10 @@ export class MarketPulseStack extends Stack {
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       ...(configBucketName !== undefined && c.configKey !== undefined ? { CONFIG_BUCKET: configBucketName, CONFIG_KEY: c.configKey } : {}),
       ...oracle.environment,
+      ...oracleTransportEnvironment(c),
     };
     const network = { vpc: this.network.vpc, subnets: this.network.subnets, securityGroups: [this.network.functionSecurityGroup] };
-    const common = { environment, network, layers: oracle.layers, nodeModules: oracle.nodeModules, logRetention, logRemovalPolicy: dataRemoval };
+    const common = { environment, network, layers: oracle.layers, nodeModules: oracle.nodeModules, logs: logSettings };
     // Async function errors (after Lambda's own retries) land in the DLQ too: Scheduler's DLQ only covers delivery.
     const toDeadLetterQueue: lambda.IDestination = { bind: () => ({ destination: this.deadLetterQueue.queueArn }) };
 
@@ -118,8 +124,9 @@ export class MarketPulseStack extends Stack {
         description: `market-pulse ${c.stage}: Run Colors (exclude and rank the day's dealer colors, publish to S3)`,
         memorySize: c.runColorsMemoryMb,
         timeout: Duration.seconds(c.runColorsTimeoutSeconds),
-        // Runs never overlap (SPEC §7), which also spares the database.
-        reservedConcurrentExecutions: 1,
+        // Optional (a fresh account has no concurrency to reserve): overlapping runs stay correct without
+        // it, since the publish protocol decides what latest.json points at (docs/deploy.md "Concurrent runs").
+        ...(c.runColorsReservedConcurrency !== undefined ? { reservedConcurrentExecutions: c.runColorsReservedConcurrency } : {}),
         retryAttempts: 2,
         maxEventAge: Duration.hours(6),
         onFailure: toDeadLetterQueue,
@@ -202,10 +209,21 @@ export class MarketPulseStack extends Stack {
       );
     }
 
+    this.backfill = new Backfill(this, 'Backfill', {
+      stage: c.stage,
+      runColors: this.jobs['run-colors'].function,
+      planEntry: entryPathOf(BACKFILL_PLAN_ENTRY),
+      maxConcurrency: c.backfillMaxConcurrency,
+      logs: logSettings,
+    });
+
     this.alarms = new Alarms(this, 'Alarms', {
       stage: c.stage,
       key: this.key,
-      functions: { 'run-colors': this.jobs['run-colors'].function, 'db-health': this.jobs['db-health'].function, 'oracle-extract': this.jobs['oracle-extract'].function },
+      functions: { ...Object.fromEntries(FUNCTION_NAMES.map((name) => [name, this.jobs[name].function])), 'backfill-plan': this.backfill.planFunction.function },
+      runColors: this.jobs['run-colors'].function,
+      runColorsTimeout: Duration.seconds(c.runColorsTimeoutSeconds),
+      backfill: this.backfill.stateMachine,
       deadLetterQueue: this.deadLetterQueue,
       runColorsSchedule: c.runColorsSchedule,
       scheduleTimeZone: c.scheduleTimeZone,
@@ -213,17 +231,25 @@ export class MarketPulseStack extends Stack {
       ...(c.alarmEmail ? { email: c.alarmEmail } : {}),
     });
 
-    this.backfill = new Backfill(this, 'Backfill', {
+    this.access = new StageAccess(this, 'Access', {
       stage: c.stage,
-      runColors: this.jobs['run-colors'].function,
-      planEntry: entryPathOf(BACKFILL_PLAN_ENTRY),
-      maxConcurrency: c.backfillMaxConcurrency,
-      logRetention,
-      logRemovalPolicy: dataRemoval,
+      key: this.key,
+      parameters: this.parameters,
+      deadLetterQueue: this.deadLetterQueue,
+      results: this.results,
+      operatorRoleArns: c.operatorRoleArns,
+      readerRoleArns: c.readerRoleArns,
     });
+    if (c.operatorRoleArns.length === 0) {
+      Annotations.of(this).addWarningV2(
+        'market-pulse:no-operators',
+        'no operatorRoleArns: nobody can put the Oracle password, since the key policy lets no one else encrypt with the stage key (docs/deploy.md)',
+      );
+    }
 
     new CfnOutput(this, 'ResultsBucketName', { value: this.results.bucket.bucketName, description: `results land under s3://<bucket>/${c.resultsPrefix}/runs/` });
-    new CfnOutput(this, 'KeyArn', { value: this.key.key.keyArn, description: `KMS key ${this.key.alias.aliasName}` });
+    // A Description must be a plain string (CloudFormation rejects the whole template otherwise), so not the alias's Ref.
+    new CfnOutput(this, 'KeyArn', { value: this.key.key.keyArn, description: `KMS key alias/market-pulse-${c.stage}` });
     new CfnOutput(this, 'KeyAlias', { value: this.key.alias.aliasName });
     new CfnOutput(this, 'RunColorsFunctionName', { value: this.jobs['run-colors'].function.functionName });
     new CfnOutput(this, 'DbHealthFunctionName', { value: this.jobs['db-health'].function.functionName });
@@ -234,7 +260,23 @@ export class MarketPulseStack extends Stack {
       value: this.backfill.stateMachine.stateMachineArn,
       description: 'market-pulse backfill --from YYYY-MM-DD --to YYYY-MM-DD --stage <stage> starts it',
     });
+    if (this.access.operatorPolicy) {
+      new CfnOutput(this, 'OperatorPolicyArn', {
+        value: this.access.operatorPolicy.managedPolicyArn,
+        description: 'attach to the operator roles: reading and setting the Oracle parameters (docs/runbook.md)',
+      });
+    }
   }
+}
+
+/**
+ * TCPS (walletParameters or oracleTls): the functions refuse to connect in plaintext even while the
+ * wallet still holds its placeholder. oracleTls also loads the Amazon CA bundle, so an RDS for Oracle
+ * certificate verifies next to the public ones Node.js trusts.
+ */
+function oracleTransportEnvironment(c: MarketPulseConfig): Record<string, string> {
+  if (!c.walletParameters && !c.oracleTls) return {};
+  return { ORACLE_TCPS: 'required', ...(c.oracleTls ? { NODE_EXTRA_CA_CERTS: LAMBDA_AMAZON_CA_BUNDLE } : {}) };
 }
 
 export interface DefineAppOptions {

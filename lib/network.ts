@@ -2,30 +2,34 @@
  * Where the functions run: an imported VPC and its private subnets (vpcId, subnetIds, …), or a small
  * VPC of private isolated subnets for a dev stage (createVpc=true). The functions' security group
  * sends traffic to the Oracle listener (oracleCidr:oraclePort) and, on 443, to S3 through the gateway
- * endpoint (its managed prefix list) and to the SSM and KMS interface endpoints (their security
- * group); nothing else leaves it.
+ * endpoint (its managed prefix list) and to the SSM interface endpoint (its security group) or the
+ * VPC's own endpoints (httpsEgressCidrs); nothing else leaves it.
+ *
+ * Endpoints are created by default only in a created VPC: an imported one usually has them already,
+ * and a second SSM endpoint with private DNS, or a second S3 gateway route, fails the deploy. The
+ * functions never call KMS themselves (SSM and S3 do, on their behalf), so a KMS endpoint is made
+ * only on request (createKmsEndpoint).
  */
-import { Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { MarketPulseConfig } from './context.js';
+import { stageLogGroup, type LogGroupSettings } from './log-groups.js';
 import { acknowledge } from './nag.js';
 
 export type NetworkConfig = Pick<
   MarketPulseConfig,
-  'createVpc' | 'vpcCidr' | 'vpcId' | 'subnetIds' | 'availabilityZones' | 'routeTableIds' | 'createVpcEndpoints' | 'httpsEgressCidrs' | 'oracleCidr' | 'oraclePort'
+  'createVpc' | 'vpcCidr' | 'vpcId' | 'subnetIds' | 'availabilityZones' | 'routeTableIds' | 'createVpcEndpoints' | 'createKmsEndpoint' | 'httpsEgressCidrs' | 'oracleCidr' | 'oraclePort'
 >;
 
 export interface NetworkProps {
   readonly config: NetworkConfig;
   /** Where a created VPC's flow logs go. */
   readonly flowLogBucket: s3.IBucket;
-  readonly logRetention: logs.RetentionDays;
-  readonly logRemovalPolicy: RemovalPolicy;
+  readonly logs: LogGroupSettings;
 }
 
 export class Network extends Construct {
@@ -70,7 +74,7 @@ export class Network extends Construct {
     this.functionSecurityGroup = new ec2.SecurityGroup(this, 'FunctionSecurityGroup', {
       vpc: this.vpc,
       allowAllOutbound: false,
-      description: 'market-pulse functions: Oracle listener, and HTTPS to the S3/SSM/KMS endpoints only',
+      description: 'market-pulse functions: Oracle listener, and HTTPS to the S3 and SSM endpoints only',
     });
     this.functionSecurityGroup.addEgressRule(ec2.Peer.ipv4(config.oracleCidr), ec2.Port.tcp(config.oraclePort), 'Oracle listener');
 
@@ -86,7 +90,7 @@ export class Network extends Construct {
         new iam.PolicyStatement({ actions: ['ec2:DescribeManagedPrefixLists'], resources: ['*'] }),
       ]),
       installLatestAwsSdk: false,
-      logGroup: new logs.LogGroup(this, 'S3PrefixListLogs', { retention: props.logRetention, removalPolicy: props.logRemovalPolicy }),
+      logGroup: stageLogGroup(this, 'S3PrefixListLogs', props.logs),
     });
     acknowledge(
       this.s3PrefixList,
@@ -113,19 +117,18 @@ export class Network extends Construct {
       this.endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
         vpc: this.vpc,
         allowAllOutbound: false,
-        description: 'market-pulse SSM and KMS interface endpoints: HTTPS from the functions only',
+        description: 'market-pulse interface endpoints: HTTPS from the functions only',
       });
-      for (const [name, service] of [
-        ['Ssm', ec2.InterfaceVpcEndpointAwsService.SSM],
-        ['Kms', ec2.InterfaceVpcEndpointAwsService.KMS],
-      ] as const) {
+      const services: [string, ec2.InterfaceVpcEndpointAwsService][] = [['Ssm', ec2.InterfaceVpcEndpointAwsService.SSM]];
+      if (config.createKmsEndpoint) services.push(['Kms', ec2.InterfaceVpcEndpointAwsService.KMS]);
+      for (const [name, service] of services) {
         this.vpc.addInterfaceEndpoint(name, { service, subnets: this.subnets, securityGroups: [this.endpointSecurityGroup], privateDnsEnabled: true, open: false });
       }
-      this.functionSecurityGroup.connections.allowTo(this.endpointSecurityGroup, ec2.Port.tcp(443), 'SSM and KMS interface endpoints');
+      this.functionSecurityGroup.connections.allowTo(this.endpointSecurityGroup, ec2.Port.tcp(443), 'interface endpoints');
     } else {
       // The VPC already has its endpoints (or another route to them): HTTPS to where they are.
       for (const cidr of config.httpsEgressCidrs ?? []) {
-        this.functionSecurityGroup.addEgressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), 'existing SSM and KMS endpoints');
+        this.functionSecurityGroup.addEgressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), 'existing SSM endpoint');
       }
     }
   }

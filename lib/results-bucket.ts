@@ -74,8 +74,10 @@ export class ResultsBucket extends Construct {
 
   /**
    * Lets the roles write and read back objects under `<prefix>/<folder>/` and nothing else: PutObject
-   * and GetObject (HeadObject) on that folder, ListBucket so a missing key is 404 rather than 403, and
-   * the KMS data-key calls S3 makes for SSE-KMS, only through S3 and only for this bucket.
+   * and GetObject (HeadObject) on that folder, and ListBucket only for listings of that folder. The
+   * prefix condition is exact (no IfExists): when S3 decides whether a GET of a missing key is 404 or
+   * 403 it checks ListBucket without a prefix, so these roles get 403 there (docs/deploy.md "What
+   * each role may do"); the alternative would let every role list the whole bucket.
    */
   grantFolder(roles: readonly iam.IRole[], folder: string, sid: string): void {
     const path = this.folder(folder);
@@ -83,21 +85,32 @@ export class ResultsBucket extends Construct {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({ sid: `Write${sid}`, actions: ['s3:PutObject', 's3:GetObject'], resources: [this.bucket.arnForObjects(`${path}/*`)] }),
       );
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: `List${sid}`,
-          actions: ['s3:ListBucket'],
-          resources: [this.bucket.bucketArn],
-          // IfExists: S3's own "may this caller learn that a key is missing?" check carries no prefix.
-          conditions: { StringLikeIfExists: { 's3:prefix': [`${path}/*`] } },
-        }),
-      );
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: `List${sid}`, actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn], conditions: this.listingOf(path) }));
       acknowledge(
         role,
         `AwsSolutions-IAM5[Resource::${nagArnToken(this.bucket)}/${path}/*]`,
         `The job writes objects whose keys it makes at run time (dates, run ids) under its own folder ${path}/ of the results bucket; the wildcard is that folder and nothing wider.`,
       );
     }
+  }
+
+  /**
+   * Lets principals outside the stack (readers named by context) read `<prefix>/<folder>/`: GetObject
+   * there and ListBucket for listings of it, in the bucket policy, so their roles need no change in
+   * this account. They decrypt through the key policy ({@link EncryptionKey.allowPrincipals}).
+   */
+  grantReadToPrincipals(arns: readonly string[], folder: string, sid: string): void {
+    const path = this.folder(folder);
+    const principals = arns.map((arn) => new iam.ArnPrincipal(arn));
+    this.bucket.addToResourcePolicy(new iam.PolicyStatement({ sid: `Get${sid}`, principals, actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(`${path}/*`)] }));
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({ sid: `List${sid}`, principals, actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn], conditions: this.listingOf(path) }),
+    );
+  }
+
+  /** ListBucket only when the listing's prefix lies in `path/`. */
+  private listingOf(path: string): Record<string, Record<string, unknown>> {
+    return { StringLike: { 's3:prefix': [`${path}/*`] } };
   }
 
   /** SSE-KMS for the roles' objects: GenerateDataKey (PutObject) and Decrypt (GetObject), via S3, for this bucket. */

@@ -7,14 +7,14 @@
  * resource. Values an operator set survive every deploy; stack deletion keeps them unless
  * `deleteParametersOnDelete=true`.
  */
-import { CfnOutput, CustomResource, Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { OPTIONAL_SETTINGS, REQUIRED_SETTINGS, SECRET_SETTINGS, settingsPrefix } from '../lambdas/adapters/oracle-settings.js';
 import type { EncryptionKey } from './encryption-key.js';
 import { JobFunction } from './job-function.js';
 import { entryPathOf, SECURE_PARAMETERS_HANDLER } from './lambda-entries.js';
+import type { LogGroupSettings } from './log-groups.js';
 
 /** What the runtime treats as "not configured yet" (PLACEHOLDER in lambdas/adapters/ssm-settings.ts). */
 export const PARAMETER_PLACEHOLDER = 'CHANGE_ME';
@@ -28,8 +28,7 @@ export interface SecureParametersProps {
   /** Also seed the optional TCPS wallet pair (wallet, wallet-password). */
   readonly walletParameters: boolean;
   readonly deleteOnStackDelete: boolean;
-  readonly logRetention: logs.RetentionDays;
-  readonly logRemovalPolicy: RemovalPolicy;
+  readonly logs: LogGroupSettings;
 }
 
 export class SecureParameters extends Construct {
@@ -54,8 +53,7 @@ export class SecureParameters extends Construct {
       description: `market-pulse ${props.stage}: creates the Oracle SSM parameters when absent, never overwrites them`,
       memorySize: 256,
       timeout: Duration.minutes(2),
-      logRetention: props.logRetention,
-      logRemovalPolicy: props.logRemovalPolicy,
+      logs: props.logs,
     });
     const seededArns = this.seeded.map((name) => this.arnOf(name));
     this.provider.role.addToPrincipalPolicy(

@@ -5,7 +5,10 @@
  *   Client once per container with `initOracleClient()` and no libDir: on Linux the libraries must
  *   already be on the loader path, which a layer's lib/ is (/opt/lib is on LD_LIBRARY_PATH).
  * - TCPS when the settings carry a wallet: thin mode takes the PEM itself (`walletContent`, with
- *   `walletPassword` for an encrypted key), so nothing is written to disk.
+ *   `walletPassword` for an encrypted key), so nothing is written to disk. With ORACLE_TCPS=required
+ *   (a stage that requires TLS, docs/deploy.md) TCPS is used even without a wallet, the server
+ *   checked against the runtime's certificate authorities; either way the server's certificate must
+ *   name the host connected to (`sslServerDNMatch`).
  * - Timeouts below the time left: thin mode takes `connectTimeout`/`transportConnectTimeout` (whole
  *   seconds), thick mode reads them from the Easy Connect string; `callTimeout` bounds each round trip.
  * - Values arrive as text: NUMBER (MESSAGE_ID's 19 digits, prices) is fetched as a string so no digit
@@ -51,6 +54,14 @@ export function clientModeFromEnv(env: Readonly<Record<string, string | undefine
   if (value === undefined || value === '' || value === 'thin') return 'thin';
   if (value === 'thick') return 'thick';
   throw new SettingsError(`ORACLE_CLIENT_MODE must be "thin" or "thick" (or unset for thin), not ${JSON.stringify(env['ORACLE_CLIENT_MODE'])}`);
+}
+
+/** ORACLE_TCPS=required: never connect in plaintext, wallet or not. Unset or empty: TCPS only with a wallet. */
+export function tcpsRequiredFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  const value = env['ORACLE_TCPS']?.trim().toLowerCase();
+  if (value === undefined || value === '') return false;
+  if (value === 'required') return true;
+  throw new SettingsError(`ORACLE_TCPS must be "required" (or unset), not ${JSON.stringify(env['ORACLE_TCPS'])}`);
 }
 
 /** Identifies what a kept connection is connected to and as whom; never contains a secret. */
@@ -156,17 +167,21 @@ async function loadDriver(mode: ClientMode): Promise<Driver> {
 
 export class NodeOracleConnectionFactory implements OracleConnectionFactory {
   readonly mode: ClientMode;
+  readonly tcpsRequired: boolean;
 
-  constructor(options: { readonly mode?: ClientMode } = {}) {
+  constructor(options: { readonly mode?: ClientMode; readonly tcpsRequired?: boolean } = {}) {
     this.mode = options.mode ?? clientModeFromEnv();
+    this.tcpsRequired = options.tcpsRequired ?? tcpsRequiredFromEnv();
   }
 
   async connect(settings: OracleSettings, timeouts: ConnectTimeouts): Promise<OracleConnectionLike> {
-    const tls = settings.wallet !== undefined;
+    const tls = settings.wallet !== undefined || this.tcpsRequired;
     if (tls && this.mode === 'thick') {
       throw new SettingsError(
-        'the wallet parameter is used by thin mode only; in thick mode the wallet is read from the directory named by TNS_ADMIN / sqlnet.ora. ' +
-          'Use thin mode for a PEM wallet from SSM',
+        settings.wallet !== undefined
+          ? 'the wallet parameter is used by thin mode only; in thick mode the wallet is read from the directory named by TNS_ADMIN / sqlnet.ora. ' +
+              'Use thin mode for a PEM wallet from SSM'
+          : 'ORACLE_TCPS=required is honoured by thin mode only; in thick mode TLS is configured in sqlnet.ora. Use thin mode for TCPS',
       );
     }
     const seconds = timeoutSeconds(timeouts.connectTimeoutMs);
@@ -179,6 +194,8 @@ export class NodeOracleConnectionFactory implements OracleConnectionFactory {
     if (this.mode === 'thin') {
       attributes.connectTimeout = seconds;
       attributes.transportConnectTimeout = seconds;
+      // The driver's default too; said here so TLS without a matching server name can never slip in.
+      if (tls) attributes.sslServerDNMatch = true;
     }
     if (settings.wallet !== undefined) attributes.walletContent = settings.wallet;
     if (settings.walletPassword !== undefined) attributes.walletPassword = settings.walletPassword;

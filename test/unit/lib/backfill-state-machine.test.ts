@@ -89,7 +89,7 @@ describe('backfill state machine', () => {
       LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: false }),
     });
     const states = definition().States as Record<string, { Type: string; MaxConcurrency?: number; ItemProcessor?: { States: Record<string, { Retry?: { ErrorEquals: string[]; MaxAttempts: number }[]; Catch?: unknown[] }> } }>;
-    expect(states.ForEachDate).toMatchObject({ Type: 'Map', MaxConcurrency: 2 });
+    expect(states.ForEachDate).toMatchObject({ Type: 'Map', MaxConcurrency: 1 });
     const run = states.ForEachDate!.ItemProcessor!.States.RunColors!;
     expect(run.Retry![0]).toMatchObject({ ErrorEquals: expect.arrayContaining(['TransientSourceError', 'CircuitOpenError']), MaxAttempts: 3 });
     expect(run.Retry![1]).toMatchObject({ ErrorEquals: ['Lambda.TooManyRequestsException'] });

@@ -13,8 +13,11 @@ const IMPORTED = {
   vpcId: 'vpc-0123456789abcdef0',
   subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
   availabilityZones: ['eu-central-1a', 'eu-central-1b'],
-  routeTableIds: ['rtb-0123456789abcdef0', 'rtb-0123456789abcdef0'],
+  httpsEgressCidrs: ['10.1.0.0/16'],
 };
+const OPERATOR = 'arn:aws:iam::111111111111:role/market-pulse-operator';
+/** A non-dev stage as the checks want it: operators named, TCPS chosen. */
+const PROD = { ...DEV, stage: 'prod', operatorRoleArns: [OPERATOR], oracleTls: true };
 
 function problemsOf(context: Record<string, unknown>): string[] {
   try {
@@ -33,10 +36,13 @@ describe('parseContext', () => {
       stage: 'dev',
       vpcCidr: '10.20.0.0/22',
       createVpcEndpoints: true,
+      createKmsEndpoint: false,
       oraclePort: 1521,
       oracleClientMode: 'thin',
       oracleLayerZip: 'layers/oracle-instant-client/build/oracle-instant-client-layer.zip',
       walletParameters: false,
+      oracleTls: false,
+      allowPlaintextOracle: false,
       deleteParametersOnDelete: false,
       settingsTtlSeconds: 300,
       resultsPrefix: 'market-pulse',
@@ -48,28 +54,39 @@ describe('parseContext', () => {
       scheduleTimeZone: 'America/New_York',
       runColorsSchedule: 'cron(0 18 ? * MON-FRI *)',
       dbHealthSchedule: 'cron(0/15 * * * ? *)',
-      schedulesEnabled: true,
+      schedulesEnabled: false,
       scheduleRetryAttempts: 3,
       scheduleMaxEventAgeMinutes: 120,
       runColorsMemoryMb: 2048,
       runColorsTimeoutSeconds: 600,
       logRetentionDays: 90,
+      operatorRoleArns: [],
+      readerRoleArns: [],
       missedRunHours: 26,
-      backfillMaxConcurrency: 2,
+      backfillMaxConcurrency: 1,
     });
+    expect(parseContext(DEV)).not.toHaveProperty('runColorsReservedConcurrency');
   });
 
   it('reads -c values, which arrive as strings: booleans, integers and comma-separated or JSON lists', () => {
     const config = parseContext({
       ...IMPORTED,
       createVpc: 'false',
+      createVpcEndpoints: 'true',
+      httpsEgressCidrs: undefined,
       oraclePort: '1522',
       subnetIds: 'subnet-0123456789abcdef0, subnet-0123456789abcdef1',
       availabilityZones: '["eu-central-1a","eu-central-1b"]',
       routeTableIds: 'rtb-0123456789abcdef0,rtb-0123456789abcdef0',
       walletParameters: 'true',
+      runColorsReservedConcurrency: '2',
+      backfillMaxConcurrency: '2',
+      operatorRoleArns: `${OPERATOR},arn:aws:iam::111111111111:role/ops/on-call`,
     });
     expect(config.createVpc).toBe(false);
+    expect(config.createVpcEndpoints).toBe(true);
+    expect(config.runColorsReservedConcurrency).toBe(2);
+    expect(config.operatorRoleArns).toEqual([OPERATOR, 'arn:aws:iam::111111111111:role/ops/on-call']);
     expect(config.oraclePort).toBe(1522);
     expect(config.subnetIds).toEqual(['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1']);
     expect(config.availabilityZones).toEqual(['eu-central-1a', 'eu-central-1b']);
@@ -77,9 +94,16 @@ describe('parseContext', () => {
   });
 
   it('keeps data (bucket, log groups) for every stage but dev unless told otherwise', () => {
-    expect(parseContext({ ...DEV, stage: 'prod' }).retainData).toBe(true);
+    expect(parseContext(PROD).retainData).toBe(true);
     expect(parseContext({ ...DEV, stage: 'dev' }).retainData).toBe(false);
     expect(parseContext({ ...DEV, stage: 'dev', retainData: 'true' }).retainData).toBe(true);
+  });
+
+  it('runs the schedules of every stage but dev unless told otherwise', () => {
+    expect(parseContext(PROD).schedulesEnabled).toBe(true);
+    expect(parseContext({ ...PROD, schedulesEnabled: 'false' }).schedulesEnabled).toBe(false);
+    expect(parseContext(DEV).schedulesEnabled).toBe(false);
+    expect(parseContext({ ...DEV, schedulesEnabled: 'true' }).schedulesEnabled).toBe(true);
   });
 
   it("ignores the CDK's own keys: feature flags, lookups, toolkit settings", () => {
@@ -138,11 +162,13 @@ describe('parseContext', () => {
     );
   });
 
-  it('requires the imported VPC, its subnets, their zones and route tables unless createVpc=true', () => {
-    expect(problemsOf({ account: '111111111111', region: 'eu-central-1', oracleCidr: '10.1.0.0/16' })).toEqual([
+  it('requires the imported VPC, its subnets, their zones, and route tables when it gets endpoints, unless createVpc=true', () => {
+    expect(problemsOf({ account: '111111111111', region: 'eu-central-1', oracleCidr: '10.1.0.0/16', httpsEgressCidrs: '10.1.0.0/16' })).toEqual([
       'vpcId: is required unless createVpc=true: the id of the VPC to deploy into',
       'subnetIds: is required unless createVpc=true: the private subnets the functions run in',
       'availabilityZones: is required unless createVpc=true: the availability zone of each subnet, in the same order',
+    ]);
+    expect(problemsOf({ ...IMPORTED, createVpcEndpoints: 'true', httpsEgressCidrs: undefined })).toEqual([
       'routeTableIds: is required for an imported VPC when createVpcEndpoints=true: the route tables of the subnets, for the S3 gateway endpoint',
     ]);
     expect(problemsOf({ ...IMPORTED, availabilityZones: ['eu-central-1a'] })).toEqual([
@@ -158,12 +184,59 @@ describe('parseContext', () => {
     ]);
   });
 
-  it('needs httpsEgressCidrs exactly when the VPC brings its own endpoints', () => {
-    expect(problemsOf({ ...IMPORTED, createVpcEndpoints: false })).toEqual([
-      'httpsEgressCidrs: is required when createVpcEndpoints=false: where the existing SSM and KMS endpoints are reached on 443 (usually the VPC CIDR)',
+  it('makes endpoints for a created VPC and none for an imported one, unless told otherwise; KMS only on request', () => {
+    expect(parseContext(DEV)).toMatchObject({ createVpcEndpoints: true, createKmsEndpoint: false });
+    expect(parseContext(IMPORTED)).toMatchObject({ createVpcEndpoints: false, createKmsEndpoint: false });
+    expect(parseContext({ ...DEV, createKmsEndpoint: 'true' }).createKmsEndpoint).toBe(true);
+    expect(problemsOf({ ...IMPORTED, createKmsEndpoint: 'true' })).toEqual([
+      'createKmsEndpoint: only applies when createVpcEndpoints=true (it adds a KMS endpoint next to the SSM one) (got "true")',
     ]);
-    expect(parseContext({ ...IMPORTED, createVpcEndpoints: 'false', httpsEgressCidrs: '10.1.0.0/16' }).httpsEgressCidrs).toEqual(['10.1.0.0/16']);
+  });
+
+  it('needs httpsEgressCidrs exactly when the VPC brings its own endpoints', () => {
+    expect(problemsOf({ ...IMPORTED, httpsEgressCidrs: undefined })).toEqual([
+      'httpsEgressCidrs: is required when createVpcEndpoints=false (the default for an imported VPC): where the existing SSM endpoint is reached on 443 (usually the VPC CIDR)',
+    ]);
+    expect(parseContext({ ...IMPORTED, httpsEgressCidrs: '10.1.0.0/16' }).httpsEgressCidrs).toEqual(['10.1.0.0/16']);
     expect(problemsOf({ ...DEV, httpsEgressCidrs: ['10.1.0.0/16'] })[0]).toMatch(/^httpsEgressCidrs: only applies when createVpcEndpoints=false/);
+  });
+
+  it('requires TCPS to Oracle for every stage but dev, or plaintext accepted in so many words', () => {
+    const plaintext = problemsOf({ ...PROD, oracleTls: undefined });
+    expect(plaintext).toEqual([
+      'allowPlaintextOracle: is required for stage prod unless Oracle is reached over TCPS: set walletParameters=true (TCPS with a PEM wallet kept in SSM) or oracleTls=true (TCPS checked against public certificate authorities, server name matched), or allowPlaintextOracle=true to accept an unencrypted connection explicitly',
+    ]);
+    expect(() => parseContext({ ...PROD, oracleTls: undefined, walletParameters: 'true' })).not.toThrow();
+    expect(() => parseContext({ ...PROD, oracleTls: undefined, allowPlaintextOracle: 'true' })).not.toThrow();
+    expect(() => parseContext(DEV)).not.toThrow();
+  });
+
+  it('refuses the TCPS options in thick mode, and says what a thick-mode stage sets instead', () => {
+    expect(problemsOf({ ...PROD, oracleClientMode: 'thick' })[0]).toMatch(
+      /^oracleTls: applies to thin mode only: thick mode reads TCPS settings from a wallet directory, .* set allowPlaintextOracle=true \(got true\)$/,
+    );
+    expect(problemsOf({ ...DEV, oracleClientMode: 'thick', walletParameters: 'true' })[0]).toMatch(/^walletParameters: applies to thin mode only/);
+    expect(problemsOf({ ...PROD, oracleTls: undefined, oracleClientMode: 'thick' })).toEqual([
+      'allowPlaintextOracle: is required for stage prod unless Oracle is reached over TCPS: thick mode has no TCPS here: if the database enforces Native Network Encryption (SQLNET.ENCRYPTION_SERVER=REQUIRED), set allowPlaintextOracle=true to say so',
+    ]);
+  });
+
+  it('takes operator and reader roles; operators must be of the stage account, and every stage but dev needs one', () => {
+    const reader = 'arn:aws:iam::222222222222:role/desk-analytics';
+    expect(parseContext({ ...PROD, readerRoleArns: [reader] }).readerRoleArns).toEqual([reader]);
+    expect(problemsOf({ ...PROD, operatorRoleArns: [OPERATOR, 'arn:aws:iam::222222222222:role/ops'] })).toEqual([
+      "operatorRoleArns.1: must be a role in the stage's account 111111111111, where the SSM parameters are (got [\"arn:aws:iam::111111111111:role/market-pulse-operator\",\"arn:aws:iam::222222222222:role/ops\"])",
+    ]);
+    expect(problemsOf({ ...PROD, operatorRoleArns: undefined })[0]).toMatch(/^operatorRoleArns: is required for stage prod: the roles that set the Oracle password/);
+    expect(problemsOf({ ...PROD, readerRoleArns: 'arn:aws:iam::111111111111:user/alice' })[0]).toMatch(/^readerRoleArns\.0: must be an IAM role ARN/);
+    expect(parseContext(DEV).operatorRoleArns).toEqual([]);
+  });
+
+  it('keeps the backfill within run-colors\' reserved concurrency when there is one', () => {
+    expect(problemsOf({ ...DEV, runColorsReservedConcurrency: 1, backfillMaxConcurrency: 2 })).toEqual([
+      'backfillMaxConcurrency: must not exceed runColorsReservedConcurrency (1): the dates above it would only be throttled and retried (got 2)',
+    ]);
+    expect(parseContext({ ...DEV, backfillMaxConcurrency: 4 }).backfillMaxConcurrency).toBe(4);
   });
 
   it('checks the config document location and the results lifecycle', () => {

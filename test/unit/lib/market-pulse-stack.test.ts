@@ -1,6 +1,8 @@
 /**
  * The dev stack as `npx cdk synth` builds it from cdk.json: one synth shared by every test here.
  */
+import { readFileSync } from 'node:fs';
+import { join as joinPath } from 'node:path';
 import { Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -8,9 +10,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PLACEHOLDER } from '../../../lambdas/adapters/ssm-settings.js';
 import { METRICS_NAMESPACE as RUNTIME_NAMESPACE, SERVICE_NAME as RUNTIME_SERVICE } from '../../../lambdas/observability.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../../lib/alarms.js';
-import { KEY_ADMIN_ACTIONS } from '../../../lib/encryption-key.js';
+import { GRANT_FOR_AWS_RESOURCES, KEY_ADMIN_ACTIONS } from '../../../lib/encryption-key.js';
 import { VPC_ENI_ACTIONS } from '../../../lib/job-function.js';
-import { FUNCTION_NAMES, type FunctionName } from '../../../lib/lambda-entries.js';
+import { FUNCTION_NAMES, REPO_ROOT, type FunctionName } from '../../../lib/lambda-entries.js';
 import { ALL_SETTINGS, PARAMETER_PLACEHOLDER } from '../../../lib/secure-parameters.js';
 import { actionsOf, logicalIdOf, resourcesOf, statementsOfRole, synth, type Statement, type Synthesized } from './synth.js';
 
@@ -38,6 +40,8 @@ const ids = () => ({
 });
 const att = (logicalId: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalId, attribute] });
 const join = (...parts: unknown[]) => ({ 'Fn::Join': ['', parts] });
+/** What Lambda's active tracing adds to each function's role (AWS offers no narrower resource). */
+const TRACING: Statement = { Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' };
 
 describe('the runtime contract', () => {
   it('seeds the placeholder the runtime treats as "not configured", and alarms on the metrics it emits', () => {
@@ -59,6 +63,22 @@ describe('KMS key', () => {
     const jobRoles = [...FUNCTION_NAMES].map((name) => att(role(name))).sort((a, b) => a['Fn::GetAtt'][0]!.localeCompare(b['Fn::GetAtt'][0]!));
     expect(policy.Statement).toEqual([
       { Sid: 'AccountAdministersTheKey', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111111111111:root' }, Action: [...KEY_ADMIN_ACTIONS].sort(), Resource: '*' },
+      {
+        Sid: 'AccountCreatesGrantsOnlyForAwsServices',
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::111111111111:root' },
+        Action: 'kms:CreateGrant',
+        Resource: '*',
+        Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      },
+      {
+        Sid: 'CloudWatchLogsEncryptLogGroups',
+        Effect: 'Allow',
+        Principal: { Service: 'logs.eu-central-1.amazonaws.com' },
+        Action: ['kms:Decrypt*', 'kms:Describe*', 'kms:Encrypt*', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+        Resource: '*',
+        Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:eu-central-1:111111111111:log-group:*' } },
+      },
       {
         Sid: 'EncryptOracleSecretsViaSsm',
         Effect: 'Allow',
@@ -97,10 +117,24 @@ describe('KMS key', () => {
         Principal: { Service: 'cloudwatch.amazonaws.com' },
         Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         Resource: '*',
+        Condition: {
+          ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:eu-central-1:111111111111:alarm:market-pulse-dev-*' },
+          StringEquals: { 'aws:SourceAccount': '111111111111' },
+        },
       },
     ]);
-    const admin = policy.Statement[0] as Statement;
-    expect(actionsOf(admin).some((action) => /Encrypt|Decrypt|GenerateDataKey|ReEncrypt|^kms:\*$/.test(action))).toBe(false);
+  });
+
+  it('names every administrative action: no wildcard, no use of the key, CreateGrant only for AWS services', () => {
+    const policy = resourcesOf(s.template, 'AWS::KMS::Key')[ids().key]?.['KeyPolicy'] as { Statement: Statement[] };
+    const account = policy.Statement.filter((statement) => JSON.stringify(statement.Principal) === JSON.stringify({ AWS: 'arn:aws:iam::111111111111:root' }));
+    expect(account.map((statement) => statement.Sid)).toEqual(['AccountAdministersTheKey', 'AccountCreatesGrantsOnlyForAwsServices']);
+    const actions = account.flatMap(actionsOf);
+    expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+    expect(actions.filter((action) => /Encrypt|Decrypt|GenerateDataKey|ReEncrypt|Sign|Verify|Mac/.test(action))).toEqual([]);
+    // CloudFormation updates the policy and KMS's lockout check demands the creator can: PutKeyPolicy stays.
+    expect(actions).toContain('kms:PutKeyPolicy');
+    expect(account[1]).toMatchObject({ Action: 'kms:CreateGrant', Condition: GRANT_FOR_AWS_RESOURCES });
   });
 });
 
@@ -131,6 +165,7 @@ describe('SSM parameters', () => {
     const seeded = ['host', 'port', 'service-name', 'username', 'password', 'schema', 'table'].map((n) => `${ARN}${n}`);
     expect(statementsOfRole(s.template, providerRole)).toEqual([
       { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: att(providerLogs) },
+      TRACING,
       { Sid: 'CreateParameters', Effect: 'Allow', Action: ['ssm:AddTagsToResource', 'ssm:PutParameter'], Resource: [...seeded].sort() },
       {
         Sid: 'EncryptOracleSecretsViaSsm',
@@ -196,17 +231,15 @@ describe('network (dev: a created VPC)', () => {
     s.template.hasResourceProperties('AWS::EC2::FlowLog', { LogDestinationType: 's3', TrafficType: 'ALL' });
   });
 
-  it('has the S3 gateway endpoint and SSM and KMS interface endpoints with private DNS', () => {
-    s.template.resourceCountIs('AWS::EC2::VPCEndpoint', 3);
+  it('has the S3 gateway endpoint and an SSM interface endpoint with private DNS, and no KMS endpoint (the functions never call KMS)', () => {
+    s.template.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
     s.template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway', ServiceName: join('com.amazonaws.', { Ref: 'AWS::Region' }, '.s3') });
-    for (const service of ['ssm', 'kms']) {
-      s.template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
-        VpcEndpointType: 'Interface',
-        ServiceName: `com.amazonaws.eu-central-1.${service}`,
-        PrivateDnsEnabled: true,
-        SecurityGroupIds: [att(ids().endpointSg, 'GroupId')],
-      });
-    }
+    s.template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Interface',
+      ServiceName: 'com.amazonaws.eu-central-1.ssm',
+      PrivateDnsEnabled: true,
+      SecurityGroupIds: [att(ids().endpointSg, 'GroupId')],
+    });
   });
 
   it('lets the functions reach the Oracle listener and, on 443, the endpoints, and nothing else', () => {
@@ -226,7 +259,7 @@ describe('network (dev: a created VPC)', () => {
       },
       {
         GroupId: att(functionSg, 'GroupId'),
-        Description: 'SSM and KMS interface endpoints',
+        Description: 'interface endpoints',
         DestinationSecurityGroupId: att(endpointSg, 'GroupId'),
         IpProtocol: 'tcp',
         FromPort: 443,
@@ -288,9 +321,10 @@ describe('functions', () => {
     expect(resourcesOf(s.template, 'AWS::Logs::LogGroup')[logs(name)]).toMatchObject({ RetentionInDays: 90 });
   });
 
-  it('run-colors: reserved concurrency 1, memory and timeout from context, async failures to the DLQ', () => {
+  it('run-colors: no reserved concurrency (a fresh account has none to give), memory and timeout from context, async failures to the DLQ', () => {
     const { fn, dlq } = ids();
-    expect(resourcesOf(s.template, 'AWS::Lambda::Function')[fn('run-colors')]).toMatchObject({ ReservedConcurrentExecutions: 1, MemorySize: 2048, Timeout: 600 });
+    expect(resourcesOf(s.template, 'AWS::Lambda::Function')[fn('run-colors')]).toMatchObject({ MemorySize: 2048, Timeout: 600 });
+    expect(resourcesOf(s.template, 'AWS::Lambda::Function')[fn('run-colors')]?.['ReservedConcurrentExecutions']).toBeUndefined();
     s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: fn('run-colors') },
       MaximumRetryAttempts: 2,
@@ -299,14 +333,20 @@ describe('functions', () => {
     });
   });
 
-  it('only run-colors has reserved concurrency; db-health and oracle-extract do not retry', () => {
+  it('db-health and oracle-extract do not retry', () => {
     const { fn } = ids();
-    const functions = resourcesOf(s.template, 'AWS::Lambda::Function');
-    expect(functions[fn('db-health')]?.['ReservedConcurrentExecutions']).toBeUndefined();
-    expect(functions[fn('oracle-extract')]?.['ReservedConcurrentExecutions']).toBeUndefined();
     for (const name of ['db-health', 'oracle-extract'] as const) {
       s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: fn(name) }, MaximumRetryAttempts: 0 });
     }
+  });
+
+  it('every function is traced (Lambda active tracing) and logs to a group encrypted with the stage key', () => {
+    const functions = Object.values(resourcesOf(s.template, 'AWS::Lambda::Function')).filter((fn) => fn['Runtime'] === 'nodejs22.x');
+    expect(functions.length).toBe(5);
+    for (const fn of functions) expect(fn).toMatchObject({ TracingConfig: { Mode: 'Active' } });
+    const logGroups = Object.values(resourcesOf(s.template, 'AWS::Logs::LogGroup'));
+    expect(logGroups.length).toBe(7); // five functions, the prefix-list lookup, the backfill state machine
+    for (const group of logGroups) expect(group).toMatchObject({ KmsKeyId: att(ids().key) });
   });
 
   it('roles start empty: no AWS managed policies on any function role', () => {
@@ -322,6 +362,7 @@ describe('IAM: the exact statements', () => {
     return [
       { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: att(logs(name)) },
       { Sid: 'ManageVpcNetworkInterfaces', Effect: 'Allow', Action: [...VPC_ENI_ACTIONS].sort(), Resource: '*' },
+      TRACING,
       { Sid: 'ReadOracleParameters', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: [...PARAMETER_ARNS].sort() },
       {
         Sid: 'DecryptOracleParametersViaSsm',
@@ -336,7 +377,8 @@ describe('IAM: the exact statements', () => {
         Effect: 'Allow',
         Action: 's3:ListBucket',
         Resource: att(bucket),
-        Condition: { StringLikeIfExists: { 's3:prefix': [`market-pulse/${folder}/*`] } },
+        // Exact: no IfExists, so no role can list the bucket outside its folder (a GET of a missing key is then 403).
+        Condition: { StringLike: { 's3:prefix': [`market-pulse/${folder}/*`] } },
       },
       {
         Sid: 'ResultsBucketDataKeysViaS3',
@@ -411,8 +453,8 @@ describe('IAM: the exact statements', () => {
     for (const { statement } of allowStatements) {
       for (const action of actionsOf(statement)) expect(action).not.toMatch(/^(\*|ssm:\*|kms:\*|s3:\*)$/);
     }
-    // Resource "*" in an identity policy: ENI management for each function in the VPC, the prefix-list
-    // lookup, and the backfill state machine's log delivery and X-Ray tracing.
+    // Resource "*" in an identity policy: ENI management for each function in the VPC, X-Ray for each
+    // function, the prefix-list lookup, and the backfill state machine's log delivery and X-Ray tracing.
     const starResources = allowStatements
       .filter(({ statement }) => statement.Resource === '*' && statement.Principal === undefined)
       .map(({ statement }) => statement.Sid ?? actionsOf(statement).join(','));
@@ -422,6 +464,7 @@ describe('IAM: the exact statements', () => {
       'ManageVpcNetworkInterfaces',
       'ec2:DescribeManagedPrefixLists',
       'logs:CreateLogDelivery,logs:DeleteLogDelivery,logs:DescribeLogGroups,logs:DescribeResourcePolicies,logs:GetLogDelivery,logs:ListLogDeliveries,logs:PutResourcePolicy,logs:UpdateLogDelivery,xray:GetSamplingRules,xray:GetSamplingTargets,xray:PutTelemetryRecords,xray:PutTraceSegments',
+      ...Array(5).fill('xray:PutTelemetryRecords,xray:PutTraceSegments'),
     ]);
   });
 });
@@ -433,7 +476,8 @@ describe('schedules', () => {
       Name: 'market-pulse-dev-run-colors',
       ScheduleExpression: 'cron(0 18 ? * MON-FRI *)',
       ScheduleExpressionTimezone: 'America/New_York',
-      State: 'ENABLED',
+      // A dev stage's parameters are placeholders until someone sets them: schedulesEnabled=true switches it on.
+      State: 'DISABLED',
       FlexibleTimeWindow: { Mode: 'OFF' },
       Target: {
         Arn: att(fn('run-colors')),
@@ -467,7 +511,7 @@ describe('schedules', () => {
 });
 
 describe('alarms', () => {
-  it('notify an encrypted, TLS-only topic that CloudWatch alarms of this account may publish to', () => {
+  it("notify an encrypted, TLS-only topic that only this stage's CloudWatch alarms may publish to", () => {
     s.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: att(ids().key) });
     s.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
@@ -477,7 +521,10 @@ describe('alarms', () => {
             Effect: 'Allow',
             Principal: { Service: 'cloudwatch.amazonaws.com' },
             Action: 'sns:Publish',
-            Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:eu-central-1:111111111111:alarm:*' }, StringEquals: { 'aws:SourceAccount': '111111111111' } },
+            Condition: {
+              ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:eu-central-1:111111111111:alarm:market-pulse-dev-*' },
+              StringEquals: { 'aws:SourceAccount': '111111111111' },
+            },
           }),
         ],
       },
@@ -485,18 +532,28 @@ describe('alarms', () => {
     s.template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
-  it('cover errors on each function, DLQ depth, a missed run and Oracle health, each notifying the topic', () => {
+  it('cover errors on each function, DLQ depth, a missed run, held-back runs, run time, lost events, backfill failures and Oracle health, each notifying the topic', () => {
     const alarms = Object.values(resourcesOf(s.template, 'AWS::CloudWatch::Alarm'));
     expect(alarms.map((alarm) => alarm['AlarmName']).sort()).toEqual([
+      'market-pulse-dev-backfill-failed',
+      'market-pulse-dev-backfill-plan-errors',
       'market-pulse-dev-db-health-errors',
       'market-pulse-dev-dead-letter-queue',
       'market-pulse-dev-no-successful-run',
       'market-pulse-dev-oracle-extract-errors',
       'market-pulse-dev-oracle-health',
       'market-pulse-dev-run-colors-errors',
+      'market-pulse-dev-run-colors-events-lost',
+      'market-pulse-dev-run-colors-near-timeout',
+      'market-pulse-dev-run-held-back',
     ]);
     const topic = { Ref: logicalIdOf(s.stack, s.stack.alarms.topic) };
     for (const alarm of alarms) expect(alarm).toMatchObject({ AlarmActions: [topic], OKActions: [topic] });
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'market-pulse-dev-backfill-plan-errors',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(s.stack, s.stack.backfill.planFunction.function) } }],
+    });
     for (const name of FUNCTION_NAMES) {
       s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: `market-pulse-dev-${name}-errors`,
@@ -527,6 +584,65 @@ describe('alarms', () => {
       EvaluationPeriods: 2,
       DatapointsToAlarm: 2,
       TreatMissingData: 'missing',
+    });
+  });
+
+  it('each have a row in docs/runbook.md\'s alarm table, and the table has no other', () => {
+    const runbook = readFileSync(joinPath(REPO_ROOT, 'docs/runbook.md'), 'utf8');
+    const table = runbook.slice(runbook.indexOf('## 6. Alarms'), runbook.indexOf('## 7.'));
+    const documented = [...table.matchAll(/^\| (.+?) \|/gm)].flatMap((row) => [...row[1]!.matchAll(/`([a-z-]+)`/g)].map((name) => name[1]));
+    const alarms = Object.values(resourcesOf(s.template, 'AWS::CloudWatch::Alarm')).map((alarm) => String(alarm['AlarmName']).replace('market-pulse-dev-', ''));
+    expect(documented.sort()).toEqual(alarms.sort());
+  });
+
+  it('held back: any RunsHeldBack, the metric run-colors emits next to RunsFailed', () => {
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'market-pulse-dev-run-held-back',
+      Namespace: 'MarketPulse',
+      MetricName: 'RunsHeldBack',
+      Dimensions: [{ Name: 'service', Value: 'market-pulse' }, { Name: 'stage', Value: 'dev' }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('run-colors near its timeout (80% of 600 s), and its asynchronous events dropped or not dead-lettered', () => {
+    const runColors = { Ref: ids().fn('run-colors') };
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'market-pulse-dev-run-colors-near-timeout',
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Duration',
+      Dimensions: [{ Name: 'FunctionName', Value: runColors }],
+      Statistic: 'Maximum',
+      Threshold: 480_000,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'market-pulse-dev-run-colors-events-lost',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'FILL(dropped, 0) + FILL(undelivered, 0)', ReturnData: true }),
+        Match.objectLike({ Id: 'dropped', MetricStat: Match.objectLike({ Metric: { Namespace: 'AWS/Lambda', MetricName: 'AsyncEventsDropped', Dimensions: [{ Name: 'FunctionName', Value: runColors }] } }) }),
+        Match.objectLike({
+          Id: 'undelivered',
+          MetricStat: Match.objectLike({ Metric: { Namespace: 'AWS/Lambda', MetricName: 'DestinationDeliveryFailures', Dimensions: [{ Name: 'FunctionName', Value: runColors }] } }),
+        }),
+      ]),
+    });
+  });
+
+  it('backfill: an execution that failed or timed out', () => {
+    const machine = { Ref: logicalIdOf(s.stack, s.stack.backfill.stateMachine) };
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'market-pulse-dev-backfill-failed',
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'FILL(failed, 0) + FILL(timedOut, 0)', ReturnData: true }),
+        Match.objectLike({ Id: 'failed', MetricStat: Match.objectLike({ Metric: { Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', Dimensions: [{ Name: 'StateMachineArn', Value: machine }] } }) }),
+        Match.objectLike({ Id: 'timedOut', MetricStat: Match.objectLike({ Metric: { Namespace: 'AWS/States', MetricName: 'ExecutionsTimedOut', Dimensions: [{ Name: 'StateMachineArn', Value: machine }] } }) }),
+      ]),
     });
   });
 
@@ -578,6 +694,15 @@ describe('cdk-nag', () => {
       );
     for (const { reason } of acknowledged) expect(reason.length).toBeGreaterThan(60);
     expect(acknowledged.map(({ path, id }) => `${path.replace('MarketPulse-dev/', '')} ${id}`).sort()).toMatchSnapshot();
+  });
+});
+
+describe('outputs', () => {
+  it('have plain-string descriptions (CloudFormation rejects a template whose Description is a function)', () => {
+    const outputs = s.template.toJSON().Outputs as Record<string, { Description?: unknown }>;
+    expect(Object.keys(outputs).length).toBeGreaterThan(10);
+    for (const [name, output] of Object.entries(outputs)) expect([name, typeof (output.Description ?? '')]).toEqual([name, 'string']);
+    s.template.hasOutput('KeyArn', { Description: 'KMS key alias/market-pulse-dev' });
   });
 });
 

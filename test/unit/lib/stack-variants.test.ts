@@ -1,6 +1,7 @@
 /**
  * The stack under other contexts than cdk.json's dev defaults: thick vs thin client mode, an imported
- * VPC vs a created one, a production-like stage, and contexts that must fail synth.
+ * VPC vs a created one, TLS to Oracle, reserved concurrency, a production-like stage, and contexts
+ * that must fail synth. (Operators and readers: stage-access.test.ts.)
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,10 +19,17 @@ const IMPORTED_VPC = {
   vpcId: 'vpc-0123456789abcdef0',
   subnetIds: 'subnet-0123456789abcdef0,subnet-0123456789abcdef1',
   availabilityZones: 'eu-central-1a,eu-central-1b',
-  routeTableIds: 'rtb-0123456789abcdef0,rtb-0123456789abcdef1',
+  httpsEgressCidrs: '10.50.0.0/16',
   oracleCidr: '10.50.0.0/16',
   oraclePort: '1522',
 };
+/** The imported VPC given its endpoints by the stack. */
+const WITH_ENDPOINTS = { createVpcEndpoints: 'true', httpsEgressCidrs: undefined, routeTableIds: 'rtb-0123456789abcdef0,rtb-0123456789abcdef1' };
+
+function environmentOf(synthesized: Synthesized, name: (typeof FUNCTION_NAMES)[number]): Record<string, unknown> {
+  const fn = resourcesOf(synthesized.template, 'AWS::Lambda::Function')[logicalIdOf(synthesized.stack, synthesized.stack.jobs[name].function)];
+  return (fn?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
+}
 
 function noNagFindings(synthesized: Synthesized): void {
   const report = new AwsSolutionsChecks(synthesized.app).validateScope(synthesized.stack);
@@ -78,25 +86,35 @@ describe('an imported VPC', () => {
     }
   });
 
-  it('adds the endpoints to it: S3 on the given route tables, SSM and KMS in the given subnets', () => {
-    s.template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+  it('adds no endpoints by default (the VPC usually has them) and sends HTTPS to the given CIDRs instead', () => {
+    s.template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    s.template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupEgress: Match.arrayWith([{ CidrIp: '10.50.0.0/16', FromPort: 443, ToPort: 443, IpProtocol: 'tcp', Description: 'existing SSM endpoint' }]),
+    });
+  });
+
+  it('with createVpcEndpoints=true adds S3 on the given route tables and SSM in the given subnets; KMS only with createKmsEndpoint=true', () => {
+    const withEndpoints = synth({ ...IMPORTED_VPC, ...WITH_ENDPOINTS });
+    withEndpoints.template.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
+    withEndpoints.template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
       VpcId: 'vpc-0123456789abcdef0',
       VpcEndpointType: 'Gateway',
       RouteTableIds: ['rtb-0123456789abcdef0', 'rtb-0123456789abcdef1'],
     });
-    for (const service of ['ssm', 'kms']) {
-      s.template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
-        VpcId: 'vpc-0123456789abcdef0',
-        ServiceName: `com.amazonaws.eu-central-1.${service}`,
-        SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
-      });
-    }
+    withEndpoints.template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcId: 'vpc-0123456789abcdef0',
+      ServiceName: 'com.amazonaws.eu-central-1.ssm',
+      SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+    });
+    const withKms = synth({ ...IMPORTED_VPC, ...WITH_ENDPOINTS, createKmsEndpoint: 'true' });
+    withKms.template.resourceCountIs('AWS::EC2::VPCEndpoint', 3);
+    withKms.template.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceName: 'com.amazonaws.eu-central-1.kms', PrivateDnsEnabled: true });
   });
 
   it("opens the functions' security group to the given Oracle CIDR and port", () => {
     s.template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       VpcId: 'vpc-0123456789abcdef0',
-      SecurityGroupEgress: [{ CidrIp: '10.50.0.0/16', FromPort: 1522, ToPort: 1522, IpProtocol: 'tcp', Description: 'Oracle listener' }],
+      SecurityGroupEgress: Match.arrayWith([{ CidrIp: '10.50.0.0/16', FromPort: 1522, ToPort: 1522, IpProtocol: 'tcp', Description: 'Oracle listener' }]),
     });
   });
 
@@ -116,13 +134,6 @@ describe('an imported VPC', () => {
 
   it('still has no cdk-nag finding', () => noNagFindings(s));
 
-  it('with createVpcEndpoints=false uses the existing endpoints: no endpoint resources, HTTPS egress to the given CIDRs', () => {
-    const without = synth({ ...IMPORTED_VPC, createVpcEndpoints: 'false', routeTableIds: undefined, httpsEgressCidrs: '10.50.0.0/16' });
-    without.template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
-    without.template.hasResourceProperties('AWS::EC2::SecurityGroup', {
-      SecurityGroupEgress: Match.arrayWith([{ CidrIp: '10.50.0.0/16', FromPort: 443, ToPort: 443, IpProtocol: 'tcp', Description: 'existing SSM and KMS endpoints' }]),
-    });
-  });
 });
 
 describe('a production stage', () => {
@@ -134,6 +145,7 @@ describe('a production stage', () => {
       account: '222222222222',
       region: 'us-east-1',
       walletParameters: true,
+      operatorRoleArns: 'arn:aws:iam::222222222222:role/market-pulse-operator',
       deleteParametersOnDelete: true,
       configKey: 'config/market-pulse.json',
       alarmEmail: 'ops@example.com',
@@ -224,6 +236,37 @@ describe('a production stage', () => {
   it('still has no cdk-nag finding', () => noNagFindings(s));
 });
 
+describe('TLS to Oracle', () => {
+  it('dev connects as the parameters say (a wallet means TCPS), with nothing required', () => {
+    const dev = synth();
+    for (const name of FUNCTION_NAMES) expect(environmentOf(dev, name)).not.toHaveProperty('ORACLE_TCPS');
+  });
+
+  it('oracleTls=true: every Oracle function refuses plaintext and trusts the Amazon CAs (RDS) next to the public ones', () => {
+    const tls = synth({ stage: 'qa', oracleTls: 'true', operatorRoleArns: 'arn:aws:iam::111111111111:role/ops' });
+    for (const name of FUNCTION_NAMES) {
+      expect(environmentOf(tls, name)).toMatchObject({ ORACLE_TCPS: 'required', NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem' });
+    }
+  });
+
+  it('walletParameters=true: TCPS required even while the wallet still holds its placeholder; only its own CA', () => {
+    const wallet = synth({ walletParameters: 'true' });
+    for (const name of FUNCTION_NAMES) {
+      expect(environmentOf(wallet, name)).toMatchObject({ ORACLE_TCPS: 'required' });
+      expect(environmentOf(wallet, name)).not.toHaveProperty('NODE_EXTRA_CA_CERTS');
+    }
+  });
+});
+
+describe('reserved concurrency', () => {
+  it('runColorsReservedConcurrency reserves that much for run-colors, and for nothing else', () => {
+    const reserved = synth({ runColorsReservedConcurrency: '2', backfillMaxConcurrency: '2' });
+    const runColors = logicalIdOf(reserved.stack, reserved.stack.jobs['run-colors'].function);
+    const functions = Object.entries(resourcesOf(reserved.template, 'AWS::Lambda::Function'));
+    expect(functions.filter(([, fn]) => fn['ReservedConcurrentExecutions'] !== undefined)).toEqual([[runColors, expect.objectContaining({ ReservedConcurrentExecutions: 2 })]]);
+  });
+});
+
 describe('bad context fails synth, naming the key', () => {
   function synthError(overrides: Record<string, unknown>): ContextError {
     const app = new App({ context: Object.fromEntries(Object.entries(appContext(overrides)).filter(([, value]) => value !== undefined)) });
@@ -247,7 +290,13 @@ describe('bad context fails synth, naming the key', () => {
   });
 
   it('an imported VPC without its subnets', () => {
-    expect(synthError({ createVpc: false, vpcId: 'vpc-0123456789abcdef0' }).problems.map((p) => p.split(':')[0])).toEqual(['subnetIds', 'availabilityZones', 'routeTableIds']);
+    expect(synthError({ createVpc: false, vpcId: 'vpc-0123456789abcdef0' }).problems.map((p) => p.split(':')[0])).toEqual(['subnetIds', 'availabilityZones', 'httpsEgressCidrs']);
+  });
+
+  it('a stage other than dev that would reach Oracle in plaintext', () => {
+    expect(synthError({ stage: 'prod', operatorRoleArns: 'arn:aws:iam::111111111111:role/ops' }).problems).toEqual([
+      expect.stringMatching(/^allowPlaintextOracle: is required for stage prod unless Oracle is reached over TCPS: set walletParameters=true .* or oracleTls=true /),
+    ]);
   });
 
   it('no account (a fresh clone always has cdk.json, so only by removing it)', () => {
