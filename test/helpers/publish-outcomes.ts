@@ -3,6 +3,7 @@
  * reader can see of a run, what the run said about itself, and whether the two agree.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { PublishError, RunAlreadyPublishedError, RunHeldBackError } from '../../lambdas/errors.js';
 
 /** What the store shows of one run. */
@@ -117,4 +118,14 @@ export function tally(results: readonly CaseResult[]): Totals {
     else totals.stored++;
   }
   return totals;
+}
+
+/** The totals docs/publishing.md states for one path of the matrix (a row of its totals table). */
+export function documentedTotals(path: string): Totals {
+  const row = readFileSync('docs/publishing.md', 'utf8')
+    .split('\n')
+    .find((line) => line.startsWith(`| ${path} |`));
+  if (!row) throw new Error(`docs/publishing.md has no totals row for "${path}"`);
+  const [faults, complete, nothing, stored, inconsistent, hung] = row.split('|').slice(2, 8).map((cell) => Number(cell.trim()));
+  return { faults: faults!, complete: complete!, nothing: nothing!, stored: stored!, inconsistent: inconsistent!, hung: hung! };
 }

@@ -55,7 +55,11 @@ export function describeS3Error(error: unknown): string {
   const tried = attempts !== undefined && attempts > 1 ? `, after ${attempts} attempts` : '';
   if (code !== undefined && NETWORK_CODES[code]) return `${NETWORK_CODES[code]} (${code}${tried})`;
   if (isAborted(error)) return 'stopped: the time left for this run ran out';
-  const message = error.message.replace(/^@smithy\/node-http-handler - (\[ERROR\] )?/, '');
+  const idle = /timed out after (\d+) ms of inactivity/.exec(error.message);
+  if (idle) return `the endpoint sent nothing for ${idle[1]} ms (the request timeout, S3_REQUEST_TIMEOUT_MS${tried})`;
+  const connect = /did not establish a connection with the server within the configured timeout of (\d+) ms/.exec(error.message);
+  if (connect) return `no connection within ${connect[1]} ms (the connect timeout, S3_CONNECT_TIMEOUT_MS${tried})`;
+  const message = error.message;
   const status = s3ErrorStatus(error);
   const name = error.name && error.name !== 'Error' ? error.name : undefined;
   const label = [name, status ? `HTTP ${status}` : undefined].filter(Boolean).join(', ');

@@ -122,7 +122,7 @@ describe('bounded time', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(error).toBeInstanceOf(PublishError);
     expect(error.visible).toBe('unknown');
-    expect(error.message).toContain('the request socket timed out after 500 ms of inactivity');
+    expect(error.message).toContain('the endpoint sent nothing for 500 ms (the request timeout, S3_REQUEST_TIMEOUT_MS, after 3 attempts)');
     expect(await visibleState(harness.view('stalls', asOf, 'RUN1'), 'RUN1', null)).toBe('stored');
 
     harness.proxy.reset();
