@@ -106,7 +106,7 @@ export class FsSink implements ResultSink {
         await move(newer);
       } catch (error) {
         throw new PublishError(
-          `run ${run.runId} is complete at ${paths.runDir}, but the newer run ${newer.runId} was published meanwhile and moving ${paths.latest} on to it failed: ${reason(error)}`,
+          `run ${run.runId} is complete at ${paths.runDir} and ${paths.latest} names it, but the newer run ${newer.runId}, published meanwhile, could not be made the latest: ${reason(error)}`,
           { cause: error, visible: 'pointer-unknown' },
         );
       }
@@ -149,12 +149,9 @@ export class FsSink implements ResultSink {
     try {
       await rename(staging, paths.runDir);
     } catch (error) {
-      // The rename's outcome is what the folder shows, not what the call said.
-      if (await this.alreadyStored(request, paths)) {
-        await rm(staging, { recursive: true, force: true }).catch(() => undefined);
-        return;
-      }
+      // What the folder shows decides, not what the call said: the rename may have happened.
       await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+      if (await this.alreadyStored(request, paths)) return;
       throw runNotPublished(request.runId, `moving run ${request.runId} into ${paths.runDir} failed: ${reason(error)}`, 'nothing', error);
     }
   }
@@ -189,7 +186,6 @@ export class FsSink implements ResultSink {
       { cause: error, visible: names ? 'pointer-unknown' : 'stored' },
     );
   }
-
 }
 
 function joined(file: OutputFile): Buffer {

@@ -105,8 +105,8 @@ export class S3Sink implements ResultSink {
     const keys = this.keys(request.asOf, request.runId);
     // Everything that can be checked without S3 is checked before the first byte is written.
     const files = this.prepare(request);
-    for (const file of files.slice(0, -1)) await this.writeDataFile(request.runId, `${keys.runKey}/${file.name}`, file);
-    await this.writeManifest(request.runId, keys, files.at(-1)!);
+    for (const file of files.slice(0, -1)) await this.writeDataFile(request.runId, `${keys.runKey}/${file.name}`, bodyOf(file));
+    await this.writeManifest(request.runId, keys, bodyOf(files.at(-1)!));
     this.log.info('stored run in S3', { location: keys.location, objects: files.length });
 
     const run: StoredRun = { asOf: request.asOf, runId: request.runId, manifestSha256: request.manifest.sha256 };
@@ -135,9 +135,9 @@ export class S3Sink implements ResultSink {
       return { location: keys.location, latest: keys.latest, pointer };
     } catch (error) {
       if (!(error instanceof PointerMoveError)) throw error;
-      const cause = error.cause ?? error;
+      const reason = error.cause instanceof Error ? describeS3Error(error.cause) : error.message;
       const denied = store.readDenied ? `; reading ${keys.latest} was denied (HTTP 403): the role needs s3:GetObject on it` : '';
-      throw pointerNotMoved(run.runId, keys.location, keys.latest, `${cause instanceof Error && cause !== error ? describeS3Error(cause) : error.message}${denied}`, error);
+      throw pointerNotMoved(run.runId, keys.location, keys.latest, `${reason}${denied}`, error);
     }
   }
 
@@ -148,7 +148,7 @@ export class S3Sink implements ResultSink {
     return { runKey, location: s3Url(this.bucket, runKey), latestKey, latest: s3Url(this.bucket, latestKey) };
   }
 
-  private prepare(request: PublishRequest): NamedBody[] {
+  private prepare(request: PublishRequest): PreparedFile[] {
     const names = new Set<string>();
     return [...request.files, request.manifest].map((file) => {
       const where = `run ${request.runId}: file ${JSON.stringify(file.name)}`;
@@ -161,7 +161,7 @@ export class S3Sink implements ResultSink {
       if (held !== file.bytes) throw new PublishError(`${where} claims ${file.bytes} bytes but holds ${held}; nothing was written`);
       // Single PutObject only (no multipart): our outputs are a few hundred MB at most.
       if (held > MAX_PUT_BYTES) throw new PublishError(`${where} is ${held} bytes, over the 5 GiB single-upload limit; nothing was written`);
-      return lazyBody(file);
+      return { name: file.name, file, sha256: Buffer.from(file.sha256, 'hex').toString('base64') };
     });
   }
 
@@ -191,9 +191,7 @@ export class S3Sink implements ResultSink {
       if (result === 'existing') this.log.info('manifest already stored with these exact bytes (a retry of this run); finishing it', { key });
       return;
     } catch (error) {
-      if (error instanceof ObjectExistsError) {
-        throw new RunAlreadyPublishedError(`run ${runId} is already published: ${url} exists with another manifest; published runs are never overwritten`, { cause: error });
-      }
+      if (error instanceof ObjectExistsError) throw otherManifest(runId, url, error);
       failure = error;
     }
     let stored: Awaited<ReturnType<S3Objects['compare']>>;
@@ -211,9 +209,13 @@ export class S3Sink implements ResultSink {
       this.log.warn('the manifest write reported a failure but S3 stored it: the run is complete', { key, error: describeS3Error(failure) });
       return;
     }
-    if (stored === 'different') throw new RunAlreadyPublishedError(`run ${runId} is already published: ${url} exists with another manifest`, { cause: failure });
+    if (stored === 'different') throw otherManifest(runId, url, failure);
     throw runNotPublished(runId, `writing ${url} failed: ${describeS3Error(failure)}`, 'nothing', failure);
   }
+}
+
+function otherManifest(runId: string, url: string, cause: unknown): RunAlreadyPublishedError {
+  return new RunAlreadyPublishedError(`run ${runId} is already published: ${url} exists with another manifest; published runs are never overwritten`, { cause });
 }
 
 /** latest.json in S3: its ETag is the version compared. */
@@ -236,19 +238,16 @@ class S3PointerStore implements PointerStore<string> {
   }
 }
 
-type NamedBody = ObjectBody & { readonly name: string };
+/** A file checked for publishing; its body is joined only for its put, so one file at a time is held twice. */
+interface PreparedFile {
+  readonly name: string;
+  readonly file: OutputFile;
+  /** Base64 SHA-256, the form S3's x-amz-checksum-sha256 takes. */
+  readonly sha256: string;
+}
 
-/** A file's body is joined only when its put reads it, so that one file at a time is held twice. */
-function lazyBody(file: OutputFile): NamedBody {
-  let joined: Buffer | undefined;
-  return {
-    name: file.name,
-    get body() {
-      return (joined ??= toBuffer(file.chunks));
-    },
-    contentType: file.contentType,
-    sha256: Buffer.from(file.sha256, 'hex').toString('base64'),
-  };
+function bodyOf({ file, sha256 }: PreparedFile): ObjectBody {
+  return { body: toBuffer(file.chunks), contentType: file.contentType, sha256 };
 }
 
 function toBuffer(chunks: readonly Uint8Array[]): Buffer {

@@ -77,7 +77,10 @@ export async function runColorsJob(event: unknown, deps: RunColorsDeps): Promise
       onWarning: (message) => deps.log.warn(message),
     });
     if (published?.pointer.status === 'held-back') {
-      throw new RunHeldBackError(`run ${plan.runId} for as-of ${plan.asOf} is held back: ${published.pointer.reason}. Its files are at ${published.location} (its manifest counts the rows, rejected.csv says why each was rejected); latest.json was not moved to it`);
+      throw new RunHeldBackError(
+        `run ${plan.runId} for as-of ${plan.asOf} is held back: ${published.pointer.reason}. Its files are at ${published.location} ` +
+          '(its manifest counts the rows, rejected.csv says why each was rejected); latest.json was not moved to it',
+      );
     }
     const result = summarize(manifest, plan, published ? 'published' : 'dry-run', published);
     deps.log.info('run finished', { status: result.status, runId: result.runId, counts: result.counts, location: result.location, pointer: result.pointer });

@@ -91,7 +91,7 @@ export class S3Objects {
       if (stored === 'same') return 'existing';
       if (stored === 'different') throw new ObjectExistsError(key);
       // Gone between the 412 and the check (expired, deleted): create it again, once.
-      if (attempt >= 1) throw new ObjectExistsError(key);
+      if (attempt >= 1) throw new Error('S3 answered 412 (it exists) and then could not find it, twice');
     }
   }
 
@@ -119,7 +119,10 @@ export class S3Objects {
     } catch (error) {
       if (isNotFound(error)) return null;
       if (isAccessDenied(error)) {
-        this.log.warn('reading an S3 object was denied (HTTP 403); treating it as absent, the conditional write decides', { bucket: this.bucket, key });
+        this.log.info('reading an S3 object was denied (HTTP 403, as for a missing key without s3:ListBucket); taking it as absent, the conditional write decides', {
+          bucket: this.bucket,
+          key,
+        });
         onDenied?.();
         return null;
       }
