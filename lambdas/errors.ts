@@ -40,14 +40,44 @@ export class SourceError extends MarketPulseError {
   readonly code = 'SOURCE_INVALID';
 }
 
-/** Writing a run's outputs failed; nothing was published (latest.json did not move). */
+/** What readers can see after a publish that failed (docs/publishing.md). */
+export type PublishVisibility =
+  /** No manifest: nothing of the run is visible, latest.json is unchanged. */
+  | 'nothing'
+  /** Writing the manifest failed and whether it was stored could not be checked; latest.json was not moved to the run. */
+  | 'unknown'
+  /** The run is complete (manifest stored) but latest.json does not name it. */
+  | 'stored'
+  /** The run is complete; whether latest.json names it could not be confirmed. */
+  | 'pointer-unknown';
+
+/** Publishing failed; `visible` says what of the run readers can see (by default: nothing). */
 export class PublishError extends MarketPulseError {
   readonly code = 'PUBLISH_FAILED';
+  readonly visible: PublishVisibility;
+  constructor(message: string, options?: { cause?: unknown; visible?: PublishVisibility }) {
+    super(message, options);
+    this.visible = options?.visible ?? 'nothing';
+  }
 }
 
-/** A run with this id is already published; published runs are never overwritten. */
+/** This run id is already stored with other bytes; published objects are never overwritten. */
 export class RunAlreadyPublishedError extends MarketPulseError {
   readonly code = 'RUN_ALREADY_PUBLISHED';
+}
+
+/**
+ * The run is published but held back: no ranked rows, or too many rejected (publish.maxRejectedRatio),
+ * so latest.json still names the run before it. A failure, so that alarms and retries see it.
+ */
+export class RunHeldBackError extends MarketPulseError {
+  readonly code = 'RUN_HELD_BACK';
+  /** True when a retry found the run already held back (it was reported when it was published). */
+  readonly repeat: boolean;
+  constructor(message: string, options?: { cause?: unknown; repeat?: boolean }) {
+    super(message, options);
+    this.repeat = options?.repeat ?? false;
+  }
 }
 
 /** Arguments or an event the product cannot act on. */

@@ -2,8 +2,9 @@
  * What the operations Lambdas (db-health, oracle-extract) build once per container: their checked
  * environment, the stage's SSM settings and an Oracle connection factory. Each adds its own S3 edge.
  */
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { NodeOracleConnectionFactory } from './adapters/oracle-connection.js';
+import { createS3Client } from './adapters/s3/client.js';
 import { SsmSettings } from './adapters/ssm-settings.js';
 import { lambdaEnvironmentSchema, readLambdaEnvironment, type LambdaEnvironment } from './lambda-environment.js';
 import type { Log } from './log.js';
@@ -23,6 +24,6 @@ export function buildOpsRuntime(log: Log): OpsRuntime {
     settings: new SsmSettings({ stage: env.STAGE, log }),
     // Reads ORACLE_CLIENT_MODE; thick mode without the layer is reported at connect (DPI-1047).
     factory: new NodeOracleConnectionFactory(),
-    s3: new S3Client({}),
+    s3: createS3Client(),
   };
 }

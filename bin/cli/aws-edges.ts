@@ -3,10 +3,11 @@
  * chain (and AWS_ENDPOINT_URL_* overrides), so a run from a laptop behaves like a scheduled one.
  * Loaded on demand by ./edges.ts.
  */
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { settingsPrefix } from '../../lambdas/adapters/oracle-settings.js';
 import { OracleSource } from '../../lambdas/adapters/oracle-source.js';
 import { loadConfigFromS3 } from '../../lambdas/adapters/s3-config.js';
+import { createS3Client } from '../../lambdas/adapters/s3/client.js';
 import { parseS3Location, parseS3ObjectUrl } from '../../lambdas/adapters/s3-location.js';
 import { S3Sink } from '../../lambdas/adapters/s3-sink.js';
 import { SsmSettings } from '../../lambdas/adapters/ssm-settings.js';
@@ -16,7 +17,7 @@ import type { ColorSource, ResultSink } from '../../lambdas/pipeline/ports.js';
 import type { RunWindowBounds } from '../../lambdas/pipeline/run-window.js';
 
 let s3: S3Client | undefined;
-const s3Client = () => (s3 ??= new S3Client({}));
+const s3Client = () => (s3 ??= createS3Client());
 
 export function loadConfigFromS3Url(url: string): Promise<LoadedConfig> {
   const { bucket, key } = parseS3ObjectUrl(url, '--config');

@@ -21,7 +21,7 @@ export async function loadConfig(location: string): Promise<LoadedConfig> {
 }
 
 export async function sinkFor(out: string, log: Log): Promise<ResultSink> {
-  if (!isS3(out)) return new FsSink(out);
+  if (!isS3(out)) return new FsSink(out, { log });
   return (await awsEdges()).s3Sink(out, log);
 }
 

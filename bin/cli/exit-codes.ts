@@ -9,8 +9,10 @@ export const EXIT = {
   config: 3,
   /** The input cannot be read as colors (missing file, missing required columns). */
   source: 4,
-  /** Writing the outputs failed, or the run id is already published. */
+  /** Publishing failed (the message says what of the run is visible), or the run id is already published. */
   publish: 5,
   /** `health`: the report was printed and at least one check failed. */
   unhealthy: 6,
+  /** `run`: published but held back (no ranked rows, or too many rejected): latest.json was not moved. */
+  heldBack: 7,
 } as const;

@@ -1,7 +1,7 @@
 /** `market-pulse extract`: seed 003's sample-data extraction, to a folder or S3, with the Lambda's code. */
 import { parseArgs } from 'node:util';
-import { S3Client } from '@aws-sdk/client-s3';
 import { NodeOracleConnectionFactory } from '../../lambdas/adapters/oracle-connection.js';
+import { createS3Client } from '../../lambdas/adapters/s3/client.js';
 import { parseS3Location } from '../../lambdas/adapters/s3-location.js';
 import { SsmSettings } from '../../lambdas/adapters/ssm-settings.js';
 import { UsageError } from '../../lambdas/errors.js';
@@ -74,5 +74,5 @@ export async function extractCommand(args: string[], io: CliIo): Promise<void> {
 function writerFor(out: string): ExtractWriter {
   if (!out.startsWith('s3://')) return new DirectoryExtractWriter(out);
   const { bucket, prefix } = parseS3Location(out, '--out');
-  return new S3ExtractWriter({ client: new S3Client({}), bucket, prefix });
+  return new S3ExtractWriter({ client: createS3Client(), bucket, prefix });
 }

@@ -1,7 +1,7 @@
 /** `market-pulse health`: the db-health checks from a laptop, with the same code as the Lambda. */
 import { parseArgs } from 'node:util';
-import { S3Client } from '@aws-sdk/client-s3';
 import { NodeOracleConnectionFactory } from '../../lambdas/adapters/oracle-connection.js';
+import { createS3Client } from '../../lambdas/adapters/s3/client.js';
 import { parseS3Location } from '../../lambdas/adapters/s3-location.js';
 import { SsmSettings } from '../../lambdas/adapters/ssm-settings.js';
 import { runHealthChecks, type HealthCheckResult, type HealthReport } from '../../lambdas/db-health/health-checks.js';
@@ -47,7 +47,7 @@ export async function healthCommand(args: string[], io: CliIo): Promise<number> 
     stage: values.stage,
     settings: new SsmSettings({ stage: values.stage, log }),
     factory: new NodeOracleConnectionFactory(),
-    ...(out ? { heartbeat: { client: new S3Client({}), bucket: out.bucket, prefix: out.prefix } } : {}),
+    ...(out ? { heartbeat: { client: createS3Client(), bucket: out.bucket, prefix: out.prefix } } : {}),
     runner: 'cli',
     log,
   });

@@ -39,7 +39,7 @@ Commands:
 Run 'market-pulse <command> --help' for a command's options.
 
 Exit codes: 0 success, 1 failure (database, SSM, backfill), 2 usage, 3 invalid config,
-4 unreadable input, 5 publish failed, 6 a health check failed.`;
+4 unreadable input, 5 publish failed, 6 a health check failed, 7 run held back.`;
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;

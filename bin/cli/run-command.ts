@@ -3,12 +3,14 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../../lambdas/errors.js';
 import { parseAsOf, todayIn } from '../../lambdas/pipeline/as-of.js';
 import type { Manifest } from '../../lambdas/pipeline/manifest.js';
+import type { PublishedRun } from '../../lambdas/pipeline/ports.js';
 import { newRunId } from '../../lambdas/pipeline/run-id.js';
 import { runWindow } from '../../lambdas/pipeline/run-window.js';
 import { runColors } from '../../lambdas/pipeline/run.js';
 import { ZoneClock } from '../../lambdas/pipeline/time-zone.js';
 import { cliLog } from './cli-log.js';
 import { fileSource, loadConfig, oracleSource, sinkFor } from './edges.js';
+import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
 export const RUN_HELP = `Usage: market-pulse run (--input <file> | --source oracle --stage <stage>)
@@ -28,9 +30,13 @@ Options:
   --out <where>      a folder (created if absent) or s3://bucket/prefix
   --as-of <date>     the as-of date the run is for (default: today in the config's time zone)
   --dry-run          run everything and print the summary, but publish nothing
-  -h, --help         show this help`;
+  -h, --help         show this help
 
-export async function runCommand(args: string[], io: CliIo): Promise<void> {
+A run with no ranked rows, or whose rejected rows exceed publish.maxRejectedRatio of the rows read
+(default 0.5), is held back: published, but latest.json is not moved to it; the exit code is 7.
+Exit 5 means publishing failed; the message says what of the run is visible.`;
+
+export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -67,12 +73,24 @@ export async function runCommand(args: string[], io: CliIo): Promise<void> {
     onWarning: (message) => io.err(`warning: ${message}`),
   });
   for (const line of summary(manifest)) io.out(line);
-  if (published) {
-    io.out(`  output:  ${published.location}`);
-    io.out(`  latest:  ${published.latest}`);
-  } else {
-    io.out('  dry run: nothing was published');
+  if (!published) {
+    io.out(`  dry run: nothing was published${manifest.heldBack ? ` (the run would be held back: ${manifest.heldBack})` : ''}`);
+    return EXIT.ok;
   }
+  io.out(`  output:  ${published.location}`);
+  io.out(`  latest:  ${published.latest}${pointerNote(published)}`);
+  if (published.pointer.status !== 'held-back') return EXIT.ok;
+  io.err(
+    `market-pulse: run ${manifest.runId} is held back: ${published.pointer.reason}. Its files are at ${published.location} ` +
+      '(its manifest counts the rows, rejected.csv says why each was rejected); latest.json was not moved to it',
+  );
+  return EXIT.heldBack;
+}
+
+function pointerNote({ pointer }: PublishedRun): string {
+  if (pointer.status === 'newer') return ` (names the newer run ${pointer.runId}; left as it is)`;
+  if (pointer.status === 'held-back') return ' (not moved: this run is held back)';
+  return '';
 }
 
 function checkSourceOptions(values: { input?: string; source?: string; stage?: string }): void {

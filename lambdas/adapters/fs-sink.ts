@@ -1,101 +1,195 @@
 /**
- * Publishes a run to a local folder, atomically:
- * files go into a hidden temporary folder beside the target, manifest last, each fsynced; the
- * folder is renamed into place in one step; only then does `latest.json` move (itself replaced by
- * rename). A published run folder is never overwritten, and a failed run leaves no trace.
+ * Publishes a run to a local folder, by the same rules as S3 (docs/publishing.md): the files are
+ * written into a hidden staging folder beside the target, manifest last, each flushed to disk; the
+ * folder is renamed into place in one step (the run is then complete); then latest.json moves
+ * forward to it by a lock-free compare-and-swap (./fs-pointer.ts), and the as-of folder is flushed.
+ *
+ * Folders and files get the permissions the umask gives (not 0700), so whoever may read latest.json
+ * may read the run it names. A published run folder is never overwritten. A failure says exactly
+ * what is visible (PublishError.visible), and leftovers of interrupted runs are removed by the next
+ * run (./fs-leftovers.ts).
  */
-import { mkdir, mkdtemp, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PublishError, RunAlreadyPublishedError } from '../errors.js';
-import { asOfFolder, LATEST_FILE, latestPointer, runFolder } from '../pipeline/latest-pointer.js';
+import { silentLog, type Log } from '../log.js';
+import {
+  asOfFolder,
+  DEFAULT_POINTER_RETRY,
+  LATEST_FILE,
+  latestPointer,
+  movePointerForward,
+  runFolder,
+  type PointerOutcome,
+  type PointerRetry,
+  type StoredRun,
+} from '../pipeline/latest-pointer.js';
 import { MANIFEST_FILE } from '../pipeline/manifest.js';
-import type { PublishedRun, PublishRequest, ResultSink } from '../pipeline/ports.js';
+import type { OutputFile, PublishedRun, PublishRequest, ResultSink } from '../pipeline/ports.js';
+import { pointerNotMoved, runNotPublished } from '../pipeline/publish-outcome.js';
+import { stagingName, sweepLeftovers } from './fs-leftovers.js';
+import { FsPointerStore, newestPromotableRun, syncFolder, writeDurably } from './fs-pointer.js';
+
+export interface FsSinkOptions {
+  readonly now?: () => Date;
+  readonly log?: Log;
+  /** Retries of the latest.json move when reading or writing it fails. */
+  readonly pointerRetry?: PointerRetry;
+}
+
+interface RunPaths {
+  readonly dateDir: string;
+  readonly runDir: string;
+  readonly latest: string;
+}
 
 export class FsSink implements ResultSink {
   readonly description: string;
+  private readonly now: () => Date;
+  private readonly log: Log;
+  private readonly pointerRetry: PointerRetry;
 
   constructor(
     private readonly root: string,
-    private readonly now: () => Date = () => new Date(),
+    options: FsSinkOptions = {},
   ) {
     this.description = `dir:${root}`;
+    this.now = options.now ?? (() => new Date());
+    this.log = options.log ?? silentLog;
+    this.pointerRetry = { ...DEFAULT_POINTER_RETRY, ...options.pointerRetry };
   }
 
   async publish(request: PublishRequest): Promise<PublishedRun> {
-    const dateDir = join(this.root, 'runs', asOfFolder(request.asOf));
-    const runDir = join(dateDir, runFolder(request.runId));
+    const paths = this.paths(request.asOf, request.runId);
     try {
-      await mkdir(dateDir, { recursive: true });
+      await mkdir(paths.dateDir, { recursive: true });
     } catch (error) {
-      throw new PublishError(`cannot create output folder ${dateDir}: ${reason(error)}`, { cause: error });
+      throw runNotPublished(request.runId, `cannot create output folder ${paths.dateDir}: ${reason(error)}`, 'nothing', error);
     }
-    if (await exists(runDir)) throw new RunAlreadyPublishedError(`run ${request.runId} is already published at ${runDir}; published runs are never overwritten`);
+    await sweepLeftovers(paths.dateDir, this.log);
+    if (!(await this.alreadyStored(request, paths))) await this.store(request, paths);
 
-    const staging = await mkdtemp(join(dateDir, `.staging-${request.runId}-`));
-    try {
-      for (const file of request.files) await writeDurably(join(staging, file.name), file.chunks);
-      await writeDurably(join(staging, request.manifest.name), request.manifest.chunks);
-    } catch (error) {
-      await rm(staging, { recursive: true, force: true });
-      throw new PublishError(`writing run ${request.runId} under ${dateDir} failed: ${reason(error)}; latest.json was not changed`, { cause: error });
+    if (request.holdBack !== null) {
+      this.log.info('run held back: latest.json not moved', { location: paths.runDir, reason: request.holdBack });
+      await this.syncDateFolder(request.runId, paths, { status: 'held-back', reason: request.holdBack });
+      return { location: paths.runDir, latest: paths.latest, pointer: { status: 'held-back', reason: request.holdBack } };
     }
-    try {
-      await rename(staging, runDir);
-    } catch (error) {
-      await rm(staging, { recursive: true, force: true });
-      if (isCode(error, 'ENOTEMPTY') || isCode(error, 'EEXIST')) {
-        throw new RunAlreadyPublishedError(`run ${request.runId} was published at ${runDir} while this one was writing`, { cause: error });
-      }
-      throw new PublishError(`moving run ${request.runId} into ${runDir} failed: ${reason(error)}; latest.json was not changed`, { cause: error });
-    }
-
-    const latest = join(dateDir, LATEST_FILE);
-    const pointer = latestPointer(request.asOf, request.runId, request.manifest, this.now());
-    const body = Buffer.from(`${JSON.stringify(pointer, null, 2)}\n`);
-    const pending = join(dateDir, `.${LATEST_FILE}.${request.runId}`);
-    try {
-      await writeDurably(pending, [body]);
-      await rename(pending, latest);
-    } catch (error) {
-      await rm(pending, { force: true });
-      throw new PublishError(`run ${request.runId} is complete at ${runDir}, but moving ${latest} to it failed: ${reason(error)}`, { cause: error });
-    }
-    return { location: runDir, latest };
+    return this.movePointer({ asOf: request.asOf, runId: request.runId, manifestSha256: request.manifest.sha256 });
   }
 
   async readManifest(asOf: string, runId: string): Promise<string | null> {
-    const path = join(this.root, 'runs', asOfFolder(asOf), runFolder(runId), MANIFEST_FILE);
+    const path = join(this.paths(asOf, runId).runDir, MANIFEST_FILE);
     try {
       return await readFile(path, 'utf8');
     } catch (error) {
-      if (isCode(error, 'ENOENT')) return null;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return null;
       throw error;
     }
   }
-}
 
-async function writeDurably(path: string, chunks: readonly Uint8Array[]): Promise<void> {
-  const handle = await open(path, 'wx');
-  try {
-    for (const chunk of chunks) await handle.write(chunk);
-    await handle.sync();
-  } finally {
-    await handle.close();
+  async movePointer(run: StoredRun): Promise<PublishedRun> {
+    const paths = this.paths(run.asOf, run.runId);
+    const store = new FsPointerStore(paths.dateDir, paths.latest, run.runId);
+    const move = (target: StoredRun) => movePointerForward(store, target, () => latestPointer(target, this.now()), this.pointerRetry);
+    let pointer: PointerOutcome;
+    try {
+      pointer = await move(run);
+    } catch (error) {
+      throw pointerNotMoved(run.runId, paths.runDir, paths.latest, reason(error), error);
+    }
+    // Close the race the re-check leaves open: this run's rename may have covered a newer run's pointer.
+    const newer = pointer.status === 'current' ? await this.newerRun(run, paths) : null;
+    if (newer) {
+      this.log.warn('a newer run was published meanwhile; moving latest.json on to it', { runId: run.runId, newer: newer.runId });
+      try {
+        await move(newer);
+      } catch (error) {
+        throw new PublishError(
+          `run ${run.runId} is complete at ${paths.runDir} and ${paths.latest} names it, but the newer run ${newer.runId}, published meanwhile, could not be made the latest: ${reason(error)}`,
+          { cause: error, visible: 'pointer-unknown' },
+        );
+      }
+      pointer = { status: 'newer', runId: newer.runId };
+    }
+    await this.syncDateFolder(run.runId, paths, pointer);
+    return { location: paths.runDir, latest: paths.latest, pointer };
+  }
+
+  private paths(asOf: string, runId: string): RunPaths {
+    const dateDir = join(this.root, 'runs', asOfFolder(asOf));
+    return { dateDir, runDir: join(dateDir, runFolder(runId)), latest: join(dateDir, LATEST_FILE) };
+  }
+
+  /** Whether the run folder exists already with this manifest (a retry of this run): then it is finished, not rewritten. */
+  private async alreadyStored(request: PublishRequest, paths: RunPaths): Promise<boolean> {
+    let stored: Buffer;
+    try {
+      stored = await readFile(join(paths.runDir, MANIFEST_FILE));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw runNotPublished(request.runId, `cannot check ${paths.runDir}: ${reason(error)}`, 'unknown', error);
+    }
+    if (stored.equals(joined(request.manifest))) return true;
+    throw new RunAlreadyPublishedError(`run ${request.runId} is already published at ${paths.runDir} with another manifest; published runs are never overwritten`);
+  }
+
+  /** Writes the run into a staging folder and renames it into place. */
+  private async store(request: PublishRequest, paths: RunPaths): Promise<void> {
+    const staging = join(paths.dateDir, stagingName(request.runId));
+    try {
+      // mkdir, not mkdtemp: mkdtemp makes 0700 folders, and the run folder must be as readable as latest.json.
+      await mkdir(staging);
+      for (const file of [...request.files, request.manifest]) await writeDurably(join(staging, file.name), file.chunks);
+      await syncFolder(staging);
+    } catch (error) {
+      await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+      throw runNotPublished(request.runId, `writing run ${request.runId} under ${paths.dateDir} failed: ${reason(error)}`, 'nothing', error);
+    }
+    try {
+      await rename(staging, paths.runDir);
+    } catch (error) {
+      // What the folder shows decides, not what the call said: the rename may have happened.
+      await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+      if (await this.alreadyStored(request, paths)) return;
+      throw runNotPublished(request.runId, `moving run ${request.runId} into ${paths.runDir} failed: ${reason(error)}`, 'nothing', error);
+    }
+  }
+
+  private async newerRun(run: StoredRun, paths: RunPaths): Promise<StoredRun | null> {
+    try {
+      return await newestPromotableRun(paths.dateDir, run.asOf, run.runId);
+    } catch (error) {
+      this.log.warn('could not look for runs published meanwhile', { dateDir: paths.dateDir, error: reason(error) });
+      return null;
+    }
+  }
+
+  /** Flushes the as-of folder, which makes the run folder's and latest.json's renames durable. */
+  private async syncDateFolder(runId: string, paths: RunPaths, pointer: PointerOutcome): Promise<void> {
+    const { attempts, delayMs } = this.pointerRetry;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await syncFolder(paths.dateDir);
+      } catch (error) {
+        if (attempt >= attempts) throw this.notFlushed(runId, paths, pointer, error);
+        await new Promise((resolve) => setTimeout(resolve, delayMs * 2 ** (attempt - 1)));
+      }
+    }
+  }
+
+  private notFlushed(runId: string, paths: RunPaths, pointer: PointerOutcome, error: unknown): PublishError {
+    const names = pointer.status === 'current';
+    return new PublishError(
+      `run ${runId} is complete at ${paths.runDir}${names ? ` and ${paths.latest} names it` : ''}, but flushing ${paths.dateDir} to disk failed: ${reason(error)}; ` +
+        `after a crash ${names ? `${LATEST_FILE} may name the run before it` : 'the run folder may be missing'}`,
+      { cause: error, visible: names ? 'pointer-unknown' : 'stored' },
+    );
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (error) {
-    if (isCode(error, 'ENOENT')) return false;
-    throw error;
-  }
-}
-
-function isCode(error: unknown, code: string): boolean {
-  return (error as NodeJS.ErrnoException | undefined)?.code === code;
+function joined(file: OutputFile): Buffer {
+  return Buffer.concat(file.chunks.map((chunk) => Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
 }
 
 function reason(error: unknown): string {

@@ -1,28 +1,51 @@
 /**
- * Publishes a run to S3, atomically for readers (SPEC §5): every object of the run is created with
- * `If-None-Match: *` (a published run is never overwritten), data files first, `manifest.json`
- * last, and only then does the as-of date's `latest.json` move. A reader who follows latest.json
- * never lands on a partial run, and a failure before the pointer leaves it untouched.
+ * Publishes a run to S3 (docs/publishing.md): every object of the run is created with
+ * `If-None-Match: *` (published objects are never overwritten), data files first, `manifest.json`
+ * last — its presence is what "complete" means — and then the as-of date's `latest.json` moves
+ * forward to it by compare-and-swap (`If-Match` on the ETag read, `If-None-Match: *` when absent).
  *
- * Partial objects of a failed run are deliberately left in place, not deleted: without a manifest
- * and a pointer no reader finds them, and deleting would need s3:DeleteObject on the output prefix,
- * which least privilege keeps away from the function (a lifecycle rule can expire them). So that a
- * retry of the same run id (a scheduled run's id is derived from its scheduled time) is not stuck
- * on such leftovers, a data object that already exists with exactly the bytes being written
- * (same SHA-256 checksum and size, as S3 recorded them) counts as written. The manifest gets no
- * such allowance: its existence is what "published" means.
+ * Retries are safe by content: an object that already holds exactly the bytes being written counts
+ * as written, so a retry after a lost response, or a later attempt of the same run id, finishes the
+ * run instead of failing on its own leftovers. When a step fails, the error says exactly what
+ * readers can see (PublishError.visible); a stored run is finished by the next attempt of its id.
+ *
+ * Partial objects of a failed run are left in place, not deleted: without a manifest and a pointer
+ * no reader finds them, and deleting would need s3:DeleteObject on the output prefix, which least
+ * privilege keeps away from the function (a lifecycle rule can expire them).
  */
-import { createHash } from 'node:crypto';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { PublishError, RunAlreadyPublishedError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
-import { asOfFolder, LATEST_FILE, latestPointer, runFolder } from '../pipeline/latest-pointer.js';
+import {
+  asOfFolder,
+  DEFAULT_POINTER_RETRY,
+  LATEST_FILE,
+  latestPointer,
+  movePointerForward,
+  parsePointer,
+  PointerMoveError,
+  renderPointer,
+  runFolder,
+  type LatestPointer,
+  type PointerRetry,
+  type PointerStore,
+  type StoredRun,
+} from '../pipeline/latest-pointer.js';
 import { MANIFEST_FILE } from '../pipeline/manifest.js';
 import type { OutputFile, PublishedRun, PublishRequest, ResultSink } from '../pipeline/ports.js';
+import { pointerNotMoved, runNotPublished } from '../pipeline/publish-outcome.js';
+import { describeS3Error, isAborted } from './s3/errors.js';
+import { objectBody, ObjectExistsError, S3Objects, type ObjectBody } from './s3/objects.js';
 import { checkBucketName, joinKey, normalizePrefix, s3Url } from './s3-location.js';
+
+// Other adapters read S3 errors through this module.
+export { describeS3Error, s3ErrorStatus } from './s3/errors.js';
 
 /** The largest object a single PutObject may create. Larger files would need a multipart upload. */
 export const MAX_PUT_BYTES = 5 * 1024 ** 3;
+
+/** Kept back from the Lambda's remaining time, so a publish cut short can still be reported. */
+export const DEADLINE_RESERVE_MS = 3_000;
 
 export interface S3SinkOptions {
   readonly client: S3Client;
@@ -31,85 +54,105 @@ export interface S3SinkOptions {
   readonly prefix: string;
   /** Encrypt every object with this KMS key (SSE-KMS with an S3 Bucket Key); otherwise the bucket default applies. */
   readonly kmsKeyId?: string;
+  /** The Lambda's remaining time in ms: every request is cancelled {@link DEADLINE_RESERVE_MS} before it runs out. */
+  readonly remainingTimeMs?: () => number;
   readonly now?: () => Date;
   readonly log?: Log;
   /** How many times a put answered 409 ConditionalRequestConflict is tried again (default 2). */
   readonly conflictRetries?: number;
   /** Delay before the first retry after a 409, doubled for each further one (default 200 ms). */
   readonly conflictRetryDelayMs?: number;
+  /** Retries of the latest.json move when reading or writing it fails. */
+  readonly pointerRetry?: PointerRetry;
 }
 
-interface PreparedFile {
-  readonly file: OutputFile;
-  readonly key: string;
-  /** Base64 SHA-256, the form S3's x-amz-checksum-sha256 takes. */
-  readonly checksum: string;
+interface RunKeys {
+  readonly location: string;
+  readonly latestKey: string;
+  readonly latest: string;
+  readonly runKey: string;
 }
 
 export class S3Sink implements ResultSink {
   readonly description: string;
-  private readonly client: S3Client;
+  private readonly objects: S3Objects;
   private readonly bucket: string;
   private readonly prefix: string;
-  private readonly encryption: Pick<PutObjectCommandInput, 'ServerSideEncryption' | 'SSEKMSKeyId' | 'BucketKeyEnabled'>;
   private readonly now: () => Date;
   private readonly log: Log;
-  private readonly conflictRetries: number;
-  private readonly conflictRetryDelayMs: number;
+  private readonly pointerRetry: PointerRetry;
 
   constructor(options: S3SinkOptions) {
-    this.client = options.client;
     this.bucket = checkBucketName(options.bucket);
     this.prefix = normalizePrefix(options.prefix);
     this.description = s3Url(this.bucket, this.prefix);
-    this.encryption = options.kmsKeyId ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: options.kmsKeyId, BucketKeyEnabled: true } : {};
     this.now = options.now ?? (() => new Date());
     this.log = options.log ?? silentLog;
-    this.conflictRetries = options.conflictRetries ?? 2;
-    this.conflictRetryDelayMs = options.conflictRetryDelayMs ?? 200;
+    const remaining = options.remainingTimeMs;
+    this.objects = new S3Objects({
+      client: options.client,
+      bucket: this.bucket,
+      kmsKeyId: options.kmsKeyId,
+      log: this.log,
+      conflictRetries: options.conflictRetries,
+      conflictRetryDelayMs: options.conflictRetryDelayMs,
+      signal: remaining ? () => AbortSignal.timeout(Math.max(1, remaining() - DEADLINE_RESERVE_MS)) : undefined,
+    });
+    this.pointerRetry = { ...DEFAULT_POINTER_RETRY, ...options.pointerRetry, retryable: (error) => !isAborted(error) };
   }
 
   async publish(request: PublishRequest): Promise<PublishedRun> {
-    const dateKey = joinKey(this.prefix, `runs/${asOfFolder(request.asOf)}`);
-    const runKey = `${dateKey}/${runFolder(request.runId)}`;
-    const location = s3Url(this.bucket, runKey);
-    const latestKey = `${dateKey}/${LATEST_FILE}`;
-    const latest = s3Url(this.bucket, latestKey);
-
+    const keys = this.keys(request.asOf, request.runId);
     // Everything that can be checked without S3 is checked before the first byte is written.
-    const prepared = this.prepare(request, runKey);
-    for (const item of prepared) await this.putRunObject(item, request.runId, item.file === request.manifest);
+    const files = this.prepare(request);
+    for (const file of files.slice(0, -1)) await this.writeDataFile(request.runId, `${keys.runKey}/${file.name}`, bodyOf(file));
+    await this.writeManifest(request.runId, keys, bodyOf(files.at(-1)!));
+    this.log.info('stored run in S3', { location: keys.location, objects: files.length });
 
-    const pointer = latestPointer(request.asOf, request.runId, request.manifest, this.now());
-    const body = Buffer.from(`${JSON.stringify(pointer, null, 2)}\n`);
-    try {
-      // The moving pointer: overwritten on purpose, so no If-None-Match.
-      await this.put(latestKey, body, 'application/json', createHash('sha256').update(body).digest('base64'), false);
-    } catch (error) {
-      throw new PublishError(`run ${request.runId} is complete at ${location}, but moving ${latest} to it failed: ${describeS3Error(error)}`, { cause: error });
+    const run: StoredRun = { asOf: request.asOf, runId: request.runId, manifestSha256: request.manifest.sha256 };
+    if (request.holdBack !== null) {
+      this.log.info('run held back: latest.json not moved', { location: keys.location, reason: request.holdBack });
+      return { location: keys.location, latest: keys.latest, pointer: { status: 'held-back', reason: request.holdBack } };
     }
-    this.log.info('published run to S3', { location, latest, objects: prepared.length });
-    return { location, latest };
+    return this.movePointer(run);
   }
 
   async readManifest(asOf: string, runId: string): Promise<string | null> {
-    const key = joinKey(this.prefix, `runs/${asOfFolder(asOf)}/${runFolder(runId)}/${MANIFEST_FILE}`);
+    const key = `${this.keys(asOf, runId).runKey}/${MANIFEST_FILE}`;
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return (await response.Body?.transformToString('utf8')) ?? '';
+      return (await this.objects.read(key))?.text ?? null;
     } catch (error) {
-      if (s3ErrorStatus(error) === 404 || nameOf(error) === 'NoSuchKey') return null;
-      // Without s3:ListBucket S3 answers 403, not 404, for a key that does not exist.
-      const hint = s3ErrorStatus(error) === 403 ? ' (S3 reports a missing object as 403 unless the role may s3:ListBucket the bucket)' : '';
-      throw new PublishError(`reading ${s3Url(this.bucket, key)} failed: ${describeS3Error(error)}${hint}`, { cause: error });
+      throw new PublishError(`reading ${s3Url(this.bucket, key)} failed: ${describeS3Error(error)}`, { cause: error, visible: 'unknown' });
     }
   }
 
-  private prepare(request: PublishRequest, runKey: string): PreparedFile[] {
+  async movePointer(run: StoredRun): Promise<PublishedRun> {
+    const keys = this.keys(run.asOf, run.runId);
+    const store = new S3PointerStore(this.objects, keys.latestKey);
+    try {
+      const pointer = await movePointerForward(store, run, () => latestPointer(run, this.now()), this.pointerRetry);
+      this.log.info('latest.json settled', { latest: keys.latest, runId: run.runId, pointer });
+      return { location: keys.location, latest: keys.latest, pointer };
+    } catch (error) {
+      if (!(error instanceof PointerMoveError)) throw error;
+      const reason = error.cause instanceof Error ? describeS3Error(error.cause) : error.message;
+      const denied = store.readDenied ? `; reading ${keys.latest} was denied (HTTP 403): the role needs s3:GetObject on it` : '';
+      throw pointerNotMoved(run.runId, keys.location, keys.latest, `${reason}${denied}`, error);
+    }
+  }
+
+  private keys(asOf: string, runId: string): RunKeys {
+    const dateKey = joinKey(this.prefix, `runs/${asOfFolder(asOf)}`);
+    const runKey = `${dateKey}/${runFolder(runId)}`;
+    const latestKey = `${dateKey}/${LATEST_FILE}`;
+    return { runKey, location: s3Url(this.bucket, runKey), latestKey, latest: s3Url(this.bucket, latestKey) };
+  }
+
+  private prepare(request: PublishRequest): PreparedFile[] {
     const names = new Set<string>();
     return [...request.files, request.manifest].map((file) => {
       const where = `run ${request.runId}: file ${JSON.stringify(file.name)}`;
-      // A repeated name would hit our own If-None-Match and be misreported as an already published run.
+      // A repeated name would meet our own If-None-Match.
       if (names.has(file.name)) throw new PublishError(`${where} appears twice; nothing was written`);
       if (file.name === '' || file.name.includes('/') || file.name === LATEST_FILE) throw new PublishError(`${where} is not a valid output file name; nothing was written`);
       names.add(file.name);
@@ -118,69 +161,93 @@ export class S3Sink implements ResultSink {
       if (held !== file.bytes) throw new PublishError(`${where} claims ${file.bytes} bytes but holds ${held}; nothing was written`);
       // Single PutObject only (no multipart): our outputs are a few hundred MB at most.
       if (held > MAX_PUT_BYTES) throw new PublishError(`${where} is ${held} bytes, over the 5 GiB single-upload limit; nothing was written`);
-      return { file, key: `${runKey}/${file.name}`, checksum: Buffer.from(file.sha256, 'hex').toString('base64') };
+      return { name: file.name, file, sha256: Buffer.from(file.sha256, 'hex').toString('base64') };
     });
   }
 
-  private async putRunObject(item: PreparedFile, runId: string, isManifest: boolean): Promise<void> {
-    const url = s3Url(this.bucket, item.key);
+  private async writeDataFile(runId: string, key: string, file: ObjectBody): Promise<void> {
     try {
-      // Joined just before its put, so that only one file is held twice (chunks and body) at a time.
-      await this.put(item.key, toBuffer(item.file.chunks), item.file.contentType, item.checksum, true);
-      this.log.debug('wrote run object', { key: item.key, bytes: item.file.bytes });
+      const result = await this.objects.create(key, file);
+      if (result === 'existing') this.log.info('run object already holds these exact bytes (an earlier attempt of this run); keeping it', { key });
     } catch (error) {
-      if (isPreconditionFailed(error)) {
-        if (!isManifest && (await this.holdsSameBytes(item))) {
-          this.log.info('run object already holds these exact bytes (an earlier attempt of this run); keeping it', { key: item.key });
-          return;
-        }
+      if (error instanceof ObjectExistsError) {
         throw new RunAlreadyPublishedError(
-          isManifest
-            ? `run ${runId} is already published: ${url} exists; published runs are never overwritten`
-            : `${url} already exists with other content (run ${runId} is published, or an earlier attempt wrote different data); published runs are never overwritten`,
+          `${s3Url(this.bucket, key)} already exists with other content: an earlier attempt of run ${runId} wrote different data, ` +
+            'or the run is published; published objects are never overwritten. Nothing of this attempt is visible; latest.json was not changed',
           { cause: error },
         );
       }
-      throw new PublishError(`writing ${url} (run ${runId}) failed: ${describeS3Error(error)}; latest.json was not changed`, { cause: error });
+      throw runNotPublished(runId, `writing ${s3Url(this.bucket, key)} failed: ${describeS3Error(error)}`, 'nothing', error);
     }
   }
 
-  /** Whether the existing object has the checksum and size S3 recorded for these exact bytes. */
-  private async holdsSameBytes(item: PreparedFile): Promise<boolean> {
+  /** Creates the manifest; when that fails without an answer, asks S3 whether it was stored anyway. */
+  private async writeManifest(runId: string, keys: RunKeys, manifest: ObjectBody): Promise<void> {
+    const key = `${keys.runKey}/${MANIFEST_FILE}`;
+    const url = s3Url(this.bucket, key);
+    let failure: unknown;
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: item.key, ChecksumMode: 'ENABLED' }));
-      return head?.ChecksumSHA256 === item.checksum && head.ContentLength === item.file.bytes;
+      const result = await this.objects.create(key, manifest);
+      if (result === 'existing') this.log.info('manifest already stored with these exact bytes (a retry of this run); finishing it', { key });
+      return;
     } catch (error) {
-      this.log.warn('could not inspect an existing run object', { key: item.key, error: describeS3Error(error) });
-      return false;
+      if (error instanceof ObjectExistsError) throw otherManifest(runId, url, error);
+      failure = error;
     }
+    let stored: Awaited<ReturnType<S3Objects['compare']>>;
+    try {
+      stored = await this.objects.compare(key, manifest);
+    } catch (checkError) {
+      throw runNotPublished(
+        runId,
+        `writing ${url} failed (${describeS3Error(failure)}) and asking S3 whether it was stored failed too (${describeS3Error(checkError)})`,
+        'unknown',
+        failure,
+      );
+    }
+    if (stored === 'same') {
+      this.log.warn('the manifest write reported a failure but S3 stored it: the run is complete', { key, error: describeS3Error(failure) });
+      return;
+    }
+    if (stored === 'different') throw otherManifest(runId, url, failure);
+    throw runNotPublished(runId, `writing ${url} failed: ${describeS3Error(failure)}`, 'nothing', failure);
+  }
+}
+
+function otherManifest(runId: string, url: string, cause: unknown): RunAlreadyPublishedError {
+  return new RunAlreadyPublishedError(`run ${runId} is already published: ${url} exists with another manifest; published runs are never overwritten`, { cause });
+}
+
+/** latest.json in S3: its ETag is the version compared. */
+class S3PointerStore implements PointerStore<string> {
+  /** Whether a read answered 403 (taken as absent); explains a conditional write that keeps failing. */
+  readDenied = false;
+
+  constructor(
+    private readonly objects: S3Objects,
+    private readonly key: string,
+  ) {}
+
+  async read(): Promise<{ pointer: LatestPointer | null; version: string } | null> {
+    const stored = await this.objects.read(this.key, () => (this.readDenied = true));
+    return stored === null ? null : { pointer: parsePointer(stored.text), version: stored.etag };
   }
 
-  private async put(key: string, body: Buffer, contentType: string, checksum: string, createOnly: boolean): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const input: PutObjectCommandInput = {
-        Bucket: this.bucket,
-        Key: key,
-        Body: body,
-        ContentLength: body.length,
-        ContentType: contentType,
-        // S3 recomputes the SHA-256 of what it received and refuses the put (BadDigest) on a mismatch.
-        ChecksumSHA256: checksum,
-        ...(createOnly ? { IfNoneMatch: '*' } : {}),
-        ...this.encryption,
-      };
-      try {
-        await this.client.send(new PutObjectCommand(input));
-        return;
-      } catch (error) {
-        // 409: a concurrent conditional write to the same key was in flight; AWS says to retry.
-        if (!isConflict(error) || attempt >= this.conflictRetries) throw error;
-        const delay = this.conflictRetryDelayMs * 2 ** attempt;
-        this.log.warn('conditional write conflict; retrying', { key, attempt: attempt + 1, delayMs: delay });
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+  write(pointer: LatestPointer, expected: string | null): Promise<'written' | 'changed'> {
+    return this.objects.swap(this.key, objectBody(renderPointer(pointer), 'application/json'), expected);
   }
+}
+
+/** A file checked for publishing; its body is joined only for its put, so one file at a time is held twice. */
+interface PreparedFile {
+  readonly name: string;
+  readonly file: OutputFile;
+  /** Base64 SHA-256, the form S3's x-amz-checksum-sha256 takes. */
+  readonly sha256: string;
+}
+
+function bodyOf({ file, sha256 }: PreparedFile): ObjectBody {
+  return { body: toBuffer(file.chunks), contentType: file.contentType, sha256 };
 }
 
 function toBuffer(chunks: readonly Uint8Array[]): Buffer {
@@ -190,29 +257,4 @@ function toBuffer(chunks: readonly Uint8Array[]): Buffer {
     return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   }
   return Buffer.concat(chunks);
-}
-
-export function s3ErrorStatus(error: unknown): number | undefined {
-  return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-}
-
-function nameOf(error: unknown): string | undefined {
-  return error instanceof Error ? error.name : undefined;
-}
-
-function isPreconditionFailed(error: unknown): boolean {
-  return s3ErrorStatus(error) === 412 || nameOf(error) === 'PreconditionFailed';
-}
-
-function isConflict(error: unknown): boolean {
-  return s3ErrorStatus(error) === 409 || nameOf(error) === 'ConditionalRequestConflict';
-}
-
-/** The S3 error code and status with its message; S3 error messages carry no secrets. */
-export function describeS3Error(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const status = s3ErrorStatus(error);
-  const code = error.name && error.name !== 'Error' ? error.name : undefined;
-  const label = [code, status ? `HTTP ${status}` : undefined].filter(Boolean).join(', ');
-  return label && !error.message.startsWith(label) ? `${error.message} (${label})` : error.message;
 }

@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { COLUMNS, type ColumnName } from './columns.js';
+import { DEFAULT_MAX_REJECTED_RATIO } from './hold-back.js';
 import { DEFAULT_RANKING_ORDER, type RankingKey } from './ranking.js';
 import { validateRules, type Rule } from './rules.js';
 import { isValidTimeZone, ZoneClock } from './time-zone.js';
@@ -20,6 +21,8 @@ export interface RunConfig {
   /** Logical column → physical Oracle column name (identity where the document is silent). */
   readonly columns: Readonly<Record<ColumnName, string>>;
   readonly outputs: { readonly jsonl: boolean };
+  /** Held back (latest.json not moved) when rejected rows exceed this share of the rows read. */
+  readonly publish: { readonly maxRejectedRatio: number };
   readonly dedupe: boolean;
 }
 
@@ -41,6 +44,7 @@ export const ORACLE_IDENTIFIER = /^[A-Za-z][A-Za-z0-9_$#]{0,127}$/;
 const columnName = z.enum(COLUMNS, { error: (issue) => `unknown column ${JSON.stringify(issue.input)}; columns are ${COLUMNS.join(', ')}` });
 
 const LOOKBACK = 'must be a whole number of days from 1 to 366';
+const RATIO = 'must be a number from 0 to 1 (the share of rows read that may be rejected)';
 
 const rankingKey = z.strictObject({
   column: columnName,
@@ -76,6 +80,7 @@ const documentSchema = z.strictObject({
     )
     .optional(),
   outputs: z.strictObject({ jsonl: z.boolean().optional() }).optional(),
+  publish: z.strictObject({ maxRejectedRatio: z.number({ error: RATIO }).min(0, { error: RATIO }).max(1, { error: RATIO }).optional() }).optional(),
   dedupe: z.boolean().optional(),
 });
 
@@ -102,6 +107,7 @@ export function parseConfig(text: string, source: string): LoadedConfig {
       window: { lookbackDays: doc.window?.lookbackDays ?? 1, timeZone },
       columns,
       outputs: { jsonl: doc.outputs?.jsonl ?? false },
+      publish: { maxRejectedRatio: doc.publish?.maxRejectedRatio ?? DEFAULT_MAX_REJECTED_RATIO },
       dedupe: doc.dedupe ?? false,
     },
   };

@@ -49,6 +49,11 @@ export interface Manifest {
   readonly files: readonly ManifestFileEntry[];
   readonly config: { readonly source: string; readonly sha256: string; readonly version: string | null; readonly versionId: string | null };
   readonly ranking: { readonly order: readonly RankingKey[]; readonly tieBreaks: string };
+  /**
+   * Why latest.json was not moved to this run (docs/publishing.md), or null when it may be. Absent
+   * from manifests written before runs could be held back.
+   */
+  readonly heldBack?: string | null;
   readonly codeVersion: string;
   readonly startedAt: string;
   readonly finishedAt: string;

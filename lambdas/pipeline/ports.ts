@@ -2,6 +2,7 @@
  * The two edges of a run. The pipeline only knows these interfaces; files, Oracle, the local disk
  * and S3 are adapters in `lambdas/adapters/`.
  */
+import type { PointerOutcome, StoredRun } from './latest-pointer.js';
 
 /** One input record, with values aligned to the source's header. */
 export interface RawRecord {
@@ -41,6 +42,8 @@ export interface PublishRequest {
   readonly files: readonly OutputFile[];
   /** Written after every data file; its presence marks the run complete. */
   readonly manifest: OutputFile;
+  /** Why the run is held back (published, latest.json not moved), or null to move latest.json to it. */
+  readonly holdBack: string | null;
 }
 
 export interface PublishedRun {
@@ -48,15 +51,28 @@ export interface PublishedRun {
   readonly location: string;
   /** Where the as-of date's latest.json pointer is. */
   readonly latest: string;
+  /** What latest.json names now: this run, a newer one, or (held back) whatever it named before. */
+  readonly pointer: PointerOutcome;
 }
 
+/**
+ * Where runs are published (docs/publishing.md). Every method is safe to retry: what is already
+ * stored with the same bytes counts as written, and latest.json only ever moves forward.
+ */
 export interface ResultSink {
   readonly description: string;
   /**
-   * Writes the data files, then the manifest, each create-only (a published run is never
-   * overwritten: RunAlreadyPublishedError), then moves the as-of date's latest.json.
+   * Writes the data files, then the manifest, each create-only (published objects are never
+   * overwritten), then, unless the run is held back, moves latest.json forward to it. Throws
+   * PublishError, whose `visible` says exactly what readers can see, or RunAlreadyPublishedError
+   * when this run id is stored with other bytes.
    */
   publish(request: PublishRequest): Promise<PublishedRun>;
-  /** The manifest of an already published run, or null; how a duplicate scheduled delivery finds its run. */
+  /**
+   * The manifest of a stored run, or null. A denied read (403, what S3 answers for a missing key
+   * without s3:ListBucket) counts as absent: the create-only write that follows decides.
+   */
   readManifest(asOf: string, runId: string): Promise<string | null>;
+  /** Moves latest.json forward to a run whose manifest is stored (how a retry finishes a run). */
+  movePointer(run: StoredRun): Promise<PublishedRun>;
 }

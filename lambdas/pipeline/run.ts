@@ -6,6 +6,7 @@
 import { CODE_VERSION } from '../version.js';
 import { COLUMNS } from './columns.js';
 import type { LoadedConfig } from './config.js';
+import { holdBackReason } from './hold-back.js';
 import { configSummary, fileEntry, renderManifest, TIE_BREAKS, type Manifest, type RunWindow } from './manifest.js';
 import { renderColorsCsv, renderColorsJsonl, renderExcludedCsv, renderRejectedCsv } from './outputs.js';
 import type { ColorSource, OutputFile, PublishedRun, RawRecord, ResultSink } from './ports.js';
@@ -88,6 +89,16 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   rowCounts.push(excluded, rejected.length);
 
   const finishedAt = now();
+  const counts = {
+    read: sorted.read,
+    ranked,
+    groups: ranking.groups,
+    excluded,
+    excludedByRule: countExclusions(sorted.exclusions, config.dedupe ? [DUPLICATE_RULE, ...rules.activeRuleNames] : rules.activeRuleNames),
+    rejected: rejected.length,
+    rejectedByReason: countReasons(rejected),
+  };
+  const heldBack = holdBackReason(counts, config.publish.maxRejectedRatio);
   const manifest: Manifest = {
     manifestVersion: 1,
     runId: request.runId,
@@ -95,18 +106,11 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     source: request.source.description,
     window: request.window ?? null,
     timeZone: config.window.timeZone,
-    counts: {
-      read: sorted.read,
-      ranked,
-      groups: ranking.groups,
-      excluded,
-      excludedByRule: countExclusions(sorted.exclusions, config.dedupe ? [DUPLICATE_RULE, ...rules.activeRuleNames] : rules.activeRuleNames),
-      rejected: rejected.length,
-      rejectedByReason: countReasons(rejected),
-    },
+    counts,
     files: files.map((file, index) => fileEntry(file, rowCounts[index]!)),
     config: configSummary(request.config),
     ranking: { order: config.ranking.order, tieBreaks: TIE_BREAKS },
+    heldBack,
     codeVersion: CODE_VERSION,
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
@@ -118,6 +122,7 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     runId: request.runId,
     files,
     manifest: renderManifest(manifest),
+    holdBack: heldBack,
   });
   return { manifest, published };
 }

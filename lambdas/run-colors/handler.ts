@@ -1,20 +1,24 @@
 /**
  * The `run-colors` Lambda: thin wiring. It builds the AWS edges once per container (SSM settings,
- * S3 sink, config loader), hands them to {@link runColorsJob}, and turns the result into metrics.
+ * the S3 client) and the S3 sink per invocation (bounded by its remaining time), hands them to
+ * {@link runColorsJob}, and turns the result into metrics: a held-back run is a failure counted
+ * as RunsHeldBack, any other failure as RunsFailed.
  * Everything that decides anything lives in run-colors-job.ts and the pipeline.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { settingsPrefix } from '../adapters/oracle-settings.js';
 import { OracleSource } from '../adapters/oracle-source.js';
 import { warmConnection } from '../adapters/oracle-warm-connection.js';
+import { createS3Client } from '../adapters/s3/client.js';
 import { S3Sink } from '../adapters/s3-sink.js';
 import { loadConfigFromS3 } from '../adapters/s3-config.js';
 import { SsmSettings } from '../adapters/ssm-settings.js';
+import { RunHeldBackError } from '../errors.js';
 import { createLogger, createMetrics, logPort } from '../observability.js';
 import { bundledConfig } from './bundled-config.js';
 import { readEnvironment, type RunColorsEnvironment } from './environment.js';
@@ -27,7 +31,6 @@ const log = logPort(logger);
 interface Runtime {
   readonly env: RunColorsEnvironment;
   readonly settings: SsmSettings;
-  readonly sink: S3Sink;
   readonly s3: S3Client;
 }
 
@@ -36,19 +39,22 @@ let runtime: Runtime | undefined;
 
 function buildRuntime(): Runtime {
   const env = readEnvironment();
-  const s3 = new S3Client({});
-  return {
-    env,
-    s3,
-    settings: new SsmSettings({ stage: env.STAGE, log }),
-    sink: new S3Sink({ client: s3, bucket: env.RESULTS_BUCKET, prefix: env.RESULTS_PREFIX, kmsKeyId: env.RESULTS_KMS_KEY_ID, log }),
-  };
+  return { env, s3: createS3Client(), settings: new SsmSettings({ stage: env.STAGE, log }) };
 }
 
 export async function runColorsHandler(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<RunColorsResult> {
   runtime ??= buildRuntime();
-  const { env, settings, sink, s3 } = runtime;
+  const { env, settings, s3 } = runtime;
   metrics.addDimension('stage', env.STAGE);
+  // Per invocation: every S3 request of the publish is cancelled before this invocation's time runs out.
+  const sink = new S3Sink({
+    client: s3,
+    bucket: env.RESULTS_BUCKET,
+    prefix: env.RESULTS_PREFIX,
+    kmsKeyId: env.RESULTS_KMS_KEY_ID,
+    remainingTimeMs: () => context.getRemainingTimeInMillis(),
+    log,
+  });
   try {
     const result = await runColorsJob(event, {
       loadConfig: async () =>
@@ -73,8 +79,14 @@ export async function runColorsHandler(event: unknown, context: Pick<Context, 'g
     recordRun(result);
     return result;
   } catch (error) {
-    metrics.addMetric('RunsFailed', MetricUnit.Count, 1);
-    logger.error('run failed', { error });
+    if (error instanceof RunHeldBackError) {
+      // Counted once per run: a retry that finds the run held back reports it again, uncounted.
+      if (!error.repeat) metrics.addMetric('RunsHeldBack', MetricUnit.Count, 1);
+      logger.error('run held back', { error });
+    } else {
+      metrics.addMetric('RunsFailed', MetricUnit.Count, 1);
+      logger.error('run failed', { error });
+    }
     throw error;
   }
 }

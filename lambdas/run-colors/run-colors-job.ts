@@ -1,14 +1,21 @@
 /**
  * One invocation of the `run-colors` job, with every edge passed in: what the handler builds from
  * AWS, a test builds from fakes. Order matters: the event is checked first, a duplicate scheduled
- * delivery returns the published run before anything else happens, and the config document is
- * validated before the database is touched, so a broken document publishes nothing.
+ * delivery finishes and returns the stored run before anything else happens, and the config
+ * document is validated before the database is touched, so a broken document publishes nothing.
+ *
+ * Roll forward, never half (docs/publishing.md): a scheduled run whose manifest is stored is
+ * complete, so any later attempt of its id — Scheduler's at-least-once delivery, Lambda's
+ * asynchronous retry after a failed pointer move — moves latest.json to it before returning.
+ * A held-back run is a failure every time it is reported, but a retry never runs it again and never
+ * moves the pointer: after Lambda's two retries the event lands in the dead-letter queue.
  */
-import { RunAlreadyPublishedError } from '../errors.js';
+import { RunAlreadyPublishedError, RunHeldBackError } from '../errors.js';
 import type { Log } from '../log.js';
 import type { LoadedConfig, RunConfig } from '../pipeline/config.js';
+import { storedRun, type PointerOutcome } from '../pipeline/latest-pointer.js';
 import type { Manifest } from '../pipeline/manifest.js';
-import type { ColorSource, ResultSink } from '../pipeline/ports.js';
+import type { ColorSource, PublishedRun, ResultSink } from '../pipeline/ports.js';
 import { runColors } from '../pipeline/run.js';
 import { runWindow, type RunWindowBounds } from '../pipeline/run-window.js';
 import { ZoneClock } from '../pipeline/time-zone.js';
@@ -32,6 +39,8 @@ export interface RunColorsResult {
   readonly asOf: string;
   readonly trigger: RunPlan['trigger'];
   readonly location: string | null;
+  /** What latest.json names after this invocation; null on a dry run. */
+  readonly pointer: PointerOutcome | null;
   readonly counts: Manifest['counts'];
   readonly files: Manifest['files'];
   readonly window: Manifest['window'];
@@ -45,8 +54,8 @@ export async function runColorsJob(event: unknown, deps: RunColorsDeps): Promise
   deps.log.info('run planned', { ...plan });
 
   if (plan.trigger === 'scheduled' && !plan.dryRun) {
-    const published = await alreadyPublished(plan, deps);
-    if (published) return published;
+    const finished = await finishStoredRun(plan, deps);
+    if (finished) return finished;
   }
 
   const loaded = await deps.loadConfig();
@@ -67,20 +76,27 @@ export async function runColorsJob(event: unknown, deps: RunColorsDeps): Promise
       onProgress: (rows) => deps.log.info('rows read', { rows }),
       onWarning: (message) => deps.log.warn(message),
     });
-    const result = summarize(manifest, plan, published ? 'published' : 'dry-run', published?.location ?? null);
-    deps.log.info('run finished', { status: result.status, runId: result.runId, counts: result.counts, location: result.location });
+    if (published?.pointer.status === 'held-back') {
+      throw new RunHeldBackError(
+        `run ${plan.runId} for as-of ${plan.asOf} is held back: ${published.pointer.reason}. Its files are at ${published.location} ` +
+          '(its manifest counts the rows, rejected.csv says why each was rejected); latest.json was not moved to it',
+      );
+    }
+    const result = summarize(manifest, plan, published ? 'published' : 'dry-run', published);
+    deps.log.info('run finished', { status: result.status, runId: result.runId, counts: result.counts, location: result.location, pointer: result.pointer });
     return result;
   } catch (error) {
-    // Two deliveries of one schedule raced: the other published first, which is the same run.
+    // Two deliveries of one schedule raced: the other stored its manifest first, which is the same run.
     if (error instanceof RunAlreadyPublishedError && plan.trigger === 'scheduled') {
-      const published = await alreadyPublished(plan, deps);
-      if (published) return published;
+      const finished = await finishStoredRun(plan, deps);
+      if (finished) return finished;
     }
     throw error;
   }
 }
 
-async function alreadyPublished(plan: RunPlan, deps: RunColorsDeps): Promise<RunColorsResult | undefined> {
+/** A stored run of this plan, finished (latest.json moved forward to it) and summarized; undefined when none is stored. */
+async function finishStoredRun(plan: RunPlan, deps: RunColorsDeps): Promise<RunColorsResult | undefined> {
   const text = await deps.sink.readManifest(plan.asOf, plan.runId);
   if (text === null) return undefined;
   const manifest = JSON.parse(text) as Manifest;
@@ -89,17 +105,26 @@ async function alreadyPublished(plan: RunPlan, deps: RunColorsDeps): Promise<Run
       `the manifest stored for run ${plan.runId} (as-of ${plan.asOf}) names run ${manifest.runId} for ${manifest.asOf}; refusing to treat it as this run`,
     );
   }
-  deps.log.info('run already published; returning it (duplicate scheduled delivery)', { runId: plan.runId, asOf: plan.asOf });
-  return summarize(manifest, plan, 'already-published', null);
+  if (manifest.heldBack) {
+    deps.log.warn('run already stored and held back; a retry does not run it again or move latest.json', { runId: plan.runId, asOf: plan.asOf });
+    throw new RunHeldBackError(
+      `run ${plan.runId} for as-of ${plan.asOf} is held back: ${manifest.heldBack}. This is a retry of the same scheduled run: it is not run again and latest.json is not moved to it`,
+      { repeat: true },
+    );
+  }
+  const published = await deps.sink.movePointer(storedRun(plan.asOf, plan.runId, text));
+  deps.log.info('run already stored; latest.json settled (duplicate scheduled delivery)', { runId: plan.runId, asOf: plan.asOf, pointer: published.pointer });
+  return summarize(manifest, plan, 'already-published', published);
 }
 
-function summarize(manifest: Manifest, plan: RunPlan, status: RunColorsResult['status'], location: string | null): RunColorsResult {
+function summarize(manifest: Manifest, plan: RunPlan, status: RunColorsResult['status'], published: PublishedRun | null): RunColorsResult {
   return {
     status,
     runId: manifest.runId,
     asOf: manifest.asOf,
     trigger: plan.trigger,
-    location,
+    location: published?.location ?? null,
+    pointer: published?.pointer ?? null,
     counts: manifest.counts,
     files: manifest.files,
     window: manifest.window,

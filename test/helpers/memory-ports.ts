@@ -1,5 +1,6 @@
 /** In-memory implementations of the pipeline's ports, for tests that exercise the real pipeline. */
 import { COLUMNS } from '../../lambdas/pipeline/columns.js';
+import { latestPointer, pointerDecision, type LatestPointer, type StoredRun } from '../../lambdas/pipeline/latest-pointer.js';
 import type { ColorSource, OpenedSource, PublishedRun, PublishRequest, RawRecord, ResultSink } from '../../lambdas/pipeline/ports.js';
 
 export class MemorySource implements ColorSource {
@@ -19,13 +20,27 @@ export class MemorySource implements ColorSource {
   }
 }
 
+/** Keeps published runs and each as-of date's latest.json in memory, with the pointer rules of the real sinks. */
 export class MemorySink implements ResultSink {
   readonly description = 'memory:sink';
   readonly published: PublishRequest[] = [];
+  /** latest.json per as-of date. */
+  readonly latest = new Map<string, LatestPointer>();
 
   async publish(request: PublishRequest): Promise<PublishedRun> {
     this.published.push(request);
-    return { location: `memory:${request.runId}`, latest: `memory:${request.asOf}/latest.json` };
+    if (request.holdBack !== null) return { ...this.where(request), pointer: { status: 'held-back', reason: request.holdBack } };
+    return this.movePointer({ asOf: request.asOf, runId: request.runId, manifestSha256: request.manifest.sha256 });
+  }
+
+  async movePointer(run: StoredRun): Promise<PublishedRun> {
+    const decision = pointerDecision(this.latest.get(run.asOf) ?? null, run.runId);
+    if (decision === 'write') this.latest.set(run.asOf, latestPointer(run, new Date()));
+    return { ...this.where(run), pointer: decision === 'write' ? { status: 'current' } : decision };
+  }
+
+  private where(run: { asOf: string; runId: string }): Omit<PublishedRun, 'pointer'> {
+    return { location: `memory:${run.runId}`, latest: `memory:${run.asOf}/latest.json` };
   }
 
   async readManifest(asOf: string, runId: string): Promise<string | null> {

@@ -1,6 +1,7 @@
 /**
  * S3Sink and loadConfigFromS3 over real HTTP against s3rver. What s3rver cannot show (it ignores
- * If-None-Match and keeps no checksums) is covered with aws-sdk-client-mock in test/unit/adapters;
+ * If-None-Match and If-Match and keeps no checksums) is covered with aws-sdk-client-mock in
+ * test/unit/adapters and, on the wire, through the conditional proxy of publish-faults.s3rver.test.ts;
  * here the point is what actually goes over the wire and what comes back byte for byte.
  */
 import { createHash } from 'node:crypto';
@@ -45,7 +46,7 @@ function runRequest(asOf: string, runId: string): PublishRequest {
     finishedAt: '2026-11-20T23:00:00.000Z',
     durationMs: 60_000,
   };
-  return { asOf, runId, files, manifest: renderManifest(manifest) };
+  return { asOf, runId, files, manifest: renderManifest(manifest), holdBack: null };
 }
 
 async function getBytes(client: S3Client, key: string): Promise<{ bytes: Buffer; contentType: string | undefined }> {
@@ -85,7 +86,7 @@ describe('S3Sink against s3rver', () => {
     const published = await sink.publish(request);
     const runKey = 'market-pulse/runs/as-of=2026-11-20/run-id=RUN1';
     const latestKey = 'market-pulse/runs/as-of=2026-11-20/latest.json';
-    expect(published).toEqual({ location: `s3://${BUCKET}/${runKey}`, latest: `s3://${BUCKET}/${latestKey}` });
+    expect(published).toEqual({ location: `s3://${BUCKET}/${runKey}`, latest: `s3://${BUCKET}/${latestKey}`, pointer: { status: 'current' } });
 
     // Order of creation as the server itself reports it (its event fires after storing the object).
     const created = server.events.slice(before).filter((event) => event.eventName.startsWith('ObjectCreated')).map((event) => event.key);
@@ -110,7 +111,8 @@ describe('S3Sink against s3rver', () => {
     expect(colorsHeaders['if-none-match']).toBe('*');
     expect(colorsHeaders['x-amz-checksum-sha256']).toBe(Buffer.from(request.files[0]!.sha256, 'hex').toString('base64'));
     expect(colorsHeaders['content-encoding']).toBeUndefined(); // a plain body, not aws-chunked
-    expect(wire.get(`/${BUCKET}/${latestKey}`)!['if-none-match']).toBeUndefined();
+    // The first pointer of a date is created with If-None-Match too (a later one swaps with If-Match).
+    expect(wire.get(`/${BUCKET}/${latestKey}`)!['if-none-match']).toBe('*');
   });
 
   it('leaves latest.json on the previous run when a data object of the next run is refused', async () => {

@@ -23,6 +23,7 @@ describe('parseConfig', () => {
       window: { lookbackDays: 1, timeZone: DEFAULT_TIME_ZONE },
       columns: expect.objectContaining({ MESSAGE_ID: 'MESSAGE_ID', DATE: 'DATE' }),
       outputs: { jsonl: false },
+      publish: { maxRejectedRatio: 0.5 },
       dedupe: false,
     });
     expect(sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -37,6 +38,7 @@ ranking:
 window: { lookbackDays: 3, timeZone: Europe/London }
 columns: { DATE: COLOR_DATE }
 outputs: { jsonl: true }
+publish: { maxRejectedRatio: 0.2 }
 dedupe: true
 `;
     const { config } = parseConfig(yaml, 'desk.yaml');
@@ -46,6 +48,7 @@ dedupe: true
     expect(config.columns.DATE).toBe('COLOR_DATE');
     expect(config.columns.PX).toBe('PX');
     expect(config.outputs.jsonl).toBe(true);
+    expect(config.publish.maxRejectedRatio).toBe(0.2);
     expect(config.dedupe).toBe(true);
   });
 
@@ -78,6 +81,13 @@ dedupe: true
     expect(issues).toContain('columns.NOPE: unknown key');
     expect(joined).toMatch(/outputs\.jsonl: /);
     expect(joined).toMatch(/dedupe: /);
+  });
+
+  it('takes publish.maxRejectedRatio from 0 to 1 only', () => {
+    const ratio = 'must be a number from 0 to 1 (the share of rows read that may be rejected)';
+    for (const value of [1.5, -0.1, '0.5', null]) expect(issuesOf({ rules: [], publish: { maxRejectedRatio: value } })).toEqual([`publish.maxRejectedRatio: ${ratio}`]);
+    expect(issuesOf({ rules: [], publish: { maxRejected: 0.5 } })).toEqual(['publish.maxRejected: unknown key']);
+    for (const value of [0, 1]) expect(parseConfig(JSON.stringify({ rules: [], publish: { maxRejectedRatio: value } }), 'c.json').config.publish.maxRejectedRatio).toBe(value);
   });
 
   it('requires rules, refuses an empty or repeated ranking order, and a physical column read twice', () => {

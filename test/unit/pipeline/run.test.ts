@@ -42,7 +42,7 @@ describe('runColors', () => {
       good('3', 'BBB', { BIAS: 'BWIC COVER', CONFIDENCE: '1', PX: '' }),
       good('4', 'CCC', { PX: 'n/a' }),
     ]);
-    expect(published).toEqual({ location: 'memory:RUNID', latest: 'memory:2026-11-20/latest.json' });
+    expect(published).toEqual({ pointer: { status: 'current' }, location: 'memory:RUNID', latest: 'memory:2026-11-20/latest.json' });
     const request = sink.published[0]!;
     expect(request.files.map((f) => f.name)).toEqual(['colors.csv', 'excluded.csv', 'rejected.csv']);
     expect(request.manifest.name).toBe('manifest.json');

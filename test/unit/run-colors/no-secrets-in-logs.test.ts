@@ -72,6 +72,7 @@ describe('the Oracle password never appears', () => {
   it('when the password is rotated in SSM mid-life and the next run picks it up', async () => {
     storeParameters(PASSWORD);
     const db = new FakeOracleDatabase(PASSWORD);
+    db.rows = [rowOf({ MESSAGE_ID: '1', CUSIP: 'AAA', DATE: '2026-11-19T10:00:00', PX: '99.5' })];
     const { run, sink } = job(db);
     await run({ asOf: '2026-11-19' });
     db.changePassword(ROTATED, { killSessions: true });

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ConfigError, RunAlreadyPublishedError, UsageError } from '../../../lambdas/errors.js';
+import { ConfigError, PublishError, RunAlreadyPublishedError, RunHeldBackError, UsageError } from '../../../lambdas/errors.js';
 import type { Log } from '../../../lambdas/log.js';
 import { COLUMNS } from '../../../lambdas/pipeline/columns.js';
 import { parseConfig, type RunConfig } from '../../../lambdas/pipeline/config.js';
@@ -21,12 +21,12 @@ const recordingLog = (): Log & { lines: string[] } => {
   return { lines, debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
 };
 
-function deps(overrides: Partial<RunColorsDeps> = {}) {
+function deps(overrides: Partial<RunColorsDeps> = {}, records = rows) {
   const sink = new MemorySink();
   const windows: RunWindowBounds[] = [];
   const createSource = vi.fn((_config: RunConfig, window: RunWindowBounds) => {
     windows.push(window);
-    return new MemorySource([...COLUMNS], rows);
+    return new MemorySource([...COLUMNS], records);
   });
   const loadConfig = vi.fn(async () => parseConfig(CONFIG, 's3://cfg/config.json'));
   const log = recordingLog();
@@ -52,7 +52,7 @@ describe('runColorsJob', () => {
     const { deps: d, sink, createSource, loadConfig } = deps();
     const first = await runColorsJob({ scheduledTime: '2026-11-21T03:30:00Z' }, d);
     const again = await runColorsJob({ scheduledTime: '2026-11-21T03:30:00Z' }, d);
-    expect(again).toMatchObject({ status: 'already-published', runId: first.runId, asOf: '2026-11-20', counts: first.counts });
+    expect(again).toMatchObject({ status: 'already-published', runId: first.runId, asOf: '2026-11-20', counts: first.counts, pointer: { status: 'current' } });
     expect(createSource).toHaveBeenCalledTimes(1);
     expect(loadConfig).toHaveBeenCalledTimes(1);
     expect(sink.published).toHaveLength(1);
@@ -66,7 +66,38 @@ describe('runColorsJob', () => {
     vi.spyOn(sink, 'publish').mockRejectedValueOnce(new RunAlreadyPublishedError('412'));
     const again = await runColorsJob({ scheduledTime: '2026-11-21T03:30:00Z' }, d);
     expect(hidden).toHaveBeenCalledTimes(2);
-    expect(again).toMatchObject({ status: 'already-published', runId: first.runId });
+    expect(again).toMatchObject({ status: 'already-published', runId: first.runId, pointer: { status: 'current' } });
+  });
+
+  it('a redelivery finishes a stored run whose latest.json move failed, before returning it', async () => {
+    const { deps: d, sink, createSource } = deps();
+    const move = vi.spyOn(sink, 'movePointer').mockRejectedValueOnce(new PublishError('run … is complete at …, but latest.json was not moved to it', { visible: 'stored' }));
+    await expect(runColorsJob({ scheduledTime: '2026-11-21T03:30:00Z' }, d)).rejects.toThrow(/was not moved to it/);
+    expect(sink.latest.get('2026-11-20')).toBeUndefined();
+
+    const again = await runColorsJob({ scheduledTime: '2026-11-21T03:30:00Z' }, d);
+    expect(again).toMatchObject({ status: 'already-published', pointer: { status: 'current' } });
+    expect(move).toHaveBeenLastCalledWith({ asOf: '2026-11-20', runId: again.runId, manifestSha256: sink.published[0]!.manifest.sha256 });
+    expect(sink.latest.get('2026-11-20')?.runId).toBe(again.runId);
+    expect(createSource).toHaveBeenCalledTimes(1);
+  });
+
+  it('reports a held-back run as a failure; its redelivery fails the same way without running again or moving latest.json', async () => {
+    const allRejected = [recordOf({ MESSAGE_ID: '1', CUSIP: 'AAA', DATE: '3/13/2026', PX: '1' }), recordOf({ MESSAGE_ID: '2', CUSIP: 'BBB', DATE: '3/13/2026' })];
+    const { deps: d, sink, createSource } = deps({}, allRejected);
+    const first = await runColorsJob({ scheduledTime: '2026-11-21T03:30:00Z' }, d).then(() => expect.unreachable('expected a held-back failure'), (error: unknown) => error as RunHeldBackError);
+    expect(first).toBeInstanceOf(RunHeldBackError);
+    expect(first).toMatchObject({ code: 'RUN_HELD_BACK', repeat: false });
+    expect(first.message).toMatch(/^run [0-9A-Z]{26} for as-of 2026-11-20 is held back: no ranked rows \(2 read: 0 excluded, 2 rejected\)\. Its files are at memory:/);
+    expect(sink.published).toHaveLength(1);
+
+    const again = await runColorsJob({ scheduledTime: '2026-11-21T03:30:00Z' }, d).then(() => expect.unreachable('expected a held-back failure'), (error: unknown) => error as RunHeldBackError);
+    expect(again).toBeInstanceOf(RunHeldBackError);
+    expect(again).toMatchObject({ repeat: true });
+    expect(again.message).toContain('This is a retry of the same scheduled run: it is not run again and latest.json is not moved to it');
+    expect(createSource).toHaveBeenCalledTimes(1);
+    expect(sink.published).toHaveLength(1);
+    expect(sink.latest.size).toBe(0);
   });
 
   it('gives manual runs a fresh id each time and today as the default as-of date', async () => {

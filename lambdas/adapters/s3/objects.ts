@@ -1,0 +1,174 @@
+/**
+ * Conditional writes to S3 and the content check that makes them safe to retry
+ * (docs/publishing.md). One place builds every PutObject of a run: the body's SHA-256 for S3 to
+ * verify, the bucket's KMS settings, and the condition — `If-None-Match: *` to create,
+ * `If-Match: <etag>` to swap.
+ *
+ * A create that answers 412 is not a failure by itself: a retry whose first response was lost finds
+ * its own object. The stored object is compared with the bytes meant to be written (S3's stored
+ * SHA-256 when it has one, else GET and hash), and the same bytes count as written.
+ */
+import { createHash } from 'node:crypto';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
+import { silentLog, type Log } from '../../log.js';
+import { describeS3Error, isAccessDenied, isConditionalConflict, isNotFound, isPreconditionFailed } from './errors.js';
+
+export interface ObjectBody {
+  readonly body: Buffer;
+  readonly contentType: string;
+  /** Base64 SHA-256 of `body`, the form S3's x-amz-checksum-sha256 takes. */
+  readonly sha256: string;
+}
+
+export interface StoredText {
+  readonly text: string;
+  readonly etag: string;
+}
+
+export interface S3ObjectsOptions {
+  readonly client: S3Client;
+  readonly bucket: string;
+  /** Encrypt every object with this KMS key (SSE-KMS with an S3 Bucket Key); otherwise the bucket default applies. */
+  readonly kmsKeyId?: string;
+  /** Cancels every request; how a Lambda keeps its publish inside the time it has left. */
+  readonly signal?: () => AbortSignal | undefined;
+  readonly log?: Log;
+  /** How many times a put answered 409 ConditionalRequestConflict is tried again (default 2). */
+  readonly conflictRetries?: number;
+  /** Delay before the first retry after a 409, doubled for each further one (default 200 ms). */
+  readonly conflictRetryDelayMs?: number;
+}
+
+/** A create-only write found the key holding other bytes. */
+export class ObjectExistsError extends Error {
+  constructor(readonly key: string) {
+    super(`s3 object ${key} already exists with other content`);
+    this.name = 'ObjectExistsError';
+  }
+}
+
+export function objectBody(body: Buffer, contentType: string): ObjectBody {
+  return { body, contentType, sha256: createHash('sha256').update(body).digest('base64') };
+}
+
+export class S3Objects {
+  private readonly client: S3Client;
+  readonly bucket: string;
+  private readonly encryption: Pick<PutObjectCommandInput, 'ServerSideEncryption' | 'SSEKMSKeyId' | 'BucketKeyEnabled'>;
+  private readonly signal: () => AbortSignal | undefined;
+  private readonly log: Log;
+  private readonly conflictRetries: number;
+  private readonly conflictRetryDelayMs: number;
+
+  constructor(options: S3ObjectsOptions) {
+    this.client = options.client;
+    this.bucket = options.bucket;
+    this.encryption = options.kmsKeyId ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: options.kmsKeyId, BucketKeyEnabled: true } : {};
+    this.signal = options.signal ?? (() => undefined);
+    this.log = options.log ?? silentLog;
+    this.conflictRetries = options.conflictRetries ?? 2;
+    this.conflictRetryDelayMs = options.conflictRetryDelayMs ?? 200;
+  }
+
+  /**
+   * Creates `key` with these bytes unless it exists. 'existing' when it already held exactly these
+   * bytes (an earlier attempt, or this one's lost response); ObjectExistsError when other bytes.
+   */
+  async create(key: string, object: ObjectBody): Promise<'created' | 'existing'> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.put(key, object, { IfNoneMatch: '*' });
+        return 'created';
+      } catch (error) {
+        if (!isPreconditionFailed(error)) throw error;
+      }
+      let stored: Awaited<ReturnType<S3Objects['compare']>>;
+      try {
+        stored = await this.compare(key, object);
+      } catch (error) {
+        throw new Error(`it already exists (HTTP 412) and comparing it with the bytes to write failed: ${describeS3Error(error)}`, { cause: error });
+      }
+      if (stored === 'same') return 'existing';
+      if (stored === 'different') throw new ObjectExistsError(key);
+      // Gone between the 412 and the check (expired, deleted): create it again, once.
+      if (attempt >= 1) throw new Error('S3 answered 412 (it exists) and then could not find it, twice');
+    }
+  }
+
+  /** Writes `key` only if its ETag is still `expectedEtag` (null: only if it does not exist); 'changed' when not. */
+  async swap(key: string, object: ObjectBody, expectedEtag: string | null): Promise<'written' | 'changed'> {
+    try {
+      await this.put(key, object, expectedEtag === null ? { IfNoneMatch: '*' } : { IfMatch: expectedEtag });
+      return 'written';
+    } catch (error) {
+      // 412: it changed; 404 on If-Match: it was deleted since; 409 after our retries: still contended.
+      if (isPreconditionFailed(error) || isConditionalConflict(error) || (expectedEtag !== null && isNotFound(error))) return 'changed';
+      throw error;
+    }
+  }
+
+  /**
+   * The object's text and ETag, or null when it does not exist. A 403 counts as absent (logged):
+   * without s3:ListBucket S3 answers 403 for a missing key, and the conditional write that follows
+   * decides; a real AccessDenied surfaces there.
+   */
+  async read(key: string, onDenied?: () => void): Promise<StoredText | null> {
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: this.signal() });
+      return { text: (await response.Body?.transformToString('utf8')) ?? '', etag: response.ETag ?? '' };
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      if (isAccessDenied(error)) {
+        this.log.info('reading an S3 object was denied (HTTP 403, as for a missing key without s3:ListBucket); taking it as absent, the conditional write decides', {
+          bucket: this.bucket,
+          key,
+        });
+        onDenied?.();
+        return null;
+      }
+      throw error;
+    }
+  }
+
+  /** Whether `key` holds exactly these bytes: S3's stored SHA-256 when it has a full-object one, else GET and hash. */
+  async compare(key: string, object: ObjectBody): Promise<'same' | 'different' | 'absent'> {
+    const signal = { abortSignal: this.signal() };
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }), signal);
+      if (head.ContentLength !== undefined && head.ContentLength !== object.body.length) return 'different';
+      if (head.ChecksumSHA256 && head.ChecksumType !== 'COMPOSITE') return head.ChecksumSHA256 === object.sha256 ? 'same' : 'different';
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), signal);
+      const hash = createHash('sha256');
+      for await (const chunk of response.Body as AsyncIterable<Uint8Array>) hash.update(chunk);
+      return hash.digest('base64') === object.sha256 ? 'same' : 'different';
+    } catch (error) {
+      if (isNotFound(error)) return 'absent';
+      throw error;
+    }
+  }
+
+  private async put(key: string, object: ObjectBody, condition: Pick<PutObjectCommandInput, 'IfNoneMatch' | 'IfMatch'>): Promise<void> {
+    const input: PutObjectCommandInput = {
+      Bucket: this.bucket,
+      Key: key,
+      Body: object.body,
+      ContentLength: object.body.length,
+      ContentType: object.contentType,
+      // S3 recomputes the SHA-256 of what it received and refuses the put (BadDigest) on a mismatch.
+      ChecksumSHA256: object.sha256,
+      ...condition,
+      ...this.encryption,
+    };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.client.send(new PutObjectCommand(input), { abortSignal: this.signal() });
+        return;
+      } catch (error) {
+        if (!isConditionalConflict(error) || attempt >= this.conflictRetries) throw error;
+        const delay = this.conflictRetryDelayMs * 2 ** attempt;
+        this.log.warn('conditional write conflict (409); retrying', { key, attempt: attempt + 1, delayMs: delay });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * The S3 endpoint of the publish fault matrix: an HTTP proxy on 127.0.0.1 in front of s3rver that
+ *
+ * 1. gives s3rver the conditional writes it lacks: a PUT with `If-None-Match: *` or `If-Match` is
+ *    checked against the object's current ETag (asked of s3rver) and forwarded only when the
+ *    condition holds, under a per-key lock, so that the check and the write are one step as in S3.
+ *    Otherwise it answers like S3: 412 PreconditionFailed, or 404 NoSuchKey for `If-Match` on a
+ *    missing key (S3 User Guide, "Conditional write behavior");
+ * 2. injects faults into chosen requests: 500 InternalError or 503 SlowDown without touching the
+ *    store, a connection reset before the request reaches the store or after the store applied it
+ *    (a lost response), a 500 after the store applied it, a stalled response, or a delay.
+ *
+ * A proxy rather than an S3 of our own, so that what is stored, and how it reads back, stays the
+ * independent emulator's business; the proxy only adds the two things the tests need on top.
+ */
+import { createServer, request as httpRequest, Agent, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export type Fault =
+  | '500'
+  | '503'
+  /** Connection closed before the request reached the store. */
+  | 'reset-before'
+  /** The store applied the request, then the connection was closed without a response. */
+  | 'reset-after'
+  /** The store applied the request, then 500 InternalError. */
+  | '500-after'
+  /** The store applied the request; the response never comes (until the client gives up). */
+  | 'stall'
+  | { readonly delayMs: number };
+
+export interface ProxiedRequest {
+  /** 1-based, counted since the last {@link S3FaultProxy.reset}. */
+  readonly index: number;
+  readonly method: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly body: Buffer;
+}
+
+export interface FaultRule {
+  readonly when: (request: ProxiedRequest) => boolean;
+  readonly fault: Fault;
+}
+
+interface Upstream {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+const ERRORS = {
+  InternalError: [500, 'We encountered an internal error. Please try again.'],
+  SlowDown: [503, 'Please reduce your request rate.'],
+  PreconditionFailed: [412, 'At least one of the pre-conditions you specified did not hold'],
+  NoSuchKey: [404, 'The specified key does not exist.'],
+} as const;
+
+export class S3FaultProxy {
+  /** Every request since the last reset, in arrival order. */
+  readonly requests: ProxiedRequest[] = [];
+  private rules: FaultRule[] = [];
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly sockets = new Set<Socket>();
+  private readonly agent = new Agent({ keepAlive: true });
+
+  private constructor(
+    private readonly server: Server,
+    private readonly upstream: URL,
+    readonly endpoint: string,
+  ) {
+    server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  static async start(upstreamEndpoint: string): Promise<S3FaultProxy> {
+    let proxy: S3FaultProxy | undefined;
+    const server = createServer((req, res) => void proxy!.handle(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    proxy = new S3FaultProxy(server, new URL(upstreamEndpoint), `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    return proxy;
+  }
+
+  /** Faults for the requests to come; the first rule that matches a request applies. */
+  inject(...rules: FaultRule[]): void {
+    this.rules = rules;
+  }
+
+  /** No faults, and request numbering starts again at 1. */
+  reset(): void {
+    this.rules = [];
+    this.requests.length = 0;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    this.agent.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await collect(req);
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://proxy').pathname);
+    const [bucket = '', ...key] = path.slice(1).split('/');
+    const request: ProxiedRequest = { index: this.requests.length + 1, method: req.method ?? 'GET', bucket, key: key.join('/'), body };
+    this.requests.push(request);
+    const fault = this.rules.find((rule) => rule.when(request))?.fault;
+    try {
+      if (typeof fault === 'object') await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      if (fault === '500') return sendError(res, req, 'InternalError');
+      if (fault === '503') return sendError(res, req, 'SlowDown');
+      if (fault === 'reset-before') return void req.socket.destroy();
+      const answer = await this.apply(req, request);
+      if (fault === 'reset-after') return void req.socket.destroy();
+      if (fault === '500-after') return sendError(res, req, 'InternalError');
+      if (fault === 'stall') return; // the socket stays open until the client gives up, or close()
+      const { connection, 'keep-alive': keepAlive, 'transfer-encoding': encoding, ...headers } = answer.headers;
+      res.writeHead(answer.status, headers);
+      res.end(answer.body);
+    } catch {
+      req.socket.destroy();
+    }
+  }
+
+  /** Forwards the request to s3rver, with S3's conditional-write semantics on PUT. */
+  private async apply(req: IncomingMessage, request: ProxiedRequest): Promise<Upstream> {
+    const ifNoneMatch = req.headers['if-none-match'];
+    const ifMatch = req.headers['if-match'];
+    if (request.method !== 'PUT' || (ifNoneMatch === undefined && ifMatch === undefined)) return this.forward(req, request.body);
+    return this.locked(`${request.bucket}/${request.key}`, async () => {
+      const head = await this.send('HEAD', `/${request.bucket}/${encodeKey(request.key)}`, {}, Buffer.alloc(0));
+      const exists = head.status === 200;
+      if (ifNoneMatch !== undefined && exists) return errorAnswer('PreconditionFailed', 'If-None-Match');
+      if (ifMatch !== undefined && !exists) return errorAnswer('NoSuchKey');
+      if (ifMatch !== undefined && etag(ifMatch) !== etag(String(head.headers.etag ?? ''))) return errorAnswer('PreconditionFailed', 'If-Match');
+      return this.forward(req, request.body);
+    });
+  }
+
+  private forward(req: IncomingMessage, body: Buffer): Promise<Upstream> {
+    // Headers go unchanged, Host included: s3rver checks the client's SigV4 signature over them.
+    return this.send(req.method ?? 'GET', req.url ?? '/', req.headers, body);
+  }
+
+  private send(method: string, path: string, headers: IncomingHttpHeaders, body: Buffer): Promise<Upstream> {
+    return new Promise((resolve, reject) => {
+      const upstream = httpRequest({ host: this.upstream.hostname, port: this.upstream.port, method, path, headers, agent: this.agent }, (response) => {
+        collect(response).then((data) => resolve({ status: response.statusCode ?? 502, headers: response.headers, body: data }), reject);
+      });
+      upstream.on('error', reject);
+      upstream.end(body);
+    });
+  }
+
+  /** Runs `step` after every earlier step on the same key has finished. */
+  private async locked<T>(key: string, step: () => Promise<T>): Promise<T> {
+    const before = this.locks.get(key) ?? Promise.resolve();
+    const run = before.then(step, step);
+    const settled = run.catch(() => undefined);
+    this.locks.set(key, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(key) === settled) this.locks.delete(key);
+    }
+  }
+}
+
+function collect(stream: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+}
+
+function encodeKey(key: string): string {
+  return key.split('/').map(encodeURIComponent).join('/');
+}
+
+/** An ETag without quotes or a weak marker, for comparison. */
+function etag(value: string): string {
+  return value.replace(/^W\//, '').replace(/"/g, '');
+}
+
+function errorAnswer(code: keyof typeof ERRORS, condition?: string): Upstream {
+  const [status, message] = ERRORS[code];
+  const xml =
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>` +
+    `${condition ? `<Condition>${condition}</Condition>` : ''}<RequestId>fault-proxy</RequestId></Error>`;
+  return { status, headers: { 'content-type': 'application/xml' }, body: Buffer.from(xml) };
+}
+
+function sendError(res: ServerResponse, req: IncomingMessage, code: keyof typeof ERRORS): void {
+  const answer = errorAnswer(code);
+  res.writeHead(answer.status, answer.headers);
+  // A HEAD response has no body.
+  res.end(req.method === 'HEAD' ? undefined : answer.body);
+}
