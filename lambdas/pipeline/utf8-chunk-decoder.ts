@@ -72,6 +72,16 @@ function sequenceLength(bytes: Uint8Array, i: number, end: number): number {
   return 0;
 }
 
+/** Offset of the first byte that starts no valid UTF-8 character, or -1 when all are valid. */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const n = sequenceLength(bytes, i, bytes.length);
+    if (n === 0) return i;
+    i += n;
+  }
+  return -1;
+}
+
 /** The slow path for a chunk known to be invalid: each invalid byte becomes one marked U+FFFD. */
 function decodeLossy(bytes: Buffer, end: number): DecodedText {
   const parts: string[] = [];
