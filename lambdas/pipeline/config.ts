@@ -82,13 +82,13 @@ const documentSchema = z.strictObject({
 /** Parses and validates a config document given as text (JSON, or YAML for .yaml/.yml sources). */
 export function parseConfig(text: string, source: string): LoadedConfig {
   const sha256 = createHash('sha256').update(text).digest('hex');
-  const { value: document } = parseConfigDocument(text, source);
+  const { value: document, numberTexts } = parseConfigDocument(text, source);
   const parsed = documentSchema.safeParse(document);
   if (!parsed.success) throw new ConfigError(source, zodIssues(parsed.error));
   const doc = parsed.data;
   const timeZone = doc.window?.timeZone ?? DEFAULT_TIME_ZONE;
   const issues: ConfigIssue[] = [];
-  const { rules, issues: ruleIssues } = validateRules(doc.rules, 'rules', new ZoneClock(timeZone));
+  const { rules, issues: ruleIssues } = validateRules(doc.rules, 'rules', new ZoneClock(timeZone), numberTexts);
   issues.push(...ruleIssues, ...duplicatePhysicalColumns(doc.columns ?? {}));
   if (issues.length > 0) throw new ConfigError(source, issues);
   const columns = Object.fromEntries(COLUMNS.map((column) => [column, doc.columns?.[column] ?? column])) as Record<ColumnName, string>;

@@ -5,7 +5,9 @@
  * every comparison, and the rows cost the garbage collector almost nothing.
  *
  * - Numbers and dates are stored as `±value` (negated for `desc`), null as +Infinity: one `<`
- *   gives the direction and puts nulls last.
+ *   gives the direction and puts nulls last. Two decimals with one double are told apart by
+ *   their text (decimal.ts), read back from the lines only for rows flagged as having more digits
+ *   than a double keeps.
  * - Text keys (and the CUSIP grouping key) are normalized once per row and replaced by the rank
  *   of that text among the table's distinct texts, so they compare as numbers too.
  * - MESSAGE_ID, up to 19 digits, is split into two exact doubles: the digits above and below
@@ -17,6 +19,7 @@
  * tests against the reference ranking cover the code that runs.
  */
 import { COLUMNS, COLUMN_INDEX, COLUMN_TYPES } from './columns.js';
+import { compareDecimalTexts, mayBeInexact } from './decimal.js';
 import { LineArena } from './line-arena.js';
 import type { RankingKey } from './ranking.js';
 import { rowFields, rowLine } from './row-line.js';
@@ -31,6 +34,8 @@ interface KeyColumn {
   readonly sign: number;
   /** For text keys: each distinct normalized text and its provisional id (order of first sight). */
   readonly texts?: TextIds;
+  /** For decimal keys: 1 where the row's text may hold more than its double (see mayBeInexact). */
+  inexact?: Uint8Array;
 }
 
 /** The ranked order of a table: row indexes, group by group. */
@@ -81,8 +86,10 @@ function keyColumns({ column, direction }: RankingKey): KeyColumn[] {
         { values, kind: 'idHigh', index, sign },
         { values: new Float64Array(0), kind: 'idLow', index, sign },
       ];
+    case 'decimal':
+      return [{ values, kind: 'number', index, sign, inexact: new Uint8Array(0) }];
     default:
-      // Numbers and dates: the parsed value.
+      // Whole numbers and dates: the parsed value, exact.
       return [{ values, kind: 'number', index, sign }];
   }
 }
@@ -133,6 +140,10 @@ export class RankingTable {
     for (let k = 0; k < this.keys.length; k++) {
       const key = this.keys[k]!;
       key.values[index] = keyValue(key, row);
+      if (key.inexact) {
+        const text = row.text[key.index];
+        key.inexact[index] = text != null && mayBeInexact(text) ? 1 : 0;
+      }
     }
     this.count++;
     return index;
@@ -177,6 +188,7 @@ export class RankingTable {
   /** Compares two rows of one group: the keys, then every column's output text. */
   private comparator(): (a: number, b: number) => number {
     const columns = this.keys.map((key) => key.values);
+    const inexact = this.keys.map((key) => key.inexact);
     const lines = this.lines;
     return (a, b) => {
       for (let k = 0; k < columns.length; k++) {
@@ -184,9 +196,21 @@ export class RankingTable {
         const y = columns[k]![b]!;
         if (x < y) return -1;
         if (x > y) return 1;
+        const flags = inexact[k];
+        if (flags !== undefined && (flags[a]! | flags[b]!) !== 0) {
+          const order = this.compareDecimalKey(this.keys[k]!, a, b);
+          if (order !== 0) return order;
+        }
       }
       return lines.equal(a, b) ? 0 : compareLineTexts(lines.text(a), lines.text(b));
     };
+  }
+
+  /** Two rows whose decimal key has one double: by the decimals their lines hold (both non-null). */
+  private compareDecimalKey(key: KeyColumn, a: number, b: number): number {
+    const x = rowFields(this.lines.text(a))[key.index]!;
+    const y = rowFields(this.lines.text(b))[key.index]!;
+    return key.sign * compareDecimalTexts(x, y);
   }
 
   private rankTextKeys(): void {
@@ -207,7 +231,14 @@ export class RankingTable {
       values.set(old.subarray(0, this.count));
       return values;
     };
-    for (const key of this.keys) key.values = grown(key.values);
+    for (const key of this.keys) {
+      key.values = grown(key.values);
+      if (key.inexact) {
+        const inexact = new Uint8Array(this.capacity);
+        inexact.set(key.inexact.subarray(0, this.count));
+        key.inexact = inexact;
+      }
+    }
     const group = new Int32Array(this.capacity);
     group.set(this.group.subarray(0, this.count));
     this.group = group;

@@ -34,8 +34,10 @@ export type SingleValueOperator = 'equals' | 'notEquals' | TextOperator | OrderO
 
 /**
  * A value in a validated rule: the text as written for text columns, a digit string for
- * MESSAGE_ID (a JSON integer is turned into one), a number for decimal and integer columns, and the
- * date or date-time text for date columns (resolved against the config's time zone when compiled).
+ * MESSAGE_ID (a JSON integer is turned into one), the number as written in the document for
+ * decimal and integer columns (`"100.0000000000000001"`, so it compares exactly, see decimal.ts),
+ * and the date or date-time text for date columns (resolved against the config's time zone when
+ * compiled).
  */
 export type RuleValue = string | number;
 

@@ -62,13 +62,33 @@ function stripLeadingZeros(digits: string): string {
 /** The grammar of a decimal (SPEC §2): plain or exponent form. {@link decimalValue} scans it by hand. */
 export const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
-/** A finite decimal in plain or exponent form; the source text is what gets written back. */
+/** The smallest positive double with full precision; below it a double keeps fewer digits, then none. */
+const MIN_NORMAL = 2.2250738585072014e-308;
+
+/**
+ * A decimal in plain or exponent form; the source text is what gets written back. Its magnitude
+ * must be 0 or within a double's full-precision range, about 2.2e-308 to 1.8e308: `1e400` and
+ * `1e-400` (which a double would hold as Infinity and 0) are out of range, not altered.
+ */
 export function parseDecimal(raw: string): ParseResult {
   const text = raw.trim();
   const value = decimalValue(text);
   if (Number.isNaN(value)) return { problem: 'not a number' };
-  if (!Number.isFinite(value)) return { problem: 'number out of range' };
+  if (!Number.isFinite(value)) return { problem: PROBLEM_OUT_OF_RANGE };
+  if (Math.abs(value) < MIN_NORMAL && (value !== 0 || hasNonZeroDigit(text))) return { problem: PROBLEM_OUT_OF_RANGE };
   return { text, value };
+}
+
+export const PROBLEM_OUT_OF_RANGE = 'number out of range';
+
+/** Whether a decimal's digits (before any exponent) are not all zeros. */
+function hasNonZeroDigit(text: string): boolean {
+  for (let at = 0; at < text.length; at++) {
+    const c = text.charCodeAt(at);
+    if (c === 0x65 || c === 0x45) return false;
+    if (c > 0x30 && c <= 0x39) return true;
+  }
+  return false;
 }
 
 /** 10^0 … 10^22, written out (not computed by Math.pow): every one is exact in a double. */
@@ -133,16 +153,22 @@ export function decimalValue(text: string): number {
   return negative ? -magnitude : magnitude;
 }
 
-const INTEGER = /^[+-]?\d+$/;
+/** A whole number, also as exporters write one from a float column (`3.0`, `3.`); not `3.5` or `3e0`. */
+const INTEGER = /^[+-]?\d+(?:\.0*)?$/;
 
-export function parseInteger(raw: string, range?: { min: number; max: number }): ParseResult {
+/** The values an integer column takes, and the problem named when a value is outside them. */
+export interface IntegerRange {
+  readonly min: number;
+  readonly max: number;
+  readonly problem: string;
+}
+
+export function parseInteger(raw: string, range?: IntegerRange): ParseResult {
   const text = raw.trim();
   if (!INTEGER.test(text)) return { problem: 'not an integer' };
   const value = Number(text);
   if (!Number.isSafeInteger(value)) return { problem: 'integer out of range' };
-  if (range && (value < range.min || value > range.max)) {
-    return { problem: `not between ${range.min} and ${range.max}` };
-  }
+  if (range && (value < range.min || value > range.max)) return { problem: range.problem };
   return { text, value };
 }
 
@@ -174,13 +200,20 @@ export function parseDate(raw: string, clock: ZoneClock): ParsedDate | ParseProb
   const fields = matchIso(text) ?? matchOracle(text);
   if (fields === undefined) return { problem: DATE_PROBLEM };
   const { year, month, day, hour, minute, second, fraction, offsetMinutes, hasTime } = fields;
+  // There is no year 0 (Oracle refuses it too): 1 BC is followed by AD 1.
+  if (year < 1) return { problem: 'not a calendar date (year 0000 does not exist)' };
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
     return { problem: 'not a calendar date' };
   }
   if (hour > 23 || minute > 59 || second > 59) return { problem: 'not a valid time of day' };
+  if (offsetMinutes !== undefined && Math.abs(offsetMinutes) > MAX_OFFSET_MINUTES) return { problem: 'not a valid UTC offset (at most ±18:00)' };
   const millis = Number(fraction.padEnd(3, '0').slice(0, 3));
   const wall = wallTime(year, month, day, hour, minute, second, millis);
   const value = offsetMinutes === undefined ? clock.toInstant(wall) : wall - offsetMinutes * 60_000;
+  // A local time in the hour a daylight-saving change skips never happened: which instant was
+  // meant cannot be known, so the value is refused rather than moved (docs/configuration.md). A
+  // bare date is its whole day, which starts after the gap where a zone skips midnight.
+  if (offsetMinutes === undefined && hasTime && clock.toWall(value) !== wall) return { problem: PROBLEM_SKIPPED_LOCAL_TIME };
   const localWall = offsetMinutes === undefined ? wall : clock.toWall(value);
   return { text: formatWall(localWall, hasTime, fraction), value, dateOnly: !hasTime };
 }
@@ -213,10 +246,17 @@ function matchIso(text: string): DateFields | undefined {
   };
 }
 
+/** ISO-8601 and Java allow offsets up to ±18:00; real zones stay within -12:00 and +14:00. */
+const MAX_OFFSET_MINUTES = 18 * 60;
+
+export const PROBLEM_SKIPPED_LOCAL_TIME = "not a local time in the config's time zone (skipped by a daylight-saving change)";
+
+/** Minutes east of UTC; a minutes part over 59 gives a value past any valid offset. */
 function parseOffset(zone: string): number {
   if (zone === 'Z') return 0;
   const digits = zone.slice(1).replace(':', '');
-  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0);
+  const minutesPart = Number(digits.slice(2) || 0);
+  const minutes = minutesPart > 59 ? Infinity : Number(digits.slice(0, 2)) * 60 + minutesPart;
   return zone[0] === '-' ? -minutes : minutes;
 }
 
