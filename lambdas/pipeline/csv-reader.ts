@@ -6,6 +6,7 @@
  * pipeline rejects them by row; only unrecoverable framing (an unterminated quote) fails the run.
  */
 import { SourceError } from '../errors.js';
+import { csvLine } from './csv-writer.js';
 import type { OpenedSource, RawRecord } from './ports.js';
 import { pullRecords, readFirst } from './pull-records.js';
 import { describeSize, InvalidMarks, Utf8ChunkDecoder, type DecodedText } from './utf8-chunk-decoder.js';
@@ -316,7 +317,9 @@ export async function readCsvRecords(
     sourceRow++;
     const problem =
       record.problem ?? (record.fields.length !== header.length ? fieldCountProblem(record.fields.length, header.length) : undefined);
-    return problem === undefined ? { sourceRow, values: record.fields } : { sourceRow, values: record.fields, problem };
+    if (problem === undefined) return { sourceRow, values: record.fields };
+    // Fields beyond the header have no column: the record's text keeps them for rejected.csv.
+    return { sourceRow, values: record.fields, problem, raw: csvLine(record.fields).slice(0, -1) };
   });
   return { header, records };
 }

@@ -55,7 +55,6 @@ export type Condition =
 
 export type Rule = { readonly name: string; readonly active: boolean; readonly when: Condition };
 
-/** Rule names the product itself writes into EXCLUDED_BY (dedupe's exact repeat rows). */
 /** The EXCLUDED_BY name of an exact repeat row moved aside by `dedupe: true`. */
 export const DUPLICATE_RULE = 'duplicate';
 
@@ -81,6 +80,19 @@ export const TYPE_LABELS: Readonly<Record<ColumnType, string>> = {
   integer: 'number',
   date: 'date',
 };
+
+/** Every column a condition reads, in the order first named. */
+export function conditionColumns(condition: Condition): ColumnName[] {
+  const columns = new Set<ColumnName>();
+  const visit = (node: Condition): void => {
+    if ('all' in node) node.all.forEach(visit);
+    else if ('any' in node) node.any.forEach(visit);
+    else if ('not' in node) visit(node.not);
+    else columns.add(node.column);
+  };
+  visit(condition);
+  return [...columns];
+}
 
 /** A half-open range of instants `[from, to)` in epoch milliseconds. */
 export interface InstantRange {

@@ -11,6 +11,7 @@ import type { ZoneClock } from './time-zone.js';
 import { compareIds, isProblem, parseDecimal } from './values.js';
 
 export {
+  conditionColumns,
   dateRange,
   DUPLICATE_RULE,
   OPERATORS,

@@ -30,6 +30,8 @@ export interface RejectedRow {
   readonly raw: readonly (string | null)[];
   /** One entry per problem, each `COLUMN: problem` (or a record-level problem). */
   readonly reasons: readonly string[];
+  /** The record as the input holds it, where the source keeps it (see RawRecord.raw); else null. */
+  readonly rawRecord: string | null;
 }
 
 export interface HeaderMapping {
@@ -147,7 +149,7 @@ export class RowValidator {
       const field = position < 0 ? null : (record.values[position] ?? null);
       return field === null ? null : detached(field);
     });
-    return { sourceRow: record.sourceRow, raw, reasons };
+    return { sourceRow: record.sourceRow, raw, reasons, rawRecord: record.raw === undefined ? null : detached(record.raw) };
   }
 
   private parse(index: number, type: ColumnType, field: string): ParseResult {

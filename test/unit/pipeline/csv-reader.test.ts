@@ -358,16 +358,17 @@ describe('readCsvRecords', () => {
   it('gives a record with the wrong number of fields a problem and keeps its values', async () => {
     const { records } = await readAll('a,b,c\n1,2\n1,2,3,4\n5\n1,2,3\n');
     expect(records).toEqual([
-      { sourceRow: 1, values: ['1', '2'], problem: 'has 2 fields, the header has 3' },
-      { sourceRow: 2, values: ['1', '2', '3', '4'], problem: 'has 4 fields, the header has 3' },
-      { sourceRow: 3, values: ['5'], problem: 'has 1 field, the header has 3' },
+      { sourceRow: 1, values: ['1', '2'], problem: 'has 2 fields, the header has 3', raw: '1,2' },
+      { sourceRow: 2, values: ['1', '2', '3', '4'], problem: 'has 4 fields, the header has 3', raw: '1,2,3,4' },
+      { sourceRow: 3, values: ['5'], problem: 'has 1 field, the header has 3', raw: '5' },
       { sourceRow: 4, values: ['1', '2', '3'] },
     ]);
   });
 
   it('passes malformed-quote problems through to the record', async () => {
     const { records } = await readAll('a,b\n1,x"y\n');
-    expect(records).toEqual([{ sourceRow: 1, values: ['1', 'x"y'], problem: PROBLEM_QUOTE_IN_UNQUOTED }]);
+    // The record's text re-joined as CSV keeps the field as read: x"y, quoted.
+    expect(records).toEqual([{ sourceRow: 1, values: ['1', 'x"y'], problem: PROBLEM_QUOTE_IN_UNQUOTED, raw: '1,"x""y"' }]);
   });
 
   it('fails on an input with no header row', async () => {
