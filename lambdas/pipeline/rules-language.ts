@@ -5,7 +5,8 @@
  */
 import type { ColumnName, ColumnType } from './columns.js';
 import { DAY_MS, type ZoneClock } from './time-zone.js';
-import { isProblem, parseDate, wallTime } from './values.js';
+import { parseDate, wallTime } from './date-values.js';
+import { isProblem } from './values.js';
 
 export const OPERATORS = [
   'equals',

@@ -21,7 +21,8 @@ import {
 } from './rules-language.js';
 import type { ZoneClock } from './time-zone.js';
 import { joinJsonPath } from './validation-issues.js';
-import { compareIds, isProblem, parseDate, parseDecimal, parseId } from './values.js';
+import { parseDate } from './date-values.js';
+import { compareIds, isProblem, parseDecimal, parseId } from './values.js';
 
 /** Conditions nest at most this deep, which keeps validation and matching off the stack limit. */
 export const MAX_RULE_DEPTH = 32;

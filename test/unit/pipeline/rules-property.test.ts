@@ -13,7 +13,8 @@ import { parseJsonDocument } from '../../../lambdas/pipeline/json-document.js';
 import { compileRules, validateRules } from '../../../lambdas/pipeline/rules.js';
 import { isRejected, resolveHeader, RowValidator, type ColorRow } from '../../../lambdas/pipeline/schema.js';
 import { ZoneClock } from '../../../lambdas/pipeline/time-zone.js';
-import { isProblem, parseDate } from '../../../lambdas/pipeline/values.js';
+import { parseDate } from '../../../lambdas/pipeline/date-values.js';
+import { isProblem } from '../../../lambdas/pipeline/values.js';
 
 const clock = new ZoneClock('America/New_York');
 const validator = new RowValidator(resolveHeader([...COLUMNS], 'test'), clock);

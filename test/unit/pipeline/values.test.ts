@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ZoneClock } from '../../../lambdas/pipeline/time-zone.js';
-import { compareIds, isNullText, isProblem, parseDate, parseDecimal, parseId, parseInteger, type ParseResult } from '../../../lambdas/pipeline/values.js';
+import { parseDate } from '../../../lambdas/pipeline/date-values.js';
+import { compareIds, isNullText, isProblem, parseDecimal, parseId, parseInteger, type ParseResult } from '../../../lambdas/pipeline/values.js';
 
 const newYork = new ZoneClock('America/New_York');
 const utc = new ZoneClock('UTC');
