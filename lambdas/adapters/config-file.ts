@@ -15,7 +15,7 @@ export async function loadConfigFile(path: string): Promise<LoadedConfig> {
   try {
     handle = await open(path, 'r');
     const stats = await handle.stat();
-    if (stats.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (stats.isDirectory()) throw new ConfigError(path, [{ path: '', message: 'is a directory, not a file' }]);
     // A regular file's size is known up front; devices and pipes report 0 and are capped while read.
     checkConfigSize(stats.size, path);
     const stream = createReadStream(path, { fd: handle, highWaterMark: 64 * 1024 });

@@ -10,6 +10,7 @@ import { ConfigError } from '../errors.js';
 import { DocumentError, parseJsonDocument, type ParsedDocument } from './json-document.js';
 import { firstInvalidUtf8 } from './utf8-chunk-decoder.js';
 import { formatJsonPath } from './validation-issues.js';
+import { DECIMAL } from './values.js';
 
 export type { ParsedDocument } from './json-document.js';
 
@@ -32,8 +33,7 @@ function tooLarge(source: string): ConfigError {
 
 /**
  * Collects a document's bytes, failing as soon as they pass {@link MAX_CONFIG_BYTES}: `/dev/zero`
- * or a 1 GB object fails after reading 4 MiB, not after reading it all. `stop` is called then,
- * to release the stream.
+ * or a 1 GB object fails after reading 4 MiB, not after reading it all, and the stream is closed.
  */
 export async function readConfigBytes(chunks: AsyncIterable<Uint8Array>, source: string): Promise<Buffer> {
   const parts: Uint8Array[] = [];
@@ -74,16 +74,10 @@ export function parseConfigDocument(text: string, source: string): ParsedDocumen
     return yaml ? parseYamlDocument(body) : parseJsonDocument(body, MAX_DOCUMENT_DEPTH);
   } catch (error) {
     if (!(error instanceof DocumentError)) throw error;
-    const kind = yaml ? 'YAML' : 'JSON';
-    // A path says where; syntax errors say it by line and column in the message.
-    return error.path === '' || /^line \d+/.test(error.message)
-      ? fail(source, '', `not valid ${kind}: ${error.message}`, error)
-      : fail(source, error.path, error.message, error);
+    // A syntax error says where by line; any other problem by its path.
+    const issue = error.syntax ? { path: '', message: `not valid ${yaml ? 'YAML' : 'JSON'}: ${error.message}` } : { path: error.path, message: error.message };
+    throw new ConfigError(source, [issue], { cause: error });
   }
-}
-
-function fail(source: string, path: string, message: string, cause: unknown): never {
-  throw new ConfigError(source, [{ path, message }], { cause });
 }
 
 function parseYamlDocument(text: string): ParsedDocument {
@@ -91,7 +85,7 @@ function parseYamlDocument(text: string): ParsedDocument {
   checkYamlDepth(text);
   const document = parseDocument(text, { uniqueKeys: false });
   const error = document.errors[0];
-  if (error !== undefined) throw new DocumentError('', error.message.split('\n')[0]!);
+  if (error !== undefined) throw new DocumentError('', error.message.split('\n')[0]!, true);
   const numberTexts = new Map<string, string>();
   walkYaml(document.contents, [], text, numberTexts);
   return { value: document.toJS({ maxAliasCount: 100 }), numberTexts };
@@ -106,7 +100,7 @@ function checkYamlDepth(text: string): void {
     if (token.type === 'document') pending.push({ token: token.value, depth });
     if (token.type !== 'block-map' && token.type !== 'block-seq' && token.type !== 'flow-collection') continue;
     if (depth + 1 > MAX_DOCUMENT_DEPTH) {
-      throw new DocumentError('', `${lineOf(text, token.offset)}: lists and maps nest more than ${MAX_DOCUMENT_DEPTH} levels deep`);
+      throw new DocumentError('', `${lineOf(text, token.offset)}: lists and maps nest more than ${MAX_DOCUMENT_DEPTH} levels deep`, true);
     }
     for (const item of token.items) pending.push({ token: item.key, depth: depth + 1 }, { token: item.value, depth: depth + 1 });
   }
@@ -121,7 +115,8 @@ function lineOf(text: string, offset: number): string {
 /** Finds keys given twice in one map (with their path and line) and the source text of each number. */
 function walkYaml(node: unknown, path: (string | number)[], text: string, numberTexts: Map<string, string>): void {
   if (isScalar(node)) {
-    if (typeof node.value === 'number' && node.source !== undefined) numberTexts.set(formatJsonPath(path), node.source);
+    // YAML also writes numbers as 0x1F, 0o17 or .inf; those keep their value, not their text.
+    if (typeof node.value === 'number' && node.source !== undefined && DECIMAL.test(node.source)) numberTexts.set(formatJsonPath(path), node.source);
   } else if (isSeq(node)) {
     node.items.forEach((item, index) => walkYaml(item, [...path, index], text, numberTexts));
   } else if (isMap(node)) {
@@ -132,7 +127,7 @@ function walkYaml(node: unknown, path: (string | number)[], text: string, number
       const first = seen.get(key);
       if (first !== undefined) {
         const lines = first?.range && keyNode?.range ? ` (${lineOf(text, first.range[0])} and ${lineOf(text, keyNode.range[0])})` : '';
-        throw new DocumentError(formatJsonPath([...path, key]), `the key "${key}" appears twice in one map${lines}; keep one`);
+        throw new DocumentError(formatJsonPath([...path, key]), `the key "${key}" appears twice in one map${lines}; keep one`, false);
       }
       seen.set(key, keyNode);
       walkYaml(pair.value, [...path, key], text, numberTexts);

@@ -15,11 +15,15 @@ export interface ParsedDocument {
   readonly numberTexts: ReadonlyMap<string, string>;
 }
 
-/** Why a document cannot be read; `path` locates it when known (`''` for the document itself). */
+/**
+ * Why a document cannot be read: a syntax error (the message says where, by line), or a problem
+ * at a JSON path such as a key given twice.
+ */
 export class DocumentError extends Error {
   constructor(
     readonly path: string,
     message: string,
+    readonly syntax: boolean,
   ) {
     super(message);
     this.name = 'DocumentError';
@@ -88,6 +92,7 @@ class JsonReader {
         throw new DocumentError(
           formatJsonPath([...this.path, key]),
           `the key "${key}" appears twice in one object (${this.position(first)} and ${this.position(keyAt)}); keep one`,
+          false,
         );
       }
       seenAt.set(key, keyAt);
@@ -204,7 +209,7 @@ class JsonReader {
   }
 
   private fail(message: string, at = this.at): never {
-    throw new DocumentError(formatJsonPath(this.path), `${this.position(at)}: ${message}`);
+    throw new DocumentError(formatJsonPath(this.path), `${this.position(at)}: ${message}`, true);
   }
 }
 

@@ -4,8 +4,8 @@
  * and matching in rules.ts.
  */
 import type { ColumnName, ColumnType } from './columns.js';
-import { DAY_MS, type ZoneClock } from './time-zone.js';
 import { parseDate, wallTime } from './date-values.js';
+import { DAY_MS, type ZoneClock } from './time-zone.js';
 import { isProblem } from './values.js';
 
 export const OPERATORS = [

@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import type { ConfigIssue } from '../errors.js';
 import { COLUMNS, COLUMN_TYPES, isColumnName, type ColumnName, type ColumnType } from './columns.js';
+import { parseDate } from './date-values.js';
 import { compareDecimalTexts, toDecimal } from './decimal.js';
 import {
   dateRange,
@@ -21,8 +22,7 @@ import {
 } from './rules-language.js';
 import type { ZoneClock } from './time-zone.js';
 import { joinJsonPath } from './validation-issues.js';
-import { parseDate } from './date-values.js';
-import { compareIds, isProblem, parseDecimal, parseId } from './values.js';
+import { compareIds, isProblem, parseDecimal, parseId, PROBLEM_OUT_OF_RANGE } from './values.js';
 
 /** Conditions nest at most this deep, which keeps validation and matching off the stack limit. */
 export const MAX_RULE_DEPTH = 32;
@@ -257,7 +257,7 @@ class RulesChecker {
         // digits would otherwise be rounded); a number from elsewhere is its shortest form.
         const text = this.numberTexts.get(path) ?? String(raw);
         const parsed = parseDecimal(text);
-        if (isProblem(parsed)) return this.report(path, `${text} is ${parsed.problem === 'number out of range' ? 'out of range for a number (see docs/rules.md)' : 'not a number'}`);
+        if (isProblem(parsed)) return this.report(path, `${text} is ${parsed.problem === PROBLEM_OUT_OF_RANGE ? 'out of range for a number (see docs/rules.md)' : 'not a number'}`);
         if (type === 'integer' && !isWhole(text)) return this.report(path, `${column} holds whole numbers, and ${text} is not one`);
         return text;
       }

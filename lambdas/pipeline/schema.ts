@@ -4,10 +4,10 @@
  */
 import { SourceError } from '../errors.js';
 import { COLUMNS, COLUMN_INDEX, COLUMN_TYPES, REQUIRED_COLUMNS, type ColumnType } from './columns.js';
+import { parseDate } from './date-values.js';
 import type { RawRecord } from './ports.js';
 import { detached, TextIds } from './text-ids.js';
 import type { ZoneClock } from './time-zone.js';
-import { parseDate } from './date-values.js';
 import { isBlankText, isProblem, parseDecimal, parseId, parseInteger, type IntegerRange, type ParseResult } from './values.js';
 
 /** A valid color row. Arrays are indexed like {@link COLUMNS}. */

@@ -128,8 +128,10 @@ describe('readConfigBytes and decodeConfigBytes', () => {
     expect(decodeConfigBytes(Buffer.from('\uFEFF{"rules": []}'), 'c.json')).toBe('\uFEFF{"rules": []}');
   });
 
-  it('gives YAML numbers their source text too', () => {
+  it('gives YAML numbers their source text too, and their value where YAML writes them otherwise', () => {
     const { numberTexts } = parseConfigDocument('rules:\n  - when: { value: 100.0000000000000001 }\n', 'c.yml');
     expect(numberTexts.get('rules[0].when.value')).toBe('100.0000000000000001');
+    const hex = parseConfig('rules:\n  - { name: r, when: { column: RANK, op: lt, value: 0x1F } }\n', 'c.yaml');
+    expect(hex.config.rules[0]!.when).toEqual({ column: 'RANK', op: 'lt', value: '31' });
   });
 });
