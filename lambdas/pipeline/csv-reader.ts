@@ -51,7 +51,7 @@ const CR = 0x0d;
  * fields may hold commas, `""` and line ends.
  */
 export class CsvParser {
-  private readonly decoder = new Utf8ChunkDecoder();
+  private readonly decoder: Utf8ChunkDecoder;
   private readonly source: string;
   private readonly maxRecordChars: number;
   /** Buffered text; everything before {@link pos} is consumed. */
@@ -70,6 +70,7 @@ export class CsvParser {
 
   constructor(options: CsvParserOptions = {}) {
     this.source = options.source ?? 'CSV input';
+    this.decoder = new Utf8ChunkDecoder(this.source);
     this.maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
   }
 

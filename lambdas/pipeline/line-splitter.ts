@@ -16,7 +16,7 @@ export interface SplitLine {
 
 /** Splits a byte stream into its non-blank text lines (LF or CRLF), holding at most one incomplete line. */
 export class LineSplitter implements PullParser<SplitLine> {
-  private readonly decoder = new Utf8ChunkDecoder();
+  private readonly decoder: Utf8ChunkDecoder;
   private s = '';
   private pos = 0;
   private readonly invalid = new InvalidMarks();
@@ -26,7 +26,9 @@ export class LineSplitter implements PullParser<SplitLine> {
   constructor(
     private readonly source: string,
     private readonly maxLineChars: number,
-  ) {}
+  ) {
+    this.decoder = new Utf8ChunkDecoder(source);
+  }
 
   get done(): boolean {
     return this.final && this.pos >= this.s.length;

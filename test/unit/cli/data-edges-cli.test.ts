@@ -139,6 +139,23 @@ describe('a header against the config', () => {
   });
 });
 
+describe('input encodings', () => {
+  it('exits 4 on a UTF-16 file, saying to save it as UTF-8', async () => {
+    const input = await file('utf16.csv', Buffer.from('\uFEFFMESSAGE_ID,CUSIP,DATE\n1,A,2026-11-20\n', 'utf16le'));
+    const result = await runOn(input, 'samples/config.json', 'utf16');
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain(`${input}: the input is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8`);
+  });
+
+  it('rejects the Latin-1 rows of a file, keeping their bytes visible as invalid', async () => {
+    const input = await file('latin1.csv', Buffer.from('MESSAGE_ID,CUSIP,DATE,PX,RANK,TICKER\n1,A,2026-11-20,99,1,plain\n2,A,2026-11-20,99,2,caf\xe9\n', 'latin1'));
+    const result = await runOn(input, await file('none-3.json', '{"rules": []}'), 'latin1');
+    if (!result.published) throw new Error('expected a published run');
+    expect(result.files.colors.map((row) => row.MESSAGE_ID)).toEqual(['1']);
+    expect(result.files.rejected.map((row) => [row.MESSAGE_ID, row.REJECT_REASON])).toEqual([['2', 'malformed CSV: invalid UTF-8']]);
+  });
+});
+
 describe('decimals compare exactly', () => {
   it('in a rule and in the ranking, beyond what a double holds', async () => {
     const input = await file(

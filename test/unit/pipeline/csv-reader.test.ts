@@ -195,6 +195,19 @@ describe('CsvParser', () => {
     expect(fieldsOf(parse('\uFEFFa\n', [1, 2]))).toEqual([['a']]);
   });
 
+  it('refuses a UTF-16 input by its byte order mark, however the bytes are cut', async () => {
+    for (const encoding of ['utf16le', 'utf16be'] as const) {
+      const le = Buffer.from('\uFEFFMESSAGE_ID,CUSIP\n1,A\n', 'utf16le');
+      const bytes = encoding === 'utf16le' ? le : Buffer.from(le).swap16();
+      for (const size of [1, 2, 3, 4096]) {
+        const opening = readCsvRecords(chunked(bytes, size), 'in.csv');
+        await expect(opening, `${encoding} in chunks of ${size}`).rejects.toThrow(
+          new SourceError('in.csv: the input is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8'),
+        );
+      }
+    }
+  });
+
   it('flags a quote inside an unquoted field and keeps the field as written', () => {
     const records = parse('a,b,c\n1,ab"c,3\n');
     expect(records[1]).toEqual({ fields: ['1', 'ab"c', '3'], line: 2, problem: PROBLEM_QUOTE_IN_UNQUOTED });

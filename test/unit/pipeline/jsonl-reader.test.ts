@@ -209,6 +209,12 @@ describe('readJsonlRecords', () => {
     );
   });
 
+  it('refuses a UTF-16 input by its byte order mark', async () => {
+    await expect(readAll(Buffer.from('\uFEFF{"MESSAGE_ID": 1}\n', 'utf16le'), [1])).rejects.toThrow(
+      'in.jsonl: the input is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8',
+    );
+  });
+
   it('fails on an empty input', async () => {
     await expect(readAll('')).rejects.toThrow('in.jsonl: the input is empty (no JSON object)');
     await expect(readAll('\n \n')).rejects.toThrow('in.jsonl: the input is empty (no JSON object)');
