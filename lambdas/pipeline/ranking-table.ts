@@ -36,6 +36,8 @@ interface KeyColumn {
   readonly texts?: TextIds;
   /** For decimal keys: 1 where the row's text may hold more than its double (see mayBeInexact). */
   inexact?: Uint8Array;
+  /** Whether any row is flagged in {@link inexact}; when none is, the doubles alone order the key. */
+  anyInexact?: boolean;
 }
 
 /** The ranked order of a table: row indexes, group by group. */
@@ -142,7 +144,9 @@ export class RankingTable {
       key.values[index] = keyValue(key, row);
       if (key.inexact) {
         const text = row.text[key.index];
-        key.inexact[index] = text != null && mayBeInexact(text) ? 1 : 0;
+        const inexact = text != null && mayBeInexact(text);
+        key.inexact[index] = inexact ? 1 : 0;
+        if (inexact) key.anyInexact = true;
       }
     }
     this.count++;
@@ -185,24 +189,40 @@ export class RankingTable {
     return { order, groupStarts, groups };
   }
 
-  /** Compares two rows of one group: the keys, then every column's output text. */
+  /**
+   * Compares two rows of one group: the keys, then every column's output text. The sort's inner
+   * loop: unless some decimal key holds a value with more digits than its double, it compares
+   * doubles only (docs/benchmarks.md).
+   */
   private comparator(): (a: number, b: number) => number {
     const columns = this.keys.map((key) => key.values);
-    const inexact = this.keys.map((key) => key.inexact);
     const lines = this.lines;
+    const tieBreak = (a: number, b: number): number => (lines.equal(a, b) ? 0 : compareLineTexts(lines.text(a), lines.text(b)));
+    if (!this.keys.some((key) => key.anyInexact)) {
+      return (a, b) => {
+        for (let k = 0; k < columns.length; k++) {
+          const x = columns[k]![a]!;
+          const y = columns[k]![b]!;
+          if (x < y) return -1;
+          if (x > y) return 1;
+        }
+        return tieBreak(a, b);
+      };
+    }
+    const exact = this.keys.map((key) => (key.anyInexact ? key : undefined));
     return (a, b) => {
       for (let k = 0; k < columns.length; k++) {
         const x = columns[k]![a]!;
         const y = columns[k]![b]!;
         if (x < y) return -1;
         if (x > y) return 1;
-        const flags = inexact[k];
-        if (flags !== undefined && (flags[a]! | flags[b]!) !== 0) {
-          const order = this.compareDecimalKey(this.keys[k]!, a, b);
+        const key = exact[k];
+        if (key !== undefined && (key.inexact![a]! | key.inexact![b]!) !== 0) {
+          const order = this.compareDecimalKey(key, a, b);
           if (order !== 0) return order;
         }
       }
-      return lines.equal(a, b) ? 0 : compareLineTexts(lines.text(a), lines.text(b));
+      return tieBreak(a, b);
     };
   }
 
