@@ -190,9 +190,9 @@ export class RankingTable {
   }
 
   /**
-   * Compares two rows of one group: the keys, then every column's output text. The sort's inner
-   * loop: unless some decimal key holds a value with more digits than its double, it compares
-   * doubles only (docs/benchmarks.md).
+   * Compares two rows of one group: the keys, then every column's output text. This is the sort's
+   * inner loop: unless some decimal key holds a value with more digits than its double, it
+   * compares doubles only, as it did before decimals were compared exactly.
    */
   private comparator(): (a: number, b: number) => number {
     const columns = this.keys.map((key) => key.values);
