@@ -12,8 +12,6 @@ import { firstInvalidUtf8 } from './utf8-chunk-decoder.js';
 import { formatJsonPath } from './validation-issues.js';
 import { DECIMAL } from './values.js';
 
-export type { ParsedDocument } from './json-document.js';
-
 /** A desk's rules fit in kilobytes; the cap keeps a wrong path (a device, a log file) from being read whole. */
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 

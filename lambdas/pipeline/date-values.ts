@@ -24,6 +24,8 @@ const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', '
 
 const DATE_PROBLEM = 'not a date (expected YYYY-MM-DD, an ISO-8601 date-time or an Oracle DD-MON-YY date)';
 
+const PROBLEM_SKIPPED_LOCAL_TIME = "not a local time in the config's time zone (skipped by a daylight-saving change)";
+
 /**
  * Accepts `YYYY-MM-DD`, ISO-8601 date-times (`T` or space, optional seconds, fraction and zone) and
  * Oracle's default `DD-MON-YY[YY] [HH.MI.SS[.FF] [AM|PM]]`. Times without a zone are wall times in
@@ -82,8 +84,6 @@ function matchIso(text: string): DateFields | undefined {
 
 /** ISO-8601 and Java allow offsets up to ±18:00; real zones stay within -12:00 and +14:00. */
 const MAX_OFFSET_MINUTES = 18 * 60;
-
-export const PROBLEM_SKIPPED_LOCAL_TIME = "not a local time in the config's time zone (skipped by a daylight-saving change)";
 
 /** Minutes east of UTC; a minutes part over 59 gives a value past any valid offset. */
 function parseOffset(zone: string): number {

@@ -16,8 +16,6 @@ import type { OpenedSource, RawRecord, RecordKeys } from './ports.js';
 import { pullRecords, readFirst, type BufferedIterator } from './pull-records.js';
 import { normalizeHeaderName } from './schema.js';
 
-export { parseJsonLine, type JsonLine } from './json-line-scanner.js';
-
 export const PROBLEM_JSONL_INVALID_UTF8 = 'invalid UTF-8';
 
 /** Unknown keys named in the warning; a feed with thousands of them is described by the count. */

@@ -79,7 +79,7 @@ export function renderExcludedCsv(table: RankingTable, ranking: Ranking, exclude
   return out.finish('excluded.csv', CSV_CONTENT_TYPE);
 }
 
-export const REJECTED_COLUMNS = ['SOURCE_ROW', 'REJECT_REASON', 'RAW_RECORD'] as const;
+const REJECTED_COLUMNS = ['SOURCE_ROW', 'REJECT_REASON', 'RAW_RECORD'] as const;
 
 /**
  * Rejected rows keep their raw values, so what was wrong can be seen and fixed at the source, and

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SourceError } from '../../../lambdas/errors.js';
 import { COLUMNS } from '../../../lambdas/pipeline/columns.js';
-import { PROBLEM_JSONL_INVALID_UTF8, parseJsonLine, readJsonlRecords } from '../../../lambdas/pipeline/jsonl-reader.js';
+import { parseJsonLine } from '../../../lambdas/pipeline/json-line-scanner.js';
+import { PROBLEM_JSONL_INVALID_UTF8, readJsonlRecords } from '../../../lambdas/pipeline/jsonl-reader.js';
 import type { RawRecord } from '../../../lambdas/pipeline/ports.js';
 
 async function* chunked(input: string | Uint8Array, cuts: readonly number[]): AsyncGenerator<Uint8Array> {
