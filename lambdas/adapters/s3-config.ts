@@ -2,8 +2,9 @@
  * Loads the config document from S3 (JSON, or YAML by the key's extension) and records the object
  * version it came from, so that a manifest can say exactly which document a run used.
  */
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { ConfigError } from '../errors.js';
+import { checkConfigSize, decodeConfigBytes, readConfigBytes } from '../pipeline/config-document.js';
 import { parseConfig, type LoadedConfig } from '../pipeline/config.js';
 import { describeS3Error, s3ErrorStatus } from './s3-sink.js';
 import { s3Url } from './s3-location.js';
@@ -21,16 +22,33 @@ export type S3LoadedConfig = LoadedConfig & {
 
 export async function loadConfigFromS3({ client, bucket, key }: S3ConfigRequest): Promise<S3LoadedConfig> {
   const source = s3Url(bucket, key);
-  let text: string;
+  let bytes: Buffer;
   let versionId: string | null;
   try {
     const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    text = (await response.Body?.transformToString('utf8')) ?? '';
     versionId = response.VersionId && response.VersionId !== 'null' ? response.VersionId : null;
+    bytes = await boundedBody(response.Body, response.ContentLength, source);
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new ConfigError(source, [{ path: '', message: unreadable(error, bucket, key) }], { cause: error });
   }
-  return { ...parseConfig(text, source), versionId };
+  return { ...parseConfig(decodeConfigBytes(bytes, source), source), versionId };
+}
+
+/**
+ * The object's bytes, up to the config size cap: an object S3 says is larger is not read at all,
+ * and a body that runs past the cap anyway stops being read there.
+ */
+async function boundedBody(body: GetObjectCommandOutput['Body'], contentLength: number | undefined, source: string): Promise<Buffer> {
+  if (body === undefined) return Buffer.alloc(0);
+  try {
+    if (contentLength !== undefined) checkConfigSize(contentLength, source);
+  } catch (error) {
+    // Release the connection rather than leave the body unread.
+    (body as { destroy?: () => void }).destroy?.();
+    throw error;
+  }
+  return readConfigBytes(body as AsyncIterable<Uint8Array>, source);
 }
 
 function unreadable(error: unknown, bucket: string, key: string): string {

@@ -3,10 +3,10 @@
  * every problem reported with its JSON path; a run never starts on a broken document.
  */
 import { createHash } from 'node:crypto';
-import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { COLUMNS, type ColumnName } from './columns.js';
+import { parseConfigDocument } from './config-document.js';
 import { DEFAULT_MAX_REJECTED_RATIO } from './hold-back.js';
 import { DEFAULT_RANKING_ORDER, type RankingKey } from './ranking.js';
 import { validateRules, type Rule } from './rules.js';
@@ -87,13 +87,13 @@ const documentSchema = z.strictObject({
 /** Parses and validates a config document given as text (JSON, or YAML for .yaml/.yml sources). */
 export function parseConfig(text: string, source: string): LoadedConfig {
   const sha256 = createHash('sha256').update(text).digest('hex');
-  const document = parseDocument(text, source);
+  const { value: document, numberTexts } = parseConfigDocument(text, source);
   const parsed = documentSchema.safeParse(document);
   if (!parsed.success) throw new ConfigError(source, zodIssues(parsed.error));
   const doc = parsed.data;
   const timeZone = doc.window?.timeZone ?? DEFAULT_TIME_ZONE;
   const issues: ConfigIssue[] = [];
-  const { rules, issues: ruleIssues } = validateRules(doc.rules, 'rules', new ZoneClock(timeZone));
+  const { rules, issues: ruleIssues } = validateRules(doc.rules, 'rules', new ZoneClock(timeZone), numberTexts);
   issues.push(...ruleIssues, ...duplicatePhysicalColumns(doc.columns ?? {}));
   if (issues.length > 0) throw new ConfigError(source, issues);
   const columns = Object.fromEntries(COLUMNS.map((column) => [column, doc.columns?.[column] ?? column])) as Record<ColumnName, string>;
@@ -111,16 +111,6 @@ export function parseConfig(text: string, source: string): LoadedConfig {
       dedupe: doc.dedupe ?? false,
     },
   };
-}
-
-function parseDocument(text: string, source: string): unknown {
-  const yaml = /\.ya?ml$/i.test(source);
-  try {
-    return yaml ? parseYaml(text) : JSON.parse(text);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new ConfigError(source, [{ path: '', message: `not valid ${yaml ? 'YAML' : 'JSON'}: ${reason}` }], { cause: error });
-  }
 }
 
 function duplicatePhysicalColumns(columns: Partial<Record<ColumnName, string>>): ConfigIssue[] {

@@ -6,6 +6,7 @@
  * pipeline rejects them by row; only unrecoverable framing (an unterminated quote) fails the run.
  */
 import { SourceError } from '../errors.js';
+import { csvLine } from './csv-writer.js';
 import type { OpenedSource, RawRecord } from './ports.js';
 import { pullRecords, readFirst } from './pull-records.js';
 import { describeSize, InvalidMarks, Utf8ChunkDecoder, type DecodedText } from './utf8-chunk-decoder.js';
@@ -50,7 +51,7 @@ const CR = 0x0d;
  * fields may hold commas, `""` and line ends.
  */
 export class CsvParser {
-  private readonly decoder = new Utf8ChunkDecoder();
+  private readonly decoder: Utf8ChunkDecoder;
   private readonly source: string;
   private readonly maxRecordChars: number;
   /** Buffered text; everything before {@link pos} is consumed. */
@@ -69,6 +70,7 @@ export class CsvParser {
 
   constructor(options: CsvParserOptions = {}) {
     this.source = options.source ?? 'CSV input';
+    this.decoder = new Utf8ChunkDecoder(this.source);
     this.maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
   }
 
@@ -316,7 +318,9 @@ export async function readCsvRecords(
     sourceRow++;
     const problem =
       record.problem ?? (record.fields.length !== header.length ? fieldCountProblem(record.fields.length, header.length) : undefined);
-    return problem === undefined ? { sourceRow, values: record.fields } : { sourceRow, values: record.fields, problem };
+    if (problem === undefined) return { sourceRow, values: record.fields };
+    // Fields beyond the header have no column: the record's text keeps them for rejected.csv.
+    return { sourceRow, values: record.fields, problem, raw: csvLine(record.fields).slice(0, -1) };
   });
   return { header, records };
 }

@@ -1,305 +1,82 @@
 /**
- * JSON Lines input: one flat JSON object per line. Numbers keep their exact source text (a 19-digit
- * MESSAGE_ID is beyond what `JSON.parse` keeps), so lines are read by a small scanner for flat
- * objects rather than by `JSON.parse`. A line that is not a flat object is a rejected row, never a
- * failed run — except the first, whose keys are the header.
+ * JSON Lines input: one flat JSON object per line, each read by its own keys (README, "What a run
+ * reads"). Exporters leave out null keys, so no line speaks for the others: a key a line lacks is
+ * null in that row, and the header is the logical columns. Keys match column names
+ * case-insensitively with surrounding spaces ignored; other keys are ignored, and named once in a
+ * warning after the run (see {@link RecordKeys}). A line that is not a flat object is a rejected
+ * row carrying its text, never a failed run — unless the very first line does not even start with
+ * "{", which says the file is not JSON Lines at all.
  */
 import { SourceError } from '../errors.js';
-import { isColumnName } from './columns.js';
+import { COLUMNS, COLUMN_INDEX, isColumnName, type ColumnName } from './columns.js';
 import { DEFAULT_MAX_RECORD_CHARS } from './csv-reader.js';
-import { pullRecords, readFirst, type PullParser } from './pull-records.js';
-import { describeSize, InvalidMarks, Utf8ChunkDecoder, type DecodedText } from './utf8-chunk-decoder.js';
-import type { OpenedSource, RawRecord } from './ports.js';
+import { NOT_AN_OBJECT, parseJsonLine, type JsonLine } from './json-line-scanner.js';
+import { LineSplitter, type SplitLine } from './line-splitter.js';
+import type { OpenedSource, RawRecord, RecordKeys } from './ports.js';
+import { pullRecords, readFirst, type BufferedIterator } from './pull-records.js';
 import { normalizeHeaderName } from './schema.js';
-
-/** One line as scanned: the keys and values read (all of them, or those before a syntax error). */
-export interface JsonLine {
-  readonly keys: readonly string[];
-  /** Strings unescaped, numbers as written, booleans as `true`/`false`, a nested value as its JSON text. */
-  readonly values: readonly (string | null)[];
-  /** Why the line is not a JSON object at all (short, names no value). */
-  readonly syntaxError?: string;
-  /** Set when the line is an object but one of its values is an object or an array. */
-  readonly nestedProblem?: string;
-}
-
-class SyntaxFailure {
-  constructor(readonly reason: string) {}
-}
-
-const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-const HEX4 = /^[0-9a-fA-F]{4}$/;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f]/;
-
-const ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-
-/**
- * A scanner for one flat JSON object per call. A class with its state in fields rather than
- * closures made per line: a million lines should not mean millions of function objects.
- */
-class FlatObjectScanner {
-  private line = '';
-  private i = 0;
-  /** Cached position of the next backslash: -2 unknown, -1 none left. */
-  private nBackslash = -2;
-  private nested: string | undefined;
-  /** Whether the line has any control character at all; when not, strings need no check. */
-  private control = false;
-
-  scan(line: string): JsonLine {
-    this.line = line;
-    this.control = CONTROL.test(line);
-    this.i = 0;
-    this.nBackslash = -2;
-    this.nested = undefined;
-    const keys: string[] = [];
-    const values: (string | null)[] = [];
-    try {
-      this.skipSpace();
-      if (line.charCodeAt(this.i) !== 0x7b) this.fail('the line does not start with "{"');
-      this.i++;
-      this.skipSpace();
-      if (line.charCodeAt(this.i) === 0x7d) {
-        this.i++;
-      } else {
-        for (;;) {
-          this.skipSpace();
-          if (line.charCodeAt(this.i) !== 0x22) this.fail(this.i >= line.length ? 'unexpected end of line' : 'expected a quoted key');
-          const key = this.readString();
-          this.skipSpace();
-          if (line.charCodeAt(this.i) !== 0x3a) this.fail('expected ":" after a key');
-          this.i++;
-          this.skipSpace();
-          const value = this.readValue(key);
-          keys.push(key);
-          values.push(value);
-          this.skipSpace();
-          const c = line.charCodeAt(this.i++);
-          if (c === 0x2c) continue;
-          if (c === 0x7d) break;
-          this.fail(this.i > line.length ? 'unexpected end of line' : 'expected "," or "}"');
-        }
-      }
-      this.skipSpace();
-      if (this.i < line.length) this.fail('text after the closing "}"');
-    } catch (error) {
-      if (!(error instanceof SyntaxFailure)) throw error;
-      return { keys, values, syntaxError: error.reason };
-    }
-    return this.nested === undefined ? { keys, values } : { keys, values, nestedProblem: this.nested };
-  }
-
-  private fail(reason: string): never {
-    throw new SyntaxFailure(reason);
-  }
-
-  private skipSpace(): void {
-    const line = this.line;
-    let i = this.i;
-    for (;;) {
-      const c = line.charCodeAt(i);
-      if (c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a) i++;
-      else break;
-    }
-    this.i = i;
-  }
-
-  private nextBackslash(from: number): number {
-    const at = this.nBackslash;
-    return at !== -1 && at < from ? (this.nBackslash = this.line.indexOf('\\', from)) : at;
-  }
-
-  /** Reads the string whose opening quote is at `i`; leaves `i` after its closing quote. */
-  private readString(): string {
-    const line = this.line;
-    const start = this.i + 1;
-    let close = line.indexOf('"', start);
-    if (close === -1) this.fail('unterminated string');
-    let out: string;
-    const backslash = this.nextBackslash(start);
-    if (backslash === -1 || backslash > close) {
-      out = line.slice(start, close);
-    } else {
-      out = '';
-      let from = start;
-      for (;;) {
-        const b = this.nextBackslash(from);
-        close = line.indexOf('"', from);
-        if (close === -1) this.fail('unterminated string');
-        if (b === -1 || b > close) {
-          out += line.slice(from, close);
-          break;
-        }
-        out += line.slice(from, b);
-        const escape = line[b + 1];
-        if (escape === 'u') {
-          const hex = line.slice(b + 2, b + 6);
-          if (!HEX4.test(hex)) this.fail('invalid escape in a string');
-          out += String.fromCharCode(parseInt(hex, 16));
-          from = b + 6;
-        } else {
-          const replacement = escape === undefined ? undefined : ESCAPES[escape];
-          if (replacement === undefined) return this.fail('invalid escape in a string');
-          out += replacement;
-          from = b + 2;
-        }
-      }
-    }
-    if (this.control && CONTROL.test(line.slice(start, close))) this.fail('control character in a string');
-    this.i = close + 1;
-    return out;
-  }
-
-  /** Skips the object or array opening at `i`, checking only its brackets and strings. */
-  private skipNested(): string {
-    const line = this.line;
-    const start = this.i;
-    const open: number[] = [];
-    while (this.i < line.length) {
-      const c = line.charCodeAt(this.i);
-      if (c === 0x22) {
-        this.readString();
-        continue;
-      }
-      if (c === 0x7b || c === 0x5b) open.push(c + 2); // `{`→`}`, `[`→`]`
-      else if (c === 0x7d || c === 0x5d) {
-        if (open.pop() !== c) this.fail('mismatched brackets in a nested value');
-        if (open.length === 0) {
-          this.i++;
-          return line.slice(start, this.i);
-        }
-      }
-      this.i++;
-    }
-    return this.fail('unterminated nested value');
-  }
-
-  private readValue(key: string): string | null {
-    const line = this.line;
-    const i = this.i;
-    const c = line.charCodeAt(i);
-    if (c === 0x22) return this.readString();
-    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-      NUMBER.lastIndex = i;
-      const match = NUMBER.exec(line);
-      if (!match) return this.fail('invalid number');
-      const end = i + match[0].length;
-      const after = line.charCodeAt(end);
-      if (end < line.length && after !== 0x2c && after !== 0x7d && after !== 0x20 && after !== 0x09 && after !== 0x0d) {
-        this.fail('invalid number');
-      }
-      this.i = end;
-      return match[0];
-    }
-    if (c === 0x74 && line.startsWith('true', i)) {
-      this.i += 4;
-      return 'true';
-    }
-    if (c === 0x66 && line.startsWith('false', i)) {
-      this.i += 5;
-      return 'false';
-    }
-    if (c === 0x6e && line.startsWith('null', i)) {
-      this.i += 4;
-      return null;
-    }
-    if (c === 0x7b || c === 0x5b) {
-      this.nested ??= `key "${key.trim()}" holds ${c === 0x7b ? 'a nested object' : 'an array'}; values must be strings, numbers, booleans or null`;
-      return this.skipNested();
-    }
-    return this.fail(i >= line.length ? 'unexpected end of line' : 'invalid value');
-  }
-}
-
-const scanner = new FlatObjectScanner();
-
-/** Scans one line as a flat JSON object. Never throws. */
-export function parseJsonLine(line: string): JsonLine {
-  return scanner.scan(line);
-}
-
-interface SplitLine {
-  readonly text: string;
-  /** Physical line number, 1-based. */
-  readonly line: number;
-  /** The line holds U+FFFD decoded from invalid UTF-8. */
-  readonly invalid: boolean;
-}
-
-/** Splits a byte stream into its non-blank text lines (LF or CRLF), holding at most one incomplete line. */
-class LineSplitter implements PullParser<SplitLine> {
-  private readonly decoder = new Utf8ChunkDecoder();
-  private s = '';
-  private pos = 0;
-  private readonly invalid = new InvalidMarks();
-  private final = false;
-  private line = 1;
-
-  constructor(
-    private readonly source: string,
-    private readonly maxLineChars: number,
-  ) {}
-
-  get done(): boolean {
-    return this.final && this.pos >= this.s.length;
-  }
-
-  write(chunk: Uint8Array): void {
-    this.append(this.decoder.decode(chunk));
-  }
-
-  finish(): void {
-    this.append(this.decoder.flush());
-    this.final = true;
-  }
-
-  private append({ text, invalidAt }: DecodedText): void {
-    if (text.length === 0) return;
-    const rest = this.pos < this.s.length ? this.s.slice(this.pos) : '';
-    if (rest.length > this.maxLineChars) {
-      throw new SourceError(
-        `${this.source}: line ${this.line} runs past ${describeSize(this.maxLineChars)} without ending; JSON Lines needs one object per line`,
-      );
-    }
-    this.invalid.rebase(this.pos, rest.length, invalidAt);
-    this.s = rest.length > 0 ? rest + text : text;
-    this.pos = 0;
-  }
-
-  read(): SplitLine | undefined {
-    const s = this.s;
-    while (this.pos < s.length) {
-      let end = s.indexOf('\n', this.pos);
-      let next = end + 1;
-      if (end === -1) {
-        if (!this.final) return undefined;
-        end = next = s.length;
-      }
-      const start = this.pos;
-      const text = s.slice(start, end > start && s.charCodeAt(end - 1) === 0x0d ? end - 1 : end);
-      const line = this.line++;
-      this.pos = next;
-      if (!isBlank(text)) return { text, line, invalid: this.invalid.within(start, end) };
-    }
-    return undefined;
-  }
-}
 
 export const PROBLEM_JSONL_INVALID_UTF8 = 'invalid UTF-8';
 
-function isBlank(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
-  }
-  return true;
-}
+/** Unknown keys named in the warning; a feed with thousands of them is described by the count. */
+const UNKNOWN_KEYS_NAMED = 20;
+
+/** Where a key goes: a column's index, or IGNORED for a key that is no color column. */
+const IGNORED = -1;
 
 /**
- * Opens a JSON Lines byte stream as a source. The header is the keys of the first object, in
- * order; later objects are matched to it by key, case-insensitively. `source` names the input in errors.
+ * Resolves each key spelling to a column once (keys repeat on every line) and remembers which
+ * columns any line had and which other keys appeared.
  */
+class KeyIndex {
+  private readonly targets = new Map<string, number>();
+  private readonly seen: boolean[] = COLUMNS.map(() => false);
+  private readonly unknown = new Set<string>();
+
+  target(key: string): number {
+    let target = this.targets.get(key);
+    if (target === undefined) {
+      const name = normalizeHeaderName(key);
+      target = isColumnName(name) ? COLUMN_INDEX[name] : IGNORED;
+      if (target === IGNORED) this.unknown.add(key.trim());
+      else this.seen[target] = true;
+      // Bounded: a feed whose keys never repeat resolves each again rather than fill memory.
+      if (this.targets.size < 10_000) this.targets.set(key, target);
+    }
+    return target;
+  }
+
+  keys(): RecordKeys {
+    const columns = new Set<ColumnName>(COLUMNS.filter((_, index) => this.seen[index]));
+    return { columns, unknown: [...this.unknown].slice(0, UNKNOWN_KEYS_NAMED), unknownCount: this.unknown.size };
+  }
+}
+
+/** One line as a record: each key to its column; the line itself kept as the record's raw text. */
+function toRecord(line: SplitLine, parsed: JsonLine, sourceRow: number, keys: KeyIndex): RawRecord {
+  const values: (string | null)[] = [null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null];
+  let problem: string | undefined;
+  if (line.invalid) problem = PROBLEM_JSONL_INVALID_UTF8;
+  if (parsed.syntaxError !== undefined) problem ??= `not a JSON object: ${parsed.syntaxError}`;
+  problem ??= parsed.nestedProblem;
+  let given = 0; // bit per column: this line had its key
+  for (let index = 0; index < parsed.keys.length; index++) {
+    const key = parsed.keys[index]!;
+    const at = keys.target(key);
+    if (at === IGNORED) continue;
+    if ((given & (1 << at)) !== 0) {
+      problem ??= `key "${key.trim()}" appears twice`;
+      continue;
+    }
+    given |= 1 << at;
+    values[at] = parsed.values[index] ?? null;
+  }
+  return problem === undefined ? { sourceRow, values, raw: line.text } : { sourceRow, values, problem, raw: line.text };
+}
+
+if (COLUMNS.length > 31) throw new Error('jsonl-reader marks columns in a 31-bit mask');
+
+/** Opens a JSON Lines byte stream as a source. `source` names the input in errors. */
 export async function readJsonlRecords(
   chunks: AsyncIterable<Uint8Array>,
   source: string,
@@ -310,69 +87,22 @@ export async function readJsonlRecords(
   const first = await readFirst(splitter, input);
   if (first === undefined) throw new SourceError(`${source}: the input is empty (no JSON object)`);
   const firstParsed = parseJsonLine(first.text);
-  if (firstParsed.syntaxError !== undefined) {
+  if (firstParsed.syntaxError === NOT_AN_OBJECT) {
     await input.return?.();
-    throw new SourceError(
-      `${source}: line ${first.line} is not a JSON object (${firstParsed.syntaxError}); the first line's keys name the columns`,
-    );
+    throw new SourceError(`${source}: line ${first.line} is not a JSON object (${NOT_AN_OBJECT}); JSON Lines has one object per line`);
   }
 
-  const header: string[] = [];
-  const position = new Map<string, number>();
-  for (const key of firstParsed.keys) {
-    const name = normalizeHeaderName(key);
-    if (position.has(name)) continue;
-    position.set(name, header.length);
-    header.push(key);
-  }
-
-  // Where each key spelling goes: a header position, IGNORED, or NOT_IN_HEADER (a logical column
-  // the first line lacks). Keys repeat on every line, so each spelling is resolved once.
-  const IGNORED = -1;
-  const NOT_IN_HEADER = -2;
-  const targets = new Map<string, number>();
-  const targetOf = (key: string): number => {
-    let target = targets.get(key);
-    if (target === undefined) {
-      const name = normalizeHeaderName(key);
-      target = position.get(name) ?? (isColumnName(name) ? NOT_IN_HEADER : IGNORED);
-      if (targets.size < 10_000) targets.set(key, target);
-    }
-    return target;
-  };
-
-  const toRecord = (line: SplitLine, parsed: JsonLine, sourceRow: number): RawRecord => {
-    const values: (string | null)[] = new Array<string | null>(header.length).fill(null);
-    let seen: boolean[] | undefined;
-    let problem: string | undefined;
-    if (line.invalid) problem = PROBLEM_JSONL_INVALID_UTF8;
-    if (parsed.syntaxError !== undefined) problem ??= `not a JSON object: ${parsed.syntaxError}`;
-    problem ??= parsed.nestedProblem;
-    const { keys } = parsed;
-    for (let index = 0; index < keys.length; index++) {
-      const key = keys[index]!;
-      const at = targetOf(key);
-      if (at === IGNORED) continue;
-      if (at === NOT_IN_HEADER) {
-        problem ??= `key "${key.trim()}" is not among the first line's keys`;
-        continue;
-      }
-      seen ??= new Array<boolean>(header.length).fill(false);
-      if (seen[at]) {
-        if (isColumnName(normalizeHeaderName(key))) problem ??= `key "${key.trim()}" appears twice`;
-        continue;
-      }
-      seen[at] = true;
-      values[at] = parsed.values[index] ?? null;
-    }
-    return problem === undefined ? { sourceRow, values } : { sourceRow, values, problem };
-  };
-
+  const keys = new KeyIndex();
   let sourceRow = 1;
-  const firstRecord = toRecord(first, firstParsed, sourceRow);
-  const rest = pullRecords(splitter, input, (line: SplitLine) => toRecord(line, parseJsonLine(line.text), ++sourceRow));
+  const firstRecord = toRecord(first, firstParsed, sourceRow, keys);
+  const rest = pullRecords(splitter, input, (line: SplitLine) => toRecord(line, parseJsonLine(line.text), ++sourceRow, keys));
   let firstPending = true;
-  const records: AsyncIterableIterator<RawRecord> = {
+  const records: BufferedIterator<RawRecord> = {
+    readBuffered(): RawRecord | undefined {
+      if (!firstPending) return rest.readBuffered();
+      firstPending = false;
+      return firstRecord;
+    },
     next(): Promise<IteratorResult<RawRecord>> {
       if (!firstPending) return rest.next();
       firstPending = false;
@@ -382,9 +112,9 @@ export async function readJsonlRecords(
       firstPending = false;
       return rest.return!();
     },
-    [Symbol.asyncIterator](): AsyncIterableIterator<RawRecord> {
+    [Symbol.asyncIterator](): BufferedIterator<RawRecord> {
       return records;
     },
   };
-  return { header, records };
+  return { header: COLUMNS, records, recordKeys: () => keys.keys() };
 }

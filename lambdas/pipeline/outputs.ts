@@ -79,10 +79,16 @@ export function renderExcludedCsv(table: RankingTable, ranking: Ranking, exclude
   return out.finish('excluded.csv', CSV_CONTENT_TYPE);
 }
 
-/** Rejected rows keep their raw values, so what was wrong can be seen and fixed at the source. */
+const REJECTED_COLUMNS = ['SOURCE_ROW', 'REJECT_REASON', 'RAW_RECORD'] as const;
+
+/**
+ * Rejected rows keep their raw values, so what was wrong can be seen and fixed at the source, and
+ * RAW_RECORD the record as the input held it where the columns may not say everything: every JSON
+ * Lines line, and a malformed CSV record (its fields re-joined as CSV).
+ */
 export function renderRejectedCsv(rejected: readonly RejectedRow[]): OutputFile {
   const out = new OutputBuffer();
-  out.write(csvLine([...COLUMNS, 'SOURCE_ROW', 'REJECT_REASON']));
-  for (const { raw, sourceRow, reasons } of rejected) out.write(csvLine([...raw, String(sourceRow), reasons.join('; ')]));
+  out.write(csvLine([...COLUMNS, ...REJECTED_COLUMNS]));
+  for (const { raw, sourceRow, reasons, rawRecord } of rejected) out.write(csvLine([...raw, String(sourceRow), reasons.join('; '), rawRecord]));
   return out.finish('rejected.csv', CSV_CONTENT_TYPE);
 }

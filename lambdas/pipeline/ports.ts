@@ -2,6 +2,7 @@
  * The two edges of a run. The pipeline only knows these interfaces; files, Oracle, the local disk
  * and S3 are adapters in `lambdas/adapters/`.
  */
+import type { ColumnName } from './columns.js';
 import type { PointerOutcome, StoredRun } from './latest-pointer.js';
 
 /** One input record, with values aligned to the source's header. */
@@ -12,12 +13,32 @@ export interface RawRecord {
   readonly values: readonly (string | null)[];
   /** Set when the record itself is malformed (e.g. wrong number of fields); the row is rejected with it. */
   readonly problem?: string;
+  /**
+   * The record as the input holds it, where its values alone may not say everything: every JSON
+   * Lines line, and a CSV record that is malformed. A rejected row carries it into rejected.csv.
+   */
+  readonly raw?: string;
 }
 
 export interface OpenedSource {
   /** Column names as the source spells them. */
   readonly header: readonly string[];
   readonly records: AsyncIterable<RawRecord>;
+  /**
+   * For a source whose records each name their own keys (JSON Lines), whose header is then the
+   * logical columns: what the records held, once they are all read.
+   */
+  readonly recordKeys?: () => RecordKeys;
+}
+
+/** The keys the records of a JSON Lines source held. */
+export interface RecordKeys {
+  /** Logical columns that at least one record had a key for (null or not). */
+  readonly columns: ReadonlySet<ColumnName>;
+  /** Keys that are no color column, trimmed, in order of first sight; the first few only. */
+  readonly unknown: readonly string[];
+  /** How many distinct unknown keys there were. */
+  readonly unknownCount: number;
 }
 
 export interface ColorSource {

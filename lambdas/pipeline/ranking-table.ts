@@ -5,7 +5,9 @@
  * every comparison, and the rows cost the garbage collector almost nothing.
  *
  * - Numbers and dates are stored as `±value` (negated for `desc`), null as +Infinity: one `<`
- *   gives the direction and puts nulls last.
+ *   gives the direction and puts nulls last. Two decimals with one double are told apart by
+ *   their text (decimal.ts), read back from the lines only for rows flagged as having more digits
+ *   than a double keeps.
  * - Text keys (and the CUSIP grouping key) are normalized once per row and replaced by the rank
  *   of that text among the table's distinct texts, so they compare as numbers too.
  * - MESSAGE_ID, up to 19 digits, is split into two exact doubles: the digits above and below
@@ -17,6 +19,7 @@
  * tests against the reference ranking cover the code that runs.
  */
 import { COLUMNS, COLUMN_INDEX, COLUMN_TYPES } from './columns.js';
+import { compareDecimalTexts, mayBeInexact } from './decimal.js';
 import { LineArena } from './line-arena.js';
 import type { RankingKey } from './ranking.js';
 import { rowFields, rowLine } from './row-line.js';
@@ -31,6 +34,10 @@ interface KeyColumn {
   readonly sign: number;
   /** For text keys: each distinct normalized text and its provisional id (order of first sight). */
   readonly texts?: TextIds;
+  /** For decimal keys: 1 where the row's text may hold more than its double (see mayBeInexact). */
+  inexact?: Uint8Array;
+  /** Whether any row is flagged in {@link inexact}; when none is, the doubles alone order the key. */
+  anyInexact?: boolean;
 }
 
 /** The ranked order of a table: row indexes, group by group. */
@@ -81,8 +88,10 @@ function keyColumns({ column, direction }: RankingKey): KeyColumn[] {
         { values, kind: 'idHigh', index, sign },
         { values: new Float64Array(0), kind: 'idLow', index, sign },
       ];
+    case 'decimal':
+      return [{ values, kind: 'number', index, sign, inexact: new Uint8Array(0) }];
     default:
-      // Numbers and dates: the parsed value.
+      // Whole numbers and dates: the parsed value, exact.
       return [{ values, kind: 'number', index, sign }];
   }
 }
@@ -133,6 +142,12 @@ export class RankingTable {
     for (let k = 0; k < this.keys.length; k++) {
       const key = this.keys[k]!;
       key.values[index] = keyValue(key, row);
+      if (key.inexact) {
+        const text = row.text[key.index];
+        const inexact = text != null && mayBeInexact(text);
+        key.inexact[index] = inexact ? 1 : 0;
+        if (inexact) key.anyInexact = true;
+      }
     }
     this.count++;
     return index;
@@ -174,19 +189,48 @@ export class RankingTable {
     return { order, groupStarts, groups };
   }
 
-  /** Compares two rows of one group: the keys, then every column's output text. */
+  /**
+   * Compares two rows of one group: the keys, then every column's output text. This is the sort's
+   * inner loop: unless some decimal key holds a value with more digits than its double, it
+   * compares doubles only, as it did before decimals were compared exactly.
+   */
   private comparator(): (a: number, b: number) => number {
     const columns = this.keys.map((key) => key.values);
     const lines = this.lines;
+    const tieBreak = (a: number, b: number): number => (lines.equal(a, b) ? 0 : compareLineTexts(lines.text(a), lines.text(b)));
+    if (!this.keys.some((key) => key.anyInexact)) {
+      return (a, b) => {
+        for (let k = 0; k < columns.length; k++) {
+          const x = columns[k]![a]!;
+          const y = columns[k]![b]!;
+          if (x < y) return -1;
+          if (x > y) return 1;
+        }
+        return tieBreak(a, b);
+      };
+    }
+    const exact = this.keys.map((key) => (key.anyInexact ? key : undefined));
     return (a, b) => {
       for (let k = 0; k < columns.length; k++) {
         const x = columns[k]![a]!;
         const y = columns[k]![b]!;
         if (x < y) return -1;
         if (x > y) return 1;
+        const key = exact[k];
+        if (key !== undefined && (key.inexact![a]! | key.inexact![b]!) !== 0) {
+          const order = this.compareDecimalKey(key, a, b);
+          if (order !== 0) return order;
+        }
       }
-      return lines.equal(a, b) ? 0 : compareLineTexts(lines.text(a), lines.text(b));
+      return tieBreak(a, b);
     };
+  }
+
+  /** Two rows whose decimal key has one double: by the decimals their lines hold (both non-null). */
+  private compareDecimalKey(key: KeyColumn, a: number, b: number): number {
+    const x = rowFields(this.lines.text(a))[key.index]!;
+    const y = rowFields(this.lines.text(b))[key.index]!;
+    return key.sign * compareDecimalTexts(x, y);
   }
 
   private rankTextKeys(): void {
@@ -207,7 +251,14 @@ export class RankingTable {
       values.set(old.subarray(0, this.count));
       return values;
     };
-    for (const key of this.keys) key.values = grown(key.values);
+    for (const key of this.keys) {
+      key.values = grown(key.values);
+      if (key.inexact) {
+        const inexact = new Uint8Array(this.capacity);
+        inexact.set(key.inexact.subarray(0, this.count));
+        key.inexact = inexact;
+      }
+    }
     const group = new Int32Array(this.capacity);
     group.set(this.group.subarray(0, this.count));
     this.group = group;

@@ -4,6 +4,7 @@
  * never depends on the order the rows arrived in.
  */
 import { COLUMNS, COLUMN_INDEX, COLUMN_TYPES, type ColumnName } from './columns.js';
+import { compareDecimalTexts } from './decimal.js';
 import { compareText, RankingTable } from './ranking-table.js';
 import type { ColorRow } from './schema.js';
 import { compareIds } from './values.js';
@@ -50,15 +51,19 @@ function keyComparator({ column, direction }: RankingKey): Comparator {
       return (a, b) => nullsLast(a.text[index] ?? null, b.text[index] ?? null, (x, y) => sign * compareText(normalize(x), normalize(y)));
     case 'id':
       return (a, b) => nullsLast(a.text[index] ?? null, b.text[index] ?? null, (x, y) => sign * compareIds(x, y));
-    default:
+    default: {
+      const decimal = COLUMN_TYPES[column] === 'decimal';
       return (a, b) => {
         const x = a.value[index]!;
         const y = b.value[index]!;
         // NaN is a null value: last whatever the direction.
         if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : 1;
         if (Number.isNaN(y)) return -1;
-        return sign * (x - y);
+        if (x !== y) return sign * (x - y);
+        // One double, maybe two decimals (100 and 100.0000000000000001): their text decides.
+        return decimal ? sign * compareDecimalTexts(a.text[index]!, b.text[index]!) : 0;
       };
+    }
   }
 }
 

@@ -4,8 +4,9 @@
  * and matching in rules.ts.
  */
 import type { ColumnName, ColumnType } from './columns.js';
+import { parseDate, wallTime } from './date-values.js';
 import { DAY_MS, type ZoneClock } from './time-zone.js';
-import { isProblem, parseDate, wallTime } from './values.js';
+import { isProblem } from './values.js';
 
 export const OPERATORS = [
   'equals',
@@ -34,8 +35,10 @@ export type SingleValueOperator = 'equals' | 'notEquals' | TextOperator | OrderO
 
 /**
  * A value in a validated rule: the text as written for text columns, a digit string for
- * MESSAGE_ID (a JSON integer is turned into one), a number for decimal and integer columns, and the
- * date or date-time text for date columns (resolved against the config's time zone when compiled).
+ * MESSAGE_ID (a JSON integer is turned into one), the number as written in the document for
+ * decimal and integer columns (`"100.0000000000000001"`, so it compares exactly, see decimal.ts),
+ * and the date or date-time text for date columns (resolved against the config's time zone when
+ * compiled).
  */
 export type RuleValue = string | number;
 
@@ -53,7 +56,6 @@ export type Condition =
 
 export type Rule = { readonly name: string; readonly active: boolean; readonly when: Condition };
 
-/** Rule names the product itself writes into EXCLUDED_BY (dedupe's exact repeat rows). */
 /** The EXCLUDED_BY name of an exact repeat row moved aside by `dedupe: true`. */
 export const DUPLICATE_RULE = 'duplicate';
 
@@ -79,6 +81,19 @@ export const TYPE_LABELS: Readonly<Record<ColumnType, string>> = {
   integer: 'number',
   date: 'date',
 };
+
+/** Every column a condition reads, in the order first named. */
+export function conditionColumns(condition: Condition): ColumnName[] {
+  const columns = new Set<ColumnName>();
+  const visit = (node: Condition): void => {
+    if ('all' in node) node.all.forEach(visit);
+    else if ('any' in node) node.any.forEach(visit);
+    else if ('not' in node) visit(node.not);
+    else columns.add(node.column);
+  };
+  visit(condition);
+  return [...columns];
+}
 
 /** A half-open range of instants `[from, to)` in epoch milliseconds. */
 export interface InstantRange {

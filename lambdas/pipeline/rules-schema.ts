@@ -6,6 +6,8 @@
 import * as z from 'zod';
 import type { ConfigIssue } from '../errors.js';
 import { COLUMNS, COLUMN_TYPES, isColumnName, type ColumnName, type ColumnType } from './columns.js';
+import { parseDate } from './date-values.js';
+import { compareDecimalTexts, toDecimal } from './decimal.js';
 import {
   dateRange,
   OPERATORS,
@@ -20,7 +22,7 @@ import {
 } from './rules-language.js';
 import type { ZoneClock } from './time-zone.js';
 import { joinJsonPath } from './validation-issues.js';
-import { compareIds, isProblem, parseDate, parseId } from './values.js';
+import { compareIds, isProblem, parseDecimal, parseId, PROBLEM_OUT_OF_RANGE } from './values.js';
 
 /** Conditions nest at most this deep, which keeps validation and matching off the stack limit. */
 export const MAX_RULE_DEPTH = 32;
@@ -72,11 +74,16 @@ const ruleShape = z.strictObject(
  * Checks a rules list (the `rules` value of the config document) and returns the rules it holds.
  * Every problem is collected, not just the first; `rules` is complete only when `issues` is empty.
  */
-export function validateRules(raw: unknown, path: string, clock: ZoneClock): { rules: Rule[]; issues: ConfigIssue[] } {
+export function validateRules(
+  raw: unknown,
+  path: string,
+  clock: ZoneClock,
+  numberTexts: ReadonlyMap<string, string> = new Map(),
+): { rules: Rule[]; issues: ConfigIssue[] } {
   if (!Array.isArray(raw)) {
     return { rules: [], issues: [{ path, message: `the rules must be a list (a JSON array) of rules, got ${describe(raw)} (use [] for no rules)` }] };
   }
-  const checker = new RulesChecker(clock);
+  const checker = new RulesChecker(clock, numberTexts);
   const rules: Rule[] = [];
   raw.forEach((item: unknown, index) => {
     const rule = checker.rule(item, joinJsonPath(path, [index]));
@@ -90,7 +97,11 @@ class RulesChecker {
   /** Lower-cased rule name → the path of the first rule that has it. */
   private readonly names = new Map<string, string>();
 
-  constructor(private readonly clock: ZoneClock) {}
+  constructor(
+    private readonly clock: ZoneClock,
+    /** Each number's text as written in the document, by JSON path (see config-document.ts). */
+    private readonly numberTexts: ReadonlyMap<string, string>,
+  ) {}
 
   rule(raw: unknown, path: string): Rule | undefined {
     const before = this.issues.length;
@@ -196,7 +207,8 @@ class RulesChecker {
       const high = this.scalar(value[1], joinJsonPath(valuePath, [1]), column);
       if (low === undefined || high === undefined) return undefined;
       if (!this.ordered(low, high, type)) {
-        return this.report(valuePath, `"between" runs from low to high, but ${JSON.stringify(low)} comes after ${JSON.stringify(high)}: swap them`);
+        const shown = (value: RuleValue): string => (type === 'decimal' || type === 'integer' ? String(value) : JSON.stringify(value));
+        return this.report(valuePath, `"between" runs from low to high, but ${shown(low)} comes after ${shown(high)}: swap them`);
       }
       return { column, op, value: [low, high] };
     }
@@ -235,14 +247,20 @@ class RulesChecker {
         if (raw.trim() === '') return this.report(path, `empty text matches nothing, since an empty value is null (use "isEmpty" to match rows where ${column} is empty)`);
         return raw;
       case 'decimal':
-      case 'integer':
+      case 'integer': {
         if (typeof raw === 'string') {
           const numeric = raw.trim() !== '' && Number.isFinite(Number(raw));
           return this.report(path, `expected a number for number column ${column}, got the text ${JSON.stringify(raw)}${numeric ? ` (write ${raw.trim()} without quotes)` : ''}`);
         }
         if (typeof raw !== 'number' || !Number.isFinite(raw)) return this.report(path, `expected a number for number column ${column}, got ${describe(raw)}`);
-        if (type === 'integer' && !Number.isInteger(raw)) return this.report(path, `${column} holds whole numbers, and ${raw} is not one`);
-        return raw;
+        // The text as written, so that the rule compares exactly (a JSON number beyond a double's
+        // digits would otherwise be rounded); a number from elsewhere is its shortest form.
+        const text = this.numberTexts.get(path) ?? String(raw);
+        const parsed = parseDecimal(text);
+        if (isProblem(parsed)) return this.report(path, `${text} is ${parsed.problem === PROBLEM_OUT_OF_RANGE ? 'out of range for a number (see docs/rules.md)' : 'not a number'}`);
+        if (type === 'integer' && !isWhole(text)) return this.report(path, `${column} holds whole numbers, and ${text} is not one`);
+        return text;
+      }
       case 'date': {
         if (typeof raw !== 'string') return this.report(path, `expected a date in quotes for date column ${column}, such as ${EXAMPLES.date}, got ${describe(raw)}`);
         const parsed = parseDate(raw, this.clock);
@@ -259,7 +277,7 @@ class RulesChecker {
   }
 
   private ordered(low: RuleValue, high: RuleValue, type: ColumnType): boolean {
-    if (typeof low === 'number' && typeof high === 'number') return low <= high;
+    if (type === 'decimal' || type === 'integer') return compareDecimalTexts(String(low), String(high)) <= 0;
     if (type === 'id') return compareIds(String(low), String(high)) <= 0;
     const from = dateRange(String(low), this.clock);
     const to = dateRange(String(high), this.clock);
@@ -275,6 +293,12 @@ class RulesChecker {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Whether a decimal text is a whole number (`3`, `3.0`, `3e2`; not `3.5`). */
+function isWhole(text: string): boolean {
+  const { sign, digits, exponent } = toDecimal(text);
+  return sign === 0 || exponent >= digits.length;
 }
 
 function isDefined<T>(value: T | undefined): value is T {

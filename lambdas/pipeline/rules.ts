@@ -4,12 +4,14 @@
  * rules-language.ts, its validation in rules-schema.ts; this module is the one to import.
  */
 import { COLUMN_INDEX, COLUMN_TYPES } from './columns.js';
+import { compareDecimals, mayBeInexact, toDecimal, type Decimal } from './decimal.js';
 import { dateRange, type Condition, type InstantRange, type LeafCondition, type Rule, type RuleValue } from './rules-language.js';
 import type { ColorRow } from './schema.js';
 import type { ZoneClock } from './time-zone.js';
-import { compareIds } from './values.js';
+import { compareIds, isProblem, parseDecimal } from './values.js';
 
 export {
+  conditionColumns,
   dateRange,
   DUPLICATE_RULE,
   OPERATORS,
@@ -199,41 +201,58 @@ const ORDER_TESTS: Readonly<Record<'equals' | 'notEquals' | 'lt' | 'lte' | 'gt' 
   gte: (order) => order >= 0,
 };
 
+/** A rule's number: its double for the fast comparison, its decimal for ties (decimal.ts). */
+interface RuleNumber {
+  readonly value: number;
+  readonly decimal: Decimal;
+  readonly inexact: boolean;
+}
+
+/**
+ * The row's number against the rule's, exactly: the doubles decide unless they are equal, and
+ * then, if either side has more digits than a double keeps, the decimals do.
+ */
+function compareToRule(x: number, text: string, rule: RuleNumber): number {
+  if (x < rule.value) return -1;
+  if (x > rule.value) return 1;
+  if (!rule.inexact && !mayBeInexact(text)) return 0;
+  return compareDecimals(toDecimal(text), rule.decimal);
+}
+
 function compileNumber(leaf: ValuedLeaf, index: number): Predicate {
+  const on = (test: (x: number, text: string) => boolean): Predicate => (row) => {
+    const x = row.value[index]!;
+    return !Number.isNaN(x) && test(x, row.text[index]!);
+  };
   switch (leaf.op) {
     case 'in':
     case 'notIn': {
-      const set = new Set(leaf.value.map((value) => numberValue(leaf, value)));
-      return leaf.op === 'in'
-        ? (row) => { const x = row.value[index]!; return !Number.isNaN(x) && set.has(x); }
-        : (row) => { const x = row.value[index]!; return !Number.isNaN(x) && !set.has(x); };
+      // Candidates by double, then the exact check: a Set lookup rules out almost every row.
+      const byValue = new Map<number, RuleNumber[]>();
+      for (const value of leaf.value) {
+        const number = ruleNumber(leaf, value);
+        byValue.set(number.value, [...(byValue.get(number.value) ?? []), number]);
+      }
+      const inList = (x: number, text: string): boolean => byValue.get(x)?.some((number) => compareToRule(x, text, number) === 0) ?? false;
+      return leaf.op === 'in' ? on(inList) : on((x, text) => !inList(x, text));
     }
     case 'between': {
-      const low = numberValue(leaf, leaf.value[0]);
-      const high = numberValue(leaf, leaf.value[1]);
-      return (row) => { const x = row.value[index]!; return !Number.isNaN(x) && x >= low && x <= high; };
+      const low = ruleNumber(leaf, leaf.value[0]);
+      const high = ruleNumber(leaf, leaf.value[1]);
+      return on((x, text) => compareToRule(x, text, low) >= 0 && compareToRule(x, text, high) <= 0);
     }
     case 'equals':
-      return numberTest(index, numberValue(leaf, leaf.value), (x, v) => x === v);
     case 'notEquals':
-      return numberTest(index, numberValue(leaf, leaf.value), (x, v) => x !== v);
     case 'lt':
-      return numberTest(index, numberValue(leaf, leaf.value), (x, v) => x < v);
     case 'lte':
-      return numberTest(index, numberValue(leaf, leaf.value), (x, v) => x <= v);
     case 'gt':
-      return numberTest(index, numberValue(leaf, leaf.value), (x, v) => x > v);
-    case 'gte':
-      return numberTest(index, numberValue(leaf, leaf.value), (x, v) => x >= v);
+    case 'gte': {
+      const number = ruleNumber(leaf, leaf.value);
+      const accepts = ORDER_TESTS[leaf.op];
+      return on((x, text) => accepts(compareToRule(x, text, number)));
+    }
   }
   throw invalid(leaf);
-}
-
-function numberTest(index: number, value: number, test: (x: number, value: number) => boolean): Predicate {
-  return (row) => {
-    const x = row.value[index]!;
-    return !Number.isNaN(x) && test(x, value);
-  };
 }
 
 /**
@@ -304,9 +323,11 @@ function idValue(leaf: ValuedLeaf, value: RuleValue): string {
   return digits;
 }
 
-function numberValue(leaf: ValuedLeaf, value: RuleValue): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(leaf);
-  return value;
+/** A validated number value is its decimal text (rules-schema.ts keeps the text as written). */
+function ruleNumber(leaf: ValuedLeaf, value: RuleValue): RuleNumber {
+  const parsed = typeof value === 'string' ? parseDecimal(value) : undefined;
+  if (parsed === undefined || isProblem(parsed)) throw invalid(leaf);
+  return { value: parsed.value!, decimal: toDecimal(parsed.text), inexact: mayBeInexact(parsed.text) };
 }
 
 function invalid(leaf: LeafCondition): TypeError {

@@ -4,6 +4,7 @@
  * Lambda run exactly this code. Nothing is dropped: read = ranked + excluded + rejected.
  */
 import { CODE_VERSION } from '../version.js';
+import { checkHeaderColumns, columnUses, recordKeyWarnings } from './column-check.js';
 import { COLUMNS } from './columns.js';
 import type { LoadedConfig } from './config.js';
 import { holdBackReason } from './hold-back.js';
@@ -60,19 +61,25 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   const clock = new ZoneClock(config.window.timeZone);
 
   const opened = await request.source.open();
+  const source = request.source.description;
+  const uses = columnUses(config.ranking.order, config.rules);
   let mapping: HeaderMapping;
+  let absentColumns: string | undefined;
   try {
-    mapping = resolveHeader(opened.header, request.source.description);
+    mapping = resolveHeader(opened.header, source);
+    absentColumns = checkHeaderColumns(mapping, uses, source);
   } catch (error) {
     // The records were never iterated: close the source (a file handle, a result set) explicitly.
     await opened.records[Symbol.asyncIterator]().return?.();
     throw error;
   }
   if (mapping.extraColumns.length > 0) {
-    request.onWarning?.(`${request.source.description}: ignoring columns that are not color columns: ${mapping.extraColumns.join(', ')}`);
+    request.onWarning?.(`${source}: ignoring columns that are not color columns: ${mapping.extraColumns.join(', ')}`);
   }
+  if (absentColumns !== undefined) request.onWarning?.(absentColumns);
   const rules = compileRules(config.rules, clock);
   const sorted = await sortRows(opened.records, new RowValidator(mapping, clock), rules, request);
+  if (opened.recordKeys) for (const warning of recordKeyWarnings(opened.recordKeys(), uses, source)) request.onWarning?.(warning);
 
   const ranking = sorted.kept.rank();
   const ranked = sorted.kept.size;

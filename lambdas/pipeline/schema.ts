@@ -4,10 +4,11 @@
  */
 import { SourceError } from '../errors.js';
 import { COLUMNS, COLUMN_INDEX, COLUMN_TYPES, REQUIRED_COLUMNS, type ColumnType } from './columns.js';
+import { parseDate } from './date-values.js';
 import type { RawRecord } from './ports.js';
 import { detached, TextIds } from './text-ids.js';
 import type { ZoneClock } from './time-zone.js';
-import { isBlankText, isProblem, parseDate, parseDecimal, parseId, parseInteger, type ParseResult } from './values.js';
+import { isBlankText, isProblem, parseDecimal, parseId, parseInteger, type IntegerRange, type ParseResult } from './values.js';
 
 /** A valid color row. Arrays are indexed like {@link COLUMNS}. */
 export interface ColorRow {
@@ -30,6 +31,8 @@ export interface RejectedRow {
   readonly raw: readonly (string | null)[];
   /** One entry per problem, each `COLUMN: problem` (or a record-level problem). */
   readonly reasons: readonly string[];
+  /** The record as the input holds it, where the source keeps it (see RawRecord.raw); else null. */
+  readonly rawRecord: string | null;
 }
 
 export interface HeaderMapping {
@@ -68,7 +71,9 @@ export function resolveHeader(header: readonly string[], source: string): Header
   return { positions, extraColumns };
 }
 
-const CONFIDENCE_RANGE = { min: 0, max: 10 };
+const CONFIDENCE_RANGE: IntegerRange = { min: 0, max: 10, problem: 'not between 0 and 10' };
+/** 1 is the best rank: a 0 or a negative rank would outrank every real one, so it is refused. */
+const RANK_RANGE: IntegerRange = { min: 1, max: Number.MAX_SAFE_INTEGER, problem: 'not a rank (a whole number from 1, the best)' };
 
 /**
  * Dates repeat: a dealer message stamps one DATE on all its rows, and a day-only DATE_1 takes a
@@ -83,6 +88,7 @@ const REQUIRED: readonly boolean[] = COLUMNS.map((column) => REQUIRED_COLUMNS.in
 const TYPES: readonly ColumnType[] = COLUMNS.map((column) => COLUMN_TYPES[column]);
 const CUSIP = COLUMN_INDEX.CUSIP;
 const CONFIDENCE = COLUMN_INDEX.CONFIDENCE;
+const RANK = COLUMN_INDEX.RANK;
 
 /** Where a validated row's arrays start: array literals give packed arrays (holey ones read slower). */
 function nullTexts(): (string | null)[] {
@@ -144,7 +150,7 @@ export class RowValidator {
       const field = position < 0 ? null : (record.values[position] ?? null);
       return field === null ? null : detached(field);
     });
-    return { sourceRow: record.sourceRow, raw, reasons };
+    return { sourceRow: record.sourceRow, raw, reasons, rawRecord: record.raw === undefined ? null : detached(record.raw) };
   }
 
   private parse(index: number, type: ColumnType, field: string): ParseResult {
@@ -154,7 +160,7 @@ export class RowValidator {
       case 'decimal':
         return parseDecimal(field);
       case 'integer':
-        return parseInteger(field, index === CONFIDENCE ? CONFIDENCE_RANGE : undefined);
+        return parseInteger(field, index === CONFIDENCE ? CONFIDENCE_RANGE : index === RANK ? RANK_RANGE : undefined);
       default:
         throw new Error(`no parser for ${type} column ${COLUMNS[index]}`);
     }

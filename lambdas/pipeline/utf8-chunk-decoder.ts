@@ -4,6 +4,7 @@
  * records concerned.
  */
 import { isUtf8 } from 'node:buffer';
+import { SourceError } from '../errors.js';
 
 export interface DecodedText {
   readonly text: string;
@@ -17,17 +18,30 @@ const NO_MARKS: readonly number[] = [];
  * UTF-8 decoding of a byte stream, chunk by chunk. A character split across chunks is carried to
  * the next one. Invalid bytes decode to U+FFFD and their offsets are reported, so readers can
  * reject exactly the records concerned instead of passing altered text on silently (a U+FFFD that
- * is really in the input stays data). A leading BOM is dropped.
+ * is really in the input stays data). A leading BOM is dropped; a UTF-16 one fails the read with
+ * a SourceError naming `source`, since every record would be rejected otherwise.
  */
 export class Utf8ChunkDecoder {
   private carry: Buffer | undefined;
   private started = false;
+
+  constructor(private readonly source = 'the input') {}
 
   decode(chunk: Uint8Array): DecodedText {
     let bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.carry) {
       bytes = Buffer.concat([this.carry, bytes]);
       this.carry = undefined;
+    }
+    if (!this.started) {
+      if (bytes.length < 2 && (bytes[0] === 0xff || bytes[0] === 0xfe)) {
+        // Half of what may be a UTF-16 byte order mark: wait for the next byte.
+        this.carry = Buffer.from(bytes);
+        return { text: '', invalidAt: NO_MARKS };
+      }
+      if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+        throw new SourceError(`${this.source}: the input is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8`);
+      }
     }
     const end = completeUtf8End(bytes);
     if (end < bytes.length) this.carry = Buffer.from(bytes.subarray(end));
@@ -70,6 +84,16 @@ function sequenceLength(bytes: Uint8Array, i: number, end: number): number {
     return ok && cont(i + 2) && cont(i + 3) ? 4 : 0;
   }
   return 0;
+}
+
+/** Offset of the first byte that starts no valid UTF-8 character, or -1 when all are valid. */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const n = sequenceLength(bytes, i, bytes.length);
+    if (n === 0) return i;
+    i += n;
+  }
+  return -1;
 }
 
 /** The slow path for a chunk known to be invalid: each invalid byte becomes one marked U+FFFD. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { GetObjectCommand, NoSuchBucket, NoSuchKey, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,8 +10,9 @@ const s3 = mockClient(S3Client);
 const client = new S3Client({ region: 'us-east-1' });
 const BUCKET = 'mp-config';
 
-function textBody(text: string): never {
-  return { transformToString: async () => text } as never;
+/** A body as the SDK gives one in Node: a readable stream of the object's bytes. */
+function textBody(text: string | Buffer): never {
+  return Readable.from([Buffer.from(text)]) as never;
 }
 
 async function configError(key: string): Promise<ConfigError> {
@@ -55,6 +57,40 @@ describe('loadConfigFromS3', () => {
   it('reports unparsable text as such', async () => {
     s3.on(GetObjectCommand).resolves({ Body: textBody('{"rules": [') });
     expect((await configError('config.json')).message).toMatch(/s3:\/\/mp-config\/config\.json: not valid JSON/);
+  });
+
+  it('accepts a JSON document that starts with a UTF-8 BOM, and refuses one that is not UTF-8', async () => {
+    s3.on(GetObjectCommand).resolves({ Body: textBody('\uFEFF{"rules": [], "dedupe": true}') });
+    expect((await loadConfigFromS3({ client, bucket: BUCKET, key: 'config.json' })).config.dedupe).toBe(true);
+    s3.on(GetObjectCommand).resolves({ Body: textBody(Buffer.from('{"rules": [], "version": "caf\xe9"}', 'latin1')) });
+    expect((await configError('config.json')).message).toBe(
+      'invalid config s3://mp-config/config.json: the document is not valid UTF-8 (first bad byte at offset 29); save it as UTF-8',
+    );
+  });
+
+  it('does not read an object larger than the size cap', async () => {
+    let read = false;
+    const body = new Readable({ read: () => { read = true; } });
+    s3.on(GetObjectCommand).resolves({ Body: body as never, ContentLength: 1024 ** 3 });
+    expect((await configError('config.json')).message).toBe(
+      'invalid config s3://mp-config/config.json: the document is larger than 4 MiB, the most a config document may be (is this the right file?)',
+    );
+    expect(read).toBe(false);
+    expect(body.destroyed).toBe(true);
+  });
+
+  it('stops reading a body that runs past the cap without a declared length', async () => {
+    let served = 0;
+    const endless = new Readable({
+      read() {
+        served += 65536;
+        this.push(Buffer.alloc(65536, 0x20));
+      },
+    });
+    s3.on(GetObjectCommand).resolves({ Body: endless as never });
+    expect((await configError('config.json')).message).toContain('larger than 4 MiB');
+    expect(served).toBeLessThan(5 * 1024 * 1024);
+    expect(endless.destroyed).toBe(true);
   });
 
   it('says how to fix a missing object', async () => {

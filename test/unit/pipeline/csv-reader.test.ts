@@ -195,6 +195,19 @@ describe('CsvParser', () => {
     expect(fieldsOf(parse('\uFEFFa\n', [1, 2]))).toEqual([['a']]);
   });
 
+  it('refuses a UTF-16 input by its byte order mark, however the bytes are cut', async () => {
+    for (const encoding of ['utf16le', 'utf16be'] as const) {
+      const le = Buffer.from('\uFEFFMESSAGE_ID,CUSIP\n1,A\n', 'utf16le');
+      const bytes = encoding === 'utf16le' ? le : Buffer.from(le).swap16();
+      for (const size of [1, 2, 3, 4096]) {
+        const opening = readCsvRecords(chunked(bytes, size), 'in.csv');
+        await expect(opening, `${encoding} in chunks of ${size}`).rejects.toThrow(
+          new SourceError('in.csv: the input is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8'),
+        );
+      }
+    }
+  });
+
   it('flags a quote inside an unquoted field and keeps the field as written', () => {
     const records = parse('a,b,c\n1,ab"c,3\n');
     expect(records[1]).toEqual({ fields: ['1', 'ab"c', '3'], line: 2, problem: PROBLEM_QUOTE_IN_UNQUOTED });
@@ -358,16 +371,17 @@ describe('readCsvRecords', () => {
   it('gives a record with the wrong number of fields a problem and keeps its values', async () => {
     const { records } = await readAll('a,b,c\n1,2\n1,2,3,4\n5\n1,2,3\n');
     expect(records).toEqual([
-      { sourceRow: 1, values: ['1', '2'], problem: 'has 2 fields, the header has 3' },
-      { sourceRow: 2, values: ['1', '2', '3', '4'], problem: 'has 4 fields, the header has 3' },
-      { sourceRow: 3, values: ['5'], problem: 'has 1 field, the header has 3' },
+      { sourceRow: 1, values: ['1', '2'], problem: 'has 2 fields, the header has 3', raw: '1,2' },
+      { sourceRow: 2, values: ['1', '2', '3', '4'], problem: 'has 4 fields, the header has 3', raw: '1,2,3,4' },
+      { sourceRow: 3, values: ['5'], problem: 'has 1 field, the header has 3', raw: '5' },
       { sourceRow: 4, values: ['1', '2', '3'] },
     ]);
   });
 
   it('passes malformed-quote problems through to the record', async () => {
     const { records } = await readAll('a,b\n1,x"y\n');
-    expect(records).toEqual([{ sourceRow: 1, values: ['1', 'x"y'], problem: PROBLEM_QUOTE_IN_UNQUOTED }]);
+    // The record's text re-joined as CSV keeps the field as read: x"y, quoted.
+    expect(records).toEqual([{ sourceRow: 1, values: ['1', 'x"y'], problem: PROBLEM_QUOTE_IN_UNQUOTED, raw: '1,"x""y"' }]);
   });
 
   it('fails on an input with no header row', async () => {

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SourceError } from '../../../lambdas/errors.js';
-import { PROBLEM_JSONL_INVALID_UTF8, parseJsonLine, readJsonlRecords } from '../../../lambdas/pipeline/jsonl-reader.js';
+import { COLUMNS } from '../../../lambdas/pipeline/columns.js';
+import { parseJsonLine } from '../../../lambdas/pipeline/json-line-scanner.js';
+import { PROBLEM_JSONL_INVALID_UTF8, readJsonlRecords } from '../../../lambdas/pipeline/jsonl-reader.js';
 import type { RawRecord } from '../../../lambdas/pipeline/ports.js';
 
 async function* chunked(input: string | Uint8Array, cuts: readonly number[]): AsyncGenerator<Uint8Array> {
@@ -96,87 +98,121 @@ describe('parseJsonLine', () => {
   });
 });
 
+/** A record's non-null values by column, for reading at a glance. */
+function fields(record: RawRecord): Record<string, string> {
+  return Object.fromEntries(COLUMNS.flatMap((column, index) => (record.values[index] == null ? [] : [[column, record.values[index]!]])));
+}
+
 describe('readJsonlRecords', () => {
-  it('takes the first object keys as the header and keeps exact numbers', async () => {
-    const input = '{"MESSAGE_ID": 1234567890123456789, "CUSIP": "12345AB", "PX": -6.0929999999999998E-2}\n{"MESSAGE_ID": 9999999999999999999, "CUSIP": "X", "PX": 1e-7}\n';
-    expect(await readAll(input)).toEqual({
-      header: ['MESSAGE_ID', 'CUSIP', 'PX'],
-      records: [
-        { sourceRow: 1, values: ['1234567890123456789', '12345AB', '-6.0929999999999998E-2'] },
-        { sourceRow: 2, values: ['9999999999999999999', 'X', '1e-7'] },
-      ],
-    });
+  it('reads every line by its own keys into the logical columns, keeping exact numbers and the line', async () => {
+    const lines = ['{"MESSAGE_ID": 1234567890123456789, "CUSIP": "12345AB", "PX": -6.0929999999999998E-2}', '{"MESSAGE_ID": 9999999999999999999, "CUSIP": "X", "PX": 1e-7}'];
+    const { header, records } = await readAll(`${lines.join('\n')}\n`);
+    expect(header).toEqual(COLUMNS);
+    expect(records.map(fields)).toEqual([
+      { MESSAGE_ID: '1234567890123456789', CUSIP: '12345AB', PX: '-6.0929999999999998E-2' },
+      { MESSAGE_ID: '9999999999999999999', CUSIP: 'X', PX: '1e-7' },
+    ]);
+    expect(records.map((record) => [record.sourceRow, record.raw])).toEqual([[1, lines[0]], [2, lines[1]]]);
   });
 
-  it('matches later keys case-insensitively, in any order; missing keys are null', async () => {
-    const input = '{"MESSAGE_ID": 1, "CUSIP": "A", "PX": 2}\n{" cusip ": "B", "message_id": 3}\n';
+  it('takes no line as the header: a key the first line leaves out is read in later lines', async () => {
+    // An exporter that omits null keys: the first row has no TICKER, the second no PX.
+    const input = '{"MESSAGE_ID": 1, "CUSIP": "A", "DATE": "2026-11-20", "PX": 200}\n{"MESSAGE_ID": 2, "TICKER": "ACME 5 01/30", "CUSIP": "B", "DATE": "2026-11-20"}\n';
     const { records } = await readAll(input);
-    expect(records[1]).toEqual({ sourceRow: 2, values: ['3', 'B', null] });
+    expect(records.map(fields)).toEqual([
+      { MESSAGE_ID: '1', CUSIP: 'A', DATE: '2026-11-20', PX: '200' },
+      { MESSAGE_ID: '2', TICKER: 'ACME 5 01/30', CUSIP: 'B', DATE: '2026-11-20' },
+    ]);
+    expect(records.every((record) => record.problem === undefined)).toBe(true);
   });
 
-  it('ignores unknown extra keys but rejects a logical column the first line lacks', async () => {
-    const input = '{"MESSAGE_ID": 1, "CUSIP": "A"}\n{"MESSAGE_ID": 2, "CUSIP": "B", "note": "x"}\n{"MESSAGE_ID": 3, "CUSIP": "C", "px": 1.5}\n';
-    const { records } = await readAll(input);
-    expect(records[1]).toEqual({ sourceRow: 2, values: ['2', 'B'] });
-    expect(records[2]).toEqual({ sourceRow: 3, values: ['3', 'C'], problem: 'key "px" is not among the first line\'s keys' });
+  it('matches keys case-insensitively with surrounding spaces ignored, in any order', async () => {
+    const { records } = await readAll('{" cusip ": "B", "message_id": 3, "Px": 1}\n');
+    expect(fields(records[0]!)).toEqual({ MESSAGE_ID: '3', CUSIP: 'B', PX: '1' });
   });
 
-  it('rejects a logical column given twice in one object', async () => {
-    const { records } = await readAll('{"MESSAGE_ID": 1, "CUSIP": "A"}\n{"MESSAGE_ID": 2, "CUSIP": "B", "cusip": "C"}\n');
-    expect(records[1]).toEqual({ sourceRow: 2, values: ['2', 'B'], problem: 'key "cusip" appears twice' });
+  it('ignores keys that are no color column, and reports each once after the read', async () => {
+    const input = '{"MESSAGE_ID": 1, "note": "x"}\n{"MESSAGE_ID": 2, "note": "y", " RNK ": 1}\n{"MESSAGE_ID": 3, "note": "z", "CUSIP": null}\n';
+    const opened = await readJsonlRecords(chunked(input, []), 'in.jsonl');
+    const records: RawRecord[] = [];
+    for await (const record of opened.records) records.push(record);
+    expect(records.map(fields)).toEqual([{ MESSAGE_ID: '1' }, { MESSAGE_ID: '2' }, { MESSAGE_ID: '3' }]);
+    const keys = opened.recordKeys!();
+    expect(keys.unknown).toEqual(['note', 'RNK']);
+    expect(keys.unknownCount).toBe(2);
+    // A key given with null counts as present: the exporter did write the column.
+    expect([...keys.columns]).toEqual(['MESSAGE_ID', 'CUSIP']);
   });
 
-  it('rejects a line that is not a JSON object, not the run, keeping what was read', async () => {
+  it('names at most 20 unknown keys, and counts them all', async () => {
+    const input = Array.from({ length: 30 }, (_, i) => `{"MESSAGE_ID": ${i}, "k${i}": 1}`).join('\n');
+    const opened = await readJsonlRecords(chunked(input, []), 'in.jsonl');
+    for await (const _ of opened.records) void _;
+    expect(opened.recordKeys!()).toMatchObject({ unknown: Array.from({ length: 20 }, (_, i) => `k${i}`), unknownCount: 30 });
+  });
+
+  it('rejects a logical column given twice in one object, keeping the line', async () => {
+    const line = '{"MESSAGE_ID": 2, "CUSIP": "B", "cusip": "C"}';
+    const { records } = await readAll(`${line}\n`);
+    expect(records[0]).toMatchObject({ sourceRow: 1, problem: 'key "cusip" appears twice', raw: line });
+    expect(fields(records[0]!)).toEqual({ MESSAGE_ID: '2', CUSIP: 'B' });
+  });
+
+  it('rejects a line that is not a JSON object, not the run, keeping what was read and the line', async () => {
     const input = '{"MESSAGE_ID": 1, "CUSIP": "A"}\n{"MESSAGE_ID": 2, "CUSIP": "B" oops}\nnot json\n{"MESSAGE_ID": 4, "CUSIP": "D"}\n';
     const { records } = await readAll(input);
-    expect(records).toEqual([
-      { sourceRow: 1, values: ['1', 'A'] },
-      { sourceRow: 2, values: ['2', 'B'], problem: 'not a JSON object: expected "," or "}"' },
-      { sourceRow: 3, values: [null, null], problem: 'not a JSON object: the line does not start with "{"' },
-      { sourceRow: 4, values: ['4', 'D'] },
+    expect(records.map((record) => [record.sourceRow, fields(record), record.problem, record.raw])).toEqual([
+      [1, { MESSAGE_ID: '1', CUSIP: 'A' }, undefined, '{"MESSAGE_ID": 1, "CUSIP": "A"}'],
+      [2, { MESSAGE_ID: '2', CUSIP: 'B' }, 'not a JSON object: expected "," or "}"', '{"MESSAGE_ID": 2, "CUSIP": "B" oops}'],
+      [3, {}, 'not a JSON object: the line does not start with "{"', 'not json'],
+      [4, { MESSAGE_ID: '4', CUSIP: 'D' }, undefined, '{"MESSAGE_ID": 4, "CUSIP": "D"}'],
     ]);
+  });
+
+  it('rejects a first line that starts like an object but breaks, as any other line', async () => {
+    const { records } = await readAll('{"MESSAGE_ID": 1, "CUSIP": \n{"MESSAGE_ID": 2}\n');
+    expect(records.map((record) => record.problem)).toEqual(['not a JSON object: unexpected end of line', undefined]);
   });
 
   it('rejects a row with a nested value', async () => {
     const { records } = await readAll('{"MESSAGE_ID": 1, "CUSIP": {"id": "A"}}\n');
-    expect(records).toEqual([
-      {
-        sourceRow: 1,
-        values: ['1', '{"id": "A"}'],
-        problem: 'key "CUSIP" holds a nested object; values must be strings, numbers, booleans or null',
-      },
-    ]);
+    expect(records[0]).toMatchObject({ problem: 'key "CUSIP" holds a nested object; values must be strings, numbers, booleans or null' });
+    expect(fields(records[0]!)).toEqual({ MESSAGE_ID: '1', CUSIP: '{"id": "A"}' });
   });
 
   it('skips blank lines, reads CRLF, a BOM and a last line without a newline', async () => {
     const input = '\uFEFF\n  \r\n{"MESSAGE_ID": 1}\r\n\r\n{"MESSAGE_ID": 2}';
-    expect(await readAll(input)).toEqual({
-      header: ['MESSAGE_ID'],
-      records: [
-        { sourceRow: 1, values: ['1'] },
-        { sourceRow: 2, values: ['2'] },
-      ],
-    });
+    const { records } = await readAll(input);
+    expect(records.map((record) => [record.sourceRow, fields(record), record.raw])).toEqual([
+      [1, { MESSAGE_ID: '1' }, '{"MESSAGE_ID": 1}'],
+      [2, { MESSAGE_ID: '2' }, '{"MESSAGE_ID": 2}'],
+    ]);
   });
 
   it('decodes multi-byte characters split at every possible byte boundary', async () => {
-    const input = new TextEncoder().encode('{"T": "€"}\n{"T": "日本"}\n{"T": "😀", "X": "\\ud83d\\ude00"}\n');
+    const input = new TextEncoder().encode('{"TICKER": "€"}\n{"TICKER": "日本"}\n{"TICKER": "😀", "X": "\\ud83d\\ude00"}\n');
     for (let cut = 0; cut <= input.length; cut++) {
       const { records } = await readAll(input, [cut]);
-      expect(records.map((record) => record.values), `cut at ${cut}`).toEqual([['€'], ['日本'], ['😀']]);
+      expect(records.map((record) => fields(record).TICKER), `cut at ${cut}`).toEqual(['€', '日本', '😀']);
     }
   });
 
   it('rejects a line holding invalid UTF-8', async () => {
-    const input = Buffer.concat([Buffer.from('{"T": "a"}\n{"T": "'), Buffer.from([0xc3]), Buffer.from('"}\n{"T": "\uFFFD"}\n')]);
+    const input = Buffer.concat([Buffer.from('{"TICKER": "a"}\n{"TICKER": "'), Buffer.from([0xc3]), Buffer.from('"}\n{"TICKER": "\uFFFD"}\n')]);
     const { records } = await readAll(input, [15]);
     expect(records.map((record) => record.problem)).toEqual([undefined, PROBLEM_JSONL_INVALID_UTF8, undefined]);
   });
 
-  it('fails when the first line is not a JSON object, since it names the columns', async () => {
+  it('fails when the first line does not start with "{": the file is not JSON Lines', async () => {
     await expect(readAll('\nMESSAGE_ID,CUSIP\n1,A\n')).rejects.toThrow(SourceError);
     await expect(readAll('\nMESSAGE_ID,CUSIP\n1,A\n')).rejects.toThrow(
-      'in.jsonl: line 2 is not a JSON object (the line does not start with "{"); the first line\'s keys name the columns',
+      'in.jsonl: line 2 is not a JSON object (the line does not start with "{"); JSON Lines has one object per line',
+    );
+  });
+
+  it('refuses a UTF-16 input by its byte order mark', async () => {
+    await expect(readAll(Buffer.from('\uFEFF{"MESSAGE_ID": 1}\n', 'utf16le'), [1])).rejects.toThrow(
+      'in.jsonl: the input is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8',
     );
   });
 
@@ -194,11 +230,5 @@ describe('readJsonlRecords', () => {
         for await (const _ of opened.records) void _;
       })(),
     ).rejects.toThrow('in.jsonl: line 2 runs past 100 characters without ending; JSON Lines needs one object per line');
-  });
-
-  it('keeps one header entry per name when the first line repeats a key', async () => {
-    const { header, records } = await readAll('{"MESSAGE_ID": 1, "message_id": 2}\n');
-    expect(header).toEqual(['MESSAGE_ID']);
-    expect(records[0]).toEqual({ sourceRow: 1, values: ['1'], problem: 'key "message_id" appears twice' });
   });
 });

@@ -67,6 +67,18 @@ describe('rankColors', () => {
     expect(ranked.map((r) => col(r.row, 'MESSAGE_ID'))).toEqual(['9007199254740992', '9007199254740993', '1000000000000000000']);
   });
 
+  it('orders prices a double cannot tell apart by their exact value', () => {
+    // 100.0000000000000001 and 100 are one double; PX desc still puts the higher first, whatever the ids say.
+    const rows = [
+      colorRow({ MESSAGE_ID: '1', CUSIP: 'A', DATE: '2026-11-20', PX: '100' }),
+      colorRow({ MESSAGE_ID: '2', CUSIP: 'A', DATE: '2026-11-20', PX: '100.0000000000000001' }),
+      colorRow({ MESSAGE_ID: '3', CUSIP: 'A', DATE: '2026-11-20', PX: '99.99999999999999999' }),
+      colorRow({ MESSAGE_ID: '4', CUSIP: 'A', DATE: '2026-11-20', PX: '1.00000000000000000010E2' }),
+    ];
+    expect(rankColors(rows, [{ column: 'PX', direction: 'desc' }]).ranked.map((r) => col(r.row, 'MESSAGE_ID'))).toEqual(['2', '4', '1', '3']);
+    expect(rankColors(rows, [{ column: 'PX', direction: 'asc' }]).ranked.map((r) => col(r.row, 'MESSAGE_ID'))).toEqual(['3', '1', '4', '2']);
+  });
+
   it('orders text keys trimmed and case-insensitively', () => {
     const rows = [
       colorRow({ MESSAGE_ID: '1', CUSIP: 'A', DATE: '2026-11-20', SOURCE: 'smbc' }),
@@ -85,7 +97,11 @@ const fieldArb = {
   CUSIP: fc.constantFrom(...cusips),
   DATE: fc.constantFrom('2026-11-19', '2026-11-20', '2026-11-20T09:00:00', '2026-11-20T17:30:00'),
   RANK: fc.option(fc.constantFrom('1', '2', '3'), { nil: null }),
-  PX: fc.option(fc.constantFrom('99.5', '99.50', '100', '1.005E2', '-1'), { nil: null }),
+  // Neighbours a double cannot tell apart (100.0000000000000001 is the double 100), and equal values written differently.
+  PX: fc.option(
+    fc.constantFrom('99.5', '99.50', '100', '1.005E2', '-1', '100.0000000000000001', '100.00000000000000010', '1.000000000000000000001E2', '99.99999999999999999', '100.5000000000000000001', '-0', '0.0'),
+    { nil: null },
+  ),
   SOURCE: fc.option(fc.constantFrom('SMBC', 'smbc ', 'JPM', 'barc'), { nil: null }),
   BIAS: fc.option(fc.constantFrom('BID', 'OFFER', 'BWIC COVER'), { nil: null }),
   DATE_1: fc.option(fc.constantFrom('2026-11-18', '2026-11-20'), { nil: null }),
@@ -99,7 +115,17 @@ const orderArb = fc.oneof(
   ),
 );
 
-/** Reference: compare by definition, straight from the spec, with BigInt ids and Date.parse dates (UTC clock). */
+/** A decimal text as an exact rational `mantissa / 10^SCALE` in BigInt (the test values need no more than SCALE places). */
+const SCALE = 40;
+function exactDecimal(text: string): bigint {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim())!;
+  const fraction = m[3] ?? '';
+  const shift = SCALE - fraction.length + Number(m[4] ?? 0);
+  const mantissa = BigInt(`${m[2]}${fraction}` || '0') * (m[1] === '-' ? -1n : 1n);
+  return shift >= 0 ? mantissa * 10n ** BigInt(shift) : mantissa / 10n ** BigInt(-shift);
+}
+
+/** Reference: compare by definition, straight from the spec, with BigInt ids and decimals, and Date.parse dates (UTC clock). */
 function referenceRank(rows: ColorRow[], order: readonly RankingKey[]) {
   const keyOf = (row: ColorRow, column: ColumnName): bigint | number | string | null => {
     const text = col(row, column);
@@ -108,6 +134,7 @@ function referenceRank(rows: ColorRow[], order: readonly RankingKey[]) {
       case 'id': return BigInt(text);
       case 'text': return text.trim().toUpperCase();
       case 'date': return Date.parse(text.length === 10 ? `${text}T00:00:00Z` : `${text}Z`);
+      case 'decimal': return exactDecimal(text);
       default: return Number(text);
     }
   };

@@ -1,17 +1,20 @@
 /**
  * compileRules(...).match against a tiny reference interpreter, on random rows and random valid
  * rule trees. The reference walks the rule JSON per row and shares nothing with the engine's
- * compiled form: ids compare as BigInt, numbers are re-read from the row's text, and a bare date
- * compares by the calendar date of the row's instant in the zone (clock.dateOf) instead of by
- * computed day boundaries.
+ * compiled form: ids compare as BigInt, numbers as exact decimals re-read from the row's text and
+ * the rule's text as written (BigInt mantissa and scale, never a double), and a bare date compares
+ * by the calendar date of the row's instant in the zone (clock.dateOf) instead of by computed day
+ * boundaries.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { COLUMNS, COLUMN_INDEX, COLUMN_TYPES, type ColumnName, type ColumnType } from '../../../lambdas/pipeline/columns.js';
+import { parseJsonDocument } from '../../../lambdas/pipeline/json-document.js';
 import { compileRules, validateRules } from '../../../lambdas/pipeline/rules.js';
 import { isRejected, resolveHeader, RowValidator, type ColorRow } from '../../../lambdas/pipeline/schema.js';
 import { ZoneClock } from '../../../lambdas/pipeline/time-zone.js';
-import { isProblem, parseDate } from '../../../lambdas/pipeline/values.js';
+import { parseDate } from '../../../lambdas/pipeline/date-values.js';
+import { isProblem } from '../../../lambdas/pipeline/values.js';
 
 const clock = new ZoneClock('America/New_York');
 const validator = new RowValidator(resolveHeader([...COLUMNS], 'test'), clock);
@@ -33,10 +36,31 @@ function referenceMatches(node: Json, row: ColorRow): boolean {
   const type = COLUMN_TYPES[column];
   if (type === 'text') return textOp(node.op, text.trim().toUpperCase(), node.value);
   if (type === 'date') return dateOp(node.op, row.value[COLUMN_INDEX[column]]!, node.value);
-  // Ids as BigInt, numbers read again from the row's text.
-  const read = type === 'id' ? (v: Json) => BigInt(v) : (v: Json) => Number(v);
-  return orderOp(node.op, read(text), node.value, read);
+  // Ids as BigInt; numbers read again from the row's text and the rule's, as exact decimals.
+  const compare = type === 'id' ? (v: Json) => compareBigInts(BigInt(text), BigInt(v)) : (v: Json) => compareExact(text, numberText(v));
+  return orderOp(node.op, compare, node.value);
 }
+
+const compareBigInts = (x: bigint, y: bigint): number => (x < y ? -1 : x > y ? 1 : 0);
+
+/** A decimal text as `mantissa × 10^-scale`, in BigInt: exact whatever the digits. */
+function exactDecimal(text: string): { mantissa: bigint; scale: number } {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
+  if (!m) throw new Error(`reference: not a decimal ${text}`);
+  const fraction = m[3] ?? '';
+  const digits = `${m[2]}${fraction}` || '0';
+  return { mantissa: BigInt(m[1] === '-' ? `-${digits}` : digits), scale: fraction.length - Number(m[4] ?? 0) };
+}
+
+function compareExact(a: string, b: string): number {
+  const x = exactDecimal(a);
+  const y = exactDecimal(b);
+  const scale = Math.max(x.scale, y.scale);
+  return compareBigInts(x.mantissa * 10n ** BigInt(scale - x.scale), y.mantissa * 10n ** BigInt(scale - y.scale));
+}
+
+/** A number in a generated rule: a JS number, or a {@link DecimalText} written into the JSON as is. */
+const numberText = (value: Json): string => (value instanceof DecimalText ? value.text : String(value));
 
 function textOp(op: string, text: string, value: Json): boolean {
   const norm = (v: string): string => v.trim().toUpperCase();
@@ -53,17 +77,18 @@ function textOp(op: string, text: string, value: Json): boolean {
   throw new Error(`reference: ${op} on text`);
 }
 
-function orderOp<T extends number | bigint>(op: string, x: T, value: Json, read: (v: Json) => T): boolean {
+/** `compare(v)` is the row's value against the rule value `v`: negative, zero or positive. */
+function orderOp(op: string, compare: (v: Json) => number, value: Json): boolean {
   switch (op) {
-    case 'equals': return x === read(value);
-    case 'notEquals': return x !== read(value);
-    case 'in': return value.some((v: Json) => read(v) === x);
-    case 'notIn': return !value.some((v: Json) => read(v) === x);
-    case 'lt': return x < read(value);
-    case 'lte': return x <= read(value);
-    case 'gt': return x > read(value);
-    case 'gte': return x >= read(value);
-    case 'between': return read(value[0]) <= x && x <= read(value[1]);
+    case 'equals': return compare(value) === 0;
+    case 'notEquals': return compare(value) !== 0;
+    case 'in': return value.some((v: Json) => compare(v) === 0);
+    case 'notIn': return !value.some((v: Json) => compare(v) === 0);
+    case 'lt': return compare(value) < 0;
+    case 'lte': return compare(value) <= 0;
+    case 'gt': return compare(value) > 0;
+    case 'gte': return compare(value) >= 0;
+    case 'between': return compare(value[0]) >= 0 && compare(value[1]) <= 0;
   }
   throw new Error(`reference: ${op} on a number`);
 }
@@ -95,8 +120,13 @@ function dateOp(op: string, instant: number, value: Json): boolean {
 
 const IDS = ['1', '0001', '42', '9007199254740992', '9007199254740993', '09007199254740993', '999999999999999999', '1000000000000000000', '9223372036854775807', '9999999999999999999'];
 const WORDS = ['BWIC COVER', 'BID', 'OFFER', 'SMBC', 'ABC', 'XYZ', 'MM-CLO', 'CLO', '912828XG5', '38141GXZ2'];
-const NUMBERS = ['100', '100.00', '1e2', '99.5', '-6.0929999999999998E-2', '0', '-1.25', '101'];
-const INTEGERS = ['0', '1', '2', '3', '5', '10'];
+// With neighbours closer than a double can tell apart: 100.0000000000000001 and 100 are one double.
+const NUMBERS = [
+  '100', '100.00', '1e2', '99.5', '-6.0929999999999998E-2', '-0.060929999999999998', '-0.06093', '0', '-1.25', '101',
+  '100.0000000000000001', '100.00000000000001', '99.99999999999999999', '1.000000000000000000001E2', '100.00000000000000010',
+];
+// RANK starts at 1; whole numbers may be written as a float column writes them.
+const INTEGERS = ['1', '2', '3', '3.0', '5', '10'];
 // Around the 23-hour (2026-03-08) and 25-hour (2026-11-01) days in New York.
 const DAYS = ['2026-03-07', '2026-03-08', '2026-03-09', '2026-03-10', '2026-10-31', '2026-11-01', '2026-11-02'];
 const DATE_TIMES = [
@@ -157,17 +187,20 @@ function ruleValue(type: ColumnType): fc.Arbitrary<Json> {
   switch (type) {
     case 'id': return fc.oneof(anyId, fc.integer({ min: 0, max: 50 }));
     case 'text': return fc.oneof(fc.constantFrom(...WORDS, 'BWIC', 'COVER', 'C', 'XG5', '9128').chain(variant));
-    case 'decimal': return fc.oneof(rawValue('decimal').map(Number), fc.double({ min: -300, max: 300, noNaN: true }));
+    case 'decimal': return fc.oneof(rawValue('decimal').map((text) => new DecimalText(text)), fc.double({ min: -300, max: 300, noNaN: true }).filter(inRange));
     case 'integer': return fc.integer({ min: -1, max: 11 });
     case 'date': return fc.oneof(fc.constantFrom(...DAYS), fc.constantFrom(...DAYS), anyDate);
   }
 }
 
-/** Sorting key for between's two ends, so that the generated range is never empty. */
-function lowKey(type: ColumnType, value: Json): number | bigint {
-  if (type === 'id') return BigInt(value);
-  if (type === 'date') return (parseDate(value, clock) as { value: number }).value;
-  return value;
+/** Subnormal doubles (below 2.2e-308) are out of range for a number (docs/rules.md). */
+const inRange = (value: number): boolean => value === 0 || Math.abs(value) >= 2.2250738585072014e-308;
+
+/** Whether between's two ends are in order, so that the generated range is never empty. */
+function inOrder(type: ColumnType, a: Json, b: Json): boolean {
+  if (type === 'id') return BigInt(a) <= BigInt(b);
+  if (type === 'date') return (parseDate(a, clock) as { value: number }).value <= (parseDate(b, clock) as { value: number }).value;
+  return compareExact(numberText(a), numberText(b)) <= 0;
 }
 
 const OPS_BY_TYPE: Readonly<Record<ColumnType, readonly string[]>> = {
@@ -188,7 +221,7 @@ const everyOpOn = (columns: readonly ColumnName[]): fc.Arbitrary<Json[]> =>
         OPS_BY_TYPE[type].map((op) => {
           if (op === 'isEmpty' || op === 'isNotEmpty') return { column, op };
           if (op === 'in' || op === 'notIn') return { column, op, value: list };
-          if (op === 'between') return { column, op, value: lowKey(type, a) <= lowKey(type, b) ? [a, b] : [b, a] };
+          if (op === 'between') return { column, op, value: inOrder(type, a, b) ? [a, b] : [b, a] };
           return { column, op, value: single };
         }),
       );
@@ -212,13 +245,31 @@ const rulesArb = fc.array(fc.record({ active: fc.boolean(), when: conditionArb }
   rules.map((rule, index) => ({ name: `rule-${index}`, ...rule })),
 );
 
+/** A decimal rule value kept as text: written into the document's JSON digit for digit. */
+class DecimalText {
+  constructor(readonly text: string) {}
+  toJSON(): string {
+    return `\u0000${this.text}\u0000`;
+  }
+}
+
+/**
+ * Validates a generated rules list as the config loader does: as JSON text, so that each number
+ * keeps the digits it was written with (a DecimalText goes in unquoted).
+ */
+function validate(document: Json) {
+  const json = JSON.stringify({ rules: document }).replace(/"\\u0000(.*?)\\u0000"/g, '$1');
+  const { value, numberTexts } = parseJsonDocument(json, 100);
+  return validateRules((value as { rules: unknown }).rules, 'rules', clock, numberTexts);
+}
+
 // ── Properties ────────────────────────────────────────────────────────────────────────────────
 
 describe('compileRules(...).match agrees with a reference interpreter', () => {
   it('on random rows and random valid rule trees', () => {
     fc.assert(
       fc.property(rulesArb, fc.array(rowArb, { minLength: 1, maxLength: 8 }), (document, rows) => {
-        const { rules, issues } = validateRules(document, 'rules', clock);
+        const { rules, issues } = validate(document);
         expect(issues).toEqual([]);
         const compiled = compileRules(rules, clock);
         expect(compiled.activeRuleNames).toEqual(document.filter((rule) => rule.active).map((rule) => rule.name));
@@ -243,7 +294,7 @@ describe('compileRules(...).match agrees with a reference interpreter', () => {
           { name: `${leaf.op}-${index}`, when: leaf },
           { name: `not-${leaf.op}-${index}`, when: { not: leaf } },
         ]);
-        const { rules, issues } = validateRules(document, 'rules', clock);
+        const { rules, issues } = validate(document);
         expect(issues).toEqual([]);
         const expected = document.filter((rule) => referenceMatches(rule.when, row)).map((rule) => rule.name);
         expect(compileRules(rules, clock).match(row)).toEqual(expected);

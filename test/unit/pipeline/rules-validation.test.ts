@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfigIssue } from '../../../lambdas/errors.js';
+import { parseJsonDocument } from '../../../lambdas/pipeline/json-document.js';
 import { MAX_RULE_DEPTH, validateRules } from '../../../lambdas/pipeline/rules.js';
 import { ZoneClock } from '../../../lambdas/pipeline/time-zone.js';
 
@@ -183,6 +184,25 @@ describe('validateRules: conditions and groups', () => {
     expectOne(whenIssues(leaf('DATE', 'between', ['2026-03-09', '2026-03-08'])), 'rules[0].when.value', '"2026-03-09" comes after "2026-03-08"');
     expect(whenIssues(leaf('DATE', 'between', ['2026-03-08T10:00', '2026-03-08']))).toEqual([]); // a time within the last day
     expect(whenIssues(leaf('DATE', 'between', ['2026-03-08T10:00', '2026-03-08T10:00']))).toEqual([]);
+  });
+
+  it('keeps a number as written in the document, and refuses one out of range or not whole', () => {
+    const fromJson = (when: string) => {
+      const { value, numberTexts } = parseJsonDocument(`{"rules": [{"name": "r", "when": ${when}}]}`, 100);
+      return validateRules((value as { rules: unknown }).rules, 'rules', clock, numberTexts);
+    };
+    expect(fromJson('{"column": "PX", "op": "gt", "value": 100.0000000000000001}').rules[0]!.when).toEqual({ column: 'PX', op: 'gt', value: '100.0000000000000001' });
+    expectOne(fromJson('{"column": "PX", "op": "gt", "value": 1e-400}').issues, 'rules[0].when.value', '1e-400 is out of range for a number');
+    expectOne(fromJson('{"column": "PX", "op": "in", "value": [1, 1e-310]}').issues, 'rules[0].when.value[1]', '1e-310 is out of range');
+    expectOne(fromJson('{"column": "RANK", "op": "gt", "value": 2.0000000000000001}').issues, 'rules[0].when.value', 'RANK holds whole numbers, and 2.0000000000000001 is not one');
+    expect(fromJson('{"column": "RANK", "op": "gt", "value": 2.0}').issues).toEqual([]);
+    expectOne(fromJson('{"column": "PX", "op": "between", "value": [100.0000000000000001, 100]}').issues, 'rules[0].when.value', '100.0000000000000001 comes after 100');
+    // A number given as a JS value (not from a document) is its shortest form.
+    expect(validateRules([{ name: 'r', when: leaf('PX', 'lt', 0.1) }], 'rules', clock).rules[0]!.when).toEqual({ column: 'PX', op: 'lt', value: '0.1' });
+  });
+
+  it('rejects a date-time the daylight-saving change skips in the config zone', () => {
+    expectOne(whenIssues(leaf('DATE', 'gte', '2026-03-08T02:30')), 'rules[0].when.value', '"2026-03-08T02:30" is not a local time in the config\'s time zone (skipped by a daylight-saving change)');
   });
 
   it('rejects dates that do not parse, with the reason', () => {

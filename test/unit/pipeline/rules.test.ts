@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { COLUMNS, type ColumnName } from '../../../lambdas/pipeline/columns.js';
+import { parseConfig } from '../../../lambdas/pipeline/config.js';
 import { compileRules, validateRules, type CompiledRules } from '../../../lambdas/pipeline/rules.js';
 import { isRejected, resolveHeader, RowValidator, type ColorRow } from '../../../lambdas/pipeline/schema.js';
 import { ZoneClock } from '../../../lambdas/pipeline/time-zone.js';
@@ -25,6 +26,12 @@ function compile(rules: unknown, clock = NEW_YORK): CompiledRules {
 
 function matches(when: unknown, fields: Fields, clock = NEW_YORK): boolean {
   return compile([{ name: 'r', when }], clock).match(row(fields, clock)).length === 1;
+}
+
+/** A rule condition written as JSON text, loaded as a config document is: numbers keep their digits. */
+function matchesDocument(when: string, fields: Fields): boolean {
+  const { config } = parseConfig(`{"rules": [{"name": "r", "when": ${when}}], "window": {"timeZone": "America/New_York"}}`, 'rules.json');
+  return compileRules(config.rules, NEW_YORK).match(row(fields)).length === 1;
 }
 
 const cond = (column: ColumnName, op: string, value?: unknown): Record<string, unknown> =>
@@ -74,9 +81,36 @@ describe('text columns', () => {
 describe('number columns', () => {
   it('compares the parsed number, whatever its source text', () => {
     for (const px of ['100', '100.00', '1e2', '+100.0']) expect(matches(cond('PX', 'equals', 100), { PX: px })).toBe(true);
-    expect(matches(cond('PERCENT_DIFF', 'equals', -0.060929999999999998), { PERCENT_DIFF: '-6.0929999999999998E-2' })).toBe(true);
+    expect(matchesDocument('{"column": "PERCENT_DIFF", "op": "equals", "value": -0.060929999999999998}', { PERCENT_DIFF: '-6.0929999999999998E-2' })).toBe(true);
     expect(matches(cond('PX', 'notEquals', 100), { PX: '100.01' })).toBe(true);
     expect(matches(cond('PX', 'notEquals', 100), { PX: '100.000' })).toBe(false);
+  });
+
+  it('compares exactly, digits beyond a double included, on the rule side as written', () => {
+    // 100.0000000000000001 is the double 100; it is still above 100.
+    for (const px of ['100.0000000000000001', '100.00000000000001', '100.00000000000000000000000001']) {
+      expect(matchesDocument('{"column": "PX", "op": "gt", "value": 100}', { PX: px }), px).toBe(true);
+      expect(matchesDocument('{"column": "PX", "op": "lte", "value": 100}', { PX: px }), px).toBe(false);
+      expect(matchesDocument('{"column": "PX", "op": "notEquals", "value": 100}', { PX: px }), px).toBe(true);
+    }
+    expect(matchesDocument('{"column": "PX", "op": "gt", "value": 100}', { PX: '100.000000000000000000' })).toBe(false);
+    const precise = (op: string) => `{"column": "PX", "op": "${op}", "value": 100.0000000000000001}`;
+    expect(matchesDocument(precise('equals'), { PX: '100' })).toBe(false);
+    expect(matchesDocument(precise('lt'), { PX: '100' })).toBe(true);
+    expect(matchesDocument(precise('equals'), { PX: '1.000000000000000001000e2' })).toBe(true);
+    expect(matchesDocument(precise('gte'), { PX: '100.00000000000000009' })).toBe(false);
+    expect(matchesDocument('{"column": "PX", "op": "in", "value": [99, 100.0000000000000001]}', { PX: '100' })).toBe(false);
+    expect(matchesDocument('{"column": "PX", "op": "in", "value": [99, 100.0000000000000001]}', { PX: '100.00000000000000010' })).toBe(true);
+    expect(matchesDocument('{"column": "PX", "op": "between", "value": [99.99999999999999999, 100]}', { PX: '99.999999999999999989' })).toBe(false);
+    expect(matchesDocument('{"column": "PX", "op": "between", "value": [99.99999999999999999, 100]}', { PX: '99.99999999999999999' })).toBe(true);
+    expect(matchesDocument('{"column": "PX", "op": "between", "value": [99.99999999999999999, 100]}', { PX: '100.0000000000000000001' })).toBe(false);
+  });
+
+  it('the same from a YAML document', () => {
+    const config = parseConfig('rules:\n  - { name: r, when: { column: PX, op: gt, value: 100.0000000000000001 } }\n', 'c.yaml');
+    const compiled = compileRules(config.config.rules, NEW_YORK);
+    expect(compiled.match(row({ PX: '100.0000000000000001' }))).toEqual([]);
+    expect(compiled.match(row({ PX: '100.0000000000000002' }))).toEqual(['r']);
   });
 
   it('lt, lte, gt, gte at and around the boundary', () => {

@@ -30,7 +30,7 @@ const rowArb = fc.record({
   TICKER: text,
   CUSIP: fc.constantFrom('abc', ' ABC', 'zz', '😀', ''),
   DATE: fc.constantFrom('2026-11-20', '2026-11-20T09:00:00', '2026-11-19 17:00:00', 'bad'),
-  PX: fc.constantFrom('99.5', '99.50', '', '1e2', '-0'),
+  PX: fc.constantFrom('99.5', '99.50', '', '1e2', '-0', '99.50000000000000001', '99.499999999999999999'),
   RANK: fc.constantFrom('1', '2', ''),
   SOURCE: text,
   BIAS: text,

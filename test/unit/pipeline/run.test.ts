@@ -57,7 +57,8 @@ describe('runColors', () => {
     expect(colors[1]).toMatch(/^1,.*,1,true,,1$/);
     expect(colors[2]).toMatch(/^2,.*,2,false,1,0$/);
     expect(sink.text('excluded.csv').split('\n')[1]).toMatch(/^3,.*,drop-bwic-covers;no-price$/);
-    expect(sink.text('rejected.csv').split('\n')[1]).toMatch(/^4,.*,n\/a,.*,4,PX: not a number$/);
+    expect(sink.text('rejected.csv').split('\n')[0]).toBe(`${COLUMNS.join(',')},SOURCE_ROW,REJECT_REASON,RAW_RECORD`);
+    expect(sink.text('rejected.csv').split('\n')[1]).toMatch(/^4,.*,n\/a,.*,4,PX: not a number,$/);
 
     const files = Object.fromEntries(manifest.files.map((f) => [f.name, f]));
     const sha = (name: string) => createHash('sha256').update(sink.text(name)).digest('hex');

@@ -62,6 +62,15 @@ describe('RowValidator', () => {
     expect(row.raw[COLUMNS.indexOf('SOURCE')]).toBe('GS');
   });
 
+  it('takes RANK from 1 up, as a whole number, written 2 or 2.0', () => {
+    const rank = (text: string) => validator.validate({ sourceRow: 1, values: ['1', 'A', '2026-11-20', '', text, '', '', ''] });
+    for (const bad of ['-3', '0', '-0']) expect((rank(bad) as RejectedRow).reasons, bad).toEqual(['RANK: not a rank (a whole number from 1, the best)']);
+    for (const bad of ['1.5', '2e0']) expect((rank(bad) as RejectedRow).reasons, bad).toEqual(['RANK: not an integer']);
+    const whole = rank('2.0');
+    expect(isRejected(whole)).toBe(false);
+    if (!isRejected(whole)) expect([whole.text[COLUMNS.indexOf('RANK')], whole.value[COLUMNS.indexOf('RANK')]]).toEqual(['2.0', 2]);
+  });
+
   it('rejects a malformed record with its own problem', () => {
     const row = validator.validate({ sourceRow: 3, values: ['1', 'A', '2026-11-20'], problem: 'has 3 fields, the header has 8' });
     expect(row).toMatchObject({ sourceRow: 3, reasons: ['has 3 fields, the header has 8'] });

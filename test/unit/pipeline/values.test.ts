@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ZoneClock } from '../../../lambdas/pipeline/time-zone.js';
-import { compareIds, isNullText, isProblem, parseDate, parseDecimal, parseId, parseInteger, type ParseResult } from '../../../lambdas/pipeline/values.js';
+import { parseDate } from '../../../lambdas/pipeline/date-values.js';
+import { compareIds, isNullText, isProblem, parseDecimal, parseId, parseInteger, type ParseResult } from '../../../lambdas/pipeline/values.js';
 
 const newYork = new ZoneClock('America/New_York');
 const utc = new ZoneClock('UTC');
@@ -60,14 +61,29 @@ describe('decimals', () => {
     expect(parseDecimal('1,5')).toEqual({ problem: 'not a number' });
     expect(parseDecimal('1e999')).toEqual({ problem: 'number out of range' });
   });
+
+  it('refuses values a double holds only with lost digits, or as 0, rather than alter them', () => {
+    for (const bad of ['1e-400', '-1e-400', '1e-310', `0.${'0'.repeat(399)}1`, '1.8e308']) {
+      expect(parseDecimal(bad), bad).toEqual({ problem: 'number out of range' });
+    }
+    for (const good of ['0', '-0.000', '0e-400', '0.0e99999', '2.2250738585072014e-308', '1.7976931348623157e308', '1e-300']) {
+      expect(isProblem(parseDecimal(good)), good).toBe(false);
+    }
+  });
 });
 
 describe('integers', () => {
   it('parses and range-checks', () => {
     expect(ok(parseInteger('3')).value).toBe(3);
     expect(parseInteger('2.5')).toEqual({ problem: 'not an integer' });
-    expect(parseInteger('11', { min: 0, max: 10 })).toEqual({ problem: 'not between 0 and 10' });
-    expect(ok(parseInteger('10', { min: 0, max: 10 })).value).toBe(10);
+    expect(parseInteger('11', { min: 0, max: 10, problem: 'not between 0 and 10' })).toEqual({ problem: 'not between 0 and 10' });
+    expect(ok(parseInteger('10', { min: 0, max: 10, problem: 'not between 0 and 10' })).value).toBe(10);
+  });
+
+  it('takes a whole number written as a float column writes it, keeping its text', () => {
+    expect(ok(parseInteger('3.0'))).toEqual({ text: '3.0', value: 3 });
+    expect(ok(parseInteger(' 3. '))).toEqual({ text: '3.', value: 3 });
+    for (const bad of ['3.5', '3.01', '1e0', '.0', '3,0']) expect(parseInteger(bad), bad).toEqual({ problem: 'not an integer' });
   });
 });
 
@@ -110,6 +126,36 @@ describe('dates', () => {
     for (const bad of ['11/20/2026', '2026-11-20T', 'yesterday', '20-XYZ-26']) {
       expect(isProblem(parseDate(bad, utc))).toBe(true);
     }
+  });
+
+  it('refuses a local time that a daylight-saving change skips, in the config zone only', () => {
+    // New York springs forward at 02:00 on 2026-03-08: 02:00-02:59 does not happen that night.
+    for (const skipped of ['2026-03-08T02:30', '2026-03-08 02:00:00', '2026-03-08T02:59:59.999', '08-MAR-26 02.30.00 AM']) {
+      expect(parseDate(skipped, newYork), skipped).toEqual({ problem: "not a local time in the config's time zone (skipped by a daylight-saving change)" });
+    }
+    expect(ok(parseDate('2026-03-08T03:00', newYork)).value).toBe(Date.parse('2026-03-08T07:00:00Z'));
+    expect(ok(parseDate('2026-03-08T01:59:59', newYork)).value).toBe(Date.parse('2026-03-08T06:59:59Z'));
+    expect(ok(parseDate('2026-03-08', newYork)).value).toBe(Date.parse('2026-03-08T05:00:00Z'));
+    // With an offset it names one instant, and in UTC nothing is skipped.
+    expect(ok(parseDate('2026-03-08T02:30-05:00', newYork)).text).toBe('2026-03-08T03:30:00');
+    expect(ok(parseDate('2026-03-08T02:30', utc)).text).toBe('2026-03-08T02:30:00');
+  });
+
+  it('reads a local time that happens twice (autumn) as the first, daylight-saving one', () => {
+    expect(ok(parseDate('2026-11-01T01:30', newYork)).value).toBe(Date.parse('2026-11-01T05:30:00Z'));
+    expect(ok(parseDate('2026-11-01T01:30-05:00', newYork)).text).toBe('2026-11-01T01:30:00');
+  });
+
+  it('refuses year 0000 and offsets past ±18:00', () => {
+    expect(parseDate('0000-01-01', utc)).toEqual({ problem: 'not a calendar date (year 0000 does not exist)' });
+    expect(parseDate('0000-12-31T23:59:59Z', utc)).toEqual({ problem: 'not a calendar date (year 0000 does not exist)' });
+    expect(parseDate('01-JAN-0000', utc)).toEqual({ problem: 'not a calendar date (year 0000 does not exist)' });
+    expect(ok(parseDate('0001-01-01', utc)).text).toBe('0001-01-01');
+    expect(ok(parseDate('9999-12-31T23:59:59', utc)).text).toBe('9999-12-31T23:59:59');
+    for (const bad of ['2026-11-20T10:00+19:00', '2026-11-20T10:00-99:00', '2026-11-20T10:00+05:60']) {
+      expect(parseDate(bad, utc), bad).toEqual({ problem: 'not a valid UTC offset (at most ±18:00)' });
+    }
+    expect(ok(parseDate('2026-11-20T10:00+14:00', utc)).text).toBe('2026-11-19T20:00:00');
   });
 
   it('round-trips every valid date through its output text', () => {

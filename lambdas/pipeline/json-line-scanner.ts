@@ -1,0 +1,216 @@
+/**
+ * One line of JSON Lines as a flat JSON object: its keys and values in order. Numbers keep their
+ * exact source text (a 19-digit MESSAGE_ID is beyond what `JSON.parse` keeps), so lines are read by
+ * this small scanner rather than by `JSON.parse`. It never throws: a line that is not a flat
+ * object says why, and keeps the keys and values read before the problem.
+ */
+
+/** One line as scanned: the keys and values read (all of them, or those before a syntax error). */
+export interface JsonLine {
+  readonly keys: readonly string[];
+  /** Strings unescaped, numbers as written, booleans as `true`/`false`, a nested value as its JSON text. */
+  readonly values: readonly (string | null)[];
+  /** Why the line is not a JSON object at all (short, names no value). */
+  readonly syntaxError?: string;
+  /** Set when the line is an object but one of its values is an object or an array. */
+  readonly nestedProblem?: string;
+}
+
+/** The syntax error of a line that is not even the start of an object. */
+export const NOT_AN_OBJECT = 'the line does not start with "{"';
+
+class SyntaxFailure {
+  constructor(readonly reason: string) {}
+}
+
+const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const HEX4 = /^[0-9a-fA-F]{4}$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f]/;
+
+const ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
+/**
+ * A scanner for one flat JSON object per call. A class with its state in fields rather than
+ * closures made per line: a million lines should not mean millions of function objects.
+ */
+class FlatObjectScanner {
+  private line = '';
+  private i = 0;
+  /** Cached position of the next backslash: -2 unknown, -1 none left. */
+  private nBackslash = -2;
+  private nested: string | undefined;
+  /** Whether the line has any control character at all; when not, strings need no check. */
+  private control = false;
+
+  scan(line: string): JsonLine {
+    this.line = line;
+    this.control = CONTROL.test(line);
+    this.i = 0;
+    this.nBackslash = -2;
+    this.nested = undefined;
+    const keys: string[] = [];
+    const values: (string | null)[] = [];
+    try {
+      this.skipSpace();
+      if (line.charCodeAt(this.i) !== 0x7b) this.fail(NOT_AN_OBJECT);
+      this.i++;
+      this.skipSpace();
+      if (line.charCodeAt(this.i) === 0x7d) {
+        this.i++;
+      } else {
+        for (;;) {
+          this.skipSpace();
+          if (line.charCodeAt(this.i) !== 0x22) this.fail(this.i >= line.length ? 'unexpected end of line' : 'expected a quoted key');
+          const key = this.readString();
+          this.skipSpace();
+          if (line.charCodeAt(this.i) !== 0x3a) this.fail('expected ":" after a key');
+          this.i++;
+          this.skipSpace();
+          const value = this.readValue(key);
+          keys.push(key);
+          values.push(value);
+          this.skipSpace();
+          const c = line.charCodeAt(this.i++);
+          if (c === 0x2c) continue;
+          if (c === 0x7d) break;
+          this.fail(this.i > line.length ? 'unexpected end of line' : 'expected "," or "}"');
+        }
+      }
+      this.skipSpace();
+      if (this.i < line.length) this.fail('text after the closing "}"');
+    } catch (error) {
+      if (!(error instanceof SyntaxFailure)) throw error;
+      return { keys, values, syntaxError: error.reason };
+    }
+    return this.nested === undefined ? { keys, values } : { keys, values, nestedProblem: this.nested };
+  }
+
+  private fail(reason: string): never {
+    throw new SyntaxFailure(reason);
+  }
+
+  private skipSpace(): void {
+    const line = this.line;
+    let i = this.i;
+    for (;;) {
+      const c = line.charCodeAt(i);
+      if (c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a) i++;
+      else break;
+    }
+    this.i = i;
+  }
+
+  private nextBackslash(from: number): number {
+    const at = this.nBackslash;
+    return at !== -1 && at < from ? (this.nBackslash = this.line.indexOf('\\', from)) : at;
+  }
+
+  /** Reads the string whose opening quote is at `i`; leaves `i` after its closing quote. */
+  private readString(): string {
+    const line = this.line;
+    const start = this.i + 1;
+    let close = line.indexOf('"', start);
+    if (close === -1) this.fail('unterminated string');
+    let out: string;
+    const backslash = this.nextBackslash(start);
+    if (backslash === -1 || backslash > close) {
+      out = line.slice(start, close);
+    } else {
+      out = '';
+      let from = start;
+      for (;;) {
+        const b = this.nextBackslash(from);
+        close = line.indexOf('"', from);
+        if (close === -1) this.fail('unterminated string');
+        if (b === -1 || b > close) {
+          out += line.slice(from, close);
+          break;
+        }
+        out += line.slice(from, b);
+        const escape = line[b + 1];
+        if (escape === 'u') {
+          const hex = line.slice(b + 2, b + 6);
+          if (!HEX4.test(hex)) this.fail('invalid escape in a string');
+          out += String.fromCharCode(parseInt(hex, 16));
+          from = b + 6;
+        } else {
+          const replacement = escape === undefined ? undefined : ESCAPES[escape];
+          if (replacement === undefined) return this.fail('invalid escape in a string');
+          out += replacement;
+          from = b + 2;
+        }
+      }
+    }
+    if (this.control && CONTROL.test(line.slice(start, close))) this.fail('control character in a string');
+    this.i = close + 1;
+    return out;
+  }
+
+  /** Skips the object or array opening at `i`, checking only its brackets and strings. */
+  private skipNested(): string {
+    const line = this.line;
+    const start = this.i;
+    const open: number[] = [];
+    while (this.i < line.length) {
+      const c = line.charCodeAt(this.i);
+      if (c === 0x22) {
+        this.readString();
+        continue;
+      }
+      if (c === 0x7b || c === 0x5b) open.push(c + 2); // `{`→`}`, `[`→`]`
+      else if (c === 0x7d || c === 0x5d) {
+        if (open.pop() !== c) this.fail('mismatched brackets in a nested value');
+        if (open.length === 0) {
+          this.i++;
+          return line.slice(start, this.i);
+        }
+      }
+      this.i++;
+    }
+    return this.fail('unterminated nested value');
+  }
+
+  private readValue(key: string): string | null {
+    const line = this.line;
+    const i = this.i;
+    const c = line.charCodeAt(i);
+    if (c === 0x22) return this.readString();
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      NUMBER.lastIndex = i;
+      const match = NUMBER.exec(line);
+      if (!match) return this.fail('invalid number');
+      const end = i + match[0].length;
+      const after = line.charCodeAt(end);
+      if (end < line.length && after !== 0x2c && after !== 0x7d && after !== 0x20 && after !== 0x09 && after !== 0x0d) {
+        this.fail('invalid number');
+      }
+      this.i = end;
+      return match[0];
+    }
+    if (c === 0x74 && line.startsWith('true', i)) {
+      this.i += 4;
+      return 'true';
+    }
+    if (c === 0x66 && line.startsWith('false', i)) {
+      this.i += 5;
+      return 'false';
+    }
+    if (c === 0x6e && line.startsWith('null', i)) {
+      this.i += 4;
+      return null;
+    }
+    if (c === 0x7b || c === 0x5b) {
+      this.nested ??= `key "${key.trim()}" holds ${c === 0x7b ? 'a nested object' : 'an array'}; values must be strings, numbers, booleans or null`;
+      return this.skipNested();
+    }
+    return this.fail(i >= line.length ? 'unexpected end of line' : 'invalid value');
+  }
+}
+
+const scanner = new FlatObjectScanner();
+
+/** Scans one line as a flat JSON object. Never throws. */
+export function parseJsonLine(line: string): JsonLine {
+  return scanner.scan(line);
+}
