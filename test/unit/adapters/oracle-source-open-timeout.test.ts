@@ -76,7 +76,7 @@ describe('OracleSource with an open timeout and no breaker (the CLI)', () => {
     db.connectCostMs = 50;
     const error = (await source({ retry: { maxAttempts: 100 } }).open().catch((caught: unknown) => caught)) as Error;
     expect(error).toBeInstanceOf(TransientSourceError);
-    expect(error.message).toMatch(/\(\d+ attempt\(s\) in [\d.]+ s; the 30 s allowed for connecting ran out\) failed: NJS-503/);
+    expect(error.message).toMatch(/\(\d+ attempt\(s\) in [\d.]+ s; too little of the 30 s allowed for connecting was left for another attempt\) failed: NJS-503/);
     expect(clock.time - START).toBeLessThanOrEqual(30_000);
     expect(retries.length).toBe(db.connects.length - 1);
     for (const retry of retries) expect(retry.delayMs).toBeLessThanOrEqual(retry.budgetMs);
