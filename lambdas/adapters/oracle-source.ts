@@ -278,7 +278,7 @@ export class OracleSource implements ColorSource {
   private outOfTimeReason(): string {
     const openTimeoutMs = this.options.openTimeoutMs;
     const openTimeoutFirst = this.openBy !== undefined && this.openBy - this.now() <= this.deadline() - this.policy.safetyMarginMs;
-    return openTimeoutFirst ? `the ${openTimeoutMs! / 1000} s allowed for connecting ran out` : 'the time left ran out';
+    return openTimeoutFirst ? `too little of the ${openTimeoutMs! / 1000} s allowed for connecting was left for another attempt` : 'the time left ran out';
   }
 
   private credentialsError(error: unknown, settings: OracleSettings): CredentialsError {
