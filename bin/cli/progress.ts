@@ -41,21 +41,21 @@ export class ProgressReporter {
   private drawnAt: number | undefined;
   private plainLines = 0;
   /** Redraws on a terminal while nothing reports (a slow connect), so the clock keeps moving. */
-  private readonly ticker: ReturnType<typeof setInterval> | undefined;
+  private ticker: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: ProgressOptions) {
     this.terminal = options.terminal;
     this.writeLine = options.writeLine;
     this.now = options.now ?? Date.now;
     this.started = this.now();
-    // unref: a forgotten done() must not keep the process alive.
-    this.ticker = this.terminal ? setInterval(() => this.draw(false), 500).unref() : undefined;
   }
 
   /** A new phase, e.g. `reading` or `ranking`, with the count it starts from (if any). */
   setPhase(phase: string, count?: number): void {
     this.phase = phase;
     this.count = count;
+    // unref: a forgotten done() must not keep the process alive.
+    if (this.terminal) this.ticker ??= setInterval(() => this.draw(false), 500).unref();
     if (this.terminal) this.draw(true);
     else if (this.plainLines > 0) this.plain();
   }

@@ -7,7 +7,7 @@ import type { Manifest } from '../../lambdas/pipeline/manifest.js';
 import type { ColorSource } from '../../lambdas/pipeline/ports.js';
 import { newRunId } from '../../lambdas/pipeline/run-id.js';
 import { runWindow } from '../../lambdas/pipeline/run-window.js';
-import { runColors, type RunResult } from '../../lambdas/pipeline/run.js';
+import { runColors } from '../../lambdas/pipeline/run.js';
 import { ZoneClock } from '../../lambdas/pipeline/time-zone.js';
 import { cliLog } from './cli-log.js';
 import { fileSource, loadConfig, oracleSource, sinkFor } from './edges.js';
@@ -76,34 +76,28 @@ export async function runCommand(args: string[], io: CliIo): Promise<void> {
   const progress = new ProgressReporter({ terminal: io.terminal, writeLine: io.err });
   // Warnings and retries print through the reporter, so they never land in the middle of its line.
   const log = cliLog({ ...io, err: (line) => progress.line(line) });
-  let result: RunResult;
-  try {
-    const sink = await sinkFor(values.out!, log, { dryRun: values['dry-run'] });
-    const config = await loadConfig(values.config!);
-    const { timeZone, lookbackDays } = config.config.window;
-    const asOf = givenAsOf ?? todayIn(new ZoneClock(timeZone));
-    // A file is processed whole; the window only selects rows from the database.
-    const window = values.source === 'oracle' ? runWindow(asOf, lookbackDays, new ZoneClock(timeZone)) : null;
-    const onRetry = (retry: OracleRetry) => progress.line(retryLine(retry, timeoutMs));
-    const source = window ? await oracleSource(values.stage!, config, window, log, { timeoutMs, onRetry }) : await fileSource(values.input!);
-    progress.setPhase(window ? 'connecting to Oracle' : 'opening the input');
-    result = await runColors({
-      source: reportingOpen(source, () => progress.setPhase('reading', 0)),
-      sink,
-      config,
-      asOf,
-      runId: newRunId(),
-      window,
-      dryRun: values['dry-run'],
-      progressEvery: PROGRESS_EVERY_ROWS,
-      onProgress: (rows) => progress.setCount(rows),
-      onPhase: (phase) => progress.setPhase(phase),
-      onWarning: (message) => progress.line(`warning: ${message}`),
-    });
-  } finally {
-    progress.done();
-  }
-  const { manifest, published } = result;
+  const sink = await sinkFor(values.out!, log, { dryRun: values['dry-run'] });
+  const config = await loadConfig(values.config!);
+  const { timeZone, lookbackDays } = config.config.window;
+  const asOf = givenAsOf ?? todayIn(new ZoneClock(timeZone));
+  // A file is processed whole; the window only selects rows from the database.
+  const window = values.source === 'oracle' ? runWindow(asOf, lookbackDays, new ZoneClock(timeZone)) : null;
+  const onRetry = (retry: OracleRetry) => progress.line(retryLine(retry, timeoutMs));
+  const source = window ? await oracleSource(values.stage!, config, window, log, { timeoutMs, onRetry }) : await fileSource(values.input!);
+  progress.setPhase(window ? 'connecting to Oracle' : 'opening the input');
+  const { manifest, published } = await runColors({
+    source: reportingOpen(source, () => progress.setPhase('reading', 0)),
+    sink,
+    config,
+    asOf,
+    runId: newRunId(),
+    window,
+    dryRun: values['dry-run'],
+    progressEvery: PROGRESS_EVERY_ROWS,
+    onProgress: (rows) => progress.setCount(rows),
+    onPhase: (phase) => progress.setPhase(phase),
+    onWarning: (message) => progress.line(`warning: ${message}`),
+  }).finally(() => progress.done());
   for (const line of summary(manifest)) io.out(line);
   if (published) {
     io.out(`  output:  ${published.location}`);
