@@ -42,8 +42,8 @@ export async function backfillCommand(args: string[], io: CliIo): Promise<void> 
     strict: true,
     allowPositionals: false,
   });
-  const missing = (['from', 'to', 'stage'] as const).filter((name) => values[name] === undefined);
   rejectEmptyOptions(values);
+  const missing = (['from', 'to', 'stage'] as const).filter((name) => values[name] === undefined);
   if (missing.length > 0) throw new UsageError(`backfill needs ${missing.map((name) => `--${name}`).join(', ')} (see market-pulse backfill --help)`);
   checkStage(values.stage!);
   const planned = planBackfillDates({ from: values.from, to: values.to, ...(values['skip-weekends'] ? { skipWeekends: true } : {}) });

@@ -13,6 +13,7 @@ import { cliLog } from './cli-log.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { checkStage, rejectEmptyOptions } from './options.js';
+import { checkOutputFolder } from './output-folder.js';
 import { stageSettings } from './stage-settings.js';
 
 export const EXTRACT_HELP = `Usage: market-pulse extract --stage <stage> [--table T] [--rows N]
@@ -63,6 +64,7 @@ export async function extractCommand(args: string[], io: CliIo): Promise<void> {
   const timeZone = values['time-zone'];
   if (!isValidTimeZone(timeZone)) throw new UsageError(`--time-zone: unknown time zone ${JSON.stringify(timeZone)} (use an IANA name such as America/New_York)`);
   const writer = writerFor(values.out);
+  if (!values.out.startsWith('s3://')) await checkOutputFolder(values.out);
 
   const log = cliLog(io);
   const settings = await stageSettings(values.stage, log);

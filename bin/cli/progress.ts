@@ -54,10 +54,13 @@ export class ProgressReporter {
   setPhase(phase: string, count?: number): void {
     this.phase = phase;
     this.count = count;
-    // unref: a forgotten done() must not keep the process alive.
-    if (this.terminal) this.ticker ??= setInterval(() => this.draw(false), 500).unref();
-    if (this.terminal) this.draw(true);
-    else if (this.plainLines > 0) this.plain();
+    if (this.terminal) {
+      // unref: a forgotten done() must not keep the process alive.
+      this.ticker ??= setInterval(() => this.draw(false), 500).unref();
+      this.draw(true);
+    } else if (this.plainLines > 0) {
+      this.plain();
+    }
   }
 
   /** The count so far in the current phase (rows read). */
@@ -81,6 +84,7 @@ export class ProgressReporter {
   /** Clears the progress line, so what the command prints next starts on a clean line. */
   done(): void {
     clearInterval(this.ticker);
+    this.ticker = undefined;
     if (this.terminal && this.drawnAt !== undefined) this.terminal.write(CLEAR_LINE);
     this.drawnAt = undefined;
   }

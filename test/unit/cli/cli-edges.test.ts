@@ -78,6 +78,12 @@ describe('--out that cannot be written is refused before the run', () => {
     expect(code).toBe(5);
   });
 
+  it('for extract too, before the stage\'s settings are read', () => {
+    const { code, stderr } = marketPulse('extract', '--stage', 'dev', '--out', '/proc/market-pulse-test/extracts');
+    expect(stderr).toBe('market-pulse: cannot write under --out /proc/market-pulse-test/extracts: /proc does not take new folders (ENOENT); nothing was run\n');
+    expect(code).toBe(5);
+  });
+
   it('below a file', async () => {
     const file = join(work, 'a-file');
     await writeFile(file, 'x');
