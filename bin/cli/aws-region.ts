@@ -7,7 +7,7 @@
 import { UsageError } from '../../lambdas/errors.js';
 
 /** The part of an SDK v3 client this needs: its resolved region provider. */
-export interface RegionalClient {
+interface RegionalClient {
   readonly config: { readonly region: () => Promise<string> };
 }
 
@@ -20,7 +20,7 @@ export async function requireRegion(client: RegionalClient, env: NodeJS.ProcessE
   }
 }
 
-export function noRegionMessage(env: NodeJS.ProcessEnv = process.env): string {
+function noRegionMessage(env: NodeJS.ProcessEnv = process.env): string {
   const profile = env['AWS_PROFILE'] ? `the profile ${env['AWS_PROFILE']} (AWS_PROFILE)` : 'your AWS profile';
   const defaultRegion = env['AWS_DEFAULT_REGION']
     ? `; AWS_DEFAULT_REGION=${env['AWS_DEFAULT_REGION']} is set, but only the AWS CLI reads it, not the AWS SDK this tool uses`

@@ -19,7 +19,7 @@ import { retryLine } from './retry-line.js';
 import { excludedByRuleLine } from './rule-counts.js';
 
 /** How long `--source oracle` keeps trying to reach the database by default: all 8 attempts and their waits fit. */
-export const DEFAULT_TIMEOUT_SECONDS = 30;
+const DEFAULT_TIMEOUT_SECONDS = 30;
 const MAX_TIMEOUT_SECONDS = 3_600;
 /** Rows between progress reports: often enough for a live counter, rare enough to cost nothing. */
 const PROGRESS_EVERY_ROWS = 10_000;
