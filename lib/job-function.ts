@@ -129,6 +129,8 @@ export function bundlingOptions(nodeModules: string[]) {
     mainFields: ['module', 'main'],
     banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
     minify: true,
+    // Minifying renames classes; error names (TransientSourceError…) are what logs, alarms and the runbook key on.
+    keepNames: true,
     sourceMap: true,
     sourcesContent: false,
     externalModules: [],

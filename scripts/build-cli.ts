@@ -31,6 +31,8 @@ export async function buildCli(outdir = DIST): Promise<string> {
     target: 'node20',
     packages: 'external',
     sourcemap: 'linked',
+    // Bundling may rename a class whose name collides with another module's; error names must stay.
+    keepNames: true,
     banner: { js: '#!/usr/bin/env node' },
     logLevel: 'warning',
   });

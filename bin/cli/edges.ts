@@ -4,13 +4,17 @@
  * only when an argument asks for them, because the AWS SDK, Powertools and oracledb take ~0.4 s to
  * load and a run on local files (the demo, the benchmark) never uses them.
  */
+import { stat } from 'node:fs/promises';
 import { loadConfigFile } from '../../lambdas/adapters/config-file.js';
 import { FileSource } from '../../lambdas/adapters/file-source.js';
 import { FsSink } from '../../lambdas/adapters/fs-sink.js';
+import type { OracleRetry } from '../../lambdas/adapters/oracle-source.js';
+import { SourceError } from '../../lambdas/errors.js';
 import type { Log } from '../../lambdas/log.js';
 import type { LoadedConfig } from '../../lambdas/pipeline/config.js';
 import type { ColorSource, ResultSink } from '../../lambdas/pipeline/ports.js';
 import type { RunWindowBounds } from '../../lambdas/pipeline/run-window.js';
+import { checkOutputFolder } from './output-folder.js';
 
 const isS3 = (location: string) => location.startsWith('s3://');
 const awsEdges = () => import('./aws-edges.js');
@@ -20,15 +24,26 @@ export async function loadConfig(location: string): Promise<LoadedConfig> {
   return (await awsEdges()).loadConfigFromS3Url(location);
 }
 
-export async function sinkFor(out: string, log: Log): Promise<ResultSink> {
-  if (!isS3(out)) return new FsSink(out, { log });
-  return (await awsEdges()).s3Sink(out, log);
+/** The sink for `--out`, checked before the run starts: a local folder must be writable (unless nothing will be written). */
+export async function sinkFor(out: string, log: Log, options: { readonly dryRun: boolean }): Promise<ResultSink> {
+  if (isS3(out)) return (await awsEdges()).s3Sink(out, log, options);
+  if (!options.dryRun) await checkOutputFolder(out);
+  return new FsSink(out, { log });
 }
 
-export function fileSource(path: string): ColorSource {
+export async function fileSource(path: string): Promise<ColorSource> {
+  // Before FileSource, which would first complain that a folder name has no .csv/.jsonl extension.
+  const info = await stat(path).catch(() => undefined);
+  if (info?.isDirectory()) throw new SourceError(`--input ${path} is a directory, not a file; give a .csv, .jsonl or .ndjson file`);
   return new FileSource(path);
 }
 
-export async function oracleSource(stage: string, loaded: LoadedConfig, window: RunWindowBounds, log: Log): Promise<ColorSource> {
-  return (await awsEdges()).oracleSource(stage, loaded, window, log);
+export interface OracleOptions {
+  /** How long to keep trying to reach the database (`--timeout`). */
+  readonly timeoutMs: number;
+  readonly onRetry: (retry: OracleRetry) => void;
+}
+
+export async function oracleSource(stage: string, loaded: LoadedConfig, window: RunWindowBounds, log: Log, options: OracleOptions): Promise<ColorSource> {
+  return (await awsEdges()).oracleSource(stage, loaded, window, log, options);
 }

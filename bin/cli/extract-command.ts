@@ -3,7 +3,6 @@ import { parseArgs } from 'node:util';
 import { NodeOracleConnectionFactory } from '../../lambdas/adapters/oracle-connection.js';
 import { createS3Client } from '../../lambdas/adapters/s3/client.js';
 import { parseS3Location } from '../../lambdas/adapters/s3-location.js';
-import { SsmSettings } from '../../lambdas/adapters/ssm-settings.js';
 import { UsageError } from '../../lambdas/errors.js';
 import { DEFAULT_SAMPLE_ROWS, MAX_SAMPLE_ROWS, parseSampleRows, parseTableRef } from '../../lambdas/oracle-extract/event.js';
 import { runExtract } from '../../lambdas/oracle-extract/extract.js';
@@ -11,7 +10,11 @@ import { DirectoryExtractWriter, S3ExtractWriter, type ExtractWriter } from '../
 import { DEFAULT_TIME_ZONE } from '../../lambdas/pipeline/config.js';
 import { isValidTimeZone } from '../../lambdas/pipeline/time-zone.js';
 import { cliLog } from './cli-log.js';
+import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
+import { checkStage, rejectEmptyOptions } from './options.js';
+import { checkOutputFolder } from './output-folder.js';
+import { stageSettings } from './stage-settings.js';
 
 export const EXTRACT_HELP = `Usage: market-pulse extract --stage <stage> [--table T] [--rows N]
                             [--out <dir|s3://bucket/prefix>] [--time-zone <IANA zone>]
@@ -34,9 +37,10 @@ Options:
   -h, --help           show this help
 
 If the table cannot be read, database_info.json and accessible_tables.json are still written and
-the command exits 1 saying where.`;
+the command exits ${EXIT.failed} saying where.
 
-const STAGE = /^[a-z0-9][a-z0-9-]{0,31}$/;
+Exit codes: ${EXIT.ok} extracted, ${EXIT.failed} SSM or Oracle failed (or unexpected), ${EXIT.usage} usage or no AWS region set,
+${EXIT.publish} writing the files failed.`;
 
 export async function extractCommand(args: string[], io: CliIo): Promise<void> {
   const { values } = parseArgs({
@@ -52,18 +56,21 @@ export async function extractCommand(args: string[], io: CliIo): Promise<void> {
     allowPositionals: false,
   });
   // Everything is checked before SSM or Oracle is touched.
+  rejectEmptyOptions(values);
   if (values.stage === undefined) throw new UsageError('extract needs --stage <stage> (see market-pulse extract --help)');
-  if (!STAGE.test(values.stage)) throw new UsageError('--stage takes a stage name: 1-32 lowercase letters, digits or -, e.g. dev or prod');
+  checkStage(values.stage);
   const table = values.table === undefined ? undefined : parseTableRef(values.table, '--table');
   const rows = values.rows === undefined ? DEFAULT_SAMPLE_ROWS : parseSampleRows(values.rows, '--rows');
   const timeZone = values['time-zone'];
   if (!isValidTimeZone(timeZone)) throw new UsageError(`--time-zone: unknown time zone ${JSON.stringify(timeZone)} (use an IANA name such as America/New_York)`);
   const writer = writerFor(values.out);
+  if (!values.out.startsWith('s3://')) await checkOutputFolder(values.out);
 
   const log = cliLog(io);
+  const settings = await stageSettings(values.stage, log);
   const result = await runExtract(
     { rows, ...(table ? { table } : {}) },
-    { stage: values.stage, settings: new SsmSettings({ stage: values.stage, log }), factory: new NodeOracleConnectionFactory(), writer, timeZone, log },
+    { stage: values.stage, settings, factory: new NodeOracleConnectionFactory(), writer, timeZone, log },
   );
   for (const warning of result.warnings) io.err(`warning: ${warning}`);
   io.out(`Extracted ${result.table} (${result.rows.toLocaleString('en-US')} sample rows) to ${result.location}`);

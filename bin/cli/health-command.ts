@@ -3,12 +3,13 @@ import { parseArgs } from 'node:util';
 import { NodeOracleConnectionFactory } from '../../lambdas/adapters/oracle-connection.js';
 import { createS3Client } from '../../lambdas/adapters/s3/client.js';
 import { parseS3Location } from '../../lambdas/adapters/s3-location.js';
-import { SsmSettings } from '../../lambdas/adapters/ssm-settings.js';
 import { runHealthChecks, type HealthCheckResult, type HealthReport } from '../../lambdas/db-health/health-checks.js';
 import { UsageError } from '../../lambdas/errors.js';
 import { cliLog } from './cli-log.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
+import { checkStage, rejectEmptyOptions } from './options.js';
+import { stageSettings } from './stage-settings.js';
 
 export const HEALTH_HELP = `Usage: market-pulse health --stage <stage> [--out s3://bucket/prefix] [--json]
 
@@ -24,10 +25,9 @@ Options:
   --json            print the report as JSON instead of lines
   -h, --help        show this help
 
-Exits 0 when no check failed, 1 when any did (the report is still printed), 2 on a usage error.
+Exit codes: ${EXIT.ok} no check failed, ${EXIT.unhealthy} a check failed (the report is still printed), ${EXIT.usage} usage
+or no AWS region set (nothing was checked), ${EXIT.failed} unexpected failure.
 ORACLE_CLIENT_MODE=thick uses Oracle Instant Client instead of thin mode.`;
-
-const STAGE = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
 export async function healthCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
@@ -36,16 +36,18 @@ export async function healthCommand(args: string[], io: CliIo): Promise<number> 
     strict: true,
     allowPositionals: false,
   });
+  rejectEmptyOptions(values);
   if (values.stage === undefined) throw new UsageError('health needs --stage <stage> (see market-pulse health --help)');
-  if (!STAGE.test(values.stage)) throw new UsageError('--stage takes a stage name: 1-32 lowercase letters, digits or -, e.g. dev or prod');
+  checkStage(values.stage);
   if (values.out !== undefined && !values.out.startsWith('s3://')) {
     throw new UsageError('--out takes the results location s3://bucket/prefix (the heartbeat is written under <prefix>/health/)');
   }
   const out = values.out === undefined ? undefined : parseS3Location(values.out, '--out');
   const log = cliLog(io);
+  const settings = await stageSettings(values.stage, log);
   const report = await runHealthChecks({
     stage: values.stage,
-    settings: new SsmSettings({ stage: values.stage, log }),
+    settings,
     factory: new NodeOracleConnectionFactory(),
     ...(out ? { heartbeat: { client: createS3Client(), bucket: out.bucket, prefix: out.prefix } } : {}),
     runner: 'cli',

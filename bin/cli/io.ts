@@ -1,7 +1,11 @@
 /** Where the CLI writes; swapped for buffers in tests. */
+import type { ProgressTerminal } from './progress.js';
+
 export interface CliIo {
   out(line: string): void;
   err(line: string): void;
+  /** stderr when it is a terminal, for a progress line redrawn in place (./progress.ts). */
+  readonly terminal?: ProgressTerminal | undefined;
 }
 
 /**
@@ -22,4 +26,8 @@ export function lineWriter(stream: NodeJS.WritableStream): (line: string) => voi
 }
 
 /** stdout and stderr, each guarded by {@link lineWriter}. */
-export const processIo: CliIo = { out: lineWriter(process.stdout), err: lineWriter(process.stderr) };
+export const processIo: CliIo = {
+  out: lineWriter(process.stdout),
+  err: lineWriter(process.stderr),
+  terminal: process.stderr.isTTY ? process.stderr : undefined,
+};

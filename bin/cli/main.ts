@@ -7,7 +7,7 @@ import { CODE_VERSION } from '../../lambdas/version.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
-/** A command returns nothing on success, or its own exit code (health: 1 when a check failed, report printed). */
+/** A command returns nothing on success, or its own exit code (health: 6 when a check failed, report printed). */
 interface Command {
   help: string;
   run: (args: string[], io: CliIo) => Promise<number | void>;

@@ -1,9 +1,10 @@
 /** `market-pulse run`: the Run Colors job from a file or Oracle, published to a folder or S3. */
 import { parseArgs } from 'node:util';
+import type { OracleRetry } from '../../lambdas/adapters/oracle-source.js';
 import { UsageError } from '../../lambdas/errors.js';
 import { parseAsOf, todayIn } from '../../lambdas/pipeline/as-of.js';
 import type { Manifest } from '../../lambdas/pipeline/manifest.js';
-import type { PublishedRun } from '../../lambdas/pipeline/ports.js';
+import type { ColorSource, PublishedRun } from '../../lambdas/pipeline/ports.js';
 import { newRunId } from '../../lambdas/pipeline/run-id.js';
 import { runWindow } from '../../lambdas/pipeline/run-window.js';
 import { runColors } from '../../lambdas/pipeline/run.js';
@@ -12,10 +13,20 @@ import { cliLog } from './cli-log.js';
 import { fileSource, loadConfig, oracleSource, sinkFor } from './edges.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
+import { checkStage, parseSeconds, rejectEmptyOptions } from './options.js';
+import { ProgressReporter } from './progress.js';
+import { retryLine } from './retry-line.js';
+import { excludedByRuleLine } from './rule-counts.js';
+
+/** How long `--source oracle` keeps trying to reach the database by default: all 8 attempts and their waits fit. */
+const DEFAULT_TIMEOUT_SECONDS = 30;
+const MAX_TIMEOUT_SECONDS = 3_600;
+/** Rows between progress reports: often enough for a live counter, rare enough to cost nothing. */
+const PROGRESS_EVERY_ROWS = 10_000;
 
 export const RUN_HELP = `Usage: market-pulse run (--input <file> | --source oracle --stage <stage>)
                         --config <file|s3://bucket/key> --out <dir|s3://bucket/prefix>
-                        [--as-of YYYY-MM-DD] [--dry-run]
+                        [--as-of YYYY-MM-DD] [--dry-run] [--timeout <seconds>]
 
 Runs the Run Colors job: validates every row, applies the exclusion rules, ranks each CUSIP's
 colors (parent/child) and publishes the run atomically under
@@ -30,11 +41,17 @@ Options:
   --out <where>      a folder (created if absent) or s3://bucket/prefix
   --as-of <date>     the as-of date the run is for (default: today in the config's time zone)
   --dry-run          run everything and print the summary, but publish nothing
+  --timeout <s>      with --source oracle: how long to keep trying to reach the database —
+                     connects, retries and the waits between them — before giving up
+                     (default ${DEFAULT_TIMEOUT_SECONDS}); each retry is printed. Reading the rows is not limited.
   -h, --help         show this help
 
+Progress goes to stderr: one updating line on a terminal, a line per 250,000 rows otherwise.
 A run with no ranked rows, or whose rejected rows exceed publish.maxRejectedRatio of the rows read
-(default 0.5), is held back: published, but latest.json is not moved to it; the exit code is 7.
-Exit 5 means publishing failed; the message says what of the run is visible.`;
+(default 0.5), is held back: published, but latest.json is not moved to it.
+Exit codes: ${EXIT.ok} published (or dry run), ${EXIT.failed} Oracle or SSM failed (or unexpected), ${EXIT.usage} usage or no AWS
+region set, ${EXIT.config} invalid config, ${EXIT.source} unreadable input, ${EXIT.publish} publishing failed (the message says
+what of the run is visible), ${EXIT.heldBack} run held back.`;
 
 export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
@@ -47,31 +64,43 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       out: { type: 'string' },
       'as-of': { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
+      timeout: { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
   });
+  rejectEmptyOptions(values);
   checkSourceOptions(values);
   const missing = (['config', 'out'] as const).filter((name) => values[name] === undefined);
   if (missing.length > 0) throw new UsageError(`run needs ${missing.map((name) => `--${name}`).join(', ')} (see market-pulse run --help)`);
+  const timeoutMs = parseSeconds(values.timeout ?? String(DEFAULT_TIMEOUT_SECONDS), 'timeout', MAX_TIMEOUT_SECONDS);
+  const givenAsOf = values['as-of'] === undefined ? undefined : parseAsOf(values['as-of']);
 
-  const log = cliLog(io);
+  const progress = new ProgressReporter({ terminal: io.terminal, writeLine: io.err });
+  // Warnings and retries print through the reporter, so they never land in the middle of its line.
+  const log = cliLog({ ...io, err: (line) => progress.line(line) });
+  const sink = await sinkFor(values.out!, log, { dryRun: values['dry-run'] });
   const config = await loadConfig(values.config!);
   const { timeZone, lookbackDays } = config.config.window;
-  const asOf = values['as-of'] !== undefined ? parseAsOf(values['as-of']) : todayIn(new ZoneClock(timeZone));
+  const asOf = givenAsOf ?? todayIn(new ZoneClock(timeZone));
   // A file is processed whole; the window only selects rows from the database.
   const window = values.source === 'oracle' ? runWindow(asOf, lookbackDays, new ZoneClock(timeZone)) : null;
+  const onRetry = (retry: OracleRetry) => progress.line(retryLine(retry, timeoutMs));
+  const source = window ? await oracleSource(values.stage!, config, window, log, { timeoutMs, onRetry }) : await fileSource(values.input!);
+  progress.setPhase(window ? 'connecting to Oracle' : 'opening the input');
   const { manifest, published } = await runColors({
-    source: window ? await oracleSource(values.stage!, config, window, log) : fileSource(values.input!),
-    sink: await sinkFor(values.out!, log),
+    source: reportingOpen(source, () => progress.setPhase('reading', 0)),
+    sink,
     config,
     asOf,
     runId: newRunId(),
     window,
     dryRun: values['dry-run'],
-    onProgress: (rows) => io.err(`market-pulse: read ${rows.toLocaleString('en-US')} rows…`),
-    onWarning: (message) => io.err(`warning: ${message}`),
-  });
+    progressEvery: PROGRESS_EVERY_ROWS,
+    onProgress: (rows) => progress.setCount(rows),
+    onPhase: (phase) => progress.setPhase(phase),
+    onWarning: (message) => progress.line(`warning: ${message}`),
+  }).finally(() => progress.done());
   for (const line of summary(manifest)) io.out(line);
   if (!published) {
     io.out(`  dry run: nothing was published${manifest.heldBack ? ` (the run would be held back: ${manifest.heldBack})` : ''}`);
@@ -93,7 +122,21 @@ function pointerNote({ pointer }: PublishedRun): string {
   return '';
 }
 
-function checkSourceOptions(values: { input?: string; source?: string; stage?: string }): void {
+/** The source, telling `onOpened` once it is open and rows start to flow. */
+function reportingOpen(source: ColorSource, onOpened: () => void): ColorSource {
+  return {
+    get description() {
+      return source.description;
+    },
+    open: async () => {
+      const opened = await source.open();
+      onOpened();
+      return opened;
+    },
+  };
+}
+
+function checkSourceOptions(values: { input?: string; source?: string; stage?: string; timeout?: string }): void {
   if (values.source !== undefined && values.source !== 'oracle') {
     throw new UsageError(`--source takes only "oracle" (got "${values.source}"); use --input <file> for a file`);
   }
@@ -101,6 +144,8 @@ function checkSourceOptions(values: { input?: string; source?: string; stage?: s
   if (values.input === undefined && values.source === undefined) throw new UsageError('run needs --input <file> or --source oracle --stage <stage> (see market-pulse run --help)');
   if (values.source === 'oracle' && values.stage === undefined) throw new UsageError('--source oracle needs --stage <stage> (the SSM parameters /market-pulse/<stage>/oracle/*)');
   if (values.stage !== undefined && values.source === undefined) throw new UsageError('--stage goes with --source oracle');
+  if (values.stage !== undefined) checkStage(values.stage);
+  if (values.timeout !== undefined && values.source === undefined) throw new UsageError('--timeout goes with --source oracle (a file is read whole, however long it takes)');
 }
 
 function summary(manifest: Manifest): string[] {
@@ -110,7 +155,7 @@ function summary(manifest: Manifest): string[] {
     `Run ${manifest.runId} for as-of ${manifest.asOf} (${manifest.durationMs} ms)`,
     `  read ${n(counts.read)} rows: ${n(counts.ranked)} ranked in ${n(counts.groups)} groups, ${n(counts.excluded)} excluded, ${n(counts.rejected)} rejected`,
   ];
-  const rules = Object.entries(counts.excludedByRule);
-  if (rules.length > 0) lines.push(`  excluded by rule: ${rules.map(([name, count]) => `${name} ${n(count)}`).join(', ')}`);
+  const rules = excludedByRuleLine(counts.excludedByRule, counts.excluded);
+  if (rules !== undefined) lines.push(`  ${rules}`);
   return lines;
 }

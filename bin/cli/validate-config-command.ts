@@ -2,12 +2,14 @@
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../../lambdas/adapters/config-file.js';
 import { UsageError } from '../../lambdas/errors.js';
+import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
 export const VALIDATE_CONFIG_HELP = `Usage: market-pulse validate-config <file>
 
 Checks a config document (rules, ranking order, window, column map, outputs) and reports every
-problem with its JSON path. Exits 0 when the document is valid, 3 when it is not.
+problem with its JSON path.
+Exit codes: ${EXIT.ok} valid, ${EXIT.config} invalid or unreadable, ${EXIT.usage} usage.
 
 Options:
   -h, --help   show this help`;

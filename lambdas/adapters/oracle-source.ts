@@ -8,7 +8,8 @@
  *
  * Failure policy:
  * - transient (network, paused instance, dropped connection) before any row: retried with backoff
- *   while the deadline allows; after that a TransientSourceError counting the attempts;
+ *   while the deadline (and the open timeout, when given) allows; after that a TransientSourceError
+ *   counting the attempts;
  * - refused credentials: the settings cache is dropped and re-read, and the connection tried once
  *   more — how a password rotated in SSM takes effect with no restart; refused again: CredentialsError;
  * - a failure once rows have flowed: TransientSourceError (or DatabaseError), never a silent
@@ -20,10 +21,9 @@
 import { ConfigError, CredentialsError, MarketPulseError, TransientSourceError } from '../errors.js';
 import type { Log } from '../log.js';
 import { silentLog } from '../log.js';
-import type { RunConfig } from '../pipeline/config.js';
 import type { ColorSource, OpenedSource, RawRecord } from '../pipeline/ports.js';
-import type { RunWindowBounds } from '../pipeline/run-window.js';
 import { CircuitBreaker, CircuitOpenError } from './circuit-breaker.js';
+import type { OracleSourceOptions } from './oracle-source-options.js';
 import {
   connectionKey,
   NodeOracleConnectionFactory,
@@ -33,34 +33,11 @@ import {
 } from './oracle-connection.js';
 import { classifyOracleError, isCredentialsOracleError, isTransientOracleError, oracleErrorCodes, toSourceError } from './oracle-errors.js';
 import { buildColorQuery, dateOnlyWhenMidnight, sessionSetupSql, type ColorQuery } from './oracle-query.js';
-import type { OracleSettings, SettingsProvider } from './oracle-settings.js';
-import { closeWithin, type WarmConnection } from './oracle-warm-connection.js';
+import type { OracleSettings } from './oracle-settings.js';
+import { closeWithin } from './oracle-warm-connection.js';
 import { DEFAULT_RETRY_POLICY, retry, RetryExhaustedError, type RetryPolicy } from './retry.js';
 
-export interface OracleSourceOptions {
-  readonly settings: SettingsProvider;
-  readonly config: RunConfig;
-  readonly window: RunWindowBounds;
-  /** node-oracledb (thin, or thick with ORACLE_CLIENT_MODE=thick) unless a test passes a fake. */
-  readonly factory?: OracleConnectionFactory;
-  /** Milliseconds left before the hard deadline (Lambda: `context.getRemainingTimeInMillis`); none by default. */
-  readonly deadline?: () => number;
-  readonly log?: Log;
-  /** Shared across warm invocations by default ({@link oracleCircuitBreaker}). */
-  readonly breaker?: CircuitBreaker;
-  /** Where a connection is kept between runs; none by default (a kept socket keeps a CLI process alive). */
-  readonly warm?: WarmConnection;
-  readonly retry?: Partial<RetryPolicy>;
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly random?: () => number;
-  readonly now?: () => number;
-  /** Rows per round trip and per batch handed to the pipeline. */
-  readonly fetchArraySize?: number;
-  /** The SSM prefix named in messages, e.g. `/market-pulse/prod/oracle/`. */
-  readonly parameterPrefix?: string;
-  readonly maxCallTimeoutMs?: number;
-  readonly maxConnectTimeoutMs?: number;
-}
+export type { OracleRetry, OracleSourceOptions } from './oracle-source-options.js';
 
 export const DEFAULT_FETCH_ARRAY_SIZE = 1_000;
 const DEFAULT_MAX_CALL_TIMEOUT_MS = 120_000;
@@ -81,20 +58,25 @@ interface Opened {
 export class OracleSource implements ColorSource {
   private readonly factory: OracleConnectionFactory;
   private readonly log: Log;
-  private readonly breaker: CircuitBreaker;
+  private readonly breaker: CircuitBreaker | null;
   private readonly policy: RetryPolicy;
   private readonly deadline: () => number;
+  private readonly now: () => number;
   private readonly fetchArraySize: number;
   private target: string | undefined;
+  /** While open() runs with an open timeout: the time (on `now`) it must be done by. */
+  private openBy: number | undefined;
   /** The last error the database itself gave while opening, to explain a run the breaker then stopped. */
   private lastDatabaseError: unknown;
 
   constructor(private readonly options: OracleSourceOptions) {
     this.factory = options.factory ?? new NodeOracleConnectionFactory();
     this.log = options.log ?? silentLog;
-    this.breaker = options.breaker ?? oracleCircuitBreaker;
+    this.breaker = options.breaker === undefined ? oracleCircuitBreaker : options.breaker;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.deadline = options.deadline ?? (() => Number.POSITIVE_INFINITY);
+    this.now = options.now ?? Date.now;
+    if (options.openTimeoutMs !== undefined && !(options.openTimeoutMs > 0)) throw new RangeError('openTimeoutMs must be positive');
     this.fetchArraySize = options.fetchArraySize ?? DEFAULT_FETCH_ARRAY_SIZE;
     if (!Number.isInteger(this.fetchArraySize) || this.fetchArraySize < 1) throw new RangeError('fetchArraySize must be a positive integer');
   }
@@ -105,8 +87,13 @@ export class OracleSource implements ColorSource {
   }
 
   async open(): Promise<OpenedSource> {
-    const opened = await this.openRecoveringCredentials();
-    return { header: opened.query.header, records: this.stream(opened) };
+    this.openBy = this.options.openTimeoutMs === undefined ? undefined : this.now() + this.options.openTimeoutMs;
+    try {
+      const opened = await this.openRecoveringCredentials();
+      return { header: opened.query.header, records: this.stream(opened) };
+    } finally {
+      this.openBy = undefined;
+    }
   }
 
   private async openRecoveringCredentials(): Promise<Opened> {
@@ -135,24 +122,41 @@ export class OracleSource implements ColorSource {
     const sessionSql = this.sessionSql();
     const key = connectionKey(settings, this.factory.mode);
     const secrets = [settings.password, settings.walletPassword, settings.wallet];
+    const once = () => this.attempt(settings, query, sessionSql, key, secrets);
     const attempt = async (): Promise<Opened> => {
       try {
-        return await this.breaker.run(() => this.attempt(settings, query, sessionSql, key, secrets), isTransientOracleError);
+        return await (this.breaker ? this.breaker.run(once, isTransientOracleError) : once());
       } catch (error) {
         if (!(error instanceof CircuitOpenError)) this.lastDatabaseError = error;
         throw error;
       }
     };
     return retry(attempt, {
-      policy: this.policy,
-      remainingMs: this.deadline,
+      // The safety margin is already out of budgetMs().
+      policy: { ...this.policy, safetyMarginMs: 0 },
+      remainingMs: () => this.budgetMs(),
       sleep: this.options.sleep,
       random: this.options.random,
-      now: this.options.now,
+      now: this.now,
       isRetryable: (error) => error instanceof CircuitOpenError || isTransientOracleError(error),
       retryAfterMs: (error) => (error instanceof CircuitOpenError ? error.retryAfterMs : undefined),
-      onRetry: ({ attempt, delayMs, error }) =>
-        this.log.warn('oracle: transient failure; retrying', { attempt, delayMs, code: oracleErrorCodes(error)[0] ?? 'circuit-open' }),
+      onRetry: ({ attempt, delayMs, error }) => this.reportRetry(attempt, delayMs, error, settings),
+    });
+  }
+
+  private reportRetry(attempt: number, delayMs: number, error: unknown, settings: OracleSettings): void {
+    const code = oracleErrorCodes(error)[0] ?? 'circuit-open';
+    if (this.options.onRetry === undefined) {
+      this.log.warn('oracle: transient failure; retrying', { attempt, delayMs, code });
+      return;
+    }
+    this.options.onRetry({
+      attempt,
+      maxAttempts: this.policy.maxAttempts,
+      delayMs,
+      code,
+      endpoint: `${settings.host}:${settings.port}/${settings.serviceName}`,
+      budgetMs: this.budgetMs(),
     });
   }
 
@@ -181,7 +185,7 @@ export class OracleSource implements ColorSource {
 
   private async *stream(opened: Opened): AsyncGenerator<RawRecord> {
     const { connection, rows, query } = opened;
-    const now = this.options.now ?? Date.now;
+    const now = this.now;
     const started = now();
     let sourceRow = 0;
     let batches = 0;
@@ -228,8 +232,14 @@ export class OracleSource implements ColorSource {
     return Math.min(this.options.maxCallTimeoutMs ?? DEFAULT_MAX_CALL_TIMEOUT_MS, this.timeLeft());
   }
 
+  /** What may still be spent: the deadline less the safety margin, and while opening, the open timeout. */
+  private budgetMs(): number {
+    const beforeDeadline = this.deadline() - this.policy.safetyMarginMs;
+    return this.openBy === undefined ? beforeDeadline : Math.min(beforeDeadline, this.openBy - this.now());
+  }
+
   private timeLeft(): number {
-    const left = this.deadline() - this.policy.safetyMarginMs;
+    const left = this.budgetMs();
     if (left < this.policy.minAttemptMs) {
       throw new TransientSourceError(`not enough time left to read ${this.target ?? 'Oracle'}; the run stops before the deadline so nothing partial is published`);
     }
@@ -251,7 +261,7 @@ export class OracleSource implements ColorSource {
       if (error.attempts === 0) {
         return new TransientSourceError(`not enough time left to open ${this.target ?? 'Oracle'} at ${endpoint}; nothing was tried and nothing is published`);
       }
-      const why = error.reason === 'deadline' ? 'the time left ran out' : 'the attempt limit was reached';
+      const why = error.reason === 'attempts' ? 'the attempt limit was reached' : this.outOfTimeReason();
       // When the breaker refused the last try, the database's own last answer is what explains it.
       const breakerOpen = error.cause instanceof CircuitOpenError && this.lastDatabaseError !== undefined;
       return toSourceError(breakerOpen ? this.lastDatabaseError : error.cause, {
@@ -262,6 +272,13 @@ export class OracleSource implements ColorSource {
       });
     }
     return toSourceError(error, { action: `opening ${this.target ?? 'Oracle'} at ${endpoint}`, secrets });
+  }
+
+  /** Which bound stopped the retries: the open timeout when it is the nearer one, else the deadline. */
+  private outOfTimeReason(): string {
+    const openTimeoutMs = this.options.openTimeoutMs;
+    const openTimeoutFirst = this.openBy !== undefined && this.openBy - this.now() <= this.deadline() - this.policy.safetyMarginMs;
+    return openTimeoutFirst ? `too little of the ${openTimeoutMs! / 1000} s allowed for connecting was left for another attempt` : 'the time left ran out';
   }
 
   private credentialsError(error: unknown, settings: OracleSettings): CredentialsError {

@@ -28,8 +28,11 @@ export interface RunRequest {
   /** Run everything, publish nothing. */
   readonly dryRun?: boolean;
   readonly now?: () => Date;
-  /** Called every {@link PROGRESS_EVERY} rows read. */
+  /** Called every `progressEvery` rows read (default {@link PROGRESS_EVERY}); keep it cheap, it runs in the read loop. */
   readonly onProgress?: (rowsRead: number) => void;
+  readonly progressEvery?: number;
+  /** Called when reading is over and ranking starts, and when publishing starts. */
+  readonly onPhase?: (phase: RunPhase) => void;
   readonly onWarning?: (message: string) => void;
 }
 
@@ -40,6 +43,8 @@ export interface RunResult {
 }
 
 export const PROGRESS_EVERY = 250_000;
+
+export type RunPhase = 'ranking' | 'publishing';
 
 const DUPLICATE: readonly string[] = [DUPLICATE_RULE];
 
@@ -80,6 +85,7 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   const rules = compileRules(config.rules, clock);
   const sorted = await sortRows(opened.records, new RowValidator(mapping, clock), rules, request);
   if (opened.recordKeys) for (const warning of recordKeyWarnings(opened.recordKeys(), uses, source)) request.onWarning?.(warning);
+  request.onPhase?.('ranking');
 
   const ranking = sorted.kept.rank();
   const ranked = sorted.kept.size;
@@ -124,6 +130,7 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     durationMs: finishedAt.getTime() - startedAt.getTime(),
   };
   if (request.dryRun) return { manifest, published: null };
+  request.onPhase?.('publishing');
   const published = await request.sink.publish({
     asOf: request.asOf,
     runId: request.runId,
@@ -161,9 +168,10 @@ async function sortRows(
     sorted.excludedBy.push(combination.text);
     sorted.exclusions.set(combination.names, (sorted.exclusions.get(combination.names) ?? 0) + 1);
   };
+  const progressEvery = request.progressEvery ?? PROGRESS_EVERY;
   await forEachRecord(records, (record) => {
     sorted.read++;
-    if (sorted.read % PROGRESS_EVERY === 0) request.onProgress?.(sorted.read);
+    if (sorted.read % progressEvery === 0) request.onProgress?.(sorted.read);
     const row = validator.validate(record);
     if (isRejected(row)) {
       sorted.rejected.push(row);

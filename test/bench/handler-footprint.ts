@@ -1,8 +1,8 @@
 /**
  * The `run-colors` Lambda's footprint: the size of its esbuild bundle and its cold-start module
  * init time. The bundle is built as the CDK stack builds it for thin mode (lib/job-function.ts:
- * ESM, minified, platform node, target node22, oracledb and the AWS SDK bundled in), and imported
- * in fresh processes with the environment it needs set to dummy values.
+ * ESM, minified with names kept, platform node, target node22, oracledb and the AWS SDK bundled
+ * in), and imported in fresh processes with the environment it needs set to dummy values.
  */
 import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
@@ -50,6 +50,7 @@ export async function measureHandler(runs: number): Promise<HandlerFootprint> {
     format: 'esm',
     target: 'node22',
     minify: true,
+    keepNames: true,
     mainFields: ['module', 'main'],
     banner: { js: "import { createRequire } from 'module';const require = createRequire(import.meta.url);" },
     tsconfig: join(ROOT, 'tsconfig.json'),

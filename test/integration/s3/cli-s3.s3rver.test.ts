@@ -105,7 +105,8 @@ describe('market-pulse run with S3: what is visible decides the exit code', () =
     expect((await run('samples/colors.csv', '2026-11-24')).code).toBe(0);
     const good = await text('mp-results', 'outcomes/runs/as-of=2026-11-24/latest.json');
     const input = join(await mkdtemp(join(tmpdir(), 'mp-cli-s3-')), 'header-only.csv');
-    await writeFile(input, 'MESSAGE_ID,CUSIP,DATE\n');
+    // The sample's header (every column the sample config reads), and no data rows.
+    await writeFile(input, `${(await readFile('samples/colors.csv', 'utf8')).split('\n', 1)[0]}\n`);
     const { code, stdout, stderr } = await run(input, '2026-11-24');
     expect(code).toBe(7);
     const runId = /^Run ([0-9A-Z]{26}) /.exec(stdout)![1]!;

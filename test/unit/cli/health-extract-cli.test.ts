@@ -25,7 +25,10 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-/** An environment where every AWS call is refused locally: no profile, no metadata service, no network. */
+/**
+ * An environment where every AWS call is refused locally: no profile, no metadata service, no
+ * network. Node warnings are left on: stderr is compared exactly, so any warning would show.
+ */
 function offlineEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('AWS_')) env[key] = value;
@@ -38,8 +41,6 @@ function offlineEnv(): NodeJS.ProcessEnv {
     AWS_ENDPOINT_URL_SSM: 'http://127.0.0.1:1',
     AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:1',
     AWS_MAX_ATTEMPTS: '1',
-    // The SDK warns about Node 20 on stderr; the tests read stderr exactly.
-    NODE_NO_WARNINGS: '1',
   };
 }
 

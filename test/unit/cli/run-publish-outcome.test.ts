@@ -4,6 +4,7 @@
  * an interrupted run left things in. Exit codes and messages say exactly what is visible.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +31,12 @@ function marketPulse(...args: string[]) {
 }
 
 const run = (input: string, out: string) => marketPulse('run', '--input', input, '--config', 'samples/config.json', '--out', out, '--as-of', '2026-11-20');
+/** The sample's header: every column the sample config's ranking order and rules read. */
+const HEADER = readFileSync('samples/colors.csv', 'utf8').split('\n', 1)[0]!;
+const COLUMNS = HEADER.split(',');
+/** A CSV line under {@link HEADER} with the given values, every other column empty. */
+const line = (values: Record<string, string>) => COLUMNS.map((column) => values[column] ?? '').join(',');
+
 const latestOf = async (out: string) => JSON.parse(await readFile(join(out, 'runs', 'as-of=2026-11-20', 'latest.json'), 'utf8')) as { runId: string };
 
 describe('held-back runs', () => {
@@ -38,7 +45,7 @@ describe('held-back runs', () => {
     expect(run('samples/colors.csv', out).code).toBe(0);
     const good = await latestOf(out);
     const input = join(work, 'header-only.csv');
-    await writeFile(input, 'MESSAGE_ID,CUSIP,DATE,PX\n');
+    await writeFile(input, `${HEADER}\n`);
 
     const { code, stdout, stderr } = run(input, out);
     expect(code).toBe(7);
@@ -58,7 +65,10 @@ describe('held-back runs', () => {
     expect(run('samples/colors.csv', out).code).toBe(0);
     const good = await latestOf(out);
     const input = join(work, 'us-dates.csv');
-    await writeFile(input, 'MESSAGE_ID,CUSIP,DATE,PX\n1,AAA,3/13/2026,99\n2,BBB,3/13/2026,98\n');
+    await writeFile(
+      input,
+      `${[HEADER, line({ MESSAGE_ID: '1', CUSIP: 'AAA', DATE: '3/13/2026', PX: '99' }), line({ MESSAGE_ID: '2', CUSIP: 'BBB', DATE: '3/13/2026', PX: '98' })].join('\n')}\n`,
+    );
     const { code, stderr } = run(input, out);
     expect(code).toBe(7);
     expect(stderr).toMatch(/is held back: no ranked rows \(2 read: 0 excluded, 2 rejected\)\./);
@@ -67,7 +77,9 @@ describe('held-back runs', () => {
 
   it('--help names exit code 7', () => {
     expect(marketPulse('--help').stdout).toContain('7 run held back');
-    expect(marketPulse('run', '--help').stdout).toMatch(/is held back: published, but latest\.json is not moved to it; the exit code is 7/);
+    const help = marketPulse('run', '--help').stdout;
+    expect(help).toMatch(/is held back: published, but latest\.json is not moved to it\./);
+    expect(help).toContain('7 run held back');
   });
 });
 
@@ -98,7 +110,7 @@ describe('a reader that goes away', () => {
 
   it('`run … 2>&1 | head -1`: stderr closed before a warning is written, the run still publishes', async () => {
     const input = join(work, 'extra-column.csv');
-    await writeFile(input, 'MESSAGE_ID,CUSIP,DATE,PX,NOTE\n1,AAA,2026-11-20,99,x\n');
+    await writeFile(input, `${HEADER},NOTE\n${line({ MESSAGE_ID: '1', CUSIP: 'AAA', DATE: '2026-11-20', PX: '99', RANK: '1' })},x\n`);
     const out = join(work, 'epipe-stderr');
     const { code, read } = await runWithClosedPipe('stderr', 'run', '--input', input, '--config', 'samples/config.json', '--out', out, '--as-of', '2026-11-20');
     expect(code).toBe(0);

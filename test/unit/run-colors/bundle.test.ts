@@ -1,0 +1,137 @@
+/**
+ * The deployed artifact itself: the run-colors bundle built exactly as `cdk synth` builds it (the
+ * stack's JobFunction, NodejsFunction bundling with lib/job-function.ts's options: ESM, minified,
+ * the AWS SDK bundled in), imported in a fresh Node process and invoked once. SSM is a server on
+ * 127.0.0.1 answering GetParameters, S3 is s3rver (the config document and the duplicate-run check
+ * go through the bundle's own SDK copy), and Oracle is the real thin driver against a closed port.
+ * What it checks is what alarms, log queries and the runbook's error table key on: the error's
+ * name and code survive minification, in the thrown error and in the `run failed` log line.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobFunction } from '../../../lib/job-function.js';
+import { entryPath } from '../../../lib/lambda-entries.js';
+import { startSsmEndpoint, type SsmEndpoint } from '../../helpers/aws-endpoints.js';
+import { unreachableDatabase } from '../../helpers/lambda-harness.js';
+import { useS3rver } from '../../helpers/s3rver.js';
+
+const PASSWORD = 'Zq9-bundle-Pa55word!';
+const s3 = useS3rver(['mp-results', 'mp-config']);
+const outdir = mkdtempSync(join(tmpdir(), 'mp-bundle-'));
+let bundle: string;
+let ssm: SsmEndpoint;
+
+/** Synthesizes a stack holding only the run-colors function, with bundling on, and returns its index.mjs. */
+function synthesizeRunColorsBundle(): string {
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'BundleOnly');
+  new JobFunction(stack, 'RunColors', {
+    entry: entryPath('run-colors'),
+    description: 'run-colors, bundled as the stack bundles it',
+    memorySize: 1024,
+    timeout: Duration.minutes(5),
+    logs: { retention: RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY, encryptionKey: new Key(stack, 'Key') },
+  });
+  app.synth();
+  const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
+  expect(assets).toHaveLength(1);
+  return join(outdir, assets[0]!, 'index.mjs');
+}
+
+beforeAll(async () => {
+  bundle = synthesizeRunColorsBundle();
+  ssm = await startSsmEndpoint(unreachableDatabase(PASSWORD));
+  await s3.client().send(new PutObjectCommand({ Bucket: 'mp-config', Key: 'desk/config.json', Body: readFileSync('samples/config.json') }));
+}, 120_000);
+
+afterAll(async () => {
+  await ssm?.close();
+  rmSync(outdir, { recursive: true, force: true });
+});
+
+/** What the stack sets (lib/market-pulse-stack.ts), pointed at the servers above; nothing leaves 127.0.0.1. */
+function lambdaEnvironment(): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && !key.startsWith('POWERTOOLS_')));
+  return {
+    ...inherited,
+    STAGE: 'test',
+    RESULTS_BUCKET: 'mp-results',
+    RESULTS_PREFIX: 'colors',
+    CONFIG_BUCKET: 'mp-config',
+    CONFIG_KEY: 'desk/config.json',
+    SCHEDULE_TZ: 'America/New_York',
+    POWERTOOLS_SERVICE_NAME: 'market-pulse',
+    POWERTOOLS_METRICS_NAMESPACE: 'MarketPulse',
+    AWS_LAMBDA_FUNCTION_NAME: 'market-pulse-test-run-colors',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ENDPOINT_URL_SSM: ssm.url,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_MAX_ATTEMPTS: '1',
+    // This machine runs Node 20; Lambda runs Node 22, where the SDK has no Node-version notice to print.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+function invoke(event: unknown, budgetMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['test/helpers/invoke-bundle.mjs', bundle, JSON.stringify(event), String(budgetMs)], { env: lambdaEnvironment(), timeout: 60_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function outcomeOf(stdout: string): unknown {
+  const line = stdout.split('\n').find((text) => text.startsWith('OUTCOME '));
+  if (line === undefined) throw new Error(`the handler did not return or throw:\n${stdout}`);
+  return JSON.parse(line.slice('OUTCOME '.length));
+}
+
+describe('the run-colors bundle as deployed', () => {
+  it('is minified, and keeps the class names', () => {
+    const text = readFileSync(bundle, 'utf8');
+    expect(text).not.toMatch(/\bclass TransientSourceError\b/);
+    expect(text).toContain('"TransientSourceError"');
+  });
+
+  it('fails a run against an unreachable database with the real error name and code, thrown and logged', async () => {
+    // 13 s: the retry safety margin is 10 s, so about 3 s go to attempts.
+    const { code, stdout, stderr } = await invoke({ scheduledTime: '2026-11-21T03:30:00Z' }, 13_000);
+    expect(code).toBe(0);
+    const outcome = outcomeOf(stdout) as { error?: { name: string; constructorName: string; code: string; message: string } };
+    expect(outcome.error).toMatchObject({ name: 'TransientSourceError', constructorName: 'TransientSourceError', code: 'SOURCE_UNAVAILABLE' });
+    expect(outcome.error!.message).toContain('NJS-503: connection to host 127.0.0.1 port 1 could not be established');
+
+    // Powertools writes info to stdout, warnings and errors to stderr: one JSON document per line, nothing else.
+    const logs = `${stdout}${stderr}`.split('\n').filter((line) => line !== '' && !line.startsWith('OUTCOME ')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const failed = logs.find((entry) => entry.message === 'run failed') as { error: { name: string; code: string; location: string } } | undefined;
+    expect(failed, stdout).toBeDefined();
+    expect(failed!.error).toMatchObject({ name: 'TransientSourceError', code: 'SOURCE_UNAVAILABLE' });
+    // The config came from S3 and the duplicate-run check asked S3, both through the bundle's own SDK.
+    expect(logs.some((entry) => entry.message === 'config loaded' && entry.source === 's3://mp-config/desk/config.json')).toBe(true);
+    expect(s3.events.filter((event) => event.bucket === 'mp-results')).toEqual([]);
+    expect(ssm.targets).toContain('AmazonSSM.GetParameters');
+    expect(`${stdout}${stderr}`).not.toContain(PASSWORD);
+  });
+
+  it('rejects a bad event with UsageError / USAGE before touching AWS', async () => {
+    const before = ssm.targets.length;
+    const { stdout } = await invoke({ asOf: 'tomorrow' }, 13_000);
+    const outcome = outcomeOf(stdout) as { error?: { name: string; code: string } };
+    expect(outcome.error).toMatchObject({ name: 'UsageError', code: 'USAGE' });
+    expect(ssm.targets.length).toBe(before);
+  });
+});
