@@ -5,30 +5,14 @@
  * progress — plain lines in a pipe, one updating line on a terminal — while errors keep their prefix.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCliForTest } from '../../helpers/built-cli.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBuiltCli } from '../../helpers/built-cli.js';
 
-let cli: string;
-let removeCli: () => Promise<void>;
-let work: string;
+const built = useBuiltCli('mp-cli-edges-');
+const marketPulse = (...args: string[]) => built.run(...args);
 
-beforeAll(async () => {
-  ({ cli, cleanup: removeCli } = await buildCliForTest());
-  work = await mkdtemp(join(tmpdir(), 'mp-cli-edges-'));
-});
-
-afterAll(async () => {
-  await removeCli();
-  await rm(work, { recursive: true, force: true });
-});
-
-function marketPulse(...args: string[]) {
-  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 const sample = ['--input', 'samples/colors.csv', '--config', 'samples/config.json'];
 
@@ -57,7 +41,7 @@ describe('--help states the exit codes each command really uses', () => {
 
 describe('arguments', () => {
   it.each(['--out', '--input', '--config', '--as-of'])('an empty %s is a usage error, not "here"', (option) => {
-    const args = ['--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', join(work, 'never'), '--as-of', '2026-11-20'];
+    const args = ['--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', join(built.work, 'never'), '--as-of', '2026-11-20'];
     args[args.indexOf(option) + 1] = '';
     const { code, stderr } = marketPulse('run', ...args);
     expect(stderr).toBe(`market-pulse: ${option} is empty; give it a value (see --help)\n`);
@@ -65,7 +49,7 @@ describe('arguments', () => {
   });
 
   it('a folder as --input is named as a folder', () => {
-    const { code, stderr } = marketPulse('run', '--input', 'samples', '--config', 'samples/config.json', '--out', join(work, 'never'));
+    const { code, stderr } = marketPulse('run', '--input', 'samples', '--config', 'samples/config.json', '--out', join(built.work, 'never'));
     expect(stderr).toBe('market-pulse: --input samples is a directory, not a file; give a .csv, .jsonl or .ndjson file\n');
     expect(code).toBe(4);
   });
@@ -85,7 +69,7 @@ describe('--out that cannot be written is refused before the run', () => {
   });
 
   it('below a file', async () => {
-    const file = join(work, 'a-file');
+    const file = join(built.work, 'a-file');
     await writeFile(file, 'x');
     const { code, stderr } = marketPulse('run', ...sample, '--out', join(file, 'out'));
     expect(stderr).toBe(`market-pulse: cannot write under --out ${join(file, 'out')}: ${file} is a file, not a folder; nothing was run\n`);
@@ -93,7 +77,7 @@ describe('--out that cannot be written is refused before the run', () => {
   });
 
   it('but a folder that does not exist yet is created, and the check leaves nothing behind', async () => {
-    const parent = join(work, 'fresh');
+    const parent = join(built.work, 'fresh');
     const { code } = marketPulse('run', ...sample, '--out', join(parent, 'deeper', 'out'), '--as-of', '2026-11-20');
     expect(code).toBe(0);
     expect(await readdir(join(parent, 'deeper', 'out', 'runs'))).toEqual(['as-of=2026-11-20']);
@@ -103,7 +87,7 @@ describe('--out that cannot be written is refused before the run', () => {
 
 describe('the summary', () => {
   it('says that per-rule counts overlap when they add up to more than the rows excluded', () => {
-    const { code, stdout } = marketPulse('run', ...sample, '--dry-run', '--out', join(work, 'dry'), '--as-of', '2026-11-20');
+    const { code, stdout } = marketPulse('run', ...sample, '--dry-run', '--out', join(built.work, 'dry'), '--as-of', '2026-11-20');
     expect(code).toBe(0);
     const excluded = Number(/, ([\d,]+) excluded,/.exec(stdout)![1]!.replace(/,/g, ''));
     const line = /^ {2}excluded by rule \(a row can match several\): (.*)$/m.exec(stdout);
@@ -114,11 +98,11 @@ describe('the summary', () => {
 
   it('lists the busiest rules of a config with thousands, not a line per rule', async () => {
     const rules = Array.from({ length: 20_000 }, (_, index) => ({ name: `px-above-${index}`, when: { column: 'PX', op: 'gt', value: index } }));
-    const config = join(work, 'many-rules.json');
+    const config = join(built.work, 'many-rules.json');
     await writeFile(config, JSON.stringify({ rules }));
-    const input = join(work, 'three.csv');
+    const input = join(built.work, 'three.csv');
     await writeFile(input, 'MESSAGE_ID,CUSIP,DATE,PX,RANK\n1,912828Z11,2026-11-20,2.5,1\n2,912828Z11,2026-11-20,99,1\n3,912828Z12,2026-11-20,,1\n');
-    const { code, stdout } = marketPulse('run', '--input', input, '--config', config, '--dry-run', '--out', join(work, 'dry'), '--as-of', '2026-11-20');
+    const { code, stdout } = marketPulse('run', '--input', input, '--config', config, '--dry-run', '--out', join(built.work, 'dry'), '--as-of', '2026-11-20');
     expect(code).toBe(0);
     const line = stdout.split('\n').find((text) => text.startsWith('  excluded by rule'))!;
     expect(line).toBe(
@@ -134,21 +118,21 @@ describe('progress', () => {
   beforeAll(async () => {
     // 260,000 narrow rows (the columns the sample config reads): past the first 250,000-row mark, and quick to read.
     const rows = Array.from({ length: 260_000 }, (_, index) => `${index + 1},9128280${String(index % 500).padStart(2, '0')},2026-11-20,${index % 97},${(index % 3) + 1},,,`);
-    big = join(work, 'big.csv');
+    big = join(built.work, 'big.csv');
     await writeFile(big, `MESSAGE_ID,CUSIP,DATE,PX,RANK,BIAS,CONFIDENCE,SOURCE\n${rows.join('\n')}\n`);
   });
 
   it('in a pipe: plain lines, no market-pulse: prefix (errors keep theirs)', () => {
-    const { code, stdout, stderr } = marketPulse('run', '--input', big, '--config', 'samples/config.json', '--dry-run', '--out', join(work, 'dry'), '--as-of', '2026-11-20');
+    const { code, stdout, stderr } = marketPulse('run', '--input', big, '--config', 'samples/config.json', '--dry-run', '--out', join(built.work, 'dry'), '--as-of', '2026-11-20');
     expect(code).toBe(0);
     // The warning names the color columns the file lacks (nothing reads them); then the progress lines.
     expect(stderr).toMatch(/^warning: [^\n]*lacks[^\n]*\nreading 250,000 rows\nranking…\n$/);
     expect(stdout).toMatch(/read 260,000 rows/);
-    expect(marketPulse('run', '--input', 'no/such.csv', '--config', 'samples/config.json', '--out', join(work, 'never')).stderr).toBe('market-pulse: input file not found: no/such.csv\n');
+    expect(marketPulse('run', '--input', 'no/such.csv', '--config', 'samples/config.json', '--out', join(built.work, 'never')).stderr).toBe('market-pulse: input file not found: no/such.csv\n');
   });
 
   it.skipIf(spawnSync('script', ['--version']).status !== 0)('on a terminal: one line redrawn in place, cleared before the summary', () => {
-    const command = [process.execPath, cli, 'run', '--input', big, '--config', 'samples/config.json', '--dry-run', '--out', join(work, 'dry'), '--as-of', '2026-11-20'].join(' ');
+    const command = [process.execPath, built.cli, 'run', '--input', big, '--config', 'samples/config.json', '--dry-run', '--out', join(built.work, 'dry'), '--as-of', '2026-11-20'].join(' ');
     // script(1) gives the CLI a pseudo-terminal for stdout and stderr, and copies what it shows.
     const result = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
     expect(result.status).toBe(0);

@@ -4,39 +4,22 @@
  * ranking, values a desk would not expect to be accepted, and config documents no person should
  * have to debug. Outputs are read back with csv-parse, a reader the product does not use.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCliForTest } from '../../helpers/built-cli.js';
+import { describe, expect, it } from 'vitest';
+import { useBuiltCli } from '../../helpers/built-cli.js';
 
-let cli: string;
-let removeCli: () => Promise<void>;
-let work: string;
+const built = useBuiltCli('mp-edges-');
+const marketPulse = (...args: string[]) => built.run(...args);
 
-beforeAll(async () => {
-  ({ cli, cleanup: removeCli } = await buildCliForTest());
-  work = await mkdtemp(join(tmpdir(), 'mp-edges-'));
-});
-
-afterAll(async () => {
-  await removeCli();
-  await rm(work, { recursive: true, force: true });
-});
-
-function marketPulse(...args: string[]) {
-  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 type Row = Record<string, string>;
 
 /** Runs on `input` with `config` into a fresh folder; returns the exit, stderr and each file parsed. */
 async function runOn(input: string, config: string, name: string) {
-  const out = join(work, name);
+  const out = join(built.work, name);
   const result = marketPulse('run', '--input', input, '--config', config, '--out', out, '--as-of', '2026-11-20');
   const dateDir = join(out, 'runs', 'as-of=2026-11-20');
   if (!existsSync(join(dateDir, 'latest.json'))) return { ...result, out, published: false as const };
@@ -53,7 +36,7 @@ async function runOn(input: string, config: string, name: string) {
 }
 
 async function file(name: string, text: string | Buffer): Promise<string> {
-  const path = join(work, name);
+  const path = join(built.work, name);
   await writeFile(path, text);
   return path;
 }
@@ -224,7 +207,7 @@ describe('config documents', () => {
     ['deep.yaml', `rules: ${'['.repeat(10_000)}${']'.repeat(10_000)}\n`, 'not valid YAML: line 1: lists and maps nest more than 100 levels deep'],
   ])('exits 3 on %s nested 10,000 deep with a clear message', async (name, text, message) => {
     const config = await file(name, text);
-    const result = marketPulse('run', '--input', 'samples/colors.csv', '--config', config, '--out', join(work, 'never'));
+    const result = marketPulse('run', '--input', 'samples/colors.csv', '--config', config, '--out', join(built.work, 'never'));
     expect(result.code).toBe(3);
     expect(result.stderr).toContain(`invalid config ${config}: ${message}`);
     expect(result.stderr).not.toContain('call stack');

@@ -4,26 +4,13 @@
  * unreachable. AWS endpoints point at a closed port on 127.0.0.1, with fake credentials, so nothing
  * leaves the machine.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCliForTest } from '../../helpers/built-cli.js';
+import { describe, expect, it } from 'vitest';
+import { useBuiltCli } from '../../helpers/built-cli.js';
 
-let cli: string;
-let removeCli: () => Promise<void>;
-let work: string;
-
-beforeAll(async () => {
-  ({ cli, cleanup: removeCli } = await buildCliForTest());
-  work = await mkdtemp(join(tmpdir(), 'mp-ops-cli-'));
-});
-
-afterAll(async () => {
-  await removeCli();
-  await rm(work, { recursive: true, force: true });
-});
+const built = useBuiltCli('mp-ops-cli-', { env: offlineEnv, inWork: true });
+const marketPulse = (...args: string[]) => built.run(...args);
 
 /**
  * An environment where every AWS call is refused locally: no profile, no metadata service, no
@@ -44,10 +31,6 @@ function offlineEnv(): NodeJS.ProcessEnv {
   };
 }
 
-function marketPulse(...args: string[]) {
-  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000, env: offlineEnv(), cwd: work });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 describe('help', () => {
   it('lists both commands and prints their help', () => {
@@ -68,7 +51,7 @@ describe('usage errors exit 2 before anything is contacted', () => {
     const cases: [string[], string][] = [
       [[], 'health needs --stage <stage> (see market-pulse health --help)'],
       [['--stage', 'Dev'], '--stage takes a stage name: 1-32 lowercase letters, digits or -, e.g. dev or prod'],
-      [['--stage', 'dev', '--out', join(work, 'dir')], '--out takes the results location s3://bucket/prefix (the heartbeat is written under <prefix>/health/)'],
+      [['--stage', 'dev', '--out', join(built.work, 'dir')], '--out takes the results location s3://bucket/prefix (the heartbeat is written under <prefix>/health/)'],
     ];
     for (const [args, reason] of cases) {
       const result = marketPulse('health', ...args);
@@ -130,7 +113,7 @@ describe('against an unreachable SSM', () => {
   });
 
   it('extract exits 1 naming the SSM parameters, and writes nothing', async () => {
-    const out = join(work, 'extracts');
+    const out = join(built.work, 'extracts');
     const { code, stderr } = marketPulse('extract', '--stage', 'dev', '--out', out);
     expect(code).toBe(1);
     expect(stderr).toMatch(/^market-pulse: reading \/market-pulse\/dev\/oracle\/\{host,.*\} failed \(AWS said .*ECONNREFUSED 127\.0\.0\.1:1\)\n$/);

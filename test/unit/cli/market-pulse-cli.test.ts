@@ -8,33 +8,18 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCliForTest } from '../../helpers/built-cli.js';
+import { describe, expect, it } from 'vitest';
+import { useBuiltCli } from '../../helpers/built-cli.js';
 
-let cli: string;
-let removeCli: () => Promise<void>;
-let work: string;
+const built = useBuiltCli('mp-cli-');
+const marketPulse = (...args: string[]) => built.run(...args);
 
-beforeAll(async () => {
-  ({ cli, cleanup: removeCli } = await buildCliForTest());
-  work = await mkdtemp(join(tmpdir(), 'mp-cli-'));
-});
-
-afterAll(async () => {
-  await removeCli();
-  await rm(work, { recursive: true, force: true });
-});
-
-function marketPulse(...args: string[]) {
-  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 describe('market-pulse run on the bundled sample', () => {
   it('publishes a complete run and prints a summary', async () => {
-    const out = join(work, 'out');
+    const out = join(built.work, 'out');
     const { code, stdout, stderr } = marketPulse('run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', out, '--as-of', '2026-11-20');
     expect(stderr).toBe('');
     expect(code).toBe(0);
@@ -69,11 +54,11 @@ describe('market-pulse run on the bundled sample', () => {
     const [headerLine, ...lines] = (await readFile('samples/colors.csv', 'utf8')).trimEnd().split('\n');
     // The sample has no quoted newlines, so lines are rows; reverse and interleave to reorder.
     const shuffled = [headerLine, ...lines.filter((_, i) => i % 2 === 1).reverse(), ...lines.filter((_, i) => i % 2 === 0)].join('\n') + '\n';
-    const shuffledInput = join(work, 'shuffled.csv');
+    const shuffledInput = join(built.work, 'shuffled.csv');
     await writeFile(shuffledInput, shuffled);
     const outputs = [];
     for (const input of ['samples/colors.csv', shuffledInput]) {
-      const out = join(work, `det-${outputs.length}`);
+      const out = join(built.work, `det-${outputs.length}`);
       expect(marketPulse('run', '--input', input, '--config', 'samples/config.json', '--out', out, '--as-of', '2026-11-20').code).toBe(0);
       const dateDir = join(out, 'runs', 'as-of=2026-11-20');
       const { runId } = JSON.parse(await readFile(join(dateDir, 'latest.json'), 'utf8'));
@@ -84,7 +69,7 @@ describe('market-pulse run on the bundled sample', () => {
   });
 
   it('publishes nothing on --dry-run', async () => {
-    const out = join(work, 'dry');
+    const out = join(built.work, 'dry');
     const { code, stdout } = marketPulse('run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', out, '--dry-run');
     expect(code).toBe(0);
     expect(stdout).toContain('dry run: nothing was published');
@@ -104,7 +89,7 @@ describe('market-pulse failures', () => {
     const badOption = marketPulse('run', '--inptu', 'x');
     expect(badOption.code).toBe(2);
     expect(badOption.stderr).toMatch(/^market-pulse: Unknown option '--inptu'/);
-    const badDate = marketPulse('run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', join(work, 'x'), '--as-of', '2026-02-30');
+    const badDate = marketPulse('run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', join(built.work, 'x'), '--as-of', '2026-02-30');
     expect(badDate.code).toBe(2);
     expect(badDate.stderr).toBe('market-pulse: as-of date "2026-02-30" is not a calendar date in the form YYYY-MM-DD\n');
   });
@@ -118,7 +103,7 @@ describe('market-pulse failures', () => {
       [[], 'run needs --input <file> or --source oracle --stage <stage> (see market-pulse run --help)'],
     ];
     for (const [args, reason] of cases) {
-      const result = marketPulse('run', ...args, '--config', 'samples/config.json', '--out', join(work, 'never'));
+      const result = marketPulse('run', ...args, '--config', 'samples/config.json', '--out', join(built.work, 'never'));
       expect(result.code).toBe(2);
       expect(result.stderr).toBe(`market-pulse: ${reason}\n`);
     }
@@ -139,24 +124,24 @@ describe('market-pulse failures', () => {
   });
 
   it('exits 4 naming a missing input file, publishing nothing', () => {
-    const out = join(work, 'missing-input');
+    const out = join(built.work, 'missing-input');
     const { code, stderr } = marketPulse('run', '--input', 'no/such.csv', '--config', 'samples/config.json', '--out', out);
     expect(code).toBe(4);
     expect(stderr).toBe('market-pulse: input file not found: no/such.csv\n');
   });
 
   it('exits 4 when the header lacks required columns', async () => {
-    const input = join(work, 'no-cusip.csv');
+    const input = join(built.work, 'no-cusip.csv');
     await writeFile(input, 'MESSAGE_ID,DATE,PX\n1,2026-11-20,99\n');
-    const { code, stderr } = marketPulse('run', '--input', input, '--config', 'samples/config.json', '--out', join(work, 'nc'));
+    const { code, stderr } = marketPulse('run', '--input', input, '--config', 'samples/config.json', '--out', join(built.work, 'nc'));
     expect(code).toBe(4);
     expect(stderr).toBe(`market-pulse: file:${input}: the header lacks the required column CUSIP (found: MESSAGE_ID, DATE, PX)\n`);
   });
 
   it('exits 3 on a broken config and writes nothing', async () => {
-    const config = join(work, 'broken.json');
+    const config = join(built.work, 'broken.json');
     await writeFile(config, JSON.stringify({ rules: [{ name: 'x', when: { column: 'RANK', op: 'contains', value: '1' } }] }));
-    const out = join(work, 'broken-out');
+    const out = join(built.work, 'broken-out');
     const { code, stderr } = marketPulse('run', '--input', 'samples/colors.csv', '--config', config, '--out', out);
     expect(code).toBe(3);
     expect(stderr.split('\n').filter(Boolean)).toHaveLength(1);
@@ -168,26 +153,26 @@ describe('market-pulse failures', () => {
     const ok = marketPulse('validate-config', 'samples/config.json');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/samples\/config.json: valid/);
-    const config = join(work, 'two-problems.json');
+    const config = join(built.work, 'two-problems.json');
     await writeFile(config, JSON.stringify({ rules: [], window: { timeZone: 'Nowhere/Else' }, ranking: { order: [] } }));
     const bad = marketPulse('validate-config', config);
     expect(bad.code).toBe(3);
     expect(bad.stderr).toMatch(/2 problems/);
     expect(bad.stderr).toContain('ranking.order: ');
     expect(bad.stderr).toContain('window.timeZone: unknown time zone "Nowhere/Else"');
-    expect(marketPulse('validate-config', join(work, 'absent.json')).stderr).toMatch(/absent.json: file not found/);
+    expect(marketPulse('validate-config', join(built.work, 'absent.json')).stderr).toMatch(/absent.json: file not found/);
   });
 
   it('reads JSON Lines input and copies nothing it cannot parse', async () => {
-    const input = join(work, 'colors.jsonl');
+    const input = join(built.work, 'colors.jsonl');
     await writeFile(input, [
       '{"MESSAGE_ID": 1234567890123456789, "CUSIP": "abc123xy9", "DATE": "2026-11-20T10:00:00", "PX": 99.125, "RANK": 1}',
       '{"MESSAGE_ID": "1234567890123456790", "CUSIP": "ABC123XY9", "DATE": "2026-11-20T11:00:00", "PX": "-6.0929999999999998E-2", "RANK": 1}',
       'not json',
     ].join('\n') + '\n');
-    const config = join(work, 'plain.json');
+    const config = join(built.work, 'plain.json');
     await writeFile(config, '{"rules": []}');
-    const out = join(work, 'jsonl-out');
+    const out = join(built.work, 'jsonl-out');
     const { code } = marketPulse('run', '--input', input, '--config', config, '--out', out, '--as-of', '2026-11-20');
     expect(code).toBe(0);
     const dateDir = join(out, 'runs', 'as-of=2026-11-20');
@@ -205,7 +190,7 @@ describe('the copied sample stays put', () => {
   it('runs from any working directory with relative paths', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mp-cwd-'));
     await cp('samples', join(dir, 'samples'), { recursive: true });
-    const result = spawnSync(process.execPath, [cli, 'run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', 'out'], { cwd: dir, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [built.cli, 'run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', 'out'], { cwd: dir, encoding: 'utf8' });
     expect(result.status).toBe(0);
     expect(await readdir(join(dir, 'out', 'runs'))).toHaveLength(1);
     await rm(dir, { recursive: true, force: true });
@@ -215,17 +200,17 @@ describe('the copied sample stays put', () => {
 describe('packages loaded at startup', () => {
   /** Runs the CLI with a module hook that records every package it resolves. */
   async function packagesLoadedBy(...args: string[]): Promise<{ code: number | null; packages: Set<string> }> {
-    const record = join(work, `packages-${Math.random().toString(36).slice(2)}.txt`);
+    const record = join(built.work, `packages-${Math.random().toString(36).slice(2)}.txt`);
     await writeFile(record, '');
     const hook = pathToFileURL('test/helpers/record-packages.mjs').href;
-    const result = spawnSync(process.execPath, ['--import', hook, cli, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, RECORD_PACKAGES_TO: record } });
+    const result = spawnSync(process.execPath, ['--import', hook, built.cli, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, RECORD_PACKAGES_TO: record } });
     const packages = new Set((await readFile(record, 'utf8')).split('\n').filter(Boolean));
     return { code: result.status, packages };
   }
   const cloudPackage = /^(@aws-sdk\/|@aws-lambda-powertools\/|@smithy\/|oracledb)/;
 
   it('a run on local files loads neither the AWS SDK, Powertools nor oracledb', async () => {
-    const { code, packages } = await packagesLoadedBy('run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', join(work, 'out-packages'), '--as-of', '2026-11-20');
+    const { code, packages } = await packagesLoadedBy('run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', join(built.work, 'out-packages'), '--as-of', '2026-11-20');
     expect(code).toBe(0);
     expect(packages).toContain('zod');
     expect([...packages].filter((name) => cloudPackage.test(name))).toEqual([]);

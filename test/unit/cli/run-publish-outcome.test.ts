@@ -5,30 +5,14 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCliForTest } from '../../helpers/built-cli.js';
+import { describe, expect, it } from 'vitest';
+import { useBuiltCli } from '../../helpers/built-cli.js';
 
-let cli: string;
-let removeCli: () => Promise<void>;
-let work: string;
+const built = useBuiltCli('mp-cli-outcome-');
+const marketPulse = (...args: string[]) => built.run(...args);
 
-beforeAll(async () => {
-  ({ cli, cleanup: removeCli } = await buildCliForTest());
-  work = await mkdtemp(join(tmpdir(), 'mp-cli-outcome-'));
-});
-
-afterAll(async () => {
-  await removeCli();
-  await rm(work, { recursive: true, force: true });
-});
-
-function marketPulse(...args: string[]) {
-  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 const run = (input: string, out: string) => marketPulse('run', '--input', input, '--config', 'samples/config.json', '--out', out, '--as-of', '2026-11-20');
 /** The sample's header: every column the sample config's ranking order and rules read. */
@@ -41,10 +25,10 @@ const latestOf = async (out: string) => JSON.parse(await readFile(join(out, 'run
 
 describe('held-back runs', () => {
   it('a header-only file is published, exits 7, and latest.json stays on the good run', async () => {
-    const out = join(work, 'header-only');
+    const out = join(built.work, 'header-only');
     expect(run('samples/colors.csv', out).code).toBe(0);
     const good = await latestOf(out);
-    const input = join(work, 'header-only.csv');
+    const input = join(built.work, 'header-only.csv');
     await writeFile(input, `${HEADER}\n`);
 
     const { code, stdout, stderr } = run(input, out);
@@ -61,10 +45,10 @@ describe('held-back runs', () => {
   });
 
   it('a file whose every date is written 3/13/2026 is held back with exit 7', async () => {
-    const out = join(work, 'us-dates');
+    const out = join(built.work, 'us-dates');
     expect(run('samples/colors.csv', out).code).toBe(0);
     const good = await latestOf(out);
-    const input = join(work, 'us-dates.csv');
+    const input = join(built.work, 'us-dates.csv');
     await writeFile(
       input,
       `${[HEADER, line({ MESSAGE_ID: '1', CUSIP: 'AAA', DATE: '3/13/2026', PX: '99' }), line({ MESSAGE_ID: '2', CUSIP: 'BBB', DATE: '3/13/2026', PX: '98' })].join('\n')}\n`,
@@ -90,7 +74,7 @@ describe('a reader that goes away', () => {
    */
   function runWithClosedPipe(close: 'stdout' | 'stderr', ...args: string[]): Promise<{ code: number | null; read: string }> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [built.cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       let read = '';
       const [closed, open] = close === 'stderr' ? [child.stderr, child.stdout] : [child.stdout, child.stderr];
       closed.destroy();
@@ -101,7 +85,7 @@ describe('a reader that goes away', () => {
   }
 
   it('`run … | head -1`: stdout closed before the summary changes neither the outcome nor the exit code', async () => {
-    const out = join(work, 'epipe-stdout');
+    const out = join(built.work, 'epipe-stdout');
     const { code, read } = await runWithClosedPipe('stdout', 'run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', out, '--as-of', '2026-11-20');
     expect(read).not.toMatch(/EPIPE|Error|at /);
     expect(code).toBe(0);
@@ -109,9 +93,9 @@ describe('a reader that goes away', () => {
   });
 
   it('`run … 2>&1 | head -1`: stderr closed before a warning is written, the run still publishes', async () => {
-    const input = join(work, 'extra-column.csv');
+    const input = join(built.work, 'extra-column.csv');
     await writeFile(input, `${HEADER},NOTE\n${line({ MESSAGE_ID: '1', CUSIP: 'AAA', DATE: '2026-11-20', PX: '99', RANK: '1' })},x\n`);
-    const out = join(work, 'epipe-stderr');
+    const out = join(built.work, 'epipe-stderr');
     const { code, read } = await runWithClosedPipe('stderr', 'run', '--input', input, '--config', 'samples/config.json', '--out', out, '--as-of', '2026-11-20');
     expect(code).toBe(0);
     expect(read).toMatch(/^Run [0-9A-Z]{26} for as-of 2026-11-20/);
@@ -122,7 +106,7 @@ describe('a reader that goes away', () => {
 
 describe('the output folder', () => {
   it('the next run removes what an interrupted run left, and leaves folders readable', async () => {
-    const out = join(work, 'leftovers');
+    const out = join(built.work, 'leftovers');
     const dateDir = join(out, 'runs', 'as-of=2026-11-20');
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
     await mkdir(join(dateDir, `.staging-01M8Q9YGVE8TSJQYJ9RA6B2HCD-${dead}-0123456789ab`), { recursive: true });
