@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
 import { PublishError, RunAlreadyPublishedError, RunHeldBackError } from '../../lambdas/errors.js';
 
 /** What the store shows of one run. */
@@ -128,4 +129,19 @@ export function documentedTotals(path: string): Totals {
   if (!row) throw new Error(`docs/publishing.md has no totals row for "${path}"`);
   const [faults, complete, nothing, stored, inconsistent, hung] = row.split('|').slice(2, 8).map((cell) => Number(cell.trim()));
   return { faults: faults!, complete: complete!, nothing: nothing!, stored: stored!, inconsistent: inconsistent!, hung: hung! };
+}
+
+/**
+ * What every fault matrix must show: nothing inconsistent or hung, every fault accounted for, each
+ * kind of outcome reached (so the matrix is not trivially passing), and the totals docs/publishing.md
+ * states for `path` (a change in the protocol's outcomes must update the doc).
+ */
+export function expectMatrixTotals(totals: Totals, path: string): void {
+  console.info(`${path} fault matrix: ${JSON.stringify(totals)}`);
+  expect(totals).toMatchObject({ inconsistent: 0, hung: 0 });
+  expect(totals).toEqual(documentedTotals(path));
+  expect(totals.complete + totals.nothing + totals.stored).toBe(totals.faults);
+  expect(totals.complete).toBeGreaterThan(0);
+  expect(totals.nothing).toBeGreaterThan(0);
+  expect(totals.stored).toBeGreaterThan(0);
 }
