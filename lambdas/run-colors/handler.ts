@@ -36,7 +36,8 @@ interface Runtime {
   readonly env: RunColorsEnvironment;
   readonly settings: SsmSettings;
   readonly s3: S3Client;
-  readonly sns: SNSClient | undefined;
+  /** The run topic and its client, when the stack names one. */
+  readonly notifications: { readonly client: SNSClient; readonly topicArn: string } | undefined;
 }
 
 /** Built on first use, then kept while the container is warm (clients and the settings cache). */
@@ -44,12 +45,18 @@ let runtime: Runtime | undefined;
 
 function buildRuntime(): Runtime {
   const env = readEnvironment();
-  return { env, s3: createS3Client(), sns: env.NOTIFICATION_TOPIC_ARN ? createSnsClient() : undefined, settings: new SsmSettings({ stage: env.STAGE, log }) };
+  const topicArn = env.NOTIFICATION_TOPIC_ARN;
+  return {
+    env,
+    s3: createS3Client(),
+    notifications: topicArn === undefined ? undefined : { client: createSnsClient(), topicArn },
+    settings: new SsmSettings({ stage: env.STAGE, log }),
+  };
 }
 
 export async function runColorsHandler(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<RunColorsResult> {
   runtime ??= buildRuntime();
-  const { env, settings, s3, sns } = runtime;
+  const { env, settings, s3, notifications } = runtime;
   metrics.addDimension('stage', env.STAGE);
   // Per invocation: every S3 request of the publish is cancelled before this invocation's time runs out.
   const sink = new S3Sink({
@@ -60,8 +67,7 @@ export async function runColorsHandler(event: unknown, context: Pick<Context, 'g
     remainingTimeMs: () => context.getRemainingTimeInMillis(),
     log,
   });
-  const notifier =
-    sns && env.NOTIFICATION_TOPIC_ARN ? new SnsNotifier({ client: sns, topicArn: env.NOTIFICATION_TOPIC_ARN, remainingTimeMs: () => context.getRemainingTimeInMillis(), log }) : undefined;
+  const notifier = notifications && new SnsNotifier({ ...notifications, remainingTimeMs: () => context.getRemainingTimeInMillis(), log });
   try {
     const result = await runColorsJob(event, {
       loadConfig: async () =>
