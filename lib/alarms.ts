@@ -5,6 +5,7 @@
  * - the dead-letter queue holding anything;
  * - no successful run-colors run in `missedRunHours` (metric math on the job's RunsSucceeded metric);
  * - a run published but held back (RunsHeldBack: latest.json not moved);
+ * - a run not announced on the run topic (RunNotificationsFailed);
  * - run-colors taking more than 80% of its timeout;
  * - run-colors events dropped, or not delivered to the dead-letter queue;
  * - a backfill execution failing or timing out;
@@ -132,6 +133,17 @@ export class Alarms extends Construct {
       alarmDescription:
         'A run was published but latest.json was not moved to it: no row was ranked, or more rows were rejected than publish.maxRejectedRatio allows. Its rejected.csv says why.',
       metric: jobMetric(props.stage, 'RunsHeldBack', 'Sum', period),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    this.add('RunNotificationFailed', {
+      alarmName: `${prefix}run-notification-failed`,
+      alarmDescription:
+        'run-colors could not publish a run message to the run topic (RunNotificationsFailed), so its subscribers were not told about a run. The run itself is unaffected; the log line "run notification not sent" has the error.',
+      metric: jobMetric(props.stage, 'RunNotificationsFailed', 'Sum', period),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,

@@ -125,6 +125,7 @@ const contextShape = z.strictObject({
     .default(90),
 
   alarmEmail: z.email({ error: 'must be an e-mail address' }).optional(),
+  deskEmail: z.email({ error: 'must be an e-mail address' }).optional(),
   operatorRoleArns: roleArns.default([]),
   readerRoleArns: roleArns.default([]),
   missedRunHours: int(1, 168).default(26),

@@ -1,6 +1,6 @@
 /**
  * The stage's customer managed KMS key (alias/market-pulse-<stage>): it encrypts the SecureString
- * parameters, the results bucket, the dead-letter queue, the alarm topic and the log groups.
+ * parameters, the results bucket, the dead-letter queue, the alarm and run topics and the log groups.
  *
  * The key policy replaces the default "account root may do kms:*": the account keeps key
  * administration, listed action by action (so the key can never become unmanageable, and no
@@ -60,7 +60,7 @@ export interface KeyUse {
   readonly sid: string;
   readonly actions: readonly string[];
   /** The AWS service that calls KMS on the principal's behalf, e.g. `ssm` → kms:ViaService ssm.<region>.amazonaws.com. */
-  readonly viaService: 'ssm' | 's3' | 'sqs';
+  readonly viaService: 'ssm' | 's3' | 'sqs' | 'sns';
   /** Further conditions, e.g. on the encryption context. */
   readonly conditions?: Record<string, Record<string, unknown>>;
   /**

@@ -1,6 +1,6 @@
 /**
  * The market-pulse stack for one stage (SPEC §7): KMS key, Oracle parameters, results bucket, network,
- * the three functions, their schedules, the dead-letter queue, the backfill state machine, the alarms,
+ * the three functions, their schedules, the dead-letter queue, the run topic, the backfill state machine, the alarms,
  * and the operators' and readers' access. Every setting comes from the validated context
  * (lib/context.ts); every permission is granted here, by name, to the role that needs it.
  */
@@ -22,6 +22,7 @@ import { acknowledge, nagArnToken } from './nag.js';
 import { Network } from './network.js';
 import { oracleClientSetup } from './oracle-client-layer.js';
 import { ResultsBucket } from './results-bucket.js';
+import { RunNotifications } from './run-notifications.js';
 import { DB_HEALTH_MAX_EVENT_AGE, JobSchedule, SCHEDULED_TIME } from './scheduled-job.js';
 import { SecureParameters } from './secure-parameters.js';
 import { StageAccess } from './stage-access.js';
@@ -42,6 +43,7 @@ export class MarketPulseStack extends Stack {
   readonly results: ResultsBucket;
   readonly network: Network;
   readonly deadLetterQueue: sqs.Queue;
+  readonly runNotifications: RunNotifications;
   readonly jobs: Readonly<Record<FunctionName, JobFunction>>;
   readonly schedulerRole: iam.Role;
   readonly alarms: Alarms;
@@ -97,6 +99,8 @@ export class MarketPulseStack extends Stack {
       'This queue is itself the dead-letter queue (Scheduler DeadLetterConfig and run-colors on-failure destination); nothing consumes it automatically, an operator reads it when its alarm fires.',
     );
 
+    this.runNotifications = new RunNotifications(this, 'RunNotifications', { stage: c.stage, key: this.key, ...(c.deskEmail ? { email: c.deskEmail } : {}) });
+
     const configBucketName = c.configKey === undefined ? undefined : (c.configBucket ?? this.results.bucket.bucketName);
     const environment: Record<string, string> = {
       STAGE: c.stage,
@@ -121,6 +125,7 @@ export class MarketPulseStack extends Stack {
       'run-colors': new JobFunction(this, 'RunColors', {
         ...common,
         entry: entryPath('run-colors', props.entries),
+        environment: { ...environment, NOTIFICATION_TOPIC_ARN: this.runNotifications.topic.topicArn },
         description: `market-pulse ${c.stage}: Run Colors (exclude and rank the day's dealer colors, publish to S3)`,
         memorySize: c.runColorsMemoryMb,
         timeout: Duration.seconds(c.runColorsTimeoutSeconds),
@@ -163,6 +168,8 @@ export class MarketPulseStack extends Stack {
     this.jobs['run-colors'].role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'SendFailedEventsToDeadLetterQueue', actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
     );
+
+    this.runNotifications.grantPublish(this.jobs['run-colors'].role);
 
     this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
@@ -256,6 +263,7 @@ export class MarketPulseStack extends Stack {
     new CfnOutput(this, 'OracleExtractFunctionName', { value: this.jobs['oracle-extract'].function.functionName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+    new CfnOutput(this, 'RunTopicArn', { value: this.runNotifications.topic.topicArn, description: 'run-published, run-held-back and run-failed messages (docs/runbook.md)' });
     new CfnOutput(this, 'BackfillStateMachineArn', {
       value: this.backfill.stateMachine.stateMachineArn,
       description: 'market-pulse backfill --from YYYY-MM-DD --to YYYY-MM-DD --stage <stage> starts it',

@@ -2,8 +2,9 @@
  * Where the functions run: an imported VPC and its private subnets (vpcId, subnetIds, …), or a small
  * VPC of private isolated subnets for a dev stage (createVpc=true). The functions' security group
  * sends traffic to the Oracle listener (oracleCidr:oraclePort) and, on 443, to S3 through the gateway
- * endpoint (its managed prefix list) and to the SSM interface endpoint (its security group) or the
- * VPC's own endpoints (httpsEgressCidrs); nothing else leaves it.
+ * endpoint (its managed prefix list) and to the SSM and SNS interface endpoints (their security group)
+ * or the VPC's own endpoints (httpsEgressCidrs); nothing else leaves it. SNS is where run-colors
+ * announces each run (lib/run-notifications.ts).
  *
  * Endpoints are created by default only in a created VPC: an imported one usually has them already,
  * and a second SSM endpoint with private DNS, or a second S3 gateway route, fails the deploy. The
@@ -119,7 +120,10 @@ export class Network extends Construct {
         allowAllOutbound: false,
         description: 'market-pulse interface endpoints: HTTPS from the functions only',
       });
-      const services: [string, ec2.InterfaceVpcEndpointAwsService][] = [['Ssm', ec2.InterfaceVpcEndpointAwsService.SSM]];
+      const services: [string, ec2.InterfaceVpcEndpointAwsService][] = [
+        ['Ssm', ec2.InterfaceVpcEndpointAwsService.SSM],
+        ['Sns', ec2.InterfaceVpcEndpointAwsService.SNS],
+      ];
       if (config.createKmsEndpoint) services.push(['Kms', ec2.InterfaceVpcEndpointAwsService.KMS]);
       for (const [name, service] of services) {
         this.vpc.addInterfaceEndpoint(name, { service, subnets: this.subnets, securityGroups: [this.endpointSecurityGroup], privateDnsEnabled: true, open: false });
@@ -128,7 +132,7 @@ export class Network extends Construct {
     } else {
       // The VPC already has its endpoints (or another route to them): HTTPS to where they are.
       for (const cidr of config.httpsEgressCidrs ?? []) {
-        this.functionSecurityGroup.addEgressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), 'existing SSM endpoint');
+        this.functionSecurityGroup.addEgressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), 'existing SSM and SNS endpoints');
       }
     }
   }

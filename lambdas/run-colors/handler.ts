@@ -2,13 +2,15 @@
  * The `run-colors` Lambda: thin wiring. It builds the AWS edges once per container (SSM settings,
  * the S3 client) and the S3 sink per invocation (bounded by its remaining time), hands them to
  * {@link runColorsJob}, and turns the result into metrics: a held-back run is a failure counted
- * as RunsHeldBack, any other failure as RunsFailed.
+ * as RunsHeldBack, any other failure as RunsFailed. Runs are announced on the stage's topic when
+ * NOTIFICATION_TOPIC_ARN is set; an announcement that fails is counted as RunNotificationsFailed.
  * Everything that decides anything lives in run-colors-job.ts and the pipeline.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { settingsPrefix } from '../adapters/oracle-settings.js';
@@ -17,11 +19,13 @@ import { warmConnection } from '../adapters/oracle-warm-connection.js';
 import { createS3Client } from '../adapters/s3/client.js';
 import { S3Sink } from '../adapters/s3-sink.js';
 import { loadConfigFromS3 } from '../adapters/s3-config.js';
+import { createSnsClient, SnsNotifier } from '../adapters/sns-notifier.js';
 import { SsmSettings } from '../adapters/ssm-settings.js';
 import { RunHeldBackError } from '../errors.js';
 import { createLogger, createMetrics, logPort } from '../observability.js';
 import { bundledConfig } from './bundled-config.js';
 import { readEnvironment, type RunColorsEnvironment } from './environment.js';
+import { buildRunNotification, type RunNotifier, type RunOutcome } from './notification.js';
 import { runColorsJob, type RunColorsResult } from './run-colors-job.js';
 
 const logger = createLogger();
@@ -32,6 +36,8 @@ interface Runtime {
   readonly env: RunColorsEnvironment;
   readonly settings: SsmSettings;
   readonly s3: S3Client;
+  /** The run topic and its client, when the stack names one. */
+  readonly notifications: { readonly client: SNSClient; readonly topicArn: string } | undefined;
 }
 
 /** Built on first use, then kept while the container is warm (clients and the settings cache). */
@@ -39,12 +45,18 @@ let runtime: Runtime | undefined;
 
 function buildRuntime(): Runtime {
   const env = readEnvironment();
-  return { env, s3: createS3Client(), settings: new SsmSettings({ stage: env.STAGE, log }) };
+  const topicArn = env.NOTIFICATION_TOPIC_ARN;
+  return {
+    env,
+    s3: createS3Client(),
+    notifications: topicArn === undefined ? undefined : { client: createSnsClient(), topicArn },
+    settings: new SsmSettings({ stage: env.STAGE, log }),
+  };
 }
 
 export async function runColorsHandler(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<RunColorsResult> {
   runtime ??= buildRuntime();
-  const { env, settings, s3 } = runtime;
+  const { env, settings, s3, notifications } = runtime;
   metrics.addDimension('stage', env.STAGE);
   // Per invocation: every S3 request of the publish is cancelled before this invocation's time runs out.
   const sink = new S3Sink({
@@ -55,6 +67,7 @@ export async function runColorsHandler(event: unknown, context: Pick<Context, 'g
     remainingTimeMs: () => context.getRemainingTimeInMillis(),
     log,
   });
+  const notifier = notifications && new SnsNotifier({ ...notifications, remainingTimeMs: () => context.getRemainingTimeInMillis(), log });
   try {
     const result = await runColorsJob(event, {
       loadConfig: async () =>
@@ -75,6 +88,7 @@ export async function runColorsHandler(event: unknown, context: Pick<Context, 'g
       log,
       // Correlation: every log line of this invocation from here on carries the run.
       onPlanned: ({ runId, asOf, trigger }) => logger.appendKeys({ runId, asOf, trigger }),
+      ...(notifier ? { announce: (outcome: RunOutcome) => notify(notifier, outcome, env.STAGE) } : {}),
     });
     recordRun(result);
     return result;
@@ -87,6 +101,15 @@ export async function runColorsHandler(event: unknown, context: Pick<Context, 'g
       metrics.addMetric('RunsFailed', MetricUnit.Count, 1);
       logger.error('run failed', { error });
     }
+    throw error;
+  }
+}
+
+async function notify(notifier: RunNotifier, outcome: RunOutcome, stage: string): Promise<void> {
+  try {
+    await notifier.publish(buildRunNotification(outcome, stage));
+  } catch (error) {
+    metrics.addMetric('RunNotificationsFailed', MetricUnit.Count, 1);
     throw error;
   }
 }

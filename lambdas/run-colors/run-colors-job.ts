@@ -9,6 +9,10 @@
  * asynchronous retry after a failed pointer move — moves latest.json to it before returning.
  * A held-back run is a failure every time it is reported, but a retry never runs it again and never
  * moves the pointer: after Lambda's two retries the event lands in the dead-letter queue.
+ *
+ * Once the run is planned, its end is announced (docs/runbook.md "Run notifications"): published,
+ * held back (once per run, like its metric) or failed (each failed attempt). A dry run publishes
+ * nothing and announces nothing. An announcement that fails is logged and changes nothing else.
  */
 import { RunAlreadyPublishedError, RunHeldBackError } from '../errors.js';
 import type { Log } from '../log.js';
@@ -20,6 +24,7 @@ import { runColors } from '../pipeline/run.js';
 import { runWindow, type RunWindowBounds } from '../pipeline/run-window.js';
 import { ZoneClock } from '../pipeline/time-zone.js';
 import { planRun, type RunPlan } from './event.js';
+import type { RunOutcome } from './notification.js';
 
 export interface RunColorsDeps {
   readonly loadConfig: () => Promise<LoadedConfig>;
@@ -30,6 +35,8 @@ export interface RunColorsDeps {
   readonly log: Log;
   /** Told the plan as soon as it is known, e.g. to tag every later log line with the run id. */
   readonly onPlanned?: (plan: RunPlan) => void;
+  /** Told how a planned run ended, e.g. to notify subscribers; whether it succeeds never changes the run's outcome. */
+  readonly announce?: (outcome: RunOutcome) => Promise<void>;
 }
 
 /** What the Lambda returns: the manifest's summary and where the run is. */
@@ -52,7 +59,19 @@ export async function runColorsJob(event: unknown, deps: RunColorsDeps): Promise
   const plan = planRun(event, new ZoneClock(deps.scheduleTimeZone), now());
   deps.onPlanned?.(plan);
   deps.log.info('run planned', { ...plan });
+  try {
+    const result = await runPlanned(plan, deps, now);
+    const published = publishedOutcome(result);
+    if (published) await announce(deps, published);
+    return result;
+  } catch (error) {
+    // A held-back run was announced where it was held back; a repeat of it is not announced again.
+    if (!(error instanceof RunHeldBackError)) await announce(deps, { kind: 'run-failed', asOf: plan.asOf, runId: plan.runId, trigger: plan.trigger, error });
+    throw error;
+  }
+}
 
+async function runPlanned(plan: RunPlan, deps: RunColorsDeps, now: () => Date): Promise<RunColorsResult> {
   if (plan.trigger === 'scheduled' && !plan.dryRun) {
     const finished = await finishStoredRun(plan, deps);
     if (finished) return finished;
@@ -77,8 +96,10 @@ export async function runColorsJob(event: unknown, deps: RunColorsDeps): Promise
       onWarning: (message) => deps.log.warn(message),
     });
     if (published?.pointer.status === 'held-back') {
+      const { reason } = published.pointer;
+      await announce(deps, { kind: 'run-held-back', asOf: plan.asOf, runId: plan.runId, trigger: plan.trigger, location: published.location, counts: manifest.counts, files: manifest.files, reason });
       throw new RunHeldBackError(
-        `run ${plan.runId} for as-of ${plan.asOf} is held back: ${published.pointer.reason}. Its files are at ${published.location} ` +
+        `run ${plan.runId} for as-of ${plan.asOf} is held back: ${reason}. Its files are at ${published.location} ` +
           '(its manifest counts the rows, rejected.csv says why each was rejected); latest.json was not moved to it',
       );
     }
@@ -93,6 +114,23 @@ export async function runColorsJob(event: unknown, deps: RunColorsDeps): Promise
     }
     throw error;
   }
+}
+
+/** Tells subscribers how the run ended; a failure to tell them is logged, and the run's outcome stands. */
+async function announce(deps: RunColorsDeps, outcome: RunOutcome): Promise<void> {
+  if (!deps.announce) return;
+  try {
+    await deps.announce(outcome);
+  } catch (error) {
+    deps.log.error('run notification not sent; the run outcome stands', { kind: outcome.kind, runId: outcome.runId, error });
+  }
+}
+
+/** What a run that published says; undefined for a dry run, which publishes nothing. */
+function publishedOutcome(result: RunColorsResult): RunOutcome | undefined {
+  const { asOf, runId, trigger, counts, files, location, pointer } = result;
+  if (location === null || pointer === null) return undefined;
+  return { kind: 'run-published', asOf, runId, trigger, counts, files, location, pointer, redelivery: result.status === 'already-published' };
 }
 
 /** A stored run of this plan, finished (latest.json moved forward to it) and summarized; undefined when none is stored. */

@@ -31,7 +31,7 @@ const VARIANTS: Record<string, () => Record<string, unknown>> = {
   // cdk.json's defaults: a created VPC with its endpoints, thin mode, schedules off.
   dev: () => ({}),
   // Production-like: an imported VPC that has its own endpoints, thick mode (a database enforcing
-  // Native Network Encryption), alarm e-mail, operators and readers, reserved concurrency, another account.
+  // Native Network Encryption), alarm and desk e-mail, operators and readers, reserved concurrency, another account.
   prod: () => ({
     stage: 'prod',
     account: '222222222222',
@@ -45,6 +45,7 @@ const VARIANTS: Record<string, () => Record<string, unknown>> = {
     oracleLayerZip: emptyLayerZip(),
     allowPlaintextOracle: 'true',
     alarmEmail: 'ops@example.com',
+    deskEmail: 'desk@example.com',
     operatorRoleArns: OPERATOR('222222222222'),
     readerRoleArns: READER,
     runColorsReservedConcurrency: '2',

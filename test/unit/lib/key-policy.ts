@@ -9,8 +9,8 @@
 import type { Statement } from './synth.js';
 
 export interface KmsRequest {
-  /** The caller's role ARN. */
-  readonly principal: string;
+  /** The caller's role ARN, or the template's reference to it (`{ "Fn::GetAtt": [role, "Arn"] }`). */
+  readonly principal: string | object;
   readonly action: string;
   /** e.g. ssm.eu-central-1.amazonaws.com when SSM calls KMS for the caller; absent for a direct call. */
   readonly viaService?: string;
@@ -26,9 +26,9 @@ export function allowingStatement(statements: readonly Statement[], request: Kms
   return match === undefined ? undefined : (match.Sid ?? '(no sid)');
 }
 
-function namesPrincipal(statement: Statement, principal: string): boolean {
+function namesPrincipal(statement: Statement, principal: string | object): boolean {
   const aws = (statement.Principal as { AWS?: unknown } | undefined)?.AWS;
-  return (Array.isArray(aws) ? aws : [aws]).includes(principal);
+  return (Array.isArray(aws) ? aws : [aws]).some((named) => JSON.stringify(named) === JSON.stringify(principal));
 }
 
 function namesAction(statement: Statement, action: string): boolean {

@@ -14,6 +14,7 @@ import { GRANT_FOR_AWS_RESOURCES, KEY_ADMIN_ACTIONS } from '../../../lib/encrypt
 import { VPC_ENI_ACTIONS } from '../../../lib/job-function.js';
 import { FUNCTION_NAMES, REPO_ROOT, type FunctionName } from '../../../lib/lambda-entries.js';
 import { ALL_SETTINGS, PARAMETER_PLACEHOLDER } from '../../../lib/secure-parameters.js';
+import { allowingStatement } from './key-policy.js';
 import { actionsOf, logicalIdOf, resourcesOf, statementsOfRole, synth, type Statement, type Synthesized } from './synth.js';
 
 let s: Synthesized;
@@ -22,6 +23,7 @@ beforeAll(() => {
 });
 
 const ARN = 'arn:aws:ssm:eu-central-1:111111111111:parameter/market-pulse/dev/oracle/';
+const RUN_TOPIC_ARN = 'arn:aws:sns:eu-central-1:111111111111:market-pulse-dev-runs';
 const PARAMETER_ARNS = ALL_SETTINGS.map((name) => `${ARN}${name}`);
 const ids = () => ({
   key: logicalIdOf(s.stack, s.stack.key.key),
@@ -37,6 +39,7 @@ const ids = () => ({
   functionSg: logicalIdOf(s.stack, s.stack.network.functionSecurityGroup),
   endpointSg: logicalIdOf(s.stack, s.stack.network.endpointSecurityGroup as never),
   prefixList: logicalIdOf(s.stack, s.stack.network.s3PrefixList),
+  runTopic: logicalIdOf(s.stack, s.stack.runNotifications.topic),
 });
 const att = (logicalId: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalId, attribute] });
 const join = (...parts: unknown[]) => ({ 'Fn::Join': ['', parts] });
@@ -102,6 +105,14 @@ describe('KMS key', () => {
         Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
         Resource: '*',
         Condition: { StringEquals: { 'kms:ViaService': 's3.eu-central-1.amazonaws.com' } },
+      },
+      {
+        Sid: 'RunTopicDataKeysViaSns',
+        Effect: 'Allow',
+        Principal: { AWS: att(role('run-colors')) },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:ViaService': 'sns.eu-central-1.amazonaws.com', 'kms:EncryptionContext:aws:sns:topicArn': RUN_TOPIC_ARN } },
       },
       {
         Sid: 'DeadLetterQueueDataKeysViaSqs',
@@ -231,12 +242,18 @@ describe('network (dev: a created VPC)', () => {
     s.template.hasResourceProperties('AWS::EC2::FlowLog', { LogDestinationType: 's3', TrafficType: 'ALL' });
   });
 
-  it('has the S3 gateway endpoint and an SSM interface endpoint with private DNS, and no KMS endpoint (the functions never call KMS)', () => {
-    s.template.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
+  it('has the S3 gateway endpoint and SSM and SNS interface endpoints with private DNS, and no KMS endpoint (the functions never call KMS)', () => {
+    s.template.resourceCountIs('AWS::EC2::VPCEndpoint', 3);
     s.template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway', ServiceName: join('com.amazonaws.', { Ref: 'AWS::Region' }, '.s3') });
     s.template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
       VpcEndpointType: 'Interface',
       ServiceName: 'com.amazonaws.eu-central-1.ssm',
+      PrivateDnsEnabled: true,
+      SecurityGroupIds: [att(ids().endpointSg, 'GroupId')],
+    });
+    s.template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Interface',
+      ServiceName: 'com.amazonaws.eu-central-1.sns',
       PrivateDnsEnabled: true,
       SecurityGroupIds: [att(ids().endpointSg, 'GroupId')],
     });
@@ -393,6 +410,15 @@ describe('IAM: the exact statements', () => {
       ...(name === 'run-colors'
         ? [
             { Sid: 'SendFailedEventsToDeadLetterQueue', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: att(dlq) },
+            // Publish to the run topic and nothing else; its data keys through SNS, for that topic only.
+            { Sid: 'PublishRunNotifications', Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: ids().runTopic } },
+            {
+              Sid: 'RunTopicDataKeysViaSns',
+              Effect: 'Allow',
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+              Resource: att(key),
+              Condition: { StringEquals: { 'kms:ViaService': 'sns.eu-central-1.amazonaws.com', 'kms:EncryptionContext:aws:sns:topicArn': RUN_TOPIC_ARN } },
+            },
             {
               Sid: 'DeadLetterQueueDataKeysViaSqs',
               Effect: 'Allow',
@@ -532,7 +558,7 @@ describe('alarms', () => {
     s.template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
-  it('cover errors on each function, DLQ depth, a missed run, held-back runs, run time, lost events, backfill failures and Oracle health, each notifying the topic', () => {
+  it('cover errors on each function, DLQ depth, a missed run, held-back and unannounced runs, run time, lost events, backfill failures and Oracle health, each notifying the topic', () => {
     const alarms = Object.values(resourcesOf(s.template, 'AWS::CloudWatch::Alarm'));
     expect(alarms.map((alarm) => alarm['AlarmName']).sort()).toEqual([
       'market-pulse-dev-backfill-failed',
@@ -546,6 +572,7 @@ describe('alarms', () => {
       'market-pulse-dev-run-colors-events-lost',
       'market-pulse-dev-run-colors-near-timeout',
       'market-pulse-dev-run-held-back',
+      'market-pulse-dev-run-notification-failed',
     ]);
     const topic = { Ref: logicalIdOf(s.stack, s.stack.alarms.topic) };
     for (const alarm of alarms) expect(alarm).toMatchObject({ AlarmActions: [topic], OKActions: [topic] });
@@ -600,6 +627,19 @@ describe('alarms', () => {
       AlarmName: 'market-pulse-dev-run-held-back',
       Namespace: 'MarketPulse',
       MetricName: 'RunsHeldBack',
+      Dimensions: [{ Name: 'service', Value: 'market-pulse' }, { Name: 'stage', Value: 'dev' }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('run not announced: any RunNotificationsFailed, the metric run-colors emits when the run topic refuses a message', () => {
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'market-pulse-dev-run-notification-failed',
+      Namespace: 'MarketPulse',
+      MetricName: 'RunNotificationsFailed',
       Dimensions: [{ Name: 'service', Value: 'market-pulse' }, { Name: 'stage', Value: 'dev' }],
       Statistic: 'Sum',
       Threshold: 1,
@@ -673,6 +713,60 @@ describe('alarms', () => {
         },
       ],
     });
+  });
+});
+
+describe('run notifications', () => {
+  it('go to market-pulse-dev-runs: encrypted with the stage key, TLS only, no subscription without deskEmail', () => {
+    expect(resourcesOf(s.template, 'AWS::SNS::Topic')[ids().runTopic]).toEqual({
+      TopicName: 'market-pulse-dev-runs',
+      DisplayName: 'market-pulse dev runs',
+      KmsMasterKeyId: att(ids().key),
+      Tags: [
+        { Key: 'project', Value: 'market-pulse' },
+        { Key: 'stage', Value: 'dev' },
+      ],
+    });
+    // The topic policy only denies plain HTTP: nobody is let in by it, so only IAM grants (run-colors's) publish.
+    const policies = Object.values(resourcesOf(s.template, 'AWS::SNS::TopicPolicy')).filter((policy) => JSON.stringify(policy['Topics']) === JSON.stringify([{ Ref: ids().runTopic }]));
+    expect(policies).toHaveLength(1);
+    expect((policies[0]!['PolicyDocument'] as { Statement: Statement[] }).Statement).toEqual([
+      {
+        Sid: 'AllowPublishThroughSSLOnly',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sns:Publish',
+        Resource: { Ref: ids().runTopic },
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+    ]);
+    const subscriptions = Object.values(resourcesOf(s.template, 'AWS::SNS::Subscription'));
+    expect(subscriptions.filter((subscription) => JSON.stringify(subscription['TopicArn']).includes(ids().runTopic))).toEqual([]);
+    s.template.hasOutput('RunTopicArn', { Value: { Ref: ids().runTopic } });
+  });
+
+  it('are published by run-colors alone: its environment names the topic, and no other policy allows sns:Publish on it', () => {
+    const environmentOf = (name: FunctionName) => (resourcesOf(s.template, 'AWS::Lambda::Function')[ids().fn(name)]?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    expect(environmentOf('run-colors')['NOTIFICATION_TOPIC_ARN']).toEqual({ Ref: ids().runTopic });
+    expect(environmentOf('db-health')['NOTIFICATION_TOPIC_ARN']).toBeUndefined();
+    expect(environmentOf('oracle-extract')['NOTIFICATION_TOPIC_ARN']).toBeUndefined();
+    const publishers = Object.entries(resourcesOf(s.template, 'AWS::IAM::Policy'))
+      .filter(([, policy]) => (policy['PolicyDocument'] as { Statement: Statement[] }).Statement.some((statement) => actionsOf(statement).some((action) => action.startsWith('sns:'))))
+      .map(([, policy]) => policy['Roles']);
+    expect(publishers).toEqual([[{ Ref: ids().role('run-colors') }]]);
+  });
+
+  it("let run-colors's role use the key only through SNS and only for this topic's messages", () => {
+    const policy = resourcesOf(s.template, 'AWS::KMS::Key')[ids().key]?.['KeyPolicy'] as { Statement: Statement[] };
+    const runColors = att(ids().role('run-colors'));
+    const viaSns = { principal: runColors, viaService: 'sns.eu-central-1.amazonaws.com', encryptionContext: { 'aws:sns:topicArn': RUN_TOPIC_ARN } };
+    expect(allowingStatement(policy.Statement, { ...viaSns, action: 'kms:GenerateDataKey' })).toBe('RunTopicDataKeysViaSns');
+    expect(allowingStatement(policy.Statement, { ...viaSns, action: 'kms:Decrypt' })).toBe('RunTopicDataKeysViaSns');
+    expect(allowingStatement(policy.Statement, { ...viaSns, action: 'kms:Encrypt' })).toBeUndefined();
+    expect(allowingStatement(policy.Statement, { ...viaSns, action: 'kms:GenerateDataKey', encryptionContext: { 'aws:sns:topicArn': `${RUN_TOPIC_ARN}-other` } })).toBeUndefined();
+    expect(allowingStatement(policy.Statement, { principal: runColors, action: 'kms:GenerateDataKey' })).toBeUndefined();
+    const dbHealth = att(ids().role('db-health'));
+    expect(allowingStatement(policy.Statement, { ...viaSns, principal: dbHealth, action: 'kms:GenerateDataKey' })).toBeUndefined();
   });
 });
 

@@ -89,13 +89,13 @@ describe('an imported VPC', () => {
   it('adds no endpoints by default (the VPC usually has them) and sends HTTPS to the given CIDRs instead', () => {
     s.template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
     s.template.hasResourceProperties('AWS::EC2::SecurityGroup', {
-      SecurityGroupEgress: Match.arrayWith([{ CidrIp: '10.50.0.0/16', FromPort: 443, ToPort: 443, IpProtocol: 'tcp', Description: 'existing SSM endpoint' }]),
+      SecurityGroupEgress: Match.arrayWith([{ CidrIp: '10.50.0.0/16', FromPort: 443, ToPort: 443, IpProtocol: 'tcp', Description: 'existing SSM and SNS endpoints' }]),
     });
   });
 
-  it('with createVpcEndpoints=true adds S3 on the given route tables and SSM in the given subnets; KMS only with createKmsEndpoint=true', () => {
+  it('with createVpcEndpoints=true adds S3 on the given route tables and SSM and SNS in the given subnets; KMS only with createKmsEndpoint=true', () => {
     const withEndpoints = synth({ ...IMPORTED_VPC, ...WITH_ENDPOINTS });
-    withEndpoints.template.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
+    withEndpoints.template.resourceCountIs('AWS::EC2::VPCEndpoint', 3);
     withEndpoints.template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
       VpcId: 'vpc-0123456789abcdef0',
       VpcEndpointType: 'Gateway',
@@ -106,8 +106,14 @@ describe('an imported VPC', () => {
       ServiceName: 'com.amazonaws.eu-central-1.ssm',
       SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
     });
+    withEndpoints.template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcId: 'vpc-0123456789abcdef0',
+      ServiceName: 'com.amazonaws.eu-central-1.sns',
+      SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+      PrivateDnsEnabled: true,
+    });
     const withKms = synth({ ...IMPORTED_VPC, ...WITH_ENDPOINTS, createKmsEndpoint: 'true' });
-    withKms.template.resourceCountIs('AWS::EC2::VPCEndpoint', 3);
+    withKms.template.resourceCountIs('AWS::EC2::VPCEndpoint', 4);
     withKms.template.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceName: 'com.amazonaws.eu-central-1.kms', PrivateDnsEnabled: true });
   });
 
@@ -149,6 +155,7 @@ describe('a production stage', () => {
       deleteParametersOnDelete: true,
       configKey: 'config/market-pulse.json',
       alarmEmail: 'ops@example.com',
+      deskEmail: 'desk@example.com',
       schedulesEnabled: 'false',
       scheduleTimeZone: 'Asia/Tokyo',
       runColorsSchedule: 'cron(30 7 * * ? *)',
@@ -157,6 +164,14 @@ describe('a production stage', () => {
       logRetentionDays: 365,
       resultsExpirationDays: 400,
       availabilityZones: 'us-east-1a,us-east-1b',
+    });
+  });
+
+  it('names its run topic by stage, and the key policy names it in its account and region', () => {
+    s.template.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'market-pulse-prod-runs' });
+    const key = resourcesOf(s.template, 'AWS::KMS::Key')[logicalIdOf(s.stack, s.stack.key.key)]?.['KeyPolicy'] as { Statement: { Sid?: string; Condition?: unknown }[] };
+    expect(key.Statement.find((statement) => statement.Sid === 'RunTopicDataKeysViaSns')?.Condition).toEqual({
+      StringEquals: { 'kms:ViaService': 'sns.us-east-1.amazonaws.com', 'kms:EncryptionContext:aws:sns:topicArn': 'arn:aws:sns:us-east-1:222222222222:market-pulse-prod-runs' },
     });
   });
 
@@ -225,8 +240,15 @@ describe('a production stage', () => {
     s.template.hasResourceProperties('AWS::S3::Bucket', { LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 400 })] } });
   });
 
-  it('subscribes the alarm e-mail, and a daily schedule gets no weekend allowance', () => {
-    s.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  it('subscribes the alarm e-mail to the alarm topic and the desk e-mail to the run topic, and a daily schedule gets no weekend allowance', () => {
+    const topic = (construct: { node: { defaultChild?: unknown } }) => ({ Ref: logicalIdOf(s.stack, construct) });
+    expect(Object.values(resourcesOf(s.template, 'AWS::SNS::Subscription'))).toEqual(
+      expect.arrayContaining([
+        { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: topic(s.stack.alarms.topic) },
+        { Protocol: 'email', Endpoint: 'desk@example.com', TopicArn: topic(s.stack.runNotifications.topic) },
+      ]),
+    );
+    s.template.resourceCountIs('AWS::SNS::Subscription', 2);
     s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'market-pulse-prod-no-successful-run',
       Metrics: [Match.objectLike({ Expression: 'FILL(runs, 0)', ReturnData: true }), Match.objectLike({ Id: 'runs' })],

@@ -5,7 +5,8 @@
  * 127.0.0.1 answering GetParameters, S3 is s3rver (the config document and the duplicate-run check
  * go through the bundle's own SDK copy), and Oracle is the real thin driver against a closed port.
  * What it checks is what alarms, log queries and the runbook's error table key on: the error's
- * name and code survive minification, in the thrown error and in the `run failed` log line.
+ * name and code survive minification, in the thrown error and in the `run failed` log line. SNS is a
+ * server on 127.0.0.1 too: the failed run is announced through the bundle's own SNS client.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -21,12 +22,15 @@ import { entryPath } from '../../../lib/lambda-entries.js';
 import { startSsmEndpoint, type SsmEndpoint } from '../../helpers/aws-endpoints.js';
 import { unreachableDatabase } from '../../helpers/lambda-harness.js';
 import { useS3rver } from '../../helpers/s3rver.js';
+import { messageAttributes, startSnsEndpoint, type SnsEndpoint } from '../../helpers/sns-endpoint.js';
 
 const PASSWORD = 'Zq9-bundle-Pa55word!';
 const s3 = useS3rver(['mp-results', 'mp-config']);
 const outdir = mkdtempSync(join(tmpdir(), 'mp-bundle-'));
 let bundle: string;
 let ssm: SsmEndpoint;
+let sns: SnsEndpoint;
+const TOPIC = 'arn:aws:sns:us-east-1:111111111111:market-pulse-test-runs';
 
 /** Synthesizes a stack holding only the run-colors function, with bundling on, and returns its index.mjs. */
 function synthesizeRunColorsBundle(): string {
@@ -48,11 +52,13 @@ function synthesizeRunColorsBundle(): string {
 beforeAll(async () => {
   bundle = synthesizeRunColorsBundle();
   ssm = await startSsmEndpoint(unreachableDatabase(PASSWORD));
+  sns = await startSnsEndpoint();
   await s3.client().send(new PutObjectCommand({ Bucket: 'mp-config', Key: 'desk/config.json', Body: readFileSync('samples/config.json') }));
 }, 120_000);
 
 afterAll(async () => {
   await ssm?.close();
+  await sns?.close();
   rmSync(outdir, { recursive: true, force: true });
 });
 
@@ -67,6 +73,7 @@ function lambdaEnvironment(): NodeJS.ProcessEnv {
     CONFIG_BUCKET: 'mp-config',
     CONFIG_KEY: 'desk/config.json',
     SCHEDULE_TZ: 'America/New_York',
+    NOTIFICATION_TOPIC_ARN: TOPIC,
     POWERTOOLS_SERVICE_NAME: 'market-pulse',
     POWERTOOLS_METRICS_NAMESPACE: 'MarketPulse',
     AWS_LAMBDA_FUNCTION_NAME: 'market-pulse-test-run-colors',
@@ -76,6 +83,7 @@ function lambdaEnvironment(): NodeJS.ProcessEnv {
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_ENDPOINT_URL_SSM: ssm.url,
     AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_ENDPOINT_URL_SNS: sns.url,
     AWS_MAX_ATTEMPTS: '1',
     // This machine runs Node 20; Lambda runs Node 22, where the SDK has no Node-version notice to print.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -125,13 +133,28 @@ describe('the run-colors bundle as deployed', () => {
     expect(s3.events.filter((event) => event.bucket === 'mp-results')).toEqual([]);
     expect(ssm.targets).toContain('AmazonSSM.GetParameters');
     expect(`${stdout}${stderr}`).not.toContain(PASSWORD);
+
+    // Announced once, as SNS receives it: a structured message, the attributes for filter policies.
+    expect(sns.publishes).toHaveLength(1);
+    const { fields, body } = sns.publishes[0]!;
+    expect(fields).toMatchObject({ Action: 'Publish', TopicArn: TOPIC, MessageStructure: 'json', Subject: 'market-pulse test: run failed for 2026-11-20' });
+    expect(messageAttributes(fields)).toEqual({ kind: 'run-failed', stage: 'test', asOf: '2026-11-20', trigger: 'scheduled' });
+    const message = JSON.parse((JSON.parse(fields['Message']!) as { default: string }).default) as { kind: string; error: { code: string; message: string } };
+    expect(message).toMatchObject({ kind: 'run-failed', error: { code: 'SOURCE_UNAVAILABLE' } });
+    expect(message.error.message).toContain('NJS-503');
+    expect(body).not.toContain(encodeURIComponent(PASSWORD));
+    expect(decodeURIComponent(body)).not.toContain(PASSWORD);
+    expect(logs.some((entry) => entry.message === 'run notification published' && entry.kind === 'run-failed')).toBe(true);
   });
 
   it('rejects a bad event with UsageError / USAGE before touching AWS', async () => {
     const before = ssm.targets.length;
+    const announced = sns.publishes.length;
     const { stdout } = await invoke({ asOf: 'tomorrow' }, 13_000);
     const outcome = outcomeOf(stdout) as { error?: { name: string; code: string } };
     expect(outcome.error).toMatchObject({ name: 'UsageError', code: 'USAGE' });
     expect(ssm.targets.length).toBe(before);
+    // No run was planned, so there is nothing to announce.
+    expect(sns.publishes.length).toBe(announced);
   });
 });

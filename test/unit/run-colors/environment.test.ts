@@ -24,6 +24,14 @@ describe('the run-colors environment', () => {
     expect(() => readEnvironment({ ...base, CONFIG_BUCKET: 'mp-config' })).toThrow(/CONFIG_KEY: CONFIG_BUCKET and CONFIG_KEY go together/);
   });
 
+  it('takes the run topic as an SNS topic ARN, and refuses anything else (a name, a queue ARN)', () => {
+    const topic = 'arn:aws:sns:eu-central-1:123456789012:market-pulse-prod-runs';
+    expect(readEnvironment({ ...base, NOTIFICATION_TOPIC_ARN: topic })).toMatchObject({ NOTIFICATION_TOPIC_ARN: topic });
+    for (const wrong of ['market-pulse-prod-runs', 'arn:aws:sqs:eu-central-1:123456789012:market-pulse-prod-runs']) {
+      expect(() => readEnvironment({ ...base, NOTIFICATION_TOPIC_ARN: wrong })).toThrow(/NOTIFICATION_TOPIC_ARN: must be an SNS topic ARN/);
+    }
+  });
+
   it('names every problem at once', () => {
     expect(() => readEnvironment({ STAGE: 'Prod!', SCHEDULE_TZ: 'Mars/Olympus' })).toThrow(/\(3 problems\): STAGE: .*; RESULTS_BUCKET: .*; SCHEDULE_TZ: must be an IANA time zone/);
   });
