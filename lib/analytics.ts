@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import type { EncryptionKey } from './encryption-key.js';
 import { acknowledge } from './nag.js';
 import type { ResultsBucket } from './results-bucket.js';
-import { LATEST_COLUMNS, RUN_TABLE_NAMES, RUN_TABLES, tableFolder, type GlueType, type RunTableName, type TableColumn } from './run-tables.js';
+import { LATEST_COLUMNS, latestViewSql, RUN_TABLE_NAMES, RUN_TABLES, tableFolder, type GlueType, type RunTableName, type TableColumn } from './run-tables.js';
 
 /** The first as-of date the projection covers; earlier dates are never queried. */
 export const FIRST_AS_OF = '2020-01-01';
@@ -179,10 +179,12 @@ export class Analytics extends Construct {
       new iam.PolicyStatement({
         sid: 'ReadersListQueryResults',
         principals,
-        actions: ['s3:ListBucket', 's3:GetBucketLocation', 's3:ListBucketMultipartUploads'],
+        actions: ['s3:ListBucket', 's3:ListBucketMultipartUploads'],
         resources: [results.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${resultsPath}/*`] } },
       }),
     );
+    results.bucket.addToResourcePolicy(new iam.PolicyStatement({ sid: 'ReadersLocateResultsBucket', principals, actions: ['s3:GetBucketLocation'], resources: [results.bucket.bucketArn] }));
     // Reading (Decrypt) is granted for the runs already; query results are also written.
     props.key.allowPrincipals(readers, { sid: 'ReadersWriteQueryResultsViaS3', actions: ['kms:GenerateDataKey'], viaService: 's3' });
 
@@ -228,10 +230,4 @@ export class Analytics extends Construct {
     );
     return policy;
   }
-}
-
-/** The statement behind `latest_<table>`, with its columns spelled out (a `*` would change with the table). */
-export function latestViewSql(name: RunTableName): string {
-  const columns = RUN_TABLES[name].map((column) => `t.${column.name.toLowerCase()}`).join(', ');
-  return `SELECT ${columns}, t.as_of FROM ${name} t JOIN latest_runs l ON l.as_of = t.as_of AND l.runid = t.run_id`;
 }

@@ -70,8 +70,8 @@ export const RUN_TABLES: Readonly<Record<RunTableName, readonly TableColumn[]>> 
   excluded: [...typedColorColumns(), { name: 'EXCLUDED_BY', type: 'string', comment: 'every rule the row matched, separated by ";" (or "duplicate")' }, RUN_ID],
   // A rejected row failed typing, so its values stay the text that was read.
   rejected: [
-    { name: 'SOURCE_ROW', type: 'bigint', comment: 'the record number in the input (1 is the first data record)' },
     ...COLUMNS.map((name): TableColumn => ({ name, type: 'string', comment: `${name} as read, untrimmed` })),
+    { name: 'SOURCE_ROW', type: 'bigint', comment: 'the record number in the input (1 is the first data record)' },
     { name: 'REJECT_REASON', type: 'string', comment: '"COLUMN: reason" for each value that failed, separated by "; "' },
     { name: 'RAW_RECORD', type: 'string', comment: 'the record as the input held it, where the columns cannot say everything' },
     RUN_ID,
@@ -89,3 +89,12 @@ export const LATEST_COLUMNS: readonly TableColumn[] = [
 
 /** Parquet key-value metadata every file carries, so a file read on its own still says what it is. */
 export const FILE_METADATA_KEYS = ['market-pulse.as-of', 'market-pulse.run-id', 'market-pulse.time-zone', 'market-pulse.code-version'] as const;
+
+/**
+ * The statement behind the view `latest_<table>`: the table's rows of the run each date's
+ * latest.json names. Columns are spelled out, so the view does not change shape with the table.
+ */
+export function latestViewSql(name: RunTableName): string {
+  const columns = RUN_TABLES[name].map((column) => `t.${column.name.toLowerCase()}`).join(', ');
+  return `SELECT ${columns}, t.as_of FROM ${name} t JOIN latest_runs l ON l.as_of = t.as_of AND l.runid = t.run_id`;
+}

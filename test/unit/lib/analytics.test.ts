@@ -5,8 +5,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { latestViewSql } from '../../../lib/analytics.js';
-import { RUN_TABLES } from '../../../lib/run-tables.js';
+import { latestViewSql, RUN_TABLES } from '../../../lib/run-tables.js';
 import { COLUMNS } from '../../../lambdas/pipeline/columns.js';
 import { resourcesOf, synth, type Statement, type Synthesized } from './synth.js';
 
@@ -41,8 +40,8 @@ describe('the Glue tables', () => {
     expect(columns).toHaveLength(18 + 7 + 4 + 1);
     expect(columnsOf('excluded').slice(-2)).toEqual(['excluded_by string', 'run_id string']);
     expect(columnsOf('rejected')).toEqual([
-      'source_row bigint',
       ...COLUMNS.map((name) => `${name.toLowerCase()} string`),
+      'source_row bigint',
       'reject_reason string',
       'raw_record string',
       'run_id string',
@@ -130,6 +129,9 @@ describe('readers', () => {
     expect(JSON.stringify(bySid['GetTablesForReaders']!.Resource)).toContain('/market-pulse/tables/*');
     expect(bySid['ReadersWriteQueryResults']!.Action).toEqual(['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject']);
     expect(JSON.stringify(bySid['ReadersWriteQueryResults']!.Resource)).toContain('/market-pulse/athena-results/*');
+    // Listing only within the results folder, as for the runs: the rest of the bucket stays unlisted.
+    expect(bySid['ReadersListQueryResults']!.Condition).toEqual({ StringLike: { 's3:prefix': ['market-pulse/athena-results/*'] } });
+    expect(bySid['ReadersLocateResultsBucket']!.Action).toBe('s3:GetBucketLocation');
   });
 
   it('get a managed policy scoped to the workgroup, the data catalog and the stage database', () => {
