@@ -54,7 +54,6 @@ const VIEW_TYPES: Readonly<Record<GlueType | 'date', string>> = {
 export class Analytics extends Construct {
   readonly databaseName: string;
   readonly workGroup: athena.CfnWorkGroup;
-  readonly tables: Readonly<Record<RunTableName | 'latest_runs', glue.CfnTable>>;
   /** What readers attach to query (absent without readers). */
   readonly analystPolicy: iam.ManagedPolicy | undefined;
 
@@ -68,7 +67,7 @@ export class Analytics extends Construct {
       databaseInput: { name: this.databaseName, description: `market-pulse ${props.stage}: every run's colors, exclusions and rejections (docs/queries.md)` },
     });
     const location = (folder: string) => `s3://${results.bucket.bucketName}/${results.folder(folder)}/`;
-    const table = (name: string, description: string, columns: readonly TableColumn[], folder: string, format: typeof PARQUET): glue.CfnTable => {
+    const table = (name: string, description: string, columns: readonly TableColumn[], folder: string, format: typeof PARQUET): void => {
       const created = new glue.CfnTable(this, `Table${name.replace(/(^|_)(\w)/g, (_, __, c: string) => c.toUpperCase())}`, {
         catalogId: stack.account,
         databaseName: this.databaseName,
@@ -95,14 +94,11 @@ export class Analytics extends Construct {
         },
       });
       created.addResourceDependency(database);
-      return created;
     };
-    this.tables = {
-      colors: table('colors', 'Ranked colors of every run: parents and children', RUN_TABLES.colors, tableFolder('colors'), PARQUET),
-      excluded: table('excluded', 'Rows the rules (or dedupe) took out, every run', RUN_TABLES.excluded, tableFolder('excluded'), PARQUET),
-      rejected: table('rejected', 'Rows that broke a data rule, as read, every run', RUN_TABLES.rejected, tableFolder('rejected'), PARQUET),
-      latest_runs: table('latest_runs', "Each as-of date's latest.json: the run readers are pointed at", LATEST_COLUMNS, tableFolder('latest'), ION),
-    };
+    table('colors', 'Ranked colors of every run: parents and children', RUN_TABLES.colors, tableFolder('colors'), PARQUET);
+    table('excluded', 'Rows the rules (or dedupe) took out, every run', RUN_TABLES.excluded, tableFolder('excluded'), PARQUET);
+    table('rejected', 'Rows that broke a data rule, as read, every run', RUN_TABLES.rejected, tableFolder('rejected'), PARQUET);
+    table('latest_runs', "Each as-of date's latest.json: the run readers are pointed at", LATEST_COLUMNS, tableFolder('latest'), ION);
     for (const name of RUN_TABLE_NAMES) this.latestView(name, database);
 
     this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {

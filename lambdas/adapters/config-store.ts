@@ -15,8 +15,8 @@ import { MAX_CONFIG_BYTES, readConfigBytes } from '../pipeline/config-document.j
 import { describeS3Error, isConditionalConflict, isNotFound, isPreconditionFailed } from './s3/errors.js';
 import { s3Url } from './s3-location.js';
 
-export const CHANGED_BY = 'changed-by';
-export const CHANGE_MESSAGE = 'change-message';
+const CHANGED_BY = 'changed-by';
+const CHANGE_MESSAGE = 'change-message';
 
 /** Who and why, as stored with a version. */
 export interface ConfigChangeNote {
