@@ -128,6 +128,7 @@ const contextShape = z.strictObject({
   deskEmail: z.email({ error: 'must be an e-mail address' }).optional(),
   operatorRoleArns: roleArns.default([]),
   readerRoleArns: roleArns.default([]),
+  athenaBytesScannedCutoffMb: int(10, 10_000_000).default(10_000),
   missedRunHours: int(1, 168).default(26),
 
   backfillMaxConcurrency: int(1, 40).default(1),

@@ -6,12 +6,14 @@
  */
 import { Annotations, App, CfnOutput, Duration, RemovalPolicy, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { Alarms, METRICS_NAMESPACE, SERVICE_NAME } from './alarms.js';
+import { Analytics } from './analytics.js';
 import { Backfill, BACKFILL_PLAN_ENTRY } from './backfill.js';
 import { parseContext, type MarketPulseConfig } from './context.js';
 import { EncryptionKey } from './encryption-key.js';
@@ -49,6 +51,7 @@ export class MarketPulseStack extends Stack {
   readonly alarms: Alarms;
   readonly backfill: Backfill;
   readonly access: StageAccess;
+  readonly analytics: Analytics;
 
   constructor(scope: Construct, id: string, props: MarketPulseStackProps) {
     const c = props.config;
@@ -164,6 +167,12 @@ export class MarketPulseStack extends Stack {
     if (configBucketName !== undefined && c.configKey !== undefined) {
       const objectArn = c.configBucket === undefined ? this.results.bucket.arnForObjects(c.configKey) : `arn:${this.partition}:s3:::${c.configBucket}/${c.configKey}`;
       ResultsBucket.grantConfigRead(roles, objectArn);
+      // Where `market-pulse config push|history|diff|rollback --stage` finds the document (docs/configuration.md).
+      new ssm.StringParameter(this, 'ConfigLocation', {
+        parameterName: `/market-pulse/${c.stage}/config/location`,
+        stringValue: `s3://${configBucketName}/${c.configKey}`,
+        description: `market-pulse ${c.stage}: the S3 object run-colors reads its config document from`,
+      });
     }
     this.jobs['run-colors'].role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'SendFailedEventsToDeadLetterQueue', actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
@@ -247,6 +256,13 @@ export class MarketPulseStack extends Stack {
       operatorRoleArns: c.operatorRoleArns,
       readerRoleArns: c.readerRoleArns,
     });
+    this.analytics = new Analytics(this, 'Analytics', {
+      stage: c.stage,
+      key: this.key,
+      results: this.results,
+      bytesScannedCutoffMb: c.athenaBytesScannedCutoffMb,
+      readerRoleArns: c.readerRoleArns,
+    });
     if (c.operatorRoleArns.length === 0) {
       Annotations.of(this).addWarningV2(
         'market-pulse:no-operators',
@@ -268,6 +284,14 @@ export class MarketPulseStack extends Stack {
       value: this.backfill.stateMachine.stateMachineArn,
       description: 'market-pulse backfill --from YYYY-MM-DD --to YYYY-MM-DD --stage <stage> starts it',
     });
+    new CfnOutput(this, 'AthenaWorkGroup', { value: this.analytics.workGroup.ref, description: 'run queries in this workgroup (docs/queries.md)' });
+    new CfnOutput(this, 'GlueDatabase', { value: this.analytics.databaseName });
+    if (this.analytics.analystPolicy) {
+      new CfnOutput(this, 'AnalystPolicyArn', {
+        value: this.analytics.analystPolicy.managedPolicyArn,
+        description: 'attach to the reader roles: querying the runs with Athena (docs/queries.md)',
+      });
+    }
     if (this.access.operatorPolicy) {
       new CfnOutput(this, 'OperatorPolicyArn', {
         value: this.access.operatorPolicy.managedPolicyArn,

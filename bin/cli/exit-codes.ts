@@ -15,4 +15,6 @@ export const EXIT = {
   unhealthy: 6,
   /** `run`: published but held back (no ranked rows, or too many rejected): latest.json was not moved. */
   heldBack: 7,
+  /** `config push|rollback`: the stage's config document changed since it was read; nothing was written. */
+  conflict: 8,
 } as const;

@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   health: () => import('./health-command.js').then((m) => ({ help: m.HEALTH_HELP, run: m.healthCommand })),
   extract: () => import('./extract-command.js').then((m) => ({ help: m.EXTRACT_HELP, run: m.extractCommand })),
   backfill: () => import('./backfill-command.js').then((m) => ({ help: m.BACKFILL_HELP, run: m.backfillCommand })),
+  config: () => import('./config-command.js').then((m) => ({ help: m.CONFIG_HELP, run: m.configCommand })),
 };
 
 export const MAIN_HELP = `market-pulse ${CODE_VERSION} — the MarketPulse Run Colors job
@@ -35,11 +36,13 @@ Commands:
   health            check a stage: SSM parameters, Oracle SELECT 1, table readable, S3 writable
   extract           write a stage's database info, table list, table schema and sample rows
   backfill          re-run the job over a date range through the stage's state machine
+  config            push, history, diff, rollback: a stage's rules managed like code
 
 Run 'market-pulse <command> --help' for a command's options.
 
 Exit codes: 0 success, 1 failure (database, SSM, backfill), 2 usage, 3 invalid config,
-4 unreadable input, 5 publish failed, 6 a health check failed, 7 run held back.`;
+4 unreadable input, 5 publish failed, 6 a health check failed, 7 run held back,
+8 config changed by someone else since it was read (nothing written).`;
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;

@@ -12,13 +12,13 @@
  *
  *   npm run bench -- [--rows N[,N2…]] [--seed S] [--runs K] [--engines product,duckdb,baseline] [--handler-runs K]
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { agrees, compareRanked, compareRows, type RankedAgreement } from './agreement.js';
+import { ensureDuckDb } from './duckdb-install.js';
 import { BENCH_AS_OF, BENCH_DIR, DEFAULT_BENCH_ROWS, describeInput, ensureColors, parseCount, ROOT, type BenchInput } from './generate-colors.js';
 import { measureHandler, type HandlerFootprint } from './handler-footprint.js';
 import { describeMachine, formatBytes, formatInt, measureNode, median, type ProcessMeasurement } from './measure.js';
@@ -106,28 +106,6 @@ async function main(): Promise<void> {
   const runsBySize = Object.fromEntries(measured);
   await writeFile(resultFile, `${JSON.stringify({ at: new Date().toISOString(), inputs: inputSummaries, config: relative(ROOT, CONFIG), runs: runsBySize, summary, checks, handler, machine }, null, 2)}\n`);
   console.log(`  saved    ${relative(ROOT, resultFile)}`);
-}
-
-/**
- * DuckDB is the benchmark's alone, and not in package.json: a lockfile entry for it must list its
- * native bindings for every platform, which the registry this project uses does not all carry, so
- * `npm ci` would refuse the lockfile. It is installed here on first use, into .bench/node_modules
- * (gitignored), where the bundled runner in .bench/runners/ finds it.
- */
-const DUCKDB = { name: '@duckdb/node-api', version: '1.5.6-r.1' };
-
-async function ensureDuckDb(): Promise<void> {
-  const installed = [ROOT, BENCH_DIR].some((dir) => existsSync(join(dir, 'node_modules', DUCKDB.name, 'package.json')));
-  if (installed) return;
-  console.log(`  duckdb   installing ${DUCKDB.name}@${DUCKDB.version} into .bench/node_modules (benchmark only)`);
-  await mkdir(BENCH_DIR, { recursive: true });
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const args = ['install', '--prefix', BENCH_DIR, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `${DUCKDB.name}@${DUCKDB.version}`];
-  await new Promise<void>((resolvePromise, reject) => {
-    const child = spawn(npm, args, { cwd: BENCH_DIR, stdio: ['ignore', 'inherit', 'inherit'] });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolvePromise() : reject(new Error(`npm ${args.join(' ')} exited with code ${code}`))));
-  });
 }
 
 /** The DuckDB and baseline runners are TypeScript: bundle them once, as the CLI is, so no runner pays for a loader. */

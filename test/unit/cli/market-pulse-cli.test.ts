@@ -82,7 +82,7 @@ describe('market-pulse failures', () => {
     expect(marketPulse().code).toBe(2);
     const unknown = marketPulse('frobnicate');
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe('market-pulse: unknown command "frobnicate" (commands: run, validate-config, health, extract, backfill; see market-pulse --help)\n');
+    expect(unknown.stderr).toBe('market-pulse: unknown command "frobnicate" (commands: run, validate-config, health, extract, backfill, config; see market-pulse --help)\n');
     const missing = marketPulse('run', '--input', 'samples/colors.csv');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe('market-pulse: run needs --config, --out (see market-pulse run --help)\n');

@@ -57,6 +57,7 @@ describe('parseContext', () => {
       schedulesEnabled: false,
       scheduleRetryAttempts: 3,
       scheduleMaxEventAgeMinutes: 120,
+      athenaBytesScannedCutoffMb: 10_000,
       runColorsMemoryMb: 2048,
       runColorsTimeoutSeconds: 600,
       logRetentionDays: 90,

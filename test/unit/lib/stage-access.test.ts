@@ -83,7 +83,10 @@ describe('an operator', () => {
   });
 
   it('gets the SSM half from a managed policy named for the stage, attached by the account (the stack changes no role)', () => {
-    const policies = resourcesOf(s.template, 'AWS::IAM::ManagedPolicy');
+    // The readers' analyst policy is analytics.test.ts's.
+    const policies = Object.fromEntries(
+      Object.entries(resourcesOf(s.template, 'AWS::IAM::ManagedPolicy')).filter(([, policy]) => policy['ManagedPolicyName'] !== 'market-pulse-dev-analyst'),
+    );
     expect(Object.values(policies)).toEqual([
       expect.objectContaining({
         ManagedPolicyName: 'market-pulse-dev-operator',
@@ -108,9 +111,17 @@ describe('an operator', () => {
 });
 
 describe('a reader', () => {
-  it('may decrypt through S3 only', () => {
+  it('may decrypt through S3 only (and encrypt Athena query results, through S3 too)', () => {
     expect(naming(keyPolicy, READER)).toEqual([
       { Sid: 'ReadersDecryptRunsViaS3', Effect: 'Allow', Principal: { AWS: READER }, Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:ViaService': VIA_S3 } } },
+      {
+        Sid: 'ReadersWriteQueryResultsViaS3',
+        Effect: 'Allow',
+        Principal: { AWS: READER },
+        Action: 'kms:GenerateDataKey',
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:ViaService': VIA_S3 } },
+      },
     ]);
     expect(allowingStatement(keyPolicy, { principal: READER, action: 'kms:Decrypt', viaService: VIA_SSM, encryptionContext: { PARAMETER_ARN: PASSWORD } })).toBeUndefined();
     expect(allowingStatement(keyPolicy, { principal: READER, action: 'kms:Encrypt', viaService: VIA_S3 })).toBeUndefined();
@@ -118,7 +129,16 @@ describe('a reader', () => {
 
   it('may get and list the runs folder (bucket policy), with an exact prefix condition', () => {
     const bucket = logicalIdOf(s.stack, s.stack.results.bucket);
-    expect(naming(policyOf('AWS::S3::BucketPolicy'), READER)).toEqual([
+    const statements = naming(policyOf('AWS::S3::BucketPolicy'), READER);
+    // The rest is for Athena (analytics.test.ts).
+    expect(statements.map((statement) => statement.Sid).filter((sid) => !sid?.endsWith('RunsForReaders'))).toEqual([
+      'GetTablesForReaders',
+      'ListTablesForReaders',
+      'ReadersWriteQueryResults',
+      'ReadersListQueryResults',
+      'ReadersLocateResultsBucket',
+    ]);
+    expect(statements.filter((statement) => statement.Sid?.endsWith('RunsForReaders'))).toEqual([
       {
         Sid: 'GetRunsForReaders',
         Effect: 'Allow',
