@@ -9,6 +9,7 @@ import { SourceError } from '../errors.js';
 import { csvLine } from './csv-writer.js';
 import type { OpenedSource, RawRecord } from './ports.js';
 import { pullRecords, readFirst } from './pull-records.js';
+import { MIB } from './text.js';
 import { describeSize, InvalidMarks, Utf8ChunkDecoder, type DecodedText } from './utf8-chunk-decoder.js';
 
 /** A record as parsed, before the header gives it meaning. */
@@ -30,7 +31,7 @@ export interface CsvParserOptions {
   readonly maxRecordChars?: number;
 }
 
-export const DEFAULT_MAX_RECORD_CHARS = 16 * 1024 * 1024;
+export const DEFAULT_MAX_RECORD_CHARS = 16 * MIB;
 
 export const PROBLEM_QUOTE_IN_UNQUOTED = 'malformed CSV: quote inside an unquoted field';
 export const PROBLEM_TEXT_AFTER_QUOTE = 'malformed CSV: text after a closing quote';

@@ -15,6 +15,7 @@ import { forEachRecord } from './pull-records.js';
 import { RankingTable } from './ranking-table.js';
 import { compileRules, DUPLICATE_RULE, type CompiledRules } from './rules.js';
 import { isRejected, resolveHeader, RowValidator, type ColorRow, type HeaderMapping, type RejectedRow } from './schema.js';
+import { compareText } from './text.js';
 import { ZoneClock } from './time-zone.js';
 
 export interface RunRequest {
@@ -213,5 +214,5 @@ function countExclusions(exclusions: ReadonlyMap<readonly string[], number>, rul
 function countReasons(rejected: readonly RejectedRow[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const { reasons } of rejected) for (const reason of reasons) counts[reason] = (counts[reason] ?? 0) + 1;
-  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => compareText(a, b)));
 }

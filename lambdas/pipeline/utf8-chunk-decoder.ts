@@ -5,6 +5,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { SourceError } from '../errors.js';
+import { MIB } from './text.js';
 
 export interface DecodedText {
   readonly text: string;
@@ -158,5 +159,5 @@ function completeUtf8End(bytes: Uint8Array): number {
 
 /** A size limit in words: `16 MiB`, or `500 characters` for small test limits. */
 export function describeSize(chars: number): string {
-  return chars >= 1048576 && chars % 1048576 === 0 ? `${chars / 1048576} MiB` : `${chars} characters`;
+  return chars >= MIB && chars % MIB === 0 ? `${chars / MIB} MiB` : `${chars} characters`;
 }
