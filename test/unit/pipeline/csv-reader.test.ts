@@ -30,6 +30,9 @@ function parse(input: string | Uint8Array, cuts: readonly number[] = [], options
   return records;
 }
 
+const startsWithUtf16Bom = (bytes: Uint8Array): boolean =>
+  (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+
 const fieldsOf = (records: readonly CsvRecord[]): string[][] => records.map((record) => [...record.fields]);
 
 async function* chunked(text: string | Uint8Array, size: number): AsyncGenerator<Uint8Array> {
@@ -325,7 +328,8 @@ describe('Utf8ChunkDecoder', () => {
   it('finds invalid input exactly when Node does, wherever the chunks are cut', () => {
     fc.assert(
       fc.property(
-        fc.uint8Array({ maxLength: 24 }),
+        // Input that starts with a UTF-16 byte order mark is refused whole (tested on its own).
+        fc.uint8Array({ maxLength: 24 }).filter((bytes) => !startsWithUtf16Bom(bytes)),
         fc.array(fc.nat(), { maxLength: 4 }),
         (bytes, rawCuts) => {
           const cuts = [...new Set(rawCuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
