@@ -47,6 +47,17 @@ export interface ColorSource {
   open(): Promise<OpenedSource>;
 }
 
+/**
+ * Where a data file's bytes go as it is rendered (outputs/renderer.ts). OutputBuffer keeps them in
+ * memory; a sink may offer one that sends them on as they come.
+ */
+export interface OutputWriter {
+  /** Writes text, encoded as UTF-8. */
+  write(text: string): void;
+  /** Writes bytes that are already UTF-8. */
+  writeBytes(bytes: Uint8Array): void;
+}
+
 /** A finished output file, already rendered so that its hash and size are known before publishing. */
 export interface OutputFile {
   readonly name: string;

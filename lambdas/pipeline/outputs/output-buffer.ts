@@ -1,5 +1,5 @@
 /**
- * Renders an output file in memory as a list of ~1 MiB UTF-8 chunks, hashing and counting as it
+ * An {@link OutputWriter} that keeps the file in memory as a list of ~1 MiB UTF-8 chunks, hashing and counting as it
  * goes, so that a publisher knows the file's SHA-256 and size before writing it anywhere, without
  * ever building one giant string (a million-row colors.csv is ~160 MB).
  *
@@ -8,8 +8,8 @@
  * pending strings to join and no per-line Buffer.
  */
 import { createHash, type Hash } from 'node:crypto';
-import type { OutputFile } from './ports.js';
-import { MAX_UTF8_BYTES_PER_UNIT, MIB } from './text.js';
+import type { OutputFile, OutputWriter } from '../ports.js';
+import { MAX_UTF8_BYTES_PER_UNIT, MIB } from '../text.js';
 
 /** Size of each chunk in bytes (the last may be shorter). */
 export const OUTPUT_CHUNK_BYTES = MIB;
@@ -17,7 +17,7 @@ export const OUTPUT_CHUNK_BYTES = MIB;
 /** Texts up to this long are copied in by {@link OutputBuffer.copyAscii} when they are ASCII. */
 const SHORT_TEXT = 64;
 
-export class OutputBuffer {
+export class OutputBuffer implements OutputWriter {
   private readonly hash: Hash = createHash('sha256');
   private readonly chunks: Buffer[] = [];
   private chunk: Buffer;

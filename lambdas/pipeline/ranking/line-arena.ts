@@ -4,7 +4,7 @@
  * garbage collector copies out of the young generation and then marks on every major collection;
  * here it is a few dozen buffers outside the heap and three numbers per line.
  */
-import { MAX_UTF8_BYTES_PER_UNIT, MIB } from './text.js';
+import { MAX_UTF8_BYTES_PER_UNIT, MIB } from '../text.js';
 
 /** Bytes per buffer. A line that does not fit in what is left of one starts the next. */
 const ARENA_CHUNK_BYTES = 4 * MIB;

@@ -1,13 +1,15 @@
 /**
- * A color row held as the CSV text it will be written as: its 18 fields joined by commas, no line
- * end. A million-row run keeps every row until it is ranked; as one line (stored as UTF-8 in a
- * LineArena) a row costs a fraction of the memory and garbage-collection work of a row object with
- * two arrays and 18 strings, and writing it out later is a copy rather than a render.
+ * How the row store (row-store.ts) encodes a row: its 18 output texts as one CSV record, joined
+ * by commas, no line end; null is the empty field. A million-row run keeps every row until it is
+ * ranked; as one line (stored as UTF-8 in a LineArena) a row costs a fraction of the memory and
+ * garbage-collection work of a row object with two arrays and 18 strings, and colors.csv and
+ * excluded.csv later copy its bytes rather than render it again.
  *
- * The line is also what the final ranking tie-break reads: it holds every column's output text.
+ * The encoding is the store's own: {@link RowLineEncoder} writes it and {@link decodeRowLine} reads
+ * it back; nothing outside ranking/ sees a line.
  */
-import { COLUMNS, COLUMN_TYPES } from './columns.js';
-import { csvField } from './csv-writer.js';
+import { COLUMNS, COLUMN_TYPES } from '../columns.js';
+import { csvField } from '../csv-writer.js';
 
 /**
  * Only free text can hold a comma, quote, line end or edge space. Ids, numbers and dates are
@@ -16,35 +18,38 @@ import { csvField } from './csv-writer.js';
  */
 const MAY_NEED_QUOTES: readonly boolean[] = COLUMNS.map((column) => COLUMN_TYPES[column] === 'text');
 
-// Reused for every row: join() builds one flat string, where `+=` per field would leave a rope of
-// 35 pieces per row to be flattened when the line is stored.
-const parts: string[] = COLUMNS.map(() => '');
+export class RowLineEncoder {
+  // Reused for every row: join() builds one flat string, where `+=` per field would leave a rope
+  // of 35 pieces per row to be flattened when the line is stored.
+  private readonly parts: string[] = COLUMNS.map(() => '');
+  // Free text repeats from row to row (one dealer, sector and side per message): per column, the
+  // last value and its CSV form, so a repeat skips csvField's check.
+  private readonly lastText: (string | null)[] = COLUMNS.map(() => null);
+  private readonly lastField: string[] = COLUMNS.map(() => '');
 
-// Free text repeats from row to row (one dealer, sector and side per message): per column, the
-// last value and its CSV form, so a repeat skips csvField's check.
-const lastText: (string | null)[] = COLUMNS.map(() => null);
-const lastField: string[] = COLUMNS.map(() => '');
-
-/** The row's fields as one CSV line without its line end; null is the empty field. */
-export function rowLine(text: readonly (string | null)[]): string {
-  for (let index = 0; index < COLUMNS.length; index++) {
-    const value = text[index] ?? null;
-    if (value === null) parts[index] = '';
-    else if (!MAY_NEED_QUOTES[index]) parts[index] = value;
-    else if (value === lastText[index]) parts[index] = lastField[index]!;
-    else {
-      lastText[index] = value;
-      parts[index] = lastField[index] = csvField(value);
+  /** The row's fields as one CSV line without its line end. */
+  encode(text: readonly (string | null)[]): string {
+    const { parts, lastText, lastField } = this;
+    for (let index = 0; index < COLUMNS.length; index++) {
+      const value = text[index] ?? null;
+      if (value === null) parts[index] = '';
+      else if (!MAY_NEED_QUOTES[index]) parts[index] = value;
+      else if (value === lastText[index]) parts[index] = lastField[index]!;
+      else {
+        lastText[index] = value;
+        parts[index] = lastField[index] = csvField(value);
+      }
     }
+    return parts.join(',');
   }
-  return parts.join(',');
 }
 
 /**
- * The field texts of a line made by {@link rowLine}, null for empty fields. A valid row never has
- * empty non-null text (SPEC §2: empty or whitespace-only text is null), so empty means null.
+ * The field texts of a line made by {@link RowLineEncoder}, null for empty fields: all of them, or
+ * the first `count`. A valid row never has empty non-null text (empty or whitespace-only text is
+ * null: README, "What a run writes"), so empty means null.
  */
-export function rowFields(line: string): (string | null)[] {
+export function decodeRowLine(line: string, count = Infinity): (string | null)[] {
   const fields: (string | null)[] = [];
   let at = 0;
   for (;;) {
@@ -70,12 +75,7 @@ export function rowFields(line: string): (string | null)[] {
       fields.push(end === at ? null : line.slice(at, end));
       at = end;
     }
-    if (at >= line.length) return fields;
+    if (at >= line.length || fields.length >= count) return fields;
     at++; // the comma
   }
-}
-
-/** Where the first field (MESSAGE_ID, digits only and so never quoted) ends. */
-export function messageIdOf(line: string): string {
-  return line.slice(0, line.indexOf(','));
 }

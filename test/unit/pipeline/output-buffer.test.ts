@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OUTPUT_CHUNK_BYTES, OutputBuffer } from '../../../lambdas/pipeline/output-buffer.js';
+import { OUTPUT_CHUNK_BYTES, OutputBuffer } from '../../../lambdas/pipeline/outputs/output-buffer.js';
 
 const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
