@@ -9,7 +9,7 @@ import { isMap, isScalar, isSeq, parseDocument, Parser, type CST, type Node as Y
 import { ConfigError } from '../errors.js';
 import { DocumentError, parseJsonDocument, type ParsedDocument } from './json-document.js';
 import { MIB } from './text.js';
-import { firstInvalidUtf8 } from './utf8-chunk-decoder.js';
+import { firstInvalidUtf8 } from './readers/utf8-chunk-decoder.js';
 import { formatJsonPath } from './validation-issues.js';
 import { DECIMAL } from './values.js';
 

@@ -15,7 +15,7 @@ import { excludedCsv } from './outputs/excluded-csv.js';
 import { rejectedCsv } from './outputs/rejected-csv.js';
 import { renderFile, type OutputRenderer } from './outputs/renderer.js';
 import type { ColorSource, PublishedRun, RawRecord, ResultSink } from './ports.js';
-import { forEachRecord } from './pull-records.js';
+import { forEachRecord } from './readers/pull-records.js';
 import { TIE_BREAKS } from './ranking/order.js';
 import { RankingTable } from './ranking/table.js';
 import { compileRules, DUPLICATE_RULE, type CompiledRules } from './rules.js';

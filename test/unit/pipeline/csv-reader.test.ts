@@ -2,16 +2,16 @@ import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SourceError } from '../../../lambdas/errors.js';
+import type { RawRecord } from '../../../lambdas/pipeline/ports.js';
 import {
   CsvParser,
   PROBLEM_INVALID_UTF8,
   PROBLEM_QUOTE_IN_UNQUOTED,
   PROBLEM_TEXT_AFTER_QUOTE,
-  readCsvRecords,
   type CsvRecord,
-} from '../../../lambdas/pipeline/csv-reader.js';
-import type { RawRecord } from '../../../lambdas/pipeline/ports.js';
-import { Utf8ChunkDecoder } from '../../../lambdas/pipeline/utf8-chunk-decoder.js';
+} from '../../../lambdas/pipeline/readers/csv-parser.js';
+import { readCsvRecords } from '../../../lambdas/pipeline/readers/csv-reader.js';
+import { Utf8ChunkDecoder } from '../../../lambdas/pipeline/readers/utf8-chunk-decoder.js';
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 

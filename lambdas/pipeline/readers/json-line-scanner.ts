@@ -4,7 +4,7 @@
  * this small scanner rather than by `JSON.parse`. It never throws: a line that is not a flat
  * object says why, and keeps the keys and values read before the problem.
  */
-import { jsonEscapeAt, jsonNumberAt } from './text.js';
+import { jsonEscapeAt, jsonNumberAt } from '../text.js';
 
 /** One line as scanned: the keys and values read (all of them, or those before a syntax error). */
 export interface JsonLine {
@@ -27,10 +27,11 @@ class SyntaxFailure {
 const CONTROL = /[\u0000-\u001f]/;
 
 /**
- * A scanner for one flat JSON object per call. A class with its state in fields rather than
- * closures made per line: a million lines should not mean millions of function objects.
+ * Scans one line per call as a flat JSON object; never throws. A reader keeps one for all its
+ * lines: its state is in fields rather than in closures made per line, since a million lines
+ * should not mean millions of function objects.
  */
-class FlatObjectScanner {
+export class JsonLineScanner {
   private line = '';
   private i = 0;
   /** Cached position of the next backslash: -2 unknown, -1 none left. */
@@ -192,11 +193,4 @@ class FlatObjectScanner {
     }
     return this.fail(i >= line.length ? 'unexpected end of line' : 'invalid value');
   }
-}
-
-const scanner = new FlatObjectScanner();
-
-/** Scans one line as a flat JSON object. Never throws. */
-export function parseJsonLine(line: string): JsonLine {
-  return scanner.scan(line);
 }
