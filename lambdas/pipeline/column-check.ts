@@ -48,7 +48,8 @@ export function checkHeaderColumns(mapping: HeaderMapping, uses: ColumnUses, sou
     );
   }
   const optional = absent.filter((column) => !REQUIRED_COLUMNS.includes(column));
-  return optional.length > 0 ? `${source}: the header lacks ${optional.join(', ')}; ${optional.length > 1 ? 'they are' : 'it is'} null in every row` : undefined;
+  if (optional.length === 0) return undefined;
+  return `${source}: the header lacks ${optional.join(', ')}; ${optional.length > 1 ? 'they are' : 'it is'} null in every row`;
 }
 
 /** Warnings about a JSON Lines source, once read: keys that are no column, and columns the config reads that no line had. */
@@ -63,7 +64,8 @@ export function recordKeyWarnings(keys: RecordKeys, uses: ColumnUses, source: st
   const unread = COLUMNS.filter((column) => uses.has(column) && !keys.columns.has(column));
   if (unread.length > 0) {
     const described = unread.map((column) => `${column} (read by ${uses.get(column)!.join(', ')})`);
-    warnings.push(`${source}: no line has ${unread.length > 1 ? 'keys' : 'a key'} the config reads: ${described.join(', ')}; null in every row`);
+    const keys = unread.length > 1 ? 'keys' : 'a key';
+    warnings.push(`${source}: no line has ${keys} the config reads: ${described.join(', ')}; null in every row`);
   }
   return warnings;
 }

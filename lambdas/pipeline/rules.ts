@@ -1,7 +1,7 @@
 /**
- * The exclusion-rules engine (SPEC §3): validated rules are compiled once into a tree of closures,
- * so matching a row (a million per run) never re-reads the rules document. The language is in
- * rules-language.ts, its validation in rules-schema.ts; this module is the one to import.
+ * The exclusion-rules engine (docs/rules.md): validated rules are compiled once into a tree of
+ * closures, so matching a row (a million per run) never re-reads the rules document. The language
+ * is in rules-language.ts, its validation in rules-schema.ts; this module is the one to import.
  */
 import { COLUMN_INDEX, COLUMN_TYPES } from './columns.js';
 import { compareDecimals, mayBeInexact, toDecimal, type Decimal } from './decimal.js';
