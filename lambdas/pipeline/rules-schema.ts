@@ -129,7 +129,7 @@ class RulesChecker {
     if (!isObject(raw)) return this.report(path, `expected ${NODE_SHAPES}, got ${describe(raw)}`);
     if (depth > MAX_RULE_DEPTH) return this.report(path, `conditions nest more than ${MAX_RULE_DEPTH} levels deep: simplify the rule`);
     const keys = Object.keys(raw);
-    const kinds: string[] = keys.some((key) => LEAF_KEYS.includes(key)) ? ['condition'] : [];
+    const kinds: ('condition' | (typeof GROUP_KEYS)[number])[] = keys.some((key) => LEAF_KEYS.includes(key)) ? ['condition'] : [];
     for (const group of GROUP_KEYS) if (Object.hasOwn(raw, group)) kinds.push(group);
     const unknown = keys.filter((key) => !LEAF_KEYS.includes(key) && !(GROUP_KEYS as readonly string[]).includes(key));
     const shape =
@@ -142,19 +142,19 @@ class RulesChecker {
       const meant = [...LEAF_KEYS, ...GROUP_KEYS].find((known) => known === key.toLowerCase().replace(/s$/, ''));
       this.report(joinJsonPath(path, [key]), `unknown key "${key}"${meant === undefined ? '' : ` (did you mean "${meant}"?)`}: ${shape}`);
     }
-    if (kinds.length === 0) return unknown.length === 0 ? this.report(path, `empty node: expected ${NODE_SHAPES}`) : undefined;
+    const kind = kinds[0];
+    if (kind === undefined) return unknown.length === 0 ? this.report(path, `empty node: expected ${NODE_SHAPES}`) : undefined;
     if (kinds.length > 1) {
-      const parts = kinds.map((kind) => (kind === 'condition' ? 'a condition (column/op/value)' : `"${kind}"`));
+      const parts = kinds.map((each) => (each === 'condition' ? 'a condition (column/op/value)' : `"${each}"`));
       const hint = 'to require several, list them in {"all": [...]}';
       return this.report(path, `this node mixes ${parts.join(' and ')}: each node is exactly one condition or one group (${hint})`);
     }
-    const kind = kinds[0];
     const node =
       kind === 'condition'
         ? this.leaf(raw, path)
         : kind === 'not'
           ? this.negation(raw.not, joinJsonPath(path, ['not']), depth)
-          : this.group(kind === 'all' ? 'all' : 'any', raw[kind!], joinJsonPath(path, [kind!]), depth);
+          : this.group(kind, raw[kind], joinJsonPath(path, [kind]), depth);
     return unknown.length > 0 ? undefined : node;
   }
 
