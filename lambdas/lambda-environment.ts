@@ -3,7 +3,7 @@
  * so a misconfigured deployment fails with every problem named rather than half-way through.
  */
 import * as z from 'zod';
-import { settingsPrefix } from './adapters/oracle-settings.js';
+import { settingsPrefix } from './adapters/oracle/settings.js';
 import { ConfigError } from './errors.js';
 import { DEFAULT_TIME_ZONE } from './pipeline/config.js';
 import { isValidTimeZone } from './pipeline/time-zone.js';

@@ -3,7 +3,7 @@
  * environment, the stage's SSM settings and an Oracle connection factory. Each adds its own S3 edge.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { NodeOracleConnectionFactory } from './adapters/oracle-connection.js';
+import { NodeOracleConnectionFactory } from './adapters/oracle/connection.js';
 import { createS3Client } from './adapters/s3/client.js';
 import { SsmSettings } from './adapters/ssm-settings.js';
 import { lambdaEnvironmentSchema, readLambdaEnvironment, type LambdaEnvironment } from './lambda-environment.js';

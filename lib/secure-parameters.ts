@@ -10,7 +10,7 @@
 import { CfnOutput, CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { OPTIONAL_SETTINGS, REQUIRED_SETTINGS, SECRET_SETTINGS, settingsPrefix } from '../lambdas/adapters/oracle-settings.js';
+import { OPTIONAL_SETTINGS, REQUIRED_SETTINGS, SECRET_SETTINGS, settingsPrefix } from '../lambdas/adapters/oracle/settings.js';
 import type { EncryptionKey } from './encryption-key.js';
 import { JobFunction } from './job-function.js';
 import { entryPathOf, SECURE_PARAMETERS_HANDLER } from './lambda-entries.js';

@@ -1,6 +1,6 @@
 /** `market-pulse extract`: seed 003's sample-data extraction, to a folder or S3, with the Lambda's code. */
 import { parseArgs } from 'node:util';
-import { NodeOracleConnectionFactory } from '../../lambdas/adapters/oracle-connection.js';
+import { NodeOracleConnectionFactory } from '../../lambdas/adapters/oracle/connection.js';
 import { createS3Client } from '../../lambdas/adapters/s3/client.js';
 import { parseS3Location } from '../../lambdas/adapters/s3-location.js';
 import { UsageError } from '../../lambdas/errors.js';

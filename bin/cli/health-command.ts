@@ -1,6 +1,6 @@
 /** `market-pulse health`: the db-health checks from a laptop, with the same code as the Lambda. */
 import { parseArgs } from 'node:util';
-import { NodeOracleConnectionFactory } from '../../lambdas/adapters/oracle-connection.js';
+import { NodeOracleConnectionFactory } from '../../lambdas/adapters/oracle/connection.js';
 import { createS3Client } from '../../lambdas/adapters/s3/client.js';
 import { parseS3Location } from '../../lambdas/adapters/s3-location.js';
 import { runHealthChecks, type HealthCheckResult, type HealthReport } from '../../lambdas/db-health/health-checks.js';

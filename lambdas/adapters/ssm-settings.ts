@@ -15,7 +15,7 @@ import {
   settingsPrefix,
   type OracleSettings,
   type SettingsProvider,
-} from './oracle-settings.js';
+} from './oracle/settings.js';
 
 /** The value the CDK stack seeds every parameter with; a stage is not configured until it is replaced. */
 export const PLACEHOLDER = 'CHANGE_ME';

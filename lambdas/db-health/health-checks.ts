@@ -14,12 +14,12 @@
  */
 import { createHash } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { OracleConnectionFactory } from '../adapters/oracle-connection.js';
-import { quoteIdentifier } from '../adapters/oracle-query.js';
-import { settingsPrefix, type OracleSettings, type SettingsProvider } from '../adapters/oracle-settings.js';
+import type { OracleConnectionFactory } from '../adapters/oracle/connection.js';
+import { quoteIdentifier } from '../adapters/oracle/query.js';
+import { settingsPrefix, type OracleSettings, type SettingsProvider } from '../adapters/oracle/settings.js';
 import { joinKey, s3Url } from '../adapters/s3-location.js';
 import { silentLog, type Log } from '../log.js';
-import { OracleSession } from '../adapters/oracle-session.js';
+import { OracleSession } from '../adapters/oracle/session.js';
 import { serverVersion } from '../oracle-extract/server-version.js';
 import { explainOracleFailure, explainS3Failure, explainSettingsFailure, TIME_HINT, unreachableHint, type Explained } from './health-hints.js';
 

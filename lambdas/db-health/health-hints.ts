@@ -5,7 +5,7 @@
  * so `health` and a failed run give the same advice for the same code.
  */
 import { MarketPulseError, SettingsError } from '../errors.js';
-import { classifyOracleError, redact } from '../adapters/oracle-errors.js';
+import { classifyOracleError, redact } from '../adapters/oracle/errors.js';
 import { describeS3Error, s3ErrorStatus } from '../adapters/s3-sink.js';
 
 export interface Explained {

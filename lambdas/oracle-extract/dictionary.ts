@@ -4,8 +4,8 @@
  * takes owner and table names as bind variables — no name is ever part of the SQL text. Views an
  * ordinary account may not read (V$VERSION) are tolerated and noted; PUBLIC views are preferred.
  */
-import { oracleErrorCodes } from '../adapters/oracle-errors.js';
-import type { OracleSession } from '../adapters/oracle-session.js';
+import { oracleErrorCodes } from '../adapters/oracle/errors.js';
+import type { OracleSession } from '../adapters/oracle/session.js';
 import { serverVersion } from './server-version.js';
 
 export const SESSION_INFO_SQL = [

@@ -13,15 +13,15 @@
  * Shared by the Lambda and the CLI; every edge is passed in.
  */
 import { DatabaseError, MarketPulseError } from '../errors.js';
-import type { OracleConnectionFactory } from '../adapters/oracle-connection.js';
-import { classifyOracleError } from '../adapters/oracle-errors.js';
-import type { SettingsProvider } from '../adapters/oracle-settings.js';
-import type { RetryPolicy } from '../adapters/retry.js';
+import type { OracleConnectionFactory } from '../adapters/oracle/connection.js';
+import { classifyOracleError } from '../adapters/oracle/errors.js';
+import type { SettingsProvider } from '../adapters/oracle/settings.js';
+import type { RetryPolicy } from '../adapters/oracle/retry.js';
 import { silentLog, type Log } from '../log.js';
 import type { OutputFile } from '../pipeline/ports.js';
 import { listAccessibleTables, readColumns, readDatabaseInfo, readPrimaryKey } from './dictionary.js';
 import type { ExtractRequest } from './event.js';
-import { OracleSession } from '../adapters/oracle-session.js';
+import { OracleSession } from '../adapters/oracle/session.js';
 import { buildSampleQuery, jsonFile, sampleCsvFile, sampleJsonFile, schemaFile, type ExtractedTable } from './sample.js';
 import { extractFolder, type ExtractWriter, type WrittenFile } from './writers.js';
 

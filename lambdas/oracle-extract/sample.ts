@@ -9,7 +9,7 @@
  * database through the source's session formats (ISO-8601). Types with no faithful text form
  * (BLOB, BFILE, LONG, object types) are left out of the sample and listed as omitted.
  */
-import { quoteIdentifier } from '../adapters/oracle-query.js';
+import { quoteIdentifier } from '../adapters/oracle/query.js';
 import { CSV_CONTENT_TYPE, csvLine } from '../pipeline/csv-writer.js';
 import { OutputBuffer } from '../pipeline/output-buffer.js';
 import type { OutputFile } from '../pipeline/ports.js';

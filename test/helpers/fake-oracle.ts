@@ -9,8 +9,8 @@ import type {
   OracleConnectionFactory,
   OracleConnectionLike,
   OracleRowBatches,
-} from '../../lambdas/adapters/oracle-connection.js';
-import type { OracleSettings, SettingsProvider } from '../../lambdas/adapters/oracle-settings.js';
+} from '../../lambdas/adapters/oracle/connection.js';
+import type { OracleSettings, SettingsProvider } from '../../lambdas/adapters/oracle/settings.js';
 import type { Log } from '../../lambdas/log.js';
 import { COLUMNS, type ColumnName } from '../../lambdas/pipeline/columns.js';
 

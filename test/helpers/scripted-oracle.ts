@@ -4,8 +4,8 @@
  * scripted one by one and every SQL text and bind set is recorded for assertions. Connects check
  * the password like fake-oracle.ts's database, and can be scripted to fail or hang.
  */
-import type { ClientMode, ConnectTimeouts, OracleConnectionFactory, OracleConnectionLike, OracleRowBatches } from '../../lambdas/adapters/oracle-connection.js';
-import type { OracleSettings } from '../../lambdas/adapters/oracle-settings.js';
+import type { ClientMode, ConnectTimeouts, OracleConnectionFactory, OracleConnectionLike, OracleRowBatches } from '../../lambdas/adapters/oracle/connection.js';
+import type { OracleSettings } from '../../lambdas/adapters/oracle/settings.js';
 import { badLogin, driverError } from './fake-oracle.js';
 
 export type Rows = (string | null)[][];

@@ -18,26 +18,26 @@
  * Secrets never reach a log line or an error: settings objects are never logged or attached, and
  * driver messages are redacted before they are wrapped.
  */
-import { ConfigError, CredentialsError, MarketPulseError, TransientSourceError } from '../errors.js';
-import type { Log } from '../log.js';
-import { silentLog } from '../log.js';
-import type { ColorSource, OpenedSource, RawRecord } from '../pipeline/ports.js';
+import { ConfigError, CredentialsError, MarketPulseError, TransientSourceError } from '../../errors.js';
+import type { Log } from '../../log.js';
+import { silentLog } from '../../log.js';
+import type { ColorSource, OpenedSource, RawRecord } from '../../pipeline/ports.js';
 import { CircuitBreaker, CircuitOpenError } from './circuit-breaker.js';
-import type { OracleSourceOptions } from './oracle-source-options.js';
+import type { OracleSourceOptions } from './source-options.js';
 import {
   connectionKey,
   NodeOracleConnectionFactory,
   type OracleConnectionFactory,
   type OracleConnectionLike,
   type OracleRowBatches,
-} from './oracle-connection.js';
-import { classifyOracleError, isCredentialsOracleError, isTransientOracleError, oracleErrorCodes, toSourceError } from './oracle-errors.js';
-import { buildColorQuery, dateOnlyWhenMidnight, sessionSetupSql, type ColorQuery } from './oracle-query.js';
-import type { OracleSettings } from './oracle-settings.js';
-import { closeWithin } from './oracle-warm-connection.js';
+} from './connection.js';
+import { classifyOracleError, isCredentialsOracleError, isTransientOracleError, oracleErrorCodes, toSourceError } from './errors.js';
+import { buildColorQuery, dateOnlyWhenMidnight, sessionSetupSql, type ColorQuery } from './query.js';
+import type { OracleSettings } from './settings.js';
+import { closeWithin } from './warm-connection.js';
 import { DEFAULT_RETRY_POLICY, retry, RetryExhaustedError, type RetryPolicy } from './retry.js';
 
-export type { OracleRetry, OracleSourceOptions } from './oracle-source-options.js';
+export type { OracleRetry, OracleSourceOptions } from './source-options.js';
 
 export const DEFAULT_FETCH_ARRAY_SIZE = 1_000;
 const DEFAULT_MAX_CALL_TIMEOUT_MS = 120_000;

@@ -7,7 +7,7 @@
  * run that starts while the circuit is open learns it at once — and, through `retryAfterMs`, how
  * long to wait for the trial if it has the time.
  */
-import { TransientSourceError } from '../errors.js';
+import { TransientSourceError } from '../../errors.js';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 

@@ -3,13 +3,13 @@
  * remaining time as the deadline and keeps the shared circuit breaker; the CLI passes an open
  * timeout (`--timeout`), no breaker, and prints each retry itself.
  */
-import type { RunConfig } from '../pipeline/config.js';
-import type { Log } from '../log.js';
-import type { RunWindowBounds } from '../pipeline/run-window.js';
+import type { RunConfig } from '../../pipeline/config.js';
+import type { Log } from '../../log.js';
+import type { RunWindowBounds } from '../../pipeline/run-window.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
-import type { OracleConnectionFactory } from './oracle-connection.js';
-import type { SettingsProvider } from './oracle-settings.js';
-import type { WarmConnection } from './oracle-warm-connection.js';
+import type { OracleConnectionFactory } from './connection.js';
+import type { SettingsProvider } from './settings.js';
+import type { WarmConnection } from './warm-connection.js';
 import type { RetryPolicy } from './retry.js';
 
 export interface OracleSourceOptions {

@@ -3,19 +3,19 @@
  * connect path of {@link OracleSource}, reused piece by piece rather than copied — the connection
  * factory (thin/thick, TCPS wallet), connect and call timeouts below the time left, retry with
  * backoff on transient errors, the re-read of SSM on refused credentials (a rotated password takes
- * effect without a restart), and errors classified and redacted by oracle-errors.ts.
+ * effect without a restart), and errors classified and redacted by errors.ts.
  *
  * What it deliberately leaves out: no warm connection (a health check must prove that a *new*
  * connection works, and an extract is rare) and no circuit breaker (each ops function runs in its
  * own container, where only its own rare invocations would feed it).
  */
-import { MarketPulseError, TransientSourceError, UsageError } from '../errors.js';
-import { silentLog, type Log } from '../log.js';
-import type { ClientMode, OracleConnectionFactory, OracleConnectionLike } from './oracle-connection.js';
-import { classifyOracleError, isCredentialsOracleError, isTransientOracleError, oracleErrorCodes, toSourceError } from './oracle-errors.js';
-import { sessionSetupSql } from './oracle-query.js';
-import type { OracleSettings, SettingsProvider } from './oracle-settings.js';
-import { closeWithin } from './oracle-warm-connection.js';
+import { MarketPulseError, TransientSourceError, UsageError } from '../../errors.js';
+import { silentLog, type Log } from '../../log.js';
+import type { ClientMode, OracleConnectionFactory, OracleConnectionLike } from './connection.js';
+import { classifyOracleError, isCredentialsOracleError, isTransientOracleError, oracleErrorCodes, toSourceError } from './errors.js';
+import { sessionSetupSql } from './query.js';
+import type { OracleSettings, SettingsProvider } from './settings.js';
+import { closeWithin } from './warm-connection.js';
 import { DEFAULT_RETRY_POLICY, retry, RetryExhaustedError, type RetryPolicy } from './retry.js';
 
 export interface OracleSessionOptions {

@@ -8,7 +8,7 @@
  * original ORA code after re-labelling it (ORA-03113 becomes "NJS-500: …\nORA-03113: …", and
  * NJS-533 ends "Cause: ORA-12660"). All three are read, so a wrapped code is still seen.
  */
-import { CredentialsError, DatabaseError, MarketPulseError, TransientSourceError } from '../errors.js';
+import { CredentialsError, DatabaseError, MarketPulseError, TransientSourceError } from '../../errors.js';
 
 export type OracleErrorKind = 'transient' | 'credentials' | 'fatal';
 

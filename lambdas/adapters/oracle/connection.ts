@@ -12,11 +12,11 @@
  * - Timeouts below the time left: thin mode takes `connectTimeout`/`transportConnectTimeout` (whole
  *   seconds), thick mode reads them from the Easy Connect string; `callTimeout` bounds each round trip.
  * - Values arrive as text: NUMBER (MESSAGE_ID's 19 digits, prices) is fetched as a string so no digit
- *   is lost; dates are TO_CHAR'd by the query (see oracle-query.ts).
+ *   is lost; dates are TO_CHAR'd by the query (see query.ts).
  */
-import { SettingsError } from '../errors.js';
-import { oracleErrorCodes } from './oracle-errors.js';
-import type { OracleSettings } from './oracle-settings.js';
+import { SettingsError } from '../../errors.js';
+import { oracleErrorCodes } from './errors.js';
+import type { OracleSettings } from './settings.js';
 
 export interface OracleRowBatches {
   /** Up to `numRows` rows (one round trip), every value text or null; [] once exhausted. */
@@ -159,7 +159,7 @@ async function loadDriver(mode: ClientMode): Promise<Driver> {
   driverPromise ??= import('oracledb').then((module) => module.default);
   const driver = await driverPromise;
   if (mode === 'thick' && !thickInitialised) {
-    driver.initOracleClient(); // throws DPI-1047 when the layer is missing; classified by oracle-errors
+    driver.initOracleClient(); // throws DPI-1047 when the layer is missing; classified by errors.ts
     thickInitialised = true;
   }
   return driver;

@@ -19,9 +19,9 @@
  *
  * No ORDER BY: the pipeline orders rows totally, whatever order the database returns them in.
  */
-import { ConfigError, SettingsError } from '../errors.js';
-import { COLUMN_TYPES, COLUMNS, type ColumnName } from '../pipeline/columns.js';
-import { ORACLE_IDENTIFIER } from '../pipeline/config.js';
+import { ConfigError, SettingsError } from '../../errors.js';
+import { COLUMN_TYPES, COLUMNS, type ColumnName } from '../../pipeline/columns.js';
+import { ORACLE_IDENTIFIER } from '../../pipeline/config.js';
 
 /** Format of the window binds: `YYYY-MM-DDTHH:MM:SS`, as RunWindowBounds.startLocal/endLocal. */
 export const WINDOW_BIND_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS';
