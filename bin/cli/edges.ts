@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { loadConfigFile } from '../../lambdas/adapters/config-file.js';
 import { FileSource } from '../../lambdas/adapters/file-source.js';
 import { FsSink } from '../../lambdas/adapters/fs-sink.js';
-import type { OracleRetry } from '../../lambdas/adapters/oracle/source.js';
+import type { OracleRetry } from '../../lambdas/adapters/oracle/session.js';
 import { SourceError } from '../../lambdas/errors.js';
 import type { Log } from '../../lambdas/log.js';
 import type { LoadedConfig } from '../../lambdas/pipeline/config.js';

@@ -1,6 +1,6 @@
 /** `market-pulse run`: the Run Colors job from a file or Oracle, published to a folder or S3. */
 import { parseArgs } from 'node:util';
-import type { OracleRetry } from '../../lambdas/adapters/oracle/source.js';
+import type { OracleRetry } from '../../lambdas/adapters/oracle/session.js';
 import { UsageError } from '../../lambdas/errors.js';
 import { parseAsOf, todayIn } from '../../lambdas/pipeline/as-of.js';
 import type { Manifest } from '../../lambdas/pipeline/manifest.js';

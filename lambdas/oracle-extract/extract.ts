@@ -12,10 +12,11 @@
  * user *can* read is exactly what fixes "table not found" — and the extract fails saying where they are.
  * Shared by the Lambda and the CLI; every edge is passed in.
  */
-import { DatabaseError, MarketPulseError } from '../errors.js';
+import { DatabaseError, MarketPulseError, UsageError } from '../errors.js';
 import type { OracleConnectionFactory } from '../adapters/oracle/connection.js';
 import { classifyOracleError } from '../adapters/oracle/errors.js';
-import type { SettingsProvider } from '../adapters/oracle/settings.js';
+import { sessionSetupSql } from '../adapters/oracle/query.js';
+import { settingsPrefix, type SettingsProvider } from '../adapters/oracle/settings.js';
 import type { RetryPolicy } from '../adapters/oracle/retry.js';
 import { silentLog, type Log } from '../log.js';
 import type { OutputFile } from '../pipeline/ports.js';
@@ -58,7 +59,8 @@ export async function runExtract(request: ExtractRequest, deps: ExtractDeps): Pr
   const session = await OracleSession.open({
     settings: deps.settings,
     factory: deps.factory,
-    timeZone: deps.timeZone,
+    setupSql: setupSql(deps.timeZone),
+    parameterPrefix: settingsPrefix(deps.stage),
     ...(deps.deadline ? { deadline: deps.deadline } : {}),
     ...(deps.retry ? { retry: deps.retry } : {}),
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
@@ -120,4 +122,13 @@ export async function runExtract(request: ExtractRequest, deps: ExtractDeps): Pr
   }
   log.info('extract written', { location: written.location, table: target, rows: extracted?.rows.length ?? 0, files: written.files.map((f) => f.name) });
   return { location: written.location, table: target, rows: extracted?.rows.length ?? 0, files: written.files, warnings };
+}
+
+/** The source's session formats and the desk's zone, so dates come out as the run reads them. */
+function setupSql(timeZone: string): string {
+  try {
+    return sessionSetupSql(timeZone);
+  } catch {
+    throw new UsageError(`${JSON.stringify(timeZone)} is not an IANA time zone name (e.g. America/New_York)`);
+  }
 }

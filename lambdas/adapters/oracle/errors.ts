@@ -122,6 +122,8 @@ export interface OracleErrorContext {
   readonly action: string;
   /** Values that must never reach a message, a stack or a cause (the password, the wallet). */
   readonly secrets?: readonly (string | undefined)[];
+  /** Said before the driver's words, e.g. that the credentials were refused again after a re-read. */
+  readonly preface?: string;
 }
 
 /**
@@ -132,7 +134,7 @@ export function toSourceError(error: unknown, context: OracleErrorContext): Mark
   if (error instanceof MarketPulseError) return error;
   const { kind, code, hint } = classifyOracleError(error);
   const detail = redact(describe(error), context.secrets);
-  const message = `${context.action} failed: ${detail} (${hint})`;
+  const message = `${context.action} failed: ${context.preface ?? ''}${detail} (${hint})`;
   const options = { cause: sanitizedCause(error, context.secrets) };
   if (kind === 'transient') return new TransientSourceError(message, options);
   if (kind === 'credentials') return new CredentialsError(message, options);

@@ -1,58 +1,118 @@
 /**
- * A short-lived Oracle session for the operations tools (`extract`, and `health`'s probes): the
- * connect path of {@link OracleSource}, reused piece by piece rather than copied — the connection
- * factory (thin/thick, TCPS wallet), connect and call timeouts below the time left, retry with
- * backoff on transient errors, the re-read of SSM on refused credentials (a rotated password takes
- * effect without a restart), and errors classified and redacted by errors.ts.
+ * The one way into Oracle: the run's source, `health` and `extract` all open a session here.
  *
- * What it deliberately leaves out: no warm connection (a health check must prove that a *new*
- * connection works, and an extract is rare) and no circuit breaker (each ops function runs in its
- * own container, where only its own rare invocations would feed it).
+ * - The settings come from the provider (SSM, cached). Refused credentials (ORA-01017, ORA-28001…)
+ *   drop the cache, re-read it and try once more: how a password rotated in SSM takes effect with no
+ *   restart and no redeploy.
+ * - An attempt takes the kept connection when a {@link WarmConnection} is given and it still answers
+ *   a ping, else connects through the factory (thin or thick, TCPS); logs the ORA-28002 warning;
+ *   sets the session up; and runs the caller's first step (the source opens its query). A failure
+ *   anywhere in it closes the connection and is retried or reported like a failed connect.
+ * - Transient failures are retried with backoff and jitter while time allows: the deadline (the
+ *   Lambda's remaining time) less the policy's safety margin, and the open timeout when one is given
+ *   (the CLI's --timeout). Every connect and call timeout is held below what is left.
+ * - An optional {@link CircuitBreaker} fails fast while the database keeps failing. The run-colors
+ *   Lambda keeps one across warm invocations; the ops tools (each in its own container, invoked
+ *   rarely) and the CLI (one run per process) use none, and no warm connection either: a health check
+ *   must prove that a new connection works, and a kept socket would keep a CLI process alive.
+ * - Failures are product errors naming the work, the endpoint, the Oracle code and what to check,
+ *   with every secret redacted (open-failure.ts, errors.ts).
  */
-import { MarketPulseError, TransientSourceError, UsageError } from '../../errors.js';
+import { TransientSourceError, type MarketPulseError } from '../../errors.js';
 import { silentLog, type Log } from '../../log.js';
-import type { ClientMode, OracleConnectionFactory, OracleConnectionLike } from './connection.js';
+import { CircuitOpenError, type CircuitBreaker } from './circuit-breaker.js';
+import { connectionKey, type ClientMode, type OracleConnectionFactory, type OracleConnectionLike } from './connection.js';
 import { classifyOracleError, isCredentialsOracleError, isTransientOracleError, oracleErrorCodes, toSourceError } from './errors.js';
-import { sessionSetupSql } from './query.js';
-import type { OracleSettings, SettingsProvider } from './settings.js';
-import { closeWithin } from './warm-connection.js';
-import { DEFAULT_RETRY_POLICY, retry, RetryExhaustedError, type RetryPolicy } from './retry.js';
+import { credentialsRefusedAgain, openFailure, type SessionPurpose } from './open-failure.js';
+import { DEFAULT_RETRY_POLICY, retry, type RetryPolicy } from './retry.js';
+import { endpointOf, secretsOf, type OracleSettings, type SettingsProvider } from './settings.js';
+import { closeWithin, type WarmConnection } from './warm-connection.js';
+
+export type { SessionPurpose } from './open-failure.js';
 
 export interface OracleSessionOptions {
   readonly settings: SettingsProvider;
   readonly factory: OracleConnectionFactory;
   /** Milliseconds left before the hard deadline (Lambda: getRemainingTimeInMillis); none by default. */
   readonly deadline?: () => number;
-  /** When given, the session gets the source's NLS formats and this zone (dates as ISO text). */
-  readonly timeZone?: string;
+  /**
+   * Milliseconds opening may spend (connects, retries and their waits, the first step), however far
+   * the deadline is; the session's calls afterwards are not limited by it.
+   */
+  readonly openTimeoutMs?: number;
+  /** Run on every connection, new or reused, before the first step (sessionSetupSql's ALTER SESSION). */
+  readonly setupSql?: string;
+  /** Where a connection is kept between invocations; none by default. */
+  readonly warm?: WarmConnection;
+  /** Fails fast while the database keeps failing; none by default. */
+  readonly breaker?: CircuitBreaker;
   readonly retry?: Partial<RetryPolicy>;
   readonly maxConnectTimeoutMs?: number;
   readonly maxCallTimeoutMs?: number;
+  /** Names the work in messages; by default `connecting to host:port/service as USER`. */
+  readonly purpose?: (settings: OracleSettings) => SessionPurpose;
+  /** The SSM prefix named when credentials are refused, e.g. `/market-pulse/prod/oracle/`. */
+  readonly parameterPrefix?: string;
+  /** Told of each retry instead of the default warning log line (the CLI prints its own line). */
+  readonly onRetry?: (retry: OracleRetry) => void;
   readonly log?: Log;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
   readonly now?: () => number;
 }
 
+/** A failed attempt to open a session that will be tried again (no driver text, so no secret). */
+export interface OracleRetry {
+  /** The attempt that failed, 1-based, and the most there will be. */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  /** The wait before the next attempt. */
+  readonly delayMs: number;
+  /** The Oracle/driver code (NJS-503, ORA-12541…), or `circuit-open`. */
+  readonly code: string;
+  /** `host:port/service`. */
+  readonly endpoint: string;
+  /** What is left of the time for opening when the wait starts (Infinity without a bound). */
+  readonly budgetMs: number;
+}
+
+/**
+ * What to do once connected, planned from the settings before the first connect, so that a setting
+ * that cannot work (a table name that is no identifier) fails before any connection is made.
+ */
+export type FirstStep<T> = (settings: OracleSettings) => (session: OracleSession) => Promise<T>;
+
 const DEFAULT_MAX_CONNECT_TIMEOUT_MS = 20_000;
 const DEFAULT_MAX_CALL_TIMEOUT_MS = 60_000;
 const CLOSE_TIMEOUT_MS = 2_000;
-/** Rows per round trip: dictionary listings and samples are small. */
+/** Rows per round trip for {@link OracleSession.rows}: dictionary listings and samples are small. */
 const MAX_FETCH_ARRAY_SIZE = 1_000;
 
 export class OracleSession {
-  private constructor(
+  /** Made by {@link OracleSession.open} and {@link OracleSession.openFor} only. */
+  constructor(
     readonly connection: OracleConnectionLike,
     /** Holds the password: never log it, never put it in an output. */
     readonly settings: OracleSettings,
     readonly mode: ClientMode,
-    private readonly timeLeftMs: () => number,
-    private readonly maxCallTimeoutMs: number,
+    /** Whether the connection is a kept one, reused. */
+    readonly reused: boolean,
+    private readonly keep: { readonly key: string; readonly warm: WarmConnection | undefined },
+    private readonly time: TimeBudget,
   ) {}
+
+  static async open(options: OracleSessionOptions): Promise<OracleSession> {
+    return (await OracleSession.openFor(options, () => async () => undefined)).session;
+  }
+
+  /** Opens a session and takes its first step inside the same attempt; failures are product errors. */
+  static openFor<T>(options: OracleSessionOptions, first: FirstStep<T>): Promise<{ readonly session: OracleSession; readonly first: T }> {
+    return new Opening(options, first).run();
+  }
 
   /** `host:port/service`, for messages. */
   get endpoint(): string {
-    return `${this.settings.host}:${this.settings.port}/${this.settings.serviceName}`;
+    return endpointOf(this.settings);
   }
 
   /** Values that must never reach a message. */
@@ -60,71 +120,9 @@ export class OracleSession {
     return secretsOf(this.settings);
   }
 
-  /**
-   * Connects (retrying transient failures while the deadline allows; re-reading the settings once
-   * when the credentials are refused) and sets the session up. Failures are product errors whose
-   * message names the endpoint, the Oracle code and what to check, with every secret redacted.
-   */
-  static async open(options: OracleSessionOptions): Promise<OracleSession> {
-    const log = options.log ?? silentLog;
-    const setup = options.timeZone === undefined ? undefined : setupSql(options.timeZone);
-    const first = await options.settings.get();
-    try {
-      return await OracleSession.connectWith(first, setup, options);
-    } catch (error) {
-      if (!isCredentialsOracleError(error)) throw connectFailure(error, first);
-      log.warn('oracle: the database refused the credentials; re-reading the settings from SSM and trying once more', {
-        code: classifyOracleError(error).code,
-      });
-      options.settings.invalidate();
-      const fresh = await options.settings.get();
-      try {
-        return await OracleSession.connectWith(fresh, setup, options);
-      } catch (second) {
-        throw connectFailure(second, fresh);
-      }
-    }
-  }
-
-  private static async connectWith(settings: OracleSettings, setup: string | undefined, options: OracleSessionOptions): Promise<OracleSession> {
-    const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    const deadline = options.deadline ?? (() => Number.POSITIVE_INFINITY);
-    const log = options.log ?? silentLog;
-    const maxCall = options.maxCallTimeoutMs ?? DEFAULT_MAX_CALL_TIMEOUT_MS;
-    const timeLeftMs = () => {
-      const left = deadline() - policy.safetyMarginMs;
-      if (left < policy.minAttemptMs) throw new TransientSourceError('not enough time left for another Oracle call; stopping before the deadline');
-      return Math.floor(left);
-    };
-    const attempt = async (): Promise<OracleSession> => {
-      const connection = await options.factory.connect(settings, {
-        connectTimeoutMs: Math.min(options.maxConnectTimeoutMs ?? DEFAULT_MAX_CONNECT_TIMEOUT_MS, timeLeftMs()),
-        callTimeoutMs: Math.min(maxCall, timeLeftMs()),
-      });
-      try {
-        if (connection.warningCode === 'ORA-28002') {
-          log.warn('oracle: the database says the password expires soon (ORA-28002); set a new one and update the SSM password parameter');
-        }
-        if (setup !== undefined) {
-          connection.callTimeout = Math.min(maxCall, timeLeftMs());
-          await connection.execute(setup);
-        }
-        return new OracleSession(connection, settings, options.factory.mode, timeLeftMs, maxCall);
-      } catch (error) {
-        await closeWithin(connection, CLOSE_TIMEOUT_MS);
-        throw error;
-      }
-    };
-    return retry(attempt, {
-      policy,
-      remainingMs: deadline,
-      sleep: options.sleep,
-      random: options.random,
-      now: options.now,
-      isRetryable: isTransientOracleError,
-      onRetry: ({ attempt: failed, delayMs, error }) =>
-        log.warn('oracle: transient failure while connecting; retrying', { attempt: failed, delayMs, code: oracleErrorCodes(error)[0] ?? 'unknown' }),
-    });
+  /** Time for the next call: what is left before the deadline (less the margin), capped. Out of time is transient. */
+  callTimeoutMs(): number {
+    return this.time.callTimeoutMs();
   }
 
   /**
@@ -156,37 +154,175 @@ export class OracleSession {
     return toSourceError(error, { action, secrets: this.secrets });
   }
 
+  /** Ends the session: a connection still fit for use is kept when a WarmConnection was given, else closed. */
+  async release(reusable: boolean): Promise<void> {
+    if (reusable && this.keep.warm !== undefined) this.keep.warm.keep(this.keep.key, this.connection);
+    else await closeWithin(this.connection, CLOSE_TIMEOUT_MS);
+  }
+
   close(): Promise<void> {
-    return closeWithin(this.connection, CLOSE_TIMEOUT_MS);
-  }
-
-  private callTimeoutMs(): number {
-    return Math.min(this.maxCallTimeoutMs, this.timeLeftMs());
+    return this.release(false);
   }
 }
 
-function setupSql(timeZone: string): string {
-  try {
-    return sessionSetupSql(timeZone);
-  } catch {
-    throw new UsageError(`${JSON.stringify(timeZone)} is not an IANA time zone name (e.g. America/New_York)`);
+/** One call of {@link OracleSession.openFor}: its time budget and what it learned along the way. */
+class Opening<T> {
+  private readonly log: Log;
+  private readonly policy: RetryPolicy;
+  private readonly time: TimeBudget;
+  /** The last error the database itself gave, to explain a last try the breaker then refused. */
+  private lastDatabaseError: unknown;
+
+  constructor(
+    private readonly options: OracleSessionOptions,
+    private readonly first: FirstStep<T>,
+  ) {
+    checkOpenTimeout(options.openTimeoutMs);
+    this.log = options.log ?? silentLog;
+    this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    const now = options.now ?? Date.now;
+    const openBy = options.openTimeoutMs === undefined ? undefined : now() + options.openTimeoutMs;
+    const deadline = options.deadline ?? (() => Number.POSITIVE_INFINITY);
+    const limits = { ...this.policy, maxCallTimeoutMs: options.maxCallTimeoutMs ?? DEFAULT_MAX_CALL_TIMEOUT_MS };
+    this.time = new TimeBudget(deadline, now, limits, openBy);
+  }
+
+  async run(): Promise<{ readonly session: OracleSession; readonly first: T }> {
+    const first = await this.options.settings.get();
+    try {
+      return await this.openWith(first);
+    } catch (error) {
+      if (!isCredentialsOracleError(error)) throw this.failure(error, first);
+      this.log.warn('oracle: the database refused the credentials; re-reading the settings from SSM and trying once more', {
+        code: classifyOracleError(error).code,
+      });
+      this.options.settings.invalidate();
+      const fresh = await this.options.settings.get();
+      try {
+        return await this.openWith(fresh);
+      } catch (second) {
+        if (isCredentialsOracleError(second)) throw credentialsRefusedAgain(second, this.context(fresh));
+        throw this.failure(second, fresh);
+      }
+    }
+  }
+
+  private openWith(settings: OracleSettings): Promise<{ readonly session: OracleSession; readonly first: T }> {
+    const step = this.first(settings);
+    const key = connectionKey(settings, this.options.factory.mode);
+    const once = () => this.attempt(settings, key, step);
+    const { breaker } = this.options;
+    const guarded = async () => {
+      try {
+        return await (breaker ? breaker.run(once, isTransientOracleError) : once());
+      } catch (error) {
+        if (!(error instanceof CircuitOpenError)) this.lastDatabaseError = error;
+        throw error;
+      }
+    };
+    return retry(guarded, {
+      // The safety margin is already out of the time left.
+      policy: { ...this.policy, safetyMarginMs: 0 },
+      remainingMs: () => this.time.leftMs(),
+      sleep: this.options.sleep,
+      random: this.options.random,
+      now: this.options.now,
+      isRetryable: (error) => error instanceof CircuitOpenError || isTransientOracleError(error),
+      retryAfterMs: (error) => (error instanceof CircuitOpenError ? error.retryAfterMs : undefined),
+      onRetry: ({ attempt, delayMs, error }) => this.reportRetry(attempt, delayMs, error, settings),
+    });
+  }
+
+  private async attempt(settings: OracleSettings, key: string, step: (session: OracleSession) => Promise<T>) {
+    const { factory, warm, setupSql } = this.options;
+    let connection = await warm?.take(key, this.log);
+    const reused = connection !== undefined;
+    connection ??= await factory.connect(settings, {
+      connectTimeoutMs: Math.min(this.options.maxConnectTimeoutMs ?? DEFAULT_MAX_CONNECT_TIMEOUT_MS, this.time.forCall()),
+      callTimeoutMs: this.time.callTimeoutMs(),
+    });
+    try {
+      if (connection.warningCode === 'ORA-28002') {
+        this.log.warn('oracle: the database says the password expires soon (ORA-28002); set a new one and update the SSM password parameter');
+      }
+      connection.callTimeout = this.time.callTimeoutMs();
+      if (setupSql !== undefined) await connection.execute(setupSql);
+      // Once open, the session's calls are bounded by the deadline only.
+      const session = new OracleSession(connection, settings, factory.mode, reused, { key, warm }, this.time.afterOpening());
+      return { session, first: await step(session) };
+    } catch (error) {
+      await closeWithin(connection, CLOSE_TIMEOUT_MS);
+      throw error;
+    }
+  }
+
+  private reportRetry(attempt: number, delayMs: number, error: unknown, settings: OracleSettings): void {
+    const code = error instanceof CircuitOpenError ? 'circuit-open' : (oracleErrorCodes(error)[0] ?? 'unknown');
+    if (this.options.onRetry === undefined) {
+      this.log.warn('oracle: transient failure; retrying', { attempt, delayMs, code });
+      return;
+    }
+    const { maxAttempts } = this.policy;
+    this.options.onRetry({ attempt, maxAttempts, delayMs, code, endpoint: endpointOf(settings), budgetMs: this.time.leftMs() });
+  }
+
+  private failure(error: unknown, settings: OracleSettings): MarketPulseError {
+    return openFailure(error, this.context(settings));
+  }
+
+  private context(settings: OracleSettings) {
+    const purpose = this.options.purpose?.(settings) ?? connecting(settings);
+    const { parameterPrefix } = this.options;
+    const outOfTime = this.time.openTimeoutFirst()
+      ? `too little of the ${this.options.openTimeoutMs! / 1000} s allowed for connecting was left for another attempt`
+      : 'the time left ran out';
+    return { settings, purpose, outOfTime, lastDatabaseError: this.lastDatabaseError, ...(parameterPrefix ? { parameterPrefix } : {}) };
   }
 }
 
-function secretsOf(settings: OracleSettings): (string | undefined)[] {
-  return [settings.password, settings.walletPassword, settings.wallet];
+export function checkOpenTimeout(ms: number | undefined): void {
+  if (ms !== undefined && !(ms > 0)) throw new RangeError('openTimeoutMs must be positive');
 }
 
-/** The connect failure as a product error; a retry that ran out says how many attempts it made. */
-export function connectFailure(error: unknown, settings: OracleSettings): MarketPulseError {
-  const action = `connecting to ${settings.host}:${settings.port}/${settings.serviceName} as ${settings.username}`;
-  const secrets = secretsOf(settings);
-  if (error instanceof RetryExhaustedError) {
-    if (error.attempts === 0) return new TransientSourceError(`${action}: not enough time left to try`);
-    // A single attempt (health's probe) has no retry story to tell.
-    if (error.attempts === 1 && error.reason === 'attempts') return toSourceError(error.cause, { action, secrets });
-    const why = error.reason === 'deadline' ? 'the time left ran out' : 'the attempt limit was reached';
-    return toSourceError(error.cause, { action: `${action} (${error.attempts} attempt(s) in ${(error.elapsedMs / 1000).toFixed(1)} s; ${why})`, secrets });
+function connecting(settings: OracleSettings): SessionPurpose {
+  const what = `${endpointOf(settings)} as ${settings.username}`;
+  return { doing: `connecting to ${what}`, toDo: `connect to ${what}` };
+}
+
+/**
+ * The time a session may spend: the deadline less the safety margin and, while opening, the open
+ * timeout. A call is not started with less than the policy's minimum attempt time left.
+ */
+class TimeBudget {
+  constructor(
+    private readonly deadline: () => number,
+    private readonly now: () => number,
+    private readonly limits: Pick<RetryPolicy, 'safetyMarginMs' | 'minAttemptMs'> & { readonly maxCallTimeoutMs: number },
+    private readonly openBy: number | undefined,
+  ) {}
+
+  leftMs(): number {
+    const beforeDeadline = this.deadline() - this.limits.safetyMarginMs;
+    return this.openBy === undefined ? beforeDeadline : Math.min(beforeDeadline, this.openBy - this.now());
   }
-  return toSourceError(error, { action, secrets });
+
+  /** Whole milliseconds left; too few for a call ends the work as transient (a later run may do better). */
+  forCall(): number {
+    const left = this.leftMs();
+    if (left < this.limits.minAttemptMs) throw new TransientSourceError('not enough time left for another Oracle call; stopping before the deadline');
+    return Math.floor(left);
+  }
+
+  callTimeoutMs(): number {
+    return Math.min(this.limits.maxCallTimeoutMs, this.forCall());
+  }
+
+  /** Which bound stopped the retries: the open timeout when it is the nearer one. */
+  openTimeoutFirst(): boolean {
+    return this.openBy !== undefined && this.openBy - this.now() <= this.deadline() - this.limits.safetyMarginMs;
+  }
+
+  afterOpening(): TimeBudget {
+    return new TimeBudget(this.deadline, this.now, this.limits, undefined);
+  }
 }

@@ -33,3 +33,18 @@ export interface SettingsProvider {
   /** Drops the cache, so the next get() reads SSM again (after the database refused credentials). */
   invalidate(): void;
 }
+
+/** `host:port/service`, for messages. */
+export function endpointOf(settings: Pick<OracleSettings, 'host' | 'port' | 'serviceName'>): string {
+  return `${settings.host}:${settings.port}/${settings.serviceName}`;
+}
+
+/** `SCHEMA.TABLE` as Oracle resolves the unquoted names, for messages. */
+export function tableOf(settings: Pick<OracleSettings, 'schema' | 'table'>): string {
+  return `${settings.schema.toUpperCase()}.${settings.table.toUpperCase()}`;
+}
+
+/** The values of these settings that must never reach a message: redacted wherever driver text is shown. */
+export function secretsOf(settings: OracleSettings): readonly (string | undefined)[] {
+  return [settings.password, settings.walletPassword, settings.wallet];
+}

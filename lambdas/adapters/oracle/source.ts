@@ -1,10 +1,10 @@
 /**
- * The day's colors from Oracle (SPEC §6) as a {@link ColorSource}.
+ * The day's colors from Oracle (docs/configuration.md, "Oracle") as a {@link ColorSource}.
  *
- * open() reads the settings, builds the query (identifiers validated and quoted, window as binds),
- * connects — reusing a warm connection that still answers a ping — through retry and the circuit
- * breaker, and opens a result set. Rows are then streamed `fetchArraySize` at a time, one round
- * trip per batch, so memory holds one batch, not the day.
+ * open() opens an {@link OracleSession} — settings, a warm connection that still answers a ping,
+ * retries and the circuit breaker, the credentials re-read all live there — whose first step opens
+ * the query: identifiers validated and quoted, the run window as binds. Rows are then streamed
+ * `fetchArraySize` at a time, one round trip per batch, so memory holds one batch, not the day.
  *
  * Failure policy:
  * - transient (network, paused instance, dropped connection) before any row: retried with backoff
@@ -18,67 +18,69 @@
  * Secrets never reach a log line or an error: settings objects are never logged or attached, and
  * driver messages are redacted before they are wrapped.
  */
-import { ConfigError, CredentialsError, MarketPulseError, TransientSourceError } from '../../errors.js';
-import type { Log } from '../../log.js';
-import { silentLog } from '../../log.js';
+import { ConfigError } from '../../errors.js';
+import { silentLog, type Log } from '../../log.js';
+import type { RunConfig } from '../../pipeline/config.js';
 import type { ColorSource, OpenedSource, RawRecord } from '../../pipeline/ports.js';
-import { CircuitBreaker, CircuitOpenError } from './circuit-breaker.js';
-import type { OracleSourceOptions } from './source-options.js';
-import {
-  connectionKey,
-  NodeOracleConnectionFactory,
-  type OracleConnectionFactory,
-  type OracleConnectionLike,
-  type OracleRowBatches,
-} from './connection.js';
-import { classifyOracleError, isCredentialsOracleError, isTransientOracleError, oracleErrorCodes, toSourceError } from './errors.js';
+import type { RunWindowBounds } from '../../pipeline/run-window.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import { NodeOracleConnectionFactory, type OracleConnectionFactory, type OracleRowBatches } from './connection.js';
 import { buildColorQuery, dateOnlyWhenMidnight, sessionSetupSql, type ColorQuery } from './query.js';
-import type { OracleSettings } from './settings.js';
-import { closeWithin } from './warm-connection.js';
-import { DEFAULT_RETRY_POLICY, retry, RetryExhaustedError, type RetryPolicy } from './retry.js';
+import { checkOpenTimeout, OracleSession, type OracleSessionOptions } from './session.js';
+import { endpointOf, tableOf, type OracleSettings } from './settings.js';
 
-export type { OracleRetry, OracleSourceOptions } from './source-options.js';
+/**
+ * What an {@link OracleSource} is built from. The Lambda passes its remaining time as the deadline,
+ * the warm connection and the shared circuit breaker; the CLI passes an open timeout (`--timeout`),
+ * no breaker, and prints each retry itself.
+ */
+export interface OracleSourceOptions extends Omit<OracleSessionOptions, 'factory' | 'breaker' | 'setupSql' | 'purpose'> {
+  readonly config: RunConfig;
+  readonly window: RunWindowBounds;
+  /** node-oracledb (thin, or thick with ORACLE_CLIENT_MODE=thick) unless a test passes a fake. */
+  readonly factory?: OracleConnectionFactory;
+  /**
+   * Shared across warm invocations by default (`oracleCircuitBreaker`). `null` for none: a CLI
+   * process makes one run, so a breaker could only make it sit out its cool-down.
+   */
+  readonly breaker?: CircuitBreaker | null;
+  /** Rows per round trip and per batch handed to the pipeline. */
+  readonly fetchArraySize?: number;
+}
 
 export const DEFAULT_FETCH_ARRAY_SIZE = 1_000;
-const DEFAULT_MAX_CALL_TIMEOUT_MS = 120_000;
-const DEFAULT_MAX_CONNECT_TIMEOUT_MS = 20_000;
-const CLOSE_TIMEOUT_MS = 2_000;
+/** A fetch of a full batch from a large table may take longer than an ops tool's dictionary query. */
+const READ_CALL_TIMEOUT_MS = 120_000;
 
 /** The module-scope breaker: it survives warm invocations, which is the point. */
 export const oracleCircuitBreaker = new CircuitBreaker({ name: 'the Oracle database' });
 
-interface Opened {
-  readonly connection: OracleConnectionLike;
-  readonly rows: OracleRowBatches;
+interface OpenedQuery {
   readonly query: ColorQuery;
-  readonly key: string;
-  readonly secrets: readonly (string | undefined)[];
+  readonly rows: OracleRowBatches;
 }
 
 export class OracleSource implements ColorSource {
-  private readonly factory: OracleConnectionFactory;
+  private readonly session: OracleSessionOptions;
   private readonly log: Log;
-  private readonly breaker: CircuitBreaker | null;
-  private readonly policy: RetryPolicy;
-  private readonly deadline: () => number;
-  private readonly now: () => number;
   private readonly fetchArraySize: number;
   private target: string | undefined;
-  /** While open() runs with an open timeout: the time (on `now`) it must be done by. */
-  private openBy: number | undefined;
-  /** The last error the database itself gave while opening, to explain a run the breaker then stopped. */
-  private lastDatabaseError: unknown;
 
   constructor(private readonly options: OracleSourceOptions) {
-    this.factory = options.factory ?? new NodeOracleConnectionFactory();
-    this.log = options.log ?? silentLog;
-    this.breaker = options.breaker === undefined ? oracleCircuitBreaker : options.breaker;
-    this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    this.deadline = options.deadline ?? (() => Number.POSITIVE_INFINITY);
-    this.now = options.now ?? Date.now;
-    if (options.openTimeoutMs !== undefined && !(options.openTimeoutMs > 0)) throw new RangeError('openTimeoutMs must be positive');
+    checkOpenTimeout(options.openTimeoutMs);
     this.fetchArraySize = options.fetchArraySize ?? DEFAULT_FETCH_ARRAY_SIZE;
     if (!Number.isInteger(this.fetchArraySize) || this.fetchArraySize < 1) throw new RangeError('fetchArraySize must be a positive integer');
+    this.log = options.log ?? silentLog;
+    this.session = {
+      ...options,
+      factory: options.factory ?? new NodeOracleConnectionFactory(),
+      breaker: options.breaker === null ? undefined : (options.breaker ?? oracleCircuitBreaker),
+      maxCallTimeoutMs: options.maxCallTimeoutMs ?? READ_CALL_TIMEOUT_MS,
+      purpose: (settings) => {
+        const what = `${tableOf(settings)} at ${endpointOf(settings)}`;
+        return { doing: `opening ${what}`, toDo: `open ${what}` };
+      },
+    };
   }
 
   /** `oracle:SCHEMA.TABLE` once open() has read the settings; `oracle` before. */
@@ -87,105 +89,25 @@ export class OracleSource implements ColorSource {
   }
 
   async open(): Promise<OpenedSource> {
-    this.openBy = this.options.openTimeoutMs === undefined ? undefined : this.now() + this.options.openTimeoutMs;
-    try {
-      const opened = await this.openRecoveringCredentials();
-      return { header: opened.query.header, records: this.stream(opened) };
-    } finally {
-      this.openBy = undefined;
-    }
+    const setupSql = this.sessionSql();
+    const { session, first } = await OracleSession.openFor({ ...this.session, setupSql }, (settings) => this.planQuery(settings));
+    return { header: first.query.header, records: this.stream(session, first) };
   }
 
-  private async openRecoveringCredentials(): Promise<Opened> {
-    const first = await this.options.settings.get();
-    try {
-      return await this.openWith(first);
-    } catch (error) {
-      if (!isCredentialsOracleError(error)) throw this.failure(error, first);
-      this.log.warn('oracle: the database refused the credentials; re-reading the settings from SSM and trying once more', {
-        code: classifyOracleError(error).code,
-      });
-      this.options.settings.invalidate();
-      const fresh = await this.options.settings.get();
-      try {
-        return await this.openWith(fresh);
-      } catch (second) {
-        if (isCredentialsOracleError(second)) throw this.credentialsError(second, fresh);
-        throw this.failure(second, fresh);
-      }
-    }
-  }
-
-  private async openWith(settings: OracleSettings): Promise<Opened> {
-    const query = buildColorQuery({ schema: settings.schema, table: settings.table, columns: this.options.config.columns, window: this.options.window });
+  /** The query for these settings (checked before any connection), and the step that opens it. */
+  private planQuery(settings: OracleSettings): (session: OracleSession) => Promise<OpenedQuery> {
+    const { config, window } = this.options;
+    const query = buildColorQuery({ schema: settings.schema, table: settings.table, columns: config.columns, window });
     this.target = query.target;
-    const sessionSql = this.sessionSql();
-    const key = connectionKey(settings, this.factory.mode);
-    const secrets = [settings.password, settings.walletPassword, settings.wallet];
-    const once = () => this.attempt(settings, query, sessionSql, key, secrets);
-    const attempt = async (): Promise<Opened> => {
-      try {
-        return await (this.breaker ? this.breaker.run(once, isTransientOracleError) : once());
-      } catch (error) {
-        if (!(error instanceof CircuitOpenError)) this.lastDatabaseError = error;
-        throw error;
-      }
+    return async (session) => {
+      const rows = await session.connection.query(query.sql, query.binds, { fetchArraySize: this.fetchArraySize });
+      this.log.info('oracle: query opened', { target: query.target, mode: session.mode, reused: session.reused, fetchArraySize: this.fetchArraySize });
+      return { query, rows };
     };
-    return retry(attempt, {
-      // The safety margin is already out of budgetMs().
-      policy: { ...this.policy, safetyMarginMs: 0 },
-      remainingMs: () => this.budgetMs(),
-      sleep: this.options.sleep,
-      random: this.options.random,
-      now: this.now,
-      isRetryable: (error) => error instanceof CircuitOpenError || isTransientOracleError(error),
-      retryAfterMs: (error) => (error instanceof CircuitOpenError ? error.retryAfterMs : undefined),
-      onRetry: ({ attempt, delayMs, error }) => this.reportRetry(attempt, delayMs, error, settings),
-    });
   }
 
-  private reportRetry(attempt: number, delayMs: number, error: unknown, settings: OracleSettings): void {
-    const code = oracleErrorCodes(error)[0] ?? 'circuit-open';
-    if (this.options.onRetry === undefined) {
-      this.log.warn('oracle: transient failure; retrying', { attempt, delayMs, code });
-      return;
-    }
-    this.options.onRetry({
-      attempt,
-      maxAttempts: this.policy.maxAttempts,
-      delayMs,
-      code,
-      endpoint: `${settings.host}:${settings.port}/${settings.serviceName}`,
-      budgetMs: this.budgetMs(),
-    });
-  }
-
-  /** One try: a warm connection that answers a ping, or a new one; then the session formats and the query. */
-  private async attempt(settings: OracleSettings, query: ColorQuery, sessionSql: string, key: string, secrets: Opened['secrets']): Promise<Opened> {
-    let connection = await this.options.warm?.take(key, this.log);
-    const reused = connection !== undefined;
-    connection ??= await this.factory.connect(settings, {
-      connectTimeoutMs: Math.min(this.options.maxConnectTimeoutMs ?? DEFAULT_MAX_CONNECT_TIMEOUT_MS, this.timeLeft()),
-      callTimeoutMs: this.callTimeoutMs(),
-    });
-    try {
-      if (connection.warningCode === 'ORA-28002') {
-        this.log.warn('oracle: the database says the password expires soon (ORA-28002); set a new one and update the SSM password parameter');
-      }
-      connection.callTimeout = this.callTimeoutMs();
-      await connection.execute(sessionSql);
-      const rows = await connection.query(query.sql, query.binds, { fetchArraySize: this.fetchArraySize });
-      this.log.info('oracle: query opened', { target: query.target, mode: this.factory.mode, reused, fetchArraySize: this.fetchArraySize });
-      return { connection, rows, query, key, secrets };
-    } catch (error) {
-      await closeWithin(connection, CLOSE_TIMEOUT_MS);
-      throw error;
-    }
-  }
-
-  private async *stream(opened: Opened): AsyncGenerator<RawRecord> {
-    const { connection, rows, query } = opened;
-    const now = this.now;
+  private async *stream(session: OracleSession, { query, rows }: OpenedQuery): AsyncGenerator<RawRecord> {
+    const now = this.options.now ?? Date.now;
     const started = now();
     let sourceRow = 0;
     let batches = 0;
@@ -194,14 +116,11 @@ export class OracleSource implements ColorSource {
       for (;;) {
         let batch: (string | null)[][];
         try {
-          connection.callTimeout = this.callTimeoutMs();
+          session.connection.callTimeout = session.callTimeoutMs();
           batch = await rows.getRows(this.fetchArraySize);
         } catch (error) {
           healthy = false;
-          throw toSourceError(error, {
-            action: `reading ${query.target} (stopped after ${sourceRow} rows; nothing from this read is published)`,
-            secrets: opened.secrets,
-          });
+          throw session.failure(error, `reading ${query.target} (stopped after ${sourceRow} rows; nothing from this read is published)`);
         }
         if (batch.length === 0) break;
         batches++;
@@ -209,88 +128,32 @@ export class OracleSource implements ColorSource {
       }
       this.log.info('oracle: rows read', { target: query.target, rows: sourceRow, batches, durationMs: now() - started });
     } finally {
-      await this.release(opened, healthy);
+      await release(session, rows, healthy);
     }
-  }
-
-  /** Closes the result set; keeps a healthy connection warm when asked to, else closes it. */
-  private async release(opened: Opened, healthy: boolean): Promise<void> {
-    let reusable = healthy;
-    if (reusable) {
-      try {
-        await opened.rows.close();
-      } catch {
-        reusable = false;
-      }
-    }
-    if (reusable && this.options.warm !== undefined) this.options.warm.keep(opened.key, opened.connection);
-    else await closeWithin(opened.connection, CLOSE_TIMEOUT_MS);
-  }
-
-  /** Time for a call: what is left after the safety margin, capped. Out of time is transient. */
-  private callTimeoutMs(): number {
-    return Math.min(this.options.maxCallTimeoutMs ?? DEFAULT_MAX_CALL_TIMEOUT_MS, this.timeLeft());
-  }
-
-  /** What may still be spent: the deadline less the safety margin, and while opening, the open timeout. */
-  private budgetMs(): number {
-    const beforeDeadline = this.deadline() - this.policy.safetyMarginMs;
-    return this.openBy === undefined ? beforeDeadline : Math.min(beforeDeadline, this.openBy - this.now());
-  }
-
-  private timeLeft(): number {
-    const left = this.budgetMs();
-    if (left < this.policy.minAttemptMs) {
-      throw new TransientSourceError(`not enough time left to read ${this.target ?? 'Oracle'}; the run stops before the deadline so nothing partial is published`);
-    }
-    return Math.floor(left);
   }
 
   private sessionSql(): string {
     try {
       return sessionSetupSql(this.options.config.window.timeZone);
     } catch (error) {
-      throw new ConfigError('window.timeZone', [{ path: 'window.timeZone', message: 'must be an IANA zone name (e.g. America/New_York) to read Oracle' }], { cause: error });
-    }
-  }
-
-  private failure(error: unknown, settings: OracleSettings): MarketPulseError {
-    const endpoint = `${settings.host}:${settings.port}/${settings.serviceName}`;
-    const secrets = [settings.password, settings.walletPassword, settings.wallet];
-    if (error instanceof RetryExhaustedError) {
-      if (error.attempts === 0) {
-        return new TransientSourceError(`not enough time left to open ${this.target ?? 'Oracle'} at ${endpoint}; nothing was tried and nothing is published`);
-      }
-      const why = error.reason === 'attempts' ? 'the attempt limit was reached' : this.outOfTimeReason();
-      // When the breaker refused the last try, the database's own last answer is what explains it.
-      const breakerOpen = error.cause instanceof CircuitOpenError && this.lastDatabaseError !== undefined;
-      return toSourceError(breakerOpen ? this.lastDatabaseError : error.cause, {
-        action:
-          `opening ${this.target ?? 'Oracle'} at ${endpoint} (${error.attempts} attempt(s) in ${(error.elapsedMs / 1000).toFixed(1)} s; ${why}` +
-          `${breakerOpen ? '; the circuit breaker is now open' : ''})`,
-        secrets,
+      throw new ConfigError('window.timeZone', [{ path: 'window.timeZone', message: 'must be an IANA zone name (e.g. America/New_York) to read Oracle' }], {
+        cause: error,
       });
     }
-    return toSourceError(error, { action: `opening ${this.target ?? 'Oracle'} at ${endpoint}`, secrets });
   }
+}
 
-  /** Which bound stopped the retries: the open timeout when it is the nearer one, else the deadline. */
-  private outOfTimeReason(): string {
-    const openTimeoutMs = this.options.openTimeoutMs;
-    const openTimeoutFirst = this.openBy !== undefined && this.openBy - this.now() <= this.deadline() - this.policy.safetyMarginMs;
-    return openTimeoutFirst ? `too little of the ${openTimeoutMs! / 1000} s allowed for connecting was left for another attempt` : 'the time left ran out';
+/** Closes the result set; a connection that read to the end (or was stopped early) cleanly may be kept warm. */
+async function release(session: OracleSession, rows: OracleRowBatches, healthy: boolean): Promise<void> {
+  let reusable = healthy;
+  if (reusable) {
+    try {
+      await rows.close();
+    } catch {
+      reusable = false;
+    }
   }
-
-  private credentialsError(error: unknown, settings: OracleSettings): CredentialsError {
-    const { code, hint } = classifyOracleError(error);
-    const parameter = `${this.options.parameterPrefix ?? '…/oracle/'}password`;
-    return new CredentialsError(
-      `Oracle at ${settings.host}:${settings.port}/${settings.serviceName} refused the credentials of user ${settings.username} (${code}), ` +
-        `also after re-reading them from SSM: ${hint}. Check or rotate the SSM parameter ${parameter} — the job reads it at run time, ` +
-        'so no redeploy is needed',
-      { cause: toSourceError(error, { action: 'connecting', secrets: [settings.password, settings.walletPassword, settings.wallet] }) },
-    );
-  }
+  await session.release(reusable);
 }
 
 function record(sourceRow: number, values: (string | null)[], query: ColorQuery): RawRecord {

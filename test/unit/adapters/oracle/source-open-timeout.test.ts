@@ -4,7 +4,8 @@
  * counted, not slept.
  */
 import { describe, expect, it } from 'vitest';
-import { OracleSource, type OracleRetry, type OracleSourceOptions } from '../../../../lambdas/adapters/oracle/source.js';
+import type { OracleRetry } from '../../../../lambdas/adapters/oracle/session.js';
+import { OracleSource, type OracleSourceOptions } from '../../../../lambdas/adapters/oracle/source.js';
 import { TransientSourceError } from '../../../../lambdas/errors.js';
 import { parseConfig } from '../../../../lambdas/pipeline/config.js';
 import type { OpenedSource } from '../../../../lambdas/pipeline/ports.js';
