@@ -6,7 +6,7 @@ import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@a
 import { ConfigError } from '../errors.js';
 import { checkConfigSize, decodeConfigBytes, readConfigBytes } from '../pipeline/config-document.js';
 import { parseConfig, type LoadedConfig } from '../pipeline/config.js';
-import { describeS3Error, s3ErrorStatus } from './s3-sink.js';
+import { describeS3Error, s3ErrorStatus } from './s3/errors.js';
 import { s3Url } from './s3-location.js';
 
 export interface S3ConfigRequest {

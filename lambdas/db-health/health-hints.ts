@@ -6,14 +6,9 @@
  */
 import { MarketPulseError, SettingsError } from '../errors.js';
 import { classifyOracleError, redact } from '../adapters/oracle/errors.js';
-import { describeS3Error, s3ErrorStatus } from '../adapters/s3-sink.js';
+import { describeS3Error, s3ErrorStatus } from '../adapters/s3/errors.js';
+import type { CheckName, Explained } from './report.js';
 
-export interface Explained {
-  readonly detail: string;
-  readonly hint: string;
-  /** The Oracle/driver code the hint rests on, when there is one. */
-  readonly code?: string;
-}
 
 const NETWORK = /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|ECONNRESET|getaddrinfo|socket hang up|connect E|TimeoutError|RequestTimeout/i;
 const AWS_CREDENTIALS = /Could not load credentials|CredentialsProviderError|ExpiredToken|InvalidClientTokenId|UnrecognizedClientException|security token/i;
@@ -89,4 +84,18 @@ export function explainS3Failure(error: unknown, where: { readonly url: string; 
     hint = 'check the results bucket, its policy and the role\'s S3 permissions';
   }
   return { detail, hint };
+}
+
+/** A check that got no answer within its budget: what the silence most likely means. */
+export function timeoutHint(name: CheckName): string {
+  switch (name) {
+    case 'ssm-parameters':
+      return 'SSM did not answer in time: check the network path to SSM (in Lambda the VPC interface endpoints for SSM and KMS)';
+    case 's3-heartbeat':
+      return 'S3 did not answer in time: check the network path to S3 (in Lambda the VPC gateway endpoint for S3)';
+    case 'oracle-table':
+      return 'the database connected but did not return one row in time: the table may be locked or the database overloaded; ask the DBA';
+    default:
+      return unreachableHint();
+  }
 }

@@ -6,7 +6,7 @@
  */
 import { oracleErrorCodes } from '../adapters/oracle/errors.js';
 import type { OracleSession } from '../adapters/oracle/session.js';
-import { serverVersion } from './server-version.js';
+import { serverVersion } from '../adapters/oracle/server-version.js';
 
 export const SESSION_INFO_SQL = [
   "SELECT SYS_CONTEXT('USERENV', 'DB_NAME'), SYS_CONTEXT('USERENV', 'INSTANCE_NAME'), SYS_CONTEXT('USERENV', 'SERVICE_NAME'),",

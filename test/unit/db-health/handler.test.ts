@@ -9,7 +9,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { HealthReport } from '../../../lambdas/db-health/health-checks.js';
+import type { HealthReport } from '../../../lambdas/db-health/report.js';
 import { captureOutput, emfDocuments, lambdaContext, serveOracleParameters, unreachableDatabase } from '../../helpers/lambda-harness.js';
 
 const PASSWORD = 'Qw8-db-health-Pa55word!';

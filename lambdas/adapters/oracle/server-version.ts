@@ -4,8 +4,8 @@
  * V$VERSION often is not (it needs SELECT_CATALOG_ROLE or a grant), so it is only the fallback.
  * Missing privileges are tolerated: the caller gets the reason instead of a version.
  */
-import { oracleErrorCodes } from '../adapters/oracle/errors.js';
-import type { OracleSession } from '../adapters/oracle/session.js';
+import { oracleErrorCodes } from './errors.js';
+import type { OracleSession } from './session.js';
 
 export interface ServerVersion {
   /** e.g. `Oracle Database 19c Enterprise Edition 19.0.0.0.0`; null when no view could be read. */
