@@ -183,7 +183,7 @@ export class S3Objects {
 
   /**
    * One PutObject, tried again (with backoff) while S3 answers 409 ConditionalRequestConflict.
-   * `signal` cancels this request besides the writer's own signal.
+   * `signal`, when given, cancels it instead of the writer's own.
    */
   async put(key: string, object: ObjectBody, condition: PutCondition, signal?: AbortSignal): Promise<void> {
     const input: PutObjectCommandInput = {
@@ -199,7 +199,7 @@ export class S3Objects {
     };
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.client.send(new PutObjectCommand(input), { abortSignal: this.abortSignal(signal) });
+        await this.client.send(new PutObjectCommand(input), { abortSignal: signal ?? this.signal() });
         return;
       } catch (error) {
         if (!isConditionalConflict(error) || attempt >= this.conflictRetries) throw error;
@@ -208,11 +208,6 @@ export class S3Objects {
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
-  }
-
-  private abortSignal(extra?: AbortSignal): AbortSignal | undefined {
-    const own = this.signal();
-    return own && extra ? AbortSignal.any([own, extra]) : (own ?? extra);
   }
 }
 
