@@ -7,11 +7,11 @@
  * A malformed value or an unknown key fails synth with a message naming the key.
  */
 import * as z from 'zod';
+import { STAGE_NAME } from '../lambdas/names.js';
 
 /** Log retention values CloudWatch Logs accepts (days). */
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
-const STAGE = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
 // cron(min hour day-of-month month day-of-week year) or rate(n unit), as EventBridge Scheduler takes them.
 const SCHEDULE = /^(cron\((\S+ ){5}\S+\)|rate\([1-9]\d* (minute|minutes|hour|hours|day|days)\))$/;
@@ -71,7 +71,7 @@ const cidr = z.string().regex(CIDR, { error: 'must be an IPv4 CIDR such as 10.1.
  * for operators; keep the two in step).
  */
 const contextShape = z.strictObject({
-  stage: z.string().regex(STAGE, { error: "must be 1-32 lowercase letters, digits or '-', starting with a letter or digit (e.g. dev, prod)" }).default('dev'),
+  stage: z.string().regex(STAGE_NAME, { error: "must be 1-32 lowercase letters, digits or '-', starting with a letter or digit (e.g. dev, prod)" }).default('dev'),
   account: z.string().regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' }),
   region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, { error: 'must be an AWS region such as eu-central-1' }),
 

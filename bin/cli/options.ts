@@ -1,10 +1,9 @@
 /** Checks the commands share, all made before anything is read or contacted. */
 import { UsageError } from '../../lambdas/errors.js';
-
-const STAGE = /^[a-z0-9][a-z0-9-]{0,31}$/;
+import { STAGE_NAME } from '../../lambdas/names.js';
 
 export function checkStage(stage: string): string {
-  if (!STAGE.test(stage)) throw new UsageError('--stage takes a stage name: 1-32 lowercase letters, digits or -, e.g. dev or prod');
+  if (!STAGE_NAME.test(stage)) throw new UsageError('--stage takes a stage name: 1-32 lowercase letters, digits or -, e.g. dev or prod');
   return stage;
 }
 

@@ -15,6 +15,7 @@
  */
 import { PublishError, RunAlreadyPublishedError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
+import { JSON_CONTENT_TYPE } from '../names.js';
 import {
   asOfFolder,
   DEFAULT_POINTER_RETRY,
@@ -222,6 +223,6 @@ class S3PointerStore implements PointerStore<string> {
   }
 
   write(pointer: LatestPointer, expected: string | null): Promise<'written' | 'changed'> {
-    return this.objects.swap(this.key, objectBody(renderPointer(pointer), 'application/json'), expected);
+    return this.objects.swap(this.key, objectBody(renderPointer(pointer), JSON_CONTENT_TYPE), expected);
   }
 }

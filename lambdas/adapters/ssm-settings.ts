@@ -7,6 +7,7 @@ import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import * as z from 'zod';
 import { SettingsError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
+import { STAGE_NAME, stageKeyAlias } from '../names.js';
 import { ORACLE_IDENTIFIER } from '../pipeline/config.js';
 import {
   OPTIONAL_SETTINGS,
@@ -20,7 +21,6 @@ import {
 /** The value the CDK stack seeds every parameter with; a stage is not configured until it is replaced. */
 export const PLACEHOLDER = 'CHANGE_ME';
 export const DEFAULT_TTL_SECONDS = 300;
-const STAGE = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const MAX_TTL_SECONDS = 86_400;
 
 type SettingName = (typeof REQUIRED_SETTINGS)[number] | (typeof OPTIONAL_SETTINGS)[number];
@@ -65,7 +65,7 @@ export class SsmSettings implements SettingsProvider {
   private generation = 0;
 
   constructor(options: SsmSettingsOptions) {
-    if (!STAGE.test(options.stage)) {
+    if (!STAGE_NAME.test(options.stage)) {
       throw new SettingsError(`invalid stage ${JSON.stringify(options.stage)}: use 1-32 lowercase letters, digits or '-', starting with a letter or digit (e.g. dev, prod)`);
     }
     this.stage = options.stage;
@@ -177,7 +177,7 @@ export class SsmSettings implements SettingsProvider {
   /** The CLI line that sets one parameter: SecureStrings under the stage key, the rest as String. */
   private putCommand(name: string, overwrite: boolean): string {
     const secret = (SECRET_SETTINGS as readonly string[]).includes(name);
-    const type = secret ? `--type SecureString --key-id alias/market-pulse-${this.stage}` : '--type String';
+    const type = secret ? `--type SecureString --key-id ${stageKeyAlias(this.stage)}` : '--type String';
     // A PEM wallet is usually larger than the 4 KB standard tier allows.
     const value = name === 'wallet' ? '--tier Advanced --value file://ewallet.pem' : `--value '<${name}>'`;
     return `aws ssm put-parameter --name ${this.prefix}${name} ${type}${overwrite ? ' --overwrite' : ''} ${value}`;
@@ -194,7 +194,7 @@ export class SsmSettings implements SettingsProvider {
     const kms = sdk.name.startsWith('KMS') || sdk.name === 'InvalidKeyId' || /\bkms\b|AWSKMS|ciphertext|customer master key/i.test(sdk.message);
     let message: string;
     if (kms) {
-      message = `decrypting SSM SecureString parameters failed while ${what}: ${role} needs kms:Decrypt on the stage key alias/market-pulse-${this.stage} via SSM (kms:ViaService ssm.<region>.amazonaws.com), and the key must be enabled ${said}`;
+      message = `decrypting SSM SecureString parameters failed while ${what}: ${role} needs kms:Decrypt on the stage key ${stageKeyAlias(this.stage)} via SSM (kms:ViaService ssm.<region>.amazonaws.com), and the key must be enabled ${said}`;
     } else if (sdk.name === 'AccessDeniedException' || sdk.name === 'AccessDenied') {
       message = `access denied ${what}: ${role} needs ssm:GetParameters on arn:aws:ssm:<region>:<account>:parameter${this.prefix}* ${said}`;
     } else if (/Throttl|TooManyRequests|RequestLimitExceeded/i.test(sdk.name) || sdk.$retryable?.throttling === true) {

@@ -4,12 +4,9 @@
  */
 import { DescribeExecutionCommand, ListStateMachinesCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { UsageError } from '../errors.js';
+import { backfillStateMachineName } from '../names.js';
 import { newRunId } from '../pipeline/run-id.js';
 import { planBackfillDates, type BackfillRequest } from './plan-dates.js';
-
-export function backfillStateMachineName(stage: string): string {
-  return `market-pulse-${stage}-backfill`;
-}
 
 export interface StartedBackfill {
   readonly executionArn: string;

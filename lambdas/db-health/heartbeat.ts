@@ -6,6 +6,7 @@
  */
 import { objectBody, S3Objects, type S3Destination } from '../adapters/s3/objects.js';
 import { joinKey, normalizePrefix, s3Url } from '../adapters/s3-location.js';
+import { JSON_CONTENT_TYPE } from '../names.js';
 import type { HealthCheckResult } from './report.js';
 
 export interface HeartbeatRecord {
@@ -44,7 +45,7 @@ export class S3Heartbeat implements Heartbeat {
 
   async write(record: HeartbeatRecord, signal: AbortSignal): Promise<number> {
     const body = Buffer.from(`${JSON.stringify(record, null, 2)}\n`);
-    await this.objects.put(this.key, objectBody(body, 'application/json'), 'overwrite', signal);
+    await this.objects.put(this.key, objectBody(body, JSON_CONTENT_TYPE), 'overwrite', signal);
     return body.length;
   }
 }

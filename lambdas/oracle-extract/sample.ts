@@ -10,12 +10,11 @@
  * (BLOB, BFILE, LONG, object types) are left out of the sample and listed as omitted.
  */
 import { quoteIdentifier } from '../adapters/oracle/query.js';
+import { JSON_CONTENT_TYPE } from '../names.js';
 import { CSV_CONTENT_TYPE, csvLine } from '../pipeline/csv-writer.js';
 import { OutputBuffer } from '../pipeline/output-buffer.js';
 import type { OutputFile } from '../pipeline/ports.js';
 import type { ColumnInfo, PrimaryKey } from './dictionary.js';
-
-const JSON_CONTENT_TYPE = 'application/json';
 
 export type SampleKind = 'text' | 'date' | 'omitted';
 
