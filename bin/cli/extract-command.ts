@@ -1,4 +1,4 @@
-/** `market-pulse extract`: seed 003's sample-data extraction, to a folder or S3, with the Lambda's code. */
+/** `market-pulse extract` (docs/oracle.md): the sample-data extraction, to a folder or S3, with the Lambda's code. */
 import { parseArgs } from 'node:util';
 import { NodeOracleConnectionFactory } from '../../lambdas/adapters/oracle/connection.js';
 import { createS3Client } from '../../lambdas/adapters/s3/client.js';

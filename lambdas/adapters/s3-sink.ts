@@ -35,11 +35,19 @@ import { MANIFEST_FILE } from '../pipeline/manifest.js';
 import type { PublishedRun, PublishRequest, ResultSink } from '../pipeline/ports.js';
 import { pointerNotMoved, runNotPublished } from '../pipeline/publish-outcome.js';
 import { describeS3Error, isAborted } from './s3/errors.js';
-import { MAX_PUT_BYTES, objectBody, ObjectExistsError, outputFileBody, S3Objects, type ObjectBody, type S3Destination } from './s3/objects.js';
+import {
+  MAX_PUT_BYTES,
+  objectBody,
+  ObjectExistsError,
+  outputFileBody,
+  S3Objects,
+  type ObjectBody,
+  type S3Destination,
+} from './s3/objects.js';
 import { checkBucketName, joinKey, normalizePrefix, s3Url } from './s3-location.js';
 
 /** Kept back from the Lambda's remaining time, so a publish cut short can still be reported. */
-export const DEADLINE_RESERVE_MS = 3_000;
+const DEADLINE_RESERVE_MS = 3_000;
 
 export interface S3SinkOptions extends S3Destination {
   /** The Lambda's remaining time in ms: every request is cancelled {@link DEADLINE_RESERVE_MS} before it runs out. */
@@ -140,12 +148,14 @@ export class S3Sink implements ResultSink {
   private async writeDataFile(runId: string, key: string, file: ObjectBody): Promise<void> {
     try {
       const result = await this.objects.create(key, file);
-      if (result === 'existing') this.log.info('run object already holds these exact bytes (an earlier attempt of this run); keeping it', { key });
+      if (result === 'existing')
+        this.log.info('run object already holds these exact bytes (an earlier attempt of this run); keeping it', { key });
     } catch (error) {
       if (error instanceof ObjectExistsError) {
         throw new RunAlreadyPublishedError(
           `${s3Url(this.bucket, key)} already exists with other content: an earlier attempt of run ${runId} wrote different data, ` +
-            'or the run is published; published objects are never overwritten. Nothing of this attempt is visible; latest.json was not changed',
+            'or the run is published; published objects are never overwritten. ' +
+            'Nothing of this attempt is visible; latest.json was not changed',
           { cause: error },
         );
       }
@@ -160,7 +170,8 @@ export class S3Sink implements ResultSink {
     let failure: unknown;
     try {
       const result = await this.objects.create(key, manifest);
-      if (result === 'existing') this.log.info('manifest already stored with these exact bytes (a retry of this run); finishing it', { key });
+      if (result === 'existing')
+        this.log.info('manifest already stored with these exact bytes (a retry of this run); finishing it', { key });
       return;
     } catch (error) {
       if (error instanceof ObjectExistsError) throw otherManifest(runId, url, error);
@@ -172,13 +183,17 @@ export class S3Sink implements ResultSink {
     } catch (checkError) {
       throw runNotPublished(
         runId,
-        `writing ${url} failed (${describeS3Error(failure)}) and asking S3 whether it was stored failed too (${describeS3Error(checkError)})`,
+        `writing ${url} failed (${describeS3Error(failure)}) ` +
+        `and asking S3 whether it was stored failed too (${describeS3Error(checkError)})`,
         'unknown',
         failure,
       );
     }
     if (stored === 'same') {
-      this.log.warn('the manifest write reported a failure but S3 stored it: the run is complete', { key, error: describeS3Error(failure) });
+      this.log.warn('the manifest write reported a failure but S3 stored it: the run is complete', {
+        key,
+        error: describeS3Error(failure),
+      });
       return;
     }
     if (stored === 'different') throw otherManifest(runId, url, failure);
@@ -193,9 +208,11 @@ function checkFiles(request: PublishRequest): void {
     const where = `run ${request.runId}: file ${JSON.stringify(file.name)}`;
     // A repeated name would meet our own If-None-Match.
     if (names.has(file.name)) throw new PublishError(`${where} appears twice; nothing was written`);
-    if (file.name === '' || file.name.includes('/') || file.name === LATEST_FILE) throw new PublishError(`${where} is not a valid output file name; nothing was written`);
+    if (file.name === '' || file.name.includes('/') || file.name === LATEST_FILE)
+      throw new PublishError(`${where} is not a valid output file name; nothing was written`);
     names.add(file.name);
-    if (!/^[0-9a-f]{64}$/i.test(file.sha256)) throw new PublishError(`${where} has no valid SHA-256 (${JSON.stringify(file.sha256)}); nothing was written`);
+    if (!/^[0-9a-f]{64}$/i.test(file.sha256))
+      throw new PublishError(`${where} has no valid SHA-256 (${JSON.stringify(file.sha256)}); nothing was written`);
     const held = file.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
     if (held !== file.bytes) throw new PublishError(`${where} claims ${file.bytes} bytes but holds ${held}; nothing was written`);
     // Single PutObject only (no multipart): our outputs are a few hundred MB at most.
@@ -204,7 +221,10 @@ function checkFiles(request: PublishRequest): void {
 }
 
 function otherManifest(runId: string, url: string, cause: unknown): RunAlreadyPublishedError {
-  return new RunAlreadyPublishedError(`run ${runId} is already published: ${url} exists with another manifest; published runs are never overwritten`, { cause });
+  return new RunAlreadyPublishedError(
+    `run ${runId} is already published: ${url} exists with another manifest; published runs are never overwritten`,
+    { cause },
+  );
 }
 
 /** latest.json in S3: its ETag is the version compared. */

@@ -29,7 +29,11 @@ export async function startBackfill(client: SFNClient, stateMachineArn: string, 
   const dates = planBackfillDates(request);
   const input: BackfillRequest = { from: request.from, to: request.to, ...(request.skipWeekends ? { skipWeekends: true } : {}) };
   const started = await client.send(
-    new StartExecutionCommand({ stateMachineArn, name: `backfill-${request.from}-${request.to}-${newRunId()}`, input: JSON.stringify(input) }),
+    new StartExecutionCommand({
+      stateMachineArn,
+      name: `backfill-${request.from}-${request.to}-${newRunId()}`,
+      input: JSON.stringify(input),
+    }),
   );
   return { executionArn: started.executionArn!, dates };
 }

@@ -6,14 +6,14 @@
 import { TIME_HINT, timeoutHint } from './health-hints.js';
 import { failed, passed, type CheckName, type Explained, type HealthCheckResult } from './report.js';
 
-export const DEFAULT_TIMEOUTS_MS: Readonly<Record<CheckName, number>> = {
+const DEFAULT_TIMEOUTS_MS: Readonly<Record<CheckName, number>> = {
   'ssm-parameters': 10_000,
   'oracle-connect': 20_000,
   'oracle-table': 10_000,
   's3-heartbeat': 10_000,
 };
 /** Kept back from the invocation's deadline to log, emit metrics and return the report. */
-export const REPORT_RESERVE_MS = 2_000;
+const REPORT_RESERVE_MS = 2_000;
 /** No check starts with less than this. */
 export const MIN_CHECK_MS = 250;
 
@@ -50,9 +50,14 @@ export class CheckRunner {
   /** Milliseconds left in the running check. */
   readonly leftInCheck = (): number => this.endsAt - performance.now();
 
-  async run<T>(name: CheckName, probe: (budget: CheckBudget) => Promise<Probed<T>>, explain: (error: unknown) => Explained): Promise<Checked<T>> {
+  async run<T>(
+    name: CheckName,
+    probe: (budget: CheckBudget) => Promise<Probed<T>>,
+    explain: (error: unknown) => Explained,
+  ): Promise<Checked<T>> {
     const ms = Math.min(this.timeoutsMs[name] ?? DEFAULT_TIMEOUTS_MS[name], this.deadline() - REPORT_RESERVE_MS);
-    if (ms < MIN_CHECK_MS) return { result: failed(name, 0, { detail: 'not enough time left in the invocation to run this check', hint: TIME_HINT }) };
+    if (ms < MIN_CHECK_MS)
+      return { result: failed(name, 0, { detail: 'not enough time left in the invocation to run this check', hint: TIME_HINT }) };
     const started = performance.now();
     this.endsAt = started + ms;
     const controller = new AbortController();

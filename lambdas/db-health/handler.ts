@@ -27,7 +27,7 @@ const log = logPort(logger);
 /** Built on first use and kept while warm; a bad environment throws here, on every invocation. */
 let runtime: OpsRuntime | undefined;
 
-export async function dbHealthHandler(_event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<HealthReport> {
+async function dbHealthHandler(_event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<HealthReport> {
   runtime ??= buildOpsRuntime(log);
   const { env, settings, factory, results } = runtime;
   metrics.addDimension('stage', env.STAGE);

@@ -1,5 +1,5 @@
 /**
- * The health check (docs/runbook.md, "Health check"): four probes in order (probes.ts), each timed
+ * The health check (docs/oracle.md, "health"): four probes in order (probes.ts), each timed
  * and bounded by check-runner.ts. A probe whose prerequisite failed is skipped, naming it. A failed
  * probe is a result, not an exception: the report is the answer, and the first failure carries the
  * likely cause and fix (health-hints.ts). Nothing secret reaches the report: SSM errors carry none
@@ -34,22 +34,30 @@ export async function runHealthChecks(deps: HealthDeps): Promise<HealthReport> {
   const checkedAt = (deps.now ?? (() => new Date()))().toISOString();
   const runner = new CheckRunner(deps.deadline, deps.timeoutsMs);
   const prefix = settingsPrefix(deps.stage);
-  const ssm = await runner.run('ssm-parameters', () => probeSettings(deps.settings, prefix), (error) => explainSettingsFailure(error, prefix));
+  const ssm = await runner.run(
+    'ssm-parameters',
+    () => probeSettings(deps.settings, prefix),
+    (error) => explainSettingsFailure(error, prefix),
+  );
   const checks = [ssm.result, ...(await oracleChecks(deps, runner, ssm.value))];
-  checks.push(await heartbeatCheck(deps, runner, { stage: deps.stage, checkedAt, writtenBy: deps.runner ?? 'lambda', checks: [...checks] }));
+  const record = { stage: deps.stage, checkedAt, writtenBy: deps.runner ?? 'lambda', checks: [...checks] } as const;
+  checks.push(await heartbeatCheck(deps, runner, record));
   return healthReport(deps.stage, checkedAt, checks);
 }
 
 /** oracle-connect, then oracle-table on the same session, which is closed whatever happens. */
 async function oracleChecks(deps: HealthDeps, runner: CheckRunner, settings: OracleSettings | undefined): Promise<HealthCheckResult[]> {
   if (settings === undefined) return [skippedFor('oracle-connect', 'ssm-parameters'), skippedFor('oracle-table', 'oracle-connect')];
+  const probe = {
+    settings: deps.settings,
+    factory: deps.factory,
+    parameterPrefix: settingsPrefix(deps.stage),
+    leftInCheck: runner.leftInCheck,
+    log: deps.log ?? silentLog,
+  };
   const connect = await runner.run(
     'oracle-connect',
-    (budget) =>
-      probeConnect(
-        { settings: deps.settings, factory: deps.factory, parameterPrefix: settingsPrefix(deps.stage), leftInCheck: runner.leftInCheck, log: deps.log ?? silentLog },
-        budget,
-      ),
+    (budget) => probeConnect(probe, budget),
     (error) => explainOracleFailure(error, secretsOf(settings)),
   );
   const session: OracleSession | undefined = connect.value;
@@ -64,7 +72,13 @@ async function oracleChecks(deps: HealthDeps, runner: CheckRunner, settings: Ora
 
 async function heartbeatCheck(deps: HealthDeps, runner: CheckRunner, record: HeartbeatRecord): Promise<HealthCheckResult> {
   const { heartbeat } = deps;
-  if (heartbeat === undefined) return skipped('s3-heartbeat', 'skipped: not requested (no results bucket given; the CLI takes --out s3://bucket/prefix)');
-  const checked = await runner.run('s3-heartbeat', (budget) => probeHeartbeat(heartbeat, record, budget), (error) => explainS3Failure(error, heartbeat));
+  if (heartbeat === undefined) {
+    return skipped('s3-heartbeat', 'skipped: not requested (no results bucket given; the CLI takes --out s3://bucket/prefix)');
+  }
+  const checked = await runner.run(
+    's3-heartbeat',
+    (budget) => probeHeartbeat(heartbeat, record, budget),
+    (error) => explainS3Failure(error, heartbeat),
+  );
   return checked.result;
 }

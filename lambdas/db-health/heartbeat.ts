@@ -25,7 +25,7 @@ export interface Heartbeat {
   write(record: HeartbeatRecord, signal: AbortSignal): Promise<number>;
 }
 
-export function heartbeatKey(prefix: string, stage: string): string {
+function heartbeatKey(prefix: string, stage: string): string {
   return joinKey(prefix, `health/heartbeat-${stage}.json`);
 }
 

@@ -23,7 +23,12 @@ export async function probeSettings(settings: SettingsProvider, prefix: string):
   settings.invalidate();
   const value = await settings.get();
   const wallet = value.wallet === undefined ? '' : ', TCPS wallet';
-  return { detail: `read and decrypted the Oracle parameters under ${prefix} (${endpointOf(value)}, user ${value.username}, table ${tableOf(value)}${wallet})`, value };
+  return {
+    detail:
+      `read and decrypted the Oracle parameters under ${prefix} (${endpointOf(value)}, ` +
+      `user ${value.username}, table ${tableOf(value)}${wallet})`,
+    value,
+  };
 }
 
 export interface ConnectProbe {
@@ -65,7 +70,12 @@ export async function probeConnect(probe: ConnectProbe, budget: CheckBudget): Pr
     if (answer !== '1') throw new Error(`SELECT 1 FROM dual answered ${JSON.stringify(answer ?? null)}`);
     const { version, unavailable } = await serverVersion(session);
     const shown = version ?? `version not readable (${unavailable.join(', ')})`;
-    return { detail: `connected to ${session.endpoint} as ${session.settings.username} (${session.mode} mode); SELECT 1 FROM dual answered; server: ${shown}`, value: session };
+    return {
+      detail:
+        `connected to ${session.endpoint} as ${session.settings.username} (${session.mode} mode); ` +
+        `SELECT 1 FROM dual answered; server: ${shown}`,
+      value: session,
+    };
   } catch (error) {
     await session.close();
     throw error;

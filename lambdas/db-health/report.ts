@@ -1,9 +1,9 @@
 /**
- * The health report (docs/runbook.md): one result per check, in order, and a one-line summary
+ * The health report (docs/oracle.md, "health"): one result per check, in order, and a one-line summary
  * naming the first failure and its hint. A check is skipped only when a check it needs did not pass
  * or it was not requested; a skipped check is neither ok nor a failure.
  */
-export const CHECK_NAMES = ['ssm-parameters', 'oracle-connect', 'oracle-table', 's3-heartbeat'] as const;
+const CHECK_NAMES = ['ssm-parameters', 'oracle-connect', 'oracle-table', 's3-heartbeat'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 export type CheckStatus = 'pass' | 'fail' | 'skipped';
 
@@ -44,7 +44,15 @@ export function passed(name: CheckName, latencyMs: number, detail: string): Heal
 }
 
 export function failed(name: CheckName, latencyMs: number, explained: Explained): HealthCheckResult {
-  return { name, ok: false, status: 'fail', latencyMs, detail: explained.detail, hint: explained.hint, ...(explained.code ? { code: explained.code } : {}) };
+  return {
+    name,
+    ok: false,
+    status: 'fail',
+    latencyMs,
+    detail: explained.detail,
+    hint: explained.hint,
+    ...(explained.code ? { code: explained.code } : {}),
+  };
 }
 
 export function skipped(name: CheckName, detail: string): HealthCheckResult {
@@ -59,6 +67,9 @@ export function skippedFor(name: CheckName, needs: CheckName): HealthCheckResult
 export function healthReport(stage: string, checkedAt: string, checks: readonly HealthCheckResult[]): HealthReport {
   const first = checks.find((check) => check.status === 'fail');
   const count = (status: CheckStatus) => checks.filter((check) => check.status === status).length;
-  const summary = first === undefined ? `all checks passed (${count('pass')} passed, ${count('skipped')} skipped)` : `${first.name} failed: ${first.hint ?? first.detail}`;
+  const summary =
+    first === undefined
+      ? `all checks passed (${count('pass')} passed, ${count('skipped')} skipped)`
+      : `${first.name} failed: ${first.hint ?? first.detail}`;
   return { ok: first === undefined, stage, checkedAt, summary, checks };
 }

@@ -1,5 +1,5 @@
 /**
- * The extract (seed 003's sample-data extraction, SPEC §6): one read-only session, then five files
+ * The extract (docs/oracle.md, "extract"): one read-only session, then five files
  * under `extracts/<timestamp>/` —
  *
  *   database_info.json       version, instance/service, current schema/user, database time
@@ -88,8 +88,19 @@ export async function runExtract(request: ExtractRequest, deps: ExtractDeps): Pr
     const listing = await step('listing the accessible tables', () => listAccessibleTables(session));
     if (listing.truncated) warnings.push(`accessible_tables.json lists the first ${listing.tables.length} tables only`);
     files.push(
-      jsonFile('database_info.json', { extracted_at: extractedAt, stage: deps.stage, endpoint: session.endpoint, client_mode: session.mode, ...info }),
-      jsonFile('accessible_tables.json', { extracted_at: extractedAt, session_user: info.session_user, count: listing.tables.length, ...listing }),
+      jsonFile('database_info.json', {
+        extracted_at: extractedAt,
+        stage: deps.stage,
+        endpoint: session.endpoint,
+        client_mode: session.mode,
+        ...info,
+      }),
+      jsonFile('accessible_tables.json', {
+        extracted_at: extractedAt,
+        session_user: info.session_user,
+        count: listing.tables.length,
+        ...listing,
+      }),
     );
     try {
       const columns = await step(`reading the columns of ${target}`, () => readColumns(session, owner, table));
@@ -101,10 +112,14 @@ export async function runExtract(request: ExtractRequest, deps: ExtractDeps): Pr
       }
       const primaryKey = await step(`reading the primary key of ${target}`, () => readPrimaryKey(session, owner, table));
       const query = buildSampleQuery(owner, table, columns, request.rows);
-      const rows = query.sql === '' ? [] : await step(`reading ${request.rows} sample rows of ${target}`, () => session.rows(query.sql, query.binds, request.rows));
+      const rows =
+        query.sql === ''
+          ? []
+          : await step(`reading ${request.rows} sample rows of ${target}`, () => session.rows(query.sql, query.binds, request.rows));
       const estimate = listing.tables.find((entry) => entry.owner === owner && entry.table_name === table)?.num_rows ?? null;
       extracted = { owner, table, columns, primaryKey, numRowsEstimate: estimate, query, rowLimit: request.rows, rows };
-      for (const column of query.omitted) warnings.push(`column ${column.column_name} (${column.data_type}) is not in the sample: the type has no faithful text form`);
+      for (const column of query.omitted)
+        warnings.push(`column ${column.column_name} (${column.data_type}) is not in the sample: the type has no faithful text form`);
     } catch (error) {
       tableFailure = error instanceof MarketPulseError ? error : session.failure(error, `extracting ${target}`);
     }
@@ -116,11 +131,17 @@ export async function runExtract(request: ExtractRequest, deps: ExtractDeps): Pr
   const written = await deps.writer.write(extractFolder(started), files);
   if (tableFailure) {
     throw new DatabaseError(
-      `${tableFailure.message}. database_info.json and accessible_tables.json (the tables this user can read) were written to ${written.location}`,
+      `${tableFailure.message}. database_info.json and accessible_tables.json (the tables this user can read) ` +
+      `were written to ${written.location}`,
       { cause: tableFailure },
     );
   }
-  log.info('extract written', { location: written.location, table: target, rows: extracted?.rows.length ?? 0, files: written.files.map((f) => f.name) });
+  log.info('extract written', {
+    location: written.location,
+    table: target,
+    rows: extracted?.rows.length ?? 0,
+    files: written.files.map((f) => f.name),
+  });
   return { location: written.location, table: target, rows: extracted?.rows.length ?? 0, files: written.files, warnings };
 }
 

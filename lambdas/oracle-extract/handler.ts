@@ -22,7 +22,7 @@ const log = logPort(logger);
 /** Built on first use and kept while warm; a bad environment throws here, on every invocation. */
 let runtime: OpsRuntime | undefined;
 
-export async function oracleExtractHandler(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<ExtractResult> {
+async function oracleExtractHandler(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<ExtractResult> {
   const request = parseExtractEvent(event);
   runtime ??= buildOpsRuntime(log);
   const { env, settings, factory, results } = runtime;

@@ -16,10 +16,10 @@ import { OutputBuffer } from '../pipeline/output-buffer.js';
 import type { OutputFile } from '../pipeline/ports.js';
 import type { ColumnInfo, PrimaryKey } from './dictionary.js';
 
-export type SampleKind = 'text' | 'date' | 'omitted';
+type SampleKind = 'text' | 'date' | 'omitted';
 
 /** How a column is selected: as is (text, numbers, CLOB, RAW as hex), TO_CHAR'd (dates), or not at all. */
-export function sampleKind(dataType: string): SampleKind {
+function sampleKind(dataType: string): SampleKind {
   const type = dataType.toUpperCase();
   if (type === 'DATE' || type.startsWith('TIMESTAMP') || type.startsWith('INTERVAL')) return 'date';
   if (/^(N?VARCHAR2|N?CHAR|NUMBER|FLOAT|INTEGER|BINARY_FLOAT|BINARY_DOUBLE|N?CLOB|RAW|U?ROWID)$/.test(type)) return 'text';
@@ -27,8 +27,9 @@ export function sampleKind(dataType: string): SampleKind {
 }
 
 /** `"Name"` exactly as the dictionary spells it. */
-export function dictionaryIdentifier(name: string): string {
-  if (name.length === 0 || name.length > 128 || /["\u0000]/.test(name)) throw new RangeError('the dictionary returned a column name that cannot be quoted');
+function dictionaryIdentifier(name: string): string {
+  if (name.length === 0 || name.length > 128 || /["\u0000]/.test(name))
+    throw new RangeError('the dictionary returned a column name that cannot be quoted');
   return `"${name}"`;
 }
 
@@ -80,7 +81,11 @@ export function schemaFile(extract: ExtractedTable, extractedAt: string): Output
     extracted_at: extractedAt,
     num_rows_estimate: extract.numRowsEstimate,
     primary_key: extract.primaryKey,
-    columns: extract.columns.map((column) => ({ ...column, primary_key: keyColumns.has(column.column_name), sampled: !omitted.has(column.column_name) })),
+    columns: extract.columns.map((column) => ({
+      ...column,
+      primary_key: keyColumns.has(column.column_name),
+      sampled: !omitted.has(column.column_name),
+    })),
   });
 }
 

@@ -42,7 +42,7 @@ function buildRuntime(): Runtime {
   return { env, s3: createS3Client(), settings: new SsmSettings({ stage: env.STAGE, log }) };
 }
 
-export async function runColorsHandler(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<RunColorsResult> {
+async function runColorsHandler(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<RunColorsResult> {
   runtime ??= buildRuntime();
   const { env, settings, s3 } = runtime;
   metrics.addDimension('stage', env.STAGE);
@@ -58,7 +58,9 @@ export async function runColorsHandler(event: unknown, context: Pick<Context, 'g
   try {
     const result = await runColorsJob(event, {
       loadConfig: async () =>
-        env.CONFIG_BUCKET && env.CONFIG_KEY ? loadConfigFromS3({ client: s3, bucket: env.CONFIG_BUCKET, key: env.CONFIG_KEY }) : bundledConfig(),
+        env.CONFIG_BUCKET && env.CONFIG_KEY
+          ? loadConfigFromS3({ client: s3, bucket: env.CONFIG_BUCKET, key: env.CONFIG_KEY })
+          : bundledConfig(),
       createSource: (config, window) =>
         new OracleSource({
           settings,

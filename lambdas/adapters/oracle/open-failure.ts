@@ -37,7 +37,8 @@ export function openFailure(error: unknown, context: OpenFailureContext): Market
   // A single attempt by design (health's probe) has no retry story to tell.
   if (error.attempts === 1 && error.reason === 'attempts') return toSourceError(cause, { action: purpose.doing, secrets });
   const why = error.reason === 'attempts' ? 'the attempt limit was reached' : context.outOfTime;
-  const story = `${error.attempts} attempt(s) in ${(error.elapsedMs / 1000).toFixed(1)} s; ${why}${breakerOpen ? '; the circuit breaker is now open' : ''}`;
+  const breaker = breakerOpen ? '; the circuit breaker is now open' : '';
+  const story = `${error.attempts} attempt(s) in ${(error.elapsedMs / 1000).toFixed(1)} s; ${why}${breaker}`;
   return toSourceError(cause, { action: `${purpose.doing} (${story})`, secrets });
 }
 
@@ -46,7 +47,8 @@ export function credentialsRefusedAgain(error: unknown, context: OpenFailureCont
   const { settings } = context;
   const parameter = `${context.parameterPrefix ?? '…/oracle/'}password`;
   const preface =
-    `the database refused the credentials of user ${settings.username} (${classifyOracleError(error).code}), also after re-reading them from SSM. ` +
+    `the database refused the credentials of user ${settings.username} (${classifyOracleError(error).code}), ` +
+    'also after re-reading them from SSM. ' +
     `Check or rotate the SSM parameter ${parameter}: it is read at run time, so no redeploy is needed. The driver said: `;
   return toSourceError(error, { action: context.purpose.doing, secrets: secretsOf(settings), preface });
 }

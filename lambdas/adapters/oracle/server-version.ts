@@ -16,8 +16,8 @@ export interface ServerVersion {
   readonly unavailable: readonly string[];
 }
 
-export const PRODUCT_VERSION_SQL = "SELECT product, version FROM product_component_version WHERE product LIKE 'Oracle%'";
-export const BANNER_SQL = 'SELECT banner FROM v$version';
+const PRODUCT_VERSION_SQL = "SELECT product, version FROM product_component_version WHERE product LIKE 'Oracle%'";
+const BANNER_SQL = 'SELECT banner FROM v$version';
 
 export async function serverVersion(session: OracleSession, options: { readonly banner?: boolean } = {}): Promise<ServerVersion> {
   const unavailable: string[] = [];

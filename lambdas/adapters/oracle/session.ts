@@ -243,7 +243,9 @@ class Opening<T> {
     });
     try {
       if (connection.warningCode === 'ORA-28002') {
-        this.log.warn('oracle: the database says the password expires soon (ORA-28002); set a new one and update the SSM password parameter');
+        this.log.warn(
+          'oracle: the database says the password expires soon (ORA-28002); set a new one and update the SSM password parameter',
+        );
       }
       connection.callTimeout = this.time.callTimeoutMs();
       if (setupSql !== undefined) await connection.execute(setupSql);
@@ -309,7 +311,8 @@ class TimeBudget {
   /** Whole milliseconds left; too few for a call ends the work as transient (a later run may do better). */
   forCall(): number {
     const left = this.leftMs();
-    if (left < this.limits.minAttemptMs) throw new TransientSourceError('not enough time left for another Oracle call; stopping before the deadline');
+    if (left < this.limits.minAttemptMs)
+      throw new TransientSourceError('not enough time left for another Oracle call; stopping before the deadline');
     return Math.floor(left);
   }
 

@@ -1,6 +1,6 @@
 /**
  * Oracle connection settings as the stage keeps them in SSM Parameter Store
- * (`/market-pulse/<stage>/oracle/…`, SPEC §6), and the port the Oracle adapter reads them through.
+ * (`/market-pulse/<stage>/oracle/…`, docs/oracle.md), and the port the Oracle adapter reads them through.
  */
 
 /** The parameter names under the stage prefix; `password` (and the wallet pair) are SecureStrings. */
@@ -19,7 +19,7 @@ export interface OracleSettings {
   readonly serviceName: string;
   readonly username: string;
   readonly password: string;
-  /** Validated Oracle identifiers (SPEC §6), safe to quote into SQL. */
+  /** Validated Oracle identifiers (docs/oracle.md, "The query"), safe to quote into SQL. */
   readonly schema: string;
   readonly table: string;
   /** PEM wallet for TCPS, when the stage has one. */

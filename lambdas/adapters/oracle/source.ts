@@ -1,5 +1,5 @@
 /**
- * The day's colors from Oracle (docs/configuration.md, "Oracle") as a {@link ColorSource}.
+ * The day's colors from Oracle (docs/oracle.md) as a {@link ColorSource}.
  *
  * open() opens an {@link OracleSession} — settings, a warm connection that still answers a ping,
  * retries and the circuit breaker, the credentials re-read all live there — whose first step opens
@@ -48,12 +48,12 @@ export interface OracleSourceOptions extends Omit<OracleSessionOptions, 'factory
   readonly fetchArraySize?: number;
 }
 
-export const DEFAULT_FETCH_ARRAY_SIZE = 1_000;
+const DEFAULT_FETCH_ARRAY_SIZE = 1_000;
 /** A fetch of a full batch from a large table may take longer than an ops tool's dictionary query. */
 const READ_CALL_TIMEOUT_MS = 120_000;
 
 /** The module-scope breaker: it survives warm invocations, which is the point. */
-export const oracleCircuitBreaker = new CircuitBreaker({ name: 'the Oracle database' });
+const oracleCircuitBreaker = new CircuitBreaker({ name: 'the Oracle database' });
 
 interface OpenedQuery {
   readonly query: ColorQuery;
@@ -69,7 +69,8 @@ export class OracleSource implements ColorSource {
   constructor(private readonly options: OracleSourceOptions) {
     checkOpenTimeout(options.openTimeoutMs);
     this.fetchArraySize = options.fetchArraySize ?? DEFAULT_FETCH_ARRAY_SIZE;
-    if (!Number.isInteger(this.fetchArraySize) || this.fetchArraySize < 1) throw new RangeError('fetchArraySize must be a positive integer');
+    if (!Number.isInteger(this.fetchArraySize) || this.fetchArraySize < 1)
+      throw new RangeError('fetchArraySize must be a positive integer');
     this.log = options.log ?? silentLog;
     this.session = {
       ...options,
@@ -101,7 +102,12 @@ export class OracleSource implements ColorSource {
     this.target = query.target;
     return async (session) => {
       const rows = await session.connection.query(query.sql, query.binds, { fetchArraySize: this.fetchArraySize });
-      this.log.info('oracle: query opened', { target: query.target, mode: session.mode, reused: session.reused, fetchArraySize: this.fetchArraySize });
+      this.log.info('oracle: query opened', {
+        target: query.target,
+        mode: session.mode,
+        reused: session.reused,
+        fetchArraySize: this.fetchArraySize,
+      });
       return { query, rows };
     };
   }
@@ -136,9 +142,8 @@ export class OracleSource implements ColorSource {
     try {
       return sessionSetupSql(this.options.config.window.timeZone);
     } catch (error) {
-      throw new ConfigError('window.timeZone', [{ path: 'window.timeZone', message: 'must be an IANA zone name (e.g. America/New_York) to read Oracle' }], {
-        cause: error,
-      });
+      const message = 'must be an IANA zone name (e.g. America/New_York) to read Oracle';
+      throw new ConfigError('window.timeZone', [{ path: 'window.timeZone', message }], { cause: error });
     }
   }
 }

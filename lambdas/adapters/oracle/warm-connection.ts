@@ -1,5 +1,5 @@
 /**
- * Warm reuse of one Oracle connection across Lambda invocations (SPEC §6).
+ * Warm reuse of one Oracle connection across Lambda invocations (docs/oracle.md, "Connecting").
  */
 import type { Log } from '../../log.js';
 import { silentLog } from '../../log.js';

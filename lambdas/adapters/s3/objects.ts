@@ -120,7 +120,9 @@ export class S3Objects {
       try {
         stored = await this.compare(key, object);
       } catch (error) {
-        throw new Error(`it already exists (HTTP 412) and comparing it with the bytes to write failed: ${describeS3Error(error)}`, { cause: error });
+        throw new Error(`it already exists (HTTP 412) and comparing it with the bytes to write failed: ${describeS3Error(error)}`, {
+          cause: error,
+        });
       }
       if (stored === 'same') return 'existing';
       if (stored === 'different') throw new ObjectExistsError(key);
@@ -153,10 +155,11 @@ export class S3Objects {
     } catch (error) {
       if (isNotFound(error)) return null;
       if (isAccessDenied(error)) {
-        this.log.info('reading an S3 object was denied (HTTP 403, as for a missing key without s3:ListBucket); taking it as absent, the conditional write decides', {
-          bucket: this.bucket,
-          key,
-        });
+        this.log.info(
+          'reading an S3 object was denied (HTTP 403, as for a missing key without s3:ListBucket); ' +
+            'taking it as absent, the conditional write decides',
+          { bucket: this.bucket, key },
+        );
         onDenied?.();
         return null;
       }
