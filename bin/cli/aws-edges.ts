@@ -40,7 +40,13 @@ export async function s3Sink(out: string, log: Log, options: { readonly dryRun: 
   return new S3Sink({ client, bucket, prefix, log });
 }
 
-export async function oracleSource(stage: string, loaded: LoadedConfig, window: RunWindowBounds, log: Log, options: OracleOptions): Promise<ColorSource> {
+export async function oracleSource(
+  stage: string,
+  loaded: LoadedConfig,
+  window: RunWindowBounds,
+  log: Log,
+  options: OracleOptions,
+): Promise<ColorSource> {
   return new OracleSource({
     settings: await stageSettings(stage, log),
     config: loaded.config,

@@ -44,6 +44,12 @@ export interface OracleOptions {
   readonly onRetry: (retry: OracleRetry) => void;
 }
 
-export async function oracleSource(stage: string, loaded: LoadedConfig, window: RunWindowBounds, log: Log, options: OracleOptions): Promise<ColorSource> {
+export async function oracleSource(
+  stage: string,
+  loaded: LoadedConfig,
+  window: RunWindowBounds,
+  log: Log,
+  options: OracleOptions,
+): Promise<ColorSource> {
   return (await awsEdges()).oracleSource(stage, loaded, window, log, options);
 }

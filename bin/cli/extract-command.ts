@@ -62,7 +62,9 @@ export async function extractCommand(args: string[], io: CliIo): Promise<void> {
   const table = values.table === undefined ? undefined : parseTableRef(values.table, '--table');
   const rows = values.rows === undefined ? DEFAULT_SAMPLE_ROWS : parseSampleRows(values.rows, '--rows');
   const timeZone = values['time-zone'];
-  if (!isValidTimeZone(timeZone)) throw new UsageError(`--time-zone: unknown time zone ${JSON.stringify(timeZone)} (use an IANA name such as America/New_York)`);
+  if (!isValidTimeZone(timeZone)) {
+    throw new UsageError(`--time-zone: unknown time zone ${JSON.stringify(timeZone)} (use an IANA name such as America/New_York)`);
+  }
   const writer = writerFor(values.out);
   if (!values.out.startsWith('s3://')) await checkOutputFolder(values.out);
 

@@ -17,6 +17,8 @@ export function rejectEmptyOptions(values: Readonly<Record<string, unknown>>): v
 /** A number of seconds for `--<name>`, 0 < s ≤ max, as milliseconds. */
 export function parseSeconds(text: string, name: string, max: number): number {
   const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
-  if (!(seconds > 0 && seconds <= max)) throw new UsageError(`--${name} takes a number of seconds above 0 and at most ${max}, not ${JSON.stringify(text)}`);
+  if (!(seconds > 0 && seconds <= max)) {
+    throw new UsageError(`--${name} takes a number of seconds above 0 and at most ${max}, not ${JSON.stringify(text)}`);
+  }
   return Math.round(seconds * 1000);
 }

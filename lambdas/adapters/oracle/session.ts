@@ -18,7 +18,7 @@
  * - Failures are product errors naming the work, the endpoint, the Oracle code and what to check,
  *   with every secret redacted (open-failure.ts, errors.ts).
  */
-import { TransientSourceError, type MarketPulseError } from '../../errors.js';
+import type { MarketPulseError } from '../../errors.js';
 import { silentLog, type Log } from '../../log.js';
 import { CircuitOpenError, type CircuitBreaker } from './circuit-breaker.js';
 import { connectionKey, type ClientMode, type OracleConnectionFactory, type OracleConnectionLike } from './connection.js';
@@ -26,6 +26,7 @@ import { classifyOracleError, isCredentialsOracleError, isTransientOracleError, 
 import { credentialsRefusedAgain, openFailure, type SessionPurpose } from './open-failure.js';
 import { DEFAULT_RETRY_POLICY, retry, type RetryPolicy } from './retry.js';
 import { endpointOf, secretsOf, type OracleSettings, type SettingsProvider } from './settings.js';
+import { TimeBudget } from './time-budget.js';
 import { closeWithin, type WarmConnection } from './warm-connection.js';
 
 export type { SessionPurpose } from './open-failure.js';
@@ -289,43 +290,4 @@ export function checkOpenTimeout(ms: number | undefined): void {
 function connecting(settings: OracleSettings): SessionPurpose {
   const what = `${endpointOf(settings)} as ${settings.username}`;
   return { doing: `connecting to ${what}`, toDo: `connect to ${what}` };
-}
-
-/**
- * The time a session may spend: the deadline less the safety margin and, while opening, the open
- * timeout. A call is not started with less than the policy's minimum attempt time left.
- */
-class TimeBudget {
-  constructor(
-    private readonly deadline: () => number,
-    private readonly now: () => number,
-    private readonly limits: Pick<RetryPolicy, 'safetyMarginMs' | 'minAttemptMs'> & { readonly maxCallTimeoutMs: number },
-    private readonly openBy: number | undefined,
-  ) {}
-
-  leftMs(): number {
-    const beforeDeadline = this.deadline() - this.limits.safetyMarginMs;
-    return this.openBy === undefined ? beforeDeadline : Math.min(beforeDeadline, this.openBy - this.now());
-  }
-
-  /** Whole milliseconds left; too few for a call ends the work as transient (a later run may do better). */
-  forCall(): number {
-    const left = this.leftMs();
-    if (left < this.limits.minAttemptMs)
-      throw new TransientSourceError('not enough time left for another Oracle call; stopping before the deadline');
-    return Math.floor(left);
-  }
-
-  callTimeoutMs(): number {
-    return Math.min(this.limits.maxCallTimeoutMs, this.forCall());
-  }
-
-  /** Which bound stopped the retries: the open timeout when it is the nearer one. */
-  openTimeoutFirst(): boolean {
-    return this.openBy !== undefined && this.openBy - this.now() <= this.deadline() - this.limits.safetyMarginMs;
-  }
-
-  afterOpening(): TimeBudget {
-    return new TimeBudget(this.deadline, this.now, this.limits, undefined);
-  }
 }
