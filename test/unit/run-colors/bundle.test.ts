@@ -121,8 +121,9 @@ describe('the run-colors bundle as deployed', () => {
   });
 
   it('fails a run against an unreachable database with the real error name and code, thrown and logged', async () => {
-    // 13 s: the retry safety margin is 10 s, so about 3 s go to attempts.
-    const { code, stdout, stderr } = await invoke({ scheduledTime: '2026-11-21T03:30:00Z' }, 13_000);
+    // 16 s: the retry safety margin is 10 s, so about 6 s go to settings, config and attempts (a
+    // loaded machine can spend 3 s before the first attempt, which then is never tried).
+    const { code, stdout, stderr } = await invoke({ scheduledTime: '2026-11-21T03:30:00Z' }, 16_000);
     expect(code).toBe(0);
     const outcome = outcomeOf(stdout) as { error?: { name: string; constructorName: string; code: string; message: string } };
     expect(outcome.error).toMatchObject({
