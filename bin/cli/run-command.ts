@@ -1,9 +1,11 @@
 /** `market-pulse run`: the Run Colors job from a file or Oracle, published to a folder or S3. */
 import { parseArgs } from 'node:util';
+import { FileSource } from '../../lambdas/adapters/file-source.js';
 import type { OracleRetry } from '../../lambdas/adapters/oracle/session.js';
 import { UsageError } from '../../lambdas/errors.js';
 import { parseAsOf, todayIn } from '../../lambdas/pipeline/as-of.js';
 import type { Manifest } from '../../lambdas/pipeline/manifest.js';
+import { parallelCsvReader } from '../../lambdas/pipeline/parallel/parallel-read.js';
 import type { ColorSource, PublishedRun } from '../../lambdas/pipeline/ports.js';
 import { runColors } from '../../lambdas/pipeline/run.js';
 import { newRunId } from '../../lambdas/pipeline/run-id.js';
@@ -100,6 +102,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     onProgress: (rows) => progress.setCount(rows),
     onPhase: (phase) => progress.setPhase(phase),
     onWarning: (message) => progress.line(`warning: ${message}`),
+    // A large CSV file is read on every core (docs/architecture.md, "Reading on worker threads").
+    readRows: source instanceof FileSource && source.format === 'csv' ? parallelCsvReader(source.path) : undefined,
   }).finally(() => progress.done());
   for (const line of summary(manifest)) io.out(line);
   if (!published) {

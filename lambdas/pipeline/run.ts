@@ -16,10 +16,10 @@ import { rejectedCsv } from './outputs/rejected-csv.js';
 import { type OutputRenderer, renderFile } from './outputs/renderer.js';
 import type { ColorSource, PublishedRun, RawRecord, ResultSink } from './ports.js';
 import { TIE_BREAKS } from './ranking/order.js';
-import { RankingTable } from './ranking/table.js';
 import { forEachRecord } from './readers/pull-records.js';
 import { type CompiledRules, compileRules, DUPLICATE_RULE } from './rules.js';
-import { type ColorRow, type HeaderMapping, isRejected, type RejectedRow, RowValidator, resolveHeader } from './schema.js';
+import { type HeaderMapping, isRejected, type RejectedRow, RowValidator, resolveHeader } from './schema.js';
+import { type ReadRowsElsewhere, type RowsJob, SortedRows } from './sorted-rows.js';
 import { compareText } from './text.js';
 import { ZoneClock } from './time-zone.js';
 
@@ -40,6 +40,8 @@ export interface RunRequest {
   /** Called when reading is over and ranking starts, and when publishing starts. */
   readonly onPhase?: (phase: RunPhase) => void;
   readonly onWarning?: (message: string) => void;
+  /** Reads the rows on worker threads where it can (the CLI's large CSV files: parallel/); else they are read here. */
+  readonly readRows?: ReadRowsElsewhere;
 }
 
 export interface RunResult {
@@ -53,17 +55,6 @@ export const PROGRESS_EVERY = 250_000;
 export type RunPhase = 'ranking' | 'publishing';
 
 const DUPLICATE: readonly string[] = [DUPLICATE_RULE];
-
-interface Sorted {
-  read: number;
-  kept: RankingTable;
-  excluded: RankingTable;
-  /** Per excluded row (by table index): the rules it matched, `;`-separated. */
-  excludedBy: string[];
-  /** Excluded rows per distinct list of matched rules. */
-  exclusions: Map<readonly string[], number>;
-  rejected: RejectedRow[];
-}
 
 export async function runColors(request: RunRequest): Promise<RunResult> {
   const now = request.now ?? (() => new Date());
@@ -89,7 +80,12 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   }
   if (absentColumns !== undefined) request.onWarning?.(absentColumns);
   const rules = compileRules(config.rules, clock);
-  const sorted = await sortRows(opened.records, new RowValidator(mapping, clock), rules, request);
+  const sorted =
+    (await readRowsElsewhere(
+      request,
+      { source, header: opened.header, mapping, config, onProgress: request.onProgress },
+      opened.records,
+    )) ?? (await sortRows(opened.records, new RowValidator(mapping, clock), rules, request));
   if (opened.recordKeys) for (const warning of recordKeyWarnings(opened.recordKeys(), uses, source)) request.onWarning?.(warning);
   request.onPhase?.('ranking');
 
@@ -145,36 +141,37 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   return { manifest, published };
 }
 
+/** The rows read by `request.readRows`, if it takes them; the source's records are then closed unread. */
+async function readRowsElsewhere(
+  request: RunRequest,
+  job: Omit<RowsJob, 'progressEvery'>,
+  records: AsyncIterable<RawRecord>,
+): Promise<SortedRows | undefined> {
+  if (request.readRows === undefined) return undefined;
+  const close = async () => {
+    await records[Symbol.asyncIterator]().return?.();
+  };
+  let sorted: SortedRows | undefined;
+  try {
+    sorted = await request.readRows({ ...job, progressEvery: request.progressEvery ?? PROGRESS_EVERY });
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  if (sorted !== undefined) await close();
+  return sorted;
+}
+
 async function sortRows(
   records: AsyncIterable<RawRecord>,
   validator: RowValidator,
   rules: CompiledRules,
   request: RunRequest,
-): Promise<Sorted> {
+): Promise<SortedRows> {
   const mapping = validator.mapping;
   const order = request.config.config.ranking.order;
   const seen = request.config.config.dedupe ? new Set<string>() : undefined;
-  const sorted: Sorted = {
-    read: 0,
-    kept: new RankingTable(order),
-    excluded: new RankingTable(order),
-    excludedBy: [],
-    exclusions: new Map(),
-    rejected: [],
-  };
-  // rules.match returns a fresh list per excluded row; keep one shared list and its text per combination.
-  const combinations = new Map<string, { names: readonly string[]; text: string }>();
-  const exclude = (row: ColorRow, names: readonly string[]): void => {
-    const text = names.join(';');
-    let combination = combinations.get(text);
-    if (combination === undefined) {
-      combination = { names, text };
-      combinations.set(text, combination);
-    }
-    sorted.excluded.add(row);
-    sorted.excludedBy.push(combination.text);
-    sorted.exclusions.set(combination.names, (sorted.exclusions.get(combination.names) ?? 0) + 1);
-  };
+  const sorted = new SortedRows(order);
   const progressEvery = request.progressEvery ?? PROGRESS_EVERY;
   await forEachRecord(records, (record) => {
     sorted.read++;
@@ -187,13 +184,13 @@ async function sortRows(
     if (seen !== undefined) {
       const key = dedupeKey(record, mapping);
       if (seen.has(key)) {
-        exclude(row, DUPLICATE);
+        sorted.exclude(row, DUPLICATE);
         return;
       }
       seen.add(key);
     }
     const matched = rules.match(row);
-    if (matched.length > 0) exclude(row, matched);
+    if (matched.length > 0) sorted.exclude(row, matched);
     else sorted.kept.add(row);
   });
   return sorted;
