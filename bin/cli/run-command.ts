@@ -48,7 +48,8 @@ Options:
                      (default ${DEFAULT_TIMEOUT_SECONDS}); each retry is printed. Reading the rows is not limited.
   -h, --help         show this help
 
-Progress goes to stderr: one updating line on a terminal, a line per 250,000 rows otherwise.
+Progress goes to stderr: one updating line on a terminal (rows read, then ranking, rendering, publishing);
+otherwise a line per 250,000 rows read and one as each later phase starts.
 A run with no ranked rows, or whose rejected rows exceed publish.maxRejectedRatio of the rows read
 (default 0.5), is held back: published, but latest.json is not moved to it.
 Exit codes: ${EXIT.ok} published (or dry run), ${EXIT.failed} Oracle or SSM failed (or unexpected), ${EXIT.usage} usage or no AWS

@@ -37,7 +37,7 @@ export interface RunRequest {
   /** Called every `progressEvery` rows read (default {@link PROGRESS_EVERY}); keep it cheap, it runs in the read loop. */
   readonly onProgress?: (rowsRead: number) => void;
   readonly progressEvery?: number;
-  /** Called when reading is over and ranking starts, and when publishing starts. */
+  /** Called when reading is over and ranking starts, when rendering the outputs starts, and when publishing starts. */
   readonly onPhase?: (phase: RunPhase) => void;
   readonly onWarning?: (message: string) => void;
   /** Reads the rows on worker threads where it can (the CLI's large CSV files: parallel/); else they are read here. */
@@ -52,7 +52,7 @@ export interface RunResult {
 
 export const PROGRESS_EVERY = 250_000;
 
-export type RunPhase = 'ranking' | 'publishing';
+export type RunPhase = 'ranking' | 'rendering' | 'publishing';
 
 const DUPLICATE: readonly string[] = [DUPLICATE_RULE];
 
@@ -92,6 +92,7 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   const ranking = sorted.kept.rank();
   const excluded = sorted.excluded.rank();
   const rejected = sorted.rejected.sort((a, b) => a.sourceRow - b.sourceRow);
+  request.onPhase?.('rendering');
 
   const renderers: OutputRenderer[] = [
     colorsCsv(ranking),

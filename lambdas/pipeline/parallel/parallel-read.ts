@@ -115,7 +115,10 @@ function merge(sorted: SortedRows, rows: ChunkRows, job: RowsJob): void {
   for (const list of rows.excludedBy) sorted.countExcluded(rows.ruleLists[list]!);
   for (const row of rows.rejected) sorted.rejected.push({ ...row, sourceRow: row.sourceRow + before });
   sorted.read += rows.read;
-  if (Math.floor(sorted.read / job.progressEvery) > Math.floor(before / job.progressEvery)) job.onProgress?.(sorted.read);
+  // Reported at each multiple of progressEvery the piece passes, as the read loop on one thread reports.
+  for (let step = Math.floor(before / job.progressEvery) + 1; step * job.progressEvery <= sorted.read; step++) {
+    job.onProgress?.(step * job.progressEvery);
+  }
 }
 
 function startsLikeByteOrderMark(bytes: Uint8Array): boolean {
@@ -144,7 +147,7 @@ class WorkerPool {
   ) {
     const script = workerScript();
     this.workers = Array.from({ length: count }, () => {
-      const worker = new Worker(script.url, { workerData: setup, execArgv: script.execArgv });
+      const worker = new Worker(script.script, { workerData: setup, eval: script.eval });
       worker.on('message', (reply: Reply) => this.reply(reply));
       worker.on('error', (error) => this.failAll(`${error.message}`));
       worker.on('exit', (code) => {
@@ -192,14 +195,15 @@ class WorkerPool {
 /**
  * The worker's script: `chunk-worker.mjs` beside the CLI's bundle (scripts/build-cli.ts builds it
  * as an entry of its own; this module may sit in dist/chunks/), or the TypeScript source when run
- * from source (tests), loaded through tsx.
+ * from source (tests), loaded after registering tsx in the worker.
  */
-function workerScript(): { url: URL; execArgv?: string[] } {
+function workerScript(): { script: string | URL; eval?: boolean } {
   for (const candidate of ['./chunk-worker.mjs', '../chunk-worker.mjs']) {
     const url = new URL(candidate, import.meta.url);
-    if (existsSync(url)) return { url };
+    if (existsSync(url)) return { script: url };
   }
   const source = new URL('./chunk-worker.ts', import.meta.url);
-  if (existsSync(source)) return { url: source, execArgv: ['--import', 'tsx'] };
-  throw new Error(`chunk-worker.mjs is missing beside ${import.meta.url}: rebuild the CLI (npm run build)`);
+  if (!existsSync(source)) throw new Error(`chunk-worker.mjs is missing beside ${import.meta.url}: rebuild the CLI (npm run build)`);
+  const load = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source.href)}); })`;
+  return { script: load, eval: true };
 }
