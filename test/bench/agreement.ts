@@ -72,7 +72,7 @@ function addedColumnsWrong(group: Group): number {
 
 /**
  * A looser query keeps some rows the product rejects (a PX of `N/A` read as null, say). `compareRanked`
- * can set those rows aside: each is known by its raw fields but the dates (which an output rewrites),
+ * can set those rows aside: each is known by its raw fields, trimmed (blank text is null), but the dates (which an output rewrites),
  * the first 18 columns of the product's rejected.csv.
  */
 export async function rejectedKeys(rejectedCsvPath: string): Promise<Set<string>> {
@@ -87,7 +87,7 @@ const DATE_COLUMNS = new Set<number>([COLUMN_INDEX.DATE, COLUMN_INDEX.DATE_1]);
 function rawKey(values: readonly (string | null)[]): string {
   return values
     .slice(0, FIELDS)
-    .map((value, index) => (DATE_COLUMNS.has(index) ? '' : (value ?? '')))
+    .map((value, index) => (DATE_COLUMNS.has(index) ? '' : (value ?? '').trim()))
     .join('\u0000');
 }
 
