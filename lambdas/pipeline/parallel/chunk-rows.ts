@@ -8,7 +8,7 @@ import type { RunConfig } from '../config.js';
 import { type PreparedRows, PreparedRowsBuilder } from '../ranking/prepared-rows.js';
 import { CsvParser, PROBLEM_QUOTE_IN_UNQUOTED, PROBLEM_TEXT_AFTER_QUOTE } from '../readers/csv-parser.js';
 import { csvRawRecord } from '../readers/csv-reader.js';
-import { compileRules } from '../rules.js';
+import { type CompiledRules, compileRules } from '../rules.js';
 import { isRejected, type RejectedRow, RowValidator } from '../schema.js';
 import { ZoneClock } from '../time-zone.js';
 
@@ -43,7 +43,7 @@ export interface ChunkRows {
 
 export class ChunkReader {
   private readonly validator: RowValidator;
-  private readonly rules;
+  private readonly rules: CompiledRules;
 
   constructor(private readonly setup: ChunkSetup) {
     const clock = new ZoneClock(setup.timeZone);
