@@ -1,6 +1,7 @@
 /**
- * The logical columns of a color row (SPEC §2), in input-column order. This order is the
- * column order of every CSV the product writes and the order of the final ranking tie-breaks.
+ * The logical columns of a color row, in the standard order (README, "What a run writes"; their
+ * types: docs/rules.md, "Columns"). This order is the column order of every CSV the product
+ * writes and the order of the final ranking tie-breaks.
  */
 export const COLUMNS = [
   'MESSAGE_ID',
@@ -63,9 +64,4 @@ export const COLUMN_INDEX: Readonly<Record<ColumnName, number>> = Object.fromEnt
 
 export function isColumnName(name: string): name is ColumnName {
   return Object.prototype.hasOwnProperty.call(COLUMN_INDEX, name);
-}
-
-/** Columns whose comparable value is a number (numbers, and dates as epoch milliseconds). */
-export function isNumericType(type: ColumnType): boolean {
-  return type === 'decimal' || type === 'integer' || type === 'date';
 }

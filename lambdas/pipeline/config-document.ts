@@ -8,12 +8,13 @@ import { isUtf8 } from 'node:buffer';
 import { isMap, isScalar, isSeq, parseDocument, Parser, type CST, type Node as YamlNode } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { DocumentError, parseJsonDocument, type ParsedDocument } from './json-document.js';
-import { firstInvalidUtf8 } from './utf8-chunk-decoder.js';
+import { MIB } from './text.js';
+import { firstInvalidUtf8 } from './readers/utf8-chunk-decoder.js';
 import { formatJsonPath } from './validation-issues.js';
 import { DECIMAL } from './values.js';
 
 /** A desk's rules fit in kilobytes; the cap keeps a wrong path (a device, a log file) from being read whole. */
-export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+export const MAX_CONFIG_BYTES = 4 * MIB;
 
 /**
  * Lists and objects nest at most this deep. Rules nest conditions up to 32 levels (two JSON levels
@@ -21,11 +22,12 @@ export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
  */
 export const MAX_DOCUMENT_DEPTH = 100;
 
-const MIB = 1024 * 1024;
-
 function tooLarge(source: string): ConfigError {
   return new ConfigError(source, [
-    { path: '', message: `the document is larger than ${MAX_CONFIG_BYTES / MIB} MiB, the most a config document may be (is this the right file?)` },
+    {
+      path: '',
+      message: `the document is larger than ${MAX_CONFIG_BYTES / MIB} MiB, the most a config document may be (is this the right file?)`,
+    },
   ]);
 }
 
@@ -73,7 +75,9 @@ export function parseConfigDocument(text: string, source: string): ParsedDocumen
   } catch (error) {
     if (!(error instanceof DocumentError)) throw error;
     // A syntax error says where by line; any other problem by its path.
-    const issue = error.syntax ? { path: '', message: `not valid ${yaml ? 'YAML' : 'JSON'}: ${error.message}` } : { path: error.path, message: error.message };
+    const issue = error.syntax
+      ? { path: '', message: `not valid ${yaml ? 'YAML' : 'JSON'}: ${error.message}` }
+      : { path: error.path, message: error.message };
     throw new ConfigError(source, [issue], { cause: error });
   }
 }
@@ -114,7 +118,9 @@ function lineOf(text: string, offset: number): string {
 function walkYaml(node: unknown, path: (string | number)[], text: string, numberTexts: Map<string, string>): void {
   if (isScalar(node)) {
     // YAML also writes numbers as 0x1F, 0o17 or .inf; those keep their value, not their text.
-    if (typeof node.value === 'number' && node.source !== undefined && DECIMAL.test(node.source)) numberTexts.set(formatJsonPath(path), node.source);
+    if (typeof node.value === 'number' && node.source !== undefined && DECIMAL.test(node.source)) {
+      numberTexts.set(formatJsonPath(path), node.source);
+    }
   } else if (isSeq(node)) {
     node.items.forEach((item, index) => walkYaml(item, [...path, index], text, numberTexts));
   } else if (isMap(node)) {

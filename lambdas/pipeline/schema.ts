@@ -1,12 +1,14 @@
 /**
- * From source records to typed color rows (SPEC §2): header resolution, then per-row validation.
- * A row that breaks a rule becomes a {@link RejectedRow} with every problem named; nothing is dropped.
+ * From source records to typed color rows (README, "What a run reads"; docs/configuration.md,
+ * "Values and their limits"): header resolution, then per-row validation. A row that breaks a
+ * rule becomes a {@link RejectedRow} with every problem named; nothing is dropped.
  */
 import { SourceError } from '../errors.js';
 import { COLUMNS, COLUMN_INDEX, COLUMN_TYPES, REQUIRED_COLUMNS, type ColumnType } from './columns.js';
 import { parseDate } from './date-values.js';
 import type { RawRecord } from './ports.js';
-import { detached, TextIds } from './text-ids.js';
+import { detached, normalizeText } from './text.js';
+import { TextIds } from './text-ids.js';
 import type { ZoneClock } from './time-zone.js';
 import { isBlankText, isProblem, parseDecimal, parseId, parseInteger, type IntegerRange, type ParseResult } from './values.js';
 
@@ -44,7 +46,7 @@ export interface HeaderMapping {
 
 /** Header names match case-insensitively with surrounding spaces ignored (a UTF-8 BOM too). */
 export function normalizeHeaderName(name: string): string {
-  return name.replace(/^\uFEFF/, '').trim().toUpperCase();
+  return normalizeText(name.replace(/^\uFEFF/, ''));
 }
 
 export function resolveHeader(header: readonly string[], source: string): HeaderMapping {
@@ -53,8 +55,10 @@ export function resolveHeader(header: readonly string[], source: string): Header
   const seen = new Map<string, number>();
   header.forEach((name, position) => {
     const key = normalizeHeaderName(name);
-    if (seen.has(key)) {
-      throw new SourceError(`${source}: column "${name.trim()}" appears twice in the header (positions ${seen.get(key)! + 1} and ${position + 1})`);
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      const positions = `positions ${earlier + 1} and ${position + 1}`;
+      throw new SourceError(`${source}: column "${name.trim()}" appears twice in the header (${positions})`);
     }
     seen.set(key, position);
     const index = (COLUMN_INDEX as Record<string, number>)[key];
@@ -90,8 +94,11 @@ const CUSIP = COLUMN_INDEX.CUSIP;
 const CONFIDENCE = COLUMN_INDEX.CONFIDENCE;
 const RANK = COLUMN_INDEX.RANK;
 
-/** Where a validated row's arrays start: array literals give packed arrays (holey ones read slower). */
-function nullTexts(): (string | null)[] {
+/**
+ * Where a row's arrays start, one value per column: array literals give packed arrays (holey ones
+ * read slower).
+ */
+export function nullTexts(): (string | null)[] {
   return [null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null];
 }
 
@@ -99,7 +106,9 @@ function nanValues(): number[] {
   return [NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN];
 }
 
-if (nullTexts().length !== COLUMNS.length || nanValues().length !== COLUMNS.length) throw new Error('row templates out of step with COLUMNS');
+if (nullTexts().length !== COLUMNS.length || nanValues().length !== COLUMNS.length) {
+  throw new Error('row templates out of step with COLUMNS');
+}
 
 export class RowValidator {
   /** Per date column: each recent distinct text and its parse. */
@@ -141,7 +150,7 @@ export class RowValidator {
       }
     }
     if (reasons) return this.reject(record, reasons);
-    return { sourceRow: record.sourceRow, text, value, cusipKey: text[CUSIP]!.trim().toUpperCase() };
+    return { sourceRow: record.sourceRow, text, value, cusipKey: normalizeText(text[CUSIP]!) };
   }
 
   /** Rejected rows keep their raw values, aligned to the logical columns. */
