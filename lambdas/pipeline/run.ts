@@ -8,9 +8,11 @@ import { checkHeaderColumns, columnUses, recordKeyWarnings } from './column-chec
 import { COLUMNS } from './columns.js';
 import type { LoadedConfig } from './config.js';
 import { holdBackReason } from './hold-back.js';
+import { InputCounts } from './input-counts.js';
 import { configSummary, fileEntry, renderManifest, type Manifest, type RunWindow } from './manifest.js';
 import { colorsCsv } from './outputs/colors-csv.js';
 import { colorsJsonl } from './outputs/colors-jsonl.js';
+import { renderColorsXlsx } from './outputs/colors-xlsx.js';
 import { excludedCsv } from './outputs/excluded-csv.js';
 import { rejectedCsv } from './outputs/rejected-csv.js';
 import { renderFile, type OutputRenderer } from './outputs/renderer.js';
@@ -84,12 +86,14 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     await opened.records[Symbol.asyncIterator]().return?.();
     throw error;
   }
+  for (const warning of opened.warnings ?? []) request.onWarning?.(warning);
   if (mapping.extraColumns.length > 0) {
     request.onWarning?.(`${source}: ignoring columns that are not color columns: ${mapping.extraColumns.join(', ')}`);
   }
   if (absentColumns !== undefined) request.onWarning?.(absentColumns);
   const rules = compileRules(config.rules, clock);
-  const sorted = await sortRows(opened.records, new RowValidator(mapping, clock), rules, request);
+  const inputCounts = opened.inputs ? new InputCounts(opened.inputs) : undefined;
+  const sorted = await sortRows(opened.records, new RowValidator(mapping, clock), rules, request, inputCounts);
   if (opened.recordKeys) for (const warning of recordKeyWarnings(opened.recordKeys(), uses, source)) request.onWarning?.(warning);
   request.onPhase?.('ranking');
 
@@ -104,6 +108,7 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     rejectedCsv(rejected),
   ];
   const rendered = renderers.map((renderer) => ({ file: renderFile(renderer), rows: renderer.rows }));
+  if (config.outputs.xlsx) rendered.push(await renderColorsXlsx({ ranking, excluded, excludedBy: sorted.excludedBy, rejected, asOf: request.asOf }));
 
   const finishedAt = now();
   const counts = {
@@ -121,6 +126,7 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     runId: request.runId,
     asOf: request.asOf,
     source: request.source.description,
+    ...(inputCounts ? { inputs: inputCounts.entries() } : {}),
     window: request.window ?? null,
     timeZone: config.window.timeZone,
     counts,
@@ -150,6 +156,7 @@ async function sortRows(
   validator: RowValidator,
   rules: CompiledRules,
   request: RunRequest,
+  inputCounts: InputCounts | undefined,
 ): Promise<Sorted> {
   const mapping = validator.mapping;
   const order = request.config.config.ranking.order;
@@ -169,6 +176,7 @@ async function sortRows(
     let combination = combinations.get(text);
     if (combination === undefined) combinations.set(text, (combination = { names, text }));
     sorted.excluded.add(row);
+    inputCounts?.add(row.sourceRow, 'excluded');
     sorted.excludedBy.push(combination.text);
     sorted.exclusions.set(combination.names, (sorted.exclusions.get(combination.names) ?? 0) + 1);
   };
@@ -179,6 +187,7 @@ async function sortRows(
     const row = validator.validate(record);
     if (isRejected(row)) {
       sorted.rejected.push(row);
+      inputCounts?.add(row.sourceRow, 'rejected');
       return;
     }
     if (seen !== undefined) {
@@ -191,7 +200,10 @@ async function sortRows(
     }
     const matched = rules.match(row);
     if (matched.length > 0) exclude(row, matched);
-    else sorted.kept.add(row);
+    else {
+      sorted.kept.add(row);
+      inputCounts?.add(row.sourceRow, 'ranked');
+    }
   });
   return sorted;
 }
