@@ -65,7 +65,7 @@ export async function renderColorsXlsx(input: XlsxInput): Promise<{ file: Output
   const chunks: Buffer[] = [];
   stream.on('data', (chunk: Buffer) => chunks.push(chunk));
   const asOf = new Date(`${input.asOf}T00:00:00Z`);
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream, useStyles: true, useSharedStrings: false });
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream, useStyles: true, useSharedStrings: true });
   workbook.creator = 'market-pulse';
   workbook.lastModifiedBy = 'market-pulse';
   workbook.created = asOf;
@@ -92,10 +92,12 @@ export async function renderColorsXlsx(input: XlsxInput): Promise<{ file: Output
   const rejected = function* (): Generator<(string | null)[]> {
     for (const row of input.rejected) yield [...row.raw, String(row.sourceRow), row.reasons.join('; '), row.rawRecord];
   };
-  addSheet(workbook.addWorksheet('colors'), [...colorColumns, ...place], colors);
-  addSheet(workbook.addWorksheet('excluded'), [...colorColumns, { header: 'EXCLUDED_BY', cell: textCell }], excluded);
+  // The header row stays in view as the rows scroll.
+  const sheet = (name: string) => workbook.addWorksheet(name, { views: [{ state: 'frozen', xSplit: 0, ySplit: 1 }] });
+  addSheet(sheet('colors'), [...colorColumns, ...place], colors);
+  addSheet(sheet('excluded'), [...colorColumns, { header: 'EXCLUDED_BY', cell: textCell }], excluded);
   addSheet(
-    workbook.addWorksheet('rejected'),
+    sheet('rejected'),
     [...COLUMNS.map((header) => ({ header, cell: textCell })), { header: 'SOURCE_ROW', cell: numberCell }, { header: 'REJECT_REASON', cell: textCell }, { header: 'RAW_RECORD', cell: textCell }],
     rejected,
   );
@@ -107,7 +109,7 @@ export async function renderColorsXlsx(input: XlsxInput): Promise<{ file: Output
 
 /**
  * Writes a sheet: widths first (the streaming writer writes them before the rows, so the rows are
- * gone over twice), then the header, frozen and filtered, then the rows.
+ * gone over twice), then the header with a filter on it, then the rows.
  */
 function addSheet(sheet: Worksheet, columns: readonly SheetColumn[], rows: () => Iterable<(string | null)[]>): void {
   const widths = columns.map((column) => column.header.length);
@@ -117,7 +119,6 @@ function addSheet(sheet: Worksheet, columns: readonly SheetColumn[], rows: () =>
     });
   }
   sheet.columns = columns.map((column, index) => ({ header: column.header, width: widths[index]! + 2 }));
-  sheet.views = [{ state: 'frozen', xSplit: 0, ySplit: 1 }];
   sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: columns.length } };
   sheet.getRow(1).font = { bold: true };
   for (const texts of rows()) {
@@ -144,7 +145,8 @@ function typedColumn(header: string, type: ColumnType): SheetColumn {
 }
 
 function textCell(text: string | null): Cell {
-  if (text === null) return null;
+  // An empty raw value (rejected rows keep them as read) is an empty cell, as in the CSV.
+  if (text === null || text === '') return null;
   // XML cannot carry most control characters; a workbook holding one would not open.
   const clean = text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd');
   return clean.length > MAX_CELL_CHARS ? `${clean.slice(0, MAX_CELL_CHARS - 1)}…` : clean;
