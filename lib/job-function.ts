@@ -13,6 +13,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { dirname, join, relative } from 'node:path';
 import { REPO_ROOT } from './lambda-entries.js';
+import { LAZY_PACKAGES, lazyPackageHooks } from './lazy-packages.js';
 import { stageLogGroup, type LogGroupSettings } from './log-groups.js';
 import { acknowledge } from './nag.js';
 
@@ -133,7 +134,9 @@ export function bundlingOptions(nodeModules: string[]) {
     keepNames: true,
     sourceMap: true,
     sourcesContent: false,
-    externalModules: [],
+    // Loaded on demand and shipped beside the bundle (lib/lazy-packages.ts).
+    externalModules: [...LAZY_PACKAGES],
+    commandHooks: lazyPackageHooks,
     // Asking for none still makes CDK look for a package.json beside the entry.
     ...(nodeModules.length > 0 ? { nodeModules } : {}),
     tsconfig: join(REPO_ROOT, 'tsconfig.json'),
