@@ -90,7 +90,7 @@ describe('FileSource', () => {
   });
 
   it('rejects an unsupported extension when constructed', () => {
-    expect(() => new FileSource(join(dir, 'colors.xlsx'))).toThrow('unsupported extension ".xlsx"');
+    expect(() => new FileSource(join(dir, 'colors.xls'))).toThrow('unsupported extension ".xls"');
   });
 
   it('fails on a missing file with the path as given', async () => {
