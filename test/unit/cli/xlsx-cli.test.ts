@@ -3,6 +3,7 @@
  * --sheet, files that are not workbooks (exit 4, one line), and several --input files as one run.
  * Outputs are read back with csv-parse, a reader the product does not use.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -101,6 +102,21 @@ describe('the workbook samples', () => {
     const firstSheet = await run('first-sheet', [workbook], config);
     expect(firstSheet.code).toBe(4);
     expect(firstSheet.stderr).toContain('the header lacks the required columns MESSAGE_ID, CUSIP, DATE');
+  });
+});
+
+describe('outputs.xlsx', () => {
+  it('publishes colors.xlsx beside the CSVs, listed in the manifest with the SHA-256 of the published file', async () => {
+    const config = await file('with-xlsx.json', JSON.stringify({ ...JSON.parse(await readFile('samples/config.json', 'utf8')), outputs: { xlsx: true } }));
+    const out = join(built.work, 'with-xlsx');
+    const result = built.run('run', '--input', 'samples/colors.xlsx', '--config', config, '--out', out, '--as-of', '2026-11-20');
+    expect(result.code, result.stderr).toBe(0);
+    const latest = JSON.parse(await readFile(join(out, 'runs', 'as-of=2026-11-20', 'latest.json'), 'utf8')) as { runId: string };
+    const runDir = join(out, 'runs', 'as-of=2026-11-20', `run-id=${latest.runId}`);
+    const manifest = JSON.parse(await readFile(join(runDir, 'manifest.json'), 'utf8')) as { files: { name: string; sha256: string; bytes: number }[] };
+    const workbook = await readFile(join(runDir, 'colors.xlsx'));
+    expect(manifest.files.map((entry) => entry.name)).toEqual(['colors.csv', 'excluded.csv', 'rejected.csv', 'colors.xlsx']);
+    expect(manifest.files[3]).toMatchObject({ bytes: workbook.length, sha256: createHash('sha256').update(workbook).digest('hex') });
   });
 });
 
