@@ -15,13 +15,13 @@ import { colorsJsonl } from './outputs/colors-jsonl.js';
 import { renderColorsXlsx } from './outputs/colors-xlsx.js';
 import { excludedCsv } from './outputs/excluded-csv.js';
 import { rejectedCsv } from './outputs/rejected-csv.js';
-import { renderFile, type OutputRenderer } from './outputs/renderer.js';
+import { type OutputRenderer, renderFile } from './outputs/renderer.js';
 import type { ColorSource, PublishedRun, RawRecord, ResultSink } from './ports.js';
-import { forEachRecord } from './readers/pull-records.js';
 import { TIE_BREAKS } from './ranking/order.js';
 import { RankingTable } from './ranking/table.js';
-import { compileRules, DUPLICATE_RULE, type CompiledRules } from './rules.js';
-import { isRejected, resolveHeader, RowValidator, type ColorRow, type HeaderMapping, type RejectedRow } from './schema.js';
+import { forEachRecord } from './readers/pull-records.js';
+import { type CompiledRules, compileRules, DUPLICATE_RULE } from './rules.js';
+import { type ColorRow, type HeaderMapping, isRejected, type RejectedRow, RowValidator, resolveHeader } from './schema.js';
 import { compareText } from './text.js';
 import { ZoneClock } from './time-zone.js';
 
@@ -174,7 +174,10 @@ async function sortRows(
   const exclude = (row: ColorRow, names: readonly string[]): void => {
     const text = names.join(';');
     let combination = combinations.get(text);
-    if (combination === undefined) combinations.set(text, (combination = { names, text }));
+    if (combination === undefined) {
+      combination = { names, text };
+      combinations.set(text, combination);
+    }
     sorted.excluded.add(row);
     inputCounts?.add(row.sourceRow, 'excluded');
     sorted.excludedBy.push(combination.text);
