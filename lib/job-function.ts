@@ -15,7 +15,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { REPO_ROOT } from './lambda-entries.js';
 import { LAZY_PACKAGES, lazyPackageHooks } from './lazy-packages.js';
-import { stageLogGroup, type LogGroupSettings } from './log-groups.js';
+import { type LogGroupSettings, stageLogGroup } from './log-groups.js';
 import { acknowledge } from './nag.js';
 
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_22_X;

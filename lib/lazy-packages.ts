@@ -7,8 +7,9 @@
  * scripts/bundle-lazy-package.mjs after bundling; a function whose bundle never imports it gets
  * nothing. NodejsFunction cannot split the bundle into chunks itself (it writes one outfile).
  */
-import type { ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
+
 import { join } from 'node:path';
+import type { ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { REPO_ROOT } from './lambda-entries.js';
 
 export const LAZY_PACKAGES: readonly string[] = ['exceljs'];

@@ -169,7 +169,8 @@ function checkSourceOptions(values: { input?: string[]; sheet?: string; source?:
   }
   if (values.stage !== undefined && values.source === undefined) throw new UsageError('--stage goes with --source oracle');
   if (values.stage !== undefined) checkStage(values.stage);
-  if (values.timeout !== undefined && values.source === undefined) throw new UsageError('--timeout goes with --source oracle (a file is read whole, however long it takes)');
+  if (values.timeout !== undefined && values.source === undefined)
+    throw new UsageError('--timeout goes with --source oracle (a file is read whole, however long it takes)');
   checkInputs(values.input ?? [], values.sheet);
 }
 

@@ -12,7 +12,6 @@ import type { ColorSource, OpenedSource } from '../pipeline/ports.js';
 import { readCsvRecords } from '../pipeline/readers/csv-reader.js';
 import { readJsonlRecords } from '../pipeline/readers/jsonl-reader.js';
 import { readXlsxRecords } from '../pipeline/readers/xlsx-reader.js';
-import type { ColorSource, OpenedSource } from '../pipeline/ports.js';
 
 export type FileFormat = 'csv' | 'jsonl' | 'xlsx';
 

@@ -23,12 +23,15 @@ export class InputCounts {
 
   add(sourceRow: number, outcome: RowOutcome): void {
     const index = this.inputs.indexOf(sourceRow);
-    const counts = (this.counts[index] ??= { read: 0, ranked: 0, excluded: 0, rejected: 0 });
+    this.counts[index] ??= { read: 0, ranked: 0, excluded: 0, rejected: 0 };
+    const counts = this.counts[index];
     counts.read++;
     counts[outcome]++;
   }
 
   entries(): ManifestInput[] {
-    return this.inputs.list().map((input, index) => ({ ...input, ...(this.counts[index] ?? { read: 0, ranked: 0, excluded: 0, rejected: 0 }) }));
+    return this.inputs
+      .list()
+      .map((input, index) => ({ ...input, ...(this.counts[index] ?? { read: 0, ranked: 0, excluded: 0, rejected: 0 }) }));
   }
 }

@@ -9,7 +9,7 @@ import { COLUMNS } from './columns.js';
 import type { LoadedConfig } from './config.js';
 import { holdBackReason } from './hold-back.js';
 import { InputCounts } from './input-counts.js';
-import { configSummary, fileEntry, renderManifest, type Manifest, type RunWindow } from './manifest.js';
+import { configSummary, fileEntry, type Manifest, type RunWindow, renderManifest } from './manifest.js';
 import { colorsCsv } from './outputs/colors-csv.js';
 import { colorsJsonl } from './outputs/colors-jsonl.js';
 import { renderColorsXlsx } from './outputs/colors-xlsx.js';
@@ -108,7 +108,8 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     rejectedCsv(rejected),
   ];
   const rendered = renderers.map((renderer) => ({ file: renderFile(renderer), rows: renderer.rows }));
-  if (config.outputs.xlsx) rendered.push(await renderColorsXlsx({ ranking, excluded, excludedBy: sorted.excludedBy, rejected, asOf: request.asOf }));
+  if (config.outputs.xlsx)
+    rendered.push(await renderColorsXlsx({ ranking, excluded, excludedBy: sorted.excludedBy, rejected, asOf: request.asOf }));
 
   const finishedAt = now();
   const counts = {

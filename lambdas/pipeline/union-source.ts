@@ -6,10 +6,10 @@
  * input, and are numbered on: an input's SOURCE_ROW is its own row number plus the last SOURCE_ROW
  * of the inputs before it, and the manifest lists where each input starts.
  */
-import { checkHeaderColumns, type ColumnUses } from './column-check.js';
+import { type ColumnUses, checkHeaderColumns } from './column-check.js';
 import { COLUMNS, type ColumnName } from './columns.js';
 import type { ColorSource, OpenedSource, RawRecord, RecordKeys, Records, SourceInput, SourceInputs } from './ports.js';
-import { nullTexts, resolveHeader, type HeaderMapping } from './schema.js';
+import { type HeaderMapping, nullTexts, resolveHeader } from './schema.js';
 
 interface OpenedInput {
   readonly source: string;
@@ -76,7 +76,8 @@ function headerWarnings({ source, opened, mapping }: OpenedInput, uses: ColumnUs
   // A JSON Lines input's header is every column: its records speak for themselves (unionKeys).
   if (opened.recordKeys) return [];
   const warnings: string[] = [];
-  if (mapping.extraColumns.length > 0) warnings.push(`${source}: ignoring columns that are not color columns: ${mapping.extraColumns.join(', ')}`);
+  if (mapping.extraColumns.length > 0)
+    warnings.push(`${source}: ignoring columns that are not color columns: ${mapping.extraColumns.join(', ')}`);
   const absent = checkHeaderColumns(mapping, uses, source);
   if (absent !== undefined) warnings.push(absent);
   return [...(opened.warnings ?? []), ...warnings];

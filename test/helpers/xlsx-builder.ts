@@ -31,7 +31,7 @@ export const inline = (v: string): XCell => ({ t: 'inlineStr', v });
 export const num = (v: number | string): XCell => ({ v: String(v) });
 export const dateCell = (serial: number, s: 1 | 2 = 1): XCell => ({ v: String(serial), s });
 
-const escape = (value: string) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeXml = (value: string) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function columnLetter(index: number): string {
   let letters = '';
@@ -45,7 +45,10 @@ export function workbookParts(sheets: readonly XSheet[], options: { readonly dat
   const sharedIndex = new Map<string, number>();
   const share = (value: string) => {
     let index = sharedIndex.get(value);
-    if (index === undefined) sharedIndex.set(value, (index = shared.push(value) - 1));
+    if (index === undefined) {
+      index = shared.push(value) - 1;
+      sharedIndex.set(value, index);
+    }
     return index;
   };
   const parts: Record<string, string> = {};
@@ -61,12 +64,12 @@ export function workbookParts(sheets: readonly XSheet[], options: { readonly dat
             const ref = `${columnLetter(col)}${r}`;
             const attrs = `r="${ref}"${cell.t && cell.t !== 'n' ? ` t="${cell.t}"` : ''}${cell.s ? ` s="${cell.s}"` : ''}`;
             const formula = cell.sharedFormula
-              ? `<f t="shared" si="${cell.sharedFormula.si}"${cell.sharedFormula.ref ? ` ref="${cell.sharedFormula.ref}"` : ''}>${escape(cell.f ?? '')}</f>`
+              ? `<f t="shared" si="${cell.sharedFormula.si}"${cell.sharedFormula.ref ? ` ref="${cell.sharedFormula.ref}"` : ''}>${escapeXml(cell.f ?? '')}</f>`
               : cell.f !== undefined
-                ? `<f>${escape(cell.f)}</f>`
+                ? `<f>${escapeXml(cell.f)}</f>`
                 : '';
-            if (cell.t === 'inlineStr') return `<c ${attrs}><is><t>${escape(cell.v ?? '')}</t></is></c>`;
-            const value = cell.v === undefined ? '' : `<v>${cell.t === 's' ? share(cell.v) : escape(cell.v)}</v>`;
+            if (cell.t === 'inlineStr') return `<c ${attrs}><is><t>${escapeXml(cell.v ?? '')}</t></is></c>`;
+            const value = cell.v === undefined ? '' : `<v>${cell.t === 's' ? share(cell.v) : escapeXml(cell.v)}</v>`;
             return `<c ${attrs}>${formula}${value}</c>`;
           })
           .join('');
@@ -76,15 +79,25 @@ export function workbookParts(sheets: readonly XSheet[], options: { readonly dat
     parts[`xl/worksheets/sheet${sheetIndex + 1}.xml`] =
       `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${rows}</sheetData></worksheet>`;
   });
-  const sheetEntries = sheets.map((sheet, index) => `<sheet name="${escape(sheet.name)}" sheetId="${index + 1}" r:id="rId${index + 1}"/>`).join('');
+  const sheetEntries = sheets
+    .map((sheet, index) => `<sheet name="${escapeXml(sheet.name)}" sheetId="${index + 1}" r:id="rId${index + 1}"/>`)
+    .join('');
   const sheetRels = sheets
-    .map((_, index) => `<Relationship Id="rId${index + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet${index + 1}.xml"/>`)
+    .map(
+      (_, index) =>
+        `<Relationship Id="rId${index + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet${index + 1}.xml"/>`,
+    )
     .join('');
   const n = sheets.length;
   const head = {
     '[Content_Types].xml':
       `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>` +
-      sheets.map((_, index) => `<Override PartName="/xl/worksheets/sheet${index + 1}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`).join('') +
+      sheets
+        .map(
+          (_, index) =>
+            `<Override PartName="/xl/worksheets/sheet${index + 1}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`,
+        )
+        .join('') +
       `<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>`,
     '_rels/.rels':
       '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
@@ -110,7 +123,7 @@ export function buildWorkbook(sheets: readonly XSheet[], options: { readonly dat
   const shared = sharedStringsOf(sheets);
   parts['xl/sharedStrings.xml'] =
     `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="${shared.length}" uniqueCount="${shared.length}">` +
-    shared.map((value) => `<si><t xml:space="preserve">${escape(value)}</t></si>`).join('') +
+    shared.map((value) => `<si><t xml:space="preserve">${escapeXml(value)}</t></si>`).join('') +
     '</sst>';
   return zip(Object.entries(parts).map(([name, content]) => ({ name, data: Buffer.from(content, 'utf8') })));
 }
@@ -121,7 +134,8 @@ function sharedStringsOf(sheets: readonly XSheet[]): string[] {
   for (const sheet of sheets) {
     for (const row of sheet.rows) {
       for (const given of row ?? []) {
-        const value = typeof given === 'string' ? given : given !== null && typeof given === 'object' && given.t === 's' ? given.v : undefined;
+        const value =
+          typeof given === 'string' ? given : given !== null && typeof given === 'object' && given.t === 's' ? given.v : undefined;
         if (value !== undefined) seen.add(value);
       }
     }

@@ -15,7 +15,7 @@
 import { PassThrough } from 'node:stream';
 import type { Worksheet } from 'exceljs';
 import { ConfigError } from '../../errors.js';
-import { COLUMNS, COLUMN_TYPES, type ColumnType } from '../columns.js';
+import { COLUMN_TYPES, COLUMNS, type ColumnType } from '../columns.js';
 import type { OutputFile } from '../ports.js';
 import { PARENT_CHILD_COLUMNS, type Ranking } from '../ranking/ranked.js';
 import type { RejectedRow } from '../schema.js';
@@ -56,7 +56,10 @@ export async function renderColorsXlsx(input: XlsxInput): Promise<{ file: Output
   for (const [sheet, rows] of Object.entries(sizes)) {
     if (rows > MAX_SHEET_ROWS) {
       throw new ConfigError('outputs.xlsx', [
-        { path: 'outputs.xlsx', message: `the ${sheet} sheet would have ${rows} rows, more than Excel's ${MAX_SHEET_ROWS}; turn outputs.xlsx off for runs this large` },
+        {
+          path: 'outputs.xlsx',
+          message: `the ${sheet} sheet would have ${rows} rows, more than Excel's ${MAX_SHEET_ROWS}; turn outputs.xlsx off for runs this large`,
+        },
       ]);
     }
   }
@@ -82,12 +85,16 @@ export async function renderColorsXlsx(input: XlsxInput): Promise<{ file: Output
     for (const group of input.ranking.groups()) {
       for (let at = 0; at < group.rows.length; at++) {
         const placed = group.place(at + 1);
-        yield [...input.ranking.fields(group.rows[at]!), ...PARENT_CHILD_COLUMNS.map((column) => (placed[column] === null ? null : String(placed[column])))];
+        yield [
+          ...input.ranking.fields(group.rows[at]!),
+          ...PARENT_CHILD_COLUMNS.map((column) => (placed[column] === null ? null : String(placed[column]))),
+        ];
       }
     }
   };
   const excluded = function* (): Generator<(string | null)[]> {
-    for (const group of input.excluded.groups()) for (const row of group.rows) yield [...input.excluded.fields(row), input.excludedBy[row] ?? null];
+    for (const group of input.excluded.groups())
+      for (const row of group.rows) yield [...input.excluded.fields(row), input.excludedBy[row] ?? null];
   };
   const rejected = function* (): Generator<(string | null)[]> {
     for (const row of input.rejected) yield [...row.raw, String(row.sourceRow), row.reasons.join('; '), row.rawRecord];
@@ -98,7 +105,12 @@ export async function renderColorsXlsx(input: XlsxInput): Promise<{ file: Output
   addSheet(sheet('excluded'), [...colorColumns, { header: 'EXCLUDED_BY', cell: textCell }], excluded);
   addSheet(
     sheet('rejected'),
-    [...COLUMNS.map((header) => ({ header, cell: textCell })), { header: 'SOURCE_ROW', cell: numberCell }, { header: 'REJECT_REASON', cell: textCell }, { header: 'RAW_RECORD', cell: textCell }],
+    [
+      ...COLUMNS.map((header) => ({ header, cell: textCell })),
+      { header: 'SOURCE_ROW', cell: numberCell },
+      { header: 'REJECT_REASON', cell: textCell },
+      { header: 'RAW_RECORD', cell: textCell },
+    ],
     rejected,
   );
   await workbook.commit();
@@ -148,6 +160,7 @@ function textCell(text: string | null): Cell {
   // An empty raw value (rejected rows keep them as read) is an empty cell, as in the CSV.
   if (text === null || text === '') return null;
   // XML cannot carry most control characters; a workbook holding one would not open.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters XML cannot carry.
   const clean = text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd');
   return clean.length > MAX_CELL_CHARS ? `${clean.slice(0, MAX_CELL_CHARS - 1)}…` : clean;
 }

@@ -21,7 +21,6 @@ export interface WorkbookLimits {
   readonly maxEntries: number;
 }
 
-
 export const WORKBOOK_LIMITS: WorkbookLimits = {
   maxFileBytes: 64 * MIB,
   maxUncompressedBytes: 512 * MIB,
@@ -53,11 +52,16 @@ const COMPOUND_FILE = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe
 const ENCRYPTION_INFO = Buffer.from('EncryptionInfo', 'utf16le');
 
 /** Refuses bytes that are not a workbook or exceed the limits; returns the zip's entries. */
-export async function checkWorkbookBytes(bytes: Buffer, source: string, limits: WorkbookLimits = WORKBOOK_LIMITS): Promise<readonly ZipEntry[]> {
+export async function checkWorkbookBytes(
+  bytes: Buffer,
+  source: string,
+  limits: WorkbookLimits = WORKBOOK_LIMITS,
+): Promise<readonly ZipEntry[]> {
   const fail = (reason: string): never => {
     throw new SourceError(`${source}: ${reason}`);
   };
-  if (bytes.length > limits.maxFileBytes) fail(`the workbook is ${bytes.length} bytes; at most ${limits.maxFileBytes} are read (${limits.maxFileBytes / MIB} MiB)`);
+  if (bytes.length > limits.maxFileBytes)
+    fail(`the workbook is ${bytes.length} bytes; at most ${limits.maxFileBytes} are read (${limits.maxFileBytes / MIB} MiB)`);
   if (bytes.subarray(0, 8).equals(COMPOUND_FILE)) {
     fail(
       bytes.includes(ENCRYPTION_INFO)
@@ -69,19 +73,26 @@ export async function checkWorkbookBytes(bytes: Buffer, source: string, limits: 
   const entries = readCentralDirectory(bytes, fail, limits.maxEntries);
   const names = new Set(entries.map((entry) => entry.name));
   if (!names.has('xl/workbook.xml')) {
-    fail(names.has('xl/workbook.bin') ? 'this is a binary (.xlsb) workbook; save it as .xlsx' : 'a zip file, but not an .xlsx workbook (it has no xl/workbook.xml)');
+    fail(
+      names.has('xl/workbook.bin')
+        ? 'this is a binary (.xlsb) workbook; save it as .xlsx'
+        : 'a zip file, but not an .xlsx workbook (it has no xl/workbook.xml)',
+    );
   }
   let total = 0;
   for (const entry of entries) {
     if ((entry.flags & 1) !== 0) fail(`the workbook's part ${entry.name} is encrypted; save a copy without a password and read that`);
-    if (entry.method !== STORED && entry.method !== DEFLATED) fail(`the workbook's part ${entry.name} uses zip compression method ${entry.method}, which is not read`);
+    if (entry.method !== STORED && entry.method !== DEFLATED)
+      fail(`the workbook's part ${entry.name} uses zip compression method ${entry.method}, which is not read`);
     total += entry.uncompressedSize;
     if (total > limits.maxUncompressedBytes) {
       fail(`the workbook unpacks to more than ${limits.maxUncompressedBytes / MIB} MiB, more than is read; split it or use CSV`);
     }
     const ratio = entry.uncompressedSize / Math.max(entry.compressedSize, 1);
     if (entry.uncompressedSize > RATIO_FLOOR_BYTES && ratio > limits.maxRatio) {
-      fail(`the workbook's part ${entry.name} unpacks ${Math.round(ratio)} times larger than it is stored (at most ${limits.maxRatio}): a zip bomb?`);
+      fail(
+        `the workbook's part ${entry.name} unpacks ${Math.round(ratio)} times larger than it is stored (at most ${limits.maxRatio}): a zip bomb?`,
+      );
     }
   }
   for (const entry of entries) await checkInflatedSize(bytes, entry, fail);
@@ -172,7 +183,8 @@ async function checkInflatedSize(bytes: Buffer, entry: ZipEntry, fail: (reason: 
     inflate.on('end', () => resolve(produced === entry.uncompressedSize ? 'ok' : 'smaller'));
     inflate.end(stored);
   });
-  if (outcome === 'larger') fail(`the workbook's part ${entry.name} unpacks to more than the ${entry.uncompressedSize} bytes it declares: a zip bomb?`);
+  if (outcome === 'larger')
+    fail(`the workbook's part ${entry.name} unpacks to more than the ${entry.uncompressedSize} bytes it declares: a zip bomb?`);
   if (outcome === 'smaller') fail(`the workbook's part ${entry.name} unpacks to fewer bytes than it declares: damaged?`);
   if (outcome !== 'ok') fail(`the workbook's part ${entry.name} cannot be unpacked (${outcome}): damaged?`);
 }

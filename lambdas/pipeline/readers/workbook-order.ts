@@ -10,14 +10,26 @@
 import type { ZipEntry } from './workbook-guard.js';
 
 /** The parts every sheet depends on, in this order, ahead of all others. */
-const FIRST = ['[Content_Types].xml', '_rels/.rels', 'xl/workbook.xml', 'xl/_rels/workbook.xml.rels', 'xl/styles.xml', 'xl/sharedStrings.xml'];
+const FIRST = [
+  '[Content_Types].xml',
+  '_rels/.rels',
+  'xl/workbook.xml',
+  'xl/_rels/workbook.xml.rels',
+  'xl/styles.xml',
+  'xl/sharedStrings.xml',
+];
 
 /** The zip in `bytes` (whose directory lists `entries`) with the shared parts first. */
 export function sharedPartsFirst(bytes: Buffer, entries: readonly ZipEntry[]): Buffer {
   const byOffset = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
   const directoryStart = Math.min(...entries.map((entry) => entry.centralHeaderOffset));
   // An entry's stored span runs to the next entry's local header (a data descriptor included).
-  const spans = new Map(byOffset.map((entry, index) => [entry, bytes.subarray(entry.localHeaderOffset, byOffset[index + 1]?.localHeaderOffset ?? directoryStart)]));
+  const spans = new Map(
+    byOffset.map((entry, index) => [
+      entry,
+      bytes.subarray(entry.localHeaderOffset, byOffset[index + 1]?.localHeaderOffset ?? directoryStart),
+    ]),
+  );
   const rank = (entry: ZipEntry) => {
     const at = FIRST.indexOf(entry.name.replace(/^\//, ''));
     return at < 0 ? FIRST.length : at;

@@ -99,7 +99,8 @@ function serialText(serial: number, context: CellContext): CellText {
  * written as `YYYY-MM-DD` at midnight, else `YYYY-MM-DDTHH:MM:SS[.mmm]`, with no zone.
  */
 function dateText(wall: number, context: CellContext): CellText {
-  if (!context.date1904 && wall < FIRST_SOUND_1900_DATE) return problem(context, 'an Excel date before 1900-03-01, which Excel counts wrongly', null);
+  if (!context.date1904 && wall < FIRST_SOUND_1900_DATE)
+    return problem(context, 'an Excel date before 1900-03-01, which Excel counts wrongly', null);
   const iso = new Date(wall).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
   if (wall % MS_PER_DAY === 0) return { text: iso.slice(0, 10) };
   return { text: iso.endsWith('.000Z') ? iso.slice(0, 19) : iso.slice(0, 23) };

@@ -14,9 +14,9 @@ import { csvLine } from '../csv-writer.js';
 import type { OpenedSource, RawRecord, Records } from '../ports.js';
 import { normalizeHeaderName } from '../schema.js';
 import { MIB } from '../text.js';
-import { sharedPartsFirst } from './workbook-order.js';
 import { checkWorkbookBytes, WORKBOOK_LIMITS, type WorkbookLimits } from './workbook-guard.js';
-import { cellSource, cellText, type CellContext, type CellValue } from './xlsx-cells.js';
+import { sharedPartsFirst } from './workbook-order.js';
+import { type CellContext, type CellValue, cellSource, cellText } from './xlsx-cells.js';
 
 export interface XlsxOptions {
   /** The sheet to read, matched as Excel matches names (ignoring case); the first sheet by default. */
@@ -37,9 +37,16 @@ interface WorkbookReader extends AsyncIterable<AsyncIterable<SheetRow> & { reado
 }
 
 /** Opens the workbook in `input` (its bytes, whole or as chunks) as a source. `source` names it in errors. */
-export async function readXlsxRecords(input: Uint8Array | AsyncIterable<Uint8Array>, source: string, options: XlsxOptions = {}): Promise<OpenedSource> {
+export async function readXlsxRecords(
+  input: Uint8Array | AsyncIterable<Uint8Array>,
+  source: string,
+  options: XlsxOptions = {},
+): Promise<OpenedSource> {
   const limits = options.limits ?? WORKBOOK_LIMITS;
-  const bytes = input instanceof Uint8Array ? Buffer.from(input.buffer, input.byteOffset, input.byteLength) : await collect(input, source, limits.maxFileBytes);
+  const bytes =
+    input instanceof Uint8Array
+      ? Buffer.from(input.buffer, input.byteOffset, input.byteLength)
+      : await collect(input, source, limits.maxFileBytes);
   const entries = await checkWorkbookBytes(bytes, source, limits);
   const { default: ExcelJS } = await import('exceljs');
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([sharedPartsFirst(bytes, entries)]), {
@@ -53,7 +60,9 @@ export async function readXlsxRecords(input: Uint8Array | AsyncIterable<Uint8Arr
   const rows = sheetRows(reader, source, options.sheet)[Symbol.asyncIterator]();
   const first = await rows.next();
   if (first.done) {
-    throw new SourceError(`${source}: ${options.sheet === undefined ? 'the first sheet' : `the sheet "${options.sheet}"`} is empty (no header row)`);
+    throw new SourceError(
+      `${source}: ${options.sheet === undefined ? 'the first sheet' : `the sheet "${options.sheet}"`} is empty (no header row)`,
+    );
   }
   const headerRow = first.value;
   const header = headerNames(headerRow);
@@ -103,11 +112,15 @@ async function* sheetRows(reader: WorkbookReader, source: string, wanted: string
     }
   } catch (error) {
     if (error instanceof MarketPulseError) throw error;
-    throw new SourceError(`${source}: the workbook cannot be read (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+    throw new SourceError(`${source}: the workbook cannot be read (${error instanceof Error ? error.message : String(error)})`, {
+      cause: error,
+    });
   }
   if (!found) {
     const names = (reader.model?.sheets ?? []).map((sheet) => `"${sheet.name}"`).join(', ') || 'none';
-    throw new SourceError(`${source}: ${wanted === undefined ? 'the workbook has no sheet' : `no sheet named "${wanted}"`} (sheets: ${names})`);
+    throw new SourceError(
+      `${source}: ${wanted === undefined ? 'the workbook has no sheet' : `no sheet named "${wanted}"`} (sheets: ${names})`,
+    );
   }
 }
 
@@ -115,7 +128,10 @@ async function* sheetRows(reader: WorkbookReader, source: string, wanted: string
 function headerNames(row: SheetRow): string[] {
   let width = row.values.length - 1;
   while (width > 0 && cellText(row.values[width], HEADER_CONTEXT).text === null) width--;
-  return Array.from({ length: width }, (_, index) => cellText(row.values[index + 1], HEADER_CONTEXT).text ?? `(column ${columnLetter(index)})`);
+  return Array.from(
+    { length: width },
+    (_, index) => cellText(row.values[index + 1], HEADER_CONTEXT).text ?? `(column ${columnLetter(index)})`,
+  );
 }
 
 const HEADER_CONTEXT: CellContext = { type: 'text', column: null, date1904: false };

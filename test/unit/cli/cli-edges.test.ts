@@ -57,7 +57,15 @@ describe('arguments', () => {
   });
 
   it('a folder as --input is named as a folder', () => {
-    const { code, stderr } = marketPulse('run', '--input', 'samples', '--config', 'samples/config.json', '--out', join(built.work, 'never'));
+    const { code, stderr } = marketPulse(
+      'run',
+      '--input',
+      'samples',
+      '--config',
+      'samples/config.json',
+      '--out',
+      join(built.work, 'never'),
+    );
     expect(stderr).toBe('market-pulse: --input samples is a directory, not a file; give a .csv, .jsonl, .ndjson or .xlsx file\n');
     expect(code).toBe(4);
   });

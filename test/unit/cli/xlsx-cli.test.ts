@@ -27,7 +27,17 @@ interface Manifest {
 /** Runs on the inputs into a fresh folder; returns the exit, stderr, the published files parsed and the manifest. */
 async function run(name: string, inputs: readonly string[], config = 'samples/config.json', ...more: string[]) {
   const out = join(built.work, name);
-  const result = built.run('run', ...inputs.flatMap((input) => ['--input', input]), '--config', config, '--out', out, '--as-of', '2026-11-20', ...more);
+  const result = built.run(
+    'run',
+    ...inputs.flatMap((input) => ['--input', input]),
+    '--config',
+    config,
+    '--out',
+    out,
+    '--as-of',
+    '2026-11-20',
+    ...more,
+  );
   const dateDir = join(out, 'runs', 'as-of=2026-11-20');
   const runs = existsSync(dateDir) ? (await import('node:fs/promises')).readdir(dateDir) : Promise.resolve([]);
   const runDir = (await runs).find((entry) => entry.startsWith('run-id='));
@@ -66,11 +76,25 @@ describe('the workbook samples', () => {
     expect(fromXlsx.files!.colors).toHaveLength(fromCsv.files!.colors.length);
     fromXlsx.files!.colors.forEach((row, index) => {
       const expected = fromCsv.files!.colors[index]!;
-      for (const column of ['MESSAGE_ID', 'TICKER', 'CUSIP', 'DATE', 'DATE_1', 'SOURCE', 'BIAS', 'GROUP_POSITION', 'IS_PARENT', 'PARENT_MESSAGE_ID', 'CHILDREN_COUNT']) {
+      for (const column of [
+        'MESSAGE_ID',
+        'TICKER',
+        'CUSIP',
+        'DATE',
+        'DATE_1',
+        'SOURCE',
+        'BIAS',
+        'GROUP_POSITION',
+        'IS_PARENT',
+        'PARENT_MESSAGE_ID',
+        'CHILDREN_COUNT',
+      ]) {
         expect(row[column], `${column} of row ${index + 1}`).toBe(expected[column]);
       }
       for (const column of ['PX', 'BID', 'ASK', 'PERCENT_DIFF', 'RANK', 'CONFIDENCE']) {
-        expect(row[column] === '' ? null : Number(row[column]), `${column} of row ${index + 1}`).toBe(expected[column] === '' ? null : Number(expected[column]));
+        expect(row[column] === '' ? null : Number(row[column]), `${column} of row ${index + 1}`).toBe(
+          expected[column] === '' ? null : Number(expected[column]),
+        );
       }
     });
   });
@@ -78,24 +102,35 @@ describe('the workbook samples', () => {
   it('refuses every row of samples/colors-numeric-ids.xlsx whose id Excel holds as a number, and holds the run back', async () => {
     const result = await run('numeric', ['samples/colors-numeric-ids.xlsx']);
     expect(result.code).toBe(7);
-    const digitIds = (parse(await readFile('samples/colors.csv'), { columns: true }) as Row[]).slice(0, 300).filter((row) => /^\d+$/.test(row['MESSAGE_ID']!));
+    const digitIds = (parse(await readFile('samples/colors.csv'), { columns: true }) as Row[])
+      .slice(0, 300)
+      .filter((row) => /^\d+$/.test(row.MESSAGE_ID!));
     expect(result.manifest!.counts.rejectedByReason[PROBLEM_ID_DIGITS_LOST]).toBe(digitIds.length);
-    const refused = result.files!.rejected.filter((row) => row['REJECT_REASON'] === PROBLEM_ID_DIGITS_LOST);
+    const refused = result.files!.rejected.filter((row) => row.REJECT_REASON === PROBLEM_ID_DIGITS_LOST);
     // What Excel holds: the id rounded to 15 significant digits, never the digits the CSV has.
-    expect(refused[0]!['MESSAGE_ID']).toMatch(/^\d{17,19}$/);
-    expect(refused[0]!['MESSAGE_ID']).not.toBe(digitIds[0]!['MESSAGE_ID']);
-    expect(refused[0]!['MESSAGE_ID']!.slice(0, 14)).toBe(digitIds[0]!['MESSAGE_ID']!.slice(0, 14));
+    expect(refused[0]!.MESSAGE_ID).toMatch(/^\d{17,19}$/);
+    expect(refused[0]!.MESSAGE_ID).not.toBe(digitIds[0]!.MESSAGE_ID);
+    expect(refused[0]!.MESSAGE_ID!.slice(0, 14)).toBe(digitIds[0]!.MESSAGE_ID!.slice(0, 14));
   });
 
   it('reads the sheet --sheet names, and names the sheets there are when it is not one of them', async () => {
-    const workbook = await file('two.xlsx', buildWorkbook([
-      { name: 'Notes', rows: [['a note, not colors']] },
-      { name: 'Color 13th', rows: [['message_id', 'cusip', 'date', 'px'], ['42', 'AAA111AA1', '2026-11-13', 99]] },
-    ]));
+    const workbook = await file(
+      'two.xlsx',
+      buildWorkbook([
+        { name: 'Notes', rows: [['a note, not colors']] },
+        {
+          name: 'Color 13th',
+          rows: [
+            ['message_id', 'cusip', 'date', 'px'],
+            ['42', 'AAA111AA1', '2026-11-13', 99],
+          ],
+        },
+      ]),
+    );
     const config = await file('by-date.json', JSON.stringify({ rules: [], ranking: { order: [{ column: 'DATE', direction: 'desc' }] } }));
     const named = await run('sheet', [workbook], config, '--sheet', 'COLOR 13TH');
     expect(named.code, named.stderr).toBe(0);
-    expect(named.files!.colors.map((row) => [row['MESSAGE_ID'], row['PX']])).toEqual([['42', '99']]);
+    expect(named.files!.colors.map((row) => [row.MESSAGE_ID, row.PX])).toEqual([['42', '99']]);
     const missing = await run('no-sheet', [workbook], config, '--sheet', 'Color 14th');
     expect(missing.code).toBe(4);
     expect(missing.stderr.trim()).toBe(`market-pulse: ${workbook}: no sheet named "Color 14th" (sheets: "Notes", "Color 13th")`);
@@ -107,13 +142,18 @@ describe('the workbook samples', () => {
 
 describe('outputs.xlsx', () => {
   it('publishes colors.xlsx beside the CSVs, listed in the manifest with the SHA-256 of the published file', async () => {
-    const config = await file('with-xlsx.json', JSON.stringify({ ...JSON.parse(await readFile('samples/config.json', 'utf8')), outputs: { xlsx: true } }));
+    const config = await file(
+      'with-xlsx.json',
+      JSON.stringify({ ...JSON.parse(await readFile('samples/config.json', 'utf8')), outputs: { xlsx: true } }),
+    );
     const out = join(built.work, 'with-xlsx');
     const result = built.run('run', '--input', 'samples/colors.xlsx', '--config', config, '--out', out, '--as-of', '2026-11-20');
     expect(result.code, result.stderr).toBe(0);
     const latest = JSON.parse(await readFile(join(out, 'runs', 'as-of=2026-11-20', 'latest.json'), 'utf8')) as { runId: string };
     const runDir = join(out, 'runs', 'as-of=2026-11-20', `run-id=${latest.runId}`);
-    const manifest = JSON.parse(await readFile(join(runDir, 'manifest.json'), 'utf8')) as { files: { name: string; sha256: string; bytes: number }[] };
+    const manifest = JSON.parse(await readFile(join(runDir, 'manifest.json'), 'utf8')) as {
+      files: { name: string; sha256: string; bytes: number }[];
+    };
     const workbook = await readFile(join(runDir, 'colors.xlsx'));
     expect(manifest.files.map((entry) => entry.name)).toEqual(['colors.csv', 'excluded.csv', 'rejected.csv', 'colors.xlsx']);
     expect(manifest.files[3]).toMatchObject({ bytes: workbook.length, sha256: createHash('sha256').update(workbook).digest('hex') });
@@ -121,17 +161,38 @@ describe('outputs.xlsx', () => {
 });
 
 describe('a file that is not a workbook', () => {
-  const compound = (extra: Buffer) => Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504), extra]);
+  const compound = (extra: Buffer) =>
+    Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504), extra]);
   const workbookParts = () => [
     { name: '[Content_Types].xml', data: Buffer.from('<Types/>') },
     { name: 'xl/workbook.xml', data: Buffer.from('<workbook/>') },
   ];
   const cases: [string, () => Promise<Buffer>, string][] = [
-    ['a CSV renamed to .xlsx', () => readFile('samples/colors.csv'), 'not an .xlsx workbook (it is text, not a zip file: a CSV renamed to .xlsx? Give it its own extension)'],
-    ['a password-protected workbook', async () => compound(Buffer.from('EncryptionInfo', 'utf16le')), 'the workbook is password-protected (encrypted); save a copy without a password and read that'],
-    ['an Excel 97-2003 file', async () => compound(Buffer.from('Workbook', 'utf16le')), 'this is an Excel 97-2003 (.xls) file, not an .xlsx workbook; save it as .xlsx'],
-    ['a zip that is no workbook', async () => zip([{ name: 'notes.txt', data: Buffer.from('hello') }]), 'a zip file, but not an .xlsx workbook (it has no xl/workbook.xml)'],
-    ['a truncated workbook', async () => (await readFile('samples/colors.xlsx')).subarray(0, 20_000), "the workbook's zip structure is damaged or truncated (no end of central directory)"],
+    [
+      'a CSV renamed to .xlsx',
+      () => readFile('samples/colors.csv'),
+      'not an .xlsx workbook (it is text, not a zip file: a CSV renamed to .xlsx? Give it its own extension)',
+    ],
+    [
+      'a password-protected workbook',
+      async () => compound(Buffer.from('EncryptionInfo', 'utf16le')),
+      'the workbook is password-protected (encrypted); save a copy without a password and read that',
+    ],
+    [
+      'an Excel 97-2003 file',
+      async () => compound(Buffer.from('Workbook', 'utf16le')),
+      'this is an Excel 97-2003 (.xls) file, not an .xlsx workbook; save it as .xlsx',
+    ],
+    [
+      'a zip that is no workbook',
+      async () => zip([{ name: 'notes.txt', data: Buffer.from('hello') }]),
+      'a zip file, but not an .xlsx workbook (it has no xl/workbook.xml)',
+    ],
+    [
+      'a truncated workbook',
+      async () => (await readFile('samples/colors.xlsx')).subarray(0, 20_000),
+      "the workbook's zip structure is damaged or truncated (no end of central directory)",
+    ],
     [
       'a zip bomb that says so',
       async () => zip([...workbookParts(), { name: 'xl/worksheets/sheet1.xml', data: Buffer.alloc(50 * 1024 * 1024, 0x20) }]),
@@ -139,7 +200,8 @@ describe('a file that is not a workbook', () => {
     ],
     [
       'a zip bomb that lies about its size',
-      async () => zip([...workbookParts(), { name: 'xl/worksheets/sheet1.xml', data: Buffer.alloc(4 * 1024 * 1024, 0x20), declaredSize: 1000 }]),
+      async () =>
+        zip([...workbookParts(), { name: 'xl/worksheets/sheet1.xml', data: Buffer.alloc(4 * 1024 * 1024, 0x20), declaredSize: 1000 }]),
       "the workbook's part xl/worksheets/sheet1.xml unpacks to more than the 1000 bytes it declares: a zip bomb?",
     ],
   ];
@@ -157,7 +219,10 @@ describe('a file that is not a workbook', () => {
 
 describe('several --input files', () => {
   it('runs on their union, deduplicated as one set, and lists each input with its rows in the manifest', async () => {
-    const config = await file('dedupe.json', JSON.stringify({ ...JSON.parse(await readFile('samples/config.json', 'utf8')), dedupe: true }));
+    const config = await file(
+      'dedupe.json',
+      JSON.stringify({ ...JSON.parse(await readFile('samples/config.json', 'utf8')), dedupe: true }),
+    );
     const copy = join(built.work, 'copy.xlsx');
     await copyFile('samples/colors.xlsx', copy);
     const more = await csvRows('more.csv', 300, 400);
@@ -175,7 +240,7 @@ describe('several --input files', () => {
     expect(manifest.counts.read).toBe(700);
     expect(manifest.counts.ranked).toBe(first!.ranked + third!.ranked);
     // SOURCE_ROW counts on through the inputs: the copy's rejected rows come 300 after the original's.
-    const sourceRows = union.files!.rejected.map((row) => Number(row['SOURCE_ROW']));
+    const sourceRows = union.files!.rejected.map((row) => Number(row.SOURCE_ROW));
     const originals = sourceRows.filter((row) => row <= 300);
     expect(sourceRows.filter((row) => row > 300 && row <= 600)).toEqual(originals.map((row) => row + 300));
 

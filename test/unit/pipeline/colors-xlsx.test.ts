@@ -43,14 +43,29 @@ function expectSheetEqualsCsv(sheet: XLSX.WorkSheet, csv: string, typed: boolean
   const [header, ...data] = rows as [string[], ...string[][]];
   const range = XLSX.utils.decode_range(sheet['!ref']!);
   expect(range.e.r).toBe(data.length);
-  header.forEach((name, c) => expect(sheet[XLSX.utils.encode_cell({ r: 0, c })]?.v).toBe(name));
+  header.forEach((name, c) => {
+    expect(sheet[XLSX.utils.encode_cell({ r: 0, c })]?.v).toBe(name);
+  });
   data.forEach((row, r) => {
     row.forEach((text, c) => {
       const cell = sheet[XLSX.utils.encode_cell({ r: r + 1, c })] as XLSX.CellObject | undefined;
       const where = `${header[c]} row ${r + 2}`;
-      if (text === '') return expect(cell, `${where} ${JSON.stringify(cell)}`).toBeUndefined();
+      if (text === '') {
+        expect(cell, `${where} ${JSON.stringify(cell)}`).toBeUndefined();
+        return;
+      }
       const name = header[c]!;
-      const type = !typed ? (name === 'SOURCE_ROW' ? 'integer' : 'text') : isColumnName(name) ? COLUMN_TYPES[name] : name === 'IS_PARENT' ? 'boolean' : name.endsWith('_ID') || name === 'EXCLUDED_BY' ? 'text' : 'integer';
+      const type = !typed
+        ? name === 'SOURCE_ROW'
+          ? 'integer'
+          : 'text'
+        : isColumnName(name)
+          ? COLUMN_TYPES[name]
+          : name === 'IS_PARENT'
+            ? 'boolean'
+            : name.endsWith('_ID') || name === 'EXCLUDED_BY'
+              ? 'text'
+              : 'integer';
       if (type === 'text' || type === 'id') expect([cell?.t, cell?.v], where).toEqual(['s', text]);
       else if (type === 'boolean') expect([cell?.t, cell?.v], where).toEqual(['b', text === 'true']);
       else if (type === 'date') {
@@ -69,25 +84,34 @@ describe('colors.xlsx', () => {
     const { sink, manifest, bytes, file } = await sampleRun();
     const workbook = XLSX.read(bytes, { cellNF: true });
     expect(workbook.SheetNames).toEqual(['colors', 'excluded', 'rejected']);
-    expectSheetEqualsCsv(workbook.Sheets['colors']!, sink.text('colors.csv'), true);
-    expectSheetEqualsCsv(workbook.Sheets['excluded']!, sink.text('excluded.csv'), true);
-    expectSheetEqualsCsv(workbook.Sheets['rejected']!, sink.text('rejected.csv'), false);
+    expectSheetEqualsCsv(workbook.Sheets.colors!, sink.text('colors.csv'), true);
+    expectSheetEqualsCsv(workbook.Sheets.excluded!, sink.text('excluded.csv'), true);
+    expectSheetEqualsCsv(workbook.Sheets.rejected!, sink.text('rejected.csv'), false);
     // The sample's ids are 19 digits: beyond a double, so only a text cell keeps them.
-    const firstId = workbook.Sheets['colors']!['A2'] as XLSX.CellObject;
+    const firstId = workbook.Sheets.colors!.A2 as XLSX.CellObject;
     expect(firstId.t).toBe('s');
     expect(String(firstId.v)).toMatch(/^\d{19}$/);
     expect(manifest.counts.rejected).toBeGreaterThan(0);
-    expect(manifest.files.find((entry) => entry.name === 'colors.xlsx')).toEqual({ name: 'colors.xlsx', bytes: file.bytes, sha256: file.sha256, rows: manifest.counts.ranked });
+    expect(manifest.files.find((entry) => entry.name === 'colors.xlsx')).toEqual({
+      name: 'colors.xlsx',
+      bytes: file.bytes,
+      sha256: file.sha256,
+      rows: manifest.counts.ranked,
+    });
     expect(file.contentType).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
   });
 
   it('freezes and filters each header row and fits the column widths', async () => {
     const { bytes } = await sampleRun();
     const workbook = XLSX.read(bytes, { cellStyles: true });
-    for (const [name, width] of [['colors', COLUMNS.length + 4], ['excluded', COLUMNS.length + 1], ['rejected', COLUMNS.length + 3]] as const) {
+    for (const [name, width] of [
+      ['colors', COLUMNS.length + 4],
+      ['excluded', COLUMNS.length + 1],
+      ['rejected', COLUMNS.length + 3],
+    ] as const) {
       expect(workbook.Sheets[name]!['!autofilter'], name).toEqual({ ref: `A1:${XLSX.utils.encode_col(width - 1)}1` });
     }
-    const widths = workbook.Sheets['colors']!['!cols']!;
+    const widths = workbook.Sheets.colors!['!cols']!;
     // MESSAGE_ID's 19 digits fit; TICKER (long bond names) is as wide as its longest, up to the cap.
     expect(widths[0]!.width).toBeGreaterThanOrEqual(21);
     expect(widths[1]!.width).toBeGreaterThan(widths[0]!.width!);

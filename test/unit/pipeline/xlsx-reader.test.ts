@@ -32,14 +32,38 @@ describe('reading an .xlsx sheet', () => {
         rows: [
           HEADER,
           // Text ids stay exact, shared or inline; a date-time cell; a decimal; a serial in a date column.
-          [text('4292908303382310338'), 'AAA111AA1', dateCell(NOV_20 + 0.5, 2), num('-6.0929999999999998E-2'), num(1), num(NOV_20 - 1), 'x'],
+          [
+            text('4292908303382310338'),
+            'AAA111AA1',
+            dateCell(NOV_20 + 0.5, 2),
+            num('-6.0929999999999998E-2'),
+            num(1),
+            num(NOV_20 - 1),
+            'x',
+          ],
           [inline('17679633591029710'), inline('BBB222BB2'), dateCell(NOV_20, 1), num(99.125), num(2), null, null],
           // A numeric id of 15 digits is exact; formulas count by their cached value.
-          [num(123456789012345), { f: 'UPPER("ccc333cc3")', t: 'str', v: 'CCC333CC3' }, { f: 'TODAY()', v: String(NOV_20), s: 1 }, { f: 'B1*2', v: '100.5' }, num(3), null, null],
+          [
+            num(123456789012345),
+            { f: 'UPPER("ccc333cc3")', t: 'str', v: 'CCC333CC3' },
+            { f: 'TODAY()', v: String(NOV_20), s: 1 },
+            { f: 'B1*2', v: '100.5' },
+            num(3),
+            null,
+            null,
+          ],
           null, // an empty row: not a record
           [null, null, null, null, null, null, null],
           // A shared formula: the first cell holds the text, the others only the group.
-          ['5', 'DDD444DD4', dateCell(NOV_20 + 0.25, 2), { f: 'ROUND(1/3,6)', sharedFormula: { si: 0, ref: 'D8:D9' }, v: '0.333333' }, { t: 'b', v: '1' }, null, null],
+          [
+            '5',
+            'DDD444DD4',
+            dateCell(NOV_20 + 0.25, 2),
+            { f: 'ROUND(1/3,6)', sharedFormula: { si: 0, ref: 'D8:D9' }, v: '0.333333' },
+            { t: 'b', v: '1' },
+            null,
+            null,
+          ],
           ['6', 'EEE555EE5', dateCell(NOV_20 + 0.75, 2), { sharedFormula: { si: 0 }, v: '0.25' }, null, null, null],
         ],
       },
@@ -82,7 +106,18 @@ describe('reading an .xlsx sheet', () => {
 
   it('reads the 1904 date system, and names an empty header cell by its column', async () => {
     // In the 1904 system, 2026-11-20 is 1462 days less than in the 1900 system.
-    const workbook = buildWorkbook([{ name: 'Mac', rows: [['MESSAGE_ID', null, 'CUSIP', 'DATE'], ['1', 'note', 'AAA111AA1', dateCell(NOV_20 - 1462 + 0.5, 2)]] }], { date1904: true });
+    const workbook = buildWorkbook(
+      [
+        {
+          name: 'Mac',
+          rows: [
+            ['MESSAGE_ID', null, 'CUSIP', 'DATE'],
+            ['1', 'note', 'AAA111AA1', dateCell(NOV_20 - 1462 + 0.5, 2)],
+          ],
+        },
+      ],
+      { date1904: true },
+    );
     const { header, records } = await read(workbook);
     expect(header).toEqual(['MESSAGE_ID', '(column B)', 'CUSIP', 'DATE']);
     expect(records[0]!.values).toEqual(['1', 'note', 'AAA111AA1', '2026-11-20T12:00:00']);
@@ -90,13 +125,32 @@ describe('reading an .xlsx sheet', () => {
 
   it('reads the first sheet by default, or the one named (ignoring case), and names the sheets when it is not there', async () => {
     const workbook = buildWorkbook([
-      { name: 'Color today', rows: [['MESSAGE_ID', 'CUSIP', 'DATE'], ['1', 'AAA111AA1', '2026-11-20']] },
-      { name: 'Color 13th', rows: [['MESSAGE_ID', 'CUSIP', 'DATE'], ['2', 'BBB222BB2', '2026-11-13'], ['3', 'BBB222BB2', '2026-11-13']], firstRow: 3 },
+      {
+        name: 'Color today',
+        rows: [
+          ['MESSAGE_ID', 'CUSIP', 'DATE'],
+          ['1', 'AAA111AA1', '2026-11-20'],
+        ],
+      },
+      {
+        name: 'Color 13th',
+        rows: [
+          ['MESSAGE_ID', 'CUSIP', 'DATE'],
+          ['2', 'BBB222BB2', '2026-11-13'],
+          ['3', 'BBB222BB2', '2026-11-13'],
+        ],
+        firstRow: 3,
+      },
     ]);
     expect((await read(workbook)).records.map((record) => record.values[0])).toEqual(['1']);
     const second = await read(workbook, 'color 13TH');
-    expect(second.records.map((record) => [record.sourceRow, record.values[0]])).toEqual([[1, '2'], [2, '3']]);
-    await expect(read(workbook, 'Color 14th')).rejects.toThrow('test.xlsx: no sheet named "Color 14th" (sheets: "Color today", "Color 13th")');
+    expect(second.records.map((record) => [record.sourceRow, record.values[0]])).toEqual([
+      [1, '2'],
+      [2, '3'],
+    ]);
+    await expect(read(workbook, 'Color 14th')).rejects.toThrow(
+      'test.xlsx: no sheet named "Color 14th" (sheets: "Color today", "Color 13th")',
+    );
   });
 
   it('fails an empty sheet with a one-line reason', async () => {

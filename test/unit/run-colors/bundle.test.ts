@@ -120,7 +120,7 @@ describe('the run-colors bundle as deployed', () => {
     expect(text).toContain('"TransientSourceError"');
   });
 
-  it('leaves exceljs out of the handler and ships it beside it, where the handler\'s import() finds it', () => {
+  it("leaves exceljs out of the handler and ships it beside it, where the handler's import() finds it", () => {
     const text = readFileSync(bundle, 'utf8');
     expect(text).toContain('import("exceljs")');
     expect(statSync(bundle).size).toBeLessThan(1_500_000);
@@ -129,8 +129,12 @@ describe('the run-colors bundle as deployed', () => {
     // Resolved from the asset folder as the handler resolves it: a workbook written and read back.
     const script =
       "const { default: E } = await import('exceljs'); const w = new E.Workbook(); w.addWorksheet('s').addRow(['4292908303382310338', 99.5]);" +
-      "const r = new E.Workbook(); await r.xlsx.load(await w.xlsx.writeBuffer()); console.log(JSON.stringify(r.worksheets[0].getRow(1).values.slice(1)));";
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dirname(bundle), encoding: 'utf8', timeout: 30_000 });
+      'const r = new E.Workbook(); await r.xlsx.load(await w.xlsx.writeBuffer()); console.log(JSON.stringify(r.worksheets[0].getRow(1).values.slice(1)));';
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: dirname(bundle),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(result.stderr).toBe('');
     expect(result.stdout.trim()).toBe('["4292908303382310338",99.5]');
   });
