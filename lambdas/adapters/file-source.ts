@@ -6,8 +6,8 @@ import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { MarketPulseError, SourceError } from '../errors.js';
-import { readCsvRecords } from '../pipeline/csv-reader.js';
-import { readJsonlRecords } from '../pipeline/jsonl-reader.js';
+import { readCsvRecords } from '../pipeline/readers/csv-reader.js';
+import { readJsonlRecords } from '../pipeline/readers/jsonl-reader.js';
 import type { ColorSource, OpenedSource } from '../pipeline/ports.js';
 
 export type FileFormat = 'csv' | 'jsonl';

@@ -11,7 +11,7 @@
  */
 import { quoteIdentifier } from '../adapters/oracle-query.js';
 import { CSV_CONTENT_TYPE, csvLine } from '../pipeline/csv-writer.js';
-import { OutputBuffer } from '../pipeline/output-buffer.js';
+import { OutputBuffer } from '../pipeline/outputs/output-buffer.js';
 import type { OutputFile } from '../pipeline/ports.js';
 import type { ColumnInfo, PrimaryKey } from './dictionary.js';
 

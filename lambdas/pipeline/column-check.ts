@@ -8,7 +8,7 @@
 import { SourceError } from '../errors.js';
 import { COLUMNS, COLUMN_INDEX, REQUIRED_COLUMNS, type ColumnName } from './columns.js';
 import type { RecordKeys } from './ports.js';
-import type { RankingKey } from './ranking.js';
+import type { RankingKey } from './ranking/order.js';
 import { conditionColumns, type Rule } from './rules.js';
 import type { HeaderMapping } from './schema.js';
 

@@ -64,8 +64,3 @@ export const COLUMN_INDEX: Readonly<Record<ColumnName, number>> = Object.fromEnt
 export function isColumnName(name: string): name is ColumnName {
   return Object.prototype.hasOwnProperty.call(COLUMN_INDEX, name);
 }
-
-/** Columns whose comparable value is a number (numbers, and dates as epoch milliseconds). */
-export function isNumericType(type: ColumnType): boolean {
-  return type === 'decimal' || type === 'integer' || type === 'date';
-}

@@ -8,20 +8,19 @@ import { isUtf8 } from 'node:buffer';
 import { isMap, isScalar, isSeq, parseDocument, Parser, type CST, type Node as YamlNode } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { DocumentError, parseJsonDocument, type ParsedDocument } from './json-document.js';
-import { firstInvalidUtf8 } from './utf8-chunk-decoder.js';
+import { MIB } from './text.js';
+import { firstInvalidUtf8 } from './readers/utf8-chunk-decoder.js';
 import { formatJsonPath } from './validation-issues.js';
 import { DECIMAL } from './values.js';
 
 /** A desk's rules fit in kilobytes; the cap keeps a wrong path (a device, a log file) from being read whole. */
-export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+export const MAX_CONFIG_BYTES = 4 * MIB;
 
 /**
  * Lists and objects nest at most this deep. Rules nest conditions up to 32 levels (two JSON levels
  * each), so this only stops documents no person wrote, before they exhaust the stack.
  */
 export const MAX_DOCUMENT_DEPTH = 100;
-
-const MIB = 1024 * 1024;
 
 function tooLarge(source: string): ConfigError {
   return new ConfigError(source, [

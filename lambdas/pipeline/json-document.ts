@@ -7,6 +7,7 @@
  *   exactly rather than as the double 100 (docs/rules.md, "Numbers").
  * The config document is small (see MAX_CONFIG_BYTES), so clarity wins over speed here.
  */
+import { jsonEscapeAt, jsonNumberAt } from './text.js';
 import { formatJsonPath } from './validation-issues.js';
 
 export interface ParsedDocument {
@@ -30,8 +31,6 @@ export class DocumentError extends Error {
   }
 }
 
-const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-const ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
 
 /** Parses `text` (no BOM) as one JSON value, nesting at most `maxDepth` arrays and objects deep. */
 export function parseJsonDocument(text: string, maxDepth: number): ParsedDocument {
@@ -145,18 +144,10 @@ class JsonReader {
         continue;
       }
       out += this.text.slice(from, this.at);
-      const escape = this.text[this.at + 1];
-      if (escape === 'u') {
-        const hex = this.text.slice(this.at + 2, this.at + 6);
-        if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('invalid \\u escape in a string');
-        out += String.fromCharCode(parseInt(hex, 16));
-        this.at += 6;
-      } else {
-        const replacement = escape === undefined ? undefined : ESCAPES[escape];
-        if (replacement === undefined) this.fail('invalid escape in a string');
-        out += replacement;
-        this.at += 2;
-      }
+      const escape = jsonEscapeAt(this.text, this.at);
+      if (escape === undefined) this.fail(this.text[this.at + 1] === 'u' ? 'invalid \\u escape in a string' : 'invalid escape in a string');
+      out += escape.value;
+      this.at += escape.length;
       from = this.at;
     }
     out += this.text.slice(from, this.at);
@@ -165,11 +156,9 @@ class JsonReader {
   }
 
   private number(): number {
-    NUMBER.lastIndex = this.at;
-    const match = NUMBER.exec(this.text);
-    const next = match ? this.text[this.at + match[0].length] : undefined;
-    if (!match || (next !== undefined && /[0-9.eE+-]/.test(next))) this.fail('invalid number');
-    const source = match![0];
+    const source = jsonNumberAt(this.text, this.at);
+    const next = source === undefined ? undefined : this.text[this.at + source.length];
+    if (source === undefined || (next !== undefined && /[0-9.eE+-]/.test(next))) this.fail('invalid number');
     this.at += source.length;
     this.numberTexts.set(formatJsonPath(this.path), source);
     return Number(source);

@@ -3,9 +3,9 @@
  * last file of a run to be written, so its presence means the run is complete.
  */
 import type { LoadedConfig } from './config.js';
-import { OutputBuffer } from './output-buffer.js';
+import { OutputBuffer } from './outputs/output-buffer.js';
 import type { OutputFile } from './ports.js';
-import type { RankingKey } from './ranking.js';
+import type { RankingKey } from './ranking/order.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -59,8 +59,6 @@ export interface Manifest {
   readonly finishedAt: string;
   readonly durationMs: number;
 }
-
-export const TIE_BREAKS = 'MESSAGE_ID asc (numeric), then every column in input-column order by output text; nulls last';
 
 export function fileEntry(file: OutputFile, rows: number): ManifestFileEntry {
   return { name: file.name, bytes: file.bytes, sha256: file.sha256, rows };

@@ -20,10 +20,29 @@ export interface RawRecord {
   readonly raw?: string;
 }
 
+/**
+ * The records of an opened source, in order: any async iterable of records. A source that holds
+ * records in memory (the file readers hold a chunk's worth) also offers the fast path,
+ * {@link RecordIterator.readBuffered}: awaiting each of a million records costs a promise and a
+ * microtask turn apiece, so the run (forEachRecord, readers/pull-records.ts) takes the buffered
+ * ones in a plain loop and awaits only when the source must read more.
+ */
+export interface Records extends AsyncIterable<RawRecord> {
+  [Symbol.asyncIterator](): RecordIterator;
+}
+
+export interface RecordIterator extends AsyncIterator<RawRecord> {
+  /**
+   * The next record if the source already holds it in memory, else undefined (then call `next`,
+   * which also says when the records are over). Optional: without it every record is awaited.
+   */
+  readBuffered?(): RawRecord | undefined;
+}
+
 export interface OpenedSource {
   /** Column names as the source spells them. */
   readonly header: readonly string[];
-  readonly records: AsyncIterable<RawRecord>;
+  readonly records: Records;
   /**
    * For a source whose records each name their own keys (JSON Lines), whose header is then the
    * logical columns: what the records held, once they are all read.
@@ -45,6 +64,17 @@ export interface ColorSource {
   /** What the manifest records as the run's source, e.g. `file:samples/colors.csv`. */
   readonly description: string;
   open(): Promise<OpenedSource>;
+}
+
+/**
+ * Where a data file's bytes go as it is rendered (outputs/renderer.ts). OutputBuffer keeps them in
+ * memory; a sink may offer one that sends them on as they come.
+ */
+export interface OutputWriter {
+  /** Writes text, encoded as UTF-8. */
+  write(text: string): void;
+  /** Writes bytes that are already UTF-8. */
+  writeBytes(bytes: Uint8Array): void;
 }
 
 /** A finished output file, already rendered so that its hash and size are known before publishing. */

@@ -20,6 +20,7 @@ import {
   type Rule,
   type RuleValue,
 } from './rules-language.js';
+import { normalizeText } from './text.js';
 import type { ZoneClock } from './time-zone.js';
 import { joinJsonPath } from './validation-issues.js';
 import { compareIds, isProblem, parseDecimal, parseId, PROBLEM_OUT_OF_RANGE } from './values.js';
@@ -224,7 +225,7 @@ class RulesChecker {
     if (raw === undefined) return this.report(path, `a condition needs a "column" (one of ${COLUMNS.join(', ')})`);
     if (typeof raw !== 'string') return this.report(path, `a column is named in quotes, got ${describe(raw)}`);
     if (isColumnName(raw)) return raw;
-    const upper = raw.trim().toUpperCase();
+    const upper = normalizeText(raw);
     if (isColumnName(upper)) return this.report(path, `unknown column "${raw}" (did you mean "${upper}"? column names are written in capitals)`);
     return this.report(path, `unknown column "${raw}" (columns are ${COLUMNS.join(', ')})`);
   }

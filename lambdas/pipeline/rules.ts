@@ -7,8 +7,9 @@ import { COLUMN_INDEX, COLUMN_TYPES } from './columns.js';
 import { compareDecimals, mayBeInexact, toDecimal, type Decimal } from './decimal.js';
 import { dateRange, type Condition, type InstantRange, type LeafCondition, type Rule, type RuleValue } from './rules-language.js';
 import type { ColorRow } from './schema.js';
+import { normalizeText } from './text.js';
 import type { ZoneClock } from './time-zone.js';
-import { compareIds, isProblem, parseDecimal } from './values.js';
+import { canonicalId, compareIds, isIdDigits, isProblem, parseDecimal } from './values.js';
 
 export {
   conditionColumns,
@@ -108,10 +109,6 @@ function hasValue(leaf: LeafCondition): leaf is ValuedLeaf {
 }
 
 /** Text compares trimmed and case-insensitively; the rule's side is normalized once, here. */
-function normalizeText(text: string): string {
-  return text.trim().toUpperCase();
-}
-
 function compileText(leaf: ValuedLeaf, index: number): Predicate {
   const on = (test: (text: string) => boolean): Predicate => {
     // Text columns repeat from row to row (one dealer, one sector per message): remember the last
@@ -307,11 +304,6 @@ function compileDate(leaf: ValuedLeaf, index: number, clock: ZoneClock): Predica
   throw invalid(leaf);
 }
 
-function canonicalId(digits: string): string {
-  const start = digits.search(/[^0]/);
-  return start < 0 ? '0' : digits.slice(start);
-}
-
 function textValue(leaf: ValuedLeaf, value: RuleValue): string {
   if (typeof value !== 'string') throw invalid(leaf);
   return value;
@@ -319,7 +311,7 @@ function textValue(leaf: ValuedLeaf, value: RuleValue): string {
 
 function idValue(leaf: ValuedLeaf, value: RuleValue): string {
   const digits = typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value) : value;
-  if (typeof digits !== 'string' || !/^\d{1,19}$/.test(digits)) throw invalid(leaf);
+  if (typeof digits !== 'string' || !isIdDigits(digits)) throw invalid(leaf);
   return digits;
 }
 

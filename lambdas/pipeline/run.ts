@@ -8,13 +8,19 @@ import { checkHeaderColumns, columnUses, recordKeyWarnings } from './column-chec
 import { COLUMNS } from './columns.js';
 import type { LoadedConfig } from './config.js';
 import { holdBackReason } from './hold-back.js';
-import { configSummary, fileEntry, renderManifest, TIE_BREAKS, type Manifest, type RunWindow } from './manifest.js';
-import { renderColorsCsv, renderColorsJsonl, renderExcludedCsv, renderRejectedCsv } from './outputs.js';
-import type { ColorSource, OutputFile, PublishedRun, RawRecord, ResultSink } from './ports.js';
-import { forEachRecord } from './pull-records.js';
-import { RankingTable } from './ranking-table.js';
+import { configSummary, fileEntry, renderManifest, type Manifest, type RunWindow } from './manifest.js';
+import { colorsCsv } from './outputs/colors-csv.js';
+import { colorsJsonl } from './outputs/colors-jsonl.js';
+import { excludedCsv } from './outputs/excluded-csv.js';
+import { rejectedCsv } from './outputs/rejected-csv.js';
+import { renderFile, type OutputRenderer } from './outputs/renderer.js';
+import type { ColorSource, PublishedRun, RawRecord, ResultSink } from './ports.js';
+import { forEachRecord } from './readers/pull-records.js';
+import { TIE_BREAKS } from './ranking/order.js';
+import { RankingTable } from './ranking/table.js';
 import { compileRules, DUPLICATE_RULE, type CompiledRules } from './rules.js';
 import { isRejected, resolveHeader, RowValidator, type ColorRow, type HeaderMapping, type RejectedRow } from './schema.js';
+import { compareText } from './text.js';
 import { ZoneClock } from './time-zone.js';
 
 export interface RunRequest {
@@ -88,25 +94,23 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   request.onPhase?.('ranking');
 
   const ranking = sorted.kept.rank();
-  const ranked = sorted.kept.size;
-  const excluded = sorted.excluded.size;
+  const excluded = sorted.excluded.rank();
   const rejected = sorted.rejected.sort((a, b) => a.sourceRow - b.sourceRow);
 
-  const files: OutputFile[] = [renderColorsCsv(sorted.kept, ranking)];
-  const rowCounts = [ranked];
-  if (config.outputs.jsonl) {
-    files.push(renderColorsJsonl(sorted.kept, ranking));
-    rowCounts.push(ranked);
-  }
-  files.push(renderExcludedCsv(sorted.excluded, sorted.excluded.rank(), sorted.excludedBy), renderRejectedCsv(rejected));
-  rowCounts.push(excluded, rejected.length);
+  const renderers: OutputRenderer[] = [
+    colorsCsv(ranking),
+    ...(config.outputs.jsonl ? [colorsJsonl(ranking)] : []),
+    excludedCsv(excluded, sorted.excludedBy),
+    rejectedCsv(rejected),
+  ];
+  const rendered = renderers.map((renderer) => ({ file: renderFile(renderer), rows: renderer.rows }));
 
   const finishedAt = now();
   const counts = {
     read: sorted.read,
-    ranked,
-    groups: ranking.groups,
-    excluded,
+    ranked: ranking.rowCount,
+    groups: ranking.groupCount,
+    excluded: excluded.rowCount,
     excludedByRule: countExclusions(sorted.exclusions, config.dedupe ? [DUPLICATE_RULE, ...rules.activeRuleNames] : rules.activeRuleNames),
     rejected: rejected.length,
     rejectedByReason: countReasons(rejected),
@@ -120,7 +124,7 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     window: request.window ?? null,
     timeZone: config.window.timeZone,
     counts,
-    files: files.map((file, index) => fileEntry(file, rowCounts[index]!)),
+    files: rendered.map(({ file, rows }) => fileEntry(file, rows)),
     config: configSummary(request.config),
     ranking: { order: config.ranking.order, tieBreaks: TIE_BREAKS },
     heldBack,
@@ -134,7 +138,7 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   const published = await request.sink.publish({
     asOf: request.asOf,
     runId: request.runId,
-    files,
+    files: rendered.map(({ file }) => file),
     manifest: renderManifest(manifest),
     holdBack: heldBack,
   });
@@ -213,5 +217,5 @@ function countExclusions(exclusions: ReadonlyMap<readonly string[], number>, rul
 function countReasons(rejected: readonly RejectedRow[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const { reasons } of rejected) for (const reason of reasons) counts[reason] = (counts[reason] ?? 0) + 1;
-  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => compareText(a, b)));
 }

@@ -6,7 +6,8 @@ import { SourceError } from '../errors.js';
 import { COLUMNS, COLUMN_INDEX, COLUMN_TYPES, REQUIRED_COLUMNS, type ColumnType } from './columns.js';
 import { parseDate } from './date-values.js';
 import type { RawRecord } from './ports.js';
-import { detached, TextIds } from './text-ids.js';
+import { detached, normalizeText } from './text.js';
+import { TextIds } from './text-ids.js';
 import type { ZoneClock } from './time-zone.js';
 import { isBlankText, isProblem, parseDecimal, parseId, parseInteger, type IntegerRange, type ParseResult } from './values.js';
 
@@ -44,7 +45,7 @@ export interface HeaderMapping {
 
 /** Header names match case-insensitively with surrounding spaces ignored (a UTF-8 BOM too). */
 export function normalizeHeaderName(name: string): string {
-  return name.replace(/^\uFEFF/, '').trim().toUpperCase();
+  return normalizeText(name.replace(/^\uFEFF/, ''));
 }
 
 export function resolveHeader(header: readonly string[], source: string): HeaderMapping {
@@ -141,7 +142,7 @@ export class RowValidator {
       }
     }
     if (reasons) return this.reject(record, reasons);
-    return { sourceRow: record.sourceRow, text, value, cusipKey: text[CUSIP]!.trim().toUpperCase() };
+    return { sourceRow: record.sourceRow, text, value, cusipKey: normalizeText(text[CUSIP]!) };
   }
 
   /** Rejected rows keep their raw values, aligned to the logical columns. */

@@ -12,15 +12,7 @@
  * beyond U+00FF, go to a Map.
  */
 
-/**
- * A copy of `text` that shares no memory with the text it was cut from. V8 keeps a slice of 13 or
- * more characters as a view into its parent, here a decoded ~1 MiB chunk of input, so a field kept
- * after its chunk is parsed (a table's key, a rejected row's raw values) would keep the whole chunk
- * alive: on a million-row run, most of the input.
- */
-export function detached(text: string): string {
-  return text.length < 13 ? text : (text + ' ').slice(0, -1);
-}
+import { compareText, detached } from './text.js';
 
 const INLINE_CHARS = 20;
 const WORDS = INLINE_CHARS / 4;
@@ -65,7 +57,8 @@ export class TextIds {
 
   /** For each id, the rank of its text in UTF-16 code-unit order (the order `<` gives strings). */
   ranks(): Int32Array {
-    const ids = this.texts.map((_, id) => id).sort((a, b) => (this.texts[a]! < this.texts[b]! ? -1 : this.texts[a]! > this.texts[b]! ? 1 : 0));
+    const texts = this.texts;
+    const ids = texts.map((_, id) => id).sort((a, b) => compareText(texts[a]!, texts[b]!));
     const ranks = new Int32Array(ids.length);
     ids.forEach((id, rank) => (ranks[id] = rank));
     return ranks;

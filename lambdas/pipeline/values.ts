@@ -4,6 +4,7 @@
  * returns the text the product writes for it plus the value it compares by, or the problem found.
  * Problems name no value, so they can be counted per reason in the manifest.
  */
+import { compareText } from './text.js';
 
 export interface ParsedValue {
   /** What the product writes for the field. */
@@ -22,12 +23,10 @@ export function isProblem(result: ParseResult): result is ParseProblem {
   return (result as ParseProblem).problem !== undefined;
 }
 
-/** Empty text, whitespace-only text and SQL NULL (null/undefined) are all null. */
-export function isNullText(raw: string | null | undefined): raw is null | undefined {
-  return raw === null || raw === undefined || raw.trim() === '';
-}
-
-/** {@link isNullText} for a string, without trimming one that visibly has content (most fields). */
+/**
+ * Whether a field is empty or whitespace-only, which makes it null (README, "What a run writes"),
+ * without trimming a field that visibly has content (most fields).
+ */
 export function isBlankText(field: string): boolean {
   if (field.length === 0) return true;
   const first = field.charCodeAt(0);
@@ -36,30 +35,36 @@ export function isBlankText(field: string): boolean {
   return field.trim() === '';
 }
 
-const ID = /^\d{1,19}$/;
-
 /** MESSAGE_ID: 1 to 19 digits, kept as text because ids exceed 2^53. */
+export function isIdDigits(text: string): boolean {
+  return /^\d{1,19}$/.test(text);
+}
+
 export function parseId(raw: string): ParseResult {
   const text = raw.trim();
-  if (!ID.test(text)) return { problem: 'not an integer id of up to 19 digits' };
+  if (!isIdDigits(text)) return { problem: 'not an integer id of up to 19 digits' };
   return { text, value: null };
 }
 
 /** Compares two digit strings numerically (leading zeros ignored) without leaving text. */
 export function compareIds(a: string, b: string): number {
-  const x = stripLeadingZeros(a);
-  const y = stripLeadingZeros(b);
+  const x = canonicalId(a);
+  const y = canonicalId(b);
   if (x.length !== y.length) return x.length - y.length;
-  return x < y ? -1 : x > y ? 1 : 0;
+  return compareText(x, y);
 }
 
-function stripLeadingZeros(digits: string): string {
+/** An id's digits without leading zeros (`0` for zero): equal ids have equal canonical forms. */
+export function canonicalId(digits: string): string {
   let start = 0;
   while (start < digits.length - 1 && digits.charCodeAt(start) === 48) start++;
   return start === 0 ? digits : digits.slice(start);
 }
 
-/** The grammar of a decimal (SPEC §2): plain or exponent form. {@link decimalValue} scans it by hand. */
+/**
+ * The grammar of a decimal (docs/configuration.md, "Values and their limits"): plain or exponent
+ * form. {@link decimalValue} scans it by hand.
+ */
 export const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** The smallest positive double with full precision; below it a double keeps fewer digits, then none. */

@@ -6,7 +6,7 @@
  * exact repeats are interchangeable, as they are in the output.
  */
 import { createReadStream } from 'node:fs';
-import { readCsvRecords } from '../../lambdas/pipeline/csv-reader.js';
+import { readCsvRecords } from '../../lambdas/pipeline/readers/csv-reader.js';
 
 const FIELDS = 18;
 const CUSIP = 3;

@@ -10,10 +10,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFromS3 } from '../../../lambdas/adapters/s3-config.js';
 import { S3Sink } from '../../../lambdas/adapters/s3-sink.js';
 import { PublishError } from '../../../lambdas/errors.js';
-import { fileEntry, renderManifest, TIE_BREAKS, type Manifest } from '../../../lambdas/pipeline/manifest.js';
-import { OutputBuffer } from '../../../lambdas/pipeline/output-buffer.js';
+import { fileEntry, renderManifest, type Manifest } from '../../../lambdas/pipeline/manifest.js';
+import { OutputBuffer } from '../../../lambdas/pipeline/outputs/output-buffer.js';
 import type { OutputFile, PublishRequest } from '../../../lambdas/pipeline/ports.js';
-import { DEFAULT_RANKING_ORDER } from '../../../lambdas/pipeline/ranking.js';
+import { DEFAULT_RANKING_ORDER, TIE_BREAKS } from '../../../lambdas/pipeline/ranking/order.js';
 import { useS3rver } from '../../helpers/s3rver.js';
 
 const BUCKET = 'mp-wire-test';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../lambdas/errors.js';
 import { DEFAULT_TIME_ZONE, parseConfig } from '../../../lambdas/pipeline/config.js';
-import { DEFAULT_RANKING_ORDER } from '../../../lambdas/pipeline/ranking.js';
+import { DEFAULT_RANKING_ORDER } from '../../../lambdas/pipeline/ranking/order.js';
 
 function issuesOf(document: unknown, source = 'config.json') {
   try {

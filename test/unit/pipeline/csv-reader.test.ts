@@ -2,16 +2,16 @@ import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SourceError } from '../../../lambdas/errors.js';
+import type { RawRecord } from '../../../lambdas/pipeline/ports.js';
 import {
   CsvParser,
   PROBLEM_INVALID_UTF8,
   PROBLEM_QUOTE_IN_UNQUOTED,
   PROBLEM_TEXT_AFTER_QUOTE,
-  readCsvRecords,
   type CsvRecord,
-} from '../../../lambdas/pipeline/csv-reader.js';
-import type { RawRecord } from '../../../lambdas/pipeline/ports.js';
-import { Utf8ChunkDecoder } from '../../../lambdas/pipeline/utf8-chunk-decoder.js';
+} from '../../../lambdas/pipeline/readers/csv-parser.js';
+import { readCsvRecords } from '../../../lambdas/pipeline/readers/csv-reader.js';
+import { Utf8ChunkDecoder } from '../../../lambdas/pipeline/readers/utf8-chunk-decoder.js';
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -29,6 +29,9 @@ function parse(input: string | Uint8Array, cuts: readonly number[] = [], options
   records.push(...parser.end());
   return records;
 }
+
+const startsWithUtf16Bom = (bytes: Uint8Array): boolean =>
+  (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
 
 const fieldsOf = (records: readonly CsvRecord[]): string[][] => records.map((record) => [...record.fields]);
 
@@ -325,7 +328,8 @@ describe('Utf8ChunkDecoder', () => {
   it('finds invalid input exactly when Node does, wherever the chunks are cut', () => {
     fc.assert(
       fc.property(
-        fc.uint8Array({ maxLength: 24 }),
+        // Input that starts with a UTF-16 byte order mark is refused whole (tested on its own).
+        fc.uint8Array({ maxLength: 24 }).filter((bytes) => !startsWithUtf16Bom(bytes)),
         fc.array(fc.nat(), { maxLength: 4 }),
         (bytes, rawCuts) => {
           const cuts = [...new Set(rawCuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);

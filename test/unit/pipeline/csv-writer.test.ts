@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CsvParser } from '../../../lambdas/pipeline/csv-reader.js';
+import { CsvParser } from '../../../lambdas/pipeline/readers/csv-parser.js';
 import { CSV_CONTENT_TYPE, csvField, csvLine } from '../../../lambdas/pipeline/csv-writer.js';
 
 describe('csvField', () => {

@@ -2,9 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SourceError } from '../../../lambdas/errors.js';
 import { COLUMNS } from '../../../lambdas/pipeline/columns.js';
-import { parseJsonLine } from '../../../lambdas/pipeline/json-line-scanner.js';
-import { PROBLEM_JSONL_INVALID_UTF8, readJsonlRecords } from '../../../lambdas/pipeline/jsonl-reader.js';
 import type { RawRecord } from '../../../lambdas/pipeline/ports.js';
+import { JsonLineScanner } from '../../../lambdas/pipeline/readers/json-line-scanner.js';
+import { PROBLEM_JSONL_INVALID_UTF8, readJsonlRecords } from '../../../lambdas/pipeline/readers/jsonl-reader.js';
+
+/** One scanner for every line, as a reader keeps one: no line's scan may leak into the next. */
+const scanner = new JsonLineScanner();
+const parseJsonLine = (line: string) => scanner.scan(line);
 
 async function* chunked(input: string | Uint8Array, cuts: readonly number[]): AsyncGenerator<Uint8Array> {
   const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input;
@@ -113,6 +117,17 @@ describe('readJsonlRecords', () => {
       { MESSAGE_ID: '9999999999999999999', CUSIP: 'X', PX: '1e-7' },
     ]);
     expect(records.map((record) => [record.sourceRow, record.raw])).toEqual([[1, lines[0]], [2, lines[1]]]);
+  });
+
+  it('hands out the lines a chunk holds through the fast path, the first line included', async () => {
+    const opened = await readJsonlRecords(chunked('{"MESSAGE_ID": 1}\n{"MESSAGE_ID": 2}\n\n{"MESSAGE_ID": 3}\n', []), 'in.jsonl');
+    const iterator = opened.records[Symbol.asyncIterator]();
+    const buffered = [iterator.readBuffered?.(), iterator.readBuffered?.(), iterator.readBuffered?.()];
+    expect(buffered.map((record) => record?.sourceRow)).toEqual([1, 2, 3]);
+    expect(buffered.map((record) => record?.values[0])).toEqual(['1', '2', '3']);
+    // Nothing more in memory: the end of input is found by awaiting.
+    expect(iterator.readBuffered?.()).toBeUndefined();
+    expect(await iterator.next()).toEqual({ value: undefined, done: true });
   });
 
   it('takes no line as the header: a key the first line leaves out is read in later lines', async () => {

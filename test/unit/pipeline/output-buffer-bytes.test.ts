@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OutputBuffer } from '../../../lambdas/pipeline/output-buffer.js';
+import { OutputBuffer } from '../../../lambdas/pipeline/outputs/output-buffer.js';
 
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OUTPUT_CHUNK_CHARS, OutputBuffer } from '../../../lambdas/pipeline/output-buffer.js';
+import { OUTPUT_CHUNK_BYTES, OutputBuffer } from '../../../lambdas/pipeline/outputs/output-buffer.js';
 
 const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
@@ -34,8 +34,8 @@ describe('OutputBuffer', () => {
     expect(file.bytes).toBe(3_000_000);
     expect(file.chunks.length).toBe(3);
     for (const chunk of file.chunks.slice(0, -1)) {
-      expect(chunk.length).toBeGreaterThanOrEqual(OUTPUT_CHUNK_CHARS);
-      expect(chunk.length).toBeLessThan(OUTPUT_CHUNK_CHARS + 200);
+      expect(chunk.length).toBeGreaterThanOrEqual(OUTPUT_CHUNK_BYTES);
+      expect(chunk.length).toBeLessThan(OUTPUT_CHUNK_BYTES + 200);
     }
     const whole = Buffer.concat(file.chunks);
     expect(file.sha256).toBe(sha256(whole));

@@ -1,15 +1,17 @@
 /**
- * RankingTable (precomputed keys, rows kept as CSV lines) against the plain forms of the same
- * order: rankingComparator over row objects, csvLine for the text, BigInt for ids.
+ * RankingTable (precomputed keys, rows kept as encoded lines) against the plain forms of the same
+ * order: the reference comparator over row objects, csvLine for the text, BigInt for ids.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { COLUMNS, type ColumnName } from '../../../lambdas/pipeline/columns.js';
 import { csvLine } from '../../../lambdas/pipeline/csv-writer.js';
-import { idHigh, idLow, RankingTable } from '../../../lambdas/pipeline/ranking-table.js';
-import { DEFAULT_RANKING_ORDER, rankColors, rankingComparator, type RankingKey } from '../../../lambdas/pipeline/ranking.js';
-import { rowFields, rowLine } from '../../../lambdas/pipeline/row-line.js';
+import { DEFAULT_RANKING_ORDER } from '../../../lambdas/pipeline/ranking/order.js';
+import { decodeRowLine, RowLineEncoder } from '../../../lambdas/pipeline/ranking/row-line.js';
+import { RowStore } from '../../../lambdas/pipeline/ranking/row-store.js';
+import { idHigh, idLow } from '../../../lambdas/pipeline/ranking/sort-keys.js';
 import type { ColorRow } from '../../../lambdas/pipeline/schema.js';
+import { rankThroughTable as rankColors, referenceGroups as reference } from '../../helpers/ranking-reference.js';
 import { colorRow } from '../../helpers/rows.js';
 
 const col = (row: ColorRow, column: ColumnName) => row.text[COLUMNS.indexOf(column)] ?? null;
@@ -39,16 +41,8 @@ const orderArb = fc.oneof(
   ),
 );
 
-/** Groups and orders with the reference comparator over row objects. */
-function reference(rows: readonly ColorRow[], order: readonly RankingKey[]): ColorRow[][] {
-  const groups = new Map<string, ColorRow[]>();
-  for (const row of rows) groups.set(row.cusipKey, [...(groups.get(row.cusipKey) ?? []), row]);
-  const compare = rankingComparator(order);
-  return [...groups.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((key) => [...groups.get(key)!].sort(compare));
-}
-
 describe('RankingTable', () => {
-  it('ranks like rankingComparator, with the same parent and order in every group', () => {
+  it('ranks like the reference comparator, with the same parent and order in every group', () => {
     fc.assert(
       fc.property(fc.array(rowArb, { maxLength: 80 }), orderArb, (fields, order) => {
         const rows = fields.map((f) => colorRow(f));
@@ -63,17 +57,20 @@ describe('RankingTable', () => {
     );
   });
 
-  it('keeps each row as the CSV line csvLine writes, and gives its fields back', () => {
+  it('keeps each row as the CSV record csvLine writes, and gives its fields back', () => {
+    // One encoder and store for all runs: the encoder remembers the last text of each column.
+    const encoder = new RowLineEncoder();
+    const store = new RowStore();
     fc.assert(
       fc.property(rowArb, (fields) => {
         const row = colorRow(fields);
-        const table = new RankingTable(DEFAULT_RANKING_ORDER);
-        const index = table.add(row);
+        const handle = store.add(row.text);
         const line = csvLine(row.text).slice(0, -1);
-        expect(rowLine(row.text)).toBe(line);
-        expect(table.line(index)).toBe(line);
-        expect(table.lineBytes(index).equals(Buffer.from(line, 'utf8'))).toBe(true);
-        expect(rowFields(line)).toEqual(row.text);
+        expect(encoder.encode(row.text)).toBe(line);
+        expect(Buffer.from(store.csvRecord(handle)).equals(Buffer.from(line, 'utf8'))).toBe(true);
+        expect(decodeRowLine(line)).toEqual(row.text);
+        expect(store.fields(handle)).toEqual(row.text);
+        COLUMNS.forEach((_, index) => expect(store.field(handle, index)).toBe(row.text[index] ?? null));
       }),
       { numRuns: 1000 },
     );

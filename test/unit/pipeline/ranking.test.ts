@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { COLUMNS, COLUMN_TYPES, type ColumnName } from '../../../lambdas/pipeline/columns.js';
-import { DEFAULT_RANKING_ORDER, rankColors, type RankedRow, type RankingKey } from '../../../lambdas/pipeline/ranking.js';
+import { DEFAULT_RANKING_ORDER, type RankingKey } from '../../../lambdas/pipeline/ranking/order.js';
 import type { ColorRow } from '../../../lambdas/pipeline/schema.js';
+import { rankThroughTable as rankColors, type RankedRow } from '../../helpers/ranking-reference.js';
 import { colorRow } from '../../helpers/rows.js';
 
 const col = (row: ColorRow, column: ColumnName) => row.text[COLUMNS.indexOf(column)];
@@ -17,7 +18,7 @@ function summary(ranked: readonly RankedRow[]) {
   }));
 }
 
-describe('rankColors', () => {
+describe('ranking', () => {
   it('orders by Rank, then newest Date, then highest Px, and marks the parent', () => {
     const rows = [
       colorRow({ MESSAGE_ID: '1', CUSIP: 'AAA', DATE: '2026-11-20T10:00:00', RANK: '2', PX: '99' }),
@@ -176,7 +177,7 @@ function referenceRank(rows: ColorRow[], order: readonly RankingKey[]) {
   });
 }
 
-describe('rankColors properties', () => {
+describe('ranking properties', () => {
   it('agrees with the reference on random rows, orders and ties', () => {
     fc.assert(
       fc.property(fc.array(rowArb, { maxLength: 60 }), orderArb, (fields, order) => {

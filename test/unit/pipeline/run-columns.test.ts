@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { SourceError } from '../../../lambdas/errors.js';
 import { COLUMNS } from '../../../lambdas/pipeline/columns.js';
 import { parseConfig } from '../../../lambdas/pipeline/config.js';
-import { readJsonlRecords } from '../../../lambdas/pipeline/jsonl-reader.js';
+import { readJsonlRecords } from '../../../lambdas/pipeline/readers/jsonl-reader.js';
 import type { ColorSource } from '../../../lambdas/pipeline/ports.js';
 import { runColors } from '../../../lambdas/pipeline/run.js';
 import { MemorySink, MemorySource, recordOf } from '../../helpers/memory-ports.js';

@@ -1,6 +1,6 @@
 /**
  * The whole run against a plain rendering of the same result: rows validated one by one, grouped
- * and sorted with rankingComparator, written with csvLine / JSON.stringify. The run keeps rows as
+ * and sorted with the reference comparator (test/helpers/ranking-reference.ts), written with csvLine / JSON.stringify. The run keeps rows as
  * encoded lines with precomputed keys and writes bytes; this checks that nothing of that shows.
  */
 import fc from 'fast-check';
@@ -8,12 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { COLUMNS } from '../../../lambdas/pipeline/columns.js';
 import { parseConfig } from '../../../lambdas/pipeline/config.js';
 import { csvLine } from '../../../lambdas/pipeline/csv-writer.js';
-import { rankingComparator, type RankingKey } from '../../../lambdas/pipeline/ranking.js';
+import type { RankingKey } from '../../../lambdas/pipeline/ranking/order.js';
 import { compileRules } from '../../../lambdas/pipeline/rules.js';
 import { runColors } from '../../../lambdas/pipeline/run.js';
 import { isRejected, resolveHeader, RowValidator, type ColorRow } from '../../../lambdas/pipeline/schema.js';
 import { ZoneClock } from '../../../lambdas/pipeline/time-zone.js';
 import { MemorySink, MemorySource, recordOf } from '../../helpers/memory-ports.js';
+import { referenceGroups } from '../../helpers/ranking-reference.js';
 
 const RULES = [
   { name: 'no-price', when: { column: 'PX', op: 'isEmpty' } },
@@ -51,12 +52,7 @@ function expected(records: (string | null)[][], orderIndex: number) {
     if (matched.length > 0) excluded.set(row, matched.join(';'));
     else kept.push(row);
   });
-  const compare = rankingComparator(ORDERS[orderIndex]!);
-  const groups = (rows: ColorRow[]) => {
-    const byKey = new Map<string, ColorRow[]>();
-    for (const row of rows) byKey.set(row.cusipKey, [...(byKey.get(row.cusipKey) ?? []), row]);
-    return [...byKey.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((key) => byKey.get(key)!.sort(compare));
-  };
+  const groups = (rows: ColorRow[]) => referenceGroups(rows, ORDERS[orderIndex]!);
   let colors = csvLine([...COLUMNS, 'GROUP_POSITION', 'IS_PARENT', 'PARENT_MESSAGE_ID', 'CHILDREN_COUNT']);
   let jsonl = '';
   for (const group of groups(kept)) {

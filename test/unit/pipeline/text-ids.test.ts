@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { detached, TextIds } from '../../../lambdas/pipeline/text-ids.js';
+import { TextIds } from '../../../lambdas/pipeline/text-ids.js';
+import { detached } from '../../../lambdas/pipeline/text.js';
 
 // Short Latin-1 keys are packed into the hash table, others go to a Map: mix both, with near
 // misses (a shared prefix, a trailing NUL, one more character) that packing must tell apart.

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ZoneClock } from '../../../lambdas/pipeline/time-zone.js';
 import { parseDate } from '../../../lambdas/pipeline/date-values.js';
-import { compareIds, isNullText, isProblem, parseDecimal, parseId, parseInteger, type ParseResult } from '../../../lambdas/pipeline/values.js';
+import { compareIds, isBlankText, isProblem, parseDecimal, parseId, parseInteger, type ParseResult } from '../../../lambdas/pipeline/values.js';
 
 const newYork = new ZoneClock('America/New_York');
 const utc = new ZoneClock('UTC');
@@ -12,13 +12,12 @@ function ok(result: ParseResult) {
   return result;
 }
 
-describe('null text', () => {
-  it('treats empty, whitespace-only and SQL NULL as null', () => {
-    expect(isNullText(null)).toBe(true);
-    expect(isNullText(undefined)).toBe(true);
-    expect(isNullText('')).toBe(true);
-    expect(isNullText(' \t ')).toBe(true);
-    expect(isNullText(' x ')).toBe(false);
+describe('blank text', () => {
+  it('treats empty and whitespace-only text as blank (null)', () => {
+    expect(isBlankText('')).toBe(true);
+    expect(isBlankText(' \t ')).toBe(true);
+    expect(isBlankText('\u3000')).toBe(true);
+    expect(isBlankText(' x ')).toBe(false);
   });
 });
 

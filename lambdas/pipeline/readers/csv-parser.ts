@@ -1,15 +1,13 @@
 /**
- * Streaming RFC 4180 CSV input (SPEC §2). Bytes go in chunk by chunk, records come out; the whole
- * file is never held. Each chunk is decoded to text once (a multi-byte character split across
- * chunks is carried over), then scanned with `indexOf` jumps rather than char by char, and
- * fields are `slice`s of that text. Malformed records are returned with a `problem` so the
- * pipeline rejects them by row; only unrecoverable framing (an unterminated quote) fails the run.
+ * Streaming RFC 4180 CSV parsing (README, "What a run reads"). Bytes go in chunk by chunk, records
+ * come out; the whole file is never held. Each chunk is decoded to text once (buffered-text.ts),
+ * then scanned with `indexOf` jumps rather than char by char, and fields are `slice`s of that
+ * text. Malformed records are returned with a `problem` so the pipeline rejects them by row; only
+ * unrecoverable framing (an unterminated quote, a record past the size limit) fails the run.
  */
-import { SourceError } from '../errors.js';
-import { csvLine } from './csv-writer.js';
-import type { OpenedSource, RawRecord } from './ports.js';
-import { pullRecords, readFirst } from './pull-records.js';
-import { describeSize, InvalidMarks, Utf8ChunkDecoder, type DecodedText } from './utf8-chunk-decoder.js';
+import { SourceError } from '../../errors.js';
+import { BufferedText, DEFAULT_MAX_RECORD_CHARS, describeSize } from './buffered-text.js';
+import type { PullParser } from './pull-records.js';
 
 /** A record as parsed, before the header gives it meaning. */
 export interface CsvRecord {
@@ -30,8 +28,6 @@ export interface CsvParserOptions {
   readonly maxRecordChars?: number;
 }
 
-export const DEFAULT_MAX_RECORD_CHARS = 16 * 1024 * 1024;
-
 export const PROBLEM_QUOTE_IN_UNQUOTED = 'malformed CSV: quote inside an unquoted field';
 export const PROBLEM_TEXT_AFTER_QUOTE = 'malformed CSV: text after a closing quote';
 export const PROBLEM_INVALID_UTF8 = 'malformed CSV: invalid UTF-8';
@@ -50,44 +46,20 @@ const CR = 0x0d;
  * Blank lines are skipped (they are not records); LF, CRLF and a lone CR all end a line; quoted
  * fields may hold commas, `""` and line ends.
  */
-export class CsvParser {
-  private readonly decoder: Utf8ChunkDecoder;
-  private readonly source: string;
+export class CsvParser extends BufferedText implements PullParser<CsvRecord> {
   private readonly maxRecordChars: number;
-  /** Buffered text; everything before {@link pos} is consumed. */
-  private s = '';
-  private pos = 0;
   /** Physical line number at {@link pos}. */
   private line = 1;
-  private readonly invalid = new InvalidMarks();
-  private final = false;
-  // Cached "next occurrence at or after" positions in `s`: -2 unknown, -1 none left. Each is
-  // searched again only once passed, so every scan over `s` is linear however the fields fall.
+  // Cached "next occurrence at or after" positions in the text: -2 unknown, -1 none left. Each is
+  // searched again only once passed, so every scan over the text is linear however the fields fall.
   private nComma = -2;
   private nLF = -2;
   private nCR = -2;
   private nQuote = -2;
 
   constructor(options: CsvParserOptions = {}) {
-    this.source = options.source ?? 'CSV input';
-    this.decoder = new Utf8ChunkDecoder(this.source);
+    super(options.source ?? 'CSV input');
     this.maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
-  }
-
-  /** True once {@link finish} was called and every record has been read. */
-  get done(): boolean {
-    return this.final && this.pos >= this.s.length;
-  }
-
-  write(chunk: Uint8Array): void {
-    if (this.final) throw new Error('CsvParser.write after finish');
-    this.append(this.decoder.decode(chunk));
-  }
-
-  finish(): void {
-    if (this.final) return;
-    this.append(this.decoder.flush());
-    this.final = true;
   }
 
   /** Writes a chunk and returns every record it completes. */
@@ -108,33 +80,28 @@ export class CsvParser {
     return records;
   }
 
-  private append({ text, invalidAt }: DecodedText): void {
-    if (text.length === 0) return;
-    const rest = this.pos < this.s.length ? this.s.slice(this.pos) : '';
-    this.invalid.rebase(this.pos, rest.length, invalidAt);
-    this.s = rest.length > 0 ? rest + text : text;
-    this.pos = 0;
+  protected beforeAppend(): void {
     this.nComma = this.nLF = this.nCR = this.nQuote = -2;
   }
 
   private nextComma(from: number): number {
     const at = this.nComma;
-    return at !== -1 && at < from ? (this.nComma = this.s.indexOf(',', from)) : at;
+    return at !== -1 && at < from ? (this.nComma = this.text.indexOf(',', from)) : at;
   }
 
   private nextLF(from: number): number {
     const at = this.nLF;
-    return at !== -1 && at < from ? (this.nLF = this.s.indexOf('\n', from)) : at;
+    return at !== -1 && at < from ? (this.nLF = this.text.indexOf('\n', from)) : at;
   }
 
   private nextCR(from: number): number {
     const at = this.nCR;
-    return at !== -1 && at < from ? (this.nCR = this.s.indexOf('\r', from)) : at;
+    return at !== -1 && at < from ? (this.nCR = this.text.indexOf('\r', from)) : at;
   }
 
   private nextQuote(from: number): number {
     const at = this.nQuote;
-    return at !== -1 && at < from ? (this.nQuote = this.s.indexOf('"', from)) : at;
+    return at !== -1 && at < from ? (this.nQuote = this.text.indexOf('"', from)) : at;
   }
 
   /** End of an unquoted run starting at `from`: the next comma or line end, or -1 when none is buffered. */
@@ -152,14 +119,14 @@ export class CsvParser {
     let count = 0;
     for (let at = this.nextLF(from); at !== -1 && at < to; at = this.nextLF(at + 1)) count++;
     for (let at = this.nextCR(from); at !== -1 && at < to; at = this.nextCR(at + 1)) {
-      if (this.s.charCodeAt(at + 1) !== LF) count++;
+      if (this.text.charCodeAt(at + 1) !== LF) count++;
     }
     return count;
   }
 
   /** The next complete record, or undefined when more input is needed (or none is left). */
   read(): CsvRecord | undefined {
-    const s = this.s;
+    const s = this.text;
     const length = s.length;
     const final = this.final;
     let pos = this.pos;
@@ -246,7 +213,7 @@ export class CsvParser {
     }
     this.pos = pos;
     this.line = line;
-    if (this.invalid.within(recordStart, pos)) problem ??= PROBLEM_INVALID_UTF8;
+    if (this.invalidWithin(recordStart, pos)) problem ??= PROBLEM_INVALID_UTF8;
     return problem === undefined ? { fields, line: recordLine } : { fields, line: recordLine, problem };
   }
 
@@ -261,7 +228,7 @@ export class CsvParser {
     const quote = this.nextQuote(start);
     const cr = this.nextCR(start);
     if ((quote !== -1 && quote < lineEnd) || (cr !== -1 && cr < lineEnd)) return undefined;
-    const s = this.s;
+    const s = this.text;
     const fields: string[] = [];
     let from = start;
     for (let comma = this.nextComma(start); comma !== -1 && comma < lineEnd; comma = this.nextComma(comma + 1)) {
@@ -271,7 +238,7 @@ export class CsvParser {
     fields.push(s.slice(from, lineEnd));
     this.pos = lineEnd; // the line end is consumed by the next read, which counts the line
     const line = this.line;
-    return this.invalid.within(start, lineEnd) ? { fields, line, problem: PROBLEM_INVALID_UTF8 } : { fields, line };
+    return this.invalidWithin(start, lineEnd) ? { fields, line, problem: PROBLEM_INVALID_UTF8 } : { fields, line };
   }
 
   /** The record at `recordStart` continues past the buffered text. */
@@ -280,8 +247,8 @@ export class CsvParser {
     this.line = recordLine;
     // The caches only hold for positions from the furthest scanned on; the record will be re-read.
     this.nComma = this.nLF = this.nCR = this.nQuote = -2;
-    if (this.s.length - recordStart > this.maxRecordChars) {
-      const quoted = this.s.slice(recordStart, recordStart + 65536).includes('"');
+    if (this.text.length - recordStart > this.maxRecordChars) {
+      const quoted = this.text.slice(recordStart, recordStart + 65536).includes('"');
       throw new SourceError(
         `${this.source}: the record starting on line ${recordLine} runs past ${describeSize(this.maxRecordChars)} without ending` +
           (quoted ? ' (an unterminated quoted field?)' : ''),
@@ -289,38 +256,4 @@ export class CsvParser {
     }
     return undefined;
   }
-}
-
-function fieldCountProblem(count: number, headerCount: number): string {
-  return `has ${count} field${count === 1 ? '' : 's'}, the header has ${headerCount}`;
-}
-
-/**
- * Opens a CSV byte stream as a source: reads up to the header (the first non-blank record), then
- * hands out the rest lazily as records numbered from 1. `source` names the input in errors.
- */
-export async function readCsvRecords(
-  chunks: AsyncIterable<Uint8Array>,
-  source: string,
-  options: { readonly maxRecordChars?: number } = {},
-): Promise<OpenedSource> {
-  const parser = new CsvParser({ source, ...options });
-  const input = chunks[Symbol.asyncIterator]();
-  const headerRecord = await readFirst(parser, input);
-  if (headerRecord === undefined) throw new SourceError(`${source}: the input is empty (no header row)`);
-  if (headerRecord.problem !== undefined) {
-    await input.return?.();
-    throw new SourceError(`${source}: the header row on line ${headerRecord.line} is not valid CSV (${headerRecord.problem})`);
-  }
-  const header = headerRecord.fields;
-  let sourceRow = 0;
-  const records = pullRecords(parser, input, (record: CsvRecord): RawRecord => {
-    sourceRow++;
-    const problem =
-      record.problem ?? (record.fields.length !== header.length ? fieldCountProblem(record.fields.length, header.length) : undefined);
-    if (problem === undefined) return { sourceRow, values: record.fields };
-    // Fields beyond the header have no column: the record's text keeps them for rejected.csv.
-    return { sourceRow, values: record.fields, problem, raw: csvLine(record.fields).slice(0, -1) };
-  });
-  return { header, records };
 }

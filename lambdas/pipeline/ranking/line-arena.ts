@@ -4,12 +4,10 @@
  * garbage collector copies out of the young generation and then marks on every major collection;
  * here it is a few dozen buffers outside the heap and three numbers per line.
  */
+import { MAX_UTF8_BYTES_PER_UNIT, MIB } from '../text.js';
 
 /** Bytes per buffer. A line that does not fit in what is left of one starts the next. */
-const ARENA_CHUNK_BYTES = 4 * 1024 * 1024;
-
-/** UTF-8 takes at most 3 bytes per UTF-16 code unit. */
-const MAX_BYTES_PER_UNIT = 3;
+const ARENA_CHUNK_BYTES = 4 * MIB;
 
 /** String.prototype.isWellFormed: Node 20 has it, the ES2023 typings do not. */
 type MaybeIllFormed = string & { isWellFormed(): boolean };
@@ -36,7 +34,7 @@ export class LineArena {
   add(line: string): number {
     const index = this.count;
     if (index === this.chunkOf.length) this.grow();
-    const worst = line.length * MAX_BYTES_PER_UNIT;
+    const worst = line.length * MAX_UTF8_BYTES_PER_UNIT;
     if (worst > this.current.length - this.used) {
       this.current = Buffer.allocUnsafeSlow(Math.max(ARENA_CHUNK_BYTES, worst));
       this.chunks.push(this.current);

@@ -4,6 +4,7 @@
  * this small scanner rather than by `JSON.parse`. It never throws: a line that is not a flat
  * object says why, and keeps the keys and values read before the problem.
  */
+import { jsonEscapeAt, jsonNumberAt } from '../text.js';
 
 /** One line as scanned: the keys and values read (all of them, or those before a syntax error). */
 export interface JsonLine {
@@ -23,18 +24,14 @@ class SyntaxFailure {
   constructor(readonly reason: string) {}
 }
 
-const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-const HEX4 = /^[0-9a-fA-F]{4}$/;
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f]/;
 
-const ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-
 /**
- * A scanner for one flat JSON object per call. A class with its state in fields rather than
- * closures made per line: a million lines should not mean millions of function objects.
+ * Scans one line per call as a flat JSON object; never throws. A reader keeps one for all its
+ * lines: its state is in fields rather than in closures made per line, since a million lines
+ * should not mean millions of function objects.
  */
-class FlatObjectScanner {
+export class JsonLineScanner {
   private line = '';
   private i = 0;
   /** Cached position of the next backslash: -2 unknown, -1 none left. */
@@ -127,19 +124,10 @@ class FlatObjectScanner {
           out += line.slice(from, close);
           break;
         }
-        out += line.slice(from, b);
-        const escape = line[b + 1];
-        if (escape === 'u') {
-          const hex = line.slice(b + 2, b + 6);
-          if (!HEX4.test(hex)) this.fail('invalid escape in a string');
-          out += String.fromCharCode(parseInt(hex, 16));
-          from = b + 6;
-        } else {
-          const replacement = escape === undefined ? undefined : ESCAPES[escape];
-          if (replacement === undefined) return this.fail('invalid escape in a string');
-          out += replacement;
-          from = b + 2;
-        }
+        const escape = jsonEscapeAt(line, b);
+        if (escape === undefined) this.fail('invalid escape in a string');
+        out += line.slice(from, b) + escape.value;
+        from = b + escape.length;
       }
     }
     if (this.control && CONTROL.test(line.slice(start, close))) this.fail('control character in a string');
@@ -177,16 +165,15 @@ class FlatObjectScanner {
     const c = line.charCodeAt(i);
     if (c === 0x22) return this.readString();
     if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-      NUMBER.lastIndex = i;
-      const match = NUMBER.exec(line);
-      if (!match) return this.fail('invalid number');
-      const end = i + match[0].length;
+      const number = jsonNumberAt(line, i);
+      if (number === undefined) return this.fail('invalid number');
+      const end = i + number.length;
       const after = line.charCodeAt(end);
       if (end < line.length && after !== 0x2c && after !== 0x7d && after !== 0x20 && after !== 0x09 && after !== 0x0d) {
         this.fail('invalid number');
       }
       this.i = end;
-      return match[0];
+      return number;
     }
     if (c === 0x74 && line.startsWith('true', i)) {
       this.i += 4;
@@ -206,11 +193,4 @@ class FlatObjectScanner {
     }
     return this.fail(i >= line.length ? 'unexpected end of line' : 'invalid value');
   }
-}
-
-const scanner = new FlatObjectScanner();
-
-/** Scans one line as a flat JSON object. Never throws. */
-export function parseJsonLine(line: string): JsonLine {
-  return scanner.scan(line);
 }

@@ -1,7 +1,10 @@
 /**
- * Turning a push parser (bytes in, items out) into an async iterator that pulls input only when
- * the parser runs dry. Shared by the CSV and JSON Lines readers.
+ * The records port (ports.ts) for a push parser: bytes go in, items come out, and input is pulled
+ * only when the parser runs dry. Both file readers (CSV and JSON Lines) hand out their records
+ * through {@link pullRecords}, with the fast path; the run reads any source with
+ * {@link forEachRecord}.
  */
+import type { RawRecord, RecordIterator, Records } from '../ports.js';
 
 /** What {@link pullRecords} needs of a parser: bytes in, items out one at a time. */
 export interface PullParser<T> {
@@ -11,6 +14,12 @@ export interface PullParser<T> {
   read(): T | undefined;
   /** True once finished and every item has been read. */
   readonly done: boolean;
+}
+
+/** Records with the fast path always there. */
+export interface BufferedRecords extends Records, RecordIterator {
+  readBuffered(): RawRecord | undefined;
+  [Symbol.asyncIterator](): BufferedRecords;
 }
 
 /** Reads the first item, pulling input as needed; undefined when the input holds none. */
@@ -30,30 +39,20 @@ export async function readFirst<T>(parser: PullParser<T>, input: AsyncIterator<U
 }
 
 /**
- * An async iterator that can also hand out the items it already holds synchronously. Awaiting each
- * of a million records costs a promise and a microtask turn apiece; {@link forEachRecord} takes
- * what is buffered in a plain loop and awaits only when the source must read more.
+ * Calls `each` for every record, in order, taking buffered records through
+ * {@link RecordIterator.readBuffered} when the source offers it. Like `for await`: if `each` (or
+ * reading a buffered record) throws, the source is closed and the error passed on; a source whose
+ * `next` fails has ended itself.
  */
-export interface BufferedIterator<T> extends AsyncIterableIterator<T> {
-  /** The next item if it is already in memory, else undefined (then call `next`). */
-  readBuffered(): T | undefined;
-}
-
-/**
- * Calls `each` for every record of `records`, in order, using {@link BufferedIterator.readBuffered}
- * when the source offers it. Like `for await`: if `each` (or reading a buffered record) throws, the
- * source is closed and the error passed on; a source whose `next` fails has ended itself.
- */
-export async function forEachRecord<T>(records: AsyncIterable<T>, each: (record: T) => void): Promise<void> {
+export async function forEachRecord(records: Records, each: (record: RawRecord) => void): Promise<void> {
   const iterator = records[Symbol.asyncIterator]();
-  const buffered = (iterator as Partial<BufferedIterator<T>>).readBuffered?.bind(iterator);
   const closing = async (error: unknown): Promise<never> => {
     await iterator.return?.();
     throw error;
   };
   for (;;) {
     try {
-      if (buffered) for (let record = buffered(); record !== undefined; record = buffered()) each(record);
+      if (iterator.readBuffered) for (let record = iterator.readBuffered(); record !== undefined; record = iterator.readBuffered()) each(record);
     } catch (error) {
       return closing(error);
     }
@@ -68,24 +67,33 @@ export async function forEachRecord<T>(records: AsyncIterable<T>, each: (record:
 }
 
 /**
- * The parser's remaining items as an async iterator, converted one by one, pulling input only when
- * the buffered text runs out. Items already buffered are handed out without an extra await per
- * item (an async generator costs about twice as much per record), or with none at all through
- * `readBuffered`. Stopping early or failing closes the input.
+ * The parser's items as records, converted one by one, pulling input only when the buffered text
+ * runs out; `first`, an item already read (to check the input's start), is handed out before
+ * them. Items already buffered are handed out without an extra await per item (an async
+ * generator costs about twice as much per record), or with none at all through `readBuffered`.
+ * Stopping early or failing closes the input.
  */
-export function pullRecords<T, U>(
+export function pullRecords<T>(
   parser: PullParser<T>,
   input: AsyncIterator<Uint8Array>,
-  convert: (item: T) => U,
-): BufferedIterator<U> {
+  convert: (item: T) => RawRecord,
+  first?: T,
+): BufferedRecords {
+  let pending = first;
   let finished = false;
+  const take = (): T | undefined => {
+    if (pending === undefined) return parser.read();
+    const item = pending;
+    pending = undefined;
+    return item;
+  };
   const close = async (): Promise<void> => {
     if (finished) return;
     finished = true;
     await input.return?.();
   };
   const end: IteratorReturnResult<undefined> = { value: undefined, done: true };
-  const slow = async (): Promise<IteratorResult<U>> => {
+  const slow = async (): Promise<IteratorResult<RawRecord>> => {
     try {
       for (;;) {
         const item = parser.read();
@@ -103,29 +111,30 @@ export function pullRecords<T, U>(
       throw error;
     }
   };
-  const iterator: BufferedIterator<U> = {
-    readBuffered(): U | undefined {
+  const records: BufferedRecords = {
+    readBuffered(): RawRecord | undefined {
       if (finished) return undefined;
-      const item = parser.read();
+      const item = take();
       return item === undefined ? undefined : convert(item);
     },
-    next(): Promise<IteratorResult<U>> {
+    next(): Promise<IteratorResult<RawRecord>> {
       if (finished) return Promise.resolve(end);
       try {
-        const item = parser.read();
+        const item = take();
         if (item !== undefined) return Promise.resolve({ value: convert(item), done: false });
       } catch (error) {
         return close().then(() => Promise.reject(error));
       }
       return slow();
     },
-    async return(): Promise<IteratorResult<U>> {
+    async return(): Promise<IteratorResult<RawRecord>> {
+      pending = undefined;
       await close();
       return end;
     },
-    [Symbol.asyncIterator](): BufferedIterator<U> {
-      return iterator;
+    [Symbol.asyncIterator](): BufferedRecords {
+      return records;
     },
   };
-  return iterator;
+  return records;
 }

@@ -7,14 +7,13 @@
  * row carrying its text, never a failed run — unless the very first line does not even start with
  * "{", which says the file is not JSON Lines at all.
  */
-import { SourceError } from '../errors.js';
-import { COLUMNS, COLUMN_INDEX, isColumnName, type ColumnName } from './columns.js';
-import { DEFAULT_MAX_RECORD_CHARS } from './csv-reader.js';
-import { NOT_AN_OBJECT, parseJsonLine, type JsonLine } from './json-line-scanner.js';
+import { SourceError } from '../../errors.js';
+import { COLUMNS, COLUMN_INDEX, isColumnName, type ColumnName } from '../columns.js';
+import type { OpenedSource, RawRecord, RecordKeys } from '../ports.js';
+import { normalizeHeaderName } from '../schema.js';
+import { JsonLineScanner, NOT_AN_OBJECT, type JsonLine } from './json-line-scanner.js';
 import { LineSplitter, type SplitLine } from './line-splitter.js';
-import type { OpenedSource, RawRecord, RecordKeys } from './ports.js';
-import { pullRecords, readFirst, type BufferedIterator } from './pull-records.js';
-import { normalizeHeaderName } from './schema.js';
+import { pullRecords, readFirst } from './pull-records.js';
 
 export const PROBLEM_JSONL_INVALID_UTF8 = 'invalid UTF-8';
 
@@ -82,39 +81,18 @@ export async function readJsonlRecords(
   source: string,
   options: { readonly maxLineChars?: number } = {},
 ): Promise<OpenedSource> {
-  const splitter = new LineSplitter(source, options.maxLineChars ?? DEFAULT_MAX_RECORD_CHARS);
+  const splitter = new LineSplitter(source, options.maxLineChars);
   const input = chunks[Symbol.asyncIterator]();
   const first = await readFirst(splitter, input);
   if (first === undefined) throw new SourceError(`${source}: the input is empty (no JSON object)`);
-  const firstParsed = parseJsonLine(first.text);
-  if (firstParsed.syntaxError === NOT_AN_OBJECT) {
+  const scanner = new JsonLineScanner();
+  if (scanner.scan(first.text).syntaxError === NOT_AN_OBJECT) {
     await input.return?.();
     throw new SourceError(`${source}: line ${first.line} is not a JSON object (${NOT_AN_OBJECT}); JSON Lines has one object per line`);
   }
-
   const keys = new KeyIndex();
-  let sourceRow = 1;
-  const firstRecord = toRecord(first, firstParsed, sourceRow, keys);
-  const rest = pullRecords(splitter, input, (line: SplitLine) => toRecord(line, parseJsonLine(line.text), ++sourceRow, keys));
-  let firstPending = true;
-  const records: BufferedIterator<RawRecord> = {
-    readBuffered(): RawRecord | undefined {
-      if (!firstPending) return rest.readBuffered();
-      firstPending = false;
-      return firstRecord;
-    },
-    next(): Promise<IteratorResult<RawRecord>> {
-      if (!firstPending) return rest.next();
-      firstPending = false;
-      return Promise.resolve({ value: firstRecord, done: false });
-    },
-    return(): Promise<IteratorResult<RawRecord>> {
-      firstPending = false;
-      return rest.return!();
-    },
-    [Symbol.asyncIterator](): BufferedIterator<RawRecord> {
-      return records;
-    },
-  };
+  let sourceRow = 0;
+  // The first line, read to check the input is JSON Lines at all, is the first record.
+  const records = pullRecords(splitter, input, (line: SplitLine) => toRecord(line, scanner.scan(line.text), ++sourceRow, keys), first);
   return { header: COLUMNS, records, recordKeys: () => keys.keys() };
 }

@@ -1,5 +1,5 @@
 /**
- * Renders an output file in memory as a list of ~1 MiB UTF-8 chunks, hashing and counting as it
+ * An {@link OutputWriter} that keeps the file in memory as a list of ~1 MiB UTF-8 chunks, hashing and counting as it
  * goes, so that a publisher knows the file's SHA-256 and size before writing it anywhere, without
  * ever building one giant string (a million-row colors.csv is ~160 MB).
  *
@@ -8,18 +8,16 @@
  * pending strings to join and no per-line Buffer.
  */
 import { createHash, type Hash } from 'node:crypto';
-import type { OutputFile } from './ports.js';
+import type { OutputFile, OutputWriter } from '../ports.js';
+import { MAX_UTF8_BYTES_PER_UNIT, MIB } from '../text.js';
 
 /** Size of each chunk in bytes (the last may be shorter). */
-export const OUTPUT_CHUNK_CHARS = 1024 * 1024;
-
-/** UTF-8 takes at most 3 bytes per UTF-16 code unit (a surrogate pair: 4 bytes for 2 units). */
-const MAX_BYTES_PER_UNIT = 3;
+export const OUTPUT_CHUNK_BYTES = MIB;
 
 /** Texts up to this long are copied in by {@link OutputBuffer.copyAscii} when they are ASCII. */
 const SHORT_TEXT = 64;
 
-export class OutputBuffer {
+export class OutputBuffer implements OutputWriter {
   private readonly hash: Hash = createHash('sha256');
   private readonly chunks: Buffer[] = [];
   private chunk: Buffer;
@@ -29,7 +27,7 @@ export class OutputBuffer {
   private carry = '';
   private finished = false;
 
-  constructor(private readonly chunkBytes: number = OUTPUT_CHUNK_CHARS) {
+  constructor(private readonly chunkBytes: number = OUTPUT_CHUNK_BYTES) {
     this.chunk = Buffer.allocUnsafe(chunkBytes);
   }
 
@@ -47,7 +45,7 @@ export class OutputBuffer {
       text = text.slice(0, -1);
     }
     if (text.length <= SHORT_TEXT && text.length <= this.chunkBytes - this.used && this.copyAscii(text)) return;
-    if (text.length * MAX_BYTES_PER_UNIT <= this.chunkBytes - this.used) {
+    if (text.length * MAX_UTF8_BYTES_PER_UNIT <= this.chunkBytes - this.used) {
       this.used += this.chunk.write(text, this.used);
       if (this.used === this.chunkBytes) this.nextChunk();
     } else {
@@ -57,7 +55,7 @@ export class OutputBuffer {
 
   /** Bytes written so far, counting a held-back surrogate as the U+FFFD it would become. */
   get bytes(): number {
-    return this.byteCount + this.used + (this.carry === '' ? 0 : MAX_BYTES_PER_UNIT);
+    return this.byteCount + this.used + (this.carry === '' ? 0 : MAX_UTF8_BYTES_PER_UNIT);
   }
 
   finish(name: string, contentType: string): OutputFile {

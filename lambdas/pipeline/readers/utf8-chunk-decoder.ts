@@ -4,7 +4,7 @@
  * records concerned.
  */
 import { isUtf8 } from 'node:buffer';
-import { SourceError } from '../errors.js';
+import { SourceError } from '../../errors.js';
 
 export interface DecodedText {
   readonly text: string;
@@ -58,7 +58,9 @@ export class Utf8ChunkDecoder {
 
   private text(bytes: Buffer, end: number): DecodedText {
     if (end === 0) return { text: '', invalidAt: NO_MARKS };
-    let decoded = isUtf8(bytes.subarray(0, end)) ? { text: bytes.toString('utf8', 0, end), invalidAt: NO_MARKS } : decodeLossy(bytes, end);
+    let decoded = isUtf8(bytes.subarray(0, end))
+      ? { text: bytes.toString('utf8', 0, end), invalidAt: NO_MARKS }
+      : decodeLossy(bytes, end);
     if (!this.started) {
       this.started = true;
       if (decoded.text.charCodeAt(0) === 0xfeff) {
@@ -119,31 +121,6 @@ function decodeLossy(bytes: Buffer, end: number): DecodedText {
   return { text: parts.join(''), invalidAt };
 }
 
-/**
- * The marks of invalid bytes in a parser's buffered text, kept in step as consumed text is
- * dropped and new text appended, so a record can ask whether its span holds one.
- */
-export class InvalidMarks {
-  private at: readonly number[] = NO_MARKS;
-  private next = 0;
-
-  /** Text before `consumed` was dropped; `added` marks are relative to new text appended after `kept` characters. */
-  rebase(consumed: number, kept: number, added: readonly number[]): void {
-    if (this.at.length === 0 && added.length === 0) return;
-    const remaining = this.at.filter((at) => at >= consumed).map((at) => at - consumed);
-    this.at = remaining.concat(added.map((at) => at + kept));
-    this.next = 0;
-  }
-
-  /** Whether a mark lies in [from, to); ask about spans in increasing order. */
-  within(from: number, to: number): boolean {
-    const at = this.at;
-    if (at.length === 0) return false;
-    while (this.next < at.length && at[this.next]! < from) this.next++;
-    return this.next < at.length && at[this.next]! < to;
-  }
-}
-
 /** Index just past the last complete UTF-8 character (a trailing invalid byte counts as complete). */
 function completeUtf8End(bytes: Uint8Array): number {
   const length = bytes.length;
@@ -154,9 +131,4 @@ function completeUtf8End(bytes: Uint8Array): number {
   const byte = bytes[lead]!;
   const needed = byte >= 0xf0 && byte <= 0xf4 ? 4 : byte >= 0xe0 && byte < 0xf0 ? 3 : byte >= 0xc2 && byte < 0xe0 ? 2 : 1;
   return lead + needed > length ? lead : length;
-}
-
-/** A size limit in words: `16 MiB`, or `500 characters` for small test limits. */
-export function describeSize(chars: number): string {
-  return chars >= 1048576 && chars % 1048576 === 0 ? `${chars / 1048576} MiB` : `${chars} characters`;
 }

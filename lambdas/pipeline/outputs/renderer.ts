@@ -1,0 +1,38 @@
+/**
+ * How a run's data files are rendered (README, "What a run writes"). Each file is an
+ * {@link OutputRenderer}: its name, content type and row count, and a `render` that writes its
+ * bytes into an OutputWriter (ports.ts).
+ *
+ * - What a renderer reads: the ranked files (colors.csv, colors.jsonl, excluded.csv) read a
+ *   Ranking (ranking/ranked.ts): groups in output order, each row's place in its group (the
+ *   parent/child columns) and its fields, by column, as exact text of a known type. rejected.csv
+ *   reads the rejected rows. No renderer sees how the rows are stored.
+ * - How it writes: `render` is a generator that pauses (yields) after each piece it has written:
+ *   the header, then each group (or row). A writer that sends bytes on to the sink as they come can
+ *   wait for room between pieces; rendering into memory ({@link renderFile}) runs straight through.
+ *   A format that must see every row before its first byte keeps what it needs and writes it at
+ *   the end; one that ends with a footer (a zip directory, a Parquet footer) writes it last.
+ * - A new format (a spreadsheet, Parquet, an HTML report) is a new renderer in this folder over
+ *   the same Ranking, converting each field from its text by COLUMN_TYPES (ranked.ts says what
+ *   form each type's text has), and one more entry in run.ts's list of files.
+ */
+import type { OutputFile, OutputWriter } from '../ports.js';
+import { OutputBuffer } from './output-buffer.js';
+
+export interface OutputRenderer {
+  /** The file name in the published run, e.g. `colors.csv`. */
+  readonly name: string;
+  readonly contentType: string;
+  /** How many rows the file holds (the manifest's `rows`). */
+  readonly rows: number;
+  /** Writes the file into `out`, pausing after each piece (see above). */
+  render(out: OutputWriter): Generator<void, void, undefined>;
+}
+
+/** Renders a file whole into memory, hashed and sized, ready to publish. */
+export function renderFile(renderer: OutputRenderer): OutputFile {
+  const out = new OutputBuffer();
+  const pieces = renderer.render(out);
+  while (!pieces.next().done);
+  return out.finish(renderer.name, renderer.contentType);
+}

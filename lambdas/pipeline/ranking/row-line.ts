@@ -1,0 +1,81 @@
+/**
+ * How the row store (row-store.ts) encodes a row: its 18 output texts as one CSV record, joined
+ * by commas, no line end; null is the empty field. A million-row run keeps every row until it is
+ * ranked; as one line (stored as UTF-8 in a LineArena) a row costs a fraction of the memory and
+ * garbage-collection work of a row object with two arrays and 18 strings, and colors.csv and
+ * excluded.csv later copy its bytes rather than render it again.
+ *
+ * The encoding is the store's own: {@link RowLineEncoder} writes it and {@link decodeRowLine} reads
+ * it back; nothing outside ranking/ sees a line.
+ */
+import { COLUMNS, COLUMN_TYPES } from '../columns.js';
+import { csvField } from '../csv-writer.js';
+
+/**
+ * Only free text can hold a comma, quote, line end or edge space. Ids, numbers and dates are
+ * written from text their parsers accepted (digits, signs, `.`, `e`, `-`, `:`, `T`), which never
+ * needs quoting, so they skip csvField's check.
+ */
+const MAY_NEED_QUOTES: readonly boolean[] = COLUMNS.map((column) => COLUMN_TYPES[column] === 'text');
+
+export class RowLineEncoder {
+  // Reused for every row: join() builds one flat string, where `+=` per field would leave a rope
+  // of 35 pieces per row to be flattened when the line is stored.
+  private readonly parts: string[] = COLUMNS.map(() => '');
+  // Free text repeats from row to row (one dealer, sector and side per message): per column, the
+  // last value and its CSV form, so a repeat skips csvField's check.
+  private readonly lastText: (string | null)[] = COLUMNS.map(() => null);
+  private readonly lastField: string[] = COLUMNS.map(() => '');
+
+  /** The row's fields as one CSV line without its line end. */
+  encode(text: readonly (string | null)[]): string {
+    const { parts, lastText, lastField } = this;
+    for (let index = 0; index < COLUMNS.length; index++) {
+      const value = text[index] ?? null;
+      if (value === null) parts[index] = '';
+      else if (!MAY_NEED_QUOTES[index]) parts[index] = value;
+      else if (value === lastText[index]) parts[index] = lastField[index]!;
+      else {
+        lastText[index] = value;
+        parts[index] = lastField[index] = csvField(value);
+      }
+    }
+    return parts.join(',');
+  }
+}
+
+/**
+ * The field texts of a line made by {@link RowLineEncoder}, null for empty fields: all of them, or
+ * the first `count`. A valid row never has empty non-null text (empty or whitespace-only text is
+ * null: README, "What a run writes"), so empty means null.
+ */
+export function decodeRowLine(line: string, count = Infinity): (string | null)[] {
+  const fields: (string | null)[] = [];
+  let at = 0;
+  for (;;) {
+    if (line.charCodeAt(at) === 0x22) {
+      // Quoted: runs to the quote that is not doubled; "" inside stands for one quote.
+      let value = '';
+      let from = at + 1;
+      for (;;) {
+        const close = line.indexOf('"', from);
+        if (line.charCodeAt(close + 1) === 0x22) {
+          value += line.slice(from, close + 1);
+          from = close + 2;
+          continue;
+        }
+        value += line.slice(from, close);
+        at = close + 1;
+        break;
+      }
+      fields.push(value);
+    } else {
+      const comma = line.indexOf(',', at);
+      const end = comma === -1 ? line.length : comma;
+      fields.push(end === at ? null : line.slice(at, end));
+      at = end;
+    }
+    if (at >= line.length || fields.length >= count) return fields;
+    at++; // the comma
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Where ranking happens: rows are added one by one as they are read, then ranked once, in the
+ * order order.ts defines (docs/configuration.md, `ranking.order`). The result is a Ranking
+ * (ranked.ts), which every output renders from.
+ *
+ * Built for a million rows: each row is kept encoded in a RowStore, and its sort keys are
+ * precomputed into typed arrays (sort-keys.ts), so the rows cost the garbage collector almost
+ * nothing and ranking compares numbers. Rows of different CUSIPs are never compared: a counting
+ * sort by group puts each group's rows together, and only each group is sorted. Rows equal on every
+ * key fall back to the last tie-break, every column's output text, which only rows that tie on
+ * MESSAGE_ID ever reach.
+ */
+import { compareDecimalTexts } from '../decimal.js';
+import type { ColorRow } from '../schema.js';
+import { TextIds } from '../text-ids.js';
+import { MESSAGE_ID_KEY, type RankingKey } from './order.js';
+import { StoredRanking, type Ranking } from './ranked.js';
+import { RowStore } from './row-store.js';
+import { DecimalKey, sortKeys, type SortKey } from './sort-keys.js';
+
+export class RankingTable {
+  private count = 0;
+  private capacity = 0;
+  private ranked = false;
+  private readonly rows = new RowStore();
+  /** Per row: the id of its CUSIP key among {@link groupKeys}. */
+  private group = new Int32Array(0);
+  private readonly groupKeys = new TextIds();
+  /** The configured keys, then MESSAGE_ID ascending (the first tie-break). */
+  private readonly keys: readonly SortKey[];
+
+  constructor(order: readonly RankingKey[]) {
+    this.keys = [...order, MESSAGE_ID_KEY].flatMap(sortKeys);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds a valid row; returns its handle (0, 1, … in the order added). */
+  add(row: ColorRow): number {
+    if (this.ranked) throw new Error('RankingTable.add after rank');
+    const handle = this.count;
+    if (handle === this.capacity) this.grow();
+    this.rows.add(row.text);
+    this.group[handle] = this.groupKeys.id(row.cusipKey);
+    for (const key of this.keys) key.set(handle, row);
+    this.count++;
+    return handle;
+  }
+
+  /** Groups the rows by CUSIP key and orders each group. Call once, after the last add. */
+  rank(): Ranking {
+    // Text keys are turned from ids into ranks in place, which can only be done once.
+    if (this.ranked) throw new Error('RankingTable.rank called twice');
+    this.ranked = true;
+    const count = this.count;
+    for (const key of this.keys) key.finish(count);
+    const groupRanks = this.groupKeys.ranks();
+    const groupOf = this.group.subarray(0, count).map((id) => groupRanks[id]!);
+    const groups = groupRanks.length;
+    // Counting sort by group: no comparisons between rows of different groups.
+    const groupStarts = new Int32Array(groups + 1);
+    for (const group of groupOf) groupStarts[group + 1]!++;
+    for (let g = 0; g < groups; g++) groupStarts[g + 1]! += groupStarts[g]!;
+    const next = groupStarts.slice(0, groups);
+    const order = new Int32Array(count);
+    groupOf.forEach((group, handle) => (order[next[group]!++] = handle));
+
+    const compare = this.comparator();
+    for (let g = 0; g < groups; g++) {
+      const start = groupStarts[g]!;
+      const end = groupStarts[g + 1]!;
+      if (end - start > 1) order.subarray(start, end).sort(compare);
+    }
+    return new StoredRanking(this.rows, order, groupStarts);
+  }
+
+  /**
+   * Compares two rows of one group: the keys, then every column's output text. This is the sort's
+   * inner loop: unless some decimal key holds a value with more digits than its double, it
+   * compares doubles only.
+   */
+  private comparator(): (a: number, b: number) => number {
+    const columns = this.keys.map((key) => key.values);
+    const rows = this.rows;
+    const decimals = this.keys.map((key) => (key instanceof DecimalKey && key.anyInexact ? key : undefined));
+    if (decimals.every((key) => key === undefined)) {
+      return (a, b) => {
+        for (const values of columns) {
+          const x = values[a]!;
+          const y = values[b]!;
+          if (x < y) return -1;
+          if (x > y) return 1;
+        }
+        return rows.compareFields(a, b);
+      };
+    }
+    return (a, b) => {
+      for (let k = 0; k < columns.length; k++) {
+        const values = columns[k]!;
+        const x = values[a]!;
+        const y = values[b]!;
+        if (x < y) return -1;
+        if (x > y) return 1;
+        const decimal = decimals[k];
+        if (decimal !== undefined && decimal.mayDiffer(a, b)) {
+          const order = this.compareDecimals(decimal, a, b);
+          if (order !== 0) return order;
+        }
+      }
+      return rows.compareFields(a, b);
+    };
+  }
+
+  /** Two rows whose decimal key has one double: by the decimals they hold (both non-null). */
+  private compareDecimals(key: DecimalKey, a: number, b: number): number {
+    const x = this.rows.field(a, key.index);
+    const y = this.rows.field(b, key.index);
+    if (x == null || y == null) throw new Error('a decimal key with one double holds a null');
+    return key.sign * compareDecimalTexts(x, y);
+  }
+
+  private grow(): void {
+    this.capacity = Math.max(1024, this.capacity * 2);
+    for (const key of this.keys) key.grow(this.capacity, this.count);
+    const group = new Int32Array(this.capacity);
+    group.set(this.group.subarray(0, this.count));
+    this.group = group;
+  }
+}
