@@ -18,6 +18,10 @@ import type { ColorSource, PublishedRun, RawRecord, ResultSink } from './ports.j
 import { forEachRecord } from './readers/pull-records.js';
 import { TIE_BREAKS } from './ranking/order.js';
 import { RankingTable } from './ranking/table.js';
+import type { ComparisonSummary } from './report/changes-json.js';
+import { findPreviousRuns, type PreviousRun, type PublishedRuns } from './report/previous-runs.js';
+import { reportFiles } from './report/report-files.js';
+import { RowTally } from './report/row-tally.js';
 import { compileRules, DUPLICATE_RULE, type CompiledRules } from './rules.js';
 import { isRejected, resolveHeader, RowValidator, type ColorRow, type HeaderMapping, type RejectedRow } from './schema.js';
 import { compareText } from './text.js';
@@ -40,12 +44,18 @@ export interface RunRequest {
   /** Called when reading is over and ranking starts, and when publishing starts. */
   readonly onPhase?: (phase: RunPhase) => void;
   readonly onWarning?: (message: string) => void;
+  /** What started the run (`scheduled`, `manual`…), for the report. */
+  readonly trigger?: string;
+  /** Where the report finds the runs published before this one (docs/report.md); without it, none are looked up. */
+  readonly publishedRuns?: PublishedRuns;
 }
 
 export interface RunResult {
   readonly manifest: Manifest;
   /** Null on a dry run. */
   readonly published: PublishedRun | null;
+  /** What changed since the runs before it (outputs.report); null without a report. */
+  readonly changes: readonly ComparisonSummary[] | null;
 }
 
 export const PROGRESS_EVERY = 250_000;
@@ -63,6 +73,8 @@ interface Sorted {
   /** Excluded rows per distinct list of matched rules. */
   exclusions: Map<readonly string[], number>;
   rejected: RejectedRow[];
+  /** Ranked rows per dealer and sector, for the report. */
+  tally: RowTally | undefined;
 }
 
 export async function runColors(request: RunRequest): Promise<RunResult> {
@@ -89,6 +101,8 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   }
   if (absentColumns !== undefined) request.onWarning?.(absentColumns);
   const rules = compileRules(config.rules, clock);
+  // Looked up while the rows are read; never rejects (previous-runs.ts).
+  const previous = lookUpPreviousRuns(request);
   const sorted = await sortRows(opened.records, new RowValidator(mapping, clock), rules, request);
   if (opened.recordKeys) for (const warning of recordKeyWarnings(opened.recordKeys(), uses, source)) request.onWarning?.(warning);
   request.onPhase?.('ranking');
@@ -97,15 +111,6 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   const excluded = sorted.excluded.rank();
   const rejected = sorted.rejected.sort((a, b) => a.sourceRow - b.sourceRow);
 
-  const renderers: OutputRenderer[] = [
-    colorsCsv(ranking),
-    ...(config.outputs.jsonl ? [colorsJsonl(ranking)] : []),
-    excludedCsv(excluded, sorted.excludedBy),
-    rejectedCsv(rejected),
-  ];
-  const rendered = renderers.map((renderer) => ({ file: renderFile(renderer), rows: renderer.rows }));
-
-  const finishedAt = now();
   const counts = {
     read: sorted.read,
     ranked: ranking.rowCount,
@@ -116,6 +121,41 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     rejectedByReason: countReasons(rejected),
   };
   const heldBack = holdBackReason(counts, config.publish.maxRejectedRatio);
+  const report = sorted.tally
+    ? reportFiles(ranking, {
+        run: {
+          runId: request.runId,
+          asOf: request.asOf,
+          trigger: request.trigger ?? null,
+          source,
+          window: request.window ?? null,
+          timeZone: config.window.timeZone,
+          config: configSummary(request.config),
+          order: config.ranking.order,
+          heldBack,
+          codeVersion: CODE_VERSION,
+        },
+        counts,
+        exclusions: sorted.exclusions,
+        rejected,
+        tally: sorted.tally,
+        previous: await previous,
+      })
+    : undefined;
+
+  const renderers: OutputRenderer[] = [
+    colorsCsv(ranking),
+    ...(config.outputs.jsonl ? [colorsJsonl(ranking)] : []),
+    excludedCsv(excluded, sorted.excludedBy),
+    rejectedCsv(rejected),
+    ...(report ? [report.parents] : []),
+  ];
+  const rendered = renderers.map((renderer) => ({ file: renderFile(renderer), rows: renderer.rows }));
+  // The report lists the files before it, so it renders after them.
+  const pages = report?.pages(rendered.map(({ file, rows }) => fileEntry(file, rows)));
+  for (const renderer of pages?.renderers ?? []) rendered.push({ file: renderFile(renderer), rows: renderer.rows });
+
+  const finishedAt = now();
   const manifest: Manifest = {
     manifestVersion: 1,
     runId: request.runId,
@@ -133,7 +173,8 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - startedAt.getTime(),
   };
-  if (request.dryRun) return { manifest, published: null };
+  const changes = pages?.changes ?? null;
+  if (request.dryRun) return { manifest, published: null, changes };
   request.onPhase?.('publishing');
   const published = await request.sink.publish({
     asOf: request.asOf,
@@ -142,7 +183,14 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     manifest: renderManifest(manifest),
     holdBack: heldBack,
   });
-  return { manifest, published };
+  return { manifest, published, changes };
+}
+
+/** The runs published before this one, when a report is written and there is somewhere to look; null otherwise. */
+function lookUpPreviousRuns(request: RunRequest): Promise<readonly PreviousRun[] | null> {
+  const { publishedRuns } = request;
+  if (!request.config.config.outputs.report || request.dryRun || publishedRuns === undefined) return Promise.resolve(null);
+  return findPreviousRuns(publishedRuns, request.asOf, request.runId, (message) => request.onWarning?.(message));
 }
 
 async function sortRows(
@@ -161,6 +209,7 @@ async function sortRows(
     excludedBy: [],
     exclusions: new Map(),
     rejected: [],
+    tally: request.config.config.outputs.report ? new RowTally() : undefined,
   };
   // rules.match returns a fresh list per excluded row; keep one shared list and its text per combination.
   const combinations = new Map<string, { names: readonly string[]; text: string }>();
@@ -191,7 +240,10 @@ async function sortRows(
     }
     const matched = rules.match(row);
     if (matched.length > 0) exclude(row, matched);
-    else sorted.kept.add(row);
+    else {
+      sorted.kept.add(row);
+      sorted.tally?.add(row);
+    }
   });
   return sorted;
 }

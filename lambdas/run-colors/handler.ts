@@ -18,6 +18,7 @@ import { OracleSource } from '../adapters/oracle-source.js';
 import { warmConnection } from '../adapters/oracle-warm-connection.js';
 import { createS3Client } from '../adapters/s3/client.js';
 import { S3Sink } from '../adapters/s3-sink.js';
+import { S3PublishedRuns } from '../adapters/s3/published-runs.js';
 import { loadConfigFromS3 } from '../adapters/s3-config.js';
 import { createSnsClient, SnsNotifier } from '../adapters/sns-notifier.js';
 import { SsmSettings } from '../adapters/ssm-settings.js';
@@ -84,6 +85,7 @@ export async function runColorsHandler(event: unknown, context: Pick<Context, 'g
           log,
         }),
       sink,
+      publishedRuns: new S3PublishedRuns({ client: s3, bucket: env.RESULTS_BUCKET, prefix: env.RESULTS_PREFIX }),
       scheduleTimeZone: env.SCHEDULE_TZ,
       log,
       // Correlation: every log line of this invocation from here on carries the run.
