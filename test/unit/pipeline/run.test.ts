@@ -44,7 +44,8 @@ describe('runColors', () => {
     ]);
     expect(published).toEqual({ pointer: { status: 'current' }, location: 'memory:RUNID', latest: 'memory:2026-11-20/latest.json' });
     const request = sink.published[0]!;
-    expect(request.files.map((f) => f.name)).toEqual(['colors.csv', 'excluded.csv', 'rejected.csv']);
+    // outputs.report is on by default: parents.csv, then changes.json and report.html, which list the files before them.
+    expect(request.files.map((f) => f.name)).toEqual(['colors.csv', 'excluded.csv', 'rejected.csv', 'parents.csv', 'changes.json', 'report.html']);
     expect(request.manifest.name).toBe('manifest.json');
 
     expect(manifest.counts).toEqual({
@@ -83,7 +84,7 @@ describe('runColors', () => {
   });
 
   it('writes colors.jsonl when configured, ids and decimals as exact strings', async () => {
-    const { sink, manifest } = await run([good('9223372036854775807', 'AAA', { PX: '-6.0929999999999998E-2' })], { outputs: { jsonl: true } });
+    const { sink, manifest } = await run([good('9223372036854775807', 'AAA', { PX: '-6.0929999999999998E-2' })], { outputs: { jsonl: true, report: false } });
     expect(manifest.files.map((f) => f.name)).toEqual(['colors.csv', 'colors.jsonl', 'excluded.csv', 'rejected.csv']);
     const record = JSON.parse(sink.text('colors.jsonl').trim());
     expect(record).toMatchObject({ MESSAGE_ID: '9223372036854775807', PX: '-6.0929999999999998E-2', GROUP_POSITION: 1, IS_PARENT: true, PARENT_MESSAGE_ID: null, CHILDREN_COUNT: 0 });
@@ -134,7 +135,7 @@ describe('runColors properties', () => {
         const { read, ranked, excluded, rejected } = manifest.counts;
         expect(read).toBe(rows.length);
         expect(ranked + excluded + rejected).toBe(read);
-        expect(manifest.files.map((f) => f.rows)).toEqual([ranked, excluded, rejected]);
+        expect(manifest.files.map((f) => f.rows)).toEqual([ranked, excluded, rejected, manifest.counts.groups, 0, 0]);
       }),
       { numRuns: 100 },
     );
