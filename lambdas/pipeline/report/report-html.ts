@@ -65,9 +65,9 @@ function page(model: ReportModel): string {
 <h1>${esc(title)}</h1>
 ${statusLine(model)}
 </header>
-${runSection(model)}
 ${countsSection(model)}
 ${changesSection(model.comparisons)}
+${runSection(model)}
 ${exclusionsSection(model)}
 ${rejectionsSection(model)}
 ${dealersSection(model)}
