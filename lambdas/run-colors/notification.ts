@@ -18,8 +18,6 @@ import type { RunCounts } from '../pipeline/manifest.js';
 import type { ComparisonSummary } from '../pipeline/report/changes-json.js';
 import { REPORT_FILE } from '../pipeline/report/report-html.js';
 
-export { REPORT_FILE };
-
 export type RunEventKind = 'run-published' | 'run-held-back' | 'run-failed';
 
 /** SNS takes a subject of less than 100 characters; a failure's message is clipped well before SNS's 256 KB. */
