@@ -20,7 +20,7 @@ import { TIE_BREAKS } from './ranking/order.js';
 import { RankingTable } from './ranking/table.js';
 import type { ComparisonSummary } from './report/changes-json.js';
 import { findPreviousRuns, type PreviousRun, type PublishedRuns } from './report/previous-runs.js';
-import { reportFiles } from './report/report-files.js';
+import { renderReport } from './report/report-files.js';
 import { RowTally } from './report/row-tally.js';
 import { compileRules, DUPLICATE_RULE, type CompiledRules } from './rules.js';
 import { isRejected, resolveHeader, RowValidator, type ColorRow, type HeaderMapping, type RejectedRow } from './schema.js';
@@ -101,8 +101,8 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   }
   if (absentColumns !== undefined) request.onWarning?.(absentColumns);
   const rules = compileRules(config.rules, clock);
-  // Looked up while the rows are read; never rejects (previous-runs.ts).
-  const previous = lookUpPreviousRuns(request);
+  // Looked up while the rows are read; never rejects (previous-runs.ts). Let go once the report is rendered.
+  let previous: Promise<readonly PreviousRun[] | null> | undefined = lookUpPreviousRuns(request);
   const sorted = await sortRows(opened.records, new RowValidator(mapping, clock), rules, request);
   if (opened.recordKeys) for (const warning of recordKeyWarnings(opened.recordKeys(), uses, source)) request.onWarning?.(warning);
   request.onPhase?.('ranking');
@@ -121,8 +121,17 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     rejectedByReason: countReasons(rejected),
   };
   const heldBack = holdBackReason(counts, config.publish.maxRejectedRatio);
+
+  const renderers: OutputRenderer[] = [
+    colorsCsv(ranking),
+    ...(config.outputs.jsonl ? [colorsJsonl(ranking)] : []),
+    excludedCsv(excluded, sorted.excludedBy),
+    rejectedCsv(rejected),
+  ];
+  const rendered = renderers.map((renderer) => ({ file: renderFile(renderer), rows: renderer.rows }));
+  // The report lists the files before it, so it renders after them.
   const report = sorted.tally
-    ? reportFiles(ranking, {
+    ? renderReport(ranking, {
         run: {
           runId: request.runId,
           asOf: request.asOf,
@@ -140,20 +149,10 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
         rejected,
         tally: sorted.tally,
         previous: await previous,
-      })
+      }, rendered.map(({ file, rows }) => fileEntry(file, rows)))
     : undefined;
-
-  const renderers: OutputRenderer[] = [
-    colorsCsv(ranking),
-    ...(config.outputs.jsonl ? [colorsJsonl(ranking)] : []),
-    excludedCsv(excluded, sorted.excludedBy),
-    rejectedCsv(rejected),
-    ...(report ? [report.parents] : []),
-  ];
-  const rendered = renderers.map((renderer) => ({ file: renderFile(renderer), rows: renderer.rows }));
-  // The report lists the files before it, so it renders after them.
-  const pages = report?.pages(rendered.map(({ file, rows }) => fileEntry(file, rows)));
-  for (const renderer of pages?.renderers ?? []) rendered.push({ file: renderFile(renderer), rows: renderer.rows });
+  previous = undefined;
+  if (report) rendered.push(...report.files);
 
   const finishedAt = now();
   const manifest: Manifest = {
@@ -173,7 +172,7 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - startedAt.getTime(),
   };
-  const changes = pages?.changes ?? null;
+  const changes = report?.changes ?? null;
   if (request.dryRun) return { manifest, published: null, changes };
   request.onPhase?.('publishing');
   const published = await request.sink.publish({

@@ -13,7 +13,7 @@ import { compareDecimalTexts } from '../decimal.js';
 import type { RunCounts } from '../manifest.js';
 import type { RankingKey } from '../ranking/order.js';
 import { compareText, normalizeText } from '../text.js';
-import { PARENTS_FILE, type ParentRow } from './parents.js';
+import { parentFields, PARENTS_FILE, type ParentRow } from './parents.js';
 
 export type Relation = 'same-date' | 'previous-date';
 export type ChangeReason = 'rank' | 'date' | 'price' | 'other' | 'tie-break';
@@ -97,21 +97,19 @@ export function diffParents(previous: ReadonlyMap<string, ParentRow>, current: r
     seen.add(parent.cusip);
     const before = previous.get(parent.cusip);
     if (before === undefined) newCusips.push(parent.cusip);
-    else if (sameRow(before, parent)) unchanged++;
+    else if (before.record === parent.record) unchanged++;
     else {
-      const column = order.map((key) => key.column).find((name) => differ(name, before.fields, parent.fields)) ?? null;
+      const from = parentFields(before);
+      const to = parentFields(parent);
+      const column = order.map((key) => key.column).find((name) => differ(name, from, to)) ?? null;
       const why = reasonOf(column);
       changedByReason[why]++;
-      changed.push({ cusip: parent.cusip, from: snapshot(before), to: snapshot(parent), why, column });
+      changed.push({ cusip: parent.cusip, from: snapshot(from, before.groupSize), to: snapshot(to, parent.groupSize), why, column });
     }
   }
   const goneCusips = [...previous.keys()].filter((cusip) => !seen.has(cusip)).sort(compareText);
   const byCusip = (a: { cusip: string }, b: { cusip: string }) => compareText(a.cusip, b.cusip);
   return { changed: changed.sort(byCusip), changedByReason, newCusips: newCusips.sort(compareText), goneCusips, unchanged };
-}
-
-function sameRow(a: ParentRow, b: ParentRow): boolean {
-  return a.fields.every((value, index) => value === (b.fields[index] ?? null));
 }
 
 /** Whether two parents differ on a ranking column, compared the way the ranking compares it (order.ts). */
@@ -145,7 +143,7 @@ function reasonOf(column: ColumnName | null): ChangeReason {
   return type === 'date' ? 'date' : type === 'decimal' ? 'price' : 'other';
 }
 
-function snapshot({ fields, groupSize }: ParentRow): ParentSnapshot {
+function snapshot(fields: readonly (string | null)[], groupSize: number): ParentSnapshot {
   const at = (column: ColumnName) => fields[COLUMN_INDEX[column]] ?? null;
   return { messageId: at('MESSAGE_ID') ?? '', source: at('SOURCE'), rank: at('RANK'), date: at('DATE'), px: at('PX'), groupSize };
 }

@@ -1,30 +1,31 @@
 /**
  * The files `outputs.report` adds to a run (docs/report.md): parents.csv (what a later run compares
  * with), changes.json and report.html, and the summary of what changed for the run notification.
- * They render from counts, parents and the runs found before this one, never from the rows.
+ * They render from counts, parents and the runs found before this one, never from the rows; what
+ * they were made from is garbage once they are rendered, before the run publishes.
  */
-import type { OutputRenderer } from '../outputs/renderer.js';
+import type { ManifestFileEntry } from '../manifest.js';
+import type { OutputFile } from '../ports.js';
+import { renderFile } from '../outputs/renderer.js';
 import type { Ranking } from '../ranking/ranked.js';
 import { changesJson, summarizeChanges, type ComparisonSummary } from './changes-json.js';
 import { parentsCsv, parentsOf } from './parents.js';
 import { reportHtml } from './report-html.js';
 import { reportModel, type ReportInput } from './report-model.js';
 
-export interface ReportFiles {
-  /** parents.csv: its rows are known before the report, which lists it. */
-  readonly parents: OutputRenderer;
-  /** changes.json and report.html, given the run's other files as the manifest lists them. */
-  pages(files: ReportInput['files']): { readonly renderers: readonly OutputRenderer[]; readonly changes: readonly ComparisonSummary[] };
+export interface RenderedReport {
+  /** parents.csv, changes.json and report.html, in that order, with their rows. */
+  readonly files: readonly { readonly file: OutputFile; readonly rows: number }[];
+  readonly changes: readonly ComparisonSummary[];
 }
 
-export function reportFiles(ranking: Ranking, input: Omit<ReportInput, 'parents' | 'files'>): ReportFiles {
-  const parents = parentsOf(ranking);
-  return {
-    parents: parentsCsv(ranking),
-    pages(files) {
-      const model = reportModel({ ...input, parents, files });
-      const changes = { changesVersion: 1 as const, asOf: input.run.asOf, runId: input.run.runId, comparisons: model.comparisons };
-      return { renderers: [changesJson(changes), reportHtml(model)], changes: summarizeChanges(changes) };
-    },
-  };
+/** Renders the report's files after the run's other files, which `entries` lists as the manifest will. */
+export function renderReport(ranking: Ranking, input: Omit<ReportInput, 'parents' | 'files'>, entries: readonly ManifestFileEntry[]): RenderedReport {
+  const parents = parentsCsv(ranking);
+  const parentsFile = { file: renderFile(parents), rows: parents.rows };
+  const files = [...entries, { name: parentsFile.file.name, bytes: parentsFile.file.bytes, sha256: parentsFile.file.sha256, rows: parentsFile.rows }];
+  const model = reportModel({ ...input, parents: parentsOf(ranking), files });
+  const changes = { changesVersion: 1 as const, asOf: input.run.asOf, runId: input.run.runId, comparisons: model.comparisons };
+  const pages = [changesJson(changes), reportHtml(model)].map((renderer) => ({ file: renderFile(renderer), rows: renderer.rows }));
+  return { files: [parentsFile, ...pages], changes: summarizeChanges(changes) };
 }

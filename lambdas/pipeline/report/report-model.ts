@@ -125,8 +125,7 @@ function rejectionReasons(rejected: readonly RejectedRow[]): RejectionReason[] {
 
 function dealers(tally: RowTally, parents: readonly ParentRow[]): DealerCount[] {
   const parentSources = new Map<string | null, number>();
-  for (const { fields } of parents) {
-    const source = fields[COLUMN_INDEX.SOURCE] ?? null;
+  for (const { source } of parents) {
     parentSources.set(source, (parentSources.get(source) ?? 0) + 1);
   }
   const parentCounts = new Map(merged(parentSources).map(({ value, rows }) => [value?.toUpperCase() ?? null, rows]));

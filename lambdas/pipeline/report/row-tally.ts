@@ -1,8 +1,8 @@
 /**
- * Ranked rows per dealer (SOURCE) and per sector (SECTOR), counted as the rows are read: one map
- * update per row on text the row already holds, so a report never reads the rows again. Values
- * are merged the way the product compares text (trimmed, case-insensitive: text.ts) only at the
- * end, over the few distinct values.
+ * Ranked rows per dealer (SOURCE) and per sector (SECTOR), counted as the rows are read, on text
+ * the row already holds, so a report never reads the rows again. Values are merged the way the
+ * product compares text (trimmed, case-insensitive: text.ts) only at the end, over the few
+ * distinct values.
  */
 import { COLUMN_INDEX } from '../columns.js';
 import type { ColorRow } from '../schema.js';
@@ -18,22 +18,63 @@ export interface ValueCount {
 }
 
 export class RowTally {
-  private readonly sources = new Map<string | null, number>();
-  private readonly sectors = new Map<string | null, number>();
+  private readonly sources = new ValueCounter();
+  private readonly sectors = new ValueCounter();
 
   add(row: ColorRow): void {
-    const source = row.text[SOURCE] ?? null;
-    const sector = row.text[SECTOR] ?? null;
-    this.sources.set(source, (this.sources.get(source) ?? 0) + 1);
-    this.sectors.set(sector, (this.sectors.get(sector) ?? 0) + 1);
+    this.sources.add(row.text[SOURCE] ?? null);
+    this.sectors.add(row.text[SECTOR] ?? null);
   }
 
   bySource(): ValueCount[] {
-    return merged(this.sources);
+    return merged(this.sources.counts());
   }
 
   bySector(): ValueCount[] {
-    return merged(this.sectors);
+    return merged(this.sectors.counts());
+  }
+}
+
+/** Values that a plain list holds before a Map takes over. */
+const LISTED_VALUES = 32;
+
+/**
+ * Counts values as read. A column such as SOURCE has a few dozen values, each row's a fresh string:
+ * a Map would hash every one. A dealer's message is consecutive rows of one SOURCE, so the value of
+ * the row before is tried first, then a short list, compared by content; only a column with many
+ * values falls back to a Map.
+ */
+class ValueCounter {
+  private readonly values: (string | null)[] = [];
+  private readonly tallies: number[] = [];
+  private last = -1;
+  private many: Map<string | null, number> | undefined;
+
+  add(value: string | null): void {
+    if (this.last >= 0 && this.values[this.last] === value) {
+      this.tallies[this.last]!++;
+      return;
+    }
+    if (this.many !== undefined) {
+      this.many.set(value, (this.many.get(value) ?? 0) + 1);
+      return;
+    }
+    const at = this.values.indexOf(value);
+    if (at >= 0) {
+      this.tallies[at]!++;
+      this.last = at;
+    } else if (this.values.length < LISTED_VALUES) {
+      this.last = this.values.push(value) - 1;
+      this.tallies.push(1);
+    } else {
+      this.many = new Map([[value, 1]]);
+    }
+  }
+
+  counts(): Map<string | null, number> {
+    const counts = new Map(this.many);
+    this.values.forEach((value, at) => counts.set(value, (counts.get(value) ?? 0) + this.tallies[at]!));
+    return counts;
   }
 }
 

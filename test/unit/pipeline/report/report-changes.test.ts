@@ -38,7 +38,7 @@ const BEFORE = [
   row('31', 'CCC', { PX: '100' }),
   row('32', 'CCC', { PX: '99.5' }),
   row('41', 'DDD'),
-  row('59', 'FFF'),
+  row('59', 'FFF', { SOURCE: ' Smith, "J"' }), // quoted in CSV: read back, still the same row
   row('61', 'GGG'),
 ];
 const AFTER = [
@@ -49,7 +49,7 @@ const AFTER = [
   row('31', 'CCC', { PX: '100' }), // CCC: 32's price is higher now (100.25 > 100)
   row('32', 'CCC', { PX: '100.25' }),
   row('51', 'eee '), // EEE is new; DDD is gone
-  row('59', 'FFF'), // FFF unchanged
+  row('59', 'FFF', { SOURCE: ' Smith, "J"' }), // FFF unchanged
   row('60', 'GGG'), // GGG: equal on every key; the lower MESSAGE_ID wins
   row('61', 'GGG'),
 ];
