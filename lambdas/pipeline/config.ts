@@ -20,7 +20,7 @@ export interface RunConfig {
   readonly window: { readonly lookbackDays: number; readonly timeZone: string };
   /** Logical column → physical Oracle column name (identity where the document is silent). */
   readonly columns: Readonly<Record<ColumnName, string>>;
-  /** report: report.html, changes.json and parents.csv beside the manifest (docs/report.md). */
+  /** report: report.html, changes.json and parents.jsonl beside the manifest (docs/report.md). */
   readonly outputs: { readonly jsonl: boolean; readonly report: boolean };
   /** Held back (latest.json not moved) when rejected rows exceed this share of the rows read. */
   readonly publish: { readonly maxRejectedRatio: number };

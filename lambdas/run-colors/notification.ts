@@ -164,7 +164,7 @@ function changesLine(comparison: ComparisonSummary): string {
   const since = `Since ${SINCE[comparison.relation]}`;
   if (comparison.against === null) return `${since}: ${comparison.note ?? 'no run to compare with'}.`;
   const run = `${since} (${comparison.against.runId}, ${comparison.against.asOf})`;
-  if (comparison.parentsChanged === null) return `${run}: parents not compared (${comparison.note ?? 'no parents.csv'}).`;
+  if (comparison.parentsChanged === null) return `${run}: parents not compared (${comparison.note ?? 'no parents.jsonl'}).`;
   const reasons = Object.entries(comparison.changedByReason ?? {}).filter(([, n]) => n > 0);
   const why = reasons.length > 0 ? ` (${reasons.map(([reason, n]) => `${reason} ${count(n)}`).join(', ')})` : '';
   return `${run}: ${count(comparison.parentsChanged)} parents changed${why}, ${count(comparison.newCusips ?? 0)} CUSIPs new, ${count(comparison.goneCusips ?? 0)} gone.`;

@@ -57,7 +57,7 @@ export interface RunComparison {
   readonly note: string | null;
   readonly against: { readonly asOf: string; readonly runId: string } | null;
   readonly counts: Readonly<Record<MovedCount, { readonly from: number; readonly to: number }>> | null;
-  /** Null when the other run has no parents.csv (only its counts are compared). */
+  /** Null when the other run has no parents.jsonl (only its counts are compared). */
   readonly parents: ParentChanges | null;
 }
 

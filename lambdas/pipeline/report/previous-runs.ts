@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { parsePointer } from '../latest-pointer.js';
 import { MANIFEST_FILE, type Manifest } from '../manifest.js';
 import type { ComparedRun, Relation } from './changes.js';
-import { PARENTS_FILE, parseParentsCsv } from './parents.js';
+import { PARENTS_FILE, parseParents } from './parents.js';
 
 /** Read access to published runs, under the same layout the sinks write (docs/publishing.md). */
 export interface PublishedRuns {
@@ -84,7 +84,7 @@ async function readRun(runs: PublishedRuns, asOf: string, runId: string, manifes
   const parents = await runs.readRunFile(asOf, runId, PARENTS_FILE);
   if (parents === null) throw new Error(`run ${runId} of ${asOf} lists ${PARENTS_FILE} but it is missing`);
   if (sha256(parents) !== listed.sha256) throw new Error(`the ${PARENTS_FILE} of run ${runId} of ${asOf} does not have the SHA-256 its manifest lists`);
-  return { asOf, runId, counts: manifest.counts, parents: parseParentsCsv(parents) };
+  return { asOf, runId, counts: manifest.counts, parents: parseParents(parents) };
 }
 
 function sha256(bytes: Uint8Array): string {

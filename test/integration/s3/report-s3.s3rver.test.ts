@@ -1,6 +1,6 @@
 /**
  * The report against S3 on the wire (s3rver behind the fault proxy): run-colors's job publishes
- * report.html, changes.json and parents.csv create-only like every data file, the next run of the
+ * report.html, changes.json and parents.jsonl create-only like every data file, the next run of the
  * date finds the one before through S3PublishedRuns and compares with it, and a run whose reads of
  * the earlier run fail still publishes, with a report that says the comparison could not be made.
  */
@@ -48,13 +48,13 @@ describe('report.html and changes.json on S3', () => {
     const second = await run();
     const view = harness.view(PREFIX, AS_OF, second);
     const manifest = JSON.parse((await view.manifest())!) as { files: { name: string; sha256: string }[] };
-    for (const name of ['parents.csv', 'changes.json', 'report.html']) {
+    for (const name of ['parents.jsonl', 'changes.json', 'report.html']) {
       const entry = manifest.files.find((file) => file.name === name);
       expect(entry, name).toBeDefined();
       expect(createHash('sha256').update((await view.file(name))!).digest('hex')).toBe(entry!.sha256);
     }
     const puts = harness.proxy.requests.filter((request) => request.method === 'PUT' && request.key.includes(second)).map((request) => request.key.split('/').at(-1));
-    expect(puts).toEqual(['colors.csv', 'excluded.csv', 'rejected.csv', 'parents.csv', 'changes.json', 'report.html', 'manifest.json']);
+    expect(puts).toEqual(['colors.csv', 'excluded.csv', 'rejected.csv', 'parents.jsonl', 'changes.json', 'report.html', 'manifest.json']);
     const [sameDate] = (await changesOf(second)).comparisons;
     expect(sameDate).toMatchObject({ status: 'compared', against: { asOf: AS_OF, runId: first }, parents: { changed: [], newCusips: [], goneCusips: [] } });
     expect(sameDate!.parents!.unchanged).toBeGreaterThan(0);

@@ -44,8 +44,8 @@ describe('runColors', () => {
     ]);
     expect(published).toEqual({ pointer: { status: 'current' }, location: 'memory:RUNID', latest: 'memory:2026-11-20/latest.json' });
     const request = sink.published[0]!;
-    // outputs.report is on by default: parents.csv, then changes.json and report.html, which list the files before them.
-    expect(request.files.map((f) => f.name)).toEqual(['colors.csv', 'excluded.csv', 'rejected.csv', 'parents.csv', 'changes.json', 'report.html']);
+    // outputs.report is on by default: parents.jsonl, then changes.json and report.html, which list the files before them.
+    expect(request.files.map((f) => f.name)).toEqual(['colors.csv', 'excluded.csv', 'rejected.csv', 'parents.jsonl', 'changes.json', 'report.html']);
     expect(request.manifest.name).toBe('manifest.json');
 
     expect(manifest.counts).toEqual({

@@ -2,12 +2,13 @@
  * What changed, end to end: real runs published to a folder (FsSink), the next run finding them
  * through FsPublishedRuns and writing changes.json. Each CUSIP below changes its parent for one
  * reason (rank, date, price, a tie-break), or is new, gone or unchanged; the same-date and the
- * previous-date comparisons; a previous run without parents.csv; and previous runs that cannot
+ * previous-date comparisons; a previous run without parents.jsonl; and previous runs that cannot
  * be read, which never fail the run.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsPublishedRuns } from '../../../../lambdas/adapters/fs-published-runs.js';
 import { FsSink } from '../../../../lambdas/adapters/fs-sink.js';
@@ -38,7 +39,7 @@ const BEFORE = [
   row('31', 'CCC', { PX: '100' }),
   row('32', 'CCC', { PX: '99.5' }),
   row('41', 'DDD'),
-  row('59', 'FFF', { SOURCE: ' Smith, "J"' }), // quoted in CSV: read back, still the same row
+  row('59', 'FFF', { SOURCE: ' Smith, "J"' }), // quotes and a comma: read back, still the same row
   row('61', 'GGG'),
 ];
 const AFTER = [
@@ -116,18 +117,18 @@ describe('changes.json', () => {
     expect(previousDate).toMatchObject({ status: 'compared', against: { asOf: '2026-11-13', runId: '01A' } });
   });
 
-  it('compares only the counts with a run that published no parents.csv', async () => {
+  it('compares only the counts with a run that published no parents.jsonl', async () => {
     await publish(BEFORE, '2026-11-20', '01A', { report: false });
     await publish(AFTER, '2026-11-20', '01B');
     const [sameDate] = (await changesOf('2026-11-20', '01B')).comparisons;
     expect(sameDate).toMatchObject({ status: 'compared', parents: null, counts: { read: { from: 9, to: 10 } } });
-    expect(sameDate!.note).toMatch(/published no parents\.csv/);
+    expect(sameDate!.note).toMatch(/published no parents\.jsonl/);
   });
 
   it('publishes the run and says the comparison could not be made when earlier runs cannot be read', async () => {
     await publish(BEFORE, '2026-11-20', '01A');
-    // A corrupted parents.csv: its SHA-256 no longer matches the manifest.
-    await writeFile(join(out, 'runs', 'as-of=2026-11-20', 'run-id=01A', 'parents.csv'), 'MESSAGE_ID\n1\n');
+    // A corrupted parents.jsonl: its SHA-256 no longer matches the manifest.
+    await writeFile(join(out, 'runs', 'as-of=2026-11-20', 'run-id=01A', 'parents.jsonl'), 'MESSAGE_ID\n1\n');
     const failing: PublishedRuns = {
       readLatest: async (asOf) => (asOf === '2026-11-20' ? new FsPublishedRuns(out).readLatest(asOf) : Promise.reject(new Error('EIO: i/o error'))),
       readRunFile: (asOf, runId, name) => new FsPublishedRuns(out).readRunFile(asOf, runId, name),
@@ -136,7 +137,7 @@ describe('changes.json', () => {
     const { published } = await publish(AFTER, '2026-11-20', '01B', { runs: failing, warnings });
     expect(published?.pointer).toEqual({ status: 'current' });
     const [sameDate, previousDate] = (await changesOf('2026-11-20', '01B')).comparisons;
-    expect(sameDate).toMatchObject({ status: 'unreadable', note: expect.stringMatching(/parents\.csv of run 01A .* does not have the SHA-256 its manifest lists/) });
+    expect(sameDate).toMatchObject({ status: 'unreadable', note: expect.stringMatching(/parents\.jsonl of run 01A .* does not have the SHA-256 its manifest lists/) });
     expect(previousDate).toMatchObject({ status: 'unreadable', note: expect.stringContaining('EIO: i/o error') });
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toMatch(/^report: the previous run of the same date could not be read: .*; the report says so and the run goes on$/);
@@ -144,11 +145,17 @@ describe('changes.json', () => {
     expect(html).toContain('No comparison: the previous date&#39;s run could not be read: EIO: i/o error');
   });
 
-  it('writes the parent lines of colors.csv as parents.csv, byte for byte', async () => {
+  it("writes each group's parent to parents.jsonl: colors.csv's parent line, field for field, and its CHILDREN_COUNT", async () => {
     await publish(AFTER, '2026-11-20', '01A');
     const dir = join(out, 'runs', 'as-of=2026-11-20', 'run-id=01A');
-    const colors = (await readFile(join(dir, 'colors.csv'), 'utf8')).split('\n');
-    const parentLines = [colors[0], ...colors.slice(1).filter((line) => /,1,true,,\d+$/.test(line))];
-    expect(await readFile(join(dir, 'parents.csv'), 'utf8')).toBe(`${parentLines.join('\n')}\n`);
+    const [header, ...rows] = parseCsv(await readFile(join(dir, 'colors.csv'), 'utf8')) as string[][];
+    const parents = rows.filter((fields) => fields[header!.indexOf('IS_PARENT')] === 'true');
+    const expected = [
+      [...COLUMNS, 'CHILDREN_COUNT'],
+      ...parents.map((fields) => [...fields.slice(0, COLUMNS.length).map((field) => (field === '' ? null : field)), Number(fields[header!.indexOf('CHILDREN_COUNT')])]),
+    ];
+    const lines = (await readFile(join(dir, 'parents.jsonl'), 'utf8')).trimEnd().split('\n');
+    expect(lines.map((line) => JSON.parse(line))).toEqual(expected);
+    expect(parents.length).toBe(6);
   });
 });
