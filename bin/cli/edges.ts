@@ -9,7 +9,7 @@ import { loadConfigFile } from '../../lambdas/adapters/config-file.js';
 import { FileSource } from '../../lambdas/adapters/file-source.js';
 import { FsPublishedRuns } from '../../lambdas/adapters/fs-published-runs.js';
 import { FsSink } from '../../lambdas/adapters/fs-sink.js';
-import type { OracleRetry } from '../../lambdas/adapters/oracle-source.js';
+import type { OracleRetry } from '../../lambdas/adapters/oracle/session.js';
 import { SourceError } from '../../lambdas/errors.js';
 import type { Log } from '../../lambdas/log.js';
 import type { LoadedConfig } from '../../lambdas/pipeline/config.js';
@@ -19,7 +19,8 @@ import type { RunWindowBounds } from '../../lambdas/pipeline/run-window.js';
 import { checkOutputFolder } from './output-folder.js';
 
 const isS3 = (location: string) => location.startsWith('s3://');
-const awsEdges = () => import('./aws-edges.js');
+type AwsEdges = typeof import('./aws-edges.js');
+const awsEdges = (): Promise<AwsEdges> => import('./aws-edges.js');
 
 export async function loadConfig(location: string): Promise<LoadedConfig> {
   if (!isS3(location)) return loadConfigFile(location);
@@ -52,6 +53,5 @@ export interface OracleOptions {
   readonly onRetry: (retry: OracleRetry) => void;
 }
 
-export async function oracleSource(stage: string, loaded: LoadedConfig, window: RunWindowBounds, log: Log, options: OracleOptions): Promise<ColorSource> {
-  return (await awsEdges()).oracleSource(stage, loaded, window, log, options);
-}
+/** aws-edges.ts's oracleSource, loaded on first use. */
+export const oracleSource: AwsEdges['oracleSource'] = async (...args) => (await awsEdges()).oracleSource(...args);
