@@ -20,14 +20,15 @@ import { createS3Client } from '../adapters/s3/client.js';
 import { S3Sink } from '../adapters/s3-sink.js';
 import { S3PublishedRuns } from '../adapters/s3/published-runs.js';
 import { loadConfigFromS3 } from '../adapters/s3-config.js';
+import { S3Sink } from '../adapters/s3-sink.js';
 import { createSnsClient, SnsNotifier } from '../adapters/sns-notifier.js';
 import { SsmSettings } from '../adapters/ssm-settings.js';
 import { RunHeldBackError } from '../errors.js';
 import { createLogger, createMetrics, logPort } from '../observability.js';
 import { bundledConfig } from './bundled-config.js';
-import { readEnvironment, type RunColorsEnvironment } from './environment.js';
+import { type RunColorsEnvironment, readEnvironment } from './environment.js';
 import { buildRunNotification, type RunNotifier, type RunOutcome } from './notification.js';
-import { runColorsJob, type RunColorsResult } from './run-colors-job.js';
+import { type RunColorsResult, runColorsJob } from './run-colors-job.js';
 
 const logger = createLogger();
 const metrics = createMetrics();

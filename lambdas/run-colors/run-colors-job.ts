@@ -17,13 +17,13 @@
 import { RunAlreadyPublishedError, RunHeldBackError } from '../errors.js';
 import type { Log } from '../log.js';
 import type { LoadedConfig, RunConfig } from '../pipeline/config.js';
-import { storedRun, type PointerOutcome } from '../pipeline/latest-pointer.js';
+import { type PointerOutcome, storedRun } from '../pipeline/latest-pointer.js';
 import type { Manifest } from '../pipeline/manifest.js';
 import type { ColorSource, PublishedRun, ResultSink } from '../pipeline/ports.js';
 import type { ComparisonSummary } from '../pipeline/report/changes-json.js';
 import type { PublishedRuns } from '../pipeline/report/previous-runs.js';
 import { runColors } from '../pipeline/run.js';
-import { runWindow, type RunWindowBounds } from '../pipeline/run-window.js';
+import { type RunWindowBounds, runWindow } from '../pipeline/run-window.js';
 import { ZoneClock } from '../pipeline/time-zone.js';
 import { planRun, type RunPlan } from './event.js';
 import type { RunOutcome } from './notification.js';
@@ -72,7 +72,8 @@ export async function runColorsJob(event: unknown, deps: RunColorsDeps): Promise
     return result;
   } catch (error) {
     // A held-back run was announced where it was held back; a repeat of it is not announced again.
-    if (!(error instanceof RunHeldBackError)) await announce(deps, { kind: 'run-failed', asOf: plan.asOf, runId: plan.runId, trigger: plan.trigger, error });
+    if (!(error instanceof RunHeldBackError))
+      await announce(deps, { kind: 'run-failed', asOf: plan.asOf, runId: plan.runId, trigger: plan.trigger, error });
     throw error;
   }
 }
@@ -155,7 +156,7 @@ async function finishStoredRun(plan: RunPlan, deps: RunColorsDeps): Promise<RunC
   if (manifest.runId !== plan.runId || manifest.asOf !== plan.asOf) {
     throw new RunAlreadyPublishedError(
       `the manifest stored for run ${plan.runId} (as-of ${plan.asOf}) ` +
-      `names run ${manifest.runId} for ${manifest.asOf}; refusing to treat it as this run`,
+        `names run ${manifest.runId} for ${manifest.asOf}; refusing to treat it as this run`,
     );
   }
   if (manifest.heldBack) {
@@ -165,7 +166,7 @@ async function finishStoredRun(plan: RunPlan, deps: RunColorsDeps): Promise<RunC
     });
     throw new RunHeldBackError(
       `run ${plan.runId} for as-of ${plan.asOf} is held back: ${manifest.heldBack}. ` +
-      `This is a retry of the same scheduled run: it is not run again and latest.json is not moved to it`,
+        `This is a retry of the same scheduled run: it is not run again and latest.json is not moved to it`,
       { repeat: true },
     );
   }
