@@ -17,7 +17,10 @@ try {
   let report = '';
   for (let run = 0; run < 2; run++) {
     const lines: string[] = [];
-    const code = await main(['run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', out, '--as-of', '2026-11-20'], { out: (line) => lines.push(line), err: console.error });
+    const code = await main(
+      ['run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', out, '--as-of', '2026-11-20'],
+      { out: (line) => lines.push(line), err: console.error },
+    );
     if (code !== 0) throw new Error(`the demo run exited ${code}`);
     report = /^ {2}report: {2}(.+)$/m.exec(lines.join('\n'))?.[1] ?? '';
   }

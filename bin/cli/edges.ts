@@ -15,7 +15,6 @@ import type { Log } from '../../lambdas/log.js';
 import type { LoadedConfig } from '../../lambdas/pipeline/config.js';
 import type { ColorSource, ResultSink } from '../../lambdas/pipeline/ports.js';
 import type { PublishedRuns } from '../../lambdas/pipeline/report/previous-runs.js';
-import type { RunWindowBounds } from '../../lambdas/pipeline/run-window.js';
 import { checkOutputFolder } from './output-folder.js';
 
 const isS3 = (location: string) => location.startsWith('s3://');

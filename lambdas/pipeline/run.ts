@@ -17,12 +17,13 @@ import { type OutputRenderer, renderFile } from './outputs/renderer.js';
 import type { ColorSource, PublishedRun, RawRecord, ResultSink } from './ports.js';
 import { TIE_BREAKS } from './ranking/order.js';
 import { RankingTable } from './ranking/table.js';
+import { forEachRecord } from './readers/pull-records.js';
 import type { ComparisonSummary } from './report/changes-json.js';
 import { findPreviousRuns, type PreviousRun, type PublishedRuns } from './report/previous-runs.js';
 import { renderReport } from './report/report-files.js';
 import { RowTally } from './report/row-tally.js';
-import { compileRules, DUPLICATE_RULE, type CompiledRules } from './rules.js';
-import { isRejected, resolveHeader, RowValidator, type ColorRow, type HeaderMapping, type RejectedRow } from './schema.js';
+import { type CompiledRules, compileRules, DUPLICATE_RULE } from './rules.js';
+import { type ColorRow, type HeaderMapping, isRejected, type RejectedRow, RowValidator, resolveHeader } from './schema.js';
 import { compareText } from './text.js';
 import { ZoneClock } from './time-zone.js';
 
@@ -130,25 +131,29 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   const rendered = renderers.map((renderer) => ({ file: renderFile(renderer), rows: renderer.rows }));
   // The report lists the files before it, so it renders after them.
   const report = sorted.tally
-    ? renderReport(ranking, {
-        run: {
-          runId: request.runId,
-          asOf: request.asOf,
-          trigger: request.trigger ?? null,
-          source,
-          window: request.window ?? null,
-          timeZone: config.window.timeZone,
-          config: configSummary(request.config),
-          order: config.ranking.order,
-          heldBack,
-          codeVersion: CODE_VERSION,
+    ? renderReport(
+        ranking,
+        {
+          run: {
+            runId: request.runId,
+            asOf: request.asOf,
+            trigger: request.trigger ?? null,
+            source,
+            window: request.window ?? null,
+            timeZone: config.window.timeZone,
+            config: configSummary(request.config),
+            order: config.ranking.order,
+            heldBack,
+            codeVersion: CODE_VERSION,
+          },
+          counts,
+          exclusions: sorted.exclusions,
+          rejected,
+          tally: sorted.tally,
+          previous: await previous,
         },
-        counts,
-        exclusions: sorted.exclusions,
-        rejected,
-        tally: sorted.tally,
-        previous: await previous,
-      }, rendered.map(({ file, rows }) => fileEntry(file, rows)))
+        rendered.map(({ file, rows }) => fileEntry(file, rows)),
+      )
     : undefined;
   previous = undefined;
   if (report) rendered.push(...report.files);

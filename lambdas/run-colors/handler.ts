@@ -17,7 +17,6 @@ import { settingsPrefix } from '../adapters/oracle/settings.js';
 import { OracleSource } from '../adapters/oracle/source.js';
 import { warmConnection } from '../adapters/oracle/warm-connection.js';
 import { createS3Client } from '../adapters/s3/client.js';
-import { S3Sink } from '../adapters/s3-sink.js';
 import { S3PublishedRuns } from '../adapters/s3/published-runs.js';
 import { loadConfigFromS3 } from '../adapters/s3-config.js';
 import { S3Sink } from '../adapters/s3-sink.js';

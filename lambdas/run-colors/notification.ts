@@ -171,7 +171,10 @@ function textOf(message: RunMessage): string {
   return `${lines.join('\n')}\n`;
 }
 
-const SINCE: Readonly<Record<ComparisonSummary['relation'], string>> = { 'same-date': 'the previous run of the date', 'previous-date': 'the previous date' };
+const SINCE: Readonly<Record<ComparisonSummary['relation'], string>> = {
+  'same-date': 'the previous run of the date',
+  'previous-date': 'the previous date',
+};
 
 /** e.g. `Since the previous run of the date (01K…, 2026-11-20): 12 parents changed (rank 5, price 7), 2 CUSIPs new, 1 gone.` */
 function changesLine(comparison: ComparisonSummary): string {

@@ -106,7 +106,17 @@ async function runPlanned(plan: RunPlan, deps: RunColorsDeps, now: () => Date): 
     });
     if (published?.pointer.status === 'held-back') {
       const { reason } = published.pointer;
-      await announce(deps, { kind: 'run-held-back', asOf: plan.asOf, runId: plan.runId, trigger: plan.trigger, location: published.location, counts: manifest.counts, files: manifest.files, reason, changes: changes ?? undefined });
+      await announce(deps, {
+        kind: 'run-held-back',
+        asOf: plan.asOf,
+        runId: plan.runId,
+        trigger: plan.trigger,
+        location: published.location,
+        counts: manifest.counts,
+        files: manifest.files,
+        reason,
+        changes: changes ?? undefined,
+      });
       throw new RunHeldBackError(
         `run ${plan.runId} for as-of ${plan.asOf} is held back: ${reason}. Its files are at ${published.location} ` +
           '(its manifest counts the rows, rejected.csv says why each was rejected); latest.json was not moved to it',
@@ -145,7 +155,18 @@ async function announce(deps: RunColorsDeps, outcome: RunOutcome): Promise<void>
 function publishedOutcome(result: RunColorsResult): RunOutcome | undefined {
   const { asOf, runId, trigger, counts, files, location, pointer, changes } = result;
   if (location === null || pointer === null) return undefined;
-  return { kind: 'run-published', asOf, runId, trigger, counts, files, location, pointer, redelivery: result.status === 'already-published', changes };
+  return {
+    kind: 'run-published',
+    asOf,
+    runId,
+    trigger,
+    counts,
+    files,
+    location,
+    pointer,
+    redelivery: result.status === 'already-published',
+    changes,
+  };
 }
 
 /** A stored run of this plan, finished (latest.json moved forward to it) and summarized; undefined when none is stored. */

@@ -57,7 +57,10 @@ export interface Driver {
  * files are data files like the others (the folder matrix publishes them under faults), and what
  * a failing read of an earlier run does is tested in test/integration/s3/report-s3.s3rver.test.ts.
  */
-const MATRIX_CONFIG = JSON.stringify({ ...JSON.parse(readFileSync('samples/config.json', 'utf8')), outputs: { jsonl: false, report: false } });
+const MATRIX_CONFIG = JSON.stringify({
+  ...JSON.parse(readFileSync('samples/config.json', 'utf8')),
+  outputs: { jsonl: false, report: false },
+});
 
 const dayOf = (n: number) => new Date(Date.UTC(2026, 0, 1 + n)).toISOString().slice(0, 10);
 

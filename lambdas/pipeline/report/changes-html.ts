@@ -51,12 +51,19 @@ function comparisonPart(comparison: RunComparison): string {
 }
 
 function changedTable(changed: readonly ParentChange[]): string {
-  const rows = changed.slice(0, LISTED).map((change) => [`<code>${esc(change.cusip)}</code>`, parent(change.from), parent(change.to), why(change)]);
+  const rows = changed
+    .slice(0, LISTED)
+    .map((change) => [`<code>${esc(change.cusip)}</code>`, parent(change.from), parent(change.to), why(change)]);
   return table(['CUSIP', 'old parent', 'new parent', 'why'], rows) + more(changed.length);
 }
 
 function parent(snapshot: ParentSnapshot): string {
-  const facts = [snapshot.source, snapshot.rank === null ? null : `rank ${snapshot.rank}`, snapshot.date, snapshot.px === null ? null : `px ${snapshot.px}`];
+  const facts = [
+    snapshot.source,
+    snapshot.rank === null ? null : `rank ${snapshot.rank}`,
+    snapshot.date,
+    snapshot.px === null ? null : `px ${snapshot.px}`,
+  ];
   return `<code>${esc(snapshot.messageId)}</code><br><span class="facts">${esc(facts.filter((fact) => fact !== null).join(' · '))}</span>`;
 }
 
@@ -66,7 +73,10 @@ function why(change: ParentChange): string {
 
 function cusipList(title: string, cusips: readonly string[]): string {
   if (cusips.length === 0) return '';
-  const items = cusips.slice(0, LISTED).map((cusip) => `<code>${esc(cusip)}</code>`).join(' ');
+  const items = cusips
+    .slice(0, LISTED)
+    .map((cusip) => `<code>${esc(cusip)}</code>`)
+    .join(' ');
   return `<p><strong>${esc(title)}:</strong> ${items}</p>${more(cusips.length)}`;
 }
 

@@ -3,8 +3,9 @@
  * changed parent and every new and gone CUSIP, not only the first few; and the short summary a
  * run notification carries.
  */
-import type { OutputWriter } from '../ports.js';
+
 import type { OutputRenderer } from '../outputs/renderer.js';
+import type { OutputWriter } from '../ports.js';
 import type { ChangeReason, Relation, RunComparison } from './changes.js';
 
 export const CHANGES_FILE = 'changes.json';
@@ -33,6 +34,7 @@ export function changesJson(changes: RunChanges): OutputRenderer {
     name: CHANGES_FILE,
     contentType: 'application/json',
     rows: 0,
+    // biome-ignore lint/correctness/useYield: renderers are generators so that long ones can pause; this one is written in one piece.
     *render(out: OutputWriter) {
       out.write(`${JSON.stringify(changes, null, 2)}\n`);
     },

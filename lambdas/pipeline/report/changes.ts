@@ -13,7 +13,7 @@ import { compareDecimalTexts } from '../decimal.js';
 import type { RunCounts } from '../manifest.js';
 import type { RankingKey } from '../ranking/order.js';
 import { compareText, normalizeText } from '../text.js';
-import { parentFields, PARENTS_FILE, type ParentRow } from './parents.js';
+import { PARENTS_FILE, type ParentRow, parentFields } from './parents.js';
 
 export type Relation = 'same-date' | 'previous-date';
 export type ChangeReason = 'rank' | 'date' | 'price' | 'other' | 'tie-break';
@@ -76,18 +76,27 @@ export function compareRuns(
   current: { readonly counts: RunCounts; readonly parents: readonly ParentRow[] },
   order: readonly RankingKey[],
 ): RunComparison {
-  const counts = Object.fromEntries(MOVED_COUNTS.map((name) => [name, { from: previous.counts[name], to: current.counts[name] }])) as RunComparison['counts'];
+  const counts = Object.fromEntries(
+    MOVED_COUNTS.map((name) => [name, { from: previous.counts[name], to: current.counts[name] }]),
+  ) as RunComparison['counts'];
   return {
     relation,
     status: 'compared',
-    note: previous.parents === null ? `run ${previous.runId} published no ${PARENTS_FILE} (it ran with outputs.report off, or before reports): only its counts are compared` : null,
+    note:
+      previous.parents === null
+        ? `run ${previous.runId} published no ${PARENTS_FILE} (it ran with outputs.report off, or before reports): only its counts are compared`
+        : null,
     against: { asOf: previous.asOf, runId: previous.runId },
     counts,
     parents: previous.parents === null ? null : diffParents(previous.parents, current.parents, order),
   };
 }
 
-export function diffParents(previous: ReadonlyMap<string, ParentRow>, current: readonly ParentRow[], order: readonly RankingKey[]): ParentChanges {
+export function diffParents(
+  previous: ReadonlyMap<string, ParentRow>,
+  current: readonly ParentRow[],
+  order: readonly RankingKey[],
+): ParentChanges {
   const changed: ParentChange[] = [];
   const changedByReason: Record<ChangeReason, number> = { rank: 0, date: 0, price: 0, other: 0, 'tie-break': 0 };
   const newCusips: string[] = [];

@@ -6,9 +6,9 @@
  * runs never re-reads rows. JSON, because JSON.parse reads it back with no parser in the bundle.
  */
 import { COLUMN_INDEX, COLUMNS } from '../columns.js';
-import type { OutputWriter } from '../ports.js';
 import { JSONL_CONTENT_TYPE } from '../outputs/colors-jsonl.js';
 import type { OutputRenderer } from '../outputs/renderer.js';
+import type { OutputWriter } from '../ports.js';
 import type { Ranking } from '../ranking/ranked.js';
 import { normalizeText } from '../text.js';
 
@@ -31,7 +31,12 @@ export interface ParentRow {
 }
 
 function parentRow(fields: readonly (string | null)[], groupSize: number): ParentRow {
-  return { cusip: normalizeText(fields[COLUMN_INDEX.CUSIP] ?? ''), record: JSON.stringify(fields), source: fields[COLUMN_INDEX.SOURCE] ?? null, groupSize };
+  return {
+    cusip: normalizeText(fields[COLUMN_INDEX.CUSIP] ?? ''),
+    record: JSON.stringify(fields),
+    source: fields[COLUMN_INDEX.SOURCE] ?? null,
+    groupSize,
+  };
 }
 
 const HEADER = JSON.stringify([...COLUMNS, 'CHILDREN_COUNT']);
@@ -74,7 +79,12 @@ export function parseParents(bytes: Uint8Array): Map<string, ParentRow> {
     if (lines[at] === '') continue;
     const fields = parseLine(lines[at]!);
     const children = fields?.pop();
-    if (fields === undefined || typeof children !== 'number' || fields.length !== COLUMNS.length || !fields.every((field) => field === null || typeof field === 'string')) {
+    if (
+      fields === undefined ||
+      typeof children !== 'number' ||
+      fields.length !== COLUMNS.length ||
+      !fields.every((field) => field === null || typeof field === 'string')
+    ) {
       throw new Error(`${PARENTS_FILE} line ${at + 1} is not a parent's line`);
     }
     const parent = parentRow(fields as (string | null)[], children + 1);

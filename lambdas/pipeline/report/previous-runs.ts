@@ -53,7 +53,11 @@ export async function findPreviousRuns(
 }
 
 /** Runs `find`, which gives the run or why there is none; an error becomes an unreadable lookup and a warning. */
-async function lookUp(relation: Relation, onWarning: (message: string) => void, find: () => Promise<ComparedRun | string>): Promise<PreviousRun> {
+async function lookUp(
+  relation: Relation,
+  onWarning: (message: string) => void,
+  find: () => Promise<ComparedRun | string>,
+): Promise<PreviousRun> {
   try {
     const found = await find();
     return typeof found === 'string' ? { relation, status: 'none', note: found } : { relation, status: 'found', run: found };
@@ -83,7 +87,8 @@ async function readRun(runs: PublishedRuns, asOf: string, runId: string, manifes
   if (listed === undefined) return { asOf, runId, counts: manifest.counts, parents: null };
   const parents = await runs.readRunFile(asOf, runId, PARENTS_FILE);
   if (parents === null) throw new Error(`run ${runId} of ${asOf} lists ${PARENTS_FILE} but it is missing`);
-  if (sha256(parents) !== listed.sha256) throw new Error(`the ${PARENTS_FILE} of run ${runId} of ${asOf} does not have the SHA-256 its manifest lists`);
+  if (sha256(parents) !== listed.sha256)
+    throw new Error(`the ${PARENTS_FILE} of run ${runId} of ${asOf} does not have the SHA-256 its manifest lists`);
   return { asOf, runId, counts: manifest.counts, parents: parseParents(parents) };
 }
 

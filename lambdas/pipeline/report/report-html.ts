@@ -4,8 +4,9 @@
  * opens the same from S3, a mail attachment or a laptop with no network. Readable on a phone (one
  * column, tables scroll sideways inside the page) and printable (print styles drop the colours).
  */
-import type { OutputWriter } from '../ports.js';
+
 import type { OutputRenderer } from '../outputs/renderer.js';
+import type { OutputWriter } from '../ports.js';
 import { changesSection } from './changes-html.js';
 import { barChart, esc, num, table } from './html.js';
 import type { ReportModel } from './report-model.js';
@@ -42,6 +43,7 @@ export function reportHtml(model: ReportModel): OutputRenderer {
     name: REPORT_FILE,
     contentType: HTML_CONTENT_TYPE,
     rows: 0,
+    // biome-ignore lint/correctness/useYield: renderers are generators so that long ones can pause; this one is written in one piece.
     *render(out: OutputWriter) {
       out.write(page(model));
     },
@@ -81,7 +83,8 @@ ${groupsSection(model)}
 }
 
 function statusLine({ run }: ReportModel): string {
-  if (run.heldBack !== null) return `<p class="status held" id="status">Held back: ${esc(run.heldBack)}. latest.json was not moved to this run.</p>`;
+  if (run.heldBack !== null)
+    return `<p class="status held" id="status">Held back: ${esc(run.heldBack)}. latest.json was not moved to this run.</p>`;
   return `<p class="status" id="status">Published: latest.json moves to this run unless a newer run of the date is already there.</p>`;
 }
 
@@ -92,7 +95,12 @@ function runSection({ run }: ReportModel): string {
     ['run id', `<code id="run-id">${esc(run.runId)}</code>`],
     ['trigger', esc(run.trigger ?? 'not recorded')],
     ['source', `<code>${esc(run.source)}</code>`],
-    ['window', run.window === null ? 'the whole file' : `${esc(run.window.start)} to ${esc(run.window.end)} (${esc(run.window.lookbackDays)} day(s), ${esc(run.window.timeZone)})`],
+    [
+      'window',
+      run.window === null
+        ? 'the whole file'
+        : `${esc(run.window.start)} to ${esc(run.window.end)} (${esc(run.window.lookbackDays)} day(s), ${esc(run.window.timeZone)})`,
+    ],
     ['config', `<code>${esc(config.source)}</code>`],
     ['config version', `${esc(config.version ?? 'none')}${config.versionId ? ` (S3 version <code>${esc(config.versionId)}</code>)` : ''}`],
     ['config SHA-256', `<code>${esc(config.sha256)}</code>`],
@@ -104,24 +112,40 @@ function runSection({ run }: ReportModel): string {
 }
 
 function countsSection({ counts, files }: ReportModel): string {
-  const tile = (id: string, label: string, value: number) => `<div class="tile"><span>${esc(label)}</span><strong id="count-${id}">${num(value)}</strong></div>`;
+  const tile = (id: string, label: string, value: number) =>
+    `<div class="tile"><span>${esc(label)}</span><strong id="count-${id}">${num(value)}</strong></div>`;
   const balanced = counts.read === counts.ranked + counts.excluded + counts.rejected;
   return `<section id="counts"><h2>Rows</h2>
 <p class="conservation" id="conservation">read = ranked + excluded + rejected: ${num(counts.read)} = ${num(counts.ranked)} + ${num(counts.excluded)} + ${num(counts.rejected)}${balanced ? '' : ' <strong>(does not add up)</strong>'}</p>
 <div class="tiles">${tile('read', 'read', counts.read)}${tile('ranked', 'ranked', counts.ranked)}${tile('groups', 'groups (CUSIPs)', counts.groups)}${tile('excluded', 'excluded', counts.excluded)}${tile('rejected', 'rejected', counts.rejected)}</div>
-${table(['file', 'rows', 'bytes'], files.map((file) => [`<code>${esc(file.name)}</code>`, num(file.rows), num(file.bytes)]), [1, 2])}
+${table(
+  ['file', 'rows', 'bytes'],
+  files.map((file) => [`<code>${esc(file.name)}</code>`, num(file.rows), num(file.bytes)]),
+  [1, 2],
+)}
 </section>`;
 }
 
 function exclusionsSection({ counts, overlaps }: ReportModel): string {
   const rules = Object.entries(counts.excludedByRule);
-  if (rules.length === 0) return `<section id="exclusions"><h2>Exclusions</h2><p class="note">No active rule (and no dedupe).</p></section>`;
+  if (rules.length === 0)
+    return `<section id="exclusions"><h2>Exclusions</h2><p class="note">No active rule (and no dedupe).</p></section>`;
   const total = rules.reduce((sum, [, rows]) => sum + rows, 0);
-  const parts = [table(['rule', 'rows'], rules.map(([rule, rows]) => [esc(rule), num(rows)]), [1])];
+  const parts = [
+    table(
+      ['rule', 'rows'],
+      rules.map(([rule, rows]) => [esc(rule), num(rows)]),
+      [1],
+    ),
+  ];
   if (total > counts.excluded) {
     parts.push(
       `<p>A row that matches several rules counts under each, so the rules' counts add up to ${num(total)} for ${num(counts.excluded)} excluded rows. The rows that matched more than one rule:</p>`,
-      table(['rules matched together', 'rows'], overlaps.map(({ rules: names, rows }) => [esc(names.join(' + ')), num(rows)]), [1]),
+      table(
+        ['rules matched together', 'rows'],
+        overlaps.map(({ rules: names, rows }) => [esc(names.join(' + ')), num(rows)]),
+        [1],
+      ),
     );
   } else {
     parts.push(`<p class="note">No row matched more than one rule: the counts add up to the ${num(counts.excluded)} excluded rows.</p>`);
@@ -140,7 +164,11 @@ ${table(['reason', 'rows', 'first rows (SOURCE_ROW: MESSAGE_ID CUSIP)'], rows, [
 }
 
 function dealersSection({ dealers }: ReportModel): string {
-  const rows = dealers.map((dealer) => [dealer.value === null ? '<em>no SOURCE</em>' : esc(dealer.value), num(dealer.rows), num(dealer.parents)]);
+  const rows = dealers.map((dealer) => [
+    dealer.value === null ? '<em>no SOURCE</em>' : esc(dealer.value),
+    num(dealer.rows),
+    num(dealer.parents),
+  ]);
   return `<section id="dealers"><h2>Rows per dealer (SOURCE)</h2>
 <p class="note">Ranked rows, and the CUSIPs whose parent (best color) is the dealer's.</p>
 ${table(['dealer', 'ranked rows', 'parents'], rows, [1, 2])}</section>`;
@@ -152,7 +180,10 @@ function sectorsSection({ sectors }: ReportModel): string {
 }
 
 function groupsSection({ histogram, counts }: ReportModel): string {
-  const chart = barChart('Groups by size (rows per CUSIP)', histogram.map((bin) => ({ label: bin.label, value: bin.groups })));
+  const chart = barChart(
+    'Groups by size (rows per CUSIP)',
+    histogram.map((bin) => ({ label: bin.label, value: bin.groups })),
+  );
   return `<section id="groups"><h2>Group sizes</h2>
 <p class="note">${num(counts.groups)} CUSIPs: how many have 1, 2, 3… ranked rows (the parent and its children).</p>
 ${chart}</section>`;

@@ -4,10 +4,11 @@
  * per-sector tallies of the read loop, its parents and the runs found before it. Nothing here
  * reads a row again (docs/report.md, "Cost").
  */
+
+import { COLUMN_INDEX } from '../columns.js';
 import type { Manifest, ManifestFileEntry, RunCounts } from '../manifest.js';
 import type { RankingKey } from '../ranking/order.js';
 import type { RejectedRow } from '../schema.js';
-import { COLUMN_INDEX } from '../columns.js';
 import { compareRuns, type RunComparison } from './changes.js';
 import type { ParentRow } from './parents.js';
 import type { PreviousRun } from './previous-runs.js';
@@ -113,10 +114,17 @@ function rejectionReasons(rejected: readonly RejectedRow[]): RejectionReason[] {
   for (const row of rejected) {
     for (const reason of row.reasons) {
       let entry = reasons.get(reason);
-      if (entry === undefined) reasons.set(reason, (entry = { rows: 0, examples: [] }));
+      if (entry === undefined) {
+        entry = { rows: 0, examples: [] };
+        reasons.set(reason, entry);
+      }
       entry.rows++;
       if (entry.examples.length < REJECTION_EXAMPLES) {
-        entry.examples.push({ sourceRow: row.sourceRow, messageId: row.raw[COLUMN_INDEX.MESSAGE_ID] ?? null, cusip: row.raw[COLUMN_INDEX.CUSIP] ?? null });
+        entry.examples.push({
+          sourceRow: row.sourceRow,
+          messageId: row.raw[COLUMN_INDEX.MESSAGE_ID] ?? null,
+          cusip: row.raw[COLUMN_INDEX.CUSIP] ?? null,
+        });
       }
     }
   }

@@ -73,7 +73,9 @@ class ValueCounter {
 
   counts(): Map<string | null, number> {
     const counts = new Map(this.many);
-    this.values.forEach((value, at) => counts.set(value, (counts.get(value) ?? 0) + this.tallies[at]!));
+    this.values.forEach((value, at) => {
+      counts.set(value, (counts.get(value) ?? 0) + this.tallies[at]!);
+    });
     return counts;
   }
 }
@@ -95,5 +97,11 @@ export function merged(counts: ReadonlyMap<string | null, number>): ValueCount[]
   }
   return [...groups.values()]
     .map(({ spelling, rows }) => ({ value: spelling, rows }))
-    .sort((a, b) => (a.value === null) !== (b.value === null) ? (a.value === null ? 1 : -1) : b.rows - a.rows || compareText(a.value ?? '', b.value ?? ''));
+    .sort((a, b) =>
+      (a.value === null) !== (b.value === null)
+        ? a.value === null
+          ? 1
+          : -1
+        : b.rows - a.rows || compareText(a.value ?? '', b.value ?? ''),
+    );
 }

@@ -7,11 +7,11 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { FileSource } from '../../../lambdas/adapters/file-source.js';
-import { S3Sink } from '../../../lambdas/adapters/s3-sink.js';
 import { S3PublishedRuns } from '../../../lambdas/adapters/s3/published-runs.js';
-import { silentLog, type Log } from '../../../lambdas/log.js';
-import { bundledConfig } from '../../../lambdas/run-colors/bundled-config.js';
+import { S3Sink } from '../../../lambdas/adapters/s3-sink.js';
+import { type Log, silentLog } from '../../../lambdas/log.js';
 import type { RunChanges } from '../../../lambdas/pipeline/report/changes-json.js';
+import { bundledConfig } from '../../../lambdas/run-colors/bundled-config.js';
 import { runColorsJob } from '../../../lambdas/run-colors/run-colors-job.js';
 import { BUCKET, usePublishHarness } from '../../helpers/s3-publish-harness.js';
 
@@ -51,12 +51,22 @@ describe('report.html and changes.json on S3', () => {
     for (const name of ['parents.jsonl', 'changes.json', 'report.html']) {
       const entry = manifest.files.find((file) => file.name === name);
       expect(entry, name).toBeDefined();
-      expect(createHash('sha256').update((await view.file(name))!).digest('hex')).toBe(entry!.sha256);
+      expect(
+        createHash('sha256')
+          .update((await view.file(name))!)
+          .digest('hex'),
+      ).toBe(entry!.sha256);
     }
-    const puts = harness.proxy.requests.filter((request) => request.method === 'PUT' && request.key.includes(second)).map((request) => request.key.split('/').at(-1));
+    const puts = harness.proxy.requests
+      .filter((request) => request.method === 'PUT' && request.key.includes(second))
+      .map((request) => request.key.split('/').at(-1));
     expect(puts).toEqual(['colors.csv', 'excluded.csv', 'rejected.csv', 'parents.jsonl', 'changes.json', 'report.html', 'manifest.json']);
     const [sameDate] = (await changesOf(second)).comparisons;
-    expect(sameDate).toMatchObject({ status: 'compared', against: { asOf: AS_OF, runId: first }, parents: { changed: [], newCusips: [], goneCusips: [] } });
+    expect(sameDate).toMatchObject({
+      status: 'compared',
+      against: { asOf: AS_OF, runId: first },
+      parents: { changed: [], newCusips: [], goneCusips: [] },
+    });
     expect(sameDate!.parents!.unchanged).toBeGreaterThan(0);
   }, 60_000);
 
@@ -68,7 +78,11 @@ describe('report.html and changes.json on S3', () => {
     const runId = await run(warnings);
     harness.proxy.reset();
     const [sameDate] = (await changesOf(runId)).comparisons;
-    expect(sameDate).toMatchObject({ status: 'unreadable', against: null, note: expect.stringMatching(/^the previous run of the same date could not be read: reading s3:\/\/.*manifest\.json failed/) });
+    expect(sameDate).toMatchObject({
+      status: 'unreadable',
+      against: null,
+      note: expect.stringMatching(/^the previous run of the same date could not be read: reading s3:\/\/.*manifest\.json failed/),
+    });
     expect(warnings.some((warning) => warning.startsWith('report: the previous run of the same date could not be read'))).toBe(true);
     const html = (await harness.view(PREFIX, AS_OF, runId).file('report.html'))!.toString('utf8');
     expect(html).toContain('No comparison: the previous run of the same date could not be read');

@@ -22,7 +22,10 @@ const runs: { runDir: string; manifest: Manifest }[] = [];
 /** The README's demo command, in process, into a scratch folder. */
 async function demoRun(): Promise<{ runDir: string; manifest: Manifest }> {
   const stdout: string[] = [];
-  const code = await main(['run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', out, '--as-of', AS_OF], { out: (line) => stdout.push(line), err: () => {} });
+  const code = await main(['run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', out, '--as-of', AS_OF], {
+    out: (line) => stdout.push(line),
+    err: () => {},
+  });
   expect(code).toBe(0);
   const report = /^ {2}report: {2}(.+)\/report\.html$/m.exec(stdout.join('\n'));
   expect(report, stdout.join('\n')).not.toBeNull();
@@ -41,9 +44,11 @@ describeInBrowser("the demo's report.html in Chromium", () => {
     if (out) await rm(out, { recursive: true, force: true });
   });
 
-  const cases = (['first', 'second'] as const).flatMap((run) => (Object.keys(VIEWPORTS) as ViewportName[]).map((viewport) => [run, viewport] as const));
+  const cases = (['first', 'second'] as const).flatMap((run) =>
+    (Object.keys(VIEWPORTS) as ViewportName[]).map((viewport) => [run, viewport] as const),
+  );
 
-  it.each(cases)('%s run, %s width: no console error, no request, the manifest\'s numbers', async (which, viewport) => {
+  it.each(cases)("%s run, %s width: no console error, no request, the manifest's numbers", async (which, viewport) => {
     const { runDir, manifest } = runs[which === 'first' ? 0 : 1]!;
     const page = await openPage(browser, join(runDir, 'report.html'), viewport);
     try {
@@ -54,7 +59,9 @@ describeInBrowser("the demo's report.html in Chromium", () => {
       expect(await page.text('#count-excluded')).toBe(n(counts.excluded));
       expect(await page.text('#count-rejected')).toBe(n(counts.rejected));
       expect(await page.text('#count-groups')).toBe(n(counts.groups));
-      expect(await page.text('#conservation')).toBe(`read = ranked + excluded + rejected: ${n(counts.read)} = ${n(counts.ranked)} + ${n(counts.excluded)} + ${n(counts.rejected)}`);
+      expect(await page.text('#conservation')).toBe(
+        `read = ranked + excluded + rejected: ${n(counts.read)} = ${n(counts.ranked)} + ${n(counts.excluded)} + ${n(counts.rejected)}`,
+      );
       expect(await page.text('#run-id')).toBe(manifest.runId);
       // Every rule's count, as the manifest has it.
       const ruleRows = await page.texts('#exclusions tbody tr');

@@ -76,7 +76,8 @@ beforeEach(() => {
   });
   s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
     const body = stored.get(input.Key);
-    if (!body) throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
+    if (!body)
+      throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
     return { Body: { transformToString: async () => body.toString('utf8'), transformToByteArray: async () => new Uint8Array(body) } };
   });
   sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
@@ -133,8 +134,19 @@ describe('run-colors announces each run on the stage topic', () => {
       counts: (JSON.parse(stored.get(`${folder}/manifest.json`)!.toString('utf8')) as { counts: unknown }).counts,
       reportKey: `${folder}/report.html`,
       changes: [
-        expect.objectContaining({ relation: 'same-date', status: 'none', against: null, parentsChanged: null, note: 'no run of 2026-11-20 was published before this one' }),
-        expect.objectContaining({ relation: 'previous-date', status: 'none', against: null, note: 'no run was published for the 7 dates before 2026-11-20' }),
+        expect.objectContaining({
+          relation: 'same-date',
+          status: 'none',
+          against: null,
+          parentsChanged: null,
+          note: 'no run of 2026-11-20 was published before this one',
+        }),
+        expect.objectContaining({
+          relation: 'previous-date',
+          status: 'none',
+          against: null,
+          note: 'no run was published for the 7 dates before 2026-11-20',
+        }),
       ],
       pointer: { status: 'current' },
       redelivery: false,
@@ -150,7 +162,7 @@ describe('run-colors announces each run on the stage topic', () => {
     expect(emfDocuments(written).some((m) => 'RunNotificationsFailed' in m)).toBe(false);
   });
 
-  it("run-published after an earlier run of the date: the diff summary says which parents changed and why, and the CUSIPs new", async () => {
+  it('run-published after an earlier run of the date: the diff summary says which parents changed and why, and the CUSIPs new', async () => {
     expect((await invoke({ asOf: '2026-11-20' })).error).toBeUndefined();
     const before = (published()[0]!.message as { runId: string }).runId;
     // AAA's parent was message 2 (newest); now message 2 is older than message 1. CCC is new.
@@ -171,7 +183,9 @@ describe('run-colors announces each run on the stage topic', () => {
       goneCusips: 0,
       note: null,
     });
-    expect(sent.email).toContain(`Since the previous run of the date (${before}, 2026-11-20): 1 parents changed (date 1), 1 CUSIPs new, 0 gone.`);
+    expect(sent.email).toContain(
+      `Since the previous run of the date (${before}, 2026-11-20): 1 parents changed (date 1), 1 CUSIPs new, 0 gone.`,
+    );
   });
 
   it('run-held-back: once per run, with the reason and the counts; the redelivery that fails again is not announced again', async () => {

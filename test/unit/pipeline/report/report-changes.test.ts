@@ -57,7 +57,12 @@ const AFTER = [
 
 const config = (report = true) => parseConfig(JSON.stringify({ rules: [], window: { timeZone: 'UTC' }, outputs: { report } }), 'c.json');
 
-async function publish(rows: ReturnType<typeof row>[], asOf: string, runId: string, options: { report?: boolean; runs?: PublishedRuns; warnings?: string[] } = {}) {
+async function publish(
+  rows: ReturnType<typeof row>[],
+  asOf: string,
+  runId: string,
+  options: { report?: boolean; runs?: PublishedRuns; warnings?: string[] } = {},
+) {
   const result = await runColors({
     source: new MemorySource([...COLUMNS], rows),
     sink: new FsSink(out),
@@ -113,7 +118,12 @@ describe('changes.json', () => {
     await publish(BEFORE, '2026-11-13', '01A'); // a Friday
     await publish(AFTER, '2026-11-16', '01B'); // the Monday after
     const [sameDate, previousDate] = (await changesOf('2026-11-16', '01B')).comparisons;
-    expect(sameDate).toMatchObject({ status: 'none', against: null, parents: null, note: 'no run of 2026-11-16 was published before this one' });
+    expect(sameDate).toMatchObject({
+      status: 'none',
+      against: null,
+      parents: null,
+      note: 'no run of 2026-11-16 was published before this one',
+    });
     expect(previousDate).toMatchObject({ status: 'compared', against: { asOf: '2026-11-13', runId: '01A' } });
   });
 
@@ -130,17 +140,23 @@ describe('changes.json', () => {
     // A corrupted parents.jsonl: its SHA-256 no longer matches the manifest.
     await writeFile(join(out, 'runs', 'as-of=2026-11-20', 'run-id=01A', 'parents.jsonl'), 'MESSAGE_ID\n1\n');
     const failing: PublishedRuns = {
-      readLatest: async (asOf) => (asOf === '2026-11-20' ? new FsPublishedRuns(out).readLatest(asOf) : Promise.reject(new Error('EIO: i/o error'))),
+      readLatest: async (asOf) =>
+        asOf === '2026-11-20' ? new FsPublishedRuns(out).readLatest(asOf) : Promise.reject(new Error('EIO: i/o error')),
       readRunFile: (asOf, runId, name) => new FsPublishedRuns(out).readRunFile(asOf, runId, name),
     };
     const warnings: string[] = [];
     const { published } = await publish(AFTER, '2026-11-20', '01B', { runs: failing, warnings });
     expect(published?.pointer).toEqual({ status: 'current' });
     const [sameDate, previousDate] = (await changesOf('2026-11-20', '01B')).comparisons;
-    expect(sameDate).toMatchObject({ status: 'unreadable', note: expect.stringMatching(/parents\.jsonl of run 01A .* does not have the SHA-256 its manifest lists/) });
+    expect(sameDate).toMatchObject({
+      status: 'unreadable',
+      note: expect.stringMatching(/parents\.jsonl of run 01A .* does not have the SHA-256 its manifest lists/),
+    });
     expect(previousDate).toMatchObject({ status: 'unreadable', note: expect.stringContaining('EIO: i/o error') });
     expect(warnings).toHaveLength(2);
-    expect(warnings[0]).toMatch(/^report: the previous run of the same date could not be read: .*; the report says so and the run goes on$/);
+    expect(warnings[0]).toMatch(
+      /^report: the previous run of the same date could not be read: .*; the report says so and the run goes on$/,
+    );
     const html = await readFile(join(out, 'runs', 'as-of=2026-11-20', 'run-id=01B', 'report.html'), 'utf8');
     expect(html).toContain('No comparison: the previous date&#39;s run could not be read: EIO: i/o error');
   });
@@ -152,7 +168,10 @@ describe('changes.json', () => {
     const parents = rows.filter((fields) => fields[header!.indexOf('IS_PARENT')] === 'true');
     const expected = [
       [...COLUMNS, 'CHILDREN_COUNT'],
-      ...parents.map((fields) => [...fields.slice(0, COLUMNS.length).map((field) => (field === '' ? null : field)), Number(fields[header!.indexOf('CHILDREN_COUNT')])]),
+      ...parents.map((fields) => [
+        ...fields.slice(0, COLUMNS.length).map((field) => (field === '' ? null : field)),
+        Number(fields[header!.indexOf('CHILDREN_COUNT')]),
+      ]),
     ];
     const lines = (await readFile(join(dir, 'parents.jsonl'), 'utf8')).trimEnd().split('\n');
     expect(lines.map((line) => JSON.parse(line))).toEqual(expected);

@@ -65,7 +65,10 @@ describe('report.html', () => {
       recordOf({ MESSAGE_ID: '2', CUSIP: SCRIPT, DATE: '2026-11-20', PX: '100' }),
       recordOf({ MESSAGE_ID: '3', CUSIP: cusip, DATE: '2026-11-20', PX: '100' }),
     ];
-    for (const [runId, px, cusip] of [['RUN1', '99', `old${SCRIPT}`], ['RUN2', '101', `new${SCRIPT}`]] as const) {
+    for (const [runId, px, cusip] of [
+      ['RUN1', '99', `old${SCRIPT}`],
+      ['RUN2', '101', `new${SCRIPT}`],
+    ] as const) {
       await runColors({ source: new MemorySource([...COLUMNS], rows(px, cusip)), sink, publishedRuns, config, asOf: '2026-11-20', runId });
     }
     const html = sink.text('report.html');
@@ -79,7 +82,8 @@ describe('report.html', () => {
   it('is self-contained: no script, no link, no image, no URL to fetch', async () => {
     const { html } = await report([recordOf({ MESSAGE_ID: '1', CUSIP: 'AAA', DATE: '2026-11-20', PX: '100' })]);
     expect(html).toMatch(/^<!doctype html>/);
-    for (const pattern of [/<script/i, /<link/i, /<img/i, /<iframe/i, /\ssrc=/i, /\shref=/i, /url\(/i, /@import/i, /https?:/i]) expect(html).not.toMatch(pattern);
+    for (const pattern of [/<script/i, /<link/i, /<img/i, /<iframe/i, /\ssrc=/i, /\shref=/i, /url\(/i, /@import/i, /https?:/i])
+      expect(html).not.toMatch(pattern);
     expect(html).toContain('<svg class="chart"');
     expect(html).toContain('@media print');
   });
@@ -101,7 +105,9 @@ describe('report.html', () => {
     expect(html).toContain("the rules' counts add up to 3 for 2 excluded rows");
     expect(html).toContain('<td>talk + no-price</td><td class="n">1</td>');
     // Three examples of four, in SOURCE_ROW order.
-    expect(html).toMatch(/<td>PX: not a number<\/td><td class="n">4<\/td><td>row 4: <code>4<\/code> <code>R4<\/code><br>row 5: .*<br>row 6: [^<]*<code>6<\/code> <code>R6<\/code><\/td>/);
+    expect(html).toMatch(
+      /<td>PX: not a number<\/td><td class="n">4<\/td><td>row 4: <code>4<\/code> <code>R4<\/code><br>row 5: .*<br>row 6: [^<]*<code>6<\/code> <code>R6<\/code><\/td>/,
+    );
   });
 
   it('escapes the five characters that matter in text and attributes', () => {

@@ -37,7 +37,8 @@ describe('RowTally', () => {
       fc.property(fc.array(fc.tuple(value, value), { maxLength: 400 }), (pairs) => {
         const tally = new RowTally();
         for (const [source, sector] of pairs) tally.add(rowWith(source, sector));
-        const asMap = (counts: { value: string | null; rows: number }[]) => new Map(counts.map(({ value: v, rows }) => [v === null ? null : v.toUpperCase(), rows]));
+        const asMap = (counts: { value: string | null; rows: number }[]) =>
+          new Map(counts.map(({ value: v, rows }) => [v === null ? null : v.toUpperCase(), rows]));
         expect(asMap(tally.bySource())).toEqual(plainCounts(pairs.map(([source]) => source)));
         expect(asMap(tally.bySector())).toEqual(plainCounts(pairs.map(([, sector]) => sector)));
       }),
