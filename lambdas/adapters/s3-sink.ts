@@ -33,6 +33,7 @@ import {
 } from '../pipeline/latest-pointer.js';
 import { MANIFEST_FILE } from '../pipeline/manifest.js';
 import type { OutputFile, PublishedRun, PublishRequest, ResultSink } from '../pipeline/ports.js';
+import { followLatest, latestCopyPath } from '../pipeline/parquet/table-files.js';
 import { pointerNotMoved, runNotPublished } from '../pipeline/publish-outcome.js';
 import { describeS3Error, isAborted } from './s3/errors.js';
 import { objectBody, ObjectExistsError, S3Objects, type ObjectBody } from './s3/objects.js';
@@ -105,11 +106,14 @@ export class S3Sink implements ResultSink {
     const keys = this.keys(request.asOf, request.runId);
     // Everything that can be checked without S3 is checked before the first byte is written.
     const files = this.prepare(request);
+    const tableFiles = (request.tableFiles ?? []).map(({ path, file }) => ({ key: joinKey(this.prefix, path), prepared: checkedFile(request.runId, file) }));
     for (const file of files.slice(0, -1)) await this.writeDataFile(request.runId, `${keys.runKey}/${file.name}`, bodyOf(file));
+    for (const { key, prepared } of tableFiles) await this.writeDataFile(request.runId, key, bodyOf(prepared));
     await this.writeManifest(request.runId, keys, bodyOf(files.at(-1)!));
-    this.log.info('stored run in S3', { location: keys.location, objects: files.length });
+    this.log.info('stored run in S3', { location: keys.location, objects: files.length + tableFiles.length });
 
-    const run: StoredRun = { asOf: request.asOf, runId: request.runId, manifestSha256: request.manifest.sha256 };
+    const tables = tableFiles.length > 0;
+    const run: StoredRun = { asOf: request.asOf, runId: request.runId, manifestSha256: request.manifest.sha256, ...(tables ? { tables } : {}) };
     if (request.holdBack !== null) {
       this.log.info('run held back: latest.json not moved', { location: keys.location, reason: request.holdBack });
       return { location: keys.location, latest: keys.latest, pointer: { status: 'held-back', reason: request.holdBack } };
@@ -132,12 +136,28 @@ export class S3Sink implements ResultSink {
     try {
       const pointer = await movePointerForward(store, run, () => latestPointer(run, this.now()), this.pointerRetry);
       this.log.info('latest.json settled', { latest: keys.latest, runId: run.runId, pointer });
+      if (run.tables) await this.followLatest(run, store);
       return { location: keys.location, latest: keys.latest, pointer };
     } catch (error) {
       if (!(error instanceof PointerMoveError)) throw error;
       const reason = error.cause instanceof Error ? describeS3Error(error.cause) : error.message;
       const denied = store.readDenied ? `; reading ${keys.latest} was denied (HTTP 403): the role needs s3:GetObject on it` : '';
       throw pointerNotMoved(run.runId, keys.location, keys.latest, `${reason}${denied}`, error);
+    }
+  }
+
+  /**
+   * The Athena copy of latest.json follows it (docs/queries.md). The run and latest.json are
+   * settled by now: a failure here is logged, not thrown, and the copy is brought up by the next
+   * run or retry of the date.
+   */
+  private async followLatest(run: StoredRun, latest: S3PointerStore): Promise<void> {
+    const key = joinKey(this.prefix, latestCopyPath(run.asOf));
+    try {
+      await followLatest(latest, new S3PointerStore(this.objects, key), this.pointerRetry);
+    } catch (error) {
+      const cause = error instanceof PointerMoveError && error.cause instanceof Error ? error.cause : error;
+      this.log.warn('the tables/latest copy of latest.json was not brought up to date; the next run of the date does it', { key, error: describeS3Error(cause) });
     }
   }
 
@@ -156,12 +176,7 @@ export class S3Sink implements ResultSink {
       if (names.has(file.name)) throw new PublishError(`${where} appears twice; nothing was written`);
       if (file.name === '' || file.name.includes('/') || file.name === LATEST_FILE) throw new PublishError(`${where} is not a valid output file name; nothing was written`);
       names.add(file.name);
-      if (!/^[0-9a-f]{64}$/i.test(file.sha256)) throw new PublishError(`${where} has no valid SHA-256 (${JSON.stringify(file.sha256)}); nothing was written`);
-      const held = file.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
-      if (held !== file.bytes) throw new PublishError(`${where} claims ${file.bytes} bytes but holds ${held}; nothing was written`);
-      // Single PutObject only (no multipart): our outputs are a few hundred MB at most.
-      if (held > MAX_PUT_BYTES) throw new PublishError(`${where} is ${held} bytes, over the 5 GiB single-upload limit; nothing was written`);
-      return { name: file.name, file, sha256: Buffer.from(file.sha256, 'hex').toString('base64') };
+      return checkedFile(request.runId, file);
     });
   }
 
@@ -244,6 +259,17 @@ interface PreparedFile {
   readonly file: OutputFile;
   /** Base64 SHA-256, the form S3's x-amz-checksum-sha256 takes. */
   readonly sha256: string;
+}
+
+/** A file whose hash and size are checked before anything is written. */
+function checkedFile(runId: string, file: OutputFile): PreparedFile {
+  const where = `run ${runId}: file ${JSON.stringify(file.name)}`;
+  if (!/^[0-9a-f]{64}$/i.test(file.sha256)) throw new PublishError(`${where} has no valid SHA-256 (${JSON.stringify(file.sha256)}); nothing was written`);
+  const held = file.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+  if (held !== file.bytes) throw new PublishError(`${where} claims ${file.bytes} bytes but holds ${held}; nothing was written`);
+  // Single PutObject only (no multipart): our outputs are a few hundred MB at most.
+  if (held > MAX_PUT_BYTES) throw new PublishError(`${where} is ${held} bytes, over the 5 GiB single-upload limit; nothing was written`);
+  return { name: file.name, file, sha256: Buffer.from(file.sha256, 'hex').toString('base64') };
 }
 
 function bodyOf({ file, sha256 }: PreparedFile): ObjectBody {

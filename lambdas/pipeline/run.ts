@@ -14,6 +14,8 @@ import { colorsJsonl } from './outputs/colors-jsonl.js';
 import { excludedCsv } from './outputs/excluded-csv.js';
 import { rejectedCsv } from './outputs/rejected-csv.js';
 import { renderFile, type OutputRenderer } from './outputs/renderer.js';
+import { colorsParquet, excludedParquet, rejectedParquet } from './parquet/renderers.js';
+import { tableFilePath } from './parquet/table-files.js';
 import type { ColorSource, PublishedRun, RawRecord, ResultSink } from './ports.js';
 import { forEachRecord } from './readers/pull-records.js';
 import { TIE_BREAKS } from './ranking/order.js';
@@ -104,6 +106,14 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     rejectedCsv(rejected),
   ];
   const rendered = renderers.map((renderer) => ({ file: renderFile(renderer), rows: renderer.rows }));
+  const tableContext = { asOf: request.asOf, runId: request.runId, clock, codeVersion: CODE_VERSION };
+  const tables = config.outputs.parquet
+    ? [colorsParquet(ranking, tableContext), excludedParquet(excluded, sorted.excludedBy, tableContext), rejectedParquet(rejected, tableContext)].map((renderer) => ({
+        file: renderFile(renderer),
+        rows: renderer.rows,
+        path: tableFilePath(renderer.table, request.asOf, request.runId),
+      }))
+    : [];
 
   const finishedAt = now();
   const counts = {
@@ -124,7 +134,7 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     window: request.window ?? null,
     timeZone: config.window.timeZone,
     counts,
-    files: rendered.map(({ file, rows }) => fileEntry(file, rows)),
+    files: [...rendered.map(({ file, rows }) => fileEntry(file, rows)), ...tables.map(({ file, rows, path }) => fileEntry(file, rows, path))],
     config: configSummary(request.config),
     ranking: { order: config.ranking.order, tieBreaks: TIE_BREAKS },
     heldBack,
@@ -139,6 +149,7 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     asOf: request.asOf,
     runId: request.runId,
     files: rendered.map(({ file }) => file),
+    ...(tables.length > 0 ? { tableFiles: tables.map(({ file, path }) => ({ file, path })) } : {}),
     manifest: renderManifest(manifest),
     holdBack: heldBack,
   });
