@@ -40,6 +40,9 @@ function schemaElement(column: TableColumn): SchemaElement {
 
 /** A ByteWriter that hands each finished row group's bytes on instead of keeping the whole file. */
 class ForwardingWriter extends ByteWriter {
+  /** Whether a row group was handed on; until then the whole file is still in the buffer. */
+  private flushed = false;
+
   constructor(private readonly out: OutputWriter) {
     super(1 << 20);
   }
@@ -48,11 +51,34 @@ class ForwardingWriter extends ByteWriter {
     if (this.index === 0) return;
     this.out.writeBytes(new Uint8Array(this.buffer, 0, this.index));
     this.index = 0;
+    this.flushed = true;
   }
 
   override finish(): void {
+    if (!this.flushed) typeEmptyRowGroupList(new Uint8Array(this.buffer, 0, this.index));
     this.flush();
   }
+}
+
+/**
+ * hyparquet-writer 0.17.0 writes a file without rows with its footer's empty `row_groups` list
+ * typed as a list of bytes (a Thrift list with no elements carries an element type all the same);
+ * readers generated from parquet.thrift ignore it, arrow-rs refuses the file ("Expected list
+ * element type of Struct"). In the footer of such a file the list follows `num_rows` = 0, as the
+ * compact protocol bytes 16 00 (field 3, i64 0) 19 (field 4, a list) and a list header whose high
+ * nibble is the size, 0: its low nibble, the element type, becomes C (struct). Any other layout is
+ * an error, not a silent pass.
+ */
+function typeEmptyRowGroupList(file: Uint8Array): void {
+  const footerLength = new DataView(file.buffer, file.byteOffset + file.length - 8, 4).getUint32(0, true);
+  const footer = file.subarray(file.length - 8 - footerLength, file.length - 8);
+  for (let at = 0; at + 3 < footer.length; at++) {
+    if (footer[at] === 0x16 && footer[at + 1] === 0x00 && footer[at + 2] === 0x19 && footer[at + 3]! >> 4 === 0) {
+      footer[at + 3] = 0x0c;
+      return;
+    }
+  }
+  throw new Error('the Parquet footer of a table without rows is not laid out as expected: cannot type its empty row group list');
 }
 
 export class ParquetTableWriter {
