@@ -161,6 +161,8 @@ export class MarketPulseStack extends Stack {
 
     this.parameters.grantRead(roles);
     this.results.grantFolder([this.jobs['run-colors'].role], 'runs', 'Runs');
+    // outputs.parquet: the Athena table files and the latest.json copies (docs/queries.md).
+    this.results.grantFolder([this.jobs['run-colors'].role], 'tables', 'Tables');
     this.results.grantFolder([this.jobs['db-health'].role], 'health', 'Health');
     this.results.grantFolder([this.jobs['oracle-extract'].role], 'extracts', 'Extracts');
     this.results.grantEncryption(roles);
