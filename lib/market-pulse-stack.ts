@@ -18,7 +18,7 @@ import { Backfill, BACKFILL_PLAN_ENTRY } from './backfill.js';
 import { parseContext, type MarketPulseConfig } from './context.js';
 import { EncryptionKey } from './encryption-key.js';
 import { JobFunction } from './job-function.js';
-import { entryPath, entryPathOf, FUNCTION_NAMES, type EntryOverrides, type FunctionName } from './lambda-entries.js';
+import { entryPath, entryPathOf, FUNCTION_NAMES, type EntryOverrides, type FunctionName, RUN_COLORS_CHUNKS } from './lambda-entries.js';
 import type { LogGroupSettings } from './log-groups.js';
 import { acknowledge, nagArnToken } from './nag.js';
 import { Network } from './network.js';
@@ -128,6 +128,7 @@ export class MarketPulseStack extends Stack {
       'run-colors': new JobFunction(this, 'RunColors', {
         ...common,
         entry: entryPath('run-colors', props.entries),
+        chunks: RUN_COLORS_CHUNKS,
         environment: { ...environment, NOTIFICATION_TOPIC_ARN: this.runNotifications.topic.topicArn },
         description: `market-pulse ${c.stage}: Run Colors (exclude and rank the day's dealer colors, publish to S3)`,
         memorySize: c.runColorsMemoryMb,

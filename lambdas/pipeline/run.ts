@@ -14,8 +14,6 @@ import { colorsJsonl } from './outputs/colors-jsonl.js';
 import { excludedCsv } from './outputs/excluded-csv.js';
 import { rejectedCsv } from './outputs/rejected-csv.js';
 import { renderFile, type OutputRenderer } from './outputs/renderer.js';
-import { colorsParquet, excludedParquet, rejectedParquet } from './parquet/renderers.js';
-import { tableFilePath } from './parquet/table-files.js';
 import type { ColorSource, PublishedRun, RawRecord, ResultSink } from './ports.js';
 import { forEachRecord } from './readers/pull-records.js';
 import { TIE_BREAKS } from './ranking/order.js';
@@ -106,13 +104,9 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     rejectedCsv(rejected),
   ];
   const rendered = renderers.map((renderer) => ({ file: renderFile(renderer), rows: renderer.rows }));
-  const tableContext = { asOf: request.asOf, runId: request.runId, clock, codeVersion: CODE_VERSION };
+  // Loaded only when asked for: the Parquet writer is a chunk of its own (parquet/table-outputs.mts).
   const tables = config.outputs.parquet
-    ? [colorsParquet(ranking, tableContext), excludedParquet(excluded, sorted.excludedBy, tableContext), rejectedParquet(rejected, tableContext)].map((renderer) => ({
-        file: renderFile(renderer),
-        rows: renderer.rows,
-        path: tableFilePath(renderer.table, request.asOf, request.runId),
-      }))
+    ? (await import('./parquet/table-outputs.mjs')).renderTableFiles(ranking, excluded, sorted.excludedBy, rejected, { asOf: request.asOf, runId: request.runId, clock, codeVersion: CODE_VERSION })
     : [];
 
   const finishedAt = now();
