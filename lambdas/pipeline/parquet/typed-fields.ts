@@ -12,13 +12,13 @@
  *   as it is for any local time read (docs/configuration.md).
  */
 import { COLUMN_TYPES, COLUMNS } from '../columns.js';
-import { parseDate } from '../date-values.js';
+import { wallTime } from '../date-values.js';
 import type { ZoneClock } from '../time-zone.js';
 import { decimalValue } from '../values.js';
 import type { CellValue } from './table-writer.js';
 
-/** The fraction digits after the milliseconds in an output time, e.g. `456` of `…:07.123456789`. */
-const SUB_MILLIS = /\.\d{3}(\d{1,3})/;
+/** The form the Ranking gives a date in: `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS[.fraction]`, local time. */
+const OUTPUT_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?)?$/;
 
 export class TypedFields {
   /** Consecutive rows of a group often share their dates: the last conversion is kept per column. */
@@ -43,10 +43,12 @@ export class TypedFields {
   private micros(column: number, text: string): bigint {
     const last = this.lastDate.get(column);
     if (last?.text === text) return last.micros;
-    const parsed = parseDate(text, this.clock);
-    if ('problem' in parsed) throw new Error(`${COLUMNS[column]} "${text}" is not an output date: ${parsed.problem}`);
-    const subMillis = SUB_MILLIS.exec(text)?.[1]?.padEnd(3, '0') ?? '0';
-    const micros = BigInt(parsed.value) * 1000n + BigInt(subMillis);
+    const match = OUTPUT_DATE.exec(text);
+    if (match === null) throw new Error(`${COLUMNS[column]} "${text}" is not an output date (YYYY-MM-DD[THH:MM:SS[.fraction]])`);
+    const [, year, month, day, hour = '0', minute = '0', second = '0', fraction = ''] = match;
+    const digits = fraction.padEnd(6, '0');
+    const wall = wallTime(Number(year), Number(month), Number(day), Number(hour), Number(minute), Number(second), Number(digits.slice(0, 3)));
+    const micros = BigInt(this.clock.toInstant(wall)) * 1000n + BigInt(digits.slice(3, 6));
     this.lastDate.set(column, { text, micros });
     return micros;
   }
