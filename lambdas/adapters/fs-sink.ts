@@ -154,8 +154,9 @@ export class FsSink implements ResultSink {
   private async store(request: PublishRequest, paths: RunPaths): Promise<void> {
     const staging = join(paths.dateDir, stagingName(request.runId));
     try {
-      // mkdir, not mkdtemp: mkdtemp makes 0700 folders, and the run folder must be as readable as latest.json.
+      // The Athena table files first: the run folder's rename, manifest inside, is what completes the run.
       await writeTableFiles(this.root, request.runId, request.tableFiles ?? []);
+      // mkdir, not mkdtemp: mkdtemp makes 0700 folders, and the run folder must be as readable as latest.json.
       await mkdir(staging);
       for (const file of [...request.files, request.manifest]) await writeDurably(join(staging, file.name), file.chunks);
       await syncFolder(staging);
