@@ -3,8 +3,9 @@
  * so a misconfigured deployment fails with every problem named rather than half-way through.
  */
 import * as z from 'zod';
-import { settingsPrefix } from './adapters/oracle-settings.js';
+import { settingsPrefix } from './adapters/oracle/settings.js';
 import { ConfigError } from './errors.js';
+import { DEFAULT_RESULTS_PREFIX, STAGE_NAME } from './names.js';
 import { DEFAULT_TIME_ZONE } from './pipeline/config.js';
 import { isValidTimeZone } from './pipeline/time-zone.js';
 import { zodIssues } from './pipeline/validation-issues.js';
@@ -16,10 +17,10 @@ import { zodIssues } from './pipeline/validation-issues.js';
  */
 export const lambdaEnvironmentSchema = z
   .object({
-    STAGE: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, { error: 'must be a stage name such as dev or prod' }),
+    STAGE: z.string().regex(STAGE_NAME, { error: 'must be a stage name such as dev or prod' }),
     SETTINGS_PREFIX: z.string().optional(),
     RESULTS_BUCKET: z.string().min(3, { error: 'must name the results bucket' }),
-    RESULTS_PREFIX: z.string().default('market-pulse'),
+    RESULTS_PREFIX: z.string().default(DEFAULT_RESULTS_PREFIX),
     RESULTS_KMS_KEY_ID: z.string().min(1).optional(),
     SCHEDULE_TZ: z.string().refine(isValidTimeZone, { error: 'must be an IANA time zone' }).default(DEFAULT_TIME_ZONE),
   })

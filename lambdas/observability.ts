@@ -13,7 +13,7 @@ export const METRICS_NAMESPACE = 'MarketPulse';
 const SECRET_KEY = /pass(word)?|secret|wallet|credential|token/i;
 
 /** A JSON replacer that hides the value of any key that looks like it holds a secret. */
-export function redactSecrets(key: string, value: unknown): unknown {
+function redactSecrets(key: string, value: unknown): unknown {
   return SECRET_KEY.test(key) && value !== undefined && value !== null ? '[REDACTED]' : value;
 }
 

@@ -1,10 +1,11 @@
 /**
  * What the operations Lambdas (db-health, oracle-extract) build once per container: their checked
- * environment, the stage's SSM settings and an Oracle connection factory. Each adds its own S3 edge.
+ * environment, the stage's SSM settings, an Oracle connection factory, and where their objects go in
+ * the results bucket (each writes its own: the heartbeat, the extracts).
  */
-import type { S3Client } from '@aws-sdk/client-s3';
-import { NodeOracleConnectionFactory } from './adapters/oracle-connection.js';
+import { NodeOracleConnectionFactory } from './adapters/oracle/connection.js';
 import { createS3Client } from './adapters/s3/client.js';
+import type { S3Destination } from './adapters/s3/objects.js';
 import { SsmSettings } from './adapters/ssm-settings.js';
 import { lambdaEnvironmentSchema, readLambdaEnvironment, type LambdaEnvironment } from './lambda-environment.js';
 import type { Log } from './log.js';
@@ -13,7 +14,8 @@ export interface OpsRuntime {
   readonly env: LambdaEnvironment;
   readonly settings: SsmSettings;
   readonly factory: NodeOracleConnectionFactory;
-  readonly s3: S3Client;
+  /** The results bucket, its KMS key and RESULTS_PREFIX. */
+  readonly results: S3Destination;
 }
 
 /** Throws ConfigError naming every problem when the environment is broken. */
@@ -24,6 +26,6 @@ export function buildOpsRuntime(log: Log): OpsRuntime {
     settings: new SsmSettings({ stage: env.STAGE, log }),
     // Reads ORACLE_CLIENT_MODE; thick mode without the layer is reported at connect (DPI-1047).
     factory: new NodeOracleConnectionFactory(),
-    s3: createS3Client(),
+    results: { client: createS3Client(), bucket: env.RESULTS_BUCKET, prefix: env.RESULTS_PREFIX, kmsKeyId: env.RESULTS_KMS_KEY_ID },
   };
 }

@@ -59,11 +59,22 @@ export class Alarms extends Construct {
     const stack = Stack.of(this);
     const prefix = alarmNamePrefix(props.stage);
     const period = Duration.minutes(5);
-    this.topic = new sns.Topic(this, 'Topic', { displayName: `market-pulse ${props.stage} alarms`, masterKey: props.key.key, enforceSSL: true });
+    this.topic = new sns.Topic(this, 'Topic', {
+      displayName: `market-pulse ${props.stage} alarms`,
+      masterKey: props.key.key,
+      enforceSSL: true,
+    });
     // CloudWatch acts for this stage's alarms only (by name), in this account: no other alarm, here or
     // elsewhere, can make it publish to the topic or use the key.
     const ourAlarms = {
-      ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${prefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+      ArnLike: {
+        'aws:SourceArn': stack.formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: `${prefix}*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
       StringEquals: { 'aws:SourceAccount': stack.account },
     };
     // An explicit topic policy replaces SNS's default one, so the alarms are let in by name.
@@ -77,7 +88,8 @@ export class Alarms extends Construct {
       }),
     );
     // Publishing to an encrypted topic needs the key; CloudWatch cannot use the AWS managed aws/sns key.
-    props.key.allowService('CloudWatchAlarmsUseKeyForTopic', 'cloudwatch.amazonaws.com', ['kms:Decrypt', 'kms:GenerateDataKey*'], ourAlarms);
+    const topicKeyActions = ['kms:Decrypt', 'kms:GenerateDataKey*'];
+    props.key.allowService('CloudWatchAlarmsUseKeyForTopic', 'cloudwatch.amazonaws.com', topicKeyActions, ourAlarms);
     if (props.email) this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
 
     for (const [name, fn] of Object.entries(props.functions)) {
@@ -94,7 +106,8 @@ export class Alarms extends Construct {
 
     this.add('DeadLetterQueueNotEmpty', {
       alarmName: `${prefix}dead-letter-queue`,
-      alarmDescription: 'The dead-letter queue holds a message: a schedule could not deliver to its function, or run-colors failed after its retries.',
+      alarmDescription:
+        'The dead-letter queue holds a message: a schedule could not deliver to its function, or run-colors failed after its retries.',
       metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -104,7 +117,9 @@ export class Alarms extends Construct {
 
     this.add('MissedRun', {
       alarmName: `${prefix}no-successful-run`,
-      alarmDescription: `No successful run-colors run in ${props.missedRunHours} hours (RunsSucceeded, ${props.runColorsSchedule} ${props.scheduleTimeZone}).`,
+      alarmDescription:
+        `No successful run-colors run in ${props.missedRunHours} hours ` +
+        `(RunsSucceeded, ${props.runColorsSchedule} ${props.scheduleTimeZone}).`,
       metric: missedRunMetric(props),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -118,7 +133,8 @@ export class Alarms extends Construct {
     this.add('OracleHealthFailing', {
       alarmName: `${prefix}oracle-health`,
       alarmDescription:
-        'db-health found a failing check (SSM parameters, Oracle connect or table, S3 heartbeat) on two consecutive runs; its log has the report and HealthCheckOk has the failing check.',
+        'db-health found a failing check (SSM parameters, Oracle connect or table, S3 heartbeat) on two consecutive runs; ' +
+        'its log has the report and HealthCheckOk has the failing check.',
       metric: jobMetric(props.stage, 'HealthOk', 'Minimum', Duration.minutes(15)),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -131,7 +147,8 @@ export class Alarms extends Construct {
     this.add('RunHeldBack', {
       alarmName: `${prefix}run-held-back`,
       alarmDescription:
-        'A run was published but latest.json was not moved to it: no row was ranked, or more rows were rejected than publish.maxRejectedRatio allows. Its rejected.csv says why.',
+        'A run was published but latest.json was not moved to it: no row was ranked, ' +
+        'or more rows were rejected than publish.maxRejectedRatio allows. Its rejected.csv says why.',
       metric: jobMetric(props.stage, 'RunsHeldBack', 'Sum', period),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -153,7 +170,9 @@ export class Alarms extends Construct {
     const timeoutMs = props.runColorsTimeout.toMilliseconds();
     this.add('RunColorsNearTimeout', {
       alarmName: `${prefix}run-colors-near-timeout`,
-      alarmDescription: `A run-colors invocation took more than ${DURATION_ALARM_SHARE * 100}% of its ${props.runColorsTimeout.toSeconds()} s timeout; a larger day will time out.`,
+      alarmDescription:
+        `A run-colors invocation took more than ${DURATION_ALARM_SHARE * 100}% of its ${props.runColorsTimeout.toSeconds()} s timeout; ` +
+        'a larger day will time out.',
       metric: props.runColors.metricDuration({ period, statistic: 'Maximum' }),
       threshold: Math.round(timeoutMs * DURATION_ALARM_SHARE),
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -164,7 +183,8 @@ export class Alarms extends Construct {
     this.add('RunColorsEventsLost', {
       alarmName: `${prefix}run-colors-events-lost`,
       alarmDescription:
-        'Lambda dropped a scheduled run-colors event (too old, or out of retries) or could not deliver a failed one to the dead-letter queue (AsyncEventsDropped + DestinationDeliveryFailures).',
+        'Lambda dropped a scheduled run-colors event (too old, or out of retries) or could not deliver a failed one ' +
+        'to the dead-letter queue (AsyncEventsDropped + DestinationDeliveryFailures).',
       metric: new cloudwatch.MathExpression({
         expression: 'FILL(dropped, 0) + FILL(undelivered, 0)',
         usingMetrics: {
@@ -182,10 +202,15 @@ export class Alarms extends Construct {
 
     this.add('BackfillFailed', {
       alarmName: `${prefix}backfill-failed`,
-      alarmDescription: 'A backfill execution failed or timed out (a failed date alone does not fail it: see its results). The execution history says where.',
+      alarmDescription:
+        'A backfill execution failed or timed out (a failed date alone does not fail it: see its results). ' +
+        'The execution history says where.',
       metric: new cloudwatch.MathExpression({
         expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
-        usingMetrics: { failed: props.backfill.metricFailed({ statistic: 'Sum', period }), timedOut: props.backfill.metricTimedOut({ statistic: 'Sum', period }) },
+        usingMetrics: {
+          failed: props.backfill.metricFailed({ statistic: 'Sum', period }),
+          timedOut: props.backfill.metricTimedOut({ statistic: 'Sum', period }),
+        },
         period,
         label: 'failed or timed-out executions',
       }),
@@ -214,15 +239,22 @@ export class Alarms extends Construct {
 export function missedRunMetric(props: Pick<AlarmsProps, 'stage' | 'runColorsSchedule' | 'scheduleTimeZone'>): cloudwatch.IMetric {
   const period = Duration.hours(1);
   const runs = jobMetric(props.stage, 'RunsSucceeded', 'Sum', period);
-  const filled = new cloudwatch.MathExpression({ expression: 'FILL(runs, 0)', usingMetrics: { runs }, period, label: 'successful runs per hour' });
+  const filled = new cloudwatch.MathExpression({
+    expression: 'FILL(runs, 0)',
+    usingMetrics: { runs },
+    period,
+    label: 'successful runs per hour',
+  });
   const expression = weekendAllowanceExpression(props.runColorsSchedule, props.scheduleTimeZone);
   if (expression === undefined) return filled;
-  return new cloudwatch.MathExpression({ expression, usingMetrics: { filled }, period, label: 'successful runs per hour (local weekend counts as 1)' });
+  const label = 'successful runs per hour (local weekend counts as 1)';
+  return new cloudwatch.MathExpression({ expression, usingMetrics: { filled }, period, label });
 }
 
 /** One of the job's own EMF metrics (namespace MarketPulse, dimensions service and stage). */
 function jobMetric(stage: string, metricName: string, statistic: string, period: Duration): cloudwatch.Metric {
-  return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME, stage }, statistic, period });
+  const dimensionsMap = { service: SERVICE_NAME, stage };
+  return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap, statistic, period });
 }
 
 /** `filled + IF(<local weekend>, 1, 0)` for a weekday-only schedule; undefined for any other. */
@@ -232,7 +264,10 @@ export function weekendAllowanceExpression(schedule: string, timeZone: string): 
   const start = mod(5 * 24 - utcOffsetHours(timeZone), 168);
   const end = start + 48;
   const hourOfWeek = '((DAY(filled) - 1) * 24 + HOUR(filled))';
-  const weekend = end <= 168 ? `${hourOfWeek} >= ${start} AND ${hourOfWeek} < ${end}` : `${hourOfWeek} >= ${start} OR ${hourOfWeek} < ${end - 168}`;
+  const weekend =
+    end <= 168
+      ? `${hourOfWeek} >= ${start} AND ${hourOfWeek} < ${end}`
+      : `${hourOfWeek} >= ${start} OR ${hourOfWeek} < ${end - 168}`;
   return `filled + IF(${weekend}, 1, 0)`;
 }
 

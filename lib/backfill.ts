@@ -18,11 +18,18 @@ import { Construct } from 'constructs';
 import { JobFunction } from './job-function.js';
 import { stageLogGroup, type LogGroupSettings } from './log-groups.js';
 import { acknowledge, nagArnToken } from './nag.js';
+import { backfillStateMachineName } from '../lambdas/names.js';
 
 export const BACKFILL_PLAN_ENTRY = 'lambdas/backfill/handler.ts';
 
 /** Errors worth another try: the database was unreachable, or Lambda itself hiccupped. */
-export const TRANSIENT_RUN_ERRORS = ['TransientSourceError', 'CircuitOpenError', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'];
+export const TRANSIENT_RUN_ERRORS = [
+  'TransientSourceError',
+  'CircuitOpenError',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+];
 
 export interface BackfillProps {
   readonly stage: string;
@@ -61,7 +68,13 @@ export class Backfill extends Construct {
       // The retries below include Lambda's service exceptions; CDK's default one would retry twice over.
       retryOnServiceExceptions: false,
     });
-    run.addRetry({ errors: TRANSIENT_RUN_ERRORS, interval: Duration.seconds(30), backoffRate: 2, maxAttempts: 3, jitterStrategy: sfn.JitterType.FULL });
+    run.addRetry({
+      errors: TRANSIENT_RUN_ERRORS,
+      interval: Duration.seconds(30),
+      backoffRate: 2,
+      maxAttempts: 3,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
     // Throttled (the account's limit, or run-colors' optional reserved concurrency): wait and try again.
     run.addRetry({
       errors: ['Lambda.TooManyRequestsException'],
@@ -98,7 +111,7 @@ export class Backfill extends Construct {
 
     const logGroup = stageLogGroup(this, 'Logs', props.logs);
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: `market-pulse-${props.stage}-backfill`,
+      stateMachineName: backfillStateMachineName(props.stage),
       definitionBody: sfn.DefinitionBody.fromChainable(plan.next(eachDate).next(summarize)),
       // Execution data stays out of the logs: results carry counts, never secrets, but keep logs lean.
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
@@ -109,13 +122,15 @@ export class Backfill extends Construct {
     acknowledge(
       this.stateMachine.role,
       'AwsSolutions-IAM5[Resource::*]',
-      'Step Functions writes execution logs through CloudWatch Logs delivery and traces to X-Ray; logs:CreateLogDelivery/GetLogDelivery/… and xray:PutTraceSegments take no resource-level permissions.',
+      'Step Functions writes execution logs through CloudWatch Logs delivery and traces to X-Ray; ' +
+        'logs:CreateLogDelivery/GetLogDelivery/… and xray:PutTraceSegments take no resource-level permissions.',
     );
     for (const [name, fn] of [['planning', this.planFunction.function], ['run-colors', props.runColors]] as const) {
       acknowledge(
         this.stateMachine.role,
         `AwsSolutions-IAM5[Resource::${nagArnToken(fn)}:*]`,
-        `Added by the Step Functions Lambda task: lambda:InvokeFunction on the ${name} function and its qualified ARNs (versions/aliases) only.`,
+        `Added by the Step Functions Lambda task: lambda:InvokeFunction on the ${name} function ` +
+          'and its qualified ARNs (versions/aliases) only.',
       );
     }
   }

@@ -7,11 +7,13 @@
  * A malformed value or an unknown key fails synth with a message naming the key.
  */
 import * as z from 'zod';
+import { DEFAULT_RESULTS_PREFIX, STAGE_NAME } from '../lambdas/names.js';
 
 /** Log retention values CloudWatch Logs accepts (days). */
-const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 
-const STAGE = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
 // cron(min hour day-of-month month day-of-week year) or rate(n unit), as EventBridge Scheduler takes them.
 const SCHEDULE = /^(cron\((\S+ ){5}\S+\)|rate\([1-9]\d* (minute|minutes|hour|hours|day|days)\))$/;
@@ -61,9 +63,14 @@ const timeZone = z.string().refine(
 
 /** An IAM role ARN (any path); the account is checked where it matters. */
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
-const roleArns = list(z.string().regex(ROLE_ARN, { error: 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/market-pulse-operator' }), 'IAM role ARNs');
+const roleArns = list(
+  z.string().regex(ROLE_ARN, { error: 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/market-pulse-operator' }),
+  'IAM role ARNs',
+);
 
-const schedule = z.string().regex(SCHEDULE, { error: 'must be an EventBridge Scheduler expression: cron(min hour day month weekday year) or rate(n minutes|hours|days)' });
+const schedule = z.string().regex(SCHEDULE, {
+  error: 'must be an EventBridge Scheduler expression: cron(min hour day month weekday year) or rate(n minutes|hours|days)',
+});
 const cidr = z.string().regex(CIDR, { error: 'must be an IPv4 CIDR such as 10.1.0.0/16' });
 
 /**
@@ -71,16 +78,28 @@ const cidr = z.string().regex(CIDR, { error: 'must be an IPv4 CIDR such as 10.1.
  * for operators; keep the two in step).
  */
 const contextShape = z.strictObject({
-  stage: z.string().regex(STAGE, { error: "must be 1-32 lowercase letters, digits or '-', starting with a letter or digit (e.g. dev, prod)" }).default('dev'),
+  stage: z
+    .string()
+    .regex(STAGE_NAME, { error: "must be 1-32 lowercase letters, digits or '-', starting with a letter or digit (e.g. dev, prod)" })
+    .default('dev'),
   account: z.string().regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' }),
   region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, { error: 'must be an AWS region such as eu-central-1' }),
 
   createVpc: bool.default(false),
   vpcCidr: cidr.default('10.20.0.0/22'),
   vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { error: 'must be a VPC id such as vpc-0123456789abcdef0' }).optional(),
-  subnetIds: list(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'must be a subnet id such as subnet-0123456789abcdef0' }), 'subnet ids').optional(),
-  availabilityZones: list(z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d[a-z]$/, { error: 'must be an availability zone such as eu-central-1a' }), 'availability zones').optional(),
-  routeTableIds: list(z.string().regex(/^rtb-[0-9a-f]{8,17}$/, { error: 'must be a route table id such as rtb-0123456789abcdef0' }), 'route table ids').optional(),
+  subnetIds: list(
+    z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'must be a subnet id such as subnet-0123456789abcdef0' }),
+    'subnet ids',
+  ).optional(),
+  availabilityZones: list(
+    z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d[a-z]$/, { error: 'must be an availability zone such as eu-central-1a' }),
+    'availability zones',
+  ).optional(),
+  routeTableIds: list(
+    z.string().regex(/^rtb-[0-9a-f]{8,17}$/, { error: 'must be a route table id such as rtb-0123456789abcdef0' }),
+    'route table ids',
+  ).optional(),
   // Default: on for a created VPC, off for an imported one (which usually has its endpoints already).
   createVpcEndpoints: bool.optional(),
   createKmsEndpoint: bool.default(false),
@@ -89,7 +108,10 @@ const contextShape = z.strictObject({
   oracleCidr: cidr,
   oraclePort: int(1, 65_535).default(1521),
   oracleClientMode: z.enum(['thin', 'thick'], { error: 'must be thin or thick' }).default('thin'),
-  oracleLayerZip: z.string().min(1, { error: 'must be a path' }).default('layers/oracle-instant-client/build/oracle-instant-client-layer.zip'),
+  oracleLayerZip: z
+    .string()
+    .min(1, { error: 'must be a path' })
+    .default('layers/oracle-instant-client/build/oracle-instant-client-layer.zip'),
 
   walletParameters: bool.default(false),
   oracleTls: bool.default(false),
@@ -99,8 +121,10 @@ const contextShape = z.strictObject({
 
   resultsPrefix: z
     .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/, { error: 'must be an S3 key prefix without leading or trailing slash, such as market-pulse' })
-    .default('market-pulse'),
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/, {
+      error: 'must be an S3 key prefix without leading or trailing slash, such as market-pulse',
+    })
+    .default(DEFAULT_RESULTS_PREFIX),
   configBucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' }).optional(),
   configKey: z.string().regex(/^[^/*?][^*?]*$/, { error: 'must be an S3 object key (no leading slash, no wildcards)' }).optional(),
   retainData: bool.optional(),
@@ -121,7 +145,9 @@ const contextShape = z.strictObject({
   runColorsTimeoutSeconds: int(1, 900).default(600),
   runColorsReservedConcurrency: int(1, 1000).optional(),
   logRetentionDays: int(1, 3653)
-    .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), { error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}` })
+    .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+      error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+    })
     .default(90),
 
   alarmEmail: z.email({ error: 'must be an e-mail address' }).optional(),
@@ -139,49 +165,60 @@ const contextSchema = contextShape
     const endpoints = c.createVpcEndpoints ?? c.createVpc;
     if (!c.createVpc) {
       const need = (key: 'vpcId' | 'subnetIds' | 'availabilityZones', what: string) => {
-        if (c[key] === undefined || c[key].length === 0) ctx.addIssue({ code: 'custom', path: [key], message: `is required unless createVpc=true: ${what}` });
+        if (c[key] === undefined || c[key].length === 0) issue(ctx, [key], `is required unless createVpc=true: ${what}`);
       };
       need('vpcId', 'the id of the VPC to deploy into');
       need('subnetIds', 'the private subnets the functions run in');
       need('availabilityZones', 'the availability zone of each subnet, in the same order');
       if (c.subnetIds && c.availabilityZones && c.subnetIds.length !== c.availabilityZones.length) {
-        ctx.addIssue({ code: 'custom', path: ['availabilityZones'], message: `must name one zone per subnet (${c.subnetIds.length} subnetIds, ${c.availabilityZones.length} zones)` });
+        const counts = `${c.subnetIds.length} subnetIds, ${c.availabilityZones.length} zones`;
+        issue(ctx, ['availabilityZones'], `must name one zone per subnet (${counts})`);
       }
       if (endpoints && (c.routeTableIds === undefined || c.routeTableIds.length === 0)) {
-        ctx.addIssue({ code: 'custom', path: ['routeTableIds'], message: 'is required for an imported VPC when createVpcEndpoints=true: the route tables of the subnets, for the S3 gateway endpoint' });
+        issue(
+          ctx,
+          ['routeTableIds'],
+          'is required for an imported VPC when createVpcEndpoints=true: the route tables of the subnets, for the S3 gateway endpoint',
+        );
       }
     } else {
       for (const key of ['vpcId', 'subnetIds', 'availabilityZones', 'routeTableIds'] as const) {
-        if (c[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'only applies to an imported VPC; remove it or set createVpc=false' });
+        if (c[key] !== undefined) issue(ctx, [key], 'only applies to an imported VPC; remove it or set createVpc=false');
       }
     }
     if (!endpoints && (c.httpsEgressCidrs === undefined || c.httpsEgressCidrs.length === 0)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['httpsEgressCidrs'],
-        message: 'is required when createVpcEndpoints=false (the default for an imported VPC): where the existing SSM endpoint is reached on 443 (usually the VPC CIDR)',
-      });
+      issue(
+        ctx,
+        ['httpsEgressCidrs'],
+        'is required when createVpcEndpoints=false (the default for an imported VPC): ' +
+          'where the existing SSM endpoint is reached on 443 (usually the VPC CIDR)',
+      );
     }
     if (endpoints && c.httpsEgressCidrs !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['httpsEgressCidrs'], message: 'only applies when createVpcEndpoints=false (the created endpoints are reached through their security group)' });
+      issue(
+        ctx,
+        ['httpsEgressCidrs'],
+        'only applies when createVpcEndpoints=false (the created endpoints are reached through their security group)',
+      );
     }
     if (!endpoints && c.createKmsEndpoint) {
-      ctx.addIssue({ code: 'custom', path: ['createKmsEndpoint'], message: 'only applies when createVpcEndpoints=true (it adds a KMS endpoint next to the SSM one)' });
+      issue(ctx, ['createKmsEndpoint'], 'only applies when createVpcEndpoints=true (it adds a KMS endpoint next to the SSM one)');
     }
     checkOracleTransport(c, ctx);
     checkPrincipals(c, ctx);
     if (c.runColorsReservedConcurrency !== undefined && c.backfillMaxConcurrency > c.runColorsReservedConcurrency) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['backfillMaxConcurrency'],
-        message: `must not exceed runColorsReservedConcurrency (${c.runColorsReservedConcurrency}): the dates above it would only be throttled and retried`,
-      });
+      issue(
+        ctx,
+        ['backfillMaxConcurrency'],
+        `must not exceed runColorsReservedConcurrency (${c.runColorsReservedConcurrency}): ` +
+          'the dates above it would only be throttled and retried',
+      );
     }
     if (c.configBucket !== undefined && c.configKey === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['configKey'], message: 'is required when configBucket is set: the key of the config document' });
+      issue(ctx, ['configKey'], 'is required when configBucket is set: the key of the config document');
     }
     if (c.resultsExpirationDays > 0 && c.resultsTransitionDays > 0 && c.resultsExpirationDays <= c.resultsTransitionDays) {
-      ctx.addIssue({ code: 'custom', path: ['resultsExpirationDays'], message: `must be after resultsTransitionDays (${c.resultsTransitionDays}), or 0 to keep results` });
+      issue(ctx, ['resultsExpirationDays'], `must be after resultsTransitionDays (${c.resultsTransitionDays}), or 0 to keep results`);
     }
   })
   .transform((c) => ({
@@ -204,21 +241,28 @@ type RawContext = z.infer<typeof contextShape>;
 function checkOracleTransport(c: RawContext, ctx: z.RefinementCtx): void {
   const tcps = c.walletParameters || c.oracleTls;
   if (c.oracleClientMode === 'thick' && tcps) {
-    ctx.addIssue({
-      code: 'custom',
-      path: [c.oracleTls ? 'oracleTls' : 'walletParameters'],
-      message:
-        'applies to thin mode only: thick mode reads TCPS settings from a wallet directory, which the Instant Client layer does not carry. ' +
-        'Use oracleClientMode=thin for TCPS, or keep thick mode for a database that enforces Native Network Encryption and set allowPlaintextOracle=true',
-    });
+    issue(
+      ctx,
+      [c.oracleTls ? 'oracleTls' : 'walletParameters'],
+      'applies to thin mode only: thick mode reads TCPS settings from a wallet directory, ' +
+        'which the Instant Client layer does not carry. Use oracleClientMode=thin for TCPS, ' +
+        'or keep thick mode for a database that enforces Native Network Encryption and set allowPlaintextOracle=true',
+    );
     return;
   }
   if (c.stage === 'dev' || tcps || c.allowPlaintextOracle) return;
   const choice =
     c.oracleClientMode === 'thick'
-      ? 'thick mode has no TCPS here: if the database enforces Native Network Encryption (SQLNET.ENCRYPTION_SERVER=REQUIRED), set allowPlaintextOracle=true to say so'
-      : 'set walletParameters=true (TCPS with a PEM wallet kept in SSM) or oracleTls=true (TCPS checked against public certificate authorities, server name matched), or allowPlaintextOracle=true to accept an unencrypted connection explicitly';
-  ctx.addIssue({ code: 'custom', path: ['allowPlaintextOracle'], message: `is required for stage ${c.stage} unless Oracle is reached over TCPS: ${choice}` });
+      ? 'thick mode has no TCPS here: if the database enforces Native Network Encryption ' +
+        '(SQLNET.ENCRYPTION_SERVER=REQUIRED), set allowPlaintextOracle=true to say so'
+      : 'set walletParameters=true (TCPS with a PEM wallet kept in SSM) or oracleTls=true ' +
+        '(TCPS checked against public certificate authorities, server name matched), ' +
+        'or allowPlaintextOracle=true to accept an unencrypted connection explicitly';
+  issue(ctx, ['allowPlaintextOracle'], `is required for stage ${c.stage} unless Oracle is reached over TCPS: ${choice}`);
+}
+
+function issue(ctx: z.RefinementCtx, path: (string | number)[], message: string): void {
+  ctx.addIssue({ code: 'custom', path, message });
 }
 
 /** Operators set SSM parameters of this account, so their roles must be in it; readers may be anywhere. */
@@ -226,15 +270,16 @@ function checkPrincipals(c: RawContext, ctx: z.RefinementCtx): void {
   c.operatorRoleArns.forEach((arn, index) => {
     const account = ROLE_ARN.exec(arn)?.[1];
     if (account !== c.account) {
-      ctx.addIssue({ code: 'custom', path: ['operatorRoleArns', index], message: `must be a role in the stage's account ${c.account}, where the SSM parameters are` });
+      issue(ctx, ['operatorRoleArns', index], `must be a role in the stage's account ${c.account}, where the SSM parameters are`);
     }
   });
   if (c.stage !== 'dev' && c.operatorRoleArns.length === 0) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['operatorRoleArns'],
-      message: `is required for stage ${c.stage}: the roles that set the Oracle password and read the dead-letter queue (the key policy lets nobody else encrypt with the stage key)`,
-    });
+    issue(
+      ctx,
+      ['operatorRoleArns'],
+      `is required for stage ${c.stage}: the roles that set the Oracle password and read the dead-letter queue ` +
+        '(the key policy lets nobody else encrypt with the stage key)',
+    );
   }
 }
 

@@ -14,6 +14,7 @@ import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { stageKeyAlias } from '../lambdas/names.js';
 
 /**
  * Managing the key, never using it: no Encrypt, Decrypt, GenerateDataKey or ReEncrypt, and no
@@ -78,7 +79,8 @@ export class EncryptionKey extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     this.key = new kms.Key(this, 'Key', {
-      description: `market-pulse ${props.stage}: Oracle SecureString parameters, results bucket, dead-letter queue, alarm topic, log groups`,
+      description:
+        `market-pulse ${props.stage}: Oracle SecureString parameters, results bucket, dead-letter queue, alarm topic, log groups`,
       enableKeyRotation: true,
       removalPolicy: props.removalPolicy,
       // Replaces CDK's default policy ("account root: kms:*"): the account administers, nobody uses by default.
@@ -104,14 +106,25 @@ export class EncryptionKey extends Construct {
             actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
             resources: ['*'],
             conditions: {
-              ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+              ArnLike: {
+                'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+                  service: 'logs',
+                  resource: 'log-group',
+                  resourceName: '*',
+                  arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+                }),
+              },
             },
           }),
         ],
       }),
     });
     // The alias always goes with the stack, even when the key stays: a later stack of the same stage makes it again.
-    this.alias = new kms.Alias(this, 'Alias', { aliasName: `alias/market-pulse-${props.stage}`, targetKey: this.key, removalPolicy: RemovalPolicy.DESTROY });
+    this.alias = new kms.Alias(this, 'Alias', {
+      aliasName: stageKeyAlias(props.stage),
+      targetKey: this.key,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
   }
 
   /**
@@ -122,7 +135,9 @@ export class EncryptionKey extends Construct {
     this.allowPrincipals(roles.map((role) => role.roleArn), use);
     const roleConditions = this.conditionsFor(use.viaService, { ...use.conditions, ...use.roleConditions });
     for (const role of roles) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: use.sid, actions: [...use.actions], resources: [this.key.keyArn], conditions: roleConditions }));
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: use.sid, actions: [...use.actions], resources: [this.key.keyArn], conditions: roleConditions }),
+      );
     }
   }
 
@@ -133,18 +148,33 @@ export class EncryptionKey extends Construct {
   allowPrincipals(arns: readonly string[], use: KeyUse): void {
     const conditions = this.conditionsFor(use.viaService, use.conditions);
     this.key.addToResourcePolicy(
-      new iam.PolicyStatement({ sid: use.sid, principals: arns.map((arn) => new iam.ArnPrincipal(arn)), actions: [...use.actions], resources: ['*'], conditions }),
+      new iam.PolicyStatement({
+        sid: use.sid,
+        principals: arns.map((arn) => new iam.ArnPrincipal(arn)),
+        actions: [...use.actions],
+        resources: ['*'],
+        conditions,
+      }),
     );
   }
 
   /** Lets a service principal use the key (key policy only), e.g. CloudWatch alarms publishing to the encrypted topic. */
   allowService(sid: string, service: string, actions: readonly string[], conditions?: Record<string, Record<string, unknown>>): void {
     this.key.addToResourcePolicy(
-      new iam.PolicyStatement({ sid, principals: [new iam.ServicePrincipal(service)], actions: [...actions], resources: ['*'], ...(conditions ? { conditions } : {}) }),
+      new iam.PolicyStatement({
+        sid,
+        principals: [new iam.ServicePrincipal(service)],
+        actions: [...actions],
+        resources: ['*'],
+        ...(conditions ? { conditions } : {}),
+      }),
     );
   }
 
-  private conditionsFor(viaService: KeyUse['viaService'], extra: Record<string, Record<string, unknown>> = {}): Record<string, Record<string, unknown>> {
+  private conditionsFor(
+    viaService: KeyUse['viaService'],
+    extra: Record<string, Record<string, unknown>> = {},
+  ): Record<string, Record<string, unknown>> {
     const region = Stack.of(this).region;
     return { ...extra, StringEquals: { 'kms:ViaService': `${viaService}.${region}.amazonaws.com`, ...extra['StringEquals'] } };
   }

@@ -74,18 +74,26 @@ export class JobFunction extends Construct {
     });
     // Instead of AWSLambdaBasicExecutionRole (logs:* on every log group): write to this group only.
     this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }),
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
     );
     if (props.network) {
       // Instead of AWSLambdaVPCAccessExecutionRole, which also grants logs:* on every log group.
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ManageVpcNetworkInterfaces', actions: VPC_ENI_ACTIONS, resources: ['*'] }));
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'ManageVpcNetworkInterfaces', actions: VPC_ENI_ACTIONS, resources: ['*'] }),
+      );
     }
     acknowledge(
       this.role,
       'AwsSolutions-IAM5[Resource::*]',
       'Active tracing: xray:PutTraceSegments/PutTelemetryRecords take no resource.' +
         (props.network
-          ? ' Lambda manages the network interfaces of a function in a VPC with its execution role; ec2:DescribeNetworkInterfaces/DescribeSubnets take no resource, and the interfaces Lambda creates have ids not known in advance (the statement AWSLambdaVPCAccessExecutionRole carries, without its logs:* on every log group).'
+          ? ' Lambda manages the network interfaces of a function in a VPC with its execution role; ' +
+            'ec2:DescribeNetworkInterfaces/DescribeSubnets take no resource, and the interfaces Lambda creates have ids ' +
+            'not known in advance (the statement AWSLambdaVPCAccessExecutionRole carries, without its logs:* on every log group).'
           : ''),
     );
 
@@ -107,7 +115,12 @@ export class JobFunction extends Construct {
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
       bundling: bundlingOptions(props.nodeModules ?? [], props.chunks ?? []),
       ...(props.network
-        ? { vpc: props.network.vpc, vpcSubnets: props.network.subnets, securityGroups: props.network.securityGroups, allowPublicSubnet: false }
+        ? {
+            vpc: props.network.vpc,
+            vpcSubnets: props.network.subnets,
+            securityGroups: props.network.securityGroups,
+            allowPublicSubnet: false,
+          }
         : {}),
       ...(props.layers ? { layers: props.layers } : {}),
       ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
@@ -118,7 +131,8 @@ export class JobFunction extends Construct {
     acknowledge(
       this.function,
       'AwsSolutions-L1',
-      'SPEC §7 fixes the runtime at Node.js 22 (nodejs22.x, the version the code is built and tested for); cdk-nag wants the newest Node.js runtime. Moving to a newer runtime is a deliberate, tested change.',
+      'The runtime is Node.js 22 (nodejs22.x, the version the code is built and tested for); cdk-nag wants the newest ' +
+        'Node.js runtime. Moving to a newer runtime is a deliberate, tested change.',
     );
   }
 }

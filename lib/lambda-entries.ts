@@ -3,7 +3,7 @@
  * from. Paths are relative to the repository root.
  */
 import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const FUNCTION_NAMES = ['run-colors', 'db-health', 'oracle-extract'] as const;
@@ -21,14 +21,15 @@ export const SECURE_PARAMETERS_HANDLER = 'lib/custom-resources/secure-parameters
 /** The repository root: package.json, the lock file and tsconfig.json live here. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-export type EntryOverrides = Partial<Record<FunctionName, string>>;
-
-/** The absolute entry path of a function, from the table or an override (tests), checked to exist. */
-export function entryPath(name: FunctionName, overrides: EntryOverrides = {}): string {
-  const entry = overrides[name] ?? LAMBDA_ENTRIES[name];
-  const path = isAbsolute(entry) ? entry : join(REPO_ROOT, entry);
+/** The absolute entry path of a function, from the table, checked to exist. */
+export function entryPath(name: FunctionName): string {
+  const entry = LAMBDA_ENTRIES[name];
+  const path = join(REPO_ROOT, entry);
   if (!existsSync(path)) {
-    throw new Error(`the ${name} function's handler ${entry} does not exist; it exports \`handler\` and is bundled from there (see lib/lambda-entries.ts)`);
+    throw new Error(
+      `the ${name} function's handler ${entry} does not exist; ` +
+        'it exports `handler` and is bundled from there (see lib/lambda-entries.ts)',
+    );
   }
   return path;
 }

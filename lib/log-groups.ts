@@ -15,5 +15,6 @@ export interface LogGroupSettings {
 }
 
 export function stageLogGroup(scope: Construct, id: string, settings: LogGroupSettings): logs.LogGroup {
-  return new logs.LogGroup(scope, id, { retention: settings.retention, removalPolicy: settings.removalPolicy, encryptionKey: settings.encryptionKey });
+  const { retention, removalPolicy, encryptionKey } = settings;
+  return new logs.LogGroup(scope, id, { retention, removalPolicy, encryptionKey });
 }

@@ -1,5 +1,5 @@
 /**
- * The market-pulse stack for one stage (SPEC §7): KMS key, Oracle parameters, results bucket, network,
+ * The market-pulse stack for one stage (docs/architecture.md): KMS key, Oracle parameters, results bucket, network,
  * the three functions, their schedules, the dead-letter queue, the run topic, the backfill state machine, the alarms,
  * and the operators' and readers' access. Every setting comes from the validated context
  * (lib/context.ts); every permission is granted here, by name, to the role that needs it.
@@ -18,7 +18,7 @@ import { Backfill, BACKFILL_PLAN_ENTRY } from './backfill.js';
 import { parseContext, type MarketPulseConfig } from './context.js';
 import { EncryptionKey } from './encryption-key.js';
 import { JobFunction } from './job-function.js';
-import { entryPath, entryPathOf, FUNCTION_NAMES, type EntryOverrides, type FunctionName, RUN_COLORS_CHUNKS } from './lambda-entries.js';
+import { entryPath, entryPathOf, FUNCTION_NAMES, type FunctionName, RUN_COLORS_CHUNKS } from './lambda-entries.js';
 import type { LogGroupSettings } from './log-groups.js';
 import { acknowledge, nagArnToken } from './nag.js';
 import { Network } from './network.js';
@@ -28,14 +28,13 @@ import { RunNotifications } from './run-notifications.js';
 import { DB_HEALTH_MAX_EVENT_AGE, JobSchedule, SCHEDULED_TIME } from './scheduled-job.js';
 import { SecureParameters } from './secure-parameters.js';
 import { StageAccess } from './stage-access.js';
+import { stageKeyAlias } from '../lambdas/names.js';
 
 /** The Amazon CA certificates (RDS among them) the Node.js 22 runtime ships but does not load unless asked. */
 export const LAMBDA_AMAZON_CA_BUNDLE = '/var/runtime/ca-cert.pem';
 
 export interface MarketPulseStackProps extends StackProps {
   readonly config: MarketPulseConfig;
-  /** Handler files to bundle instead of lib/lambda-entries.ts's (tests). */
-  readonly entries?: EntryOverrides;
 }
 
 export class MarketPulseStack extends Stack {
@@ -56,7 +55,7 @@ export class MarketPulseStack extends Stack {
   constructor(scope: Construct, id: string, props: MarketPulseStackProps) {
     const c = props.config;
     super(scope, id, {
-      description: `market-pulse ${c.stage}: Run Colors job, Oracle health check and extract (SPEC §7)`,
+      description: `market-pulse ${c.stage}: Run Colors job, Oracle health check and extract`,
       ...props,
       env: { account: c.account, region: c.region },
     });
@@ -71,7 +70,11 @@ export class MarketPulseStack extends Stack {
     const keyRemoval = !c.retainData && c.deleteParametersOnDelete ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
 
     this.key = new EncryptionKey(this, 'EncryptionKey', { stage: c.stage, removalPolicy: keyRemoval });
-    const logSettings: LogGroupSettings = { retention: c.logRetentionDays as logs.RetentionDays, removalPolicy: dataRemoval, encryptionKey: this.key.key };
+    const logSettings: LogGroupSettings = {
+      retention: c.logRetentionDays as logs.RetentionDays,
+      removalPolicy: dataRemoval,
+      encryptionKey: this.key.key,
+    };
     this.parameters = new SecureParameters(this, 'OracleParameters', {
       stage: c.stage,
       key: this.key,
@@ -99,7 +102,8 @@ export class MarketPulseStack extends Stack {
     acknowledge(
       this.deadLetterQueue,
       'AwsSolutions-SQS3',
-      'This queue is itself the dead-letter queue (Scheduler DeadLetterConfig and run-colors on-failure destination); nothing consumes it automatically, an operator reads it when its alarm fires.',
+      'This queue is itself the dead-letter queue (Scheduler DeadLetterConfig and run-colors on-failure destination); ' +
+        'nothing consumes it automatically, an operator reads it when its alarm fires.',
     );
 
     this.runNotifications = new RunNotifications(this, 'RunNotifications', { stage: c.stage, key: this.key, ...(c.deskEmail ? { email: c.deskEmail } : {}) });
@@ -127,7 +131,7 @@ export class MarketPulseStack extends Stack {
     this.jobs = {
       'run-colors': new JobFunction(this, 'RunColors', {
         ...common,
-        entry: entryPath('run-colors', props.entries),
+        entry: entryPath('run-colors'),
         chunks: RUN_COLORS_CHUNKS,
         environment: { ...environment, NOTIFICATION_TOPIC_ARN: this.runNotifications.topic.topicArn },
         description: `market-pulse ${c.stage}: Run Colors (exclude and rank the day's dealer colors, publish to S3)`,
@@ -142,7 +146,7 @@ export class MarketPulseStack extends Stack {
       }),
       'db-health': new JobFunction(this, 'DbHealth', {
         ...common,
-        entry: entryPath('db-health', props.entries),
+        entry: entryPath('db-health'),
         description: `market-pulse ${c.stage}: health check (SSM, KMS, Oracle SELECT 1, S3 heartbeat)`,
         memorySize: 512,
         timeout: Duration.minutes(1),
@@ -151,7 +155,7 @@ export class MarketPulseStack extends Stack {
       }),
       'oracle-extract': new JobFunction(this, 'OracleExtract', {
         ...common,
-        entry: entryPath('oracle-extract', props.entries),
+        entry: entryPath('oracle-extract'),
         description: `market-pulse ${c.stage}: on-demand extract of the Oracle source (schema and sample rows)`,
         memorySize: 1024,
         timeout: Duration.minutes(5),
@@ -168,7 +172,10 @@ export class MarketPulseStack extends Stack {
     this.results.grantFolder([this.jobs['oracle-extract'].role], 'extracts', 'Extracts');
     this.results.grantEncryption(roles);
     if (configBucketName !== undefined && c.configKey !== undefined) {
-      const objectArn = c.configBucket === undefined ? this.results.bucket.arnForObjects(c.configKey) : `arn:${this.partition}:s3:::${c.configBucket}/${c.configKey}`;
+      const objectArn =
+        c.configBucket === undefined
+          ? this.results.bucket.arnForObjects(c.configKey)
+          : `arn:${this.partition}:s3:::${c.configBucket}/${c.configKey}`;
       ResultsBucket.grantConfigRead(roles, objectArn);
       // Where `market-pulse config push|history|diff|rollback --stage` finds the document (docs/configuration.md).
       new ssm.StringParameter(this, 'ConfigLocation', {
@@ -178,13 +185,19 @@ export class MarketPulseStack extends Stack {
       });
     }
     this.jobs['run-colors'].role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'SendFailedEventsToDeadLetterQueue', actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
+      new iam.PolicyStatement({
+        sid: 'SendFailedEventsToDeadLetterQueue',
+        actions: ['sqs:SendMessage'],
+        resources: [this.deadLetterQueue.queueArn],
+      }),
     );
 
     this.runNotifications.grantPublish(this.jobs['run-colors'].role);
 
     this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
       description: `market-pulse ${c.stage}: EventBridge Scheduler invokes the scheduled functions and dead-letters what it cannot deliver`,
     });
     // SQS encrypts with the key as the sender: the scheduler (dead-letter events) and run-colors (failed events).
@@ -224,7 +237,8 @@ export class MarketPulseStack extends Stack {
       acknowledge(
         this.schedulerRole,
         `AwsSolutions-IAM5[Resource::${nagArnToken(this.jobs[name].function)}:*]`,
-        `Added by the Scheduler Lambda target: lambda:InvokeFunction on the ${name} function and its qualified ARNs (versions/aliases) only.`,
+        `Added by the Scheduler Lambda target: lambda:InvokeFunction on the ${name} function ` +
+          'and its qualified ARNs (versions/aliases) only.',
       );
     }
 
@@ -239,7 +253,10 @@ export class MarketPulseStack extends Stack {
     this.alarms = new Alarms(this, 'Alarms', {
       stage: c.stage,
       key: this.key,
-      functions: { ...Object.fromEntries(FUNCTION_NAMES.map((name) => [name, this.jobs[name].function])), 'backfill-plan': this.backfill.planFunction.function },
+      functions: {
+        ...Object.fromEntries(FUNCTION_NAMES.map((name) => [name, this.jobs[name].function])),
+        'backfill-plan': this.backfill.planFunction.function,
+      },
       runColors: this.jobs['run-colors'].function,
       runColorsTimeout: Duration.seconds(c.runColorsTimeoutSeconds),
       backfill: this.backfill.stateMachine,
@@ -269,13 +286,17 @@ export class MarketPulseStack extends Stack {
     if (c.operatorRoleArns.length === 0) {
       Annotations.of(this).addWarningV2(
         'market-pulse:no-operators',
-        'no operatorRoleArns: nobody can put the Oracle password, since the key policy lets no one else encrypt with the stage key (docs/deploy.md)',
+        'no operatorRoleArns: nobody can put the Oracle password, ' +
+          'since the key policy lets no one else encrypt with the stage key (docs/deploy.md)',
       );
     }
 
-    new CfnOutput(this, 'ResultsBucketName', { value: this.results.bucket.bucketName, description: `results land under s3://<bucket>/${c.resultsPrefix}/runs/` });
+    new CfnOutput(this, 'ResultsBucketName', {
+      value: this.results.bucket.bucketName,
+      description: `results land under s3://<bucket>/${c.resultsPrefix}/runs/`,
+    });
     // A Description must be a plain string (CloudFormation rejects the whole template otherwise), so not the alias's Ref.
-    new CfnOutput(this, 'KeyArn', { value: this.key.key.keyArn, description: `KMS key alias/market-pulse-${c.stage}` });
+    new CfnOutput(this, 'KeyArn', { value: this.key.key.keyArn, description: `KMS key ${stageKeyAlias(c.stage)}` });
     new CfnOutput(this, 'KeyAlias', { value: this.key.alias.aliasName });
     new CfnOutput(this, 'RunColorsFunctionName', { value: this.jobs['run-colors'].function.functionName });
     new CfnOutput(this, 'DbHealthFunctionName', { value: this.jobs['db-health'].function.functionName });
@@ -314,14 +335,10 @@ function oracleTransportEnvironment(c: MarketPulseConfig): Record<string, string
   return { ORACLE_TCPS: 'required', ...(c.oracleTls ? { NODE_EXTRA_CA_CERTS: LAMBDA_AMAZON_CA_BUNDLE } : {}) };
 }
 
-export interface DefineAppOptions {
-  readonly entries?: EntryOverrides;
-}
-
 /** Reads and validates the context, adds the stage's stack and cdk-nag's AwsSolutions checks. bin/app.ts and the tests share it. */
-export function defineApp(app: App, options: DefineAppOptions = {}): MarketPulseStack {
+export function defineApp(app: App): MarketPulseStack {
   const config = parseContext(app.node.getAllContext() as Record<string, unknown>);
-  const stack = new MarketPulseStack(app, `MarketPulse-${config.stage}`, { config, ...(options.entries ? { entries: options.entries } : {}) });
+  const stack = new MarketPulseStack(app, `MarketPulse-${config.stage}`, { config });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return stack;
 }

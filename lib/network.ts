@@ -23,7 +23,17 @@ import { acknowledge } from './nag.js';
 
 export type NetworkConfig = Pick<
   MarketPulseConfig,
-  'createVpc' | 'vpcCidr' | 'vpcId' | 'subnetIds' | 'availabilityZones' | 'routeTableIds' | 'createVpcEndpoints' | 'createKmsEndpoint' | 'httpsEgressCidrs' | 'oracleCidr' | 'oraclePort'
+  | 'createVpc'
+  | 'vpcCidr'
+  | 'vpcId'
+  | 'subnetIds'
+  | 'availabilityZones'
+  | 'routeTableIds'
+  | 'createVpcEndpoints'
+  | 'createKmsEndpoint'
+  | 'httpsEgressCidrs'
+  | 'oracleCidr'
+  | 'oraclePort'
 >;
 
 export interface NetworkProps {
@@ -96,7 +106,8 @@ export class Network extends Construct {
     acknowledge(
       this.s3PrefixList,
       'AwsSolutions-IAM5[Resource::*]',
-      'ec2:DescribeManagedPrefixLists supports no resource-level permissions; it is read-only and used once per deploy to find the id of the S3 prefix list the security group allows.',
+      'ec2:DescribeManagedPrefixLists supports no resource-level permissions; it is read-only and used once per deploy ' +
+        'to find the id of the S3 prefix list the security group allows.',
     );
     // The provider Lambda CDK shares between all AwsCustomResources of the stack.
     const provider = Stack.of(this).node.tryFindChild(cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '').replace(/^/, 'AWS'));
@@ -104,7 +115,8 @@ export class Network extends Construct {
       acknowledge(
         provider,
         'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        "CDK's AwsCustomResource provider (here only for the prefix-list lookup above) comes with AWSLambdaBasicExecutionRole for its logs; its role has no other managed policy and CDK offers no way to replace it.",
+        "CDK's AwsCustomResource provider (here only for the prefix-list lookup above) comes with AWSLambdaBasicExecutionRole " +
+          'for its logs; its role has no other managed policy and CDK offers no way to replace it.',
       );
     }
     this.functionSecurityGroup.addEgressRule(
@@ -126,7 +138,13 @@ export class Network extends Construct {
       ];
       if (config.createKmsEndpoint) services.push(['Kms', ec2.InterfaceVpcEndpointAwsService.KMS]);
       for (const [name, service] of services) {
-        this.vpc.addInterfaceEndpoint(name, { service, subnets: this.subnets, securityGroups: [this.endpointSecurityGroup], privateDnsEnabled: true, open: false });
+        this.vpc.addInterfaceEndpoint(name, {
+          service,
+          subnets: this.subnets,
+          securityGroups: [this.endpointSecurityGroup],
+          privateDnsEnabled: true,
+          open: false,
+        });
       }
       this.functionSecurityGroup.connections.allowTo(this.endpointSecurityGroup, ec2.Port.tcp(443), 'interface endpoints');
     } else {

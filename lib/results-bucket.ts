@@ -40,7 +40,13 @@ export class ResultsBucket extends Construct {
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy: props.removalPolicy,
-      lifecycleRules: [{ id: 'expire-logs', expiration: Duration.days(props.accessLogExpirationDays), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      lifecycleRules: [
+        {
+          id: 'expire-logs',
+          expiration: Duration.days(props.accessLogExpirationDays),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
     });
     this.bucket = new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.KMS,
@@ -57,7 +63,9 @@ export class ResultsBucket extends Construct {
         {
           id: 'results',
           prefix: `${props.prefix}/`,
-          ...(props.transitionDays > 0 ? { transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(props.transitionDays) }] } : {}),
+          ...(props.transitionDays > 0
+            ? { transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(props.transitionDays) }] }
+            : {}),
           ...(props.expirationDays > 0 ? { expiration: Duration.days(props.expirationDays) } : {}),
           // latest.json is overwritten by every run; its old versions only need to outlive a mistake.
           noncurrentVersionExpiration: Duration.days(props.noncurrentVersionExpirationDays),
@@ -81,15 +89,19 @@ export class ResultsBucket extends Construct {
    */
   grantFolder(roles: readonly iam.IRole[], folder: string, sid: string): void {
     const path = this.folder(folder);
+    const objects = [this.bucket.arnForObjects(`${path}/*`)];
+    const listing = this.listingOf(path);
+    const write = ['s3:PutObject', 's3:GetObject'];
     for (const role of roles) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: `Write${sid}`, actions: write, resources: objects }));
       role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ sid: `Write${sid}`, actions: ['s3:PutObject', 's3:GetObject'], resources: [this.bucket.arnForObjects(`${path}/*`)] }),
+        new iam.PolicyStatement({ sid: `List${sid}`, actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn], conditions: listing }),
       );
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: `List${sid}`, actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn], conditions: this.listingOf(path) }));
       acknowledge(
         role,
         `AwsSolutions-IAM5[Resource::${nagArnToken(this.bucket)}/${path}/*]`,
-        `The job writes objects whose keys it makes at run time (dates, run ids) under its own folder ${path}/ of the results bucket; the wildcard is that folder and nothing wider.`,
+        `The job writes objects whose keys it makes at run time (dates, run ids) under its own folder ${path}/ of the results bucket; ` +
+          'the wildcard is that folder and nothing wider.',
       );
     }
   }
@@ -102,9 +114,18 @@ export class ResultsBucket extends Construct {
   grantReadToPrincipals(arns: readonly string[], folder: string, sid: string): void {
     const path = this.folder(folder);
     const principals = arns.map((arn) => new iam.ArnPrincipal(arn));
-    this.bucket.addToResourcePolicy(new iam.PolicyStatement({ sid: `Get${sid}`, principals, actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(`${path}/*`)] }));
+    const objects = [this.bucket.arnForObjects(`${path}/*`)];
     this.bucket.addToResourcePolicy(
-      new iam.PolicyStatement({ sid: `List${sid}`, principals, actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn], conditions: this.listingOf(path) }),
+      new iam.PolicyStatement({ sid: `Get${sid}`, principals, actions: ['s3:GetObject'], resources: objects }),
+    );
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: `List${sid}`,
+        principals,
+        actions: ['s3:ListBucket'],
+        resources: [this.bucket.bucketArn],
+        conditions: this.listingOf(path),
+      }),
     );
   }
 
@@ -120,7 +141,9 @@ export class ResultsBucket extends Construct {
       actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
       viaService: 's3',
       // With an S3 Bucket Key the encryption context is the bucket's ARN; without one, the object's.
-      roleConditions: { StringLike: { 'kms:EncryptionContext:aws:s3:arn': [this.bucket.bucketArn, `${this.bucket.bucketArn}/${this.prefix}/*`] } },
+      roleConditions: {
+        StringLike: { 'kms:EncryptionContext:aws:s3:arn': [this.bucket.bucketArn, `${this.bucket.bucketArn}/${this.prefix}/*`] },
+      },
     });
   }
 

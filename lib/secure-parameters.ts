@@ -1,5 +1,5 @@
 /**
- * The stage's Oracle settings in SSM Parameter Store (`/market-pulse/<stage>/oracle/…`, SPEC §6).
+ * The stage's Oracle settings in SSM Parameter Store (`/market-pulse/<stage>/oracle/…`, docs/oracle.md).
  *
  * Every parameter, plain or SecureString, is created by a custom resource that only creates
  * (custom-resources/secure-parameters-handler.ts): CloudFormation cannot create SecureStrings, and a
@@ -10,7 +10,7 @@
 import { CfnOutput, CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { OPTIONAL_SETTINGS, REQUIRED_SETTINGS, SECRET_SETTINGS, settingsPrefix } from '../lambdas/adapters/oracle-settings.js';
+import { OPTIONAL_SETTINGS, REQUIRED_SETTINGS, SECRET_SETTINGS, settingsPrefix } from '../lambdas/adapters/oracle/settings.js';
 import type { EncryptionKey } from './encryption-key.js';
 import { JobFunction } from './job-function.js';
 import { entryPathOf, SECURE_PARAMETERS_HANDLER } from './lambda-entries.js';
@@ -61,7 +61,11 @@ export class SecureParameters extends Construct {
     );
     if (props.deleteOnStackDelete) {
       this.provider.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ sid: 'DeleteOwnParameters', actions: ['ssm:ListTagsForResource', 'ssm:DeleteParameter'], resources: seededArns }),
+        new iam.PolicyStatement({
+          sid: 'DeleteOwnParameters',
+          actions: ['ssm:ListTagsForResource', 'ssm:DeleteParameter'],
+          resources: seededArns,
+        }),
       );
     }
     // Standard-tier SecureStrings are encrypted by SSM calling kms:Encrypt as the caller.
@@ -77,11 +81,12 @@ export class SecureParameters extends Construct {
       resourceType: 'Custom::MarketPulseParameters',
       serviceTimeout: Duration.minutes(5),
       properties: {
-        Parameters: this.seeded.map((name) => ({ Name: this.names[name], Type: isSecret(name) ? 'SecureString' : 'String' })),
+        Parameters: this.seeded.map((name) => ({ Name: this.names[name], Type: parameterType(name) })),
         KeyId: props.key.key.keyArn,
         Placeholder: PARAMETER_PLACEHOLDER,
         DeleteOnStackDelete: String(props.deleteOnStackDelete),
-        Description: `market-pulse ${props.stage} Oracle setting (SPEC §6); ${PARAMETER_PLACEHOLDER} until an operator sets it; deploys never overwrite it`,
+        Description: `market-pulse ${props.stage} Oracle setting (docs/oracle.md); ` +
+          `${PARAMETER_PLACEHOLDER} until an operator sets it; deploys never overwrite it`,
       },
     });
 
@@ -89,7 +94,7 @@ export class SecureParameters extends Construct {
       new CfnOutput(this, `Output${pascal(name)}`, {
         key: `OracleParameter${pascal(name)}`,
         value: this.names[name],
-        description: `${this.seeded.includes(name) ? '' : 'optional, not created by the stack: '}${isSecret(name) ? 'SecureString' : 'String'} parameter ${name}`,
+        description: `${this.seeded.includes(name) ? '' : 'optional, not created by the stack: '}${parameterType(name)} parameter ${name}`,
       });
     }
   }
@@ -109,7 +114,9 @@ export class SecureParameters extends Construct {
    */
   grantRead(roles: readonly iam.IRole[]): void {
     for (const role of roles) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadOracleParameters', actions: ['ssm:GetParameters', 'ssm:GetParameter'], resources: this.arns }));
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'ReadOracleParameters', actions: ['ssm:GetParameters', 'ssm:GetParameter'], resources: this.arns }),
+      );
     }
     this.key.allow(roles, {
       sid: 'DecryptOracleParametersViaSsm',
@@ -122,6 +129,10 @@ export class SecureParameters extends Construct {
 
 function isSecret(name: SettingName): boolean {
   return (SECRET_SETTINGS as readonly string[]).includes(name);
+}
+
+function parameterType(name: SettingName): 'SecureString' | 'String' {
+  return isSecret(name) ? 'SecureString' : 'String';
 }
 
 function pascal(name: string): string {

@@ -21,10 +21,22 @@ import type { ResultsBucket } from './results-bucket.js';
 import type { SecureParameters } from './secure-parameters.js';
 
 /** What an operator does with the dead-letter queue: read the failed events, then delete or purge them. */
-export const DEAD_LETTER_QUEUE_OPERATOR_ACTIONS = ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:PurgeQueue', 'sqs:GetQueueAttributes'];
+export const DEAD_LETTER_QUEUE_OPERATOR_ACTIONS = [
+  'sqs:ReceiveMessage',
+  'sqs:ChangeMessageVisibility',
+  'sqs:DeleteMessage',
+  'sqs:PurgeQueue',
+  'sqs:GetQueueAttributes',
+];
 
 /** Reading and setting the stage's parameters, in the console (which also shows their history and tags) or the CLI. */
-export const PARAMETER_OPERATOR_ACTIONS = ['ssm:PutParameter', 'ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParameterHistory', 'ssm:ListTagsForResource'];
+export const PARAMETER_OPERATOR_ACTIONS = [
+  'ssm:PutParameter',
+  'ssm:GetParameter',
+  'ssm:GetParameters',
+  'ssm:GetParameterHistory',
+  'ssm:ListTagsForResource',
+];
 
 export interface StageAccessProps {
   readonly stage: string;
@@ -65,18 +77,25 @@ export class StageAccess extends Construct {
       );
       this.operatorPolicy = new iam.ManagedPolicy(this, 'OperatorPolicy', {
         managedPolicyName: `market-pulse-${props.stage}-operator`,
-        description: `market-pulse ${props.stage}: read and set the stage's Oracle SSM parameters (attach to the operator roles; the key policy does the rest)`,
+        description:
+          `market-pulse ${props.stage}: read and set the stage's Oracle SSM parameters ` +
+          '(attach to the operator roles; the key policy does the rest)',
         statements: [
           new iam.PolicyStatement({ sid: 'ReadAndSetOracleParameters', actions: PARAMETER_OPERATOR_ACTIONS, resources: parameters.arns }),
           // The console lists parameters and keys before it opens one; both return names, never values.
-          new iam.PolicyStatement({ sid: 'FindParametersAndKeysInConsole', actions: ['ssm:DescribeParameters', 'kms:ListAliases'], resources: ['*'] }),
+          new iam.PolicyStatement({
+            sid: 'FindParametersAndKeysInConsole',
+            actions: ['ssm:DescribeParameters', 'kms:ListAliases'],
+            resources: ['*'],
+          }),
           new iam.PolicyStatement({ sid: 'DescribeStageKey', actions: ['kms:DescribeKey'], resources: [key.key.keyArn] }),
         ],
       });
       acknowledge(
         this.operatorPolicy,
         'AwsSolutions-IAM5[Resource::*]',
-        'ssm:DescribeParameters and kms:ListAliases take no resource-level permissions; they list names and metadata (never a value) so the console can open the stage parameter and offer the stage key.',
+        'ssm:DescribeParameters and kms:ListAliases take no resource-level permissions; they list names and metadata (never a value) ' +
+          'so the console can open the stage parameter and offer the stage key.',
       );
     }
 

@@ -1,9 +1,10 @@
 /**
- * Synthetic dealer colors (SPEC §2) for the demo sample, tests and the benchmark: a seeded,
- * streaming generator of CSV lines with the structure a real feed has — dealer *messages* that
- * share one MESSAGE_ID and one timestamp, BID/OFFER pairs, a skewed CUSIP popularity with a long
- * tail, case/space variants of CUSIPs, ids above 2^53, exact repeats (a message delivered twice),
- * forwarded copies under a new id (ties on RANK+DATE+PX), and, on request, invalid rows.
+ * Synthetic dealer colors (docs/configuration.md, "Values and their limits") for the demo sample,
+ * tests and the benchmark: a seeded, streaming generator of CSV lines with the structure a real
+ * feed has — dealer *messages* that share one MESSAGE_ID and one timestamp, BID/OFFER pairs, a
+ * skewed CUSIP popularity with a long tail, case/space variants of CUSIPs, ids above 2^53, exact
+ * repeats (a message delivered twice), forwarded copies under a new id (ties on RANK+DATE+PX), and,
+ * on request, invalid rows.
  *
  * Memory does not grow with the row count beyond the CUSIP universe (12 bytes per CUSIP, about
  * rows/20 of them): rows are produced one message at a time. The same options give the same bytes.
@@ -378,7 +379,7 @@ function dateOne(rng: Random, day: string, hour: number, minute: number): string
 }
 
 /**
- * Gives the row one defect that SPEC §2 rejects; returns the column it broke. Defects take turns,
+ * Gives the row one defect that the run rejects (docs/troubleshooting.md, "Rejected-row reasons"); returns the column it broke. Defects take turns,
  * so even a small sample shows each kind of rejection.
  */
 function breakRow(rng: Random, f: string[], asOf: string, turn: number): string {

@@ -4,8 +4,8 @@
  * The region is checked before the first call. Loaded on demand by ./edges.ts.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { settingsPrefix } from '../../lambdas/adapters/oracle-settings.js';
-import { OracleSource } from '../../lambdas/adapters/oracle-source.js';
+import { settingsPrefix } from '../../lambdas/adapters/oracle/settings.js';
+import { OracleSource } from '../../lambdas/adapters/oracle/source.js';
 import { loadConfigFromS3 } from '../../lambdas/adapters/s3-config.js';
 import { createS3Client } from '../../lambdas/adapters/s3/client.js';
 import { parseS3Location, parseS3ObjectUrl } from '../../lambdas/adapters/s3-location.js';
@@ -40,7 +40,13 @@ export async function s3Sink(out: string, log: Log, options: { readonly dryRun: 
   return new S3Sink({ client, bucket, prefix, log });
 }
 
-export async function oracleSource(stage: string, loaded: LoadedConfig, window: RunWindowBounds, log: Log, options: OracleOptions): Promise<ColorSource> {
+export async function oracleSource(
+  stage: string,
+  loaded: LoadedConfig,
+  window: RunWindowBounds,
+  log: Log,
+  options: OracleOptions,
+): Promise<ColorSource> {
   return new OracleSource({
     settings: await stageSettings(stage, log),
     config: loaded.config,

@@ -44,15 +44,19 @@ export async function backfillCommand(args: string[], io: CliIo): Promise<void> 
   });
   rejectEmptyOptions(values);
   const missing = (['from', 'to', 'stage'] as const).filter((name) => values[name] === undefined);
-  if (missing.length > 0) throw new UsageError(`backfill needs ${missing.map((name) => `--${name}`).join(', ')} (see market-pulse backfill --help)`);
+  if (missing.length > 0) {
+    throw new UsageError(`backfill needs ${missing.map((name) => `--${name}`).join(', ')} (see market-pulse backfill --help)`);
+  }
   checkStage(values.stage!);
-  const planned = planBackfillDates({ from: values.from, to: values.to, ...(values['skip-weekends'] ? { skipWeekends: true } : {}) });
-  if (planned.length === 0) throw new UsageError(`no date to run: ${values.from} to ${values.to} holds only a weekend, and --skip-weekends leaves it out`);
+  const request = { from: values.from!, to: values.to!, ...(values['skip-weekends'] ? { skipWeekends: true } : {}) };
+  if (planBackfillDates(request).length === 0) {
+    throw new UsageError(`no date to run: ${values.from} to ${values.to} holds only a weekend, and --skip-weekends leaves it out`);
+  }
 
   const client = new SFNClient({});
   await requireRegion(client);
   const arn = values['state-machine-arn'] ?? (await findBackfillStateMachine(client, values.stage!));
-  const { executionArn, dates } = await startBackfill(client, arn, { from: values.from!, to: values.to!, skipWeekends: values['skip-weekends'] });
+  const { executionArn, dates } = await startBackfill(client, arn, request);
   io.out(`Backfill of ${dates.length} as-of date(s) from ${dates[0]} to ${dates.at(-1)} started`);
   io.out(`  execution: ${executionArn}`);
   if (!values.wait) {
@@ -62,7 +66,10 @@ export async function backfillCommand(args: string[], io: CliIo): Promise<void> 
   const outcome = await waitForBackfill(client, executionArn);
   io.out(`  status: ${outcome.status}`);
   for (const result of outcome.results) {
-    io.out(`  ${String(result.asOf)}: ${result.error ? `failed: ${String((result.error as { Error?: string }).Error ?? 'error')}` : `${String(result.status)} ${String(result.runId)}`}`);
+    const done = result.error
+      ? `failed: ${String((result.error as { Error?: string }).Error ?? 'error')}`
+      : `${String(result.status)} ${String(result.runId)}`;
+    io.out(`  ${String(result.asOf)}: ${done}`);
   }
   if (outcome.status !== 'SUCCEEDED') throw new BackfillFailedError(`backfill execution ended ${outcome.status}: see ${executionArn}`);
 }

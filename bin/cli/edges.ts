@@ -8,16 +8,16 @@ import { stat } from 'node:fs/promises';
 import { loadConfigFile } from '../../lambdas/adapters/config-file.js';
 import { FileSource } from '../../lambdas/adapters/file-source.js';
 import { FsSink } from '../../lambdas/adapters/fs-sink.js';
-import type { OracleRetry } from '../../lambdas/adapters/oracle-source.js';
+import type { OracleRetry } from '../../lambdas/adapters/oracle/session.js';
 import { SourceError } from '../../lambdas/errors.js';
 import type { Log } from '../../lambdas/log.js';
 import type { LoadedConfig } from '../../lambdas/pipeline/config.js';
 import type { ColorSource, ResultSink } from '../../lambdas/pipeline/ports.js';
-import type { RunWindowBounds } from '../../lambdas/pipeline/run-window.js';
 import { checkOutputFolder } from './output-folder.js';
 
 const isS3 = (location: string) => location.startsWith('s3://');
-const awsEdges = () => import('./aws-edges.js');
+type AwsEdges = typeof import('./aws-edges.js');
+const awsEdges = (): Promise<AwsEdges> => import('./aws-edges.js');
 
 export async function loadConfig(location: string): Promise<LoadedConfig> {
   if (!isS3(location)) return loadConfigFile(location);
@@ -44,6 +44,5 @@ export interface OracleOptions {
   readonly onRetry: (retry: OracleRetry) => void;
 }
 
-export async function oracleSource(stage: string, loaded: LoadedConfig, window: RunWindowBounds, log: Log, options: OracleOptions): Promise<ColorSource> {
-  return (await awsEdges()).oracleSource(stage, loaded, window, log, options);
-}
+/** aws-edges.ts's oracleSource, loaded on first use. */
+export const oracleSource: AwsEdges['oracleSource'] = async (...args) => (await awsEdges()).oracleSource(...args);

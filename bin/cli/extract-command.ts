@@ -1,6 +1,6 @@
-/** `market-pulse extract`: seed 003's sample-data extraction, to a folder or S3, with the Lambda's code. */
+/** `market-pulse extract` (docs/oracle.md): the sample-data extraction, to a folder or S3, with the Lambda's code. */
 import { parseArgs } from 'node:util';
-import { NodeOracleConnectionFactory } from '../../lambdas/adapters/oracle-connection.js';
+import { NodeOracleConnectionFactory } from '../../lambdas/adapters/oracle/connection.js';
 import { createS3Client } from '../../lambdas/adapters/s3/client.js';
 import { parseS3Location } from '../../lambdas/adapters/s3-location.js';
 import { UsageError } from '../../lambdas/errors.js';
@@ -62,7 +62,9 @@ export async function extractCommand(args: string[], io: CliIo): Promise<void> {
   const table = values.table === undefined ? undefined : parseTableRef(values.table, '--table');
   const rows = values.rows === undefined ? DEFAULT_SAMPLE_ROWS : parseSampleRows(values.rows, '--rows');
   const timeZone = values['time-zone'];
-  if (!isValidTimeZone(timeZone)) throw new UsageError(`--time-zone: unknown time zone ${JSON.stringify(timeZone)} (use an IANA name such as America/New_York)`);
+  if (!isValidTimeZone(timeZone)) {
+    throw new UsageError(`--time-zone: unknown time zone ${JSON.stringify(timeZone)} (use an IANA name such as America/New_York)`);
+  }
   const writer = writerFor(values.out);
   if (!values.out.startsWith('s3://')) await checkOutputFolder(values.out);
 

@@ -1,9 +1,11 @@
 /** `market-pulse health`: the db-health checks from a laptop, with the same code as the Lambda. */
 import { parseArgs } from 'node:util';
-import { NodeOracleConnectionFactory } from '../../lambdas/adapters/oracle-connection.js';
+import { NodeOracleConnectionFactory } from '../../lambdas/adapters/oracle/connection.js';
 import { createS3Client } from '../../lambdas/adapters/s3/client.js';
 import { parseS3Location } from '../../lambdas/adapters/s3-location.js';
-import { runHealthChecks, type HealthCheckResult, type HealthReport } from '../../lambdas/db-health/health-checks.js';
+import { runHealthChecks } from '../../lambdas/db-health/health-checks.js';
+import { S3Heartbeat } from '../../lambdas/db-health/heartbeat.js';
+import type { HealthCheckResult, HealthReport } from '../../lambdas/db-health/report.js';
 import { UsageError } from '../../lambdas/errors.js';
 import { cliLog } from './cli-log.js';
 import { EXIT } from './exit-codes.js';
@@ -49,7 +51,7 @@ export async function healthCommand(args: string[], io: CliIo): Promise<number> 
     stage: values.stage,
     settings,
     factory: new NodeOracleConnectionFactory(),
-    ...(out ? { heartbeat: { client: createS3Client(), bucket: out.bucket, prefix: out.prefix } } : {}),
+    ...(out ? { heartbeat: new S3Heartbeat({ client: createS3Client(), ...out }, values.stage) } : {}),
     runner: 'cli',
     log,
   });

@@ -19,7 +19,8 @@ interface Command {
  */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   run: () => import('./run-command.js').then((m) => ({ help: m.RUN_HELP, run: m.runCommand })),
-  'validate-config': () => import('./validate-config-command.js').then((m) => ({ help: m.VALIDATE_CONFIG_HELP, run: m.validateConfigCommand })),
+  'validate-config': () =>
+    import('./validate-config-command.js').then((m) => ({ help: m.VALIDATE_CONFIG_HELP, run: m.validateConfigCommand })),
   health: () => import('./health-command.js').then((m) => ({ help: m.HEALTH_HELP, run: m.healthCommand })),
   extract: () => import('./extract-command.js').then((m) => ({ help: m.EXTRACT_HELP, run: m.extractCommand })),
   backfill: () => import('./backfill-command.js').then((m) => ({ help: m.BACKFILL_HELP, run: m.backfillCommand })),

@@ -1,10 +1,9 @@
 /** Checks the commands share, all made before anything is read or contacted. */
 import { UsageError } from '../../lambdas/errors.js';
-
-const STAGE = /^[a-z0-9][a-z0-9-]{0,31}$/;
+import { STAGE_NAME } from '../../lambdas/names.js';
 
 export function checkStage(stage: string): string {
-  if (!STAGE.test(stage)) throw new UsageError('--stage takes a stage name: 1-32 lowercase letters, digits or -, e.g. dev or prod');
+  if (!STAGE_NAME.test(stage)) throw new UsageError('--stage takes a stage name: 1-32 lowercase letters, digits or -, e.g. dev or prod');
   return stage;
 }
 
@@ -18,6 +17,8 @@ export function rejectEmptyOptions(values: Readonly<Record<string, unknown>>): v
 /** A number of seconds for `--<name>`, 0 < s ≤ max, as milliseconds. */
 export function parseSeconds(text: string, name: string, max: number): number {
   const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
-  if (!(seconds > 0 && seconds <= max)) throw new UsageError(`--${name} takes a number of seconds above 0 and at most ${max}, not ${JSON.stringify(text)}`);
+  if (!(seconds > 0 && seconds <= max)) {
+    throw new UsageError(`--${name} takes a number of seconds above 0 and at most ${max}, not ${JSON.stringify(text)}`);
+  }
   return Math.round(seconds * 1000);
 }

@@ -15,7 +15,9 @@ export async function checkOutputFolder(out: string): Promise<void> {
   try {
     probe = await mkdtemp(join(folder, '.market-pulse-write-check-'));
   } catch (error) {
-    throw new PublishError(`cannot write under --out ${out}: ${folder} does not take new folders (${describe(error)}); nothing was run`, { cause: error });
+    throw new PublishError(`cannot write under --out ${out}: ${folder} does not take new folders (${describe(error)}); nothing was run`, {
+      cause: error,
+    });
   }
   await rmdir(probe);
 }

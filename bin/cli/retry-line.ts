@@ -1,5 +1,5 @@
 /** The line `run --source oracle` prints for each retry: which attempt, the code, the wait, the time left. */
-import type { OracleRetry } from '../../lambdas/adapters/oracle-source.js';
+import type { OracleRetry } from '../../lambdas/adapters/oracle/session.js';
 
 export function retryLine(retry: OracleRetry, timeoutMs: number): string {
   return (

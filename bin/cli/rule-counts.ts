@@ -16,5 +16,6 @@ export function excludedByRuleLine(excludedByRule: Readonly<Record<string, numbe
   // Stable sort: rules with equal counts keep document order.
   const busiest = [...rules].sort(([, a], [, b]) => b - a).slice(0, LISTED_RULES);
   const rest = rules.length - LISTED_RULES;
-  return `${label}: ${busiest.map(([name, count]) => `${name} ${n(count)}`).join(', ')} and ${n(rest)} more rule(s) (every count is in manifest.json)`;
+  const listed = busiest.map(([name, count]) => `${name} ${n(count)}`).join(', ');
+  return `${label}: ${listed} and ${n(rest)} more rule(s) (every count is in manifest.json)`;
 }

@@ -1,6 +1,6 @@
 /** `market-pulse run`: the Run Colors job from a file or Oracle, published to a folder or S3. */
 import { parseArgs } from 'node:util';
-import type { OracleRetry } from '../../lambdas/adapters/oracle-source.js';
+import type { OracleRetry } from '../../lambdas/adapters/oracle/session.js';
 import { UsageError } from '../../lambdas/errors.js';
 import { parseAsOf, todayIn } from '../../lambdas/pipeline/as-of.js';
 import type { Manifest } from '../../lambdas/pipeline/manifest.js';
@@ -140,12 +140,20 @@ function checkSourceOptions(values: { input?: string; source?: string; stage?: s
   if (values.source !== undefined && values.source !== 'oracle') {
     throw new UsageError(`--source takes only "oracle" (got "${values.source}"); use --input <file> for a file`);
   }
-  if (values.input !== undefined && values.source !== undefined) throw new UsageError('give either --input <file> or --source oracle, not both');
-  if (values.input === undefined && values.source === undefined) throw new UsageError('run needs --input <file> or --source oracle --stage <stage> (see market-pulse run --help)');
-  if (values.source === 'oracle' && values.stage === undefined) throw new UsageError('--source oracle needs --stage <stage> (the SSM parameters /market-pulse/<stage>/oracle/*)');
+  if (values.input !== undefined && values.source !== undefined) {
+    throw new UsageError('give either --input <file> or --source oracle, not both');
+  }
+  if (values.input === undefined && values.source === undefined) {
+    throw new UsageError('run needs --input <file> or --source oracle --stage <stage> (see market-pulse run --help)');
+  }
+  if (values.source === 'oracle' && values.stage === undefined) {
+    throw new UsageError('--source oracle needs --stage <stage> (the SSM parameters /market-pulse/<stage>/oracle/*)');
+  }
   if (values.stage !== undefined && values.source === undefined) throw new UsageError('--stage goes with --source oracle');
   if (values.stage !== undefined) checkStage(values.stage);
-  if (values.timeout !== undefined && values.source === undefined) throw new UsageError('--timeout goes with --source oracle (a file is read whole, however long it takes)');
+  if (values.timeout !== undefined && values.source === undefined) {
+    throw new UsageError('--timeout goes with --source oracle (a file is read whole, however long it takes)');
+  }
 }
 
 function summary(manifest: Manifest): string[] {
@@ -153,7 +161,8 @@ function summary(manifest: Manifest): string[] {
   const { counts } = manifest;
   const lines = [
     `Run ${manifest.runId} for as-of ${manifest.asOf} (${manifest.durationMs} ms)`,
-    `  read ${n(counts.read)} rows: ${n(counts.ranked)} ranked in ${n(counts.groups)} groups, ${n(counts.excluded)} excluded, ${n(counts.rejected)} rejected`,
+    `  read ${n(counts.read)} rows: ${n(counts.ranked)} ranked in ${n(counts.groups)} groups, ` +
+      `${n(counts.excluded)} excluded, ${n(counts.rejected)} rejected`,
   ];
   const rules = excludedByRuleLine(counts.excludedByRule, counts.excluded);
   if (rules !== undefined) lines.push(`  ${rules}`);

@@ -21,7 +21,7 @@ export interface FileSourceOptions {
 
 const EXTENSIONS: Readonly<Record<string, FileFormat>> = { '.csv': 'csv', '.jsonl': 'jsonl', '.ndjson': 'jsonl' };
 
-export const READ_CHUNK_BYTES = 1024 * 1024;
+const READ_CHUNK_BYTES = 1024 * 1024;
 
 /** The format a file name implies, or a SourceError naming the supported extensions. */
 export function formatFromPath(path: string): FileFormat {

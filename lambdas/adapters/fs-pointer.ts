@@ -11,7 +11,14 @@
  */
 import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parsePointer, renderPointer, storedRun, type LatestPointer, type PointerStore, type StoredRun } from '../pipeline/latest-pointer.js';
+import {
+  parsePointer,
+  renderPointer,
+  storedRun,
+  type LatestPointer,
+  type PointerStore,
+  type StoredRun,
+} from '../pipeline/latest-pointer.js';
 import { MANIFEST_FILE, type Manifest } from '../pipeline/manifest.js';
 import { pointerTempName } from './fs-leftovers.js';
 
@@ -51,7 +58,8 @@ async function readPointerText(path: string): Promise<string | null> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
-    if (code === 'EISDIR') throw new Error(`${path} is a directory, not a file: move it away so that latest.json can be written`, { cause: error });
+    if (code === 'EISDIR')
+      throw new Error(`${path} is a directory, not a file: move it away so that latest.json can be written`, { cause: error });
     throw error;
   }
 }

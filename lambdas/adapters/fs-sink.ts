@@ -108,7 +108,8 @@ export class FsSink implements ResultSink {
         await move(newer);
       } catch (error) {
         throw new PublishError(
-          `run ${run.runId} is complete at ${paths.runDir} and ${paths.latest} names it, but the newer run ${newer.runId}, published meanwhile, could not be made the latest: ${reason(error)}`,
+          `run ${run.runId} is complete at ${paths.runDir} and ${paths.latest} names it, ` +
+          `but the newer run ${newer.runId}, published meanwhile, could not be made the latest: ${reason(error)}`,
           { cause: error, visible: 'pointer-unknown' },
         );
       }
@@ -147,7 +148,9 @@ export class FsSink implements ResultSink {
       throw runNotPublished(request.runId, `cannot check ${paths.runDir}: ${reason(error)}`, 'unknown', error);
     }
     if (stored.equals(joined(request.manifest))) return true;
-    throw new RunAlreadyPublishedError(`run ${request.runId} is already published at ${paths.runDir} with another manifest; published runs are never overwritten`);
+    throw new RunAlreadyPublishedError(
+      `run ${request.runId} is already published at ${paths.runDir} with another manifest; published runs are never overwritten`,
+    );
   }
 
   /** Writes the run into a staging folder and renames it into place. */
@@ -163,7 +166,12 @@ export class FsSink implements ResultSink {
     } catch (error) {
       await rm(staging, { recursive: true, force: true }).catch(() => undefined);
       if (error instanceof RunAlreadyPublishedError) throw error;
-      throw runNotPublished(request.runId, `writing run ${request.runId} under ${paths.dateDir} failed: ${reason(error)}`, 'nothing', error);
+      throw runNotPublished(
+        request.runId,
+        `writing run ${request.runId} under ${paths.dateDir} failed: ${reason(error)}`,
+        'nothing',
+        error,
+      );
     }
     try {
       await rename(staging, paths.runDir);
@@ -200,7 +208,8 @@ export class FsSink implements ResultSink {
   private notFlushed(runId: string, paths: RunPaths, pointer: PointerOutcome, error: unknown): PublishError {
     const names = pointer.status === 'current';
     return new PublishError(
-      `run ${runId} is complete at ${paths.runDir}${names ? ` and ${paths.latest} names it` : ''}, but flushing ${paths.dateDir} to disk failed: ${reason(error)}; ` +
+      `run ${runId} is complete at ${paths.runDir}${names ? ` and ${paths.latest} names it` : ''}, ` +
+      `but flushing ${paths.dateDir} to disk failed: ${reason(error)}; ` +
         `after a crash ${names ? `${LATEST_FILE} may name the run before it` : 'the run folder may be missing'}`,
       { cause: error, visible: names ? 'pointer-unknown' : 'stored' },
     );

@@ -6,7 +6,7 @@ import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@a
 import { ConfigError } from '../errors.js';
 import { checkConfigSize, decodeConfigBytes, readConfigBytes } from '../pipeline/config-document.js';
 import { parseConfig, type LoadedConfig } from '../pipeline/config.js';
-import { describeS3Error, s3ErrorStatus } from './s3-sink.js';
+import { describeS3Error, s3ErrorStatus } from './s3/errors.js';
 import { s3Url } from './s3-location.js';
 
 export interface S3ConfigRequest {
@@ -61,7 +61,8 @@ function unreadable(error: unknown, bucket: string, key: string): string {
   if (name === 'AccessDenied' || status === 403) {
     return (
       `access denied (${describeS3Error(error)}); grant the function's role s3:GetObject on arn:aws:s3:::${bucket}/${key}` +
-      ' (and kms:Decrypt if the object is encrypted with a customer managed key). Without s3:ListBucket on the bucket S3 also answers 403 for a missing object, so check that it exists'
+      ' (and kms:Decrypt if the object is encrypted with a customer managed key). ' +
+      'Without s3:ListBucket on the bucket S3 also answers 403 for a missing object, so check that it exists'
     );
   }
   return `cannot be read: ${describeS3Error(error)}`;

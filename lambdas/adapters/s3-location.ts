@@ -43,7 +43,8 @@ export function normalizePrefix(prefix: string, where = `S3 prefix ${JSON.string
   if (trimmed === '') return '';
   for (const segment of trimmed.split('/')) {
     if (segment === '') throw new UsageError(`${where} has an empty path segment ('//'); remove the doubled slash`);
-    if (segment === '.' || segment === '..') throw new UsageError(`${where} has a '${segment}' path segment; S3 keys are not file paths, spell the prefix out`);
+    if (segment === '.' || segment === '..')
+      throw new UsageError(`${where} has a '${segment}' path segment; S3 keys are not file paths, spell the prefix out`);
   }
   return trimmed;
 }
@@ -63,7 +64,9 @@ export function checkBucketName(bucket: string, where = `bucket name ${JSON.stri
   if (bucket !== bucket.toLowerCase()) throw new UsageError(`${where}: bucket names are lowercase`);
   if (bucket.length < 3 || bucket.length > 63) throw new UsageError(`${where}: bucket names are 3 to 63 characters long`);
   if (!BUCKET.test(bucket)) {
-    throw new UsageError(`${where}: bucket names use only lowercase letters, digits, '.' and '-', and start and end with a letter or digit`);
+    throw new UsageError(
+      `${where}: bucket names use only lowercase letters, digits, '.' and '-', and start and end with a letter or digit`,
+    );
   }
   if (bucket.includes('..')) throw new UsageError(`${where}: bucket names have no two adjacent dots`);
   if (IP_ADDRESS.test(bucket)) throw new UsageError(`${where}: bucket names are not IP addresses`);
@@ -74,7 +77,8 @@ function split(raw: string, label: string): { bucket: string; rest: string } {
   const url = raw.trim();
   const where = `${label} ${JSON.stringify(raw)}`;
   if (url === '') throw new UsageError(`${label} is empty: expected s3://bucket/prefix`);
-  if (/^(https?:|arn:)/i.test(url)) throw new UsageError(`${where} must be an s3:// URL such as s3://bucket/prefix, not an HTTP URL or ARN`);
+  if (/^(https?:|arn:)/i.test(url))
+    throw new UsageError(`${where} must be an s3:// URL such as s3://bucket/prefix, not an HTTP URL or ARN`);
   const match = /^s3:\/\/([^/]*)(?:\/(.*))?$/s.exec(url);
   if (!match) throw new UsageError(`${where} must start with s3:// (e.g. s3://bucket/prefix)`);
   const bucket = match[1] ?? '';

@@ -13,9 +13,9 @@
  * no reader finds them, and deleting would need s3:DeleteObject on the output prefix, which least
  * privilege keeps away from the function (a lifecycle rule can expire them).
  */
-import type { S3Client } from '@aws-sdk/client-s3';
 import { PublishError, RunAlreadyPublishedError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
+import { JSON_CONTENT_TYPE } from '../names.js';
 import {
   asOfFolder,
   DEFAULT_POINTER_RETRY,
@@ -32,29 +32,25 @@ import {
   type StoredRun,
 } from '../pipeline/latest-pointer.js';
 import { MANIFEST_FILE } from '../pipeline/manifest.js';
-import type { OutputFile, PublishedRun, PublishRequest, ResultSink } from '../pipeline/ports.js';
 import { followLatest, latestCopyPath } from '../pipeline/parquet/table-files.js';
+import type { OutputFile, PublishedRun, PublishRequest, ResultSink } from '../pipeline/ports.js';
 import { pointerNotMoved, runNotPublished } from '../pipeline/publish-outcome.js';
 import { describeS3Error, isAborted } from './s3/errors.js';
-import { objectBody, ObjectExistsError, S3Objects, type ObjectBody } from './s3/objects.js';
+import {
+  MAX_PUT_BYTES,
+  objectBody,
+  ObjectExistsError,
+  outputFileBody,
+  S3Objects,
+  type ObjectBody,
+  type S3Destination,
+} from './s3/objects.js';
 import { checkBucketName, joinKey, normalizePrefix, s3Url } from './s3-location.js';
 
-// Other adapters read S3 errors through this module.
-export { describeS3Error, s3ErrorStatus } from './s3/errors.js';
-
-/** The largest object a single PutObject may create. Larger files would need a multipart upload. */
-export const MAX_PUT_BYTES = 5 * 1024 ** 3;
-
 /** Kept back from the Lambda's remaining time, so a publish cut short can still be reported. */
-export const DEADLINE_RESERVE_MS = 3_000;
+const DEADLINE_RESERVE_MS = 3_000;
 
-export interface S3SinkOptions {
-  readonly client: S3Client;
-  readonly bucket: string;
-  /** Key prefix; leading/trailing slashes are ignored, '' writes at the bucket's root. */
-  readonly prefix: string;
-  /** Encrypt every object with this KMS key (SSE-KMS with an S3 Bucket Key); otherwise the bucket default applies. */
-  readonly kmsKeyId?: string;
+export interface S3SinkOptions extends S3Destination {
   /** The Lambda's remaining time in ms: every request is cancelled {@link DEADLINE_RESERVE_MS} before it runs out. */
   readonly remainingTimeMs?: () => number;
   readonly now?: () => Date;
@@ -105,12 +101,16 @@ export class S3Sink implements ResultSink {
   async publish(request: PublishRequest): Promise<PublishedRun> {
     const keys = this.keys(request.asOf, request.runId);
     // Everything that can be checked without S3 is checked before the first byte is written.
-    const files = this.prepare(request);
-    const tableFiles = (request.tableFiles ?? []).map(({ path, file }) => ({ key: joinKey(this.prefix, path), prepared: checkedFile(request.runId, file) }));
-    for (const file of files.slice(0, -1)) await this.writeDataFile(request.runId, `${keys.runKey}/${file.name}`, bodyOf(file));
-    for (const { key, prepared } of tableFiles) await this.writeDataFile(request.runId, key, bodyOf(prepared));
-    await this.writeManifest(request.runId, keys, bodyOf(files.at(-1)!));
-    this.log.info('stored run in S3', { location: keys.location, objects: files.length + tableFiles.length });
+    checkFiles(request);
+    const tableFiles = (request.tableFiles ?? []).map(({ path, file }) => {
+      checkFile(request.runId, file);
+      return { key: joinKey(this.prefix, path), file };
+    });
+    // Each body is joined only for its own put, so one file at a time is held twice.
+    for (const file of request.files) await this.writeDataFile(request.runId, `${keys.runKey}/${file.name}`, outputFileBody(file));
+    for (const { key, file } of tableFiles) await this.writeDataFile(request.runId, key, outputFileBody(file));
+    await this.writeManifest(request.runId, keys, outputFileBody(request.manifest));
+    this.log.info('stored run in S3', { location: keys.location, objects: request.files.length + tableFiles.length + 1 });
 
     const tables = tableFiles.length > 0;
     const run: StoredRun = { asOf: request.asOf, runId: request.runId, manifestSha256: request.manifest.sha256, ...(tables ? { tables } : {}) };
@@ -168,27 +168,17 @@ export class S3Sink implements ResultSink {
     return { runKey, location: s3Url(this.bucket, runKey), latestKey, latest: s3Url(this.bucket, latestKey) };
   }
 
-  private prepare(request: PublishRequest): PreparedFile[] {
-    const names = new Set<string>();
-    return [...request.files, request.manifest].map((file) => {
-      const where = `run ${request.runId}: file ${JSON.stringify(file.name)}`;
-      // A repeated name would meet our own If-None-Match.
-      if (names.has(file.name)) throw new PublishError(`${where} appears twice; nothing was written`);
-      if (file.name === '' || file.name.includes('/') || file.name === LATEST_FILE) throw new PublishError(`${where} is not a valid output file name; nothing was written`);
-      names.add(file.name);
-      return checkedFile(request.runId, file);
-    });
-  }
-
   private async writeDataFile(runId: string, key: string, file: ObjectBody): Promise<void> {
     try {
       const result = await this.objects.create(key, file);
-      if (result === 'existing') this.log.info('run object already holds these exact bytes (an earlier attempt of this run); keeping it', { key });
+      if (result === 'existing')
+        this.log.info('run object already holds these exact bytes (an earlier attempt of this run); keeping it', { key });
     } catch (error) {
       if (error instanceof ObjectExistsError) {
         throw new RunAlreadyPublishedError(
           `${s3Url(this.bucket, key)} already exists with other content: an earlier attempt of run ${runId} wrote different data, ` +
-            'or the run is published; published objects are never overwritten. Nothing of this attempt is visible; latest.json was not changed',
+            'or the run is published; published objects are never overwritten. ' +
+            'Nothing of this attempt is visible; latest.json was not changed',
           { cause: error },
         );
       }
@@ -203,7 +193,8 @@ export class S3Sink implements ResultSink {
     let failure: unknown;
     try {
       const result = await this.objects.create(key, manifest);
-      if (result === 'existing') this.log.info('manifest already stored with these exact bytes (a retry of this run); finishing it', { key });
+      if (result === 'existing')
+        this.log.info('manifest already stored with these exact bytes (a retry of this run); finishing it', { key });
       return;
     } catch (error) {
       if (error instanceof ObjectExistsError) throw otherManifest(runId, url, error);
@@ -215,13 +206,17 @@ export class S3Sink implements ResultSink {
     } catch (checkError) {
       throw runNotPublished(
         runId,
-        `writing ${url} failed (${describeS3Error(failure)}) and asking S3 whether it was stored failed too (${describeS3Error(checkError)})`,
+        `writing ${url} failed (${describeS3Error(failure)}) ` +
+        `and asking S3 whether it was stored failed too (${describeS3Error(checkError)})`,
         'unknown',
         failure,
       );
     }
     if (stored === 'same') {
-      this.log.warn('the manifest write reported a failure but S3 stored it: the run is complete', { key, error: describeS3Error(failure) });
+      this.log.warn('the manifest write reported a failure but S3 stored it: the run is complete', {
+        key,
+        error: describeS3Error(failure),
+      });
       return;
     }
     if (stored === 'different') throw otherManifest(runId, url, failure);
@@ -229,8 +224,36 @@ export class S3Sink implements ResultSink {
   }
 }
 
+/** The run's files as the protocol needs them: distinct names, valid checksums, sizes a single put can take. */
+function checkFiles(request: PublishRequest): void {
+  const names = new Set<string>();
+  for (const file of [...request.files, request.manifest]) {
+    const where = `run ${request.runId}: file ${JSON.stringify(file.name)}`;
+    // A repeated name would meet our own If-None-Match.
+    if (names.has(file.name)) throw new PublishError(`${where} appears twice; nothing was written`);
+    if (file.name === '' || file.name.includes('/') || file.name === LATEST_FILE)
+      throw new PublishError(`${where} is not a valid output file name; nothing was written`);
+    names.add(file.name);
+    checkFile(request.runId, file);
+  }
+}
+
+/** A file's hash and size, checked before anything is written. */
+function checkFile(runId: string, file: OutputFile): void {
+  const where = `run ${runId}: file ${JSON.stringify(file.name)}`;
+  if (!/^[0-9a-f]{64}$/i.test(file.sha256))
+    throw new PublishError(`${where} has no valid SHA-256 (${JSON.stringify(file.sha256)}); nothing was written`);
+  const held = file.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+  if (held !== file.bytes) throw new PublishError(`${where} claims ${file.bytes} bytes but holds ${held}; nothing was written`);
+  // Single PutObject only (no multipart): our outputs are a few hundred MB at most.
+  if (held > MAX_PUT_BYTES) throw new PublishError(`${where} is ${held} bytes, over the 5 GiB single-upload limit; nothing was written`);
+}
+
 function otherManifest(runId: string, url: string, cause: unknown): RunAlreadyPublishedError {
-  return new RunAlreadyPublishedError(`run ${runId} is already published: ${url} exists with another manifest; published runs are never overwritten`, { cause });
+  return new RunAlreadyPublishedError(
+    `run ${runId} is already published: ${url} exists with another manifest; published runs are never overwritten`,
+    { cause },
+  );
 }
 
 /** latest.json in S3: its ETag is the version compared. */
@@ -249,38 +272,6 @@ class S3PointerStore implements PointerStore<string> {
   }
 
   write(pointer: LatestPointer, expected: string | null): Promise<'written' | 'changed'> {
-    return this.objects.swap(this.key, objectBody(renderPointer(pointer), 'application/json'), expected);
+    return this.objects.swap(this.key, objectBody(renderPointer(pointer), JSON_CONTENT_TYPE), expected);
   }
-}
-
-/** A file checked for publishing; its body is joined only for its put, so one file at a time is held twice. */
-interface PreparedFile {
-  readonly name: string;
-  readonly file: OutputFile;
-  /** Base64 SHA-256, the form S3's x-amz-checksum-sha256 takes. */
-  readonly sha256: string;
-}
-
-/** A file whose hash and size are checked before anything is written. */
-function checkedFile(runId: string, file: OutputFile): PreparedFile {
-  const where = `run ${runId}: file ${JSON.stringify(file.name)}`;
-  if (!/^[0-9a-f]{64}$/i.test(file.sha256)) throw new PublishError(`${where} has no valid SHA-256 (${JSON.stringify(file.sha256)}); nothing was written`);
-  const held = file.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
-  if (held !== file.bytes) throw new PublishError(`${where} claims ${file.bytes} bytes but holds ${held}; nothing was written`);
-  // Single PutObject only (no multipart): our outputs are a few hundred MB at most.
-  if (held > MAX_PUT_BYTES) throw new PublishError(`${where} is ${held} bytes, over the 5 GiB single-upload limit; nothing was written`);
-  return { name: file.name, file, sha256: Buffer.from(file.sha256, 'hex').toString('base64') };
-}
-
-function bodyOf({ file, sha256 }: PreparedFile): ObjectBody {
-  return { body: toBuffer(file.chunks), contentType: file.contentType, sha256 };
-}
-
-function toBuffer(chunks: readonly Uint8Array[]): Buffer {
-  // One chunk is wrapped, not copied: output files can be hundreds of MB.
-  if (chunks.length === 1) {
-    const chunk = chunks[0]!;
-    return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  }
-  return Buffer.concat(chunks);
 }

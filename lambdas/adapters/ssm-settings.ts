@@ -1,5 +1,5 @@
 /**
- * Oracle settings from SSM Parameter Store (SPEC §6): all of a stage's parameters in one
+ * Oracle settings from SSM Parameter Store (docs/oracle.md, "Settings"): all of a stage's parameters in one
  * GetParameters call WithDecryption, validated, cached for a TTL, droppable on rotation.
  * Errors name the parameters and the fix; they never carry a secret value.
  */
@@ -7,6 +7,7 @@ import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import * as z from 'zod';
 import { SettingsError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
+import { STAGE_NAME, stageKeyAlias } from '../names.js';
 import { ORACLE_IDENTIFIER } from '../pipeline/config.js';
 import {
   OPTIONAL_SETTINGS,
@@ -15,12 +16,11 @@ import {
   settingsPrefix,
   type OracleSettings,
   type SettingsProvider,
-} from './oracle-settings.js';
+} from './oracle/settings.js';
 
 /** The value the CDK stack seeds every parameter with; a stage is not configured until it is replaced. */
 export const PLACEHOLDER = 'CHANGE_ME';
-export const DEFAULT_TTL_SECONDS = 300;
-const STAGE = /^[a-z0-9][a-z0-9-]{0,31}$/;
+const DEFAULT_TTL_SECONDS = 300;
 const MAX_TTL_SECONDS = 86_400;
 
 type SettingName = (typeof REQUIRED_SETTINGS)[number] | (typeof OPTIONAL_SETTINGS)[number];
@@ -35,7 +35,9 @@ export interface SsmSettingsOptions {
 }
 
 const nonEmpty = z.string().min(1, { error: 'is empty' });
-const identifier = z.string().regex(ORACLE_IDENTIFIER, { error: 'is not a valid Oracle identifier (letter first, then letters, digits, _ $ #; at most 128)' });
+const identifier = z
+  .string()
+  .regex(ORACLE_IDENTIFIER, { error: 'is not a valid Oracle identifier (letter first, then letters, digits, _ $ #; at most 128)' });
 // Keys are the SSM names so an issue's path is the parameter to fix. Messages never echo input.
 const schema = z.object({
   host: nonEmpty,
@@ -43,7 +45,13 @@ const schema = z.object({
     .string()
     .regex(/^\d{1,5}$/, { error: 'is not an integer between 1 and 65535' })
     .transform(Number)
-    .pipe(z.number().int().min(1, { error: 'is not an integer between 1 and 65535' }).max(65535, { error: 'is not an integer between 1 and 65535' })),
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(1, { error: 'is not an integer between 1 and 65535' })
+        .max(65535, { error: 'is not an integer between 1 and 65535' }),
+    ),
   'service-name': nonEmpty,
   username: nonEmpty,
   password: nonEmpty,
@@ -65,8 +73,11 @@ export class SsmSettings implements SettingsProvider {
   private generation = 0;
 
   constructor(options: SsmSettingsOptions) {
-    if (!STAGE.test(options.stage)) {
-      throw new SettingsError(`invalid stage ${JSON.stringify(options.stage)}: use 1-32 lowercase letters, digits or '-', starting with a letter or digit (e.g. dev, prod)`);
+    if (!STAGE_NAME.test(options.stage)) {
+      throw new SettingsError(
+        `invalid stage ${JSON.stringify(options.stage)}: use 1-32 lowercase letters, ` +
+        `digits or '-', starting with a letter or digit (e.g. dev, prod)`,
+      );
     }
     this.stage = options.stage;
     this.prefix = settingsPrefix(options.stage);
@@ -105,7 +116,10 @@ export class SsmSettings implements SettingsProvider {
     try {
       // A global decrypt:true keeps this to one GetParameters call (per-name decrypt would send one
       // GetParameter each). throwOnError:false reports absent names in _errors instead of failing fast.
-      result = await this.provider.getParametersByName(Object.fromEntries(names.map((name) => [name, {}])), { decrypt: true, throwOnError: false });
+      result = await this.provider.getParametersByName(Object.fromEntries(names.map((name) => [name, {}])), {
+        decrypt: true,
+        throwOnError: false,
+      });
     } catch (error) {
       throw this.sdkFailure(error, names);
     }
@@ -117,7 +131,11 @@ export class SsmSettings implements SettingsProvider {
     // Throws on bad values; nothing is cached then, so the operator's fix is seen by the next get().
     const settings = this.validate(raw);
     if (generation === this.generation) this.cache = { settings, expiresAt: startedAt + this.ttlSeconds * 1000 };
-    this.log.debug('read Oracle settings from SSM', { prefix: this.prefix, wallet: settings.wallet !== undefined, ttlSeconds: this.ttlSeconds });
+    this.log.debug('read Oracle settings from SSM', {
+      prefix: this.prefix,
+      wallet: settings.wallet !== undefined,
+      ttlSeconds: this.ttlSeconds,
+    });
     return settings;
   }
 
@@ -127,7 +145,8 @@ export class SsmSettings implements SettingsProvider {
       const commands = missing.map((name) => `  ${this.putCommand(name, false)}`);
       throw new SettingsError(
         `${missing.length} SSM parameter(s) missing for stage ${this.stage}: ${missing.map((n) => this.prefix + n).join(', ')}. ` +
-          `Deploy the stage's stack (cdk deploy), which creates every parameter with the placeholder ${PLACEHOLDER}, then set the real values; or create them directly:\n${commands.join('\n')}`,
+          `Deploy the stage's stack (cdk deploy), which creates every parameter with the placeholder ${PLACEHOLDER}, ` +
+          `then set the real values; or create them directly:\n${commands.join('\n')}`,
       );
     }
     const problems: string[] = [];
@@ -137,7 +156,9 @@ export class SsmSettings implements SettingsProvider {
       if (value.trim() === PLACEHOLDER) {
         // The stack may seed the optional wallet pair too; a placeholder there just means "no wallet".
         if ((OPTIONAL_SETTINGS as readonly string[]).includes(name)) continue;
-        problems.push(`${this.prefix}${name} still holds the placeholder ${PLACEHOLDER}; set the real value: ${this.putCommand(name, true)}`);
+        problems.push(
+          `${this.prefix}${name} still holds the placeholder ${PLACEHOLDER}; set the real value: ${this.putCommand(name, true)}`,
+        );
         continue;
       }
       // Non-secrets are trimmed (`--value file://…` keeps a trailing newline); secrets are used verbatim.
@@ -145,7 +166,9 @@ export class SsmSettings implements SettingsProvider {
     }
     if ((input.wallet === undefined) !== (input['wallet-password'] === undefined)) {
       const [has, lacks] = input.wallet === undefined ? ['wallet-password', 'wallet'] : ['wallet', 'wallet-password'];
-      problems.push(`${this.prefix}${has} is set but ${this.prefix}${lacks} is not; a TCPS wallet needs both: ${this.putCommand(lacks, true)}`);
+      problems.push(
+        `${this.prefix}${has} is set but ${this.prefix}${lacks} is not; a TCPS wallet needs both: ${this.putCommand(lacks, true)}`,
+      );
     }
     const parsed = schema.safeParse(input);
     if (!parsed.success) {
@@ -159,7 +182,9 @@ export class SsmSettings implements SettingsProvider {
       }
     }
     if (problems.length > 0 || !parsed.success) {
-      throw new SettingsError(`invalid Oracle settings for stage ${this.stage} (${problems.length} problem(s)):\n  ${problems.join('\n  ')}`);
+      throw new SettingsError(
+        `invalid Oracle settings for stage ${this.stage} (${problems.length} problem(s)):\n  ${problems.join('\n  ')}`,
+      );
     }
     const v = parsed.data;
     return {
@@ -177,7 +202,7 @@ export class SsmSettings implements SettingsProvider {
   /** The CLI line that sets one parameter: SecureStrings under the stage key, the rest as String. */
   private putCommand(name: string, overwrite: boolean): string {
     const secret = (SECRET_SETTINGS as readonly string[]).includes(name);
-    const type = secret ? `--type SecureString --key-id alias/market-pulse-${this.stage}` : '--type String';
+    const type = secret ? `--type SecureString --key-id ${stageKeyAlias(this.stage)}` : '--type String';
     // A PEM wallet is usually larger than the 4 KB standard tier allows.
     const value = name === 'wallet' ? '--tier Advanced --value file://ewallet.pem' : `--value '<${name}>'`;
     return `aws ssm put-parameter --name ${this.prefix}${name} ${type}${overwrite ? ' --overwrite' : ''} ${value}`;
@@ -191,14 +216,20 @@ export class SsmSettings implements SettingsProvider {
     const assumed = arn === undefined ? undefined : /assumed-role\/([^/]+)/.exec(arn)?.[1];
     const role = assumed !== undefined ? `the role ${assumed}` : (arn ?? "the function's execution role (or your CLI credentials)");
     const what = `reading ${this.prefix}{${names.map((n) => n.slice(this.prefix.length)).join(',')}}`;
-    const kms = sdk.name.startsWith('KMS') || sdk.name === 'InvalidKeyId' || /\bkms\b|AWSKMS|ciphertext|customer master key/i.test(sdk.message);
+    const kms =
+      sdk.name.startsWith('KMS') || sdk.name === 'InvalidKeyId' || /\bkms\b|AWSKMS|ciphertext|customer master key/i.test(sdk.message);
     let message: string;
     if (kms) {
-      message = `decrypting SSM SecureString parameters failed while ${what}: ${role} needs kms:Decrypt on the stage key alias/market-pulse-${this.stage} via SSM (kms:ViaService ssm.<region>.amazonaws.com), and the key must be enabled ${said}`;
+      message =
+        `decrypting SSM SecureString parameters failed while ${what}: ` +
+        `${role} needs kms:Decrypt on the stage key ${stageKeyAlias(this.stage)} via SSM (kms:ViaService ssm.<region>.amazonaws.com), ` +
+        `and the key must be enabled ${said}`;
     } else if (sdk.name === 'AccessDeniedException' || sdk.name === 'AccessDenied') {
       message = `access denied ${what}: ${role} needs ssm:GetParameters on arn:aws:ssm:<region>:<account>:parameter${this.prefix}* ${said}`;
     } else if (/Throttl|TooManyRequests|RequestLimitExceeded/i.test(sdk.name) || sdk.$retryable?.throttling === true) {
-      message = `SSM throttled GetParameters ${what} (the SDK already retried); try again shortly, or raise SETTINGS_TTL_SECONDS so settings are read less often ${said}`;
+      message =
+        `SSM throttled GetParameters ${what} (the SDK already retried); try again shortly, ` +
+        `or raise SETTINGS_TTL_SECONDS so settings are read less often ${said}`;
     } else {
       message = `${what} failed ${said}`;
     }

@@ -25,14 +25,19 @@ export function planBackfillDates(request: unknown): string[] {
   const parsed = requestSchema.safeParse(request ?? {});
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${formatJsonPath(issue.path) || 'input'}: ${issue.message}`);
-    throw new UsageError(`invalid backfill request: ${problems.join('; ')} (expected { "from": "YYYY-MM-DD", "to": "YYYY-MM-DD", "skipWeekends"?: boolean })`);
+    throw new UsageError(
+      `invalid backfill request: ${problems.join('; ')} (expected { "from": "YYYY-MM-DD", "to": "YYYY-MM-DD", "skipWeekends"?: boolean })`,
+    );
   }
   const from = Date.parse(`${parseAsOf(parsed.data.from)}T00:00:00Z`);
   const to = Date.parse(`${parseAsOf(parsed.data.to)}T00:00:00Z`);
   if (from > to) throw new UsageError(`invalid backfill request: from ${parsed.data.from} is after to ${parsed.data.to}`);
   const days = (to - from) / DAY_MS + 1;
   if (days > MAX_BACKFILL_DATES) {
-    throw new UsageError(`invalid backfill request: ${days} days from ${parsed.data.from} to ${parsed.data.to}; split it into ranges of at most ${MAX_BACKFILL_DATES} days`);
+    throw new UsageError(
+      `invalid backfill request: ${days} days from ${parsed.data.from} to ${parsed.data.to}; ` +
+      `split it into ranges of at most ${MAX_BACKFILL_DATES} days`,
+    );
   }
   const dates: string[] = [];
   for (let day = from; day <= to; day += DAY_MS) {

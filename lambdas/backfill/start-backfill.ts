@@ -4,12 +4,9 @@
  */
 import { DescribeExecutionCommand, ListStateMachinesCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { UsageError } from '../errors.js';
+import { backfillStateMachineName } from '../names.js';
 import { newRunId } from '../pipeline/run-id.js';
 import { planBackfillDates, type BackfillRequest } from './plan-dates.js';
-
-export function backfillStateMachineName(stage: string): string {
-  return `market-pulse-${stage}-backfill`;
-}
 
 export interface StartedBackfill {
   readonly executionArn: string;
@@ -32,7 +29,11 @@ export async function startBackfill(client: SFNClient, stateMachineArn: string, 
   const dates = planBackfillDates(request);
   const input: BackfillRequest = { from: request.from, to: request.to, ...(request.skipWeekends ? { skipWeekends: true } : {}) };
   const started = await client.send(
-    new StartExecutionCommand({ stateMachineArn, name: `backfill-${request.from}-${request.to}-${newRunId()}`, input: JSON.stringify(input) }),
+    new StartExecutionCommand({
+      stateMachineArn,
+      name: `backfill-${request.from}-${request.to}-${newRunId()}`,
+      input: JSON.stringify(input),
+    }),
   );
   return { executionArn: started.executionArn!, dates };
 }

@@ -14,45 +14,28 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { normalizePrefix } from '../adapters/s3-location.js';
 import { createLogger, createMetrics, logPort } from '../observability.js';
 import { buildOpsRuntime, type OpsRuntime } from '../ops-runtime.js';
-import { runHealthChecks, type HealthReport, type HeartbeatTarget } from './health-checks.js';
+import { runHealthChecks } from './health-checks.js';
+import { S3Heartbeat } from './heartbeat.js';
+import type { HealthReport } from './report.js';
 
 const logger = createLogger();
 const metrics = createMetrics();
 const log = logPort(logger);
 
-interface Runtime extends OpsRuntime {
-  readonly heartbeat: HeartbeatTarget;
-}
-
 /** Built on first use and kept while warm; a bad environment throws here, on every invocation. */
-let runtime: Runtime | undefined;
+let runtime: OpsRuntime | undefined;
 
-function buildRuntime(): Runtime {
-  const ops = buildOpsRuntime(log);
-  const { env } = ops;
-  return {
-    ...ops,
-    heartbeat: {
-      client: ops.s3,
-      bucket: env.RESULTS_BUCKET,
-      prefix: normalizePrefix(env.RESULTS_PREFIX),
-      ...(env.RESULTS_KMS_KEY_ID ? { kmsKeyId: env.RESULTS_KMS_KEY_ID } : {}),
-    },
-  };
-}
-
-export async function dbHealthHandler(_event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<HealthReport> {
-  runtime ??= buildRuntime();
-  const { env, settings, heartbeat, factory } = runtime;
+async function dbHealthHandler(_event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<HealthReport> {
+  runtime ??= buildOpsRuntime(log);
+  const { env, settings, factory, results } = runtime;
   metrics.addDimension('stage', env.STAGE);
   const report = await runHealthChecks({
     stage: env.STAGE,
     settings,
     factory,
-    heartbeat,
+    heartbeat: new S3Heartbeat(results, env.STAGE),
     deadline: () => context.getRemainingTimeInMillis(),
     runner: 'lambda',
     log,

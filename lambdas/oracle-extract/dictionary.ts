@@ -1,43 +1,49 @@
 /**
- * The data-dictionary reads behind the extract (seed 003's extraction): who and where we are, the
+ * The data-dictionary reads behind the extract (docs/oracle.md, "extract"): who and where we are, the
  * tables the user can read, and one table's columns and primary key. Every query is read-only and
  * takes owner and table names as bind variables — no name is ever part of the SQL text. Views an
  * ordinary account may not read (V$VERSION) are tolerated and noted; PUBLIC views are preferred.
  */
-import { oracleErrorCodes } from '../adapters/oracle-errors.js';
-import type { OracleSession } from '../adapters/oracle-session.js';
-import { serverVersion } from './server-version.js';
+import { oracleErrorCodes } from '../adapters/oracle/errors.js';
+import type { OracleSession } from '../adapters/oracle/session.js';
+import { serverVersion } from '../adapters/oracle/server-version.js';
 
-export const SESSION_INFO_SQL = [
+const SESSION_INFO_SQL = [
   "SELECT SYS_CONTEXT('USERENV', 'DB_NAME'), SYS_CONTEXT('USERENV', 'INSTANCE_NAME'), SYS_CONTEXT('USERENV', 'SERVICE_NAME'),",
   "SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA'), SYS_CONTEXT('USERENV', 'SESSION_USER'),",
   `TO_CHAR(SYSTIMESTAMP, 'YYYY-MM-DD"T"HH24:MI:SS.FF3TZH:TZM'), TO_CHAR(SYSDATE, 'YYYY-MM-DD"T"HH24:MI:SS'), DBTIMEZONE, SESSIONTIMEZONE`,
   'FROM dual',
 ].join('\n');
 
-export const CHARACTER_SET_SQL = "SELECT parameter, value FROM nls_database_parameters WHERE parameter IN ('NLS_CHARACTERSET', 'NLS_NCHAR_CHARACTERSET')";
+const CHARACTER_SET_SQL =
+  "SELECT parameter, value FROM nls_database_parameters WHERE parameter IN ('NLS_CHARACTERSET', 'NLS_NCHAR_CHARACTERSET')";
 
 const TABLES_SELECT = `SELECT t.owner, t.table_name, t.num_rows, TO_CHAR(t.last_analyzed, 'YYYY-MM-DD"T"HH24:MI:SS') FROM all_tables t`;
 /** ALL_USERS.ORACLE_MAINTAINED (12.1+) marks the schemas Oracle installs; dropped tables sit in the recycle bin. */
-export const ACCESSIBLE_TABLES_SQL = `${TABLES_SELECT}\nWHERE t.dropped = 'NO' AND t.owner NOT IN (SELECT u.username FROM all_users u WHERE u.oracle_maintained = 'Y')\nORDER BY t.owner, t.table_name`;
+const ACCESSIBLE_TABLES_SQL = [
+  TABLES_SELECT,
+  "WHERE t.dropped = 'NO' AND t.owner NOT IN (SELECT u.username FROM all_users u WHERE u.oracle_maintained = 'Y')",
+  'ORDER BY t.owner, t.table_name',
+].join('\n');
 
 /** For databases without ORACLE_MAINTAINED (11g, thick mode): the schemas Oracle ships, as binds. */
-export const ORACLE_SCHEMAS = [
+const ORACLE_SCHEMAS = [
   'ANONYMOUS', 'APEX_PUBLIC_USER', 'APPQOSSYS', 'AUDSYS', 'CTXSYS', 'DBSFWUSER', 'DBSNMP', 'DIP', 'DVF', 'DVSYS', 'EXFSYS', 'FLOWS_FILES',
   'GGSYS', 'GSMADMIN_INTERNAL', 'GSMCATUSER', 'GSMUSER', 'LBACSYS', 'MDDATA', 'MDSYS', 'MGMT_VIEW', 'OJVMSYS', 'OLAPSYS', 'ORACLE_OCM',
   'ORDDATA', 'ORDPLUGINS', 'ORDSYS', 'OUTLN', 'OWBSYS', 'REMOTE_SCHEDULER_AGENT', 'SI_INFORMTN_SCHEMA', 'SPATIAL_CSW_ADMIN_USR',
-  'SPATIAL_WFS_ADMIN_USR', 'SYS', 'SYS$UMF', 'SYSBACKUP', 'SYSDG', 'SYSKM', 'SYSMAN', 'SYSRAC', 'SYSTEM', 'TSMSYS', 'WMSYS', 'XDB', 'XS$NULL',
+  'SPATIAL_WFS_ADMIN_USR', 'SYS', 'SYS$UMF', 'SYSBACKUP', 'SYSDG', 'SYSKM', 'SYSMAN', 'SYSRAC', 'SYSTEM', 'TSMSYS', 'WMSYS', 'XDB',
+  'XS$NULL',
 ] as const;
 const FALLBACK_BINDS = Object.fromEntries(ORACLE_SCHEMAS.map((name, index) => [`s${index}`, name]));
-export const ACCESSIBLE_TABLES_FALLBACK_SQL =
+const ACCESSIBLE_TABLES_FALLBACK_SQL =
   `${TABLES_SELECT}\nWHERE t.owner NOT IN (${ORACLE_SCHEMAS.map((_, index) => `:s${index}`).join(', ')})\nORDER BY t.owner, t.table_name`;
 
-export const TABLE_COLUMNS_SQL = [
+const TABLE_COLUMNS_SQL = [
   'SELECT column_name, data_type, data_length, char_length, data_precision, data_scale, nullable, column_id',
   'FROM all_tab_columns WHERE owner = :owner AND table_name = :table_name ORDER BY column_id',
 ].join('\n');
 
-export const PRIMARY_KEY_SQL = [
+const PRIMARY_KEY_SQL = [
   'SELECT c.constraint_name, cc.column_name',
   'FROM all_constraints c',
   'JOIN all_cons_columns cc ON cc.owner = c.owner AND cc.constraint_name = c.constraint_name AND cc.table_name = c.table_name',
@@ -46,7 +52,7 @@ export const PRIMARY_KEY_SQL = [
 ].join('\n');
 
 /** More tables than anyone reads in a JSON file; the listing says when it stopped. */
-export const MAX_LISTED_TABLES = 5_000;
+const MAX_LISTED_TABLES = 5_000;
 const MAX_COLUMNS = 1_000; // Oracle's own limit per table
 
 export interface DatabaseInfo {

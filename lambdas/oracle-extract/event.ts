@@ -46,7 +46,8 @@ export function parseTableRef(text: string, label = 'table'): TableRef {
 
 export function parseSampleRows(value: string | number, label = 'rows'): number {
   const rows = typeof value === 'number' ? value : /^\d{1,6}$/.test(value.trim()) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(rows) || rows < 1 || rows > MAX_SAMPLE_ROWS) throw new UsageError(`${label} must be a whole number between 1 and ${MAX_SAMPLE_ROWS}`);
+  if (!Number.isInteger(rows) || rows < 1 || rows > MAX_SAMPLE_ROWS)
+    throw new UsageError(`${label} must be a whole number between 1 and ${MAX_SAMPLE_ROWS}`);
   return rows;
 }
 
@@ -54,7 +55,10 @@ export function parseExtractEvent(event: unknown): ExtractRequest {
   const parsed = eventSchema.safeParse(event ?? {});
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${formatJsonPath(issue.path) || 'event'}: ${issue.message}`);
-    throw new UsageError(`invalid oracle-extract event: ${problems.join('; ')} (expected { "table"?: "TABLE" | "OWNER.TABLE", "rows"?: 1–${MAX_SAMPLE_ROWS} })`);
+    throw new UsageError(
+      `invalid oracle-extract event: ${problems.join('; ')} (expected { "table"?: ` +
+      `"TABLE" | "OWNER.TABLE", "rows"?: 1–${MAX_SAMPLE_ROWS} })`,
+    );
   }
   const { table, rows = DEFAULT_SAMPLE_ROWS } = parsed.data;
   return { rows, ...(table === undefined ? {} : { table: parseTableRef(table, 'invalid oracle-extract event: table') }) };

@@ -1,5 +1,5 @@
 /**
- * The extract (seed 003's sample-data extraction, SPEC §6): one read-only session, then five files
+ * The extract (docs/oracle.md, "extract"): one read-only session, then five files
  * under `extracts/<timestamp>/` —
  *
  *   database_info.json       version, instance/service, current schema/user, database time
@@ -12,16 +12,17 @@
  * user *can* read is exactly what fixes "table not found" — and the extract fails saying where they are.
  * Shared by the Lambda and the CLI; every edge is passed in.
  */
-import { DatabaseError, MarketPulseError } from '../errors.js';
-import type { OracleConnectionFactory } from '../adapters/oracle-connection.js';
-import { classifyOracleError } from '../adapters/oracle-errors.js';
-import type { SettingsProvider } from '../adapters/oracle-settings.js';
-import type { RetryPolicy } from '../adapters/retry.js';
+import { DatabaseError, MarketPulseError, UsageError } from '../errors.js';
+import type { OracleConnectionFactory } from '../adapters/oracle/connection.js';
+import { classifyOracleError } from '../adapters/oracle/errors.js';
+import { sessionSetupSql } from '../adapters/oracle/query.js';
+import { settingsPrefix, type SettingsProvider } from '../adapters/oracle/settings.js';
+import type { RetryPolicy } from '../adapters/oracle/retry.js';
 import { silentLog, type Log } from '../log.js';
 import type { OutputFile } from '../pipeline/ports.js';
 import { listAccessibleTables, readColumns, readDatabaseInfo, readPrimaryKey } from './dictionary.js';
 import type { ExtractRequest } from './event.js';
-import { OracleSession } from '../adapters/oracle-session.js';
+import { OracleSession } from '../adapters/oracle/session.js';
 import { buildSampleQuery, jsonFile, sampleCsvFile, sampleJsonFile, schemaFile, type ExtractedTable } from './sample.js';
 import { extractFolder, type ExtractWriter, type WrittenFile } from './writers.js';
 
@@ -58,7 +59,8 @@ export async function runExtract(request: ExtractRequest, deps: ExtractDeps): Pr
   const session = await OracleSession.open({
     settings: deps.settings,
     factory: deps.factory,
-    timeZone: deps.timeZone,
+    setupSql: setupSql(deps.timeZone),
+    parameterPrefix: settingsPrefix(deps.stage),
     ...(deps.deadline ? { deadline: deps.deadline } : {}),
     ...(deps.retry ? { retry: deps.retry } : {}),
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
@@ -86,8 +88,19 @@ export async function runExtract(request: ExtractRequest, deps: ExtractDeps): Pr
     const listing = await step('listing the accessible tables', () => listAccessibleTables(session));
     if (listing.truncated) warnings.push(`accessible_tables.json lists the first ${listing.tables.length} tables only`);
     files.push(
-      jsonFile('database_info.json', { extracted_at: extractedAt, stage: deps.stage, endpoint: session.endpoint, client_mode: session.mode, ...info }),
-      jsonFile('accessible_tables.json', { extracted_at: extractedAt, session_user: info.session_user, count: listing.tables.length, ...listing }),
+      jsonFile('database_info.json', {
+        extracted_at: extractedAt,
+        stage: deps.stage,
+        endpoint: session.endpoint,
+        client_mode: session.mode,
+        ...info,
+      }),
+      jsonFile('accessible_tables.json', {
+        extracted_at: extractedAt,
+        session_user: info.session_user,
+        count: listing.tables.length,
+        ...listing,
+      }),
     );
     try {
       const columns = await step(`reading the columns of ${target}`, () => readColumns(session, owner, table));
@@ -99,10 +112,14 @@ export async function runExtract(request: ExtractRequest, deps: ExtractDeps): Pr
       }
       const primaryKey = await step(`reading the primary key of ${target}`, () => readPrimaryKey(session, owner, table));
       const query = buildSampleQuery(owner, table, columns, request.rows);
-      const rows = query.sql === '' ? [] : await step(`reading ${request.rows} sample rows of ${target}`, () => session.rows(query.sql, query.binds, request.rows));
+      const rows =
+        query.sql === ''
+          ? []
+          : await step(`reading ${request.rows} sample rows of ${target}`, () => session.rows(query.sql, query.binds, request.rows));
       const estimate = listing.tables.find((entry) => entry.owner === owner && entry.table_name === table)?.num_rows ?? null;
       extracted = { owner, table, columns, primaryKey, numRowsEstimate: estimate, query, rowLimit: request.rows, rows };
-      for (const column of query.omitted) warnings.push(`column ${column.column_name} (${column.data_type}) is not in the sample: the type has no faithful text form`);
+      for (const column of query.omitted)
+        warnings.push(`column ${column.column_name} (${column.data_type}) is not in the sample: the type has no faithful text form`);
     } catch (error) {
       tableFailure = error instanceof MarketPulseError ? error : session.failure(error, `extracting ${target}`);
     }
@@ -114,10 +131,25 @@ export async function runExtract(request: ExtractRequest, deps: ExtractDeps): Pr
   const written = await deps.writer.write(extractFolder(started), files);
   if (tableFailure) {
     throw new DatabaseError(
-      `${tableFailure.message}. database_info.json and accessible_tables.json (the tables this user can read) were written to ${written.location}`,
+      `${tableFailure.message}. database_info.json and accessible_tables.json (the tables this user can read) ` +
+      `were written to ${written.location}`,
       { cause: tableFailure },
     );
   }
-  log.info('extract written', { location: written.location, table: target, rows: extracted?.rows.length ?? 0, files: written.files.map((f) => f.name) });
+  log.info('extract written', {
+    location: written.location,
+    table: target,
+    rows: extracted?.rows.length ?? 0,
+    files: written.files.map((f) => f.name),
+  });
   return { location: written.location, table: target, rows: extracted?.rows.length ?? 0, files: written.files, warnings };
+}
+
+/** The source's session formats and the desk's zone, so dates come out as the run reads them. */
+function setupSql(timeZone: string): string {
+  try {
+    return sessionSetupSql(timeZone);
+  } catch {
+    throw new UsageError(`${JSON.stringify(timeZone)} is not an IANA time zone name (e.g. America/New_York)`);
+  }
 }

@@ -19,37 +19,20 @@ const logger = createLogger();
 const metrics = createMetrics();
 const log = logPort(logger);
 
-interface Runtime extends OpsRuntime {
-  readonly writer: S3ExtractWriter;
-}
+/** Built on first use and kept while warm; a bad environment throws here, on every invocation. */
+let runtime: OpsRuntime | undefined;
 
-let runtime: Runtime | undefined;
-
-function buildRuntime(): Runtime {
-  const ops = buildOpsRuntime(log);
-  const { env } = ops;
-  return {
-    ...ops,
-    writer: new S3ExtractWriter({
-      client: ops.s3,
-      bucket: env.RESULTS_BUCKET,
-      prefix: env.RESULTS_PREFIX,
-      ...(env.RESULTS_KMS_KEY_ID ? { kmsKeyId: env.RESULTS_KMS_KEY_ID } : {}),
-    }),
-  };
-}
-
-export async function oracleExtractHandler(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<ExtractResult> {
+async function oracleExtractHandler(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<ExtractResult> {
   const request = parseExtractEvent(event);
-  runtime ??= buildRuntime();
-  const { env, settings, writer, factory } = runtime;
+  runtime ??= buildOpsRuntime(log);
+  const { env, settings, factory, results } = runtime;
   metrics.addDimension('stage', env.STAGE);
   try {
     const result = await runExtract(request, {
       stage: env.STAGE,
       settings,
       factory,
-      writer,
+      writer: new S3ExtractWriter(results),
       timeZone: env.SCHEDULE_TZ,
       deadline: () => context.getRemainingTimeInMillis(),
       log,

@@ -9,18 +9,17 @@
  * database through the source's session formats (ISO-8601). Types with no faithful text form
  * (BLOB, BFILE, LONG, object types) are left out of the sample and listed as omitted.
  */
-import { quoteIdentifier } from '../adapters/oracle-query.js';
+import { quoteIdentifier } from '../adapters/oracle/query.js';
+import { JSON_CONTENT_TYPE } from '../names.js';
 import { CSV_CONTENT_TYPE, csvLine } from '../pipeline/csv-writer.js';
 import { OutputBuffer } from '../pipeline/outputs/output-buffer.js';
 import type { OutputFile } from '../pipeline/ports.js';
 import type { ColumnInfo, PrimaryKey } from './dictionary.js';
 
-const JSON_CONTENT_TYPE = 'application/json';
-
-export type SampleKind = 'text' | 'date' | 'omitted';
+type SampleKind = 'text' | 'date' | 'omitted';
 
 /** How a column is selected: as is (text, numbers, CLOB, RAW as hex), TO_CHAR'd (dates), or not at all. */
-export function sampleKind(dataType: string): SampleKind {
+function sampleKind(dataType: string): SampleKind {
   const type = dataType.toUpperCase();
   if (type === 'DATE' || type.startsWith('TIMESTAMP') || type.startsWith('INTERVAL')) return 'date';
   if (/^(N?VARCHAR2|N?CHAR|NUMBER|FLOAT|INTEGER|BINARY_FLOAT|BINARY_DOUBLE|N?CLOB|RAW|U?ROWID)$/.test(type)) return 'text';
@@ -28,8 +27,9 @@ export function sampleKind(dataType: string): SampleKind {
 }
 
 /** `"Name"` exactly as the dictionary spells it. */
-export function dictionaryIdentifier(name: string): string {
-  if (name.length === 0 || name.length > 128 || /["\u0000]/.test(name)) throw new RangeError('the dictionary returned a column name that cannot be quoted');
+function dictionaryIdentifier(name: string): string {
+  if (name.length === 0 || name.length > 128 || /["\u0000]/.test(name))
+    throw new RangeError('the dictionary returned a column name that cannot be quoted');
   return `"${name}"`;
 }
 
@@ -81,7 +81,11 @@ export function schemaFile(extract: ExtractedTable, extractedAt: string): Output
     extracted_at: extractedAt,
     num_rows_estimate: extract.numRowsEstimate,
     primary_key: extract.primaryKey,
-    columns: extract.columns.map((column) => ({ ...column, primary_key: keyColumns.has(column.column_name), sampled: !omitted.has(column.column_name) })),
+    columns: extract.columns.map((column) => ({
+      ...column,
+      primary_key: keyColumns.has(column.column_name),
+      sampled: !omitted.has(column.column_name),
+    })),
   });
 }
 

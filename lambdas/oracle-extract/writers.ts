@@ -6,10 +6,10 @@
  */
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PublishError } from '../errors.js';
+import { describeS3Error, isPreconditionFailed } from '../adapters/s3/errors.js';
+import { outputFileBody, S3Objects, type S3Destination } from '../adapters/s3/objects.js';
 import { checkBucketName, joinKey, normalizePrefix, s3Url } from '../adapters/s3-location.js';
-import { describeS3Error, s3ErrorStatus } from '../adapters/s3-sink.js';
 import type { OutputFile } from '../pipeline/ports.js';
 
 export interface WrittenFile {
@@ -65,48 +65,29 @@ export class DirectoryExtractWriter implements ExtractWriter {
   }
 }
 
-export interface S3ExtractWriterOptions {
-  readonly client: S3Client;
-  readonly bucket: string;
-  /** The results prefix; extracts go under `<prefix>/extracts/`. */
-  readonly prefix: string;
-  readonly kmsKeyId?: string;
-}
-
 export class S3ExtractWriter implements ExtractWriter {
   readonly description: string;
+  private readonly objects: S3Objects;
   private readonly base: string;
-  constructor(private readonly options: S3ExtractWriterOptions) {
-    checkBucketName(options.bucket);
-    this.base = joinKey(normalizePrefix(options.prefix), 'extracts');
-    this.description = s3Url(options.bucket, this.base);
+
+  /** `prefix` is the results prefix; extracts go under `<prefix>/extracts/`. */
+  constructor(destination: S3Destination) {
+    this.objects = new S3Objects({ ...destination, bucket: checkBucketName(destination.bucket) });
+    this.base = joinKey(normalizePrefix(destination.prefix), 'extracts');
+    this.description = s3Url(destination.bucket, this.base);
   }
 
   async write(folder: string, files: readonly OutputFile[]) {
-    const { client, bucket, kmsKeyId } = this.options;
+    const { bucket } = this.objects;
     const folderKey = `${this.base}/${folder}`;
     const written: WrittenFile[] = [];
     for (const file of files) {
       const key = `${folderKey}/${file.name}`;
-      const body = file.chunks.length === 1 ? Buffer.from(file.chunks[0]!) : Buffer.concat(file.chunks);
       try {
-        await client.send(
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            Body: body,
-            ContentLength: body.length,
-            ContentType: file.contentType,
-            // S3 checks the bytes it received against this and refuses a corrupted upload.
-            ChecksumSHA256: Buffer.from(file.sha256, 'hex').toString('base64'),
-            IfNoneMatch: '*',
-            ...(kmsKeyId ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: kmsKeyId, BucketKeyEnabled: true } : {}),
-          }),
-        );
+        await this.objects.put(key, outputFileBody(file), 'create');
       } catch (error) {
-        const exists = s3ErrorStatus(error) === 412 || (error instanceof Error && error.name === 'PreconditionFailed');
         throw new PublishError(
-          exists
+          isPreconditionFailed(error)
             ? `${s3Url(bucket, key)} already exists (another extract in the same second?); extracts are never overwritten, run it again`
             : `writing ${s3Url(bucket, key)} failed: ${describeS3Error(error)}`,
           { cause: error },

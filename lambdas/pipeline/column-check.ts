@@ -33,6 +33,11 @@ export function columnUses(order: readonly RankingKey[], rules: readonly Rule[])
  * header name that looks like a misspelling of it; returns a warning naming the other absent
  * columns, if any.
  */
+/** Who reads a column, for a message: the ranking order and the rules that name it. */
+function readersOf(uses: ColumnUses, column: ColumnName): string {
+  return (uses.get(column) ?? []).join(', ');
+}
+
 export function checkHeaderColumns(mapping: HeaderMapping, uses: ColumnUses, source: string): string | undefined {
   const absent = COLUMNS.filter((column) => mapping.positions[COLUMN_INDEX[column]] === -1);
   const needed = absent.filter((column) => uses.has(column));
@@ -40,7 +45,7 @@ export function checkHeaderColumns(mapping: HeaderMapping, uses: ColumnUses, sou
     const described = needed.map((column) => {
       const near = mapping.extraColumns.filter((name) => isNear(name.toUpperCase(), column));
       const hint = near.length > 0 ? `; the header has ${near.map((name) => `"${name}"`).join(', ')}` : '';
-      return `${column} (read by ${uses.get(column)!.join(', ')}${hint})`;
+      return `${column} (read by ${readersOf(uses, column)}${hint})`;
     });
     throw new SourceError(
       `${source}: the header lacks ${needed.length > 1 ? 'columns' : 'a column'} the config reads: ${described.join(', ')}. ` +
@@ -48,7 +53,8 @@ export function checkHeaderColumns(mapping: HeaderMapping, uses: ColumnUses, sou
     );
   }
   const optional = absent.filter((column) => !REQUIRED_COLUMNS.includes(column));
-  return optional.length > 0 ? `${source}: the header lacks ${optional.join(', ')}; ${optional.length > 1 ? 'they are' : 'it is'} null in every row` : undefined;
+  if (optional.length === 0) return undefined;
+  return `${source}: the header lacks ${optional.join(', ')}; ${optional.length > 1 ? 'they are' : 'it is'} null in every row`;
 }
 
 /** Warnings about a JSON Lines source, once read: keys that are no column, and columns the config reads that no line had. */
@@ -62,8 +68,9 @@ export function recordKeyWarnings(keys: RecordKeys, uses: ColumnUses, source: st
   }
   const unread = COLUMNS.filter((column) => uses.has(column) && !keys.columns.has(column));
   if (unread.length > 0) {
-    const described = unread.map((column) => `${column} (read by ${uses.get(column)!.join(', ')})`);
-    warnings.push(`${source}: no line has ${unread.length > 1 ? 'keys' : 'a key'} the config reads: ${described.join(', ')}; null in every row`);
+    const described = unread.map((column) => `${column} (read by ${readersOf(uses, column)})`);
+    const keys = unread.length > 1 ? 'keys' : 'a key';
+    warnings.push(`${source}: no line has ${keys} the config reads: ${described.join(', ')}; null in every row`);
   }
   return warnings;
 }

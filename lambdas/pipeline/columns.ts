@@ -1,6 +1,7 @@
 /**
- * The logical columns of a color row (SPEC §2), in input-column order. This order is the
- * column order of every CSV the product writes and the order of the final ranking tie-breaks.
+ * The logical columns of a color row, in the standard order (README, "What a run writes"; their
+ * types: docs/rules.md, "Columns"). This order is the column order of every CSV the product
+ * writes and the order of the final ranking tie-breaks.
  */
 export const COLUMNS = [
   'MESSAGE_ID',

@@ -24,7 +24,10 @@ export const MAX_DOCUMENT_DEPTH = 100;
 
 function tooLarge(source: string): ConfigError {
   return new ConfigError(source, [
-    { path: '', message: `the document is larger than ${MAX_CONFIG_BYTES / MIB} MiB, the most a config document may be (is this the right file?)` },
+    {
+      path: '',
+      message: `the document is larger than ${MAX_CONFIG_BYTES / MIB} MiB, the most a config document may be (is this the right file?)`,
+    },
   ]);
 }
 
@@ -72,7 +75,9 @@ export function parseConfigDocument(text: string, source: string): ParsedDocumen
   } catch (error) {
     if (!(error instanceof DocumentError)) throw error;
     // A syntax error says where by line; any other problem by its path.
-    const issue = error.syntax ? { path: '', message: `not valid ${yaml ? 'YAML' : 'JSON'}: ${error.message}` } : { path: error.path, message: error.message };
+    const issue = error.syntax
+      ? { path: '', message: `not valid ${yaml ? 'YAML' : 'JSON'}: ${error.message}` }
+      : { path: error.path, message: error.message };
     throw new ConfigError(source, [issue], { cause: error });
   }
 }
@@ -113,7 +118,9 @@ function lineOf(text: string, offset: number): string {
 function walkYaml(node: unknown, path: (string | number)[], text: string, numberTexts: Map<string, string>): void {
   if (isScalar(node)) {
     // YAML also writes numbers as 0x1F, 0o17 or .inf; those keep their value, not their text.
-    if (typeof node.value === 'number' && node.source !== undefined && DECIMAL.test(node.source)) numberTexts.set(formatJsonPath(path), node.source);
+    if (typeof node.value === 'number' && node.source !== undefined && DECIMAL.test(node.source)) {
+      numberTexts.set(formatJsonPath(path), node.source);
+    }
   } else if (isSeq(node)) {
     node.items.forEach((item, index) => walkYaml(item, [...path, index], text, numberTexts));
   } else if (isMap(node)) {

@@ -1,6 +1,6 @@
 /**
- * The config document (SPEC §4a): everything a desk may tune. Loaded once, validated whole, and
- * every problem reported with its JSON path; a run never starts on a broken document.
+ * The config document (docs/configuration.md): everything a desk may tune. Loaded once, validated
+ * whole, and every problem reported with its JSON path; a run never starts on a broken document.
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
@@ -41,7 +41,9 @@ export const DEFAULT_TIME_ZONE = 'America/New_York';
 /** Oracle identifiers the product will quote into SQL: letter first, then letters, digits, _ $ #. */
 export const ORACLE_IDENTIFIER = /^[A-Za-z][A-Za-z0-9_$#]{0,127}$/;
 
-const columnName = z.enum(COLUMNS, { error: (issue) => `unknown column ${JSON.stringify(issue.input)}; columns are ${COLUMNS.join(', ')}` });
+const columnName = z.enum(COLUMNS, {
+  error: (issue) => `unknown column ${JSON.stringify(issue.input)}; columns are ${COLUMNS.join(', ')}`,
+});
 
 const LOOKBACK = 'must be a whole number of days from 1 to 366';
 const RATIO = 'must be a number from 0 to 1 (the share of rows read that may be rejected)';
@@ -66,21 +68,32 @@ const documentSchema = z.strictObject({
     .optional(),
   window: z
     .strictObject({
-      lookbackDays: z.number({ error: LOOKBACK }).int({ error: LOOKBACK }).min(1, { error: LOOKBACK }).max(366, { error: LOOKBACK }).optional(),
+      lookbackDays: z
+        .number({ error: LOOKBACK })
+        .int({ error: LOOKBACK })
+        .min(1, { error: LOOKBACK })
+        .max(366, { error: LOOKBACK })
+        .optional(),
       timeZone: z
         .string()
-        .refine(isValidTimeZone, { error: (issue) => `unknown time zone ${JSON.stringify(issue.input)} (use an IANA name such as America/New_York)` })
+        .refine(isValidTimeZone, {
+          error: (issue) => `unknown time zone ${JSON.stringify(issue.input)} (use an IANA name such as America/New_York)`,
+        })
         .optional(),
     })
     .optional(),
   columns: z
     .partialRecord(
       columnName,
-      z.string().regex(ORACLE_IDENTIFIER, { error: 'not a valid Oracle identifier (letter first, then letters, digits, _ $ #; at most 128)' }),
+      z.string().regex(ORACLE_IDENTIFIER, {
+        error: 'not a valid Oracle identifier (letter first, then letters, digits, _ $ #; at most 128)',
+      }),
     )
     .optional(),
   outputs: z.strictObject({ jsonl: z.boolean().optional(), parquet: z.boolean().optional() }).optional(),
-  publish: z.strictObject({ maxRejectedRatio: z.number({ error: RATIO }).min(0, { error: RATIO }).max(1, { error: RATIO }).optional() }).optional(),
+  publish: z
+    .strictObject({ maxRejectedRatio: z.number({ error: RATIO }).min(0, { error: RATIO }).max(1, { error: RATIO }).optional() })
+    .optional(),
   dedupe: z.boolean().optional(),
 });
 

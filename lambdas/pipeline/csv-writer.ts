@@ -1,7 +1,7 @@
 /**
- * CSV output (SPEC §5): RFC 4180, UTF-8 without BOM, `\n` line ends. Values are written exactly as
- * given; a field is quoted only when it has to be, or when its edge spaces would otherwise be
- * at the mercy of the reader's trimming.
+ * CSV output (README, "What a run writes"): RFC 4180, UTF-8 without BOM, `\n` line ends. Values
+ * are written exactly as given; a field is quoted only when it has to be, or when its edge spaces
+ * would otherwise be at the mercy of the reader's trimming.
  */
 
 export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';

@@ -42,7 +42,9 @@ export function parseDate(raw: string, clock: ZoneClock): ParsedDate | ParseProb
     return { problem: 'not a calendar date' };
   }
   if (hour > 23 || minute > 59 || second > 59) return { problem: 'not a valid time of day' };
-  if (offsetMinutes !== undefined && Math.abs(offsetMinutes) > MAX_OFFSET_MINUTES) return { problem: 'not a valid UTC offset (at most ±18:00)' };
+  if (offsetMinutes !== undefined && Math.abs(offsetMinutes) > MAX_OFFSET_MINUTES) {
+    return { problem: 'not a valid UTC offset (at most ±18:00)' };
+  }
   const millis = Number(fraction.padEnd(3, '0').slice(0, 3));
   const wall = wallTime(year, month, day, hour, minute, second, millis);
   const value = offsetMinutes === undefined ? clock.toInstant(wall) : wall - offsetMinutes * 60_000;

@@ -9,7 +9,10 @@ import type { RunCounts } from './manifest.js';
 export const DEFAULT_MAX_REJECTED_RATIO = 0.5;
 
 /** Why a run with these counts is held back, or null when it may be promoted. */
-export function holdBackReason(counts: Pick<RunCounts, 'read' | 'ranked' | 'excluded' | 'rejected'>, maxRejectedRatio: number): string | null {
+export function holdBackReason(
+  counts: Pick<RunCounts, 'read' | 'ranked' | 'excluded' | 'rejected'>,
+  maxRejectedRatio: number,
+): string | null {
   const n = (value: number) => value.toLocaleString('en-US');
   if (counts.ranked === 0) {
     if (counts.read === 0) return 'no ranked rows: the input has no data rows';

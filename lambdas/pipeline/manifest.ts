@@ -1,6 +1,7 @@
 /**
- * The run manifest (SPEC §5): what ran, on what, with which config, and what came out. It is the
- * last file of a run to be written, so its presence means the run is complete.
+ * The run manifest (README, "What a run writes"; docs/runbook.md, "Reading a run"): what ran, on
+ * what, with which config, and what came out. It is the last file of a run to be written, so its
+ * presence means the run is complete.
  */
 import type { LoadedConfig } from './config.js';
 import { OutputBuffer } from './outputs/output-buffer.js';

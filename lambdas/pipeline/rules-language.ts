@@ -1,7 +1,7 @@
 /**
- * The exclusion-rules language (SPEC §3): the typed shape of a rule, the operators each column
- * type takes, and what a date value in a rule means. Validation is in rules-schema.ts, compilation
- * and matching in rules.ts.
+ * The exclusion-rules language (docs/rules.md): the typed shape of a rule, the operators each
+ * column type takes, and what a date value in a rule means. Validation is in rules-schema.ts,
+ * compilation and matching in rules.ts.
  */
 import type { ColumnName, ColumnType } from './columns.js';
 import { parseDate, wallTime } from './date-values.js';

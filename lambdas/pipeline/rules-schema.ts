@@ -1,15 +1,14 @@
 /**
- * Validation of a rules document (SPEC §3). Every problem is collected, not just the first, each
- * located by its JSON path with a message a desk analyst can act on. The language itself is in
- * rules-language.ts, compilation and matching in rules.ts.
+ * Validation of a rules document (docs/rules.md, "Errors"). Every problem is collected, not just
+ * the first, each located by its JSON path with a message a desk analyst can act on. The language
+ * itself is in rules-language.ts, a condition's values are checked in rule-values.ts, compilation
+ * and matching are in rules.ts.
  */
 import * as z from 'zod';
 import type { ConfigIssue } from '../errors.js';
-import { COLUMNS, COLUMN_TYPES, isColumnName, type ColumnName, type ColumnType } from './columns.js';
-import { parseDate } from './date-values.js';
-import { compareDecimalTexts, toDecimal } from './decimal.js';
+import { COLUMNS, COLUMN_TYPES, isColumnName, type ColumnName } from './columns.js';
+import { checkRuleValue, describe, EXAMPLES, inOrder, LIST_EXAMPLES } from './rule-values.js';
 import {
-  dateRange,
   OPERATORS,
   OPERATORS_BY_TYPE,
   RESERVED_RULE_NAMES,
@@ -23,7 +22,6 @@ import {
 import { normalizeText } from './text.js';
 import type { ZoneClock } from './time-zone.js';
 import { joinJsonPath } from './validation-issues.js';
-import { compareIds, isProblem, parseDecimal, parseId, PROBLEM_OUT_OF_RANGE } from './values.js';
 
 /** Conditions nest at most this deep, which keeps validation and matching off the stack limit. */
 export const MAX_RULE_DEPTH = 32;
@@ -39,24 +37,10 @@ const OPERATOR_ALIASES: Readonly<Record<string, Operator>> = {
   '<': 'lt', '<=': 'lte', '>': 'gt', '>=': 'gte', isNull: 'isEmpty', isNotNull: 'isNotEmpty', notBetween: 'between',
 };
 
-const EXAMPLES: Readonly<Record<ColumnType, string>> = {
-  id: '"1234567890123456789"',
-  text: '"SMBC"',
-  decimal: '99.5',
-  integer: '3',
-  date: '"2026-11-20" or "2026-11-20T09:30:00"',
-};
-
-const LIST_EXAMPLES: Readonly<Record<ColumnType, string>> = {
-  id: '["1234567890123456780", "1234567890123456789"]',
-  text: '["ABC", "XYZ"]',
-  decimal: '[99.5, 101]',
-  integer: '[1, 3]',
-  date: '["2026-11-19", "2026-11-20"]',
-};
-
 const ruleName = z
-  .string({ error: (issue) => (issue.input === undefined ? 'every rule needs a "name"' : `a rule name is text, got ${describe(issue.input)}`) })
+  .string({
+    error: (issue) => (issue.input === undefined ? 'every rule needs a "name"' : `a rule name is text, got ${describe(issue.input)}`),
+  })
   .trim()
   .min(1, { error: 'a rule name cannot be empty' })
   .refine((name) => !name.includes(';'), { error: 'a rule name cannot contain ";" (EXCLUDED_BY separates rule names with ";")' })
@@ -68,7 +52,10 @@ const ruleShape = z.strictObject(
     active: z.boolean({ error: (issue) => `"active" is true or false, got ${describe(issue.input)}` }).optional(),
     when: z.unknown().optional(),
   },
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : `each rule must be an object with ${RULE_KEYS}, got ${describe(issue.input)}`) },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' ? undefined : `each rule must be an object with ${RULE_KEYS}, got ${describe(issue.input)}`,
+  },
 );
 
 /**
@@ -82,7 +69,8 @@ export function validateRules(
   numberTexts: ReadonlyMap<string, string> = new Map(),
 ): { rules: Rule[]; issues: ConfigIssue[] } {
   if (!Array.isArray(raw)) {
-    return { rules: [], issues: [{ path, message: `the rules must be a list (a JSON array) of rules, got ${describe(raw)} (use [] for no rules)` }] };
+    const message = `the rules must be a list (a JSON array) of rules, got ${describe(raw)} (use [] for no rules)`;
+    return { rules: [], issues: [{ path, message }] };
   }
   const checker = new RulesChecker(clock, numberTexts);
   const rules: Rule[] = [];
@@ -141,27 +129,32 @@ class RulesChecker {
     if (!isObject(raw)) return this.report(path, `expected ${NODE_SHAPES}, got ${describe(raw)}`);
     if (depth > MAX_RULE_DEPTH) return this.report(path, `conditions nest more than ${MAX_RULE_DEPTH} levels deep: simplify the rule`);
     const keys = Object.keys(raw);
-    const kinds: string[] = keys.some((key) => LEAF_KEYS.includes(key)) ? ['condition'] : [];
+    const kinds: ('condition' | (typeof GROUP_KEYS)[number])[] = keys.some((key) => LEAF_KEYS.includes(key)) ? ['condition'] : [];
     for (const group of GROUP_KEYS) if (Object.hasOwn(raw, group)) kinds.push(group);
     const unknown = keys.filter((key) => !LEAF_KEYS.includes(key) && !(GROUP_KEYS as readonly string[]).includes(key));
     const shape =
-      kinds.length !== 1 ? `expected ${NODE_SHAPES}` : kinds[0] === 'condition' ? 'a condition has "column", "op" and "value"' : `a group has the one key "${kinds[0]}"`;
+      kinds.length !== 1
+        ? `expected ${NODE_SHAPES}`
+        : kinds[0] === 'condition'
+          ? 'a condition has "column", "op" and "value"'
+          : `a group has the one key "${kinds[0]}"`;
     for (const key of unknown) {
       const meant = [...LEAF_KEYS, ...GROUP_KEYS].find((known) => known === key.toLowerCase().replace(/s$/, ''));
       this.report(joinJsonPath(path, [key]), `unknown key "${key}"${meant === undefined ? '' : ` (did you mean "${meant}"?)`}: ${shape}`);
     }
-    if (kinds.length === 0) return unknown.length === 0 ? this.report(path, `empty node: expected ${NODE_SHAPES}`) : undefined;
-    if (kinds.length > 1) {
-      const parts = kinds.map((kind) => (kind === 'condition' ? 'a condition (column/op/value)' : `"${kind}"`));
-      return this.report(path, `this node mixes ${parts.join(' and ')}: each node is exactly one condition or one group (to require several, list them in {"all": [...]})`);
-    }
     const kind = kinds[0];
+    if (kind === undefined) return unknown.length === 0 ? this.report(path, `empty node: expected ${NODE_SHAPES}`) : undefined;
+    if (kinds.length > 1) {
+      const parts = kinds.map((each) => (each === 'condition' ? 'a condition (column/op/value)' : `"${each}"`));
+      const hint = 'to require several, list them in {"all": [...]}';
+      return this.report(path, `this node mixes ${parts.join(' and ')}: each node is exactly one condition or one group (${hint})`);
+    }
     const node =
       kind === 'condition'
         ? this.leaf(raw, path)
         : kind === 'not'
           ? this.negation(raw.not, joinJsonPath(path, ['not']), depth)
-          : this.group(kind === 'all' ? 'all' : 'any', raw[kind!], joinJsonPath(path, [kind!]), depth);
+          : this.group(kind, raw[kind], joinJsonPath(path, [kind]), depth);
     return unknown.length > 0 ? undefined : node;
   }
 
@@ -174,7 +167,9 @@ class RulesChecker {
   }
 
   private negation(child: unknown, path: string, depth: number): Condition | undefined {
-    if (Array.isArray(child)) return this.report(path, '"not" takes one condition or group, not a list (to negate several, write {"not": {"any": [...]}})');
+    if (Array.isArray(child)) {
+      return this.report(path, '"not" takes one condition or group, not a list (to negate several, write {"not": {"any": [...]}})');
+    }
     const inner = this.node(child, path, depth + 1);
     return inner === undefined ? undefined : { not: inner };
   }
@@ -187,12 +182,18 @@ class RulesChecker {
     const allowed = OPERATORS_BY_TYPE[type];
     if (!allowed.includes(op)) {
       const label = TYPE_LABELS[type];
-      return this.report(joinJsonPath(path, ['op']), `"${op}" is not valid for ${label} column ${column} (${label} columns take ${allowed.join(', ')})`);
+      const message = `"${op}" is not valid for ${label} column ${column} (${label} columns take ${allowed.join(', ')})`;
+      return this.report(joinJsonPath(path, ['op']), message);
     }
     const valuePath = joinJsonPath(path, ['value']);
     const has = Object.hasOwn(raw, 'value');
-    if (op === 'isEmpty' || op === 'isNotEmpty') return has ? this.report(valuePath, `"${op}" takes no value: remove "value"`) : { column, op };
-    if (!has) return this.report(valuePath, `"${op}" needs a "value", such as ${op === 'in' || op === 'notIn' || op === 'between' ? LIST_EXAMPLES[type] : EXAMPLES[type]}`);
+    if (op === 'isEmpty' || op === 'isNotEmpty') {
+      return has ? this.report(valuePath, `"${op}" takes no value: remove "value"`) : { column, op };
+    }
+    if (!has) {
+      const example = op === 'in' || op === 'notIn' || op === 'between' ? LIST_EXAMPLES[type] : EXAMPLES[type];
+      return this.report(valuePath, `"${op}" needs a "value", such as ${example}`);
+    }
     const value = raw.value;
     if (op === 'in' || op === 'notIn') {
       if (!Array.isArray(value)) return this.report(valuePath, `"${op}" takes a list of values in [brackets], got ${describe(value)}`);
@@ -202,12 +203,13 @@ class RulesChecker {
     }
     if (op === 'between') {
       if (!Array.isArray(value) || value.length !== 2) {
-        return this.report(valuePath, `"between" takes a list of two values [low, high], got ${Array.isArray(value) ? `a list of ${value.length}` : describe(value)}`);
+        const got = Array.isArray(value) ? `a list of ${value.length}` : describe(value);
+        return this.report(valuePath, `"between" takes a list of two values [low, high], got ${got}`);
       }
       const low = this.scalar(value[0], joinJsonPath(valuePath, [0]), column);
       const high = this.scalar(value[1], joinJsonPath(valuePath, [1]), column);
       if (low === undefined || high === undefined) return undefined;
-      if (!this.ordered(low, high, type)) {
+      if (!inOrder(low, high, type, this.clock)) {
         const shown = (value: RuleValue): string => (type === 'decimal' || type === 'integer' ? String(value) : JSON.stringify(value));
         return this.report(valuePath, `"between" runs from low to high, but ${shown(low)} comes after ${shown(high)}: swap them`);
       }
@@ -226,7 +228,9 @@ class RulesChecker {
     if (typeof raw !== 'string') return this.report(path, `a column is named in quotes, got ${describe(raw)}`);
     if (isColumnName(raw)) return raw;
     const upper = normalizeText(raw);
-    if (isColumnName(upper)) return this.report(path, `unknown column "${raw}" (did you mean "${upper}"? column names are written in capitals)`);
+    if (isColumnName(upper)) {
+      return this.report(path, `unknown column "${raw}" (did you mean "${upper}"? column names are written in capitals)`);
+    }
     return this.report(path, `unknown column "${raw}" (columns are ${COLUMNS.join(', ')})`);
   }
 
@@ -234,55 +238,18 @@ class RulesChecker {
     if (raw === undefined) return this.report(path, `a condition needs an "op" (one of ${OPERATORS.join(', ')})`);
     if (typeof raw !== 'string') return this.report(path, `an operator is named in quotes, got ${describe(raw)}`);
     if ((OPERATORS as readonly string[]).includes(raw)) return raw as Operator;
-    const meant = OPERATORS.find((op) => op.toLowerCase() === raw.trim().toLowerCase()) ?? (Object.hasOwn(OPERATOR_ALIASES, raw) ? OPERATOR_ALIASES[raw] : undefined);
-    const hint = meant === undefined ? '' : raw === 'notBetween' ? ': write {"not": {... "op": "between" ...}}' : `: did you mean "${meant}"?`;
+    const meant =
+      OPERATORS.find((op) => op.toLowerCase() === raw.trim().toLowerCase()) ??
+      (Object.hasOwn(OPERATOR_ALIASES, raw) ? OPERATOR_ALIASES[raw] : undefined);
+    const hint =
+      meant === undefined ? '' : raw === 'notBetween' ? ': write {"not": {... "op": "between" ...}}' : `: did you mean "${meant}"?`;
     return this.report(path, `unknown operator "${raw}"${hint} (operators are ${OPERATORS.join(', ')})`);
   }
 
   /** One value for the column, as the rule keeps it; undefined (with an issue) when it does not fit. */
   private scalar(raw: unknown, path: string, column: ColumnName): RuleValue | undefined {
-    const type = COLUMN_TYPES[column];
-    switch (type) {
-      case 'text':
-        if (typeof raw !== 'string') return this.report(path, `expected text in quotes for text column ${column}, got ${describe(raw)}`);
-        if (raw.trim() === '') return this.report(path, `empty text matches nothing, since an empty value is null (use "isEmpty" to match rows where ${column} is empty)`);
-        return raw;
-      case 'decimal':
-      case 'integer': {
-        if (typeof raw === 'string') {
-          const numeric = raw.trim() !== '' && Number.isFinite(Number(raw));
-          return this.report(path, `expected a number for number column ${column}, got the text ${JSON.stringify(raw)}${numeric ? ` (write ${raw.trim()} without quotes)` : ''}`);
-        }
-        if (typeof raw !== 'number' || !Number.isFinite(raw)) return this.report(path, `expected a number for number column ${column}, got ${describe(raw)}`);
-        // The text as written, so that the rule compares exactly (a JSON number beyond a double's
-        // digits would otherwise be rounded); a number from elsewhere is its shortest form.
-        const text = this.numberTexts.get(path) ?? String(raw);
-        const parsed = parseDecimal(text);
-        if (isProblem(parsed)) return this.report(path, `${text} is ${parsed.problem === PROBLEM_OUT_OF_RANGE ? 'out of range for a number (see docs/rules.md)' : 'not a number'}`);
-        if (type === 'integer' && !isWhole(text)) return this.report(path, `${column} holds whole numbers, and ${text} is not one`);
-        return text;
-      }
-      case 'date': {
-        if (typeof raw !== 'string') return this.report(path, `expected a date in quotes for date column ${column}, such as ${EXAMPLES.date}, got ${describe(raw)}`);
-        const parsed = parseDate(raw, this.clock);
-        return isProblem(parsed) ? this.report(path, `${JSON.stringify(raw)} is ${parsed.problem}`) : raw.trim();
-      }
-      case 'id':
-        if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) return String(raw);
-        if (typeof raw === 'number' && Number.isInteger(raw) && raw > 0) {
-          return this.report(path, `${raw} is too large for a JSON number to hold exactly: write ${column} values as text, such as ${EXAMPLES.id}`);
-        }
-        if (typeof raw === 'string' && !isProblem(parseId(raw))) return raw.trim();
-        return this.report(path, `expected a digit string of up to 19 digits for ${column}, such as ${EXAMPLES.id}, got ${describe(raw)}`);
-    }
-  }
-
-  private ordered(low: RuleValue, high: RuleValue, type: ColumnType): boolean {
-    if (type === 'decimal' || type === 'integer') return compareDecimalTexts(String(low), String(high)) <= 0;
-    if (type === 'id') return compareIds(String(low), String(high)) <= 0;
-    const from = dateRange(String(low), this.clock);
-    const to = dateRange(String(high), this.clock);
-    return from !== undefined && to !== undefined && from.from < to.to;
+    const checked = checkRuleValue(raw, column, this.clock, this.numberTexts.get(path));
+    return 'problem' in checked ? this.report(path, checked.problem) : checked.value;
   }
 
   /** Records a problem; returns undefined so callers can `return this.report(...)`. */
@@ -296,23 +263,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Whether a decimal text is a whole number (`3`, `3.0`, `3e2`; not `3.5`). */
-function isWhole(text: string): boolean {
-  const { sign, digits, exponent } = toDecimal(text);
-  return sign === 0 || exponent >= digits.length;
-}
-
 function isDefined<T>(value: T | undefined): value is T {
   return value !== undefined;
-}
-
-/** A JSON value as a desk analyst would name it in a sentence. */
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'nothing';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'string') return `the text ${JSON.stringify(value)}`;
-  if (typeof value === 'number') return `the number ${value}`;
-  if (typeof value === 'boolean') return String(value);
-  return typeof value === 'object' ? 'an object' : typeof value;
 }

@@ -1,6 +1,7 @@
 /**
- * The run window (SPEC §6): the `lookbackDays` whole days ending on the as-of date, in the desk's
- * time zone, as a half-open interval [start, end). Database sources read rows whose DATE falls in it.
+ * The run window (docs/configuration.md, `window.lookbackDays`): the `lookbackDays` whole days
+ * ending on the as-of date, in the desk's time zone, as a half-open interval [start, end).
+ * Database sources read rows whose DATE falls in it.
  */
 import type { RunWindow } from './manifest.js';
 import { DAY_MS, type ZoneClock } from './time-zone.js';

@@ -1,6 +1,7 @@
 /**
- * From source records to typed color rows (SPEC §2): header resolution, then per-row validation.
- * A row that breaks a rule becomes a {@link RejectedRow} with every problem named; nothing is dropped.
+ * From source records to typed color rows (README, "What a run reads"; docs/configuration.md,
+ * "Values and their limits"): header resolution, then per-row validation. A row that breaks a
+ * rule becomes a {@link RejectedRow} with every problem named; nothing is dropped.
  */
 import { SourceError } from '../errors.js';
 import { COLUMNS, COLUMN_INDEX, COLUMN_TYPES, REQUIRED_COLUMNS, type ColumnType } from './columns.js';
@@ -54,8 +55,10 @@ export function resolveHeader(header: readonly string[], source: string): Header
   const seen = new Map<string, number>();
   header.forEach((name, position) => {
     const key = normalizeHeaderName(name);
-    if (seen.has(key)) {
-      throw new SourceError(`${source}: column "${name.trim()}" appears twice in the header (positions ${seen.get(key)! + 1} and ${position + 1})`);
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      const positions = `positions ${earlier + 1} and ${position + 1}`;
+      throw new SourceError(`${source}: column "${name.trim()}" appears twice in the header (${positions})`);
     }
     seen.set(key, position);
     const index = (COLUMN_INDEX as Record<string, number>)[key];
@@ -91,8 +94,11 @@ const CUSIP = COLUMN_INDEX.CUSIP;
 const CONFIDENCE = COLUMN_INDEX.CONFIDENCE;
 const RANK = COLUMN_INDEX.RANK;
 
-/** Where a validated row's arrays start: array literals give packed arrays (holey ones read slower). */
-function nullTexts(): (string | null)[] {
+/**
+ * Where a row's arrays start, one value per column: array literals give packed arrays (holey ones
+ * read slower).
+ */
+export function nullTexts(): (string | null)[] {
   return [null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null];
 }
 
@@ -100,7 +106,9 @@ function nanValues(): number[] {
   return [NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN];
 }
 
-if (nullTexts().length !== COLUMNS.length || nanValues().length !== COLUMNS.length) throw new Error('row templates out of step with COLUMNS');
+if (nullTexts().length !== COLUMNS.length || nanValues().length !== COLUMNS.length) {
+  throw new Error('row templates out of step with COLUMNS');
+}
 
 export class RowValidator {
   /** Per date column: each recent distinct text and its parse. */

@@ -42,11 +42,12 @@ export class ZoneClock {
 
   /** Milliseconds to add to an instant to get the wall time in this zone. */
   offsetAt(instant: number): number {
-    if (this.format === undefined) return 0;
+    const format = this.format;
+    if (format === undefined) return 0;
     const minute = Math.floor(instant / MINUTE_MS);
     let offset = this.offsets.get(minute);
     if (offset === undefined) {
-      offset = this.computeOffset(minute * MINUTE_MS);
+      offset = offsetFrom(format, minute * MINUTE_MS);
       this.offsets.set(minute, offset);
     }
     return offset;
@@ -79,14 +80,14 @@ export class ZoneClock {
   dateOf(instant: number): string {
     return new Date(this.toWall(instant)).toISOString().slice(0, 10);
   }
+}
 
-  private computeOffset(instant: number): number {
-    const parts = this.format!.formatToParts(new Date(instant));
-    const field = (type: Intl.DateTimeFormatPartTypes): number =>
-      Number(parts.find((part) => part.type === type)!.value);
-    const wall = Date.UTC(field('year'), field('month') - 1, field('day'), field('hour'), field('minute'), field('second'));
-    return wall - Math.floor(instant / 1000) * 1000;
-  }
+/** The zone's offset at an instant, read from the wall time `format` (a ZoneClock's) shows for it. */
+function offsetFrom(format: Intl.DateTimeFormat, instant: number): number {
+  const parts = format.formatToParts(new Date(instant));
+  const field = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((part) => part.type === type)?.value);
+  const wall = Date.UTC(field('year'), field('month') - 1, field('day'), field('hour'), field('minute'), field('second'));
+  return wall - Math.floor(instant / 1000) * 1000;
 }
 
 export const DAY_MS = 86_400_000;

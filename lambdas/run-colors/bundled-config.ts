@@ -6,7 +6,7 @@
 import sample from '../../samples/config.json' with { type: 'json' };
 import { parseConfig, type LoadedConfig } from '../pipeline/config.js';
 
-export const BUNDLED_CONFIG_SOURCE = 'bundled:samples/config.json';
+const BUNDLED_CONFIG_SOURCE = 'bundled:samples/config.json';
 
 export function bundledConfig(): LoadedConfig {
   return parseConfig(`${JSON.stringify(sample, null, 2)}\n`, BUNDLED_CONFIG_SOURCE);

@@ -1,5 +1,5 @@
 /**
- * The `run-colors` event (SPEC §8) and what run it asks for. Without `asOf`, the as-of date is the
+ * The `run-colors` event (docs/runbook.md, "Reading a run") and what run it asks for. Without `asOf`, the as-of date is the
  * date of `scheduledTime` in the schedule's time zone (so a retry after midnight still runs the
  * right day), or today there. A scheduled run's id derives from its scheduled time, so a duplicate
  * delivery names the same run; a manual run gets a fresh, time-ordered id.
@@ -17,8 +17,6 @@ const eventSchema = z.strictObject({
   dryRun: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
-export type RunColorsEvent = z.infer<typeof eventSchema>;
-
 export interface RunPlan {
   readonly asOf: string;
   readonly runId: string;
@@ -31,7 +29,10 @@ export function planRun(event: unknown, scheduleClock: ZoneClock, now: Date): Ru
   const parsed = eventSchema.safeParse(event ?? {});
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${formatJsonPath(issue.path) || 'event'}: ${issue.message}`);
-    throw new UsageError(`invalid run-colors event: ${problems.join('; ')} (expected { "asOf"?: "YYYY-MM-DD", "scheduledTime"?: ISO-8601, "dryRun"?: boolean })`);
+    throw new UsageError(
+      `invalid run-colors event: ${problems.join('; ')} ` +
+        '(expected { "asOf"?: "YYYY-MM-DD", "scheduledTime"?: ISO-8601, "dryRun"?: boolean })',
+    );
   }
   const { asOf, scheduledTime, dryRun = false } = parsed.data;
   const scheduled = scheduledTime === undefined ? undefined : new Date(scheduledTime);

@@ -13,9 +13,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { settingsPrefix } from '../adapters/oracle-settings.js';
-import { OracleSource } from '../adapters/oracle-source.js';
-import { warmConnection } from '../adapters/oracle-warm-connection.js';
+import { settingsPrefix } from '../adapters/oracle/settings.js';
+import { OracleSource } from '../adapters/oracle/source.js';
+import { warmConnection } from '../adapters/oracle/warm-connection.js';
 import { createS3Client } from '../adapters/s3/client.js';
 import { S3Sink } from '../adapters/s3-sink.js';
 import { loadConfigFromS3 } from '../adapters/s3-config.js';
@@ -54,7 +54,7 @@ function buildRuntime(): Runtime {
   };
 }
 
-export async function runColorsHandler(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<RunColorsResult> {
+async function runColorsHandler(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<RunColorsResult> {
   runtime ??= buildRuntime();
   const { env, settings, s3, notifications } = runtime;
   metrics.addDimension('stage', env.STAGE);
@@ -71,7 +71,9 @@ export async function runColorsHandler(event: unknown, context: Pick<Context, 'g
   try {
     const result = await runColorsJob(event, {
       loadConfig: async () =>
-        env.CONFIG_BUCKET && env.CONFIG_KEY ? loadConfigFromS3({ client: s3, bucket: env.CONFIG_BUCKET, key: env.CONFIG_KEY }) : bundledConfig(),
+        env.CONFIG_BUCKET && env.CONFIG_KEY
+          ? loadConfigFromS3({ client: s3, bucket: env.CONFIG_BUCKET, key: env.CONFIG_KEY })
+          : bundledConfig(),
       createSource: (config, window) =>
         new OracleSource({
           settings,

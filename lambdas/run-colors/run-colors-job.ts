@@ -104,7 +104,13 @@ async function runPlanned(plan: RunPlan, deps: RunColorsDeps, now: () => Date): 
       );
     }
     const result = summarize(manifest, plan, published ? 'published' : 'dry-run', published);
-    deps.log.info('run finished', { status: result.status, runId: result.runId, counts: result.counts, location: result.location, pointer: result.pointer });
+    deps.log.info('run finished', {
+      status: result.status,
+      runId: result.runId,
+      counts: result.counts,
+      location: result.location,
+      pointer: result.pointer,
+    });
     return result;
   } catch (error) {
     // Two deliveries of one schedule raced: the other stored its manifest first, which is the same run.
@@ -140,18 +146,27 @@ async function finishStoredRun(plan: RunPlan, deps: RunColorsDeps): Promise<RunC
   const manifest = JSON.parse(text) as Manifest;
   if (manifest.runId !== plan.runId || manifest.asOf !== plan.asOf) {
     throw new RunAlreadyPublishedError(
-      `the manifest stored for run ${plan.runId} (as-of ${plan.asOf}) names run ${manifest.runId} for ${manifest.asOf}; refusing to treat it as this run`,
+      `the manifest stored for run ${plan.runId} (as-of ${plan.asOf}) ` +
+      `names run ${manifest.runId} for ${manifest.asOf}; refusing to treat it as this run`,
     );
   }
   if (manifest.heldBack) {
-    deps.log.warn('run already stored and held back; a retry does not run it again or move latest.json', { runId: plan.runId, asOf: plan.asOf });
+    deps.log.warn('run already stored and held back; a retry does not run it again or move latest.json', {
+      runId: plan.runId,
+      asOf: plan.asOf,
+    });
     throw new RunHeldBackError(
-      `run ${plan.runId} for as-of ${plan.asOf} is held back: ${manifest.heldBack}. This is a retry of the same scheduled run: it is not run again and latest.json is not moved to it`,
+      `run ${plan.runId} for as-of ${plan.asOf} is held back: ${manifest.heldBack}. ` +
+      `This is a retry of the same scheduled run: it is not run again and latest.json is not moved to it`,
       { repeat: true },
     );
   }
   const published = await deps.sink.movePointer(storedRun(plan.asOf, plan.runId, text));
-  deps.log.info('run already stored; latest.json settled (duplicate scheduled delivery)', { runId: plan.runId, asOf: plan.asOf, pointer: published.pointer });
+  deps.log.info('run already stored; latest.json settled (duplicate scheduled delivery)', {
+    runId: plan.runId,
+    asOf: plan.asOf,
+    pointer: published.pointer,
+  });
   return summarize(manifest, plan, 'already-published', published);
 }
 

@@ -119,7 +119,9 @@ async function deleteIfOurs(ssm: SsmLike, name: string, stackId: string): Promis
 
 function isMissing(error: unknown): boolean {
   const name = (error as { name?: string }).name;
-  return error instanceof ParameterNotFound || error instanceof InvalidResourceId || name === 'ParameterNotFound' || name === 'InvalidResourceId';
+  return (
+    error instanceof ParameterNotFound || error instanceof InvalidResourceId || name === 'ParameterNotFound' || name === 'InvalidResourceId'
+  );
 }
 
 function describe(error: unknown): string {
@@ -133,7 +135,9 @@ export function readProperties(raw: Record<string, unknown>): SeedProperties {
   else {
     parameters.forEach((p: unknown, i) => {
       const { Name, Type } = (p ?? {}) as Record<string, unknown>;
-      if (typeof Name !== 'string' || !/^\/[A-Za-z0-9_.\-/]+$/.test(Name)) problems.push(`Parameters[${i}].Name must be an SSM parameter path`);
+      if (typeof Name !== 'string' || !/^\/[A-Za-z0-9_.\-/]+$/.test(Name)) {
+        problems.push(`Parameters[${i}].Name must be an SSM parameter path`);
+      }
       if (Type !== 'String' && Type !== 'SecureString') problems.push(`Parameters[${i}].Type must be String or SecureString`);
     });
   }
@@ -163,7 +167,11 @@ function commonPrefix(names: readonly string[]): string {
 }
 
 /** The response CloudFormation waits for, whatever happened; a failure carries the reason. */
-export async function responseFor(event: CloudFormationCustomResourceEvent, ssm: SsmLike, log: Log): Promise<CloudFormationCustomResourceResponse> {
+export async function responseFor(
+  event: CloudFormationCustomResourceEvent,
+  ssm: SsmLike,
+  log: Log,
+): Promise<CloudFormationCustomResourceResponse> {
   const base = { StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId };
   try {
     const result = await applyEvent(event, ssm, log);
@@ -171,7 +179,8 @@ export async function responseFor(event: CloudFormationCustomResourceEvent, ssm:
   } catch (error) {
     const reason = (error instanceof Error ? error.message : String(error)).slice(0, 500);
     log('failed', { reason });
-    const physicalResourceId = event.RequestType === 'Create' ? `market-pulse-parameters:failed:${event.RequestId}` : event.PhysicalResourceId;
+    const physicalResourceId =
+      event.RequestType === 'Create' ? `market-pulse-parameters:failed:${event.RequestId}` : event.PhysicalResourceId;
     return { ...base, Status: 'FAILED', PhysicalResourceId: physicalResourceId, Reason: reason };
   }
 }
@@ -182,7 +191,10 @@ export function putResponse(url: string, response: CloudFormationCustomResourceR
   return new Promise((resolvePromise, reject) => {
     const req = request(url, { method: 'PUT', headers: { 'content-type': '', 'content-length': Buffer.byteLength(body) } }, (res) => {
       res.resume();
-      res.on('end', () => (res.statusCode !== undefined && res.statusCode < 300 ? resolvePromise() : reject(new Error(`CloudFormation response upload returned HTTP ${res.statusCode}`))));
+      res.on('end', () => {
+        if (res.statusCode !== undefined && res.statusCode < 300) resolvePromise();
+        else reject(new Error(`CloudFormation response upload returned HTTP ${res.statusCode}`));
+      });
     });
     req.on('error', reject);
     req.end(body);

@@ -1,7 +1,8 @@
 /**
  * The Run Colors job as one DuckDB query, for the benchmark's side-by-side: read the CSV (every
- * column as VARCHAR), check each row as SPEC §2 does, drop the rows test/bench/bench-config.json
- * excludes, and rank with row_number() over the same partition and order as the product.
+ * column as VARCHAR), check each row as the run does (docs/configuration.md), drop the rows
+ * test/bench/bench-config.json excludes, and rank with row_number() over the same partition and
+ * order as the product.
  *
  * Definitions are aligned with the product so the comparison is honest (see docs/benchmarks.md for
  * what is left): the same regular expressions for ids, numbers and dates; a row any column of which
@@ -27,7 +28,7 @@ const INTEGER = '[+-]?[0-9]+';
 const DATE = '[0-9]{4}-[0-9]{2}-[0-9]{2}([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?';
 
 const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
-/** Empty or blank (spaces) is null, as SPEC §2 says. */
+/** Empty or blank (spaces) is null, as docs/rules.md ("Empty values") says. */
 const present = (column: string) => `nullif(trim(${column}), '')`;
 const norm = (column: string) => `upper(trim(${column}))`;
 

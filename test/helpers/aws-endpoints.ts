@@ -56,7 +56,12 @@ async function listen(server: Server): Promise<{ url: string; close: () => Promi
   };
 }
 
-async function answer(request: IncomingMessage, response: ServerResponse, values: Readonly<Record<string, string>>, targets: string[]): Promise<void> {
+async function answer(
+  request: IncomingMessage,
+  response: ServerResponse,
+  values: Readonly<Record<string, string>>,
+  targets: string[],
+): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   const target = String(request.headers['x-amz-target'] ?? '');

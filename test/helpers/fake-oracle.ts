@@ -9,8 +9,8 @@ import type {
   OracleConnectionFactory,
   OracleConnectionLike,
   OracleRowBatches,
-} from '../../lambdas/adapters/oracle-connection.js';
-import type { OracleSettings, SettingsProvider } from '../../lambdas/adapters/oracle-settings.js';
+} from '../../lambdas/adapters/oracle/connection.js';
+import type { OracleSettings, SettingsProvider } from '../../lambdas/adapters/oracle/settings.js';
 import type { Log } from '../../lambdas/log.js';
 import { COLUMNS, type ColumnName } from '../../lambdas/pipeline/columns.js';
 
@@ -24,9 +24,12 @@ export function driverError(code: string, text = 'database error'): DriverError 
   return error;
 }
 
-export const refused = () => driverError('NJS-503', 'connection to host db.internal port 1521 could not be established. (CONNECTION_ID=abc)\nconnect ECONNREFUSED');
-export const badLogin = () => driverError('ORA-01017', 'invalid credential or not authorized; logon denied\nHelp: https://docs.oracle.com/error-help/db/ora-01017/');
-export const dropped = () => driverError('NJS-500', 'connection to Oracle Database was closed or broken\nORA-03113: end-of-file on communication channel');
+export const refused = () =>
+  driverError('NJS-503', 'connection to host db.internal port 1521 could not be established. (CONNECTION_ID=abc)\nconnect ECONNREFUSED');
+export const badLogin = () =>
+  driverError('ORA-01017', 'invalid credential or not authorized; logon denied\nHelp: https://docs.oracle.com/error-help/db/ora-01017/');
+export const dropped = () =>
+  driverError('NJS-500', 'connection to Oracle Database was closed or broken\nORA-03113: end-of-file on communication channel');
 
 export function settingsOf(overrides: Partial<OracleSettings> = {}): OracleSettings {
   return {
@@ -114,7 +117,11 @@ export class FakeConnection implements OracleConnectionLike {
     this.db.executed.push(sql);
   }
 
-  async query(sql: string, binds: Readonly<Record<string, string>>, options: { readonly fetchArraySize: number }): Promise<OracleRowBatches> {
+  async query(
+    sql: string,
+    binds: Readonly<Record<string, string>>,
+    options: { readonly fetchArraySize: number },
+  ): Promise<OracleRowBatches> {
     this.check();
     const failure = this.db.queryFailures.shift();
     if (failure) throw failure();

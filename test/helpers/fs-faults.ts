@@ -48,7 +48,8 @@ class FsFaults {
   /** Records the call and applies the first matching rule: a delay, or the error Node would throw. */
   async apply(op: FsOp, path: string, to?: string): Promise<void> {
     if (this.root === '' || !String(path).startsWith(this.root)) return;
-    const call: FsCall = { index: this.calls.filter((c) => c.op === op).length + 1, op, path: String(path), ...(to === undefined ? {} : { to: String(to) }) };
+    const index = this.calls.filter((c) => c.op === op).length + 1;
+    const call: FsCall = { index, op, path: String(path), ...(to === undefined ? {} : { to: String(to) }) };
     this.calls.push(call);
     const fault = this.rules.find((rule) => rule.when(call))?.fault;
     if (fault === undefined) return;
@@ -69,7 +70,10 @@ export function withFaults(real: FsPromises): FsPromises {
     return new Proxy(handle, {
       get(target, property) {
         if (property === 'sync') return async () => (await fsFaults.apply('fsync', String(path)), target.sync());
-        if (property === 'write') return async (...args: unknown[]) => (await fsFaults.apply('write', String(path)), (target.write as (...a: unknown[]) => unknown)(...args));
+        if (property === 'write') {
+          const write = target.write as (...a: unknown[]) => unknown;
+          return async (...args: unknown[]) => (await fsFaults.apply('write', String(path)), write.apply(target, args));
+        }
         const value = Reflect.get(target, property) as unknown;
         return typeof value === 'function' ? value.bind(target) : value;
       },

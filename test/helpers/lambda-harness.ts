@@ -39,7 +39,10 @@ export function captureOutput(): string[] {
 
 /** The EMF metric documents among captured lines. */
 export function emfDocuments(written: readonly string[]): Record<string, unknown>[] {
-  return written.map((line) => line.trim()).filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+  return written
+    .map((line) => line.trim())
+    .filter((line) => line.includes('"_aws"'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 export type OracleParameterValues = Readonly<Record<string, string>>;
@@ -50,11 +53,18 @@ export function unreachableDatabase(password: string): OracleParameterValues {
 }
 
 /** SSM returns the requested names it has (by their last path segment) and lists the rest as invalid. */
-export function serveOracleParameters(ssm: AwsStub<ServiceInputTypes, ServiceOutputTypes, SSMClientResolvedConfig>, values: OracleParameterValues): void {
+export function serveOracleParameters(
+  ssm: AwsStub<ServiceInputTypes, ServiceOutputTypes, SSMClientResolvedConfig>,
+  values: OracleParameterValues,
+): void {
   ssm.on(GetParametersCommand).callsFake((input: { Names: string[] }) => {
     const known = input.Names.filter((name) => name.split('/').at(-1)! in values);
     return {
-      Parameters: known.map((name) => ({ Name: name, Value: values[name.split('/').at(-1)!], Type: name.endsWith('password') ? 'SecureString' : 'String' })),
+      Parameters: known.map((name) => ({
+        Name: name,
+        Value: values[name.split('/').at(-1)!],
+        Type: name.endsWith('password') ? 'SecureString' : 'String',
+      })),
       InvalidParameters: input.Names.filter((name) => !known.includes(name)),
     };
   });

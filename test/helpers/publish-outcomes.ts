@@ -64,8 +64,10 @@ export function claimOfCli(code: number, stderr: string): Claim {
   if (code !== 5) return 'other';
   if (/was not published: .*Nothing of the run is visible/.test(stderr)) return 'nothing';
   if (/was not published: .*may or may not be stored/.test(stderr)) return 'unknown';
-  if (/is complete at .*, but .* was not moved to it/.test(stderr) || /is complete at .*flushing .* failed.*the run folder may be missing/.test(stderr)) return 'stored';
-  if (/is complete at .*could not be confirmed/.test(stderr) || /is complete at .*flushing .* failed.*may name the run before it/.test(stderr)) return 'pointer-unknown';
+  if (/is complete at .*, but .* was not moved to it/.test(stderr)) return 'stored';
+  if (/is complete at .*flushing .* failed.*the run folder may be missing/.test(stderr)) return 'stored';
+  if (/is complete at .*could not be confirmed/.test(stderr)) return 'pointer-unknown';
+  if (/is complete at .*flushing .* failed.*may name the run before it/.test(stderr)) return 'pointer-unknown';
   return 'other';
 }
 

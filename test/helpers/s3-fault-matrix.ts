@@ -15,7 +15,17 @@ import { silentLog } from '../../lambdas/log.js';
 import { parseConfig } from '../../lambdas/pipeline/config.js';
 import { scheduledRunId } from '../../lambdas/pipeline/run-id.js';
 import { runColorsJob } from '../../lambdas/run-colors/run-colors-job.js';
-import { agrees, claimOf, claimOfCli, tally, visibleState, type CaseResult, type Claim, type Totals, type Visible } from './publish-outcomes.js';
+import {
+  agrees,
+  claimOf,
+  claimOfCli,
+  tally,
+  visibleState,
+  type CaseResult,
+  type Claim,
+  type Totals,
+  type Visible,
+} from './publish-outcomes.js';
 import type { Fault, FaultRule } from './s3-fault-proxy.js';
 import { BUCKET, within, type PublishHarness } from './s3-publish-harness.js';
 
@@ -51,12 +61,20 @@ export function lambdaDriver(harness: PublishHarness): Driver {
     leadingRequests: ['GET run-id/manifest.json'],
     async attempt(n) {
       const scheduledTime = `${dayOf(n)}T18:00:00Z`;
-      const sink = new S3Sink({ client: harness.client(), bucket: BUCKET, prefix: 'lambda', pointerRetry: { attempts: 3, delayMs: 20 }, conflictRetryDelayMs: 5 });
-      const deps = { loadConfig: async () => config, createSource: () => new FileSource(harness.input), sink, scheduleTimeZone: 'UTC', log: silentLog };
+      const sink = new S3Sink({
+        client: harness.client(),
+        bucket: BUCKET,
+        prefix: 'lambda',
+        pointerRetry: { attempts: 3, delayMs: 20 },
+        conflictRetryDelayMs: 5,
+      });
+      const createSource = () => new FileSource(harness.input);
+      const deps = { loadConfig: async () => config, createSource, sink, scheduleTimeZone: 'UTC', log: silentLog };
       const runId = scheduledRunId(new Date(scheduledTime));
       try {
         const result = await runColorsJob({ scheduledTime }, deps);
-        return { claim: result.pointer?.status === 'current' ? 'success' : 'other', runId, detail: `${result.status} ${JSON.stringify(result.pointer)}` };
+        const claim = result.pointer?.status === 'current' ? 'success' : 'other';
+        return { claim, runId, detail: `${result.status} ${JSON.stringify(result.pointer)}` };
       } catch (error) {
         return { claim: claimOf(error), runId, detail: String(error) };
       }
@@ -74,9 +92,11 @@ export function cliDriver(harness: PublishHarness): Driver {
       const out: string[] = [];
       const err: string[] = [];
       const io = { out: (line: string) => out.push(line), err: (line: string) => err.push(line) };
-      const code = await main(['run', '--input', harness.input, '--config', 'samples/config.json', '--out', `s3://${BUCKET}/cli`, '--as-of', dayOf(n)], io);
+      const argv = ['run', '--input', harness.input, '--config', 'samples/config.json', '--out', `s3://${BUCKET}/cli`, '--as-of', dayOf(n)];
+      const code = await main(argv, io);
       const stderr = err.join('\n');
-      return { claim: claimOfCli(code, stderr), runId: RUN_ID.exec(`${out.join('\n')}\n${stderr}`)?.[1], detail: `exit ${code}: ${err.join(' | ')}` };
+      const runId = RUN_ID.exec(`${out.join('\n')}\n${stderr}`)?.[1];
+      return { claim: claimOfCli(code, stderr), runId, detail: `exit ${code}: ${err.join(' | ')}` };
     },
   };
 }
@@ -99,8 +119,9 @@ export async function runFaultMatrix(harness: PublishHarness, driver: Driver): P
   for (const [index, request] of sequence.entries()) {
     for (const fault of FAULTS) {
       const at = index + 1;
-      results.push(await runCase(harness, driver, n++, `${fault} on request ${at} (${request}), once`, [{ when: (r) => r.index === at, fault }]));
-      results.push(await runCase(harness, driver, n++, `${fault} on request ${at} (${request}), from then on`, [{ when: (r) => r.index >= at, fault }]));
+      const what = `${fault} on request ${at} (${request})`;
+      results.push(await runCase(harness, driver, n++, `${what}, once`, [{ when: (r) => r.index === at, fault }]));
+      results.push(await runCase(harness, driver, n++, `${what}, from then on`, [{ when: (r) => r.index >= at, fault }]));
     }
   }
   if (process.env.MATRIX_DETAIL) for (const r of results) console.info(`${driver.name}, ${r.name}: ${r.claim} / ${r.visible}`);
@@ -126,13 +147,17 @@ async function runCase(harness: PublishHarness, driver: Driver, n: number, name:
   if (attempt === 'hung') return { name, claim: 'other', visible: 'hung', after: 'not run' };
   expect(attempt.runId, `${name}: ${attempt.detail}`).toBeDefined();
   const visible = await visibleState(harness.view(driver.prefix, asOf, attempt.runId!), attempt.runId!, before);
-  expect(agrees(attempt.claim, visible), `${driver.name}, ${name}: reported ${attempt.claim} (${attempt.detail}) but the store shows ${visible}`).toBe(true);
+  const claimed = `${driver.name}, ${name}: reported ${attempt.claim} (${attempt.detail})`;
+  expect(agrees(attempt.claim, visible), `${claimed} but the store shows ${visible}`).toBe(true);
 
   // The same run again (Lambda) is judged against the date before this case; a new run (CLI) against now.
   const latestNow = await harness.readLatest(driver.prefix, asOf);
   const next = await driver.attempt(n);
   const reference = next.runId === attempt.runId ? before : latestNow;
-  const after: Visible = next.runId ? await visibleState(harness.view(driver.prefix, asOf, next.runId), next.runId, reference) : 'inconsistent';
-  expect(next.claim === 'success' && after === 'complete', `${driver.name}, ${name}: the next attempt (${next.detail}) left ${after}`).toBe(true);
+  const after: Visible = next.runId
+    ? await visibleState(harness.view(driver.prefix, asOf, next.runId), next.runId, reference)
+    : 'inconsistent';
+  const message = `${driver.name}, ${name}: the next attempt (${next.detail}) left ${after}`;
+  expect(next.claim === 'success' && after === 'complete', message).toBe(true);
   return { name, claim: attempt.claim, visible, after };
 }

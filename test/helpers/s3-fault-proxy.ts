@@ -13,7 +13,15 @@
  * A proxy rather than an S3 of our own, so that what is stored, and how it reads back, stays the
  * independent emulator's business; the proxy only adds the two things the tests need on top.
  */
-import { createServer, request as httpRequest, Agent, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  Agent,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export type Fault =
@@ -134,7 +142,9 @@ export class S3FaultProxy {
       const exists = head.status === 200;
       if (ifNoneMatch !== undefined && exists) return errorAnswer('PreconditionFailed', 'If-None-Match');
       if (ifMatch !== undefined && !exists) return errorAnswer('NoSuchKey');
-      if (ifMatch !== undefined && etag(ifMatch) !== etag(String(head.headers.etag ?? ''))) return errorAnswer('PreconditionFailed', 'If-Match');
+      if (ifMatch !== undefined && etag(ifMatch) !== etag(String(head.headers.etag ?? ''))) {
+        return errorAnswer('PreconditionFailed', 'If-Match');
+      }
       return this.forward(req, request.body);
     });
   }
@@ -146,7 +156,8 @@ export class S3FaultProxy {
 
   private send(method: string, path: string, headers: IncomingHttpHeaders, body: Buffer): Promise<Upstream> {
     return new Promise((resolve, reject) => {
-      const upstream = httpRequest({ host: this.upstream.hostname, port: this.upstream.port, method, path, headers, agent: this.agent }, (response) => {
+      const target = { host: this.upstream.hostname, port: this.upstream.port, method, path, headers, agent: this.agent };
+      const upstream = httpRequest(target, (response) => {
         collect(response).then((data) => resolve({ status: response.statusCode ?? 502, headers: response.headers, body: data }), reject);
       });
       upstream.on('error', reject);

@@ -79,7 +79,13 @@ export function usePublishHarness(): PublishHarness {
     },
     client() {
       const client = createS3Client(
-        { endpoint: proxy!.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: CREDENTIALS, requestChecksumCalculation: 'WHEN_REQUIRED' },
+        {
+          endpoint: proxy!.endpoint,
+          region: 'us-east-1',
+          forcePathStyle: true,
+          credentials: CREDENTIALS,
+          requestChecksumCalculation: 'WHEN_REQUIRED',
+        },
         TEST_TIMEOUTS,
       );
       clients.push(client);
@@ -97,7 +103,14 @@ export function usePublishHarness(): PublishHarness {
       };
     },
     async putLatest(prefix, asOf, runId) {
-      const body = `${JSON.stringify({ asOf, runId, manifest: `run-id=${runId}/manifest.json`, manifestSha256: '0'.repeat(64), publishedAt: '2026-01-01T00:00:00.000Z' })}\n`;
+      const pointer = {
+        asOf,
+        runId,
+        manifest: `run-id=${runId}/manifest.json`,
+        manifestSha256: '0'.repeat(64),
+        publishedAt: '2026-01-01T00:00:00.000Z',
+      };
+      const body = `${JSON.stringify(pointer)}\n`;
       await direct!.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${dateKey(prefix, asOf)}/latest.json`, Body: Buffer.from(body) }));
       return body;
     },

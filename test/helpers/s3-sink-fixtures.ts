@@ -6,7 +6,8 @@ import type { OutputFile, PublishRequest } from '../../lambdas/pipeline/ports.js
 
 export function outputFile(name: string, text: string, contentType = 'text/csv'): OutputFile {
   const body = Buffer.from(text);
-  return { name, contentType, chunks: [body.subarray(0, 3), body.subarray(3)], bytes: body.length, sha256: createHash('sha256').update(body).digest('hex') };
+  const sha256 = createHash('sha256').update(body).digest('hex');
+  return { name, contentType, chunks: [body.subarray(0, 3), body.subarray(3)], bytes: body.length, sha256 };
 }
 
 /** Three data files and a manifest of run `runId` for 2026-11-20, promoted unless `holdBack` is given. */

@@ -71,7 +71,9 @@ export function useS3rver(buckets: readonly string[]): S3rverHandle {
       configureBuckets: buckets.map((name) => ({ name })),
     });
     server.on('event', (event) => {
-      for (const record of event.Records) events.push({ eventName: record.eventName, bucket: record.s3.bucket.name, key: record.s3.object.key });
+      for (const record of event.Records) {
+        events.push({ eventName: record.eventName, bucket: record.s3.bucket.name, key: record.s3.object.key });
+      }
     });
     const address = await server.run();
     endpoint = `http://127.0.0.1:${address.port}`;

@@ -4,8 +4,14 @@
  * scripted one by one and every SQL text and bind set is recorded for assertions. Connects check
  * the password like fake-oracle.ts's database, and can be scripted to fail or hang.
  */
-import type { ClientMode, ConnectTimeouts, OracleConnectionFactory, OracleConnectionLike, OracleRowBatches } from '../../lambdas/adapters/oracle-connection.js';
-import type { OracleSettings } from '../../lambdas/adapters/oracle-settings.js';
+import type {
+  ClientMode,
+  ConnectTimeouts,
+  OracleConnectionFactory,
+  OracleConnectionLike,
+  OracleRowBatches,
+} from '../../lambdas/adapters/oracle/connection.js';
+import type { OracleSettings } from '../../lambdas/adapters/oracle/settings.js';
 import { badLogin, driverError } from './fake-oracle.js';
 
 export type Rows = (string | null)[][];
@@ -27,7 +33,12 @@ export class ScriptedOracle implements OracleConnectionFactory {
   connectHangs = false;
   readonly connects: { readonly username: string; readonly timeouts: ConnectTimeouts }[] = [];
   readonly executed: string[] = [];
-  readonly queries: { readonly sql: string; readonly binds: Readonly<Record<string, string>>; readonly fetchArraySize: number; readonly callTimeout: number }[] = [];
+  readonly queries: {
+    readonly sql: string;
+    readonly binds: Readonly<Record<string, string>>;
+    readonly fetchArraySize: number;
+    readonly callTimeout: number;
+  }[] = [];
   readonly connections: ScriptedConnection[] = [];
   private readonly routes: Route[] = [];
 
@@ -77,7 +88,11 @@ export class ScriptedConnection implements OracleConnectionLike {
     this.db.executed.push(sql);
   }
 
-  async query(sql: string, binds: Readonly<Record<string, string>>, options: { readonly fetchArraySize: number }): Promise<OracleRowBatches> {
+  async query(
+    sql: string,
+    binds: Readonly<Record<string, string>>,
+    options: { readonly fetchArraySize: number },
+  ): Promise<OracleRowBatches> {
     if (this.closed) throw driverError('NJS-003', 'invalid or closed connection');
     this.db.queries.push({ sql, binds: { ...binds }, fetchArraySize: options.fetchArraySize, callTimeout: this.callTimeout });
     const rows = await this.db.answer(sql, binds);
@@ -99,7 +114,8 @@ export class ScriptedConnection implements OracleConnectionLike {
   }
 }
 
-export const noTable = () => driverError('ORA-00942', 'table or view does not exist\nHelp: https://docs.oracle.com/error-help/db/ora-00942/');
+export const noTable = () =>
+  driverError('ORA-00942', 'table or view does not exist\nHelp: https://docs.oracle.com/error-help/db/ora-00942/');
 export const noPrivilege = () => driverError('ORA-01031', 'insufficient privileges');
 
 /** The columns of the scripted MARKET.COLORS, as ALL_TAB_COLUMNS returns them (numbers as text). */
@@ -128,11 +144,31 @@ export function scriptedDictionary(db = new ScriptedOracle()): ScriptedOracle {
     .on(/^SELECT 1 FROM dual$/, [['1']])
     .on(/FROM product_component_version/, [['Oracle Database 19c Enterprise Edition ', '19.0.0.0.0']])
     .on(/FROM v\$version/, noTable)
-    .on(/SYS_CONTEXT\('USERENV', 'DB_NAME'\)/, [['COLORSDB', 'colorsdb1', 'COLORSPDB', 'MARKET', 'MARKET_RO', '2026-11-20T23:00:00.123+00:00', '2026-11-20T23:00:00', '+00:00', 'America/New_York']])
-    .on(/FROM nls_database_parameters/, [['NLS_CHARACTERSET', 'AL32UTF8'], ['NLS_NCHAR_CHARACTERSET', 'AL16UTF16']])
-    .on(/FROM all_tables t/, [['MARKET', 'COLORS', '1250000', '2026-11-19T02:00:00'], ['MARKET', 'DEALERS', null, null]])
+    .on(/SYS_CONTEXT\('USERENV', 'DB_NAME'\)/, [
+      [
+        'COLORSDB',
+        'colorsdb1',
+        'COLORSPDB',
+        'MARKET',
+        'MARKET_RO',
+        '2026-11-20T23:00:00.123+00:00',
+        '2026-11-20T23:00:00',
+        '+00:00',
+        'America/New_York',
+      ],
+    ])
+    .on(/FROM nls_database_parameters/, [
+      ['NLS_CHARACTERSET', 'AL32UTF8'],
+      ['NLS_NCHAR_CHARACTERSET', 'AL16UTF16'],
+    ])
+    .on(/FROM all_tables t/, [
+      ['MARKET', 'COLORS', '1250000', '2026-11-19T02:00:00'],
+      ['MARKET', 'DEALERS', null, null],
+    ])
     .on(/FROM all_tab_columns/, (binds) => (binds['owner'] === 'MARKET' && binds['table_name'] === 'COLORS' ? COLOR_COLUMNS : []))
-    .on(/FROM all_constraints/, (binds) => (binds['owner'] === 'MARKET' && binds['table_name'] === 'COLORS' ? [['COLORS_PK', 'MESSAGE_ID']] : []))
+    .on(/FROM all_constraints/, (binds) =>
+      binds['owner'] === 'MARKET' && binds['table_name'] === 'COLORS' ? [['COLORS_PK', 'MESSAGE_ID']] : [],
+    )
     .on(/^SELECT 1 FROM "MARKET"\."COLORS" WHERE ROWNUM <= 1$/, [['1']])
     .on(/FROM "MARKET"\."COLORS"\nWHERE ROWNUM <= :max_rows$/, (binds) => COLOR_ROWS.slice(0, Number(binds['max_rows'])));
 }

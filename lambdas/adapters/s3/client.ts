@@ -11,15 +11,15 @@
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { ConfigError } from '../../errors.js';
 
-export const DEFAULT_S3_CONNECT_TIMEOUT_MS = 3_000;
-export const DEFAULT_S3_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_S3_CONNECT_TIMEOUT_MS = 3_000;
+const DEFAULT_S3_REQUEST_TIMEOUT_MS = 30_000;
 
 export interface S3Timeouts {
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
 }
 
-export function s3TimeoutsFrom(env: NodeJS.ProcessEnv = process.env): S3Timeouts {
+function s3TimeoutsFrom(env: NodeJS.ProcessEnv = process.env): S3Timeouts {
   return {
     connectTimeoutMs: milliseconds(env, 'S3_CONNECT_TIMEOUT_MS', DEFAULT_S3_CONNECT_TIMEOUT_MS),
     requestTimeoutMs: milliseconds(env, 'S3_REQUEST_TIMEOUT_MS', DEFAULT_S3_REQUEST_TIMEOUT_MS),
@@ -39,7 +39,9 @@ function milliseconds(env: NodeJS.ProcessEnv, name: string, fallback: number): n
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > 3_600_000) {
-    throw new ConfigError('environment', [{ path: name, message: `must be a whole number of milliseconds from 1 to 3600000 (got ${JSON.stringify(raw)})` }]);
+    throw new ConfigError('environment', [
+      { path: name, message: `must be a whole number of milliseconds from 1 to 3600000 (got ${JSON.stringify(raw)})` },
+    ]);
   }
   return value;
 }

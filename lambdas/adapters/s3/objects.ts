@@ -1,8 +1,8 @@
 /**
- * Conditional writes to S3 and the content check that makes them safe to retry
- * (docs/publishing.md). One place builds every PutObject of a run: the body's SHA-256 for S3 to
- * verify, the bucket's KMS settings, and the condition — `If-None-Match: *` to create,
- * `If-Match: <etag>` to swap.
+ * Every PutObject of the product is built here — the run's files and latest.json
+ * (docs/publishing.md), db-health's heartbeat, oracle-extract's files: the body's SHA-256 for S3
+ * to verify, the bucket's KMS settings, and the condition — `If-None-Match: *` to create,
+ * `If-Match: <etag>` to swap, none to overwrite.
  *
  * A create that answers 412 is not a failure by itself: a retry whose first response was lost finds
  * its own object. The stored object is compared with the bytes meant to be written (S3's stored
@@ -11,7 +11,14 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
 import { silentLog, type Log } from '../../log.js';
+import type { OutputFile } from '../../pipeline/ports.js';
 import { describeS3Error, isAccessDenied, isConditionalConflict, isNotFound, isPreconditionFailed } from './errors.js';
+
+/**
+ * The largest object one PutObject may create. A larger body needs a multipart upload, which
+ * belongs beside put() here, completed with the same condition and encryption.
+ */
+export const MAX_PUT_BYTES = 5 * 1024 ** 3;
 
 export interface ObjectBody {
   readonly body: Buffer;
@@ -25,11 +32,20 @@ export interface StoredText {
   readonly etag: string;
 }
 
-export interface S3ObjectsOptions {
+export interface S3Bucket {
   readonly client: S3Client;
   readonly bucket: string;
   /** Encrypt every object with this KMS key (SSE-KMS with an S3 Bucket Key); otherwise the bucket default applies. */
   readonly kmsKeyId?: string;
+}
+
+/** Where a writer puts its objects: a bucket (and its key) and the key prefix it writes under. */
+export interface S3Destination extends S3Bucket {
+  /** Leading/trailing slashes are ignored; '' is the bucket's root. */
+  readonly prefix: string;
+}
+
+export interface S3ObjectsOptions extends S3Bucket {
   /** Cancels every request; how a Lambda keeps its publish inside the time it has left. */
   readonly signal?: () => AbortSignal | undefined;
   readonly log?: Log;
@@ -47,8 +63,26 @@ export class ObjectExistsError extends Error {
   }
 }
 
+/**
+ * How a put may change the key: create it only if absent, replace it only while its ETag is still
+ * `ifMatch`, or overwrite whatever is there (db-health's heartbeat, "the last check").
+ */
+export type PutCondition = 'create' | { readonly ifMatch: string } | 'overwrite';
+
 export function objectBody(body: Buffer, contentType: string): ObjectBody {
   return { body, contentType, sha256: createHash('sha256').update(body).digest('base64') };
+}
+
+/** An output file as a body, with the SHA-256 it was rendered with; one chunk is wrapped, not copied (files can be hundreds of MB). */
+export function outputFileBody(file: OutputFile): ObjectBody {
+  const [only] = file.chunks;
+  const body =
+    file.chunks.length === 1 && only !== undefined
+      ? Buffer.isBuffer(only)
+        ? only
+        : Buffer.from(only.buffer, only.byteOffset, only.byteLength)
+      : Buffer.concat(file.chunks);
+  return { body, contentType: file.contentType, sha256: Buffer.from(file.sha256, 'hex').toString('base64') };
 }
 
 export class S3Objects {
@@ -77,7 +111,7 @@ export class S3Objects {
   async create(key: string, object: ObjectBody): Promise<'created' | 'existing'> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.put(key, object, { IfNoneMatch: '*' });
+        await this.put(key, object, 'create');
         return 'created';
       } catch (error) {
         if (!isPreconditionFailed(error)) throw error;
@@ -86,7 +120,9 @@ export class S3Objects {
       try {
         stored = await this.compare(key, object);
       } catch (error) {
-        throw new Error(`it already exists (HTTP 412) and comparing it with the bytes to write failed: ${describeS3Error(error)}`, { cause: error });
+        throw new Error(`it already exists (HTTP 412) and comparing it with the bytes to write failed: ${describeS3Error(error)}`, {
+          cause: error,
+        });
       }
       if (stored === 'same') return 'existing';
       if (stored === 'different') throw new ObjectExistsError(key);
@@ -98,7 +134,7 @@ export class S3Objects {
   /** Writes `key` only if its ETag is still `expectedEtag` (null: only if it does not exist); 'changed' when not. */
   async swap(key: string, object: ObjectBody, expectedEtag: string | null): Promise<'written' | 'changed'> {
     try {
-      await this.put(key, object, expectedEtag === null ? { IfNoneMatch: '*' } : { IfMatch: expectedEtag });
+      await this.put(key, object, expectedEtag === null ? 'create' : { ifMatch: expectedEtag });
       return 'written';
     } catch (error) {
       // 412: it changed; 404 on If-Match: it was deleted since; 409 after our retries: still contended.
@@ -119,10 +155,11 @@ export class S3Objects {
     } catch (error) {
       if (isNotFound(error)) return null;
       if (isAccessDenied(error)) {
-        this.log.info('reading an S3 object was denied (HTTP 403, as for a missing key without s3:ListBucket); taking it as absent, the conditional write decides', {
-          bucket: this.bucket,
-          key,
-        });
+        this.log.info(
+          'reading an S3 object was denied (HTTP 403, as for a missing key without s3:ListBucket); ' +
+            'taking it as absent, the conditional write decides',
+          { bucket: this.bucket, key },
+        );
         onDenied?.();
         return null;
       }
@@ -147,7 +184,11 @@ export class S3Objects {
     }
   }
 
-  private async put(key: string, object: ObjectBody, condition: Pick<PutObjectCommandInput, 'IfNoneMatch' | 'IfMatch'>): Promise<void> {
+  /**
+   * One PutObject, tried again (with backoff) while S3 answers 409 ConditionalRequestConflict.
+   * `signal`, when given, cancels it instead of the writer's own.
+   */
+  async put(key: string, object: ObjectBody, condition: PutCondition, signal?: AbortSignal): Promise<void> {
     const input: PutObjectCommandInput = {
       Bucket: this.bucket,
       Key: key,
@@ -156,12 +197,12 @@ export class S3Objects {
       ContentType: object.contentType,
       // S3 recomputes the SHA-256 of what it received and refuses the put (BadDigest) on a mismatch.
       ChecksumSHA256: object.sha256,
-      ...condition,
+      ...conditionHeaders(condition),
       ...this.encryption,
     };
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.client.send(new PutObjectCommand(input), { abortSignal: this.signal() });
+        await this.client.send(new PutObjectCommand(input), { abortSignal: signal ?? this.signal() });
         return;
       } catch (error) {
         if (!isConditionalConflict(error) || attempt >= this.conflictRetries) throw error;
@@ -171,4 +212,10 @@ export class S3Objects {
       }
     }
   }
+}
+
+function conditionHeaders(condition: PutCondition): Pick<PutObjectCommandInput, 'IfNoneMatch' | 'IfMatch'> {
+  if (condition === 'create') return { IfNoneMatch: '*' };
+  if (condition === 'overwrite') return {};
+  return { IfMatch: condition.ifMatch };
 }

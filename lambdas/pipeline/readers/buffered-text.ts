@@ -6,7 +6,7 @@
  * exactly the records that hold them (README, "What a run reads").
  */
 import { MIB } from '../text.js';
-import { Utf8ChunkDecoder, type DecodedText } from './utf8-chunk-decoder.js';
+import { NO_MARKS, Utf8ChunkDecoder, type DecodedText } from './utf8-chunk-decoder.js';
 
 /**
  * The longest record a reader holds (a CSV record, quoted line breaks included, or a JSON line):
@@ -20,7 +20,6 @@ export function describeSize(chars: number): string {
   return chars >= MIB && chars % MIB === 0 ? `${chars / MIB} MiB` : `${chars} characters`;
 }
 
-const NO_MARKS: readonly number[] = [];
 
 export abstract class BufferedText {
   /** The decoded text held; everything before {@link pos} is consumed. */

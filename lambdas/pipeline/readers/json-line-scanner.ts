@@ -188,7 +188,8 @@ export class JsonLineScanner {
       return null;
     }
     if (c === 0x7b || c === 0x5b) {
-      this.nested ??= `key "${key.trim()}" holds ${c === 0x7b ? 'a nested object' : 'an array'}; values must be strings, numbers, booleans or null`;
+      const nested = c === 0x7b ? 'a nested object' : 'an array';
+      this.nested ??= `key "${key.trim()}" holds ${nested}; values must be strings, numbers, booleans or null`;
       return this.skipNested();
     }
     return this.fail(i >= line.length ? 'unexpected end of line' : 'invalid value');

@@ -10,7 +10,7 @@
 import { SourceError } from '../../errors.js';
 import { COLUMNS, COLUMN_INDEX, isColumnName, type ColumnName } from '../columns.js';
 import type { OpenedSource, RawRecord, RecordKeys } from '../ports.js';
-import { normalizeHeaderName } from '../schema.js';
+import { normalizeHeaderName, nullTexts } from '../schema.js';
 import { JsonLineScanner, NOT_AN_OBJECT, type JsonLine } from './json-line-scanner.js';
 import { LineSplitter, type SplitLine } from './line-splitter.js';
 import { pullRecords, readFirst } from './pull-records.js';
@@ -53,7 +53,7 @@ class KeyIndex {
 
 /** One line as a record: each key to its column; the line itself kept as the record's raw text. */
 function toRecord(line: SplitLine, parsed: JsonLine, sourceRow: number, keys: KeyIndex): RawRecord {
-  const values: (string | null)[] = [null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null];
+  const values = nullTexts();
   let problem: string | undefined;
   if (line.invalid) problem = PROBLEM_JSONL_INVALID_UTF8;
   if (parsed.syntaxError !== undefined) problem ??= `not a JSON object: ${parsed.syntaxError}`;

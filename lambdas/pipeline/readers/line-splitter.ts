@@ -28,9 +28,8 @@ export class LineSplitter extends BufferedText implements PullParser<SplitLine> 
 
   protected beforeAppend(carried: number): void {
     if (carried > this.maxLineChars) {
-      throw new SourceError(
-        `${this.source}: line ${this.line} runs past ${describeSize(this.maxLineChars)} without ending; JSON Lines needs one object per line`,
-      );
+      const limit = describeSize(this.maxLineChars);
+      throw new SourceError(`${this.source}: line ${this.line} runs past ${limit} without ending; JSON Lines needs one object per line`);
     }
   }
 

@@ -46,13 +46,14 @@ export async function readFirst<T>(parser: PullParser<T>, input: AsyncIterator<U
  */
 export async function forEachRecord(records: Records, each: (record: RawRecord) => void): Promise<void> {
   const iterator = records[Symbol.asyncIterator]();
+  const buffered = iterator.readBuffered?.bind(iterator);
   const closing = async (error: unknown): Promise<never> => {
     await iterator.return?.();
     throw error;
   };
   for (;;) {
     try {
-      if (iterator.readBuffered) for (let record = iterator.readBuffered(); record !== undefined; record = iterator.readBuffered()) each(record);
+      if (buffered) for (let record = buffered(); record !== undefined; record = buffered()) each(record);
     } catch (error) {
       return closing(error);
     }

@@ -12,7 +12,8 @@ export interface DecodedText {
   readonly invalidAt: readonly number[];
 }
 
-const NO_MARKS: readonly number[] = [];
+/** The marks of valid text: none. One shared empty list, since most chunks are valid. */
+export const NO_MARKS: readonly number[] = [];
 
 /**
  * UTF-8 decoding of a byte stream, chunk by chunk. A character split across chunks is carried to

@@ -9,7 +9,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { HealthReport } from '../../../lambdas/db-health/health-checks.js';
+import type { HealthReport } from '../../../lambdas/db-health/report.js';
 import { captureOutput, emfDocuments, lambdaContext, serveOracleParameters, unreachableDatabase } from '../../helpers/lambda-harness.js';
 
 const PASSWORD = 'Qw8-db-health-Pa55word!';
@@ -74,15 +74,15 @@ describe('db-health handler', () => {
 
   it('emits HealthOk 1 when every check passes (SSM and S3 mocked, Oracle faked)', async () => {
     // No database runs here: the handler's driver factory is swapped for the scripted one at its import.
-    vi.doMock('../../../lambdas/adapters/oracle-connection.js', async (importOriginal) => {
-      const original = await importOriginal<typeof import('../../../lambdas/adapters/oracle-connection.js')>();
+    vi.doMock('../../../lambdas/adapters/oracle/connection.js', async (importOriginal) => {
+      const original = await importOriginal<typeof import('../../../lambdas/adapters/oracle/connection.js')>();
       const { scriptedDictionary, ScriptedOracle } = await import('../../helpers/scripted-oracle.js');
       const fake = scriptedDictionary(new ScriptedOracle('thin', PASSWORD)).on(/^SELECT 1 FROM "DESK"\."COLORS"/, [['1']]);
       return { ...original, NodeOracleConnectionFactory: class { mode = 'thin' as const; connect = fake.connect.bind(fake); } };
     });
     const { handler } = await import('../../../lambdas/db-health/handler.js');
     const report = (await handler({}, lambdaContext('market-pulse-test-db-health', 60_000))) as HealthReport;
-    vi.doUnmock('../../../lambdas/adapters/oracle-connection.js');
+    vi.doUnmock('../../../lambdas/adapters/oracle/connection.js');
     expect(report.ok).toBe(true);
     expect(emfDocuments(written).some((m) => m.HealthOk === 1 && m.stage === 'test')).toBe(true);
     expect(emfDocuments(written).filter((m) => 'HealthCheckLatencyMs' in m)).toHaveLength(4);

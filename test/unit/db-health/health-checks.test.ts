@@ -9,7 +9,9 @@ import { AccessDeniedException, GetParametersCommand, type GetParametersCommandI
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SsmSettings } from '../../../lambdas/adapters/ssm-settings.js';
-import { runHealthChecks, type HealthDeps, type HealthReport } from '../../../lambdas/db-health/health-checks.js';
+import { runHealthChecks, type HealthDeps } from '../../../lambdas/db-health/health-checks.js';
+import { S3Heartbeat } from '../../../lambdas/db-health/heartbeat.js';
+import type { HealthReport } from '../../../lambdas/db-health/report.js';
 import { driverError } from '../../helpers/fake-oracle.js';
 import { noTable, scriptedDictionary, ScriptedOracle } from '../../helpers/scripted-oracle.js';
 
@@ -49,7 +51,7 @@ function deps(overrides: Partial<HealthDeps> = {}): HealthDeps {
     stage: 'dev',
     settings: new SsmSettings({ stage: 'dev', ttlSeconds: 300 }),
     factory: db,
-    heartbeat: { client: new S3Client({ region: 'eu-central-1' }), bucket: 'mp-results', prefix: 'colors', kmsKeyId: 'arn:aws:kms:eu-central-1:111111111111:key/abc' },
+    heartbeat: new S3Heartbeat({ client: new S3Client({ region: 'eu-central-1' }), bucket: 'mp-results', prefix: 'colors', kmsKeyId: 'arn:aws:kms:eu-central-1:111111111111:key/abc' }, 'dev'),
     now: () => new Date('2026-11-20T23:00:00.000Z'),
     ...overrides,
   };

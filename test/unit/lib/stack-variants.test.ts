@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ContextError } from '../../../lib/context.js';
 import { FUNCTION_NAMES } from '../../../lib/lambda-entries.js';
 import { defineApp } from '../../../lib/market-pulse-stack.js';
-import { appContext, logicalIdOf, missingEntries, resourcesOf, scratchDir, statementsOfRole, synth, type Synthesized } from './synth.js';
+import { appContext, logicalIdOf, resourcesOf, scratchDir, statementsOfRole, synth, type Synthesized } from './synth.js';
 
 const IMPORTED_VPC = {
   createVpc: false,
@@ -293,7 +293,7 @@ describe('bad context fails synth, naming the key', () => {
   function synthError(overrides: Record<string, unknown>): ContextError {
     const app = new App({ context: Object.fromEntries(Object.entries(appContext(overrides)).filter(([, value]) => value !== undefined)) });
     try {
-      defineApp(app, { entries: missingEntries() });
+      defineApp(app);
     } catch (error) {
       expect(error).toBeInstanceOf(ContextError);
       return error as ContextError;

@@ -1,16 +1,14 @@
 /**
  * Builds the app the way `npx cdk synth` does (cdk.json's context and feature flags, cdk.context.json's
  * cached lookups, the same defineApp), with bundling skipped so a synth takes well under a second.
- * A handler that does not exist yet (another issue writes it) is replaced by a stand-in in a temporary
- * directory outside the repository, passed through the stack's `entries` prop.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll } from 'vitest';
-import { FUNCTION_NAMES, LAMBDA_ENTRIES, REPO_ROOT, type EntryOverrides } from '../../../lib/lambda-entries.js';
+import { REPO_ROOT } from '../../../lib/lambda-entries.js';
 import { defineApp, type MarketPulseStack } from '../../../lib/market-pulse-stack.js';
 
 const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
@@ -23,26 +21,10 @@ afterAll(() => {
   scratch = undefined;
 });
 
-/** A temporary directory outside the repository (stand-in handlers, cloud assemblies), made once per test file. */
+/** A temporary directory outside the repository (cloud assemblies), made once per test file. */
 export function scratchDir(): string {
   scratch ??= mkdtempSync(join(tmpdir(), 'market-pulse-cdk-'));
   return scratch;
-}
-
-/** Stand-ins for the handlers that are missing from the repository. */
-export function missingEntries(): EntryOverrides {
-  const overrides: EntryOverrides = {};
-  for (const name of FUNCTION_NAMES) {
-    if (existsSync(join(REPO_ROOT, LAMBDA_ENTRIES[name]))) continue;
-    const dir = join(scratchDir(), 'handlers');
-    mkdirSync(dir, { recursive: true });
-    // A package.json beside them, as CDK wants one when oracledb is installed next to the bundle (thick mode).
-    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
-    const file = join(dir, `${name}.ts`);
-    writeFileSync(file, `export const handler = async (): Promise<{ stub: string }> => ({ stub: '${name}' });\n`);
-    overrides[name] = file;
-  }
-  return overrides;
 }
 
 export function appContext(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -59,7 +41,7 @@ export interface Synthesized {
 export function synth(overrides: Record<string, unknown> = {}): Synthesized {
   const context = Object.fromEntries(Object.entries(appContext(overrides)).filter(([, value]) => value !== undefined));
   const app = new App({ context, outdir: join(scratchDir(), `cdk.out-${Math.random().toString(36).slice(2)}`) });
-  const stack = defineApp(app, { entries: missingEntries() });
+  const stack = defineApp(app);
   return { app, stack, template: Template.fromStack(stack) };
 }
 

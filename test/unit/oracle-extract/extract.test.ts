@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sessionSetupSql } from '../../../lambdas/adapters/oracle-query.js';
+import { sessionSetupSql } from '../../../lambdas/adapters/oracle/query.js';
 import { DatabaseError, PublishError, TransientSourceError } from '../../../lambdas/errors.js';
 import { runExtract, type ExtractDeps } from '../../../lambdas/oracle-extract/extract.js';
 import { DirectoryExtractWriter, S3ExtractWriter } from '../../../lambdas/oracle-extract/writers.js';

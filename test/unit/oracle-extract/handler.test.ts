@@ -31,7 +31,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   vi.restoreAllMocks();
-  vi.doUnmock('../../../lambdas/adapters/oracle-connection.js');
+  vi.doUnmock('../../../lambdas/adapters/oracle/connection.js');
   for (const key of Object.keys(ENV)) delete process.env[key];
 });
 
@@ -67,8 +67,8 @@ describe('oracle-extract handler', () => {
   });
 
   it('writes the extract under <prefix>/extracts/<timestamp>/ and returns where', async () => {
-    vi.doMock('../../../lambdas/adapters/oracle-connection.js', async (importOriginal) => {
-      const original = await importOriginal<typeof import('../../../lambdas/adapters/oracle-connection.js')>();
+    vi.doMock('../../../lambdas/adapters/oracle/connection.js', async (importOriginal) => {
+      const original = await importOriginal<typeof import('../../../lambdas/adapters/oracle/connection.js')>();
       const { scriptedDictionary, ScriptedOracle } = await import('../../helpers/scripted-oracle.js');
       const fake = scriptedDictionary(new ScriptedOracle('thin', PASSWORD));
       return { ...original, NodeOracleConnectionFactory: class { mode = 'thin' as const; connect = fake.connect.bind(fake); } };

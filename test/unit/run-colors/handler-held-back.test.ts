@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { captureOutput, emfDocuments, lambdaContext } from '../../helpers/lambda-harness.js';
 
-vi.mock('../../../lambdas/adapters/oracle-source.js', async () => {
+vi.mock('../../../lambdas/adapters/oracle/source.js', async () => {
   const { MemorySource, recordOf } = await import('../../helpers/memory-ports.js');
   const { COLUMNS } = await import('../../../lambdas/pipeline/columns.js');
   const rows = [recordOf({ MESSAGE_ID: '1', CUSIP: 'AAA', DATE: '3/13/2026', PX: '1' }), recordOf({ MESSAGE_ID: '2', CUSIP: 'BBB', DATE: '3/14/2026', PX: '2' })];

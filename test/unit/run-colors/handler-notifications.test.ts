@@ -19,7 +19,7 @@ const TOPIC = 'arn:aws:sns:eu-central-1:111111111111:market-pulse-test-runs';
 // What the stand-in for OracleSource serves: its rows, or a failure when it is opened.
 const source = vi.hoisted(() => ({ rows: [] as (string | null)[][], failure: undefined as Error | undefined }));
 
-vi.mock('../../../lambdas/adapters/oracle-source.js', async () => {
+vi.mock('../../../lambdas/adapters/oracle/source.js', async () => {
   const { MemorySource } = await import('../../helpers/memory-ports.js');
   const { COLUMNS } = await import('../../../lambdas/pipeline/columns.js');
   return {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, DEFAULT_RETRY_POLICY, retry, RetryExhaustedError } from '../../../lambdas/adapters/retry.js';
-import { FakeClock } from '../../helpers/fake-oracle.js';
+import { backoffDelay, DEFAULT_RETRY_POLICY, retry, RetryExhaustedError } from '../../../../lambdas/adapters/oracle/retry.js';
+import { FakeClock } from '../../../helpers/fake-oracle.js';
 
 class Flaky extends Error {}
 const isFlaky = (error: unknown) => error instanceof Flaky;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker, CircuitOpenError } from '../../../lambdas/adapters/circuit-breaker.js';
-import { TransientSourceError } from '../../../lambdas/errors.js';
-import { FakeClock } from '../../helpers/fake-oracle.js';
+import { CircuitBreaker, CircuitOpenError } from '../../../../lambdas/adapters/oracle/circuit-breaker.js';
+import { TransientSourceError } from '../../../../lambdas/errors.js';
+import { FakeClock } from '../../../helpers/fake-oracle.js';
 
 const down = async (): Promise<never> => {
   throw new Error('NJS-503: could not be established');

@@ -4,13 +4,14 @@
  * counted, not slept.
  */
 import { describe, expect, it } from 'vitest';
-import { OracleSource, type OracleRetry, type OracleSourceOptions } from '../../../lambdas/adapters/oracle-source.js';
-import { TransientSourceError } from '../../../lambdas/errors.js';
-import { parseConfig } from '../../../lambdas/pipeline/config.js';
-import type { OpenedSource } from '../../../lambdas/pipeline/ports.js';
-import { runWindow } from '../../../lambdas/pipeline/run-window.js';
-import { ZoneClock } from '../../../lambdas/pipeline/time-zone.js';
-import { driverError, FakeClock, FakeOracleDatabase, FakeOracleFactory, FakeSettingsProvider, RecordingLog, refused, rowOf, settingsOf } from '../../helpers/fake-oracle.js';
+import type { OracleRetry } from '../../../../lambdas/adapters/oracle/session.js';
+import { OracleSource, type OracleSourceOptions } from '../../../../lambdas/adapters/oracle/source.js';
+import { TransientSourceError } from '../../../../lambdas/errors.js';
+import { parseConfig } from '../../../../lambdas/pipeline/config.js';
+import type { OpenedSource } from '../../../../lambdas/pipeline/ports.js';
+import { runWindow } from '../../../../lambdas/pipeline/run-window.js';
+import { ZoneClock } from '../../../../lambdas/pipeline/time-zone.js';
+import { driverError, FakeClock, FakeOracleDatabase, FakeOracleFactory, FakeSettingsProvider, RecordingLog, refused, rowOf, settingsOf } from '../../../helpers/fake-oracle.js';
 
 const loaded = parseConfig(JSON.stringify({ rules: [] }), 'test.json');
 const window = runWindow('2026-11-20', 1, new ZoneClock('America/New_York'));

@@ -1,5 +1,5 @@
 /**
- * The SQL the Oracle source runs (SPEC §6), built from validated parts only:
+ * The SQL the Oracle source runs (docs/oracle.md, "The query"), built from validated parts only:
  *
  * - identifiers (schema, table, physical columns) must match ORACLE_IDENTIFIER and are then quoted,
  *   upper-cased the way Oracle resolves the unquoted name an operator types, so reserved words such
@@ -19,15 +19,15 @@
  *
  * No ORDER BY: the pipeline orders rows totally, whatever order the database returns them in.
  */
-import { ConfigError, SettingsError } from '../errors.js';
-import { COLUMN_TYPES, COLUMNS, type ColumnName } from '../pipeline/columns.js';
-import { ORACLE_IDENTIFIER } from '../pipeline/config.js';
+import { ConfigError, SettingsError } from '../../errors.js';
+import { COLUMN_TYPES, COLUMNS, type ColumnName } from '../../pipeline/columns.js';
+import { ORACLE_IDENTIFIER } from '../../pipeline/config.js';
 
 /** Format of the window binds: `YYYY-MM-DDTHH:MM:SS`, as RunWindowBounds.startLocal/endLocal. */
-export const WINDOW_BIND_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS';
+const WINDOW_BIND_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS';
 
 /** Session formats that make TO_CHAR of any date type ISO-8601 text the pipeline's parseDate reads. */
-export const SESSION_FORMATS = {
+const SESSION_FORMATS = {
   NLS_DATE_FORMAT: 'YYYY-MM-DD"T"HH24:MI:SS',
   NLS_TIMESTAMP_FORMAT: 'YYYY-MM-DD"T"HH24:MI:SS.FF9',
   NLS_TIMESTAMP_TZ_FORMAT: 'YYYY-MM-DD"T"HH24:MI:SS.FF9TZH:TZM',
@@ -132,6 +132,7 @@ function columnIdentifier(column: ColumnName, physical: string | undefined): str
   try {
     return quoteIdentifier(physical ?? column);
   } catch {
-    throw new ConfigError('columns', [{ path: `columns.${column}`, message: 'not a valid Oracle identifier (letter first, then letters, digits, _ $ #; at most 128)' }]);
+    const message = 'not a valid Oracle identifier (letter first, then letters, digits, _ $ #; at most 128)';
+    throw new ConfigError('columns', [{ path: `columns.${column}`, message }]);
   }
 }

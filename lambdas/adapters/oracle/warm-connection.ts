@@ -1,10 +1,10 @@
 /**
- * Warm reuse of one Oracle connection across Lambda invocations (SPEC §6).
+ * Warm reuse of one Oracle connection across Lambda invocations (docs/oracle.md, "Connecting").
  */
-import type { Log } from '../log.js';
-import { silentLog } from '../log.js';
-import type { OracleConnectionLike } from './oracle-connection.js';
-import { oracleErrorCodes } from './oracle-errors.js';
+import type { Log } from '../../log.js';
+import { silentLog } from '../../log.js';
+import type { OracleConnectionLike } from './connection.js';
+import { oracleErrorCodes } from './errors.js';
 
 /**
  * One connection kept at module scope across warm invocations. Sockets die while Lambda is frozen

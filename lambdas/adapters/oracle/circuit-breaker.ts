@@ -7,7 +7,7 @@
  * run that starts while the circuit is open learns it at once — and, through `retryAfterMs`, how
  * long to wait for the trial if it has the time.
  */
-import { TransientSourceError } from '../errors.js';
+import { TransientSourceError } from '../../errors.js';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
@@ -20,8 +20,8 @@ export interface CircuitBreakerOptions {
   readonly name?: string;
 }
 
-export const DEFAULT_FAILURE_THRESHOLD = 3;
-export const DEFAULT_COOL_DOWN_MS = 60_000;
+const DEFAULT_FAILURE_THRESHOLD = 3;
+const DEFAULT_COOL_DOWN_MS = 60_000;
 
 /** Thrown without calling the operation while the circuit is open (or its one trial is running). */
 export class CircuitOpenError extends TransientSourceError {
@@ -47,7 +47,8 @@ export class CircuitBreaker {
     this.coolDownMs = options.coolDownMs ?? DEFAULT_COOL_DOWN_MS;
     this.now = options.now ?? Date.now;
     this.name = options.name ?? 'the database';
-    if (!Number.isInteger(this.failureThreshold) || this.failureThreshold < 1) throw new RangeError('failureThreshold must be a positive integer');
+    if (!Number.isInteger(this.failureThreshold) || this.failureThreshold < 1)
+      throw new RangeError('failureThreshold must be a positive integer');
     if (!(this.coolDownMs >= 0)) throw new RangeError('coolDownMs must not be negative');
   }
 

@@ -1,14 +1,14 @@
 /**
  * What an Oracle failure means for a run, decided in one place: retry it (transient), re-read the
  * credentials (credentials), or stop and tell the operator what to check (fatal). The hints follow
- * seed 003's troubleshooting table, so a failed run's one-line reason says what to do next.
+ * docs/troubleshooting.md, so a failed run's one-line reason says what to do next.
  *
  * node-oracledb reports codes three ways: `error.code` ('NJS-503', 'ORA-01017', 'DPI-1047'),
  * `error.errorNum` (1017, undefined for NJS errors) and the message, where the driver keeps the
  * original ORA code after re-labelling it (ORA-03113 becomes "NJS-500: …\nORA-03113: …", and
  * NJS-533 ends "Cause: ORA-12660"). All three are read, so a wrapped code is still seen.
  */
-import { CredentialsError, DatabaseError, MarketPulseError, TransientSourceError } from '../errors.js';
+import { CredentialsError, DatabaseError, MarketPulseError, TransientSourceError } from '../../errors.js';
 
 export type OracleErrorKind = 'transient' | 'credentials' | 'fatal';
 
@@ -21,25 +21,34 @@ export interface OracleErrorClass {
 }
 
 const CANNOT_CONNECT =
-  'check the VPN / Direct Connect path, the host and port parameters in SSM, and that the security groups and the database firewall allow the port; ' +
+  'check the VPN / Direct Connect path, the host and port parameters in SSM, ' +
+  'and that the security groups and the database firewall allow the port; ' +
   'if NJS-500/NJS-521 repeats on every connect, the database may enforce Native Network Encryption, which needs ORACLE_CLIENT_MODE=thick';
 const CREDENTIALS =
-  'verify the username and password parameters in SSM (put the current database password in the password parameter) and that the account is open';
+  'verify the username and password parameters in SSM (put the current database password in the password parameter) ' +
+  'and that the account is open';
 const LOCKED = 'the account is locked: ask the DBA to unlock it (repeated failed logins lock it), then check the password parameter in SSM';
 const EXPIRED = 'the password has expired: set a new one in the database and put it in the SSM password parameter';
 const TABLE =
-  'check the schema and table parameters in SSM and that the user has SELECT on the table; `market-pulse extract` lists the tables the user can see';
+  'check the schema and table parameters in SSM and that the user has SELECT on the table; ' +
+  '`market-pulse extract` lists the tables the user can see';
 const COLUMN =
-  'check the config\'s "columns" map (logical → physical names) against the table; `market-pulse extract` writes its columns to <TABLE>_schema.json';
+  'check the config\'s "columns" map (logical → physical names) against the table; ' +
+  '`market-pulse extract` writes its columns to <TABLE>_schema.json';
 const INSTANT_CLIENT =
-  'thick mode needs the Oracle Instant Client layer (its lib/ mounted on /opt/lib); attach the layer, or unset ORACLE_CLIENT_MODE to use thin mode';
-const OLD_DATABASE = 'thin mode needs Oracle Database 12.1 or later and a 11g+ password verifier; set ORACLE_CLIENT_MODE=thick and attach the Instant Client layer';
+  'thick mode needs the Oracle Instant Client layer (its lib/ mounted on /opt/lib); ' +
+  'attach the layer, or unset ORACLE_CLIENT_MODE to use thin mode';
+const OLD_DATABASE =
+  'thin mode needs Oracle Database 12.1 or later and a 11g+ password verifier; ' +
+  'set ORACLE_CLIENT_MODE=thick and attach the Instant Client layer';
 const NNE =
-  'the database enforces Native Network Encryption / data integrity, which thin mode cannot do; set ORACLE_CLIENT_MODE=thick and attach the Instant Client layer';
+  'the database enforces Native Network Encryption / data integrity, ' +
+  'which thin mode cannot do; set ORACLE_CLIENT_MODE=thick and attach the Instant Client layer';
 const SERVICE = 'the listener does not know that service: check the service-name parameter in SSM';
 const HOST = 'the host does not resolve: check the host parameter in SSM and the VPC DNS settings';
 const CONNECT_STRING = 'check the host, port and service-name parameters in SSM';
-const TLS = 'the TLS handshake failed: check the wallet (PEM) and wallet-password parameters and that the port is the database\'s TCPS port';
+const TLS =
+  'the TLS handshake failed: check the wallet (PEM) and wallet-password parameters and that the port is the database\'s TCPS port';
 const PRIVILEGES = 'the user lacks a privilege: it needs CREATE SESSION and SELECT on the colors table';
 const TIME_ZONE = "the database does not know the config's window.timeZone; use an IANA zone its time zone file has";
 const GENERIC = 'look the code up at https://docs.oracle.com/error-help/db/ and in docs/troubleshooting.md';
@@ -122,6 +131,8 @@ export interface OracleErrorContext {
   readonly action: string;
   /** Values that must never reach a message, a stack or a cause (the password, the wallet). */
   readonly secrets?: readonly (string | undefined)[];
+  /** Said before the driver's words, e.g. that the credentials were refused again after a re-read. */
+  readonly preface?: string;
 }
 
 /**
@@ -132,7 +143,7 @@ export function toSourceError(error: unknown, context: OracleErrorContext): Mark
   if (error instanceof MarketPulseError) return error;
   const { kind, code, hint } = classifyOracleError(error);
   const detail = redact(describe(error), context.secrets);
-  const message = `${context.action} failed: ${detail} (${hint})`;
+  const message = `${context.action} failed: ${context.preface ?? ''}${detail} (${hint})`;
   const options = { cause: sanitizedCause(error, context.secrets) };
   if (kind === 'transient') return new TransientSourceError(message, options);
   if (kind === 'credentials') return new CredentialsError(message, options);

@@ -9,10 +9,10 @@ import {
   textFetchTypeHandler,
   timeoutSeconds,
   valueAsText,
-} from '../../../lambdas/adapters/oracle-connection.js';
-import { classifyOracleError, toSourceError } from '../../../lambdas/adapters/oracle-errors.js';
-import { SettingsError, TransientSourceError } from '../../../lambdas/errors.js';
-import { errorText, settingsOf } from '../../helpers/fake-oracle.js';
+} from '../../../../lambdas/adapters/oracle/connection.js';
+import { classifyOracleError, toSourceError } from '../../../../lambdas/adapters/oracle/errors.js';
+import { SettingsError, TransientSourceError } from '../../../../lambdas/errors.js';
+import { errorText, settingsOf } from '../../../helpers/fake-oracle.js';
 
 describe('clientModeFromEnv', () => {
   it('is thin unless ORACLE_CLIENT_MODE says thick', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { WarmConnection } from '../../../lambdas/adapters/oracle-warm-connection.js';
-import { FakeConnection, FakeOracleDatabase, RecordingLog } from '../../helpers/fake-oracle.js';
+import { WarmConnection } from '../../../../lambdas/adapters/oracle/warm-connection.js';
+import { FakeConnection, FakeOracleDatabase, RecordingLog } from '../../../helpers/fake-oracle.js';
 
 const KEY = 'thin|tcp|db.internal:1521/COLORSPDB|MARKET_RO';
 

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildColorQuery, dateOnlyWhenMidnight, quoteIdentifier, sessionSetupSql } from '../../../lambdas/adapters/oracle-query.js';
-import { ConfigError, SettingsError } from '../../../lambdas/errors.js';
-import { COLUMNS, type ColumnName } from '../../../lambdas/pipeline/columns.js';
-import { ORACLE_IDENTIFIER, parseConfig } from '../../../lambdas/pipeline/config.js';
-import { runWindow } from '../../../lambdas/pipeline/run-window.js';
-import { ZoneClock } from '../../../lambdas/pipeline/time-zone.js';
+import { buildColorQuery, dateOnlyWhenMidnight, quoteIdentifier, sessionSetupSql } from '../../../../lambdas/adapters/oracle/query.js';
+import { ConfigError, SettingsError } from '../../../../lambdas/errors.js';
+import { COLUMNS, type ColumnName } from '../../../../lambdas/pipeline/columns.js';
+import { ORACLE_IDENTIFIER, parseConfig } from '../../../../lambdas/pipeline/config.js';
+import { runWindow } from '../../../../lambdas/pipeline/run-window.js';
+import { ZoneClock } from '../../../../lambdas/pipeline/time-zone.js';
 
 const config = parseConfig(JSON.stringify({ rules: [], columns: { DATE: 'COLOR_DATE' } }), 'test.json').config;
 const window = runWindow('2026-11-20', 2, new ZoneClock('America/New_York'));

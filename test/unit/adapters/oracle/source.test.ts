@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker, CircuitOpenError } from '../../../lambdas/adapters/circuit-breaker.js';
-import { OracleSource, type OracleSourceOptions } from '../../../lambdas/adapters/oracle-source.js';
-import { WarmConnection } from '../../../lambdas/adapters/oracle-warm-connection.js';
-import type { OracleSettings } from '../../../lambdas/adapters/oracle-settings.js';
-import { DatabaseError, SettingsError, TransientSourceError } from '../../../lambdas/errors.js';
-import { COLUMNS } from '../../../lambdas/pipeline/columns.js';
-import { parseConfig } from '../../../lambdas/pipeline/config.js';
-import type { OpenedSource, RawRecord } from '../../../lambdas/pipeline/ports.js';
-import { runColors } from '../../../lambdas/pipeline/run.js';
-import { runWindow } from '../../../lambdas/pipeline/run-window.js';
-import { ZoneClock } from '../../../lambdas/pipeline/time-zone.js';
+import { CircuitBreaker, CircuitOpenError } from '../../../../lambdas/adapters/oracle/circuit-breaker.js';
+import { OracleSource, type OracleSourceOptions } from '../../../../lambdas/adapters/oracle/source.js';
+import { WarmConnection } from '../../../../lambdas/adapters/oracle/warm-connection.js';
+import type { OracleSettings } from '../../../../lambdas/adapters/oracle/settings.js';
+import { DatabaseError, SettingsError, TransientSourceError } from '../../../../lambdas/errors.js';
+import { COLUMNS } from '../../../../lambdas/pipeline/columns.js';
+import { parseConfig } from '../../../../lambdas/pipeline/config.js';
+import type { OpenedSource, RawRecord } from '../../../../lambdas/pipeline/ports.js';
+import { runColors } from '../../../../lambdas/pipeline/run.js';
+import { runWindow } from '../../../../lambdas/pipeline/run-window.js';
+import { ZoneClock } from '../../../../lambdas/pipeline/time-zone.js';
 import {
   driverError,
   dropped,
@@ -21,8 +21,8 @@ import {
   refused,
   rowOf,
   settingsOf,
-} from '../../helpers/fake-oracle.js';
-import { MemorySink } from '../../helpers/memory-ports.js';
+} from '../../../helpers/fake-oracle.js';
+import { MemorySink } from '../../../helpers/memory-ports.js';
 
 const loaded = parseConfig(JSON.stringify({ rules: [], columns: { DATE: 'COLOR_DATE' } }), 'test.json');
 const window = runWindow('2026-11-20', 1, new ZoneClock('America/New_York'));

@@ -69,7 +69,7 @@ export class RetryExhaustedError extends Error {
   }
 }
 
-export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The full-jitter delay before attempt `failedAttempt + 1`. */
 export function backoffDelay(failedAttempt: number, policy: RetryPolicy, random: () => number): number {

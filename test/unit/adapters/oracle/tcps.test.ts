@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NodeOracleConnectionFactory, tcpsRequiredFromEnv } from '../../../lambdas/adapters/oracle-connection.js';
-import { SettingsError } from '../../../lambdas/errors.js';
-import { errorText, settingsOf } from '../../helpers/fake-oracle.js';
+import { NodeOracleConnectionFactory, tcpsRequiredFromEnv } from '../../../../lambdas/adapters/oracle/connection.js';
+import { SettingsError } from '../../../../lambdas/errors.js';
+import { errorText, settingsOf } from '../../../helpers/fake-oracle.js';
 
 const TIMEOUTS = { connectTimeoutMs: 5_000, callTimeoutMs: 5_000 };
 const servers: Server[] = [];

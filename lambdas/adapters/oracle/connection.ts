@@ -12,11 +12,11 @@
  * - Timeouts below the time left: thin mode takes `connectTimeout`/`transportConnectTimeout` (whole
  *   seconds), thick mode reads them from the Easy Connect string; `callTimeout` bounds each round trip.
  * - Values arrive as text: NUMBER (MESSAGE_ID's 19 digits, prices) is fetched as a string so no digit
- *   is lost; dates are TO_CHAR'd by the query (see oracle-query.ts).
+ *   is lost; dates are TO_CHAR'd by the query (see query.ts).
  */
-import { SettingsError } from '../errors.js';
-import { oracleErrorCodes } from './oracle-errors.js';
-import type { OracleSettings } from './oracle-settings.js';
+import { SettingsError } from '../../errors.js';
+import { oracleErrorCodes } from './errors.js';
+import type { OracleSettings } from './settings.js';
 
 export interface OracleRowBatches {
   /** Up to `numRows` rows (one round trip), every value text or null; [] once exhausted. */
@@ -53,7 +53,8 @@ export function clientModeFromEnv(env: Readonly<Record<string, string | undefine
   const value = env['ORACLE_CLIENT_MODE']?.trim().toLowerCase();
   if (value === undefined || value === '' || value === 'thin') return 'thin';
   if (value === 'thick') return 'thick';
-  throw new SettingsError(`ORACLE_CLIENT_MODE must be "thin" or "thick" (or unset for thin), not ${JSON.stringify(env['ORACLE_CLIENT_MODE'])}`);
+  const given = JSON.stringify(env['ORACLE_CLIENT_MODE']);
+  throw new SettingsError(`ORACLE_CLIENT_MODE must be "thin" or "thick" (or unset for thin), not ${given}`);
 }
 
 /** ORACLE_TCPS=required: never connect in plaintext, wallet or not. Unset or empty: TCPS only with a wallet. */
@@ -66,7 +67,8 @@ export function tcpsRequiredFromEnv(env: Readonly<Record<string, string | undefi
 
 /** Identifies what a kept connection is connected to and as whom; never contains a secret. */
 export function connectionKey(settings: OracleSettings, mode: ClientMode): string {
-  return `${mode}|${settings.wallet !== undefined ? 'tcps' : 'tcp'}|${settings.host}:${settings.port}/${settings.serviceName}|${settings.username}`;
+  const transport = settings.wallet !== undefined ? 'tcps' : 'tcp';
+  return `${mode}|${transport}|${settings.host}:${settings.port}/${settings.serviceName}|${settings.username}`;
 }
 
 const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
@@ -85,8 +87,12 @@ export function easyConnectString(
   if (!HOST_NAME.test(host) && !(host.includes(':') && IPV6.test(host))) {
     throw new SettingsError('the Oracle host parameter is not a host name or IP address; fix the host parameter in SSM');
   }
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new SettingsError('the Oracle port parameter must be a port number (1–65535)');
-  if (!SERVICE_NAME.test(serviceName)) throw new SettingsError('the Oracle service-name parameter is not a valid service name; fix it in SSM');
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new SettingsError('the Oracle port parameter must be a port number (1–65535)');
+  }
+  if (!SERVICE_NAME.test(serviceName)) {
+    throw new SettingsError('the Oracle service-name parameter is not a valid service name; fix it in SSM');
+  }
   const address = `${options.tls ? 'tcps://' : ''}${host.includes(':') ? `[${host}]` : host}:${port}/${serviceName}`;
   const seconds = options.timeoutSeconds;
   return seconds === undefined ? address : `${address}?connect_timeout=${seconds}&transport_connect_timeout=${seconds}`;
@@ -144,7 +150,8 @@ export function valueAsText(value: unknown): string | null {
   if (value instanceof Date) {
     const pad = (n: number, width = 2) => String(n).padStart(width, '0');
     // The driver built it from the database's fields in the process zone; reading the same fields back returns them.
-    return `${pad(value.getFullYear(), 4)}-${pad(value.getMonth() + 1)}-${pad(value.getDate())}T${pad(value.getHours())}:${pad(value.getMinutes())}:${pad(value.getSeconds())}`;
+    const date = `${pad(value.getFullYear(), 4)}-${pad(value.getMonth() + 1)}-${pad(value.getDate())}`;
+    return `${date}T${pad(value.getHours())}:${pad(value.getMinutes())}:${pad(value.getSeconds())}`;
   }
   if (Buffer.isBuffer(value)) return value.toString('hex').toUpperCase();
   return String(value);
@@ -159,7 +166,7 @@ async function loadDriver(mode: ClientMode): Promise<Driver> {
   driverPromise ??= import('oracledb').then((module) => module.default);
   const driver = await driverPromise;
   if (mode === 'thick' && !thickInitialised) {
-    driver.initOracleClient(); // throws DPI-1047 when the layer is missing; classified by oracle-errors
+    driver.initOracleClient(); // throws DPI-1047 when the layer is missing; classified by errors.ts
     thickInitialised = true;
   }
   return driver;
@@ -179,8 +186,8 @@ export class NodeOracleConnectionFactory implements OracleConnectionFactory {
     if (tls && this.mode === 'thick') {
       throw new SettingsError(
         settings.wallet !== undefined
-          ? 'the wallet parameter is used by thin mode only; in thick mode the wallet is read from the directory named by TNS_ADMIN / sqlnet.ora. ' +
-              'Use thin mode for a PEM wallet from SSM'
+          ? 'the wallet parameter is used by thin mode only; in thick mode the wallet is read from the directory named by ' +
+              'TNS_ADMIN / sqlnet.ora. Use thin mode for a PEM wallet from SSM'
           : 'ORACLE_TCPS=required is honoured by thin mode only; in thick mode TLS is configured in sqlnet.ora. Use thin mode for TCPS',
       );
     }
@@ -229,7 +236,11 @@ class DriverConnection implements OracleConnectionLike {
     await this.connection.execute(sql);
   }
 
-  async query(sql: string, binds: Readonly<Record<string, string>>, options: { readonly fetchArraySize: number }): Promise<OracleRowBatches> {
+  async query(
+    sql: string,
+    binds: Readonly<Record<string, string>>,
+    options: { readonly fetchArraySize: number },
+  ): Promise<OracleRowBatches> {
     const result = await this.connection.execute<unknown[]>(sql, { ...binds }, {
       resultSet: true,
       outFormat: this.driver.OUT_FORMAT_ARRAY,

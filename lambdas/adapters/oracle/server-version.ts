@@ -4,8 +4,8 @@
  * V$VERSION often is not (it needs SELECT_CATALOG_ROLE or a grant), so it is only the fallback.
  * Missing privileges are tolerated: the caller gets the reason instead of a version.
  */
-import { oracleErrorCodes } from '../adapters/oracle-errors.js';
-import type { OracleSession } from '../adapters/oracle-session.js';
+import { oracleErrorCodes } from './errors.js';
+import type { OracleSession } from './session.js';
 
 export interface ServerVersion {
   /** e.g. `Oracle Database 19c Enterprise Edition 19.0.0.0.0`; null when no view could be read. */
@@ -16,8 +16,8 @@ export interface ServerVersion {
   readonly unavailable: readonly string[];
 }
 
-export const PRODUCT_VERSION_SQL = "SELECT product, version FROM product_component_version WHERE product LIKE 'Oracle%'";
-export const BANNER_SQL = 'SELECT banner FROM v$version';
+const PRODUCT_VERSION_SQL = "SELECT product, version FROM product_component_version WHERE product LIKE 'Oracle%'";
+const BANNER_SQL = 'SELECT banner FROM v$version';
 
 export async function serverVersion(session: OracleSession, options: { readonly banner?: boolean } = {}): Promise<ServerVersion> {
   const unavailable: string[] = [];

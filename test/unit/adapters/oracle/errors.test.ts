@@ -7,9 +7,9 @@ import {
   oracleErrorCodes,
   redact,
   toSourceError,
-} from '../../../lambdas/adapters/oracle-errors.js';
-import { CredentialsError, DatabaseError, SettingsError, TransientSourceError } from '../../../lambdas/errors.js';
-import { driverError, errorText } from '../../helpers/fake-oracle.js';
+} from '../../../../lambdas/adapters/oracle/errors.js';
+import { CredentialsError, DatabaseError, SettingsError, TransientSourceError } from '../../../../lambdas/errors.js';
+import { driverError, errorText } from '../../../helpers/fake-oracle.js';
 
 describe('oracleErrorCodes', () => {
   it('reads code, errorNum and every code in the message, ORA padded to five digits', () => {

@@ -1,0 +1,23 @@
+/**
+ * Names that the CDK app (lib/), the CLI (bin/) and the functions must spell the same way, in one
+ * module with no imports so that each of them, the Lambda bundles included, can use it.
+ */
+
+/** A stage name: 1-32 lowercase letters, digits or '-', starting with a letter or digit (dev, prod). */
+export const STAGE_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+/** The stage's KMS key, as lib/encryption-key.ts names it. */
+export function stageKeyAlias(stage: string): string {
+  return `alias/market-pulse-${stage}`;
+}
+
+/** The stage's backfill state machine, as lib/backfill.ts names it. */
+export function backfillStateMachineName(stage: string): string {
+  return `market-pulse-${stage}-backfill`;
+}
+
+/** Where results go in the bucket when RESULTS_PREFIX (or the `resultsPrefix` context key) is not set. */
+export const DEFAULT_RESULTS_PREFIX = 'market-pulse';
+
+/** The content type of every JSON object written (manifest, latest.json, heartbeat, extract files). */
+export const JSON_CONTENT_TYPE = 'application/json';
