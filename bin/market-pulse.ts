@@ -1,6 +1,7 @@
 /** Entry point of the `market-pulse` CLI (bundled to dist/market-pulse.mjs by `npm run build`). */
-import { main } from './cli/main.js';
+
 import { processIo } from './cli/io.js';
+import { main } from './cli/main.js';
 
 // On Node 20 the AWS SDK prints a 9-line notice on every command that its releases after January
 // 2027 need Node 22. This release supports Node 20 with SDK versions pinned in package-lock.json,

@@ -7,7 +7,7 @@ import { NodeOracleConnectionFactory } from './adapters/oracle/connection.js';
 import { createS3Client } from './adapters/s3/client.js';
 import type { S3Destination } from './adapters/s3/objects.js';
 import { SsmSettings } from './adapters/ssm-settings.js';
-import { lambdaEnvironmentSchema, readLambdaEnvironment, type LambdaEnvironment } from './lambda-environment.js';
+import { type LambdaEnvironment, lambdaEnvironmentSchema, readLambdaEnvironment } from './lambda-environment.js';
 import type { Log } from './log.js';
 
 export interface OpsRuntime {

@@ -265,9 +265,7 @@ export function weekendAllowanceExpression(schedule: string, timeZone: string): 
   const end = start + 48;
   const hourOfWeek = '((DAY(filled) - 1) * 24 + HOUR(filled))';
   const weekend =
-    end <= 168
-      ? `${hourOfWeek} >= ${start} AND ${hourOfWeek} < ${end}`
-      : `${hourOfWeek} >= ${start} OR ${hourOfWeek} < ${end - 168}`;
+    end <= 168 ? `${hourOfWeek} >= ${start} AND ${hourOfWeek} < ${end}` : `${hourOfWeek} >= ${start} OR ${hourOfWeek} < ${end - 168}`;
   return `filled + IF(${weekend}, 1, 0)`;
 }
 

@@ -13,7 +13,16 @@ import { Construct } from 'constructs';
 import type { EncryptionKey } from './encryption-key.js';
 import { acknowledge } from './nag.js';
 import type { ResultsBucket } from './results-bucket.js';
-import { LATEST_COLUMNS, latestViewSql, RUN_TABLE_NAMES, RUN_TABLES, tableFolder, type GlueType, type RunTableName, type TableColumn } from './run-tables.js';
+import {
+  type GlueType,
+  LATEST_COLUMNS,
+  latestViewSql,
+  RUN_TABLE_NAMES,
+  RUN_TABLES,
+  type RunTableName,
+  type TableColumn,
+  tableFolder,
+} from './run-tables.js';
 
 /** The first as-of date the projection covers; earlier dates are never queried. */
 export const FIRST_AS_OF = '2020-01-01';
@@ -64,7 +73,10 @@ export class Analytics extends Construct {
     this.databaseName = `market_pulse_${props.stage.replace(/-/g, '_')}`;
     const database = new glue.CfnDatabase(this, 'Database', {
       catalogId: stack.account,
-      databaseInput: { name: this.databaseName, description: `market-pulse ${props.stage}: every run's colors, exclusions and rejections (docs/queries.md)` },
+      databaseInput: {
+        name: this.databaseName,
+        description: `market-pulse ${props.stage}: every run's colors, exclusions and rejections (docs/queries.md)`,
+      },
     });
     const location = (folder: string) => `s3://${results.bucket.bucketName}/${results.folder(folder)}/`;
     const table = (name: string, description: string, columns: readonly TableColumn[], folder: string, format: typeof PARQUET): void => {
@@ -128,7 +140,10 @@ export class Analytics extends Construct {
    * to re-create it by hand.
    */
   private latestView(name: RunTableName, database: glue.CfnDatabase): void {
-    const columns = [...RUN_TABLES[name].map((column) => ({ name: column.name.toLowerCase(), type: column.type as GlueType | 'date' })), { name: 'as_of', type: 'date' as const }];
+    const columns = [
+      ...RUN_TABLES[name].map((column) => ({ name: column.name.toLowerCase(), type: column.type as GlueType | 'date' })),
+      { name: 'as_of', type: 'date' as const },
+    ];
     const sql = latestViewSql(name);
     const definition = {
       originalSql: sql,
@@ -180,7 +195,14 @@ export class Analytics extends Construct {
         conditions: { StringLike: { 's3:prefix': [`${resultsPath}/*`] } },
       }),
     );
-    results.bucket.addToResourcePolicy(new iam.PolicyStatement({ sid: 'ReadersLocateResultsBucket', principals, actions: ['s3:GetBucketLocation'], resources: [results.bucket.bucketArn] }));
+    results.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadersLocateResultsBucket',
+        principals,
+        actions: ['s3:GetBucketLocation'],
+        resources: [results.bucket.bucketArn],
+      }),
+    );
     // Reading (Decrypt) is granted for the runs already; query results are also written.
     props.key.allowPrincipals(readers, { sid: 'ReadersWriteQueryResultsViaS3', actions: ['kms:GenerateDataKey'], viaService: 's3' });
 
@@ -205,12 +227,26 @@ export class Analytics extends Construct {
         }),
         new iam.PolicyStatement({
           sid: 'BrowseTheStageTables',
-          actions: ['athena:GetDataCatalog', 'athena:ListDatabases', 'athena:GetDatabase', 'athena:ListTableMetadata', 'athena:GetTableMetadata'],
+          actions: [
+            'athena:GetDataCatalog',
+            'athena:ListDatabases',
+            'athena:GetDatabase',
+            'athena:ListTableMetadata',
+            'athena:GetTableMetadata',
+          ],
           resources: [stack.formatArn({ service: 'athena', resource: 'datacatalog', resourceName: 'AwsDataCatalog' })],
         }),
         new iam.PolicyStatement({
           sid: 'ReadTheStageTables',
-          actions: ['glue:GetDatabase', 'glue:GetDatabases', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
+          actions: [
+            'glue:GetDatabase',
+            'glue:GetDatabases',
+            'glue:GetTable',
+            'glue:GetTables',
+            'glue:GetPartition',
+            'glue:GetPartitions',
+            'glue:BatchGetPartition',
+          ],
           resources: [
             stack.formatArn({ service: 'glue', resource: 'catalog' }),
             stack.formatArn({ service: 'glue', resource: 'database', resourceName: this.databaseName }),

@@ -15,10 +15,10 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { JobFunction } from './job-function.js';
-import { stageLogGroup, type LogGroupSettings } from './log-groups.js';
-import { acknowledge, nagArnToken } from './nag.js';
 import { backfillStateMachineName } from '../lambdas/names.js';
+import { JobFunction } from './job-function.js';
+import { type LogGroupSettings, stageLogGroup } from './log-groups.js';
+import { acknowledge, nagArnToken } from './nag.js';
 
 export const BACKFILL_PLAN_ENTRY = 'lambdas/backfill/handler.ts';
 
@@ -125,7 +125,10 @@ export class Backfill extends Construct {
       'Step Functions writes execution logs through CloudWatch Logs delivery and traces to X-Ray; ' +
         'logs:CreateLogDelivery/GetLogDelivery/… and xray:PutTraceSegments take no resource-level permissions.',
     );
-    for (const [name, fn] of [['planning', this.planFunction.function], ['run-colors', props.runColors]] as const) {
+    for (const [name, fn] of [
+      ['planning', this.planFunction.function],
+      ['run-colors', props.runColors],
+    ] as const) {
       acknowledge(
         this.stateMachine.role,
         `AwsSolutions-IAM5[Resource::${nagArnToken(fn)}:*]`,

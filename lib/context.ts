@@ -87,7 +87,10 @@ const contextShape = z.strictObject({
 
   createVpc: bool.default(false),
   vpcCidr: cidr.default('10.20.0.0/22'),
-  vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { error: 'must be a VPC id such as vpc-0123456789abcdef0' }).optional(),
+  vpcId: z
+    .string()
+    .regex(/^vpc-[0-9a-f]{8,17}$/, { error: 'must be a VPC id such as vpc-0123456789abcdef0' })
+    .optional(),
   subnetIds: list(
     z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'must be a subnet id such as subnet-0123456789abcdef0' }),
     'subnet ids',
@@ -125,8 +128,14 @@ const contextShape = z.strictObject({
       error: 'must be an S3 key prefix without leading or trailing slash, such as market-pulse',
     })
     .default(DEFAULT_RESULTS_PREFIX),
-  configBucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' }).optional(),
-  configKey: z.string().regex(/^[^/*?][^*?]*$/, { error: 'must be an S3 object key (no leading slash, no wildcards)' }).optional(),
+  configBucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' })
+    .optional(),
+  configKey: z
+    .string()
+    .regex(/^[^/*?][^*?]*$/, { error: 'must be an S3 object key (no leading slash, no wildcards)' })
+    .optional(),
   retainData: bool.optional(),
   resultsTransitionDays: int(0, 3650).default(30),
   resultsExpirationDays: int(0, 36_500).default(0),

@@ -79,8 +79,7 @@ export class EncryptionKey extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     this.key = new kms.Key(this, 'Key', {
-      description:
-        `market-pulse ${props.stage}: Oracle SecureString parameters, results bucket, dead-letter queue, alarm topic, log groups`,
+      description: `market-pulse ${props.stage}: Oracle SecureString parameters, results bucket, dead-letter queue, alarm topic, log groups`,
       enableKeyRotation: true,
       removalPolicy: props.removalPolicy,
       // Replaces CDK's default policy ("account root: kms:*"): the account administers, nobody uses by default.
@@ -132,7 +131,10 @@ export class EncryptionKey extends Construct {
    * policy naming the roles, and the same statement (on the key's ARN) in each role's own policy.
    */
   allow(roles: readonly iam.IRole[], use: KeyUse): void {
-    this.allowPrincipals(roles.map((role) => role.roleArn), use);
+    this.allowPrincipals(
+      roles.map((role) => role.roleArn),
+      use,
+    );
     const roleConditions = this.conditionsFor(use.viaService, { ...use.conditions, ...use.roleConditions });
     for (const role of roles) {
       role.addToPrincipalPolicy(
@@ -176,6 +178,6 @@ export class EncryptionKey extends Construct {
     extra: Record<string, Record<string, unknown>> = {},
   ): Record<string, Record<string, unknown>> {
     const region = Stack.of(this).region;
-    return { ...extra, StringEquals: { 'kms:ViaService': `${viaService}.${region}.amazonaws.com`, ...extra['StringEquals'] } };
+    return { ...extra, StringEquals: { 'kms:ViaService': `${viaService}.${region}.amazonaws.com`, ...extra.StringEquals } };
   }
 }

@@ -4,16 +4,17 @@
  * policies), and its own log group (lib/log-groups.ts). Callers add exactly the permissions the
  * function needs.
  */
-import { Duration } from 'aws-cdk-lib';
+
+import { dirname, join, relative } from 'node:path';
+import type { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { dirname, join, relative } from 'node:path';
 import { REPO_ROOT } from './lambda-entries.js';
-import { stageLogGroup, type LogGroupSettings } from './log-groups.js';
+import { type LogGroupSettings, stageLogGroup } from './log-groups.js';
 import { acknowledge } from './nag.js';
 
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_22_X;

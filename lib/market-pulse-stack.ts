@@ -4,18 +4,19 @@
  * and the operators' and readers' access. Every setting comes from the validated context
  * (lib/context.ts); every permission is granted here, by name, to the role that needs it.
  */
-import { Annotations, App, CfnOutput, Duration, RemovalPolicy, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
+import { Annotations, type App, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { stageKeyAlias } from '../lambdas/names.js';
 import { Alarms, METRICS_NAMESPACE, SERVICE_NAME } from './alarms.js';
 import { Analytics } from './analytics.js';
-import { Backfill, BACKFILL_PLAN_ENTRY } from './backfill.js';
-import { parseContext, type MarketPulseConfig } from './context.js';
+import { BACKFILL_PLAN_ENTRY, Backfill } from './backfill.js';
+import { type MarketPulseConfig, parseContext } from './context.js';
 import { EncryptionKey } from './encryption-key.js';
 import { JobFunction } from './job-function.js';
 import { entryPath, entryPathOf, FUNCTION_NAMES, type FunctionName, RUN_COLORS_CHUNKS } from './lambda-entries.js';
@@ -28,7 +29,6 @@ import { RunNotifications } from './run-notifications.js';
 import { DB_HEALTH_MAX_EVENT_AGE, JobSchedule, SCHEDULED_TIME } from './scheduled-job.js';
 import { SecureParameters } from './secure-parameters.js';
 import { StageAccess } from './stage-access.js';
-import { stageKeyAlias } from '../lambdas/names.js';
 
 /** The Amazon CA certificates (RDS among them) the Node.js 22 runtime ships but does not load unless asked. */
 export const LAMBDA_AMAZON_CA_BUNDLE = '/var/runtime/ca-cert.pem';
@@ -106,7 +106,11 @@ export class MarketPulseStack extends Stack {
         'nothing consumes it automatically, an operator reads it when its alarm fires.',
     );
 
-    this.runNotifications = new RunNotifications(this, 'RunNotifications', { stage: c.stage, key: this.key, ...(c.deskEmail ? { email: c.deskEmail } : {}) });
+    this.runNotifications = new RunNotifications(this, 'RunNotifications', {
+      stage: c.stage,
+      key: this.key,
+      ...(c.deskEmail ? { email: c.deskEmail } : {}),
+    });
 
     const configBucketName = c.configKey === undefined ? undefined : (c.configBucket ?? this.results.bucket.bucketName);
     const environment: Record<string, string> = {
@@ -303,12 +307,18 @@ export class MarketPulseStack extends Stack {
     new CfnOutput(this, 'OracleExtractFunctionName', { value: this.jobs['oracle-extract'].function.functionName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
-    new CfnOutput(this, 'RunTopicArn', { value: this.runNotifications.topic.topicArn, description: 'run-published, run-held-back and run-failed messages (docs/runbook.md)' });
+    new CfnOutput(this, 'RunTopicArn', {
+      value: this.runNotifications.topic.topicArn,
+      description: 'run-published, run-held-back and run-failed messages (docs/runbook.md)',
+    });
     new CfnOutput(this, 'BackfillStateMachineArn', {
       value: this.backfill.stateMachine.stateMachineArn,
       description: 'market-pulse backfill --from YYYY-MM-DD --to YYYY-MM-DD --stage <stage> starts it',
     });
-    new CfnOutput(this, 'AthenaWorkGroup', { value: this.analytics.workGroup.ref, description: 'run queries in this workgroup (docs/queries.md)' });
+    new CfnOutput(this, 'AthenaWorkGroup', {
+      value: this.analytics.workGroup.ref,
+      description: 'run queries in this workgroup (docs/queries.md)',
+    });
     new CfnOutput(this, 'GlueDatabase', { value: this.analytics.databaseName });
     if (this.analytics.analystPolicy) {
       new CfnOutput(this, 'AnalystPolicyArn', {

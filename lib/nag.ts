@@ -2,7 +2,7 @@
  * cdk-nag acknowledgements. Each one sits next to the construct it is about and says why the finding
  * is acceptable there; `npx cdk synth` fails on any finding that is not acknowledged.
  */
-import { Stack, Validations, type CfnResource } from 'aws-cdk-lib';
+import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 export function acknowledge(construct: IConstruct, id: string, reason: string): void {

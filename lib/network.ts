@@ -18,7 +18,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { MarketPulseConfig } from './context.js';
-import { stageLogGroup, type LogGroupSettings } from './log-groups.js';
+import { type LogGroupSettings, stageLogGroup } from './log-groups.js';
 import { acknowledge } from './nag.js';
 
 export type NetworkConfig = Pick<

@@ -33,13 +33,20 @@ export class RunNotifications extends Construct {
     const topicName = `market-pulse-${props.stage}-runs`;
     this.key = props.key;
     this.topicArnText = Stack.of(this).formatArn({ service: 'sns', resource: topicName });
-    this.topic = new sns.Topic(this, 'Topic', { topicName, displayName: `market-pulse ${props.stage} runs`, masterKey: props.key.key, enforceSSL: true });
+    this.topic = new sns.Topic(this, 'Topic', {
+      topicName,
+      displayName: `market-pulse ${props.stage} runs`,
+      masterKey: props.key.key,
+      enforceSSL: true,
+    });
     if (props.email) this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
   }
 
   /** Lets the role publish to the topic, and nothing else with it. */
   grantPublish(role: iam.IRole): void {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PublishRunNotifications', actions: ['sns:Publish'], resources: [this.topic.topicArn] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'PublishRunNotifications', actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
+    );
     // What SNS asks of a publisher to an encrypted topic (its "Key management" page): a data key, and decrypting it.
     this.key.allow([role], {
       sid: 'RunTopicDataKeysViaSns',

@@ -38,7 +38,13 @@ export function tableFolder(table: RunTableName | 'latest'): string {
   return `tables/${table}`;
 }
 
-const TYPED: Readonly<Record<ColumnType, GlueType>> = { id: 'string', text: 'string', decimal: 'double', integer: 'bigint', date: 'timestamp' };
+const TYPED: Readonly<Record<ColumnType, GlueType>> = {
+  id: 'string',
+  text: 'string',
+  decimal: 'double',
+  integer: 'bigint',
+  date: 'timestamp',
+};
 
 /** The 18 color columns typed: ids and text as strings, decimals as doubles beside their source text, dates as UTC timestamps. */
 function typedColorColumns(): TableColumn[] {
@@ -50,7 +56,8 @@ function typedColorColumns(): TableColumn[] {
         { name: `${name}_TEXT`, type: 'string', comment: `${name} exactly as read, every digit kept` },
       ];
     }
-    if (type === 'date') return [{ name, type: 'timestamp', comment: `${name} as an instant in UTC (the config's time zone is in the file metadata)` }];
+    if (type === 'date')
+      return [{ name, type: 'timestamp', comment: `${name} as an instant in UTC (the config's time zone is in the file metadata)` }];
     if (type === 'id') return [{ name, type: 'string', comment: `${name}: up to 19 digits, kept as text` }];
     return [{ name, type: TYPED[type], comment: type === 'integer' ? `${name}: a whole number` : `${name} as read` }];
   });
@@ -67,7 +74,11 @@ export const RUN_TABLES: Readonly<Record<RunTableName, readonly TableColumn[]>> 
     { name: 'CHILDREN_COUNT', type: 'int', comment: "the parent's number of children; 0 on a child" },
     RUN_ID,
   ],
-  excluded: [...typedColorColumns(), { name: 'EXCLUDED_BY', type: 'string', comment: 'every rule the row matched, separated by ";" (or "duplicate")' }, RUN_ID],
+  excluded: [
+    ...typedColorColumns(),
+    { name: 'EXCLUDED_BY', type: 'string', comment: 'every rule the row matched, separated by ";" (or "duplicate")' },
+    RUN_ID,
+  ],
   // A rejected row failed typing, so its values stay the text that was read.
   rejected: [
     ...COLUMNS.map((name): TableColumn => ({ name, type: 'string', comment: `${name} as read, untrimmed` })),
@@ -88,7 +99,12 @@ export const LATEST_COLUMNS: readonly TableColumn[] = [
 ];
 
 /** Parquet key-value metadata every file carries, so a file read on its own still says what it is. */
-export const FILE_METADATA_KEYS = ['market-pulse.as-of', 'market-pulse.run-id', 'market-pulse.time-zone', 'market-pulse.code-version'] as const;
+export const FILE_METADATA_KEYS = [
+  'market-pulse.as-of',
+  'market-pulse.run-id',
+  'market-pulse.time-zone',
+  'market-pulse.code-version',
+] as const;
 
 /**
  * The statement behind the view `latest_<table>`: the table's rows of the run each date's

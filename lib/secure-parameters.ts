@@ -85,7 +85,8 @@ export class SecureParameters extends Construct {
         KeyId: props.key.key.keyArn,
         Placeholder: PARAMETER_PLACEHOLDER,
         DeleteOnStackDelete: String(props.deleteOnStackDelete),
-        Description: `market-pulse ${props.stage} Oracle setting (docs/oracle.md); ` +
+        Description:
+          `market-pulse ${props.stage} Oracle setting (docs/oracle.md); ` +
           `${PARAMETER_PLACEHOLDER} until an operator sets it; deploys never overwrite it`,
       },
     });

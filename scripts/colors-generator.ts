@@ -134,7 +134,8 @@ function resolve(options: ColorsOptions): Resolved {
   if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
   if (!(invalidRate >= 0 && invalidRate <= 1)) throw new RangeError(`invalidRate must be within [0, 1], got ${invalidRate}`);
   const day = /^\d{4}-\d{2}-\d{2}$/.test(asOf) ? Date.parse(`${asOf}T00:00:00Z`) : NaN;
-  if (Number.isNaN(day) || new Date(day).toISOString().slice(0, 10) !== asOf) throw new RangeError(`asOf must be a YYYY-MM-DD date, got ${asOf}`);
+  if (Number.isNaN(day) || new Date(day).toISOString().slice(0, 10) !== asOf)
+    throw new RangeError(`asOf must be a YYYY-MM-DD date, got ${asOf}`);
   return { rows, seed: seed >>> 0, asOf, dayBefore: new Date(day - 86_400_000).toISOString().slice(0, 10), invalidRate, broken: 0 };
 }
 
@@ -240,7 +241,11 @@ export function* colorLines(options: ColorsOptions): Generator<string, ColorsSta
 
 function buildMessage(rng: Random, universe: Universe, o: Resolved): { id: string; rows: Row[] } {
   let pickDealer = rng.float() * DEALER_WEIGHT;
-  const dealer = DEALERS.find((d) => (pickDealer -= d.weight) < 0) ?? DEALERS[0]!;
+  const dealer =
+    DEALERS.find((d) => {
+      pickDealer -= d.weight;
+      return pickDealer < 0;
+    }) ?? DEALERS[0]!;
   const id = messageId(rng);
   const day = rng.chance(0.7) ? o.asOf : o.dayBefore;
   const hour = Math.min(18, Math.max(6, Math.round(11 + 2.6 * rng.normal())));
@@ -254,7 +259,13 @@ function buildMessage(rng: Random, universe: Universe, o: Resolved): { id: strin
   const runRank = Math.min(6, Math.max(1, dealer.rank + (rng.chance(0.2) ? rng.pick([-1, 1]) : 0)));
   const size = 20 + Math.floor(180 * rng.float() ** 2);
   let pickSector = rng.float();
-  const sector = Math.max(0, SECTORS.findIndex((s) => (pickSector -= s.share) < 0));
+  const sector = Math.max(
+    0,
+    SECTORS.findIndex((s) => {
+      pickSector -= s.share;
+      return pickSector < 0;
+    }),
+  );
   const tick = rng.chance(0.6) ? 0.125 : 0.01;
   const used = new Set<number>();
   const rows: Row[] = [];
@@ -346,7 +357,7 @@ function cusipVariant(rng: Random, cusip: string): string {
     case 2:
       return ` ${cusip}`;
     default:
-      return cusip.slice(0, 6) + cusip.slice(6).toLowerCase() + ' ';
+      return `${cusip.slice(0, 6) + cusip.slice(6).toLowerCase()} `;
   }
 }
 
@@ -401,7 +412,9 @@ function breakRow(rng: Random, f: string[], asOf: string, turn: number): string 
       // A letter typed for a digit, or 20 digits (one more than NUMBER(19) holds).
       const id = f[C.MESSAGE_ID]!;
       const at = rng.int(1, id.length - 1);
-      f[C.MESSAGE_ID] = rng.chance(0.5) ? id.slice(0, at) + rng.pick(['A', 'O', 'l']) + id.slice(at + 1) : id.padEnd(20, String(rng.int(0, 9)));
+      f[C.MESSAGE_ID] = rng.chance(0.5)
+        ? id.slice(0, at) + rng.pick(['A', 'O', 'l']) + id.slice(at + 1)
+        : id.padEnd(20, String(rng.int(0, 9)));
       return 'MESSAGE_ID';
     }
     case 5:

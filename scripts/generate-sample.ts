@@ -3,7 +3,7 @@
  * as-of 2026-11-20 with ~0.5% invalid rows, from a fixed seed, so the file is the same on every run.
  */
 import { fileURLToPath } from 'node:url';
-import { writeColorsFile, type ColorsOptions } from './colors-generator.js';
+import { type ColorsOptions, writeColorsFile } from './colors-generator.js';
 
 export const SAMPLE_OPTIONS: ColorsOptions = { rows: 2000, seed: 451, asOf: '2026-11-20', invalidRate: 0.005 };
 

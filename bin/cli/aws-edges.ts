@@ -6,8 +6,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { settingsPrefix } from '../../lambdas/adapters/oracle/settings.js';
 import { OracleSource } from '../../lambdas/adapters/oracle/source.js';
-import { loadConfigFromS3 } from '../../lambdas/adapters/s3-config.js';
 import { createS3Client } from '../../lambdas/adapters/s3/client.js';
+import { loadConfigFromS3 } from '../../lambdas/adapters/s3-config.js';
 import { parseS3Location, parseS3ObjectUrl } from '../../lambdas/adapters/s3-location.js';
 import { S3Sink } from '../../lambdas/adapters/s3-sink.js';
 import type { Log } from '../../lambdas/log.js';

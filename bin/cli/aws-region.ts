@@ -21,9 +21,9 @@ export async function requireRegion(client: RegionalClient, env: NodeJS.ProcessE
 }
 
 function noRegionMessage(env: NodeJS.ProcessEnv = process.env): string {
-  const profile = env['AWS_PROFILE'] ? `the profile ${env['AWS_PROFILE']} (AWS_PROFILE)` : 'your AWS profile';
-  const defaultRegion = env['AWS_DEFAULT_REGION']
-    ? `; AWS_DEFAULT_REGION=${env['AWS_DEFAULT_REGION']} is set, but only the AWS CLI reads it, not the AWS SDK this tool uses`
+  const profile = env.AWS_PROFILE ? `the profile ${env.AWS_PROFILE} (AWS_PROFILE)` : 'your AWS profile';
+  const defaultRegion = env.AWS_DEFAULT_REGION
+    ? `; AWS_DEFAULT_REGION=${env.AWS_DEFAULT_REGION} is set, but only the AWS CLI reads it, not the AWS SDK this tool uses`
     : '';
   return (
     'no AWS region is set, and the stage lives in one: set AWS_REGION (e.g. export AWS_REGION=eu-central-1), ' +

@@ -5,7 +5,7 @@
  */
 import { UsageError } from '../../lambdas/errors.js';
 import { EXIT } from './exit-codes.js';
-import type { CliIo } from './io.js';
+import type { CliIo, CommandResult } from './io.js';
 
 export const CONFIG_HELP = `Usage: market-pulse config push     (--stage <stage> | --config-url s3://bucket/key) -m <message> <file>
        market-pulse config history  (--stage <stage> | --config-url s3://bucket/key) [--limit <n>]
@@ -37,14 +37,14 @@ Exit codes: ${EXIT.ok} done (or nothing to change), ${EXIT.failed} AWS refused o
 ${EXIT.config} invalid config (nothing written), ${EXIT.conflict} someone else changed the document since it was read
 (nothing written: see what changed with config diff, then push again).`;
 
-const SUBCOMMANDS: Record<string, () => Promise<(args: string[], io: CliIo) => Promise<number | void>>> = {
+const SUBCOMMANDS: Record<string, () => Promise<(args: string[], io: CliIo) => Promise<CommandResult>>> = {
   push: () => import('./config-push.js').then((m) => m.configPush),
   rollback: () => import('./config-push.js').then((m) => m.configRollback),
   history: () => import('./config-history.js').then((m) => m.configHistory),
   diff: () => import('./config-diff-command.js').then((m) => m.configDiff),
 };
 
-export async function configCommand(args: string[], io: CliIo): Promise<number | void> {
+export async function configCommand(args: string[], io: CliIo): Promise<CommandResult> {
   const [name, ...rest] = args;
   const load = name === undefined ? undefined : SUBCOMMANDS[name];
   if (!load) {

@@ -5,27 +5,38 @@
  */
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { describeVersion, type ConfigStore } from '../../lambdas/adapters/config-store.js';
+import { type ConfigStore, describeVersion } from '../../lambdas/adapters/config-store.js';
 import { UsageError } from '../../lambdas/errors.js';
-import { diffConfigs, renderConfigDiff } from '../../lambdas/pipeline/config-diff.js';
 import type { LoadedConfig } from '../../lambdas/pipeline/config.js';
+import { diffConfigs, renderConfigDiff } from '../../lambdas/pipeline/config-diff.js';
 import { loadLocalDocument, parseStored } from './config-documents.js';
 import { hasLocation, openConfigStore } from './config-location.js';
 import type { CliIo } from './io.js';
 import { rejectEmptyOptions } from './options.js';
 
 export async function configDiff(args: string[], io: CliIo): Promise<void> {
-  const { values, positionals } = parseArgs({ args, options: { stage: { type: 'string' }, 'config-url': { type: 'string' } }, strict: true, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { stage: { type: 'string' }, 'config-url': { type: 'string' } },
+    strict: true,
+    allowPositionals: true,
+  });
   rejectEmptyOptions(values);
-  if (positionals.length !== 2) throw new UsageError('config diff takes two documents: files, version ids or "current" (see market-pulse config --help)');
+  if (positionals.length !== 2)
+    throw new UsageError('config diff takes two documents: files, version ids or "current" (see market-pulse config --help)');
   const files = await Promise.all(positionals.map(isFile));
   let store: ConfigStore | undefined;
   if (files.includes(false)) {
     const named = positionals.filter((_, index) => !files[index]).join(', ');
-    if (!hasLocation(values)) throw new UsageError(`no such file: ${named}; to compare versions of a stage's document, add --stage <stage> or --config-url s3://bucket/key`);
+    if (!hasLocation(values))
+      throw new UsageError(
+        `no such file: ${named}; to compare versions of a stage's document, add --stage <stage> or --config-url s3://bucket/key`,
+      );
     store = await openConfigStore(values, 'config diff');
   }
-  const [before, after] = await Promise.all(positionals.map((name, index) => (files[index] ? fromFile(name, store) : fromStore(store!, name))));
+  const [before, after] = await Promise.all(
+    positionals.map((name, index) => (files[index] ? fromFile(name, store) : fromStore(store!, name))),
+  );
   io.out(`--- ${before!.label}`);
   io.out(`+++ ${after!.label}`);
   for (const line of renderConfigDiff(diffConfigs(before!.loaded.config, after!.loaded.config))) io.out(line);

@@ -7,8 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { loadConfigFile } from '../../lambdas/adapters/config-file.js';
 import type { ConfigStore, StoredConfig } from '../../lambdas/adapters/config-store.js';
 import { ConfigError } from '../../lambdas/errors.js';
+import { type LoadedConfig, parseConfig } from '../../lambdas/pipeline/config.js';
 import { decodeConfigBytes } from '../../lambdas/pipeline/config-document.js';
-import { parseConfig, type LoadedConfig } from '../../lambdas/pipeline/config.js';
 
 const isYaml = (name: string) => /\.ya?ml$/i.test(name);
 
@@ -23,7 +23,9 @@ export async function loadLocalDocument(path: string, store?: ConfigStore): Prom
   if (store === undefined) return { bytes: await readFile(path), loaded: local };
   if (isYaml(path) !== isYaml(store.key)) {
     const [reads, is] = isYaml(store.key) ? ['YAML', 'JSON'] : ['JSON', 'YAML'];
-    throw new ConfigError(path, [{ path: '', message: `the stage reads ${store.url} as ${reads} (by its name), and this file is ${is}; convert it first` }]);
+    throw new ConfigError(path, [
+      { path: '', message: `the stage reads ${store.url} as ${reads} (by its name), and this file is ${is}; convert it first` },
+    ]);
   }
   const bytes = await readFile(path);
   return { bytes, loaded: parseAs(bytes, store, path) };

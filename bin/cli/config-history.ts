@@ -16,7 +16,8 @@ export async function configHistory(args: string[], io: CliIo): Promise<void> {
   rejectEmptyOptions(values);
   if (positionals.length > 0) throw new UsageError(`config history takes no arguments besides its options (got ${positionals.join(' ')})`);
   const limit = /^\d+$/.test(values.limit) ? Number(values.limit) : Number.NaN;
-  if (!(limit >= 1 && limit <= 1000)) throw new UsageError(`--limit takes a number of versions from 1 to 1000, not ${JSON.stringify(values.limit)}`);
+  if (!(limit >= 1 && limit <= 1000))
+    throw new UsageError(`--limit takes a number of versions from 1 to 1000, not ${JSON.stringify(values.limit)}`);
   const store = await openConfigStore(values, 'config history');
   const versions = await store.history(limit);
   if (versions.length === 0) {
@@ -30,12 +31,20 @@ export async function configHistory(args: string[], io: CliIo): Promise<void> {
 function table(versions: readonly ConfigVersionEntry[]): string[] {
   const rows = versions.map((entry) => [
     `${entry.versionId}${entry.isLatest ? ' (current)' : ''}`,
-    entry.lastModified ? entry.lastModified.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-',
+    entry.lastModified
+      ? entry.lastModified
+          .toISOString()
+          .replace('T', ' ')
+          .replace(/\.\d+Z$/, 'Z')
+      : '-',
     entry.deleted ? '-' : (entry.note.changedBy ?? '(not recorded)'),
-    entry.deleted ? '(deleted: run-colors finds no document here)' : (entry.note.message ?? '(not recorded: not pushed with market-pulse config push)'),
+    entry.deleted
+      ? '(deleted: run-colors finds no document here)'
+      : (entry.note.message ?? '(not recorded: not pushed with market-pulse config push)'),
   ]);
   const header = ['VERSION', 'TIME (UTC)', 'BY', 'MESSAGE'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: readonly string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ');
+  const line = (cells: readonly string[]) =>
+    cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ');
   return [line(header), ...rows.map(line)];
 }

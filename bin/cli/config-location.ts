@@ -33,9 +33,13 @@ export async function openConfigStore(options: LocationOptions, command: string)
   if (options.stage !== undefined && options['config-url'] !== undefined) {
     throw new UsageError(`${command} takes --stage or --config-url, not both`);
   }
-  if (!hasLocation(options)) throw new UsageError(`${command} needs --stage <stage> or --config-url s3://bucket/key (see market-pulse config --help)`);
+  if (!hasLocation(options))
+    throw new UsageError(`${command} needs --stage <stage> or --config-url s3://bucket/key (see market-pulse config --help)`);
   const url = options['config-url'] ?? (await stageConfigUrl(checkStage(options.stage!)));
-  const { bucket, key } = parseS3ObjectUrl(url, options['config-url'] !== undefined ? '--config-url' : configLocationParameter(options.stage!));
+  const { bucket, key } = parseS3ObjectUrl(
+    url,
+    options['config-url'] !== undefined ? '--config-url' : configLocationParameter(options.stage!),
+  );
   const client = createS3Client();
   await requireRegion(client);
   return new ConfigStore(client, bucket, key);
@@ -50,9 +54,12 @@ async function stageConfigUrl(stage: string): Promise<string> {
     const response = await client.send(new GetParametersCommand({ Names: [name] }));
     value = response.Parameters?.find((parameter) => parameter.Name === name)?.Value;
   } catch (error) {
-    throw new ConfigStoreError(`cannot read the SSM parameter ${name} that says where stage ${stage} keeps its config document: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new ConfigStoreError(
+      `cannot read the SSM parameter ${name} that says where stage ${stage} keeps its config document: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   } finally {
     client.destroy();
   }

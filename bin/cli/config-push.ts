@@ -4,10 +4,10 @@
  */
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { ConfigConflictError, describeVersion, type ConfigStore, type StoredConfig } from '../../lambdas/adapters/config-store.js';
+import { ConfigConflictError, type ConfigStore, describeVersion, type StoredConfig } from '../../lambdas/adapters/config-store.js';
 import { UsageError } from '../../lambdas/errors.js';
-import { diffConfigs, renderConfigDiff } from '../../lambdas/pipeline/config-diff.js';
 import type { LoadedConfig } from '../../lambdas/pipeline/config.js';
+import { diffConfigs, renderConfigDiff } from '../../lambdas/pipeline/config-diff.js';
 import { loadLocalDocument, parseStored } from './config-documents.js';
 import { callerArn, openConfigStore } from './config-location.js';
 import { EXIT } from './exit-codes.js';
@@ -32,7 +32,12 @@ export async function configPush(args: string[], io: CliIo): Promise<number> {
 }
 
 export async function configRollback(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { ...LOCATION, to: { type: 'string' } }, strict: true, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...LOCATION, to: { type: 'string' } },
+    strict: true,
+    allowPositionals: true,
+  });
   rejectEmptyOptions(values);
   if (positionals.length > 0) throw new UsageError(`config rollback takes no file, only --to <version> (got ${positionals.join(' ')})`);
   if (values.to === undefined) throw new UsageError('config rollback needs --to <version>: a version id from market-pulse config history');
@@ -49,7 +54,13 @@ export async function configRollback(args: string[], io: CliIo): Promise<number>
  * Makes `document` the current version unless it already is, with If-Match on the version read
  * first, and prints what changed against it. A conflict leaves both versions as they were.
  */
-async function replaceDocument(store: ConfigStore, document: { bytes: Buffer; loaded: LoadedConfig }, message: string, io: CliIo, seeChanges: string): Promise<number> {
+async function replaceDocument(
+  store: ConfigStore,
+  document: { bytes: Buffer; loaded: LoadedConfig },
+  message: string,
+  io: CliIo,
+  seeChanges: string,
+): Promise<number> {
   const current = await store.read();
   if (current !== null && sha256(current.bytes) === sha256(document.bytes)) {
     io.out(`${store.url} already holds this document (${describeVersion(current)}); nothing to do`);
@@ -83,7 +94,8 @@ function changesSince(previous: StoredConfig, store: ConfigStore, next: LoadedCo
 
 function checkMessage(message: string | undefined, missing: string): string {
   if (message === undefined) throw new UsageError(missing);
-  if (message.length > MAX_MESSAGE_LENGTH) throw new UsageError(`--message is ${message.length} characters; keep it to ${MAX_MESSAGE_LENGTH} (S3 metadata is small)`);
+  if (message.length > MAX_MESSAGE_LENGTH)
+    throw new UsageError(`--message is ${message.length} characters; keep it to ${MAX_MESSAGE_LENGTH} (S3 metadata is small)`);
   return message;
 }
 

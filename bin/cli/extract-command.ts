@@ -6,7 +6,7 @@ import { parseS3Location } from '../../lambdas/adapters/s3-location.js';
 import { UsageError } from '../../lambdas/errors.js';
 import { DEFAULT_SAMPLE_ROWS, MAX_SAMPLE_ROWS, parseSampleRows, parseTableRef } from '../../lambdas/oracle-extract/event.js';
 import { runExtract } from '../../lambdas/oracle-extract/extract.js';
-import { DirectoryExtractWriter, S3ExtractWriter, type ExtractWriter } from '../../lambdas/oracle-extract/writers.js';
+import { DirectoryExtractWriter, type ExtractWriter, S3ExtractWriter } from '../../lambdas/oracle-extract/writers.js';
 import { DEFAULT_TIME_ZONE } from '../../lambdas/pipeline/config.js';
 import { isValidTimeZone } from '../../lambdas/pipeline/time-zone.js';
 import { cliLog } from './cli-log.js';

@@ -31,3 +31,7 @@ export const processIo: CliIo = {
   err: lineWriter(process.stderr),
   terminal: process.stderr.isTTY ? process.stderr : undefined,
 };
+
+/** What a command resolves to: its exit code, or nothing for 0 (most commands are `async (): Promise<void>`). */
+// biome-ignore lint/suspicious/noConfusingVoidType: void here is exactly "returned nothing", which means exit 0.
+export type CommandResult = number | void;

@@ -5,12 +5,12 @@
 import { ConfigError, MarketPulseError, UsageError } from '../../lambdas/errors.js';
 import { CODE_VERSION } from '../../lambdas/version.js';
 import { EXIT } from './exit-codes.js';
-import type { CliIo } from './io.js';
+import type { CliIo, CommandResult } from './io.js';
 
 /** A command returns nothing on success, or its own exit code (health: 6 when a check failed, report printed). */
 interface Command {
   help: string;
-  run: (args: string[], io: CliIo) => Promise<number | void>;
+  run: (args: string[], io: CliIo) => Promise<CommandResult>;
 }
 
 /**

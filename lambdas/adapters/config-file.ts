@@ -4,10 +4,10 @@
  * fails fast with the limit named instead of being read whole.
  */
 import { createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { ConfigError } from '../errors.js';
+import { type LoadedConfig, parseConfig } from '../pipeline/config.js';
 import { checkConfigSize, decodeConfigBytes, readConfigBytes } from '../pipeline/config-document.js';
-import { parseConfig, type LoadedConfig } from '../pipeline/config.js';
 
 export async function loadConfigFile(path: string): Promise<LoadedConfig> {
   let bytes: Buffer;

@@ -73,13 +73,17 @@ export class ConfigStore {
   /** The current document (or the version asked for); null when there is none. */
   async read(versionId?: string): Promise<StoredConfig | null> {
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key, ...(versionId ? { VersionId: versionId } : {}) }));
+      const response = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.key, ...(versionId ? { VersionId: versionId } : {}) }),
+      );
       if (response.ContentLength !== undefined && response.ContentLength > MAX_CONFIG_BYTES) {
         (response.Body as { destroy?: () => void } | undefined)?.destroy?.();
         throw new ConfigStoreError(`${this.describe(versionId)} is larger than a config document may be (${MAX_CONFIG_BYTES} bytes)`);
       }
       return {
-        bytes: response.Body ? await readConfigBytes(response.Body as AsyncIterable<Uint8Array>, this.describe(versionId)) : Buffer.alloc(0),
+        bytes: response.Body
+          ? await readConfigBytes(response.Body as AsyncIterable<Uint8Array>, this.describe(versionId))
+          : Buffer.alloc(0),
         etag: response.ETag ?? '',
         versionId: versionOf(response.VersionId),
         lastModified: response.LastModified ?? null,
@@ -117,7 +121,10 @@ export class ConfigStore {
       // 412: another version is current; 409: another write to the key was in flight; 404 on If-Match: deleted since.
       if (isPreconditionFailed(error) || isConditionalConflict(error) || (expectedEtag !== null && isNotFound(error))) {
         const current = await this.read().catch(() => null);
-        throw new ConfigConflictError(`${this.url} changed after it was read${current ? `: ${describeVersion(current)} is current now` : ''}; nothing was written`, current);
+        throw new ConfigConflictError(
+          `${this.url} changed after it was read${current ? `: ${describeVersion(current)} is current now` : ''}; nothing was written`,
+          current,
+        );
       }
       throw new ConfigStoreError(`cannot write ${this.url}: ${describeS3Error(error)}`, { cause: error });
     }
@@ -131,13 +138,36 @@ export class ConfigStore {
     try {
       do {
         const page = await this.client.send(
-          new ListObjectVersionsCommand({ Bucket: this.bucket, Prefix: this.key, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker, MaxKeys: 1000 }),
+          new ListObjectVersionsCommand({
+            Bucket: this.bucket,
+            Prefix: this.key,
+            KeyMarker: keyMarker,
+            VersionIdMarker: versionIdMarker,
+            MaxKeys: 1000,
+          }),
         );
-        const versions = (page.Versions ?? []).map((v) => ({ key: v.Key, versionId: v.VersionId, lastModified: v.LastModified, isLatest: v.IsLatest === true, deleted: false }));
-        const markers = (page.DeleteMarkers ?? []).map((m) => ({ key: m.Key, versionId: m.VersionId, lastModified: m.LastModified, isLatest: m.IsLatest === true, deleted: true }));
+        const versions = (page.Versions ?? []).map((v) => ({
+          key: v.Key,
+          versionId: v.VersionId,
+          lastModified: v.LastModified,
+          isLatest: v.IsLatest === true,
+          deleted: false,
+        }));
+        const markers = (page.DeleteMarkers ?? []).map((m) => ({
+          key: m.Key,
+          versionId: m.VersionId,
+          lastModified: m.LastModified,
+          isLatest: m.IsLatest === true,
+          deleted: true,
+        }));
         // Prefix also matches longer keys (config.json.bak); only this key's versions count.
         for (const entry of [...versions, ...markers].filter((item) => item.key === this.key && item.versionId !== undefined)) {
-          entries.push({ versionId: entry.versionId!, lastModified: entry.lastModified ?? null, isLatest: entry.isLatest, deleted: entry.deleted });
+          entries.push({
+            versionId: entry.versionId!,
+            lastModified: entry.lastModified ?? null,
+            isLatest: entry.isLatest,
+            deleted: entry.deleted,
+          });
         }
         keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
         versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;

@@ -3,12 +3,12 @@
  * never read whole; opening checks it is there and readable so the run fails before any work.
  */
 import { createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { MarketPulseError, SourceError } from '../errors.js';
+import type { ColorSource, OpenedSource } from '../pipeline/ports.js';
 import { readCsvRecords } from '../pipeline/readers/csv-reader.js';
 import { readJsonlRecords } from '../pipeline/readers/jsonl-reader.js';
-import type { ColorSource, OpenedSource } from '../pipeline/ports.js';
 
 export type FileFormat = 'csv' | 'jsonl';
 

@@ -12,12 +12,12 @@
 import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  parsePointer,
-  renderPointer,
-  storedRun,
   type LatestPointer,
   type PointerStore,
+  parsePointer,
+  renderPointer,
   type StoredRun,
+  storedRun,
 } from '../pipeline/latest-pointer.js';
 import { MANIFEST_FILE, type Manifest } from '../pipeline/manifest.js';
 import { pointerTempName } from './fs-leftovers.js';

@@ -9,19 +9,19 @@
  * what is visible (PublishError.visible), and leftovers of interrupted runs are removed by the next
  * run (./fs-leftovers.ts).
  */
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PublishError, RunAlreadyPublishedError } from '../errors.js';
-import { silentLog, type Log } from '../log.js';
+import { type Log, silentLog } from '../log.js';
 import {
   asOfFolder,
   DEFAULT_POINTER_RETRY,
   LATEST_FILE,
   latestPointer,
   movePointerForward,
-  runFolder,
   type PointerOutcome,
   type PointerRetry,
+  runFolder,
   type StoredRun,
 } from '../pipeline/latest-pointer.js';
 import { MANIFEST_FILE } from '../pipeline/manifest.js';
@@ -109,7 +109,7 @@ export class FsSink implements ResultSink {
       } catch (error) {
         throw new PublishError(
           `run ${run.runId} is complete at ${paths.runDir} and ${paths.latest} names it, ` +
-          `but the newer run ${newer.runId}, published meanwhile, could not be made the latest: ${reason(error)}`,
+            `but the newer run ${newer.runId}, published meanwhile, could not be made the latest: ${reason(error)}`,
           { cause: error, visible: 'pointer-unknown' },
         );
       }
@@ -209,7 +209,7 @@ export class FsSink implements ResultSink {
     const names = pointer.status === 'current';
     return new PublishError(
       `run ${runId} is complete at ${paths.runDir}${names ? ` and ${paths.latest} names it` : ''}, ` +
-      `but flushing ${paths.dateDir} to disk failed: ${reason(error)}; ` +
+        `but flushing ${paths.dateDir} to disk failed: ${reason(error)}; ` +
         `after a crash ${names ? `${LATEST_FILE} may name the run before it` : 'the run folder may be missing'}`,
       { cause: error, visible: names ? 'pointer-unknown' : 'stored' },
     );

@@ -4,8 +4,8 @@
  */
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { ConfigError } from '../errors.js';
+import { type LoadedConfig, parseConfig } from '../pipeline/config.js';
 import { checkConfigSize, decodeConfigBytes, readConfigBytes } from '../pipeline/config-document.js';
-import { parseConfig, type LoadedConfig } from '../pipeline/config.js';
 import { describeS3Error, s3ErrorStatus } from './s3/errors.js';
 import { s3Url } from './s3-location.js';
 

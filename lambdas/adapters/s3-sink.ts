@@ -14,21 +14,21 @@
  * privilege keeps away from the function (a lifecycle rule can expire them).
  */
 import { PublishError, RunAlreadyPublishedError } from '../errors.js';
-import { silentLog, type Log } from '../log.js';
+import { type Log, silentLog } from '../log.js';
 import { JSON_CONTENT_TYPE } from '../names.js';
 import {
   asOfFolder,
   DEFAULT_POINTER_RETRY,
   LATEST_FILE,
+  type LatestPointer,
   latestPointer,
   movePointerForward,
-  parsePointer,
   PointerMoveError,
-  renderPointer,
-  runFolder,
-  type LatestPointer,
   type PointerRetry,
   type PointerStore,
+  parsePointer,
+  renderPointer,
+  runFolder,
   type StoredRun,
 } from '../pipeline/latest-pointer.js';
 import { MANIFEST_FILE } from '../pipeline/manifest.js';
@@ -38,12 +38,12 @@ import { pointerNotMoved, runNotPublished } from '../pipeline/publish-outcome.js
 import { describeS3Error, isAborted } from './s3/errors.js';
 import {
   MAX_PUT_BYTES,
-  objectBody,
-  ObjectExistsError,
-  outputFileBody,
-  S3Objects,
   type ObjectBody,
+  ObjectExistsError,
+  objectBody,
+  outputFileBody,
   type S3Destination,
+  S3Objects,
 } from './s3/objects.js';
 import { checkBucketName, joinKey, normalizePrefix, s3Url } from './s3-location.js';
 
@@ -207,7 +207,7 @@ export class S3Sink implements ResultSink {
       throw runNotPublished(
         runId,
         `writing ${url} failed (${describeS3Error(failure)}) ` +
-        `and asking S3 whether it was stored failed too (${describeS3Error(checkError)})`,
+          `and asking S3 whether it was stored failed too (${describeS3Error(checkError)})`,
         'unknown',
         failure,
       );

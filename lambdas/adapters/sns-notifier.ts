@@ -7,8 +7,8 @@
  * run's own remaining time ({@link DEADLINE_RESERVE_MS}) untouched, so a topic that cannot be
  * reached (no SNS endpoint in the VPC, say) costs the run at most {@link MAX_PUBLISH_MS}.
  */
-import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
-import { silentLog, type Log } from '../log.js';
+import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
+import { type Log, silentLog } from '../log.js';
 import type { RunNotification, RunNotifier } from '../run-colors/notification.js';
 
 /** Kept back from the Lambda's remaining time, so the run still ends and reports inside it. */
@@ -45,7 +45,11 @@ export class SnsNotifier implements RunNotifier {
     const output = await this.options.client.send(new PublishCommand(publishInput(this.options.topicArn, notification)), {
       abortSignal: AbortSignal.timeout(budget),
     });
-    this.log.info('run notification published', { kind: notification.message.kind, topicArn: this.options.topicArn, messageId: output.MessageId });
+    this.log.info('run notification published', {
+      kind: notification.message.kind,
+      topicArn: this.options.topicArn,
+      messageId: output.MessageId,
+    });
   }
 }
 
@@ -56,6 +60,8 @@ export function publishInput(topicArn: string, notification: RunNotification): P
     Subject: notification.subject,
     MessageStructure: 'json',
     Message: JSON.stringify({ default: JSON.stringify(notification.message), email: notification.text }),
-    MessageAttributes: Object.fromEntries(Object.entries(notification.attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }])),
+    MessageAttributes: Object.fromEntries(
+      Object.entries(notification.attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
+    ),
   };
 }

@@ -6,16 +6,16 @@
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import * as z from 'zod';
 import { SettingsError } from '../errors.js';
-import { silentLog, type Log } from '../log.js';
+import { type Log, silentLog } from '../log.js';
 import { STAGE_NAME, stageKeyAlias } from '../names.js';
 import { ORACLE_IDENTIFIER } from '../pipeline/config.js';
 import {
   OPTIONAL_SETTINGS,
+  type OracleSettings,
   REQUIRED_SETTINGS,
   SECRET_SETTINGS,
-  settingsPrefix,
-  type OracleSettings,
   type SettingsProvider,
+  settingsPrefix,
 } from './oracle/settings.js';
 
 /** The value the CDK stack seeds every parameter with; a stage is not configured until it is replaced. */
@@ -76,7 +76,7 @@ export class SsmSettings implements SettingsProvider {
     if (!STAGE_NAME.test(options.stage)) {
       throw new SettingsError(
         `invalid stage ${JSON.stringify(options.stage)}: use 1-32 lowercase letters, ` +
-        `digits or '-', starting with a letter or digit (e.g. dev, prod)`,
+          `digits or '-', starting with a letter or digit (e.g. dev, prod)`,
       );
     }
     this.stage = options.stage;

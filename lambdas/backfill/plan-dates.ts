@@ -36,7 +36,7 @@ export function planBackfillDates(request: unknown): string[] {
   if (days > MAX_BACKFILL_DATES) {
     throw new UsageError(
       `invalid backfill request: ${days} days from ${parsed.data.from} to ${parsed.data.to}; ` +
-      `split it into ranges of at most ${MAX_BACKFILL_DATES} days`,
+        `split it into ranges of at most ${MAX_BACKFILL_DATES} days`,
     );
   }
   const dates: string[] = [];

@@ -2,11 +2,11 @@
  * Starting a backfill: find the stage's state machine, check the range locally (so a typo fails at
  * once, not inside Step Functions), and start one execution. Optionally wait and report each date.
  */
-import { DescribeExecutionCommand, ListStateMachinesCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListStateMachinesCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { UsageError } from '../errors.js';
 import { backfillStateMachineName } from '../names.js';
 import { newRunId } from '../pipeline/run-id.js';
-import { planBackfillDates, type BackfillRequest } from './plan-dates.js';
+import { type BackfillRequest, planBackfillDates } from './plan-dates.js';
 
 export interface StartedBackfill {
   readonly executionArn: string;

@@ -4,7 +4,7 @@
  * answers — the check ends with exactly one result, timed.
  */
 import { TIME_HINT, timeoutHint } from './health-hints.js';
-import { failed, passed, type CheckName, type Explained, type HealthCheckResult } from './report.js';
+import { type CheckName, type Explained, failed, type HealthCheckResult, passed } from './report.js';
 
 const DEFAULT_TIMEOUTS_MS: Readonly<Record<CheckName, number>> = {
   'ssm-parameters': 10_000,

@@ -7,13 +7,13 @@
  */
 import type { OracleConnectionFactory } from '../adapters/oracle/connection.js';
 import type { OracleSession } from '../adapters/oracle/session.js';
-import { secretsOf, settingsPrefix, type OracleSettings, type SettingsProvider } from '../adapters/oracle/settings.js';
-import { silentLog, type Log } from '../log.js';
+import { type OracleSettings, type SettingsProvider, secretsOf, settingsPrefix } from '../adapters/oracle/settings.js';
+import { type Log, silentLog } from '../log.js';
 import { CheckRunner } from './check-runner.js';
 import { explainOracleFailure, explainS3Failure, explainSettingsFailure } from './health-hints.js';
 import type { Heartbeat, HeartbeatRecord } from './heartbeat.js';
 import { probeConnect, probeHeartbeat, probeSettings, probeTable } from './probes.js';
-import { healthReport, skipped, skippedFor, type CheckName, type HealthCheckResult, type HealthReport } from './report.js';
+import { type CheckName, type HealthCheckResult, type HealthReport, healthReport, skipped, skippedFor } from './report.js';
 
 export interface HealthDeps {
   readonly stage: string;
@@ -63,7 +63,11 @@ async function oracleChecks(deps: HealthDeps, runner: CheckRunner, settings: Ora
   const session: OracleSession | undefined = connect.value;
   if (session === undefined) return [connect.result, skippedFor('oracle-table', 'oracle-connect')];
   try {
-    const table = await runner.run('oracle-table', () => probeTable(session), (error) => explainOracleFailure(error, session.secrets));
+    const table = await runner.run(
+      'oracle-table',
+      () => probeTable(session),
+      (error) => explainOracleFailure(error, session.secrets),
+    );
     return [connect.result, table.result];
   } finally {
     await session.close();

@@ -4,11 +4,11 @@
  * SSM parameter not found; permission denied). Oracle failures reuse {@link classifyOracleError},
  * so `health` and a failed run give the same advice for the same code.
  */
-import { MarketPulseError, SettingsError } from '../errors.js';
+
 import { classifyOracleError, redact } from '../adapters/oracle/errors.js';
 import { describeS3Error, s3ErrorStatus } from '../adapters/s3/errors.js';
+import { MarketPulseError, SettingsError } from '../errors.js';
 import type { CheckName, Explained } from './report.js';
-
 
 const NETWORK = /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|ECONNRESET|getaddrinfo|socket hang up|connect E|TimeoutError|RequestTimeout/i;
 const AWS_CREDENTIALS =
@@ -34,7 +34,7 @@ export function explainSettingsFailure(error: unknown, prefix: string): Explaine
   } else if (/^access denied/.test(detail)) {
     hint = `permission denied: the function's role (or your CLI credentials) needs ssm:GetParameters on ${prefix}*`;
   } else if (AWS_CREDENTIALS.test(detail)) {
-    hint = 'no valid AWS credentials: configure them (AWS_PROFILE, SSO login, or the function role) for the stage\'s account';
+    hint = "no valid AWS credentials: configure them (AWS_PROFILE, SSO login, or the function role) for the stage's account";
   } else if (NETWORK.test(detail)) {
     hint =
       'SSM could not be reached: check the network path to SSM (in Lambda the VPC interface endpoint for SSM; ' +
@@ -94,7 +94,7 @@ export function explainS3Failure(error: unknown, where: { readonly url: string; 
       'S3 could not be reached: check the network path to S3 (in Lambda the VPC gateway endpoint for S3; ' +
       'for the CLI the region, proxy and AWS_ENDPOINT_URL_S3)';
   } else {
-    hint = 'check the results bucket, its policy and the role\'s S3 permissions';
+    hint = "check the results bucket, its policy and the role's S3 permissions";
   }
   return { detail, hint };
 }

@@ -4,7 +4,7 @@
  * implementation writes `<prefix>/health/heartbeat-<stage>.json` through the product's one put
  * helper (checksum, KMS), overwriting it every time on purpose: it is "the last check", not a history.
  */
-import { objectBody, S3Objects, type S3Destination } from '../adapters/s3/objects.js';
+import { objectBody, type S3Destination, S3Objects } from '../adapters/s3/objects.js';
 import { joinKey, normalizePrefix, s3Url } from '../adapters/s3-location.js';
 import { JSON_CONTENT_TYPE } from '../names.js';
 import type { HealthCheckResult } from './report.js';

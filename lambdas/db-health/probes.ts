@@ -13,9 +13,9 @@ import type { OracleConnectionFactory } from '../adapters/oracle/connection.js';
 import { quoteIdentifier } from '../adapters/oracle/query.js';
 import { serverVersion } from '../adapters/oracle/server-version.js';
 import { OracleSession } from '../adapters/oracle/session.js';
-import { endpointOf, tableOf, type OracleSettings, type SettingsProvider } from '../adapters/oracle/settings.js';
+import { endpointOf, type OracleSettings, type SettingsProvider, tableOf } from '../adapters/oracle/settings.js';
 import type { Log } from '../log.js';
-import { CheckTimeout, MIN_CHECK_MS, type CheckBudget, type Probed } from './check-runner.js';
+import { type CheckBudget, CheckTimeout, MIN_CHECK_MS, type Probed } from './check-runner.js';
 import type { Heartbeat, HeartbeatRecord } from './heartbeat.js';
 
 export async function probeSettings(settings: SettingsProvider, prefix: string): Promise<Probed<OracleSettings>> {

@@ -5,8 +5,8 @@
  * ordinary account may not read (V$VERSION) are tolerated and noted; PUBLIC views are preferred.
  */
 import { oracleErrorCodes } from '../adapters/oracle/errors.js';
-import type { OracleSession } from '../adapters/oracle/session.js';
 import { serverVersion } from '../adapters/oracle/server-version.js';
+import type { OracleSession } from '../adapters/oracle/session.js';
 
 const SESSION_INFO_SQL = [
   "SELECT SYS_CONTEXT('USERENV', 'DB_NAME'), SYS_CONTEXT('USERENV', 'INSTANCE_NAME'), SYS_CONTEXT('USERENV', 'SERVICE_NAME'),",
@@ -28,15 +28,53 @@ const ACCESSIBLE_TABLES_SQL = [
 
 /** For databases without ORACLE_MAINTAINED (11g, thick mode): the schemas Oracle ships, as binds. */
 const ORACLE_SCHEMAS = [
-  'ANONYMOUS', 'APEX_PUBLIC_USER', 'APPQOSSYS', 'AUDSYS', 'CTXSYS', 'DBSFWUSER', 'DBSNMP', 'DIP', 'DVF', 'DVSYS', 'EXFSYS', 'FLOWS_FILES',
-  'GGSYS', 'GSMADMIN_INTERNAL', 'GSMCATUSER', 'GSMUSER', 'LBACSYS', 'MDDATA', 'MDSYS', 'MGMT_VIEW', 'OJVMSYS', 'OLAPSYS', 'ORACLE_OCM',
-  'ORDDATA', 'ORDPLUGINS', 'ORDSYS', 'OUTLN', 'OWBSYS', 'REMOTE_SCHEDULER_AGENT', 'SI_INFORMTN_SCHEMA', 'SPATIAL_CSW_ADMIN_USR',
-  'SPATIAL_WFS_ADMIN_USR', 'SYS', 'SYS$UMF', 'SYSBACKUP', 'SYSDG', 'SYSKM', 'SYSMAN', 'SYSRAC', 'SYSTEM', 'TSMSYS', 'WMSYS', 'XDB',
+  'ANONYMOUS',
+  'APEX_PUBLIC_USER',
+  'APPQOSSYS',
+  'AUDSYS',
+  'CTXSYS',
+  'DBSFWUSER',
+  'DBSNMP',
+  'DIP',
+  'DVF',
+  'DVSYS',
+  'EXFSYS',
+  'FLOWS_FILES',
+  'GGSYS',
+  'GSMADMIN_INTERNAL',
+  'GSMCATUSER',
+  'GSMUSER',
+  'LBACSYS',
+  'MDDATA',
+  'MDSYS',
+  'MGMT_VIEW',
+  'OJVMSYS',
+  'OLAPSYS',
+  'ORACLE_OCM',
+  'ORDDATA',
+  'ORDPLUGINS',
+  'ORDSYS',
+  'OUTLN',
+  'OWBSYS',
+  'REMOTE_SCHEDULER_AGENT',
+  'SI_INFORMTN_SCHEMA',
+  'SPATIAL_CSW_ADMIN_USR',
+  'SPATIAL_WFS_ADMIN_USR',
+  'SYS',
+  'SYS$UMF',
+  'SYSBACKUP',
+  'SYSDG',
+  'SYSKM',
+  'SYSMAN',
+  'SYSRAC',
+  'SYSTEM',
+  'TSMSYS',
+  'WMSYS',
+  'XDB',
   'XS$NULL',
 ] as const;
 const FALLBACK_BINDS = Object.fromEntries(ORACLE_SCHEMAS.map((name, index) => [`s${index}`, name]));
-const ACCESSIBLE_TABLES_FALLBACK_SQL =
-  `${TABLES_SELECT}\nWHERE t.owner NOT IN (${ORACLE_SCHEMAS.map((_, index) => `:s${index}`).join(', ')})\nORDER BY t.owner, t.table_name`;
+const ACCESSIBLE_TABLES_FALLBACK_SQL = `${TABLES_SELECT}\nWHERE t.owner NOT IN (${ORACLE_SCHEMAS.map((_, index) => `:s${index}`).join(', ')})\nORDER BY t.owner, t.table_name`;
 
 const TABLE_COLUMNS_SQL = [
   'SELECT column_name, data_type, data_length, char_length, data_precision, data_scale, nullable, column_id',

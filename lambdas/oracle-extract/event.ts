@@ -57,7 +57,7 @@ export function parseExtractEvent(event: unknown): ExtractRequest {
     const problems = parsed.error.issues.map((issue) => `${formatJsonPath(issue.path) || 'event'}: ${issue.message}`);
     throw new UsageError(
       `invalid oracle-extract event: ${problems.join('; ')} (expected { "table"?: ` +
-      `"TABLE" | "OWNER.TABLE", "rows"?: 1–${MAX_SAMPLE_ROWS} })`,
+        `"TABLE" | "OWNER.TABLE", "rows"?: 1–${MAX_SAMPLE_ROWS} })`,
     );
   }
   const { table, rows = DEFAULT_SAMPLE_ROWS } = parsed.data;

@@ -12,19 +12,20 @@
  * user *can* read is exactly what fixes "table not found" — and the extract fails saying where they are.
  * Shared by the Lambda and the CLI; every edge is passed in.
  */
-import { DatabaseError, MarketPulseError, UsageError } from '../errors.js';
+
 import type { OracleConnectionFactory } from '../adapters/oracle/connection.js';
 import { classifyOracleError } from '../adapters/oracle/errors.js';
 import { sessionSetupSql } from '../adapters/oracle/query.js';
-import { settingsPrefix, type SettingsProvider } from '../adapters/oracle/settings.js';
 import type { RetryPolicy } from '../adapters/oracle/retry.js';
-import { silentLog, type Log } from '../log.js';
+import { OracleSession } from '../adapters/oracle/session.js';
+import { type SettingsProvider, settingsPrefix } from '../adapters/oracle/settings.js';
+import { DatabaseError, MarketPulseError, UsageError } from '../errors.js';
+import { type Log, silentLog } from '../log.js';
 import type { OutputFile } from '../pipeline/ports.js';
 import { listAccessibleTables, readColumns, readDatabaseInfo, readPrimaryKey } from './dictionary.js';
 import type { ExtractRequest } from './event.js';
-import { OracleSession } from '../adapters/oracle/session.js';
-import { buildSampleQuery, jsonFile, sampleCsvFile, sampleJsonFile, schemaFile, type ExtractedTable } from './sample.js';
-import { extractFolder, type ExtractWriter, type WrittenFile } from './writers.js';
+import { buildSampleQuery, type ExtractedTable, jsonFile, sampleCsvFile, sampleJsonFile, schemaFile } from './sample.js';
+import { type ExtractWriter, extractFolder, type WrittenFile } from './writers.js';
 
 export interface ExtractDeps {
   readonly stage: string;
@@ -132,7 +133,7 @@ export async function runExtract(request: ExtractRequest, deps: ExtractDeps): Pr
   if (tableFailure) {
     throw new DatabaseError(
       `${tableFailure.message}. database_info.json and accessible_tables.json (the tables this user can read) ` +
-      `were written to ${written.location}`,
+        `were written to ${written.location}`,
       { cause: tableFailure },
     );
   }

@@ -12,7 +12,7 @@ import type { Context } from 'aws-lambda';
 import { createLogger, createMetrics, logPort } from '../observability.js';
 import { buildOpsRuntime, type OpsRuntime } from '../ops-runtime.js';
 import { parseExtractEvent } from './event.js';
-import { runExtract, type ExtractResult } from './extract.js';
+import { type ExtractResult, runExtract } from './extract.js';
 import { S3ExtractWriter } from './writers.js';
 
 const logger = createLogger();

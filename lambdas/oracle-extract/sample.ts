@@ -28,6 +28,7 @@ function sampleKind(dataType: string): SampleKind {
 
 /** `"Name"` exactly as the dictionary spells it. */
 function dictionaryIdentifier(name: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL cannot be quoted in an Oracle identifier.
   if (name.length === 0 || name.length > 128 || /["\u0000]/.test(name))
     throw new RangeError('the dictionary returned a column name that cannot be quoted');
   return `"${name}"`;

@@ -6,10 +6,10 @@
  */
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PublishError } from '../errors.js';
 import { describeS3Error, isPreconditionFailed } from '../adapters/s3/errors.js';
-import { outputFileBody, S3Objects, type S3Destination } from '../adapters/s3/objects.js';
+import { outputFileBody, type S3Destination, S3Objects } from '../adapters/s3/objects.js';
 import { checkBucketName, joinKey, normalizePrefix, s3Url } from '../adapters/s3-location.js';
+import { PublishError } from '../errors.js';
 import type { OutputFile } from '../pipeline/ports.js';
 
 export interface WrittenFile {
@@ -29,7 +29,10 @@ export interface ExtractWriter {
 
 /** `2026-11-20T23:00:00.123Z` → `2026-11-20T230000Z`: sortable, and no ':' in a key or a path. */
 export function extractFolder(at: Date): string {
-  return at.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '');
+  return at
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/:/g, '');
 }
 
 export class DirectoryExtractWriter implements ExtractWriter {

@@ -6,7 +6,7 @@
  * an exporter leaves out a key whose value is null, so there a column no line has is a warning.
  */
 import { SourceError } from '../errors.js';
-import { COLUMNS, COLUMN_INDEX, REQUIRED_COLUMNS, type ColumnName } from './columns.js';
+import { COLUMN_INDEX, COLUMNS, type ColumnName, REQUIRED_COLUMNS } from './columns.js';
 import type { RecordKeys } from './ports.js';
 import type { RankingKey } from './ranking/order.js';
 import { conditionColumns, type Rule } from './rules.js';
@@ -62,9 +62,7 @@ export function recordKeyWarnings(keys: RecordKeys, uses: ColumnUses, source: st
   const warnings: string[] = [];
   if (keys.unknownCount > 0) {
     const more = keys.unknownCount - keys.unknown.length;
-    warnings.push(
-      `${source}: ignoring keys that are not color columns: ${keys.unknown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`,
-    );
+    warnings.push(`${source}: ignoring keys that are not color columns: ${keys.unknown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`);
   }
   const unread = COLUMNS.filter((column) => uses.has(column) && !keys.columns.has(column));
   if (unread.length > 0) {

@@ -58,10 +58,11 @@ export const COLUMN_TYPES: Readonly<Record<ColumnName, ColumnType>> = {
 export const REQUIRED_COLUMNS: readonly ColumnName[] = ['MESSAGE_ID', 'CUSIP', 'DATE'];
 
 /** Position of each column in {@link COLUMNS}, for array-indexed row access. */
-export const COLUMN_INDEX: Readonly<Record<ColumnName, number>> = Object.fromEntries(
-  COLUMNS.map((name, index) => [name, index]),
-) as Record<ColumnName, number>;
+export const COLUMN_INDEX: Readonly<Record<ColumnName, number>> = Object.fromEntries(COLUMNS.map((name, index) => [name, index])) as Record<
+  ColumnName,
+  number
+>;
 
 export function isColumnName(name: string): name is ColumnName {
-  return Object.prototype.hasOwnProperty.call(COLUMN_INDEX, name);
+  return Object.hasOwn(COLUMN_INDEX, name);
 }

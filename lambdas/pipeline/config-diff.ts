@@ -45,7 +45,8 @@ function ruleChanges(before: readonly Rule[], after: readonly Rule[]): ConfigCha
     }
     const details: string[] = [];
     if (previous.name !== rule.name) details.push(`renamed: "${previous.name}" → "${rule.name}"`);
-    if (previous.active !== rule.active) details.push(rule.active ? 'activated (active: true)' : 'deactivated (active: false): it excludes nothing now');
+    if (previous.active !== rule.active)
+      details.push(rule.active ? 'activated (active: true)' : 'deactivated (active: false): it excludes nothing now');
     details.push(...conditionChanges(previous.when, rule.when, 'condition'));
     if (details.length > 0) changes.push({ kind: 'changed', subject: `rule "${rule.name}"`, details });
   }
@@ -74,7 +75,8 @@ function conditionChanges(before: Condition, after: Condition, path: string): st
     if (kind === 'all' || kind === 'any') {
       const left = (before as Record<'all' | 'any', readonly Condition[]>)[kind];
       const right = (after as Record<'all' | 'any', readonly Condition[]>)[kind];
-      if (left.length === right.length) return left.flatMap((member, index) => conditionChanges(member, right[index]!, `${path}.${kind}[${index}]`));
+      if (left.length === right.length)
+        return left.flatMap((member, index) => conditionChanges(member, right[index]!, `${path}.${kind}[${index}]`));
     }
   }
   const was = conditionText(before);
@@ -118,7 +120,9 @@ export function conditionText(condition: Condition): string {
 function leafText(leaf: LeafCondition): string {
   if (!('value' in leaf)) return `${leaf.column} ${leaf.op}`;
   const value = (item: RuleValue) => valueText(leaf, item);
-  const shown = Array.isArray(leaf.value) ? `[${(leaf.value as readonly RuleValue[]).map(value).join(', ')}]` : value(leaf.value as RuleValue);
+  const shown = Array.isArray(leaf.value)
+    ? `[${(leaf.value as readonly RuleValue[]).map(value).join(', ')}]`
+    : value(leaf.value as RuleValue);
   return `${leaf.column} ${leaf.op} ${shown}`;
 }
 

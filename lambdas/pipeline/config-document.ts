@@ -5,11 +5,11 @@
  * number keeps its source text so a rule compares decimals exactly.
  */
 import { isUtf8 } from 'node:buffer';
-import { isMap, isScalar, isSeq, parseDocument, Parser, type CST, type Node as YamlNode } from 'yaml';
+import { type CST, isMap, isScalar, isSeq, Parser, parseDocument, type Node as YamlNode } from 'yaml';
 import { ConfigError } from '../errors.js';
-import { DocumentError, parseJsonDocument, type ParsedDocument } from './json-document.js';
-import { MIB } from './text.js';
+import { DocumentError, type ParsedDocument, parseJsonDocument } from './json-document.js';
 import { firstInvalidUtf8 } from './readers/utf8-chunk-decoder.js';
+import { MIB } from './text.js';
 import { formatJsonPath } from './validation-issues.js';
 import { DECIMAL } from './values.js';
 
@@ -122,7 +122,9 @@ function walkYaml(node: unknown, path: (string | number)[], text: string, number
       numberTexts.set(formatJsonPath(path), node.source);
     }
   } else if (isSeq(node)) {
-    node.items.forEach((item, index) => walkYaml(item, [...path, index], text, numberTexts));
+    node.items.forEach((item, index) => {
+      walkYaml(item, [...path, index], text, numberTexts);
+    });
   } else if (isMap(node)) {
     const seen = new Map<string, YamlNode | null>();
     for (const pair of node.items) {

@@ -9,7 +9,7 @@ import { COLUMNS, type ColumnName } from './columns.js';
 import { parseConfigDocument } from './config-document.js';
 import { DEFAULT_MAX_REJECTED_RATIO } from './hold-back.js';
 import { DEFAULT_RANKING_ORDER, type RankingKey } from './ranking/order.js';
-import { validateRules, type Rule } from './rules.js';
+import { type Rule, validateRules } from './rules.js';
 import { isValidTimeZone, ZoneClock } from './time-zone.js';
 import { zodIssues } from './validation-issues.js';
 

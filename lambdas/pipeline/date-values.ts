@@ -13,8 +13,7 @@ export interface ParsedDate extends ParsedValue {
   readonly dateOnly: boolean;
 }
 
-const ISO_DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
 // Oracle's default NLS forms: DATE "20-NOV-26", TIMESTAMP "20-NOV-26 02.03.04.123456 PM".
 const ORACLE_DATE_TIME =
@@ -107,7 +106,8 @@ function matchOracle(text: string): DateFields | undefined {
   let hour = Number(m[4] ?? 0);
   const meridiem = m[8]?.toUpperCase();
   if (meridiem !== undefined) {
-    if (hour < 1 || hour > 12) hour = 99; // rejected below as not a valid time of day
+    if (hour < 1 || hour > 12)
+      hour = 99; // rejected below as not a valid time of day
     else hour = (hour % 12) + (meridiem === 'PM' ? 12 : 0);
   }
   return {

@@ -31,7 +31,6 @@ export class DocumentError extends Error {
   }
 }
 
-
 /** Parses `text` (no BOM) as one JSON value, nesting at most `maxDepth` arrays and objects deep. */
 export function parseJsonDocument(text: string, maxDepth: number): ParsedDocument {
   return new JsonReader(text, maxDepth).document();
@@ -144,10 +143,11 @@ class JsonReader {
         continue;
       }
       out += this.text.slice(from, this.at);
-      const escape = jsonEscapeAt(this.text, this.at);
-      if (escape === undefined) this.fail(this.text[this.at + 1] === 'u' ? 'invalid \\u escape in a string' : 'invalid escape in a string');
-      out += escape.value;
-      this.at += escape.length;
+      const escaped = jsonEscapeAt(this.text, this.at);
+      if (escaped === undefined)
+        this.fail(this.text[this.at + 1] === 'u' ? 'invalid \\u escape in a string' : 'invalid escape in a string');
+      out += escaped.value;
+      this.at += escaped.length;
       from = this.at;
     }
     out += this.text.slice(from, this.at);

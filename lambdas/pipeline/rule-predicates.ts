@@ -5,7 +5,7 @@
  * comparisons per row. rules.ts combines these predicates into whole rules.
  */
 import { COLUMN_INDEX, COLUMN_TYPES } from './columns.js';
-import { compareDecimals, mayBeInexact, toDecimal, type Decimal } from './decimal.js';
+import { compareDecimals, type Decimal, mayBeInexact, toDecimal } from './decimal.js';
 import { dateRange, type InstantRange, type LeafCondition, type RuleValue } from './rules-language.js';
 import type { ColorRow } from './schema.js';
 import { normalizeText } from './text.js';
@@ -91,10 +91,12 @@ function compileText(leaf: ValuedLeaf, index: number): Predicate {
 
 /** MESSAGE_ID: digit strings compared numerically (ids exceed 2^53, so never as JS numbers). */
 function compileId(leaf: ValuedLeaf, index: number): Predicate {
-  const on = (test: (id: string) => boolean): Predicate => (row) => {
-    const id = row.text[index];
-    return id != null && test(id);
-  };
+  const on =
+    (test: (id: string) => boolean): Predicate =>
+    (row) => {
+      const id = row.text[index];
+      return id != null && test(id);
+    };
   switch (leaf.op) {
     case 'in':
     case 'notIn': {
@@ -149,10 +151,12 @@ function compareToRule(x: number, text: string, rule: RuleNumber): number {
 }
 
 function compileNumber(leaf: ValuedLeaf, index: number): Predicate {
-  const on = (test: (x: number, text: string) => boolean): Predicate => (row) => {
-    const x = row.value[index]!;
-    return !Number.isNaN(x) && test(x, row.text[index]!);
-  };
+  const on =
+    (test: (x: number, text: string) => boolean): Predicate =>
+    (row) => {
+      const x = row.value[index]!;
+      return !Number.isNaN(x) && test(x, row.text[index]!);
+    };
   switch (leaf.op) {
     case 'in':
     case 'notIn': {
@@ -194,10 +198,12 @@ function compileDate(leaf: ValuedLeaf, index: number, clock: ZoneClock): Predica
     if (found === undefined) throw invalid(leaf);
     return found;
   };
-  const on = (test: (instant: number) => boolean): Predicate => (row) => {
-    const instant = row.value[index]!;
-    return !Number.isNaN(instant) && test(instant);
-  };
+  const on =
+    (test: (instant: number) => boolean): Predicate =>
+    (row) => {
+      const instant = row.value[index]!;
+      return !Number.isNaN(instant) && test(instant);
+    };
   switch (leaf.op) {
     case 'in':
     case 'notIn': {

@@ -8,7 +8,7 @@ import { parseDate } from './date-values.js';
 import { compareDecimalTexts, toDecimal } from './decimal.js';
 import { dateRange, type RuleValue } from './rules-language.js';
 import type { ZoneClock } from './time-zone.js';
-import { compareIds, isProblem, parseDecimal, parseId, PROBLEM_OUT_OF_RANGE } from './values.js';
+import { compareIds, isProblem, PROBLEM_OUT_OF_RANGE, parseDecimal, parseId } from './values.js';
 
 /** A value of each type as a rule writes it. */
 export const EXAMPLES: Readonly<Record<ColumnType, string>> = {

@@ -6,18 +6,18 @@
  */
 import * as z from 'zod';
 import type { ConfigIssue } from '../errors.js';
-import { COLUMNS, COLUMN_TYPES, isColumnName, type ColumnName } from './columns.js';
+import { COLUMN_TYPES, COLUMNS, type ColumnName, isColumnName } from './columns.js';
 import { checkRuleValue, describe, EXAMPLES, inOrder, LIST_EXAMPLES } from './rule-values.js';
 import {
-  OPERATORS,
-  OPERATORS_BY_TYPE,
-  RESERVED_RULE_NAMES,
-  TYPE_LABELS,
   type Condition,
   type LeafCondition,
+  OPERATORS,
+  OPERATORS_BY_TYPE,
   type Operator,
+  RESERVED_RULE_NAMES,
   type Rule,
   type RuleValue,
+  TYPE_LABELS,
 } from './rules-language.js';
 import { normalizeText } from './text.js';
 import type { ZoneClock } from './time-zone.js';
@@ -33,8 +33,19 @@ const RULE_KEYS = '"name", "when" and optionally "active"';
 
 /** Spellings an analyst may reach for, mapped to the operator meant. */
 const OPERATOR_ALIASES: Readonly<Record<string, Operator>> = {
-  '=': 'equals', '==': 'equals', eq: 'equals', '!=': 'notEquals', '<>': 'notEquals', ne: 'notEquals',
-  '<': 'lt', '<=': 'lte', '>': 'gt', '>=': 'gte', isNull: 'isEmpty', isNotNull: 'isNotEmpty', notBetween: 'between',
+  '=': 'equals',
+  '==': 'equals',
+  eq: 'equals',
+  '!=': 'notEquals',
+  '<>': 'notEquals',
+  ne: 'notEquals',
+  '<': 'lt',
+  '<=': 'lte',
+  '>': 'gt',
+  '>=': 'gte',
+  isNull: 'isEmpty',
+  isNotNull: 'isNotEmpty',
+  notBetween: 'between',
 };
 
 const ruleName = z
@@ -44,6 +55,7 @@ const ruleName = z
   .trim()
   .min(1, { error: 'a rule name cannot be empty' })
   .refine((name) => !name.includes(';'), { error: 'a rule name cannot contain ";" (EXCLUDED_BY separates rule names with ";")' })
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the check is for control characters.
   .refine((name) => !/[\u0000-\u001f\u007f]/.test(name), { error: 'a rule name cannot contain line breaks or control characters' });
 
 const ruleShape = z.strictObject(

@@ -10,16 +10,16 @@ import type { ColorRow } from './schema.js';
 import type { ZoneClock } from './time-zone.js';
 
 export {
-  conditionColumns,
-  dateRange,
-  DUPLICATE_RULE,
-  OPERATORS,
-  OPERATORS_BY_TYPE,
-  RESERVED_RULE_NAMES,
   type Condition,
+  conditionColumns,
+  DUPLICATE_RULE,
+  dateRange,
   type InstantRange,
   type LeafCondition,
+  OPERATORS,
+  OPERATORS_BY_TYPE,
   type Operator,
+  RESERVED_RULE_NAMES,
   type Rule,
   type RuleValue,
 } from './rules-language.js';
@@ -47,7 +47,10 @@ export function compileRules(rules: readonly Rule[], clock: ZoneClock): Compiled
     match(row: ColorRow): readonly string[] {
       let matched: string[] | undefined;
       for (let index = 0; index < predicates.length; index++) {
-        if (predicates[index]!(row)) (matched ??= []).push(names[index]!);
+        if (predicates[index]!(row)) {
+          matched ??= [];
+          matched.push(names[index]!);
+        }
       }
       return matched ?? NO_MATCH;
     },

@@ -8,18 +8,18 @@ import { checkHeaderColumns, columnUses, recordKeyWarnings } from './column-chec
 import { COLUMNS } from './columns.js';
 import type { LoadedConfig } from './config.js';
 import { holdBackReason } from './hold-back.js';
-import { configSummary, fileEntry, renderManifest, type Manifest, type RunWindow } from './manifest.js';
+import { configSummary, fileEntry, type Manifest, type RunWindow, renderManifest } from './manifest.js';
 import { colorsCsv } from './outputs/colors-csv.js';
 import { colorsJsonl } from './outputs/colors-jsonl.js';
 import { excludedCsv } from './outputs/excluded-csv.js';
 import { rejectedCsv } from './outputs/rejected-csv.js';
-import { renderFile, type OutputRenderer } from './outputs/renderer.js';
+import { type OutputRenderer, renderFile } from './outputs/renderer.js';
 import type { ColorSource, PublishedRun, RawRecord, ResultSink } from './ports.js';
-import { forEachRecord } from './readers/pull-records.js';
 import { TIE_BREAKS } from './ranking/order.js';
 import { RankingTable } from './ranking/table.js';
-import { compileRules, DUPLICATE_RULE, type CompiledRules } from './rules.js';
-import { isRejected, resolveHeader, RowValidator, type ColorRow, type HeaderMapping, type RejectedRow } from './schema.js';
+import { forEachRecord } from './readers/pull-records.js';
+import { type CompiledRules, compileRules, DUPLICATE_RULE } from './rules.js';
+import { type ColorRow, type HeaderMapping, isRejected, type RejectedRow, RowValidator, resolveHeader } from './schema.js';
 import { compareText } from './text.js';
 import { ZoneClock } from './time-zone.js';
 
@@ -172,7 +172,10 @@ async function sortRows(
   const exclude = (row: ColorRow, names: readonly string[]): void => {
     const text = names.join(';');
     let combination = combinations.get(text);
-    if (combination === undefined) combinations.set(text, (combination = { names, text }));
+    if (combination === undefined) {
+      combination = { names, text };
+      combinations.set(text, combination);
+    }
     sorted.excluded.add(row);
     sorted.excludedBy.push(combination.text);
     sorted.exclusions.set(combination.names, (sorted.exclusions.get(combination.names) ?? 0) + 1);

@@ -4,13 +4,13 @@
  * rule becomes a {@link RejectedRow} with every problem named; nothing is dropped.
  */
 import { SourceError } from '../errors.js';
-import { COLUMNS, COLUMN_INDEX, COLUMN_TYPES, REQUIRED_COLUMNS, type ColumnType } from './columns.js';
+import { COLUMN_INDEX, COLUMN_TYPES, COLUMNS, type ColumnType, REQUIRED_COLUMNS } from './columns.js';
 import { parseDate } from './date-values.js';
 import type { RawRecord } from './ports.js';
 import { detached, normalizeText } from './text.js';
 import { TextIds } from './text-ids.js';
 import type { ZoneClock } from './time-zone.js';
-import { isBlankText, isProblem, parseDecimal, parseId, parseInteger, type IntegerRange, type ParseResult } from './values.js';
+import { type IntegerRange, isBlankText, isProblem, type ParseResult, parseDecimal, parseId, parseInteger } from './values.js';
 
 /** A valid color row. Arrays are indexed like {@link COLUMNS}. */
 export interface ColorRow {
@@ -133,7 +133,10 @@ export class RowValidator {
       const position = this.positions[index]!;
       const field = position < 0 ? null : (values[position] ?? null);
       if (field === null || isBlankText(field)) {
-        if (REQUIRED[index]) (reasons ??= []).push(`${COLUMNS[index]}: missing (required)`);
+        if (REQUIRED[index]) {
+          reasons ??= [];
+          reasons.push(`${COLUMNS[index]}: missing (required)`);
+        }
         continue;
       }
       const type = TYPES[index]!;
@@ -143,7 +146,8 @@ export class RowValidator {
       }
       const parsed = type === 'date' ? this.dateCaches[index]!.parse(field) : this.parse(index, type, field);
       if (isProblem(parsed)) {
-        (reasons ??= []).push(`${COLUMNS[index]}: ${parsed.problem}`);
+        reasons ??= [];
+        reasons.push(`${COLUMNS[index]}: ${parsed.problem}`);
       } else {
         text[index] = parsed.text;
         if (parsed.value !== null) value[index] = parsed.value;
@@ -196,7 +200,8 @@ class DateCache {
     const id = this.ids.id(text);
     if (id === this.parsed.length) this.parsed.push(parseDate(text, this.clock));
     this.lastText = text;
-    return (this.lastParsed = this.parsed[id]!);
+    this.lastParsed = this.parsed[id]!;
+    return this.lastParsed;
   }
 }
 

@@ -60,7 +60,9 @@ export class TextIds {
     const texts = this.texts;
     const ids = texts.map((_, id) => id).sort((a, b) => compareText(texts[a]!, texts[b]!));
     const ranks = new Int32Array(ids.length);
-    ids.forEach((id, rank) => (ranks[id] = rank));
+    ids.forEach((id, rank) => {
+      ranks[id] = rank;
+    });
     return ranks;
   }
 

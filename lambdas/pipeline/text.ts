@@ -24,7 +24,7 @@ export function compareText(a: string, b: string): number {
  * alive: on a million-row run, most of the input.
  */
 export function detached(text: string): string {
-  return text.length < 13 ? text : (text + ' ').slice(0, -1);
+  return text.length < 13 ? text : `${text} `.slice(0, -1);
 }
 
 export const MIB = 1024 * 1024;
@@ -53,11 +53,11 @@ const HEX4 = /^[0-9a-fA-F]{4}$/;
  * escape is one UTF-16 code unit, so a pair of them makes one astral character.
  */
 export function jsonEscapeAt(text: string, at: number): { readonly value: string; readonly length: number } | undefined {
-  const escape = text[at + 1];
-  if (escape === 'u') {
+  const marker = text[at + 1];
+  if (marker === 'u') {
     const hex = text.slice(at + 2, at + 6);
     return HEX4.test(hex) ? { value: String.fromCharCode(parseInt(hex, 16)), length: 6 } : undefined;
   }
-  const value = escape === undefined ? undefined : JSON_ESCAPES[escape];
+  const value = marker === undefined ? undefined : JSON_ESCAPES[marker];
   return value === undefined ? undefined : { value, length: 2 };
 }

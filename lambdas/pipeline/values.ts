@@ -98,7 +98,7 @@ function hasNonZeroDigit(text: string): boolean {
 
 /** 10^0 … 10^22, written out (not computed by Math.pow): every one is exact in a double. */
 const POWERS_OF_TEN = [
-  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 const MAX_EXACT_DIGITS = 15;
 

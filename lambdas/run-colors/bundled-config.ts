@@ -4,7 +4,7 @@
  * change rules without a redeploy points the function at a document in S3 instead.
  */
 import sample from '../../samples/config.json' with { type: 'json' };
-import { parseConfig, type LoadedConfig } from '../pipeline/config.js';
+import { type LoadedConfig, parseConfig } from '../pipeline/config.js';
 
 const BUNDLED_CONFIG_SOURCE = 'bundled:samples/config.json';
 

@@ -10,7 +10,9 @@ const schema = lambdaEnvironmentSchema
       // The stage's run topic (lib/run-notifications.ts); without it no run is announced.
       NOTIFICATION_TOPIC_ARN: z
         .string()
-        .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, { error: 'must be an SNS topic ARN such as arn:aws:sns:eu-central-1:123456789012:market-pulse-dev-runs' })
+        .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, {
+          error: 'must be an SNS topic ARN such as arn:aws:sns:eu-central-1:123456789012:market-pulse-dev-runs',
+        })
         .optional(),
     }),
   )

@@ -12,7 +12,10 @@ import type { ZoneClock } from '../pipeline/time-zone.js';
 import { formatJsonPath } from '../pipeline/validation-issues.js';
 
 const eventSchema = z.strictObject({
-  asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date in the form YYYY-MM-DD' }).optional(),
+  asOf: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date in the form YYYY-MM-DD' })
+    .optional(),
   scheduledTime: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time such as 2026-11-20T23:00:00Z' }).optional(),
   dryRun: z.boolean({ error: 'must be true or false' }).optional(),
 });

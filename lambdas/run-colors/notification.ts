@@ -100,7 +100,14 @@ export function buildRunNotification(outcome: RunOutcome, stage: string): RunNot
 }
 
 function runMessage(outcome: RunOutcome, stage: string): RunMessage {
-  const identity = { messageVersion: 1, kind: outcome.kind, stage, asOf: outcome.asOf, runId: outcome.runId, trigger: outcome.trigger } as const;
+  const identity = {
+    messageVersion: 1,
+    kind: outcome.kind,
+    stage,
+    asOf: outcome.asOf,
+    runId: outcome.runId,
+    trigger: outcome.trigger,
+  } as const;
   if (outcome.kind === 'run-failed') return { ...identity, location: null, counts: null, error: describeFailure(outcome.error) };
   const reportKey = reportKeyOf(outcome.location, outcome.files);
   const stored = { ...identity, location: outcome.location, counts: outcome.counts, ...(reportKey === undefined ? {} : { reportKey }) };
@@ -132,18 +139,25 @@ function subjectOf(message: RunMessage): string {
 function textOf(message: RunMessage): string {
   const lines = [`Run ${VERB[message.kind]}: market-pulse ${message.stage}, as-of ${message.asOf}.`, ''];
   if (message.heldBack !== undefined) {
-    lines.push(`Why: ${message.heldBack}.`, 'latest.json was not moved: readers still get the run before it. rejected.csv in its folder says why each row was rejected.', '');
+    lines.push(
+      `Why: ${message.heldBack}.`,
+      'latest.json was not moved: readers still get the run before it. rejected.csv in its folder says why each row was rejected.',
+      '',
+    );
   }
   if (message.error) lines.push(`Error: ${message.error.code}: ${message.error.message}`, '');
   if (message.counts) {
     const c = message.counts;
-    lines.push(`Rows: ${count(c.read)} read: ${count(c.ranked)} ranked in ${count(c.groups)} groups, ${count(c.excluded)} excluded, ${count(c.rejected)} rejected.`);
+    lines.push(
+      `Rows: ${count(c.read)} read: ${count(c.ranked)} ranked in ${count(c.groups)} groups, ${count(c.excluded)} excluded, ${count(c.rejected)} rejected.`,
+    );
   }
   lines.push(`Run: ${message.runId} (${message.trigger})`);
   if (message.location) lines.push(`Files: ${message.location}/`);
   if (message.reportKey) lines.push(`Report: ${message.reportKey}`);
   if (message.pointer) lines.push(pointerLine(message.pointer, message.redelivery === true));
-  if (message.kind === 'run-failed') lines.push('', 'Lambda retries a failed run; docs/runbook.md "Alarms and what to do" says what to check.');
+  if (message.kind === 'run-failed')
+    lines.push('', 'Lambda retries a failed run; docs/runbook.md "Alarms and what to do" says what to check.');
   return `${lines.join('\n')}\n`;
 }
 

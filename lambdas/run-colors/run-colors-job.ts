@@ -17,11 +17,11 @@
 import { RunAlreadyPublishedError, RunHeldBackError } from '../errors.js';
 import type { Log } from '../log.js';
 import type { LoadedConfig, RunConfig } from '../pipeline/config.js';
-import { storedRun, type PointerOutcome } from '../pipeline/latest-pointer.js';
+import { type PointerOutcome, storedRun } from '../pipeline/latest-pointer.js';
 import type { Manifest } from '../pipeline/manifest.js';
 import type { ColorSource, PublishedRun, ResultSink } from '../pipeline/ports.js';
 import { runColors } from '../pipeline/run.js';
-import { runWindow, type RunWindowBounds } from '../pipeline/run-window.js';
+import { type RunWindowBounds, runWindow } from '../pipeline/run-window.js';
 import { ZoneClock } from '../pipeline/time-zone.js';
 import { planRun, type RunPlan } from './event.js';
 import type { RunOutcome } from './notification.js';
@@ -66,7 +66,8 @@ export async function runColorsJob(event: unknown, deps: RunColorsDeps): Promise
     return result;
   } catch (error) {
     // A held-back run was announced where it was held back; a repeat of it is not announced again.
-    if (!(error instanceof RunHeldBackError)) await announce(deps, { kind: 'run-failed', asOf: plan.asOf, runId: plan.runId, trigger: plan.trigger, error });
+    if (!(error instanceof RunHeldBackError))
+      await announce(deps, { kind: 'run-failed', asOf: plan.asOf, runId: plan.runId, trigger: plan.trigger, error });
     throw error;
   }
 }
@@ -97,7 +98,16 @@ async function runPlanned(plan: RunPlan, deps: RunColorsDeps, now: () => Date): 
     });
     if (published?.pointer.status === 'held-back') {
       const { reason } = published.pointer;
-      await announce(deps, { kind: 'run-held-back', asOf: plan.asOf, runId: plan.runId, trigger: plan.trigger, location: published.location, counts: manifest.counts, files: manifest.files, reason });
+      await announce(deps, {
+        kind: 'run-held-back',
+        asOf: plan.asOf,
+        runId: plan.runId,
+        trigger: plan.trigger,
+        location: published.location,
+        counts: manifest.counts,
+        files: manifest.files,
+        reason,
+      });
       throw new RunHeldBackError(
         `run ${plan.runId} for as-of ${plan.asOf} is held back: ${reason}. Its files are at ${published.location} ` +
           '(its manifest counts the rows, rejected.csv says why each was rejected); latest.json was not moved to it',
@@ -136,7 +146,17 @@ async function announce(deps: RunColorsDeps, outcome: RunOutcome): Promise<void>
 function publishedOutcome(result: RunColorsResult): RunOutcome | undefined {
   const { asOf, runId, trigger, counts, files, location, pointer } = result;
   if (location === null || pointer === null) return undefined;
-  return { kind: 'run-published', asOf, runId, trigger, counts, files, location, pointer, redelivery: result.status === 'already-published' };
+  return {
+    kind: 'run-published',
+    asOf,
+    runId,
+    trigger,
+    counts,
+    files,
+    location,
+    pointer,
+    redelivery: result.status === 'already-published',
+  };
 }
 
 /** A stored run of this plan, finished (latest.json moved forward to it) and summarized; undefined when none is stored. */
@@ -147,7 +167,7 @@ async function finishStoredRun(plan: RunPlan, deps: RunColorsDeps): Promise<RunC
   if (manifest.runId !== plan.runId || manifest.asOf !== plan.asOf) {
     throw new RunAlreadyPublishedError(
       `the manifest stored for run ${plan.runId} (as-of ${plan.asOf}) ` +
-      `names run ${manifest.runId} for ${manifest.asOf}; refusing to treat it as this run`,
+        `names run ${manifest.runId} for ${manifest.asOf}; refusing to treat it as this run`,
     );
   }
   if (manifest.heldBack) {
@@ -157,7 +177,7 @@ async function finishStoredRun(plan: RunPlan, deps: RunColorsDeps): Promise<RunC
     });
     throw new RunHeldBackError(
       `run ${plan.runId} for as-of ${plan.asOf} is held back: ${manifest.heldBack}. ` +
-      `This is a retry of the same scheduled run: it is not run again and latest.json is not moved to it`,
+        `This is a retry of the same scheduled run: it is not run again and latest.json is not moved to it`,
       { repeat: true },
     );
   }

@@ -130,7 +130,7 @@ function describe(error: unknown): string {
 
 export function readProperties(raw: Record<string, unknown>): SeedProperties {
   const problems: string[] = [];
-  const parameters = raw['Parameters'];
+  const parameters = raw.Parameters;
   if (!Array.isArray(parameters) || parameters.length === 0) problems.push('Parameters must be a non-empty list');
   else {
     parameters.forEach((p: unknown, i) => {
@@ -141,17 +141,17 @@ export function readProperties(raw: Record<string, unknown>): SeedProperties {
       if (Type !== 'String' && Type !== 'SecureString') problems.push(`Parameters[${i}].Type must be String or SecureString`);
     });
   }
-  if (typeof raw['KeyId'] !== 'string' || raw['KeyId'] === '') problems.push('KeyId must name the KMS key');
-  if (typeof raw['Placeholder'] !== 'string' || raw['Placeholder'] === '') problems.push('Placeholder must be a non-empty string');
-  const deleteOnStackDelete = String(raw['DeleteOnStackDelete'] ?? 'false');
+  if (typeof raw.KeyId !== 'string' || raw.KeyId === '') problems.push('KeyId must name the KMS key');
+  if (typeof raw.Placeholder !== 'string' || raw.Placeholder === '') problems.push('Placeholder must be a non-empty string');
+  const deleteOnStackDelete = String(raw.DeleteOnStackDelete ?? 'false');
   if (deleteOnStackDelete !== 'true' && deleteOnStackDelete !== 'false') problems.push('DeleteOnStackDelete must be true or false');
   if (problems.length > 0) throw new Error(`invalid Custom::MarketPulseParameters properties: ${problems.join('; ')}`);
   return {
     Parameters: parameters as SeedParameter[],
-    KeyId: raw['KeyId'] as string,
-    Placeholder: raw['Placeholder'] as string,
+    KeyId: raw.KeyId as string,
+    Placeholder: raw.Placeholder as string,
     DeleteOnStackDelete: deleteOnStackDelete as 'true' | 'false',
-    ...(typeof raw['Description'] === 'string' ? { Description: raw['Description'] } : {}),
+    ...(typeof raw.Description === 'string' ? { Description: raw.Description } : {}),
   };
 }
 

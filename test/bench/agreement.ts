@@ -31,7 +31,10 @@ interface Group {
 }
 
 function fingerprint(values: readonly (string | null)[]): string {
-  return values.slice(0, FIELDS).map((value) => value ?? '').join('\u0000');
+  return values
+    .slice(0, FIELDS)
+    .map((value) => value ?? '')
+    .join('\u0000');
 }
 
 /** Consecutive rows with one CUSIP key, in file order. */
@@ -133,8 +136,12 @@ export function agrees(result: RankedAgreement): boolean {
 }
 
 /** Row-by-row comparison of two CSVs of the same columns (quoting aside); the first differences. */
-export async function compareRows(productPath: string, otherPath: string): Promise<{ rows: number; different: number; examples: string[] }> {
-  const open = async (path: string) => (await readCsvRecords(createReadStream(path, { highWaterMark: 1 << 20 }), path)).records[Symbol.asyncIterator]();
+export async function compareRows(
+  productPath: string,
+  otherPath: string,
+): Promise<{ rows: number; different: number; examples: string[] }> {
+  const open = async (path: string) =>
+    (await readCsvRecords(createReadStream(path, { highWaterMark: 1 << 20 }), path)).records[Symbol.asyncIterator]();
   const a = await open(productPath);
   const b = await open(otherPath);
   const result = { rows: 0, different: 0, examples: [] as string[] };

@@ -8,8 +8,9 @@
  *
  *   node .bench/runners/baseline-colors.mjs --input colors.csv --config bench-config.json --out ranked.csv
  */
-import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+
 import { once } from 'node:events';
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse';
 
@@ -23,7 +24,26 @@ interface Typed {
 }
 type Condition = { all: Condition[] } | { any: Condition[] } | { not: Condition } | { column: string; op: string; value?: unknown };
 
-const COLUMNS = ['MESSAGE_ID', 'TICKER', 'SECTOR', 'CUSIP', 'DATE', 'PRICE_LEVEL', 'BID', 'ASK', 'PX', 'COV_PRICE', 'PERCENT_DIFF', 'PRICE_DIFF', 'SOURCE', 'BIAS', 'RANK', 'CONFIDENCE', 'DATE_1', 'DIFF_STATUS'];
+const COLUMNS = [
+  'MESSAGE_ID',
+  'TICKER',
+  'SECTOR',
+  'CUSIP',
+  'DATE',
+  'PRICE_LEVEL',
+  'BID',
+  'ASK',
+  'PX',
+  'COV_PRICE',
+  'PERCENT_DIFF',
+  'PRICE_DIFF',
+  'SOURCE',
+  'BIAS',
+  'RANK',
+  'CONFIDENCE',
+  'DATE_1',
+  'DIFF_STATUS',
+];
 const TEXT = new Set(['TICKER', 'SECTOR', 'CUSIP', 'SOURCE', 'BIAS', 'DIFF_STATUS']);
 const DATES = new Set(['DATE', 'DATE_1']);
 const DECIMALS = new Set(['PRICE_LEVEL', 'BID', 'ASK', 'PX', 'COV_PRICE', 'PERCENT_DIFF', 'PRICE_DIFF']);
@@ -88,20 +108,29 @@ function matches(condition: Condition, row: Row): boolean {
     const wanted = condition.value;
     const one = String(wanted).toUpperCase();
     switch (condition.op) {
-      case 'equals': return value === one;
-      case 'in': return (wanted as string[]).map((item) => item.toUpperCase()).includes(value);
-      case 'notIn': return !(wanted as string[]).map((item) => item.toUpperCase()).includes(value);
-      case 'startsWith': return value.startsWith(one);
-      case 'endsWith': return value.endsWith(one);
-      case 'contains': return value.includes(one);
+      case 'equals':
+        return value === one;
+      case 'in':
+        return (wanted as string[]).map((item) => item.toUpperCase()).includes(value);
+      case 'notIn':
+        return !(wanted as string[]).map((item) => item.toUpperCase()).includes(value);
+      case 'startsWith':
+        return value.startsWith(one);
+      case 'endsWith':
+        return value.endsWith(one);
+      case 'contains':
+        return value.includes(one);
     }
   }
   const value = DATES.has(condition.column) ? wallTime(text.replace('T', ' '))! : Number(text);
   const bound = (item: unknown) => (typeof item === 'string' ? wallTime(item)! : Number(item));
   switch (condition.op) {
-    case 'lt': return value < bound(condition.value);
-    case 'lte': return value <= bound(condition.value);
-    case 'between': return value >= bound((condition.value as unknown[])[0]) && value <= bound((condition.value as unknown[])[1]);
+    case 'lt':
+      return value < bound(condition.value);
+    case 'lte':
+      return value <= bound(condition.value);
+    case 'between':
+      return value >= bound((condition.value as unknown[])[0]) && value <= bound((condition.value as unknown[])[1]);
   }
   throw new Error(`baseline: operator ${condition.op} on ${condition.column} is not supported`);
 }
@@ -130,7 +159,9 @@ function csvField(value: string): string {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { input: { type: 'string' }, config: { type: 'string' }, out: { type: 'string' } } });
-  const rules = (JSON.parse(readFileSync(values.config!, 'utf8')) as { rules: { active?: boolean; when: Condition }[] }).rules.filter((rule) => rule.active !== false);
+  const rules = (JSON.parse(readFileSync(values.config!, 'utf8')) as { rules: { active?: boolean; when: Condition }[] }).rules.filter(
+    (rule) => rule.active !== false,
+  );
   const groups = new Map<string, Typed[]>();
   for await (const raw of createReadStream(values.input!).pipe(parse({ columns: true, relax_column_count: true })) as AsyncIterable<Row>) {
     const typed = validate(raw);

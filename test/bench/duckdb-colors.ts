@@ -10,7 +10,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { countsSql, excludedSql, rankedColorsSql, RULES } from './duckdb-sql.js';
+import { countsSql, excludedSql, RULES, rankedColorsSql } from './duckdb-sql.js';
 
 /**
  * @duckdb/node-api is not in package.json (its lockfile entry would have to list native bindings
@@ -31,7 +31,9 @@ interface DuckDBApi {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { input: { type: 'string' }, out: { type: 'string' }, excluded: { type: 'string' }, counts: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { input: { type: 'string' }, out: { type: 'string' }, excluded: { type: 'string' }, counts: { type: 'string' } },
+  });
   if (values.input === undefined) throw new Error('--input is required');
   const { DuckDBInstance } = (await import(DUCKDB_PACKAGE)) as DuckDBApi;
   const instance = await DuckDBInstance.create(':memory:');

@@ -20,7 +20,16 @@ export async function ensureDuckDb(): Promise<void> {
   console.log(`  duckdb   installing ${DUCKDB.name}@${DUCKDB.version} into .bench/node_modules (benchmark and queries only)`);
   await mkdir(BENCH_DIR, { recursive: true });
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const args = ['install', '--prefix', BENCH_DIR, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `${DUCKDB.name}@${DUCKDB.version}`];
+  const args = [
+    'install',
+    '--prefix',
+    BENCH_DIR,
+    '--no-save',
+    '--no-package-lock',
+    '--no-audit',
+    '--no-fund',
+    `${DUCKDB.name}@${DUCKDB.version}`,
+  ];
   await new Promise<void>((resolvePromise, reject) => {
     const child = spawn(npm, args, { cwd: BENCH_DIR, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);

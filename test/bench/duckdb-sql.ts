@@ -12,8 +12,24 @@
  */
 
 const COLUMNS = [
-  'MESSAGE_ID', 'TICKER', 'SECTOR', 'CUSIP', 'DATE', 'PRICE_LEVEL', 'BID', 'ASK', 'PX', 'COV_PRICE',
-  'PERCENT_DIFF', 'PRICE_DIFF', 'SOURCE', 'BIAS', 'RANK', 'CONFIDENCE', 'DATE_1', 'DIFF_STATUS',
+  'MESSAGE_ID',
+  'TICKER',
+  'SECTOR',
+  'CUSIP',
+  'DATE',
+  'PRICE_LEVEL',
+  'BID',
+  'ASK',
+  'PX',
+  'COV_PRICE',
+  'PERCENT_DIFF',
+  'PRICE_DIFF',
+  'SOURCE',
+  'BIAS',
+  'RANK',
+  'CONFIDENCE',
+  'DATE_1',
+  'DIFF_STATUS',
 ] as const;
 const TEXT = ['TICKER', 'SECTOR', 'CUSIP', 'SOURCE', 'BIAS', 'DIFF_STATUS'];
 const DECIMALS = ['PRICE_LEVEL', 'BID', 'ASK', 'PX', 'COV_PRICE', 'PERCENT_DIFF', 'PRICE_DIFF'];
@@ -54,8 +70,13 @@ function typedColumns(): string {
     `regexp_full_match(trim(src.MESSAGE_ID), '${ID}')`,
     `${raw('CUSIP')} IS NOT NULL`,
     `${raw('DATE')} IS NOT NULL`,
-    ...DATES.map((c) => `(${raw(c)} IS NULL OR (regexp_full_match(${raw(c)}, '${DATE}') AND TRY_CAST(replace(${raw(c)}, 'T', ' ') AS TIMESTAMP) IS NOT NULL))`),
-    ...DECIMALS.map((c) => `(${raw(c)} IS NULL OR (regexp_full_match(${raw(c)}, '${DECIMAL}') AND isfinite(TRY_CAST(${raw(c)} AS DOUBLE))))`),
+    ...DATES.map(
+      (c) =>
+        `(${raw(c)} IS NULL OR (regexp_full_match(${raw(c)}, '${DATE}') AND TRY_CAST(replace(${raw(c)}, 'T', ' ') AS TIMESTAMP) IS NOT NULL))`,
+    ),
+    ...DECIMALS.map(
+      (c) => `(${raw(c)} IS NULL OR (regexp_full_match(${raw(c)}, '${DECIMAL}') AND isfinite(TRY_CAST(${raw(c)} AS DOUBLE))))`,
+    ),
     `(${raw('RANK')} IS NULL OR (regexp_full_match(${raw('RANK')}, '${INTEGER}') AND abs(TRY_CAST(${raw('RANK')} AS HUGEINT)) <= 9007199254740991))`,
     `(${raw('CONFIDENCE')} IS NULL OR (regexp_full_match(${raw('CONFIDENCE')}, '${INTEGER}') AND TRY_CAST(${raw('CONFIDENCE')} AS HUGEINT) BETWEEN 0 AND 10))`,
   ];

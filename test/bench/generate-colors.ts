@@ -12,7 +12,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_SEED, writeColorsFile, type ColorsStats } from '../../scripts/colors-generator.js';
+import { type ColorsStats, DEFAULT_SEED, writeColorsFile } from '../../scripts/colors-generator.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BENCH_DIR = join(ROOT, '.bench');
@@ -63,7 +63,9 @@ export async function ensureColors(request: BenchInputRequest): Promise<BenchInp
   const rows = request.rows;
   const seed = request.seed ?? DEFAULT_SEED;
   const path = resolve(request.out ?? defaultInputPath(rows));
-  const generatorSha256 = createHash('sha256').update(await readFile(GENERATOR_SOURCE)).digest('hex');
+  const generatorSha256 = createHash('sha256')
+    .update(await readFile(GENERATOR_SOURCE))
+    .digest('hex');
   const parameters: Sidecar['parameters'] = { rows, seed, asOf: BENCH_AS_OF, invalidRate: BENCH_INVALID_RATE, generatorSha256 };
   const sidecarPath = `${path}.json`;
 

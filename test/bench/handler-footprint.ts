@@ -81,14 +81,21 @@ function largestParts(output: Metafile['outputs'][string]): { part: string; byte
     const part = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? 'market-pulse code';
     parts.set(part, (parts.get(part) ?? 0) + bytesInOutput);
   }
-  return [...parts].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([part, bytes]) => ({ part, bytes }));
+  return [...parts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([part, bytes]) => ({ part, bytes }));
 }
 
 function importOnce(): Promise<{ importMs: number; processMs: number; networkAttempts: number; exportsHandler: boolean }> {
   return new Promise((resolve, reject) => {
     // Only what a Lambda would have: PATH and the dummy configuration, no AWS profile files.
     const env = { PATH: process.env.PATH ?? '', HOME: join(BENCH_DIR, 'handler'), ...DUMMY_ENVIRONMENT };
-    const child = spawn(process.execPath, [INIT_SCRIPT, BUNDLE], { cwd: join(BENCH_DIR, 'handler'), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [INIT_SCRIPT, BUNDLE], {
+      cwd: join(BENCH_DIR, 'handler'),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));

@@ -54,7 +54,11 @@ export async function measureNode(label: string, args: readonly string[]): Promi
 }
 
 /** Runs a child, passing its stderr (progress lines) through and keeping the tail for errors. */
-function run(label: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderrTail: string }> {
+function run(
+  label: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderrTail: string }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let tail = '';

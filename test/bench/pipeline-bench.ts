@@ -19,8 +19,17 @@ import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { agrees, compareRanked, compareRows, type RankedAgreement } from './agreement.js';
 import { ensureDuckDb } from './duckdb-install.js';
-import { BENCH_AS_OF, BENCH_DIR, DEFAULT_BENCH_ROWS, describeInput, ensureColors, parseCount, ROOT, type BenchInput } from './generate-colors.js';
-import { measureHandler, type HandlerFootprint } from './handler-footprint.js';
+import {
+  BENCH_AS_OF,
+  BENCH_DIR,
+  type BenchInput,
+  DEFAULT_BENCH_ROWS,
+  describeInput,
+  ensureColors,
+  parseCount,
+  ROOT,
+} from './generate-colors.js';
+import { type HandlerFootprint, measureHandler } from './handler-footprint.js';
 import { describeMachine, formatBytes, formatInt, measureNode, median, type ProcessMeasurement } from './measure.js';
 
 const CLI = join(ROOT, 'dist/market-pulse.mjs');
@@ -59,7 +68,10 @@ async function main(): Promise<void> {
   // Several sizes (--rows 1000000,4000000) are measured in turn within each run: the growth check.
   // A comma followed by 4+ digits separates sizes; one followed by 3 is a thousands separator.
   const rowsText = values.rows ?? process.env.BENCH_ROWS;
-  const sizes = rowsText === undefined || rowsText === '' ? [DEFAULT_BENCH_ROWS] : rowsText.split(/[ ;]|,(?=\d{4})/).map((text) => parseCount(text, 'rows'));
+  const sizes =
+    rowsText === undefined || rowsText === ''
+      ? [DEFAULT_BENCH_ROWS]
+      : rowsText.split(/[ ;]|,(?=\d{4})/).map((text) => parseCount(text, 'rows'));
   const runs = values.runs === undefined ? 1 : parseCount(values.runs, '--runs');
   const handlerRuns = values['handler-runs'] === undefined ? 5 : Number(values['handler-runs']);
   const engines = (values.engines?.split(',') ?? [...ENGINES]) as Engine[];
@@ -78,7 +90,9 @@ async function main(): Promise<void> {
     console.log(`  input    ${describeInput(input)}`);
   }
   console.log(`  config   ${relative(ROOT, CONFIG)}`);
-  console.log(`  machine  ${machine.cpus} × ${machine.cpuModel}, ${machine.totalMemoryGiB} GiB RAM, Node ${machine.node}, ${machine.platform}, load ${machine.loadAverage.toFixed(2)}`);
+  console.log(
+    `  machine  ${machine.cpus} × ${machine.cpuModel}, ${machine.totalMemoryGiB} GiB RAM, Node ${machine.node}, ${machine.platform}, load ${machine.loadAverage.toFixed(2)}`,
+  );
   if (engines.includes('duckdb')) await ensureDuckDb();
   await buildRunners();
 
@@ -102,9 +116,18 @@ async function main(): Promise<void> {
   const resultsDir = join(BENCH_DIR, 'results');
   await mkdir(resultsDir, { recursive: true });
   const resultFile = join(resultsDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  const inputSummaries = inputs.map((input) => ({ path: relative(ROOT, input.path), rows: input.rows, seed: input.seed, bytes: input.bytes, stats: input.stats }));
+  const inputSummaries = inputs.map((input) => ({
+    path: relative(ROOT, input.path),
+    rows: input.rows,
+    seed: input.seed,
+    bytes: input.bytes,
+    stats: input.stats,
+  }));
   const runsBySize = Object.fromEntries(measured);
-  await writeFile(resultFile, `${JSON.stringify({ at: new Date().toISOString(), inputs: inputSummaries, config: relative(ROOT, CONFIG), runs: runsBySize, summary, checks, handler, machine }, null, 2)}\n`);
+  await writeFile(
+    resultFile,
+    `${JSON.stringify({ at: new Date().toISOString(), inputs: inputSummaries, config: relative(ROOT, CONFIG), runs: runsBySize, summary, checks, handler, machine }, null, 2)}\n`,
+  );
   console.log(`  saved    ${relative(ROOT, resultFile)}`);
 }
 
@@ -133,13 +156,24 @@ async function runEngine(engine: Engine, input: BenchInput): Promise<ProcessMeas
     case 'duckdb':
       return measureNode(engine, [join(RUNNERS, 'duckdb-colors.mjs'), '--input', input.path, '--out', join(OUT.duckdb, 'colors.csv')]);
     case 'baseline':
-      return measureNode(engine, [join(RUNNERS, 'baseline-colors.mjs'), '--input', input.path, '--config', CONFIG, '--out', join(OUT.baseline, 'colors.csv')]);
+      return measureNode(engine, [
+        join(RUNNERS, 'baseline-colors.mjs'),
+        '--input',
+        input.path,
+        '--config',
+        CONFIG,
+        '--out',
+        join(OUT.baseline, 'colors.csv'),
+      ]);
   }
 }
 
 async function productRunDir(): Promise<string> {
   const asOfDir = join(OUT.product, 'runs', `as-of=${BENCH_AS_OF}`);
-  const last = (await readdir(asOfDir)).filter((name) => name.startsWith('run-id=')).sort().at(-1);
+  const last = (await readdir(asOfDir))
+    .filter((name) => name.startsWith('run-id='))
+    .sort()
+    .at(-1);
   if (last === undefined) throw new Error(`no published run under ${relative(ROOT, asOfDir)}`);
   return join(asOfDir, last);
 }
@@ -167,7 +201,15 @@ async function checkAgreement(engines: readonly Engine[], input: BenchInput): Pr
     // Exclusions and counts: DuckDB writes its excluded rows (in the product's order) and counts, untimed.
     const excludedCsv = join(OUT.duckdb, 'excluded.csv');
     const countsJson = join(OUT.duckdb, 'counts.json');
-    await measureNode('duckdb-check', [join(RUNNERS, 'duckdb-colors.mjs'), '--input', input.path, '--excluded', excludedCsv, '--counts', countsJson]);
+    await measureNode('duckdb-check', [
+      join(RUNNERS, 'duckdb-colors.mjs'),
+      '--input',
+      input.path,
+      '--excluded',
+      excludedCsv,
+      '--counts',
+      countsJson,
+    ]);
     const counts = JSON.parse(await readFile(countsJson, 'utf8')) as Record<string, unknown>;
     const excluded = await compareRows(join(runDir, 'excluded.csv'), excludedCsv);
     const same = (key: string) => JSON.stringify(counts[key]) === JSON.stringify(manifest.counts[key]);
@@ -199,7 +241,9 @@ function summarize(engines: readonly Engine[], measured: Measured, inputs: reado
     for (const engine of engines) {
       const walls = measured.get(rows)![engine].map((m) => m.wallSeconds);
       const spread = walls.length > 1 ? ` (runs ${Math.min(...walls).toFixed(2)}–${Math.max(...walls).toFixed(2)} s)` : '';
-      console.log(`           ${engine.padEnd(9)} ${wall(rows, engine).toFixed(2)} s, ${formatInt(rows / wall(rows, engine))} rows/s, peak RSS ${rss(rows, engine).toFixed(0)} MiB${spread}`);
+      console.log(
+        `           ${engine.padEnd(9)} ${wall(rows, engine).toFixed(2)} s, ${formatInt(rows / wall(rows, engine))} rows/s, peak RSS ${rss(rows, engine).toFixed(0)} MiB${spread}`,
+      );
       bySize[engine] = { wallSeconds: wall(rows, engine), rowsPerSecond: rows / wall(rows, engine), peakRssMiB: rss(rows, engine) };
     }
     if (engines.includes('product') && engines.includes('duckdb')) {
@@ -209,7 +253,9 @@ function summarize(engines: readonly Engine[], measured: Measured, inputs: reado
     }
     if (engines.includes('product') && rows === TARGETS.rssRows) {
       const peak = rss(rows, 'product');
-      console.log(`           product peak RSS ${peak.toFixed(0)} MiB (target at ${formatInt(rows)} rows < ${TARGETS.peakRssMiB} MiB: ${verdict(peak < TARGETS.peakRssMiB)})`);
+      console.log(
+        `           product peak RSS ${peak.toFixed(0)} MiB (target at ${formatInt(rows)} rows < ${TARGETS.peakRssMiB} MiB: ${verdict(peak < TARGETS.peakRssMiB)})`,
+      );
     }
     result[rows] = bySize;
   }
@@ -219,7 +265,9 @@ function summarize(engines: readonly Engine[], measured: Measured, inputs: reado
     for (const engine of engines) {
       const growth = wall(large, engine) / wall(small, engine);
       const target = large === 4 * small ? ` (target < ${TARGETS.growth4x}: ${verdict(growth < TARGETS.growth4x)})` : '';
-      console.log(`  growth   ${engine.padEnd(9)} ${formatInt(large)} rows take ${growth.toFixed(2)}× the time of ${formatInt(small)}${target}`);
+      console.log(
+        `  growth   ${engine.padEnd(9)} ${formatInt(large)} rows take ${growth.toFixed(2)}× the time of ${formatInt(small)}${target}`,
+      );
     }
   }
   if (handler) {

@@ -67,7 +67,9 @@ export function summarize(profile: Profile): ProfileSummary {
     total += micros;
   }
   const sorted = <K extends string>(map: Map<string, number>, key: K) =>
-    [...map].sort((a, b) => b[1] - a[1]).map(([name, micros]) => ({ [key]: name, ms: micros / 1000 }) as Record<K, string> & { ms: number });
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, micros]) => ({ [key]: name, ms: micros / 1000 }) as Record<K, string> & { ms: number });
   return { totalMs: total / 1000, byFunction: sorted(byFunction, 'name'), byFile: sorted(byFile, 'file') };
 }
 

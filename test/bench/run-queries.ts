@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FILE_METADATA_KEYS, latestViewSql, RUN_TABLE_NAMES, RUN_TABLES, type GlueType, type RunTableName } from '../../lib/run-tables.js';
+import { FILE_METADATA_KEYS, type GlueType, latestViewSql, RUN_TABLE_NAMES, RUN_TABLES, type RunTableName } from '../../lib/run-tables.js';
 import { ensureDuckDb, importDuckDb } from './duckdb-install.js';
 import { BENCH_DIR, ROOT } from './generate-colors.js';
 
@@ -53,18 +53,27 @@ export interface DocQuery {
 
 /** The ```sql blocks of the doc whose first line is `-- Q…`, titled by that line. */
 export function docQueries(markdown: string): DocQuery[] {
-  return [...markdown.matchAll(/```sql\n(-- (Q[^\n]*)\n[\s\S]*?)```/g)].map((match) => ({ title: match[2]!.trim(), sql: match[1]!.trim() }));
+  return [...markdown.matchAll(/```sql\n(-- (Q[^\n]*)\n[\s\S]*?)```/g)].map((match) => ({
+    title: match[2]!.trim(),
+    sql: match[1]!.trim(),
+  }));
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { tables: { type: 'string' }, markdown: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help) {
-    console.log('Usage: npm run queries -- [--tables <folder with colors/ excluded/ rejected/ latest/>] [--markdown]\n(without --tables: the demo run, with outputs.parquet on)');
+  const { values } = parseArgs({
+    options: { tables: { type: 'string' }, markdown: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help || values.tables === undefined) {
+    console.log('Usage: npm run queries -- --tables <folder with colors/ excluded/ rejected/ latest/> [--markdown]');
+    process.exitCode = values.help ? 0 : 2;
     return;
   }
   const tables = values.tables === undefined ? demoRun() : resolve(values.tables);
   for (const name of [...RUN_TABLE_NAMES, 'latest']) {
-    if (!existsSync(join(tables, name))) throw new Error(`${join(tables, name)} is missing: --tables names the folder that holds colors/, excluded/, rejected/ and latest/ (docs/queries.md, "Tables")`);
+    if (!existsSync(join(tables, name)))
+      throw new Error(
+        `${join(tables, name)} is missing: --tables names the folder that holds colors/, excluded/, rejected/ and latest/ (docs/queries.md, "Tables")`,
+      );
   }
   await ensureDuckDb();
   const { DuckDBInstance } = await importDuckDb<DuckDBApi>();
@@ -107,20 +116,26 @@ function demoRun(): string {
 /** Every file of the table has the contract's columns, in order and type, and its metadata keys. */
 async function checkTable(db: DuckDBConnection, tables: string, name: RunTableName): Promise<void> {
   const files = join(tables, name, 'as-of=*', 'run-id=*', `${name}.parquet`);
-  const listed = (await db.runAndReadAll(`SELECT file FROM glob(${quote(files)})`)).getRowObjectsJS().map((row) => String(row['file']));
-  if (listed.length === 0) throw new Error(`no ${name}.parquet under ${join(tables, name)} (expected as-of=YYYY-MM-DD/run-id=<id>/${name}.parquet)`);
+  const listed = (await db.runAndReadAll(`SELECT file FROM glob(${quote(files)})`)).getRowObjectsJS().map((row) => String(row.file));
+  if (listed.length === 0)
+    throw new Error(`no ${name}.parquet under ${join(tables, name)} (expected as-of=YYYY-MM-DD/run-id=<id>/${name}.parquet)`);
   const expected = RUN_TABLES[name];
   for (const file of listed) {
-    const schema = (await db.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${quote(file)}, hive_partitioning = false)`)).getRowObjectsJS();
+    const schema = (
+      await db.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${quote(file)}, hive_partitioning = false)`)
+    ).getRowObjectsJS();
     const problems: string[] = [];
     if (schema.length !== expected.length) problems.push(`${schema.length} columns, the contract has ${expected.length}`);
     expected.forEach((column, index) => {
       const got = schema[index];
       if (got === undefined) return;
-      if (got['column_name'] !== column.name) problems.push(`column ${index + 1} is ${String(got['column_name'])}, not ${column.name}`);
-      else if (!DUCKDB_TYPES[column.type].includes(String(got['column_type']))) problems.push(`${column.name} is ${String(got['column_type'])}, not ${column.type}`);
+      if (got.column_name !== column.name) problems.push(`column ${index + 1} is ${String(got.column_name)}, not ${column.name}`);
+      else if (!DUCKDB_TYPES[column.type].includes(String(got.column_type)))
+        problems.push(`${column.name} is ${String(got.column_type)}, not ${column.type}`);
     });
-    const keys = (await db.runAndReadAll(`SELECT decode(key) AS key FROM parquet_kv_metadata(${quote(file)})`)).getRowObjectsJS().map((row) => String(row['key']));
+    const keys = (await db.runAndReadAll(`SELECT decode(key) AS key FROM parquet_kv_metadata(${quote(file)})`))
+      .getRowObjectsJS()
+      .map((row) => String(row.key));
     for (const key of FILE_METADATA_KEYS) if (!keys.includes(key)) problems.push(`no "${key}" in the file metadata`);
     if (problems.length > 0) throw new Error(`${file} does not follow the contract (docs/queries.md, "Tables"): ${problems.join('; ')}`);
   }
@@ -147,7 +162,12 @@ async function defineTables(db: DuckDBConnection, tables: string): Promise<void>
 function print(title: string, columns: readonly string[], rows: readonly Record<string, unknown>[], markdown: boolean): void {
   const cell = (value: unknown) => {
     if (value === null || value === undefined) return '';
-    return value instanceof Date ? value.toISOString().replace(/T00:00:00\.000Z$/, '').replace(/\.000Z$/, 'Z') : String(value);
+    return value instanceof Date
+      ? value
+          .toISOString()
+          .replace(/T00:00:00\.000Z$/, '')
+          .replace(/\.000Z$/, 'Z')
+      : String(value);
   };
   console.log(markdown ? `\n**${title}** (${rows.length} rows)\n` : `\n${title} (${rows.length} rows)`);
   const shown = rows.slice(0, 12).map((row) => columns.map((column) => cell(row[column])));

@@ -12,12 +12,12 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { describe, it } from 'vitest';
 import { REPO_ROOT } from '../../lib/lambda-entries.js';
 
 /** Debian's package installs it here; CHROMIUM_PATH points elsewhere. */
-export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] || '/usr/bin/chromium';
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 /**
  * Headless, as root in a container (no sandbox), no GPU, and none of the browser's own traffic
@@ -62,7 +62,7 @@ export function describeInBrowser(name: string, body: () => void): void {
   const missing = missingBrowser();
   if (missing === undefined) {
     describe(name, body);
-  } else if (process.env['CI'] === 'true') {
+  } else if (process.env.CI === 'true') {
     describe(name, () => {
       it('has a browser to run in (CI=true: a missing browser fails the run)', () => {
         throw new Error(`browser tests cannot run: ${missing}`);

@@ -38,7 +38,10 @@ export interface BuiltCliFixture {
  * The CLI built for this test file and a scratch folder, both made in beforeAll and removed in
  * afterAll; `run` executes the built CLI as a user would.
  */
-export function useBuiltCli(workPrefix: string, options: { readonly env?: () => NodeJS.ProcessEnv; readonly inWork?: boolean } = {}): BuiltCliFixture {
+export function useBuiltCli(
+  workPrefix: string,
+  options: { readonly env?: () => NodeJS.ProcessEnv; readonly inWork?: boolean } = {},
+): BuiltCliFixture {
   let cli = '';
   let work = '';
   let cleanup: () => Promise<void> = async () => {};

@@ -69,10 +69,17 @@ export function withFaults(real: FsPromises): FsPromises {
     const handle = await real.open(path, ...rest);
     return new Proxy(handle, {
       get(target, property) {
-        if (property === 'sync') return async () => (await fsFaults.apply('fsync', String(path)), target.sync());
+        if (property === 'sync')
+          return async () => {
+            await fsFaults.apply('fsync', String(path));
+            return target.sync();
+          };
         if (property === 'write') {
           const write = target.write as (...a: unknown[]) => unknown;
-          return async (...args: unknown[]) => (await fsFaults.apply('write', String(path)), write.apply(target, args));
+          return async (...args: unknown[]) => {
+            await fsFaults.apply('write', String(path));
+            return write.apply(target, args);
+          };
         }
         const value = Reflect.get(target, property) as unknown;
         return typeof value === 'function' ? value.bind(target) : value;

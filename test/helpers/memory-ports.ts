@@ -1,6 +1,6 @@
 /** In-memory implementations of the pipeline's ports, for tests that exercise the real pipeline. */
 import { COLUMNS } from '../../lambdas/pipeline/columns.js';
-import { latestPointer, pointerDecision, type LatestPointer, type StoredRun } from '../../lambdas/pipeline/latest-pointer.js';
+import { type LatestPointer, latestPointer, pointerDecision, type StoredRun } from '../../lambdas/pipeline/latest-pointer.js';
 import type { ColorSource, OpenedSource, PublishedRun, PublishRequest, RawRecord, ResultSink } from '../../lambdas/pipeline/ports.js';
 
 export class MemorySource implements ColorSource {

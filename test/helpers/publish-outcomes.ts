@@ -129,7 +129,10 @@ export function documentedTotals(path: string): Totals {
     .split('\n')
     .find((line) => line.startsWith(`| ${path} |`));
   if (!row) throw new Error(`docs/publishing.md has no totals row for "${path}"`);
-  const [faults, complete, nothing, stored, inconsistent, hung] = row.split('|').slice(2, 8).map((cell) => Number(cell.trim()));
+  const [faults, complete, nothing, stored, inconsistent, hung] = row
+    .split('|')
+    .slice(2, 8)
+    .map((cell) => Number(cell.trim()));
   return { faults: faults!, complete: complete!, nothing: nothing!, stored: stored!, inconsistent: inconsistent!, hung: hung! };
 }
 

@@ -4,7 +4,7 @@
  * and compares ids and decimals on every call. And `rankThroughTable`, which ranks rows through the
  * real table and reads the result back through the Ranking API the outputs use.
  */
-import { COLUMNS, COLUMN_INDEX, COLUMN_TYPES } from '../../lambdas/pipeline/columns.js';
+import { COLUMN_INDEX, COLUMN_TYPES, COLUMNS } from '../../lambdas/pipeline/columns.js';
 import { compareDecimalTexts } from '../../lambdas/pipeline/decimal.js';
 import type { RankingKey } from '../../lambdas/pipeline/ranking/order.js';
 import { RankingTable } from '../../lambdas/pipeline/ranking/table.js';

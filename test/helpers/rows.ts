@@ -1,6 +1,6 @@
 /** Builds real ColorRows through the real validator, so tests never hand-make impossible rows. */
 import { COLUMNS, type ColumnName } from '../../lambdas/pipeline/columns.js';
-import { isRejected, resolveHeader, RowValidator, type ColorRow } from '../../lambdas/pipeline/schema.js';
+import { type ColorRow, isRejected, RowValidator, resolveHeader } from '../../lambdas/pipeline/schema.js';
 import { ZoneClock } from '../../lambdas/pipeline/time-zone.js';
 
 export function rowValidator(timeZone = 'UTC'): RowValidator {

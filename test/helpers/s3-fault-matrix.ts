@@ -17,17 +17,17 @@ import { scheduledRunId } from '../../lambdas/pipeline/run-id.js';
 import { runColorsJob } from '../../lambdas/run-colors/run-colors-job.js';
 import {
   agrees,
-  claimOf,
-  claimOfCli,
-  tally,
-  visibleState,
   type CaseResult,
   type Claim,
+  claimOf,
+  claimOfCli,
   type Totals,
+  tally,
   type Visible,
+  visibleState,
 } from './publish-outcomes.js';
 import type { Fault, FaultRule } from './s3-fault-proxy.js';
-import { BUCKET, within, type PublishHarness } from './s3-publish-harness.js';
+import { BUCKET, type PublishHarness, within } from './s3-publish-harness.js';
 
 const FAULTS: Fault[] = ['500', '503', 'reset-before', 'reset-after', '500-after'];
 const HUNG_AFTER_MS = 20_000;

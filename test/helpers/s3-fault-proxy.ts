@@ -14,9 +14,9 @@
  * independent emulator's business; the proxy only adds the two things the tests need on top.
  */
 import {
+  Agent,
   createServer,
   request as httpRequest,
-  Agent,
   type IncomingHttpHeaders,
   type IncomingMessage,
   type Server,

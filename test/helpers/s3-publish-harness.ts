@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll } from 'vitest';
 import { createS3Client } from '../../lambdas/adapters/s3/client.js';
-import { S3FaultProxy } from './s3-fault-proxy.js';
 import type { StoreView } from './publish-outcomes.js';
+import { S3FaultProxy } from './s3-fault-proxy.js';
 import { useS3rver } from './s3rver.js';
 
 export const BUCKET = 'mp-publish';

@@ -16,7 +16,15 @@
  * business; this only remembers what it stored and when.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, request as httpRequest, Agent, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface StoredVersion {
@@ -88,7 +96,8 @@ export class S3VersioningProxy {
     if (key === '') return this.forward(req, body);
     const versionId = url.searchParams.get('versionId');
     if ((method === 'GET' || method === 'HEAD') && versionId !== null) return Promise.resolve(this.version(bucket, key, versionId));
-    if (method === 'PUT' && req.headers['x-amz-copy-source'] === undefined && !url.searchParams.has('uploadId')) return this.put(req, bucket, key, body);
+    if (method === 'PUT' && req.headers['x-amz-copy-source'] === undefined && !url.searchParams.has('uploadId'))
+      return this.put(req, bucket, key, body);
     if (method === 'GET' || method === 'HEAD') return this.current(req, bucket, key, body);
     return this.forward(req, body);
   }
@@ -167,7 +176,9 @@ export class S3VersioningProxy {
       `<Name>${escapeXml(bucket)}</Name><Prefix>${escapeXml(prefix)}</Prefix>`,
       `<KeyMarker>${escapeXml(keyMarker)}</KeyMarker><VersionIdMarker>${escapeXml(versionIdMarker)}</VersionIdMarker>`,
       `<MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${truncated}</IsTruncated>`,
-      truncated && last ? `<NextKeyMarker>${escapeXml(last.key)}</NextKeyMarker><NextVersionIdMarker>${escapeXml(last.versionId)}</NextVersionIdMarker>` : '',
+      truncated && last
+        ? `<NextKeyMarker>${escapeXml(last.key)}</NextKeyMarker><NextVersionIdMarker>${escapeXml(last.versionId)}</NextVersionIdMarker>`
+        : '',
       ...page.map(
         ({ version, isLatest }) =>
           `<Version><Key>${escapeXml(version.key)}</Key><VersionId>${escapeXml(version.versionId)}</VersionId><IsLatest>${isLatest}</IsLatest>` +
@@ -188,8 +199,16 @@ export class S3VersioningProxy {
   private forward(req: IncomingMessage, body: Buffer): Promise<Answer> {
     return new Promise((resolve, reject) => {
       const upstream = httpRequest(
-        { host: this.upstream.hostname, port: this.upstream.port, method: req.method, path: req.url, headers: req.headers, agent: this.agent },
-        (response) => collect(response).then((data) => resolve({ status: response.statusCode ?? 502, headers: response.headers, body: data }), reject),
+        {
+          host: this.upstream.hostname,
+          port: this.upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+          agent: this.agent,
+        },
+        (response) =>
+          collect(response).then((data) => resolve({ status: response.statusCode ?? 502, headers: response.headers, body: data }), reject),
       );
       upstream.on('error', reject);
       upstream.end(body);

@@ -165,10 +165,8 @@ export function scriptedDictionary(db = new ScriptedOracle()): ScriptedOracle {
       ['MARKET', 'COLORS', '1250000', '2026-11-19T02:00:00'],
       ['MARKET', 'DEALERS', null, null],
     ])
-    .on(/FROM all_tab_columns/, (binds) => (binds['owner'] === 'MARKET' && binds['table_name'] === 'COLORS' ? COLOR_COLUMNS : []))
-    .on(/FROM all_constraints/, (binds) =>
-      binds['owner'] === 'MARKET' && binds['table_name'] === 'COLORS' ? [['COLORS_PK', 'MESSAGE_ID']] : [],
-    )
+    .on(/FROM all_tab_columns/, (binds) => (binds.owner === 'MARKET' && binds.table_name === 'COLORS' ? COLOR_COLUMNS : []))
+    .on(/FROM all_constraints/, (binds) => (binds.owner === 'MARKET' && binds.table_name === 'COLORS' ? [['COLORS_PK', 'MESSAGE_ID']] : []))
     .on(/^SELECT 1 FROM "MARKET"\."COLORS" WHERE ROWNUM <= 1$/, [['1']])
-    .on(/FROM "MARKET"\."COLORS"\nWHERE ROWNUM <= :max_rows$/, (binds) => COLOR_ROWS.slice(0, Number(binds['max_rows'])));
+    .on(/FROM "MARKET"\."COLORS"\nWHERE ROWNUM <= :max_rows$/, (binds) => COLOR_ROWS.slice(0, Number(binds.max_rows)));
 }

@@ -28,9 +28,11 @@ export async function startSnsEndpoint(): Promise<SnsEndpoint> {
       const body = Buffer.concat(chunks).toString('utf8');
       const fields = Object.fromEntries(new URLSearchParams(body));
       response.setHeader('content-type', 'text/xml');
-      if (fields['Action'] !== 'Publish') {
+      if (fields.Action !== 'Publish') {
         response.writeHead(400);
-        response.end(`<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>this test endpoint only answers Publish, not ${fields['Action']}</Message></Error><RequestId>r</RequestId></ErrorResponse>`);
+        response.end(
+          `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>this test endpoint only answers Publish, not ${fields.Action}</Message></Error><RequestId>r</RequestId></ErrorResponse>`,
+        );
         return;
       }
       publishes.push({ fields, body });

@@ -50,19 +50,19 @@ export interface OracleConnectionFactory {
 export type ClientMode = 'thin' | 'thick';
 
 export function clientModeFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): ClientMode {
-  const value = env['ORACLE_CLIENT_MODE']?.trim().toLowerCase();
+  const value = env.ORACLE_CLIENT_MODE?.trim().toLowerCase();
   if (value === undefined || value === '' || value === 'thin') return 'thin';
   if (value === 'thick') return 'thick';
-  const given = JSON.stringify(env['ORACLE_CLIENT_MODE']);
+  const given = JSON.stringify(env.ORACLE_CLIENT_MODE);
   throw new SettingsError(`ORACLE_CLIENT_MODE must be "thin" or "thick" (or unset for thin), not ${given}`);
 }
 
 /** ORACLE_TCPS=required: never connect in plaintext, wallet or not. Unset or empty: TCPS only with a wallet. */
 export function tcpsRequiredFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
-  const value = env['ORACLE_TCPS']?.trim().toLowerCase();
+  const value = env.ORACLE_TCPS?.trim().toLowerCase();
   if (value === undefined || value === '') return false;
   if (value === 'required') return true;
-  throw new SettingsError(`ORACLE_TCPS must be "required" (or unset), not ${JSON.stringify(env['ORACLE_TCPS'])}`);
+  throw new SettingsError(`ORACLE_TCPS must be "required" (or unset), not ${JSON.stringify(env.ORACLE_TCPS)}`);
 }
 
 /** Identifies what a kept connection is connected to and as whom; never contains a secret. */
@@ -241,12 +241,16 @@ class DriverConnection implements OracleConnectionLike {
     binds: Readonly<Record<string, string>>,
     options: { readonly fetchArraySize: number },
   ): Promise<OracleRowBatches> {
-    const result = await this.connection.execute<unknown[]>(sql, { ...binds }, {
-      resultSet: true,
-      outFormat: this.driver.OUT_FORMAT_ARRAY,
-      fetchArraySize: options.fetchArraySize,
-      fetchTypeHandler: this.fetchTypeHandler as never,
-    });
+    const result = await this.connection.execute<unknown[]>(
+      sql,
+      { ...binds },
+      {
+        resultSet: true,
+        outFormat: this.driver.OUT_FORMAT_ARRAY,
+        fetchArraySize: options.fetchArraySize,
+        fetchTypeHandler: this.fetchTypeHandler as never,
+      },
+    );
     const resultSet = result.resultSet;
     if (resultSet === undefined) throw new Error('the query returned no result set');
     return {

@@ -47,8 +47,7 @@ const NNE =
 const SERVICE = 'the listener does not know that service: check the service-name parameter in SSM';
 const HOST = 'the host does not resolve: check the host parameter in SSM and the VPC DNS settings';
 const CONNECT_STRING = 'check the host, port and service-name parameters in SSM';
-const TLS =
-  'the TLS handshake failed: check the wallet (PEM) and wallet-password parameters and that the port is the database\'s TCPS port';
+const TLS = "the TLS handshake failed: check the wallet (PEM) and wallet-password parameters and that the port is the database's TCPS port";
 const PRIVILEGES = 'the user lacks a privilege: it needs CREATE SESSION and SELECT on the colors table';
 const TIME_ZONE = "the database does not know the config's window.timeZone; use an IANA zone its time zone file has";
 const GENERIC = 'look the code up at https://docs.oracle.com/error-help/db/ and in docs/troubleshooting.md';
@@ -76,13 +75,48 @@ const FAMILIES: readonly { readonly kind: OracleErrorKind; readonly hint: string
     hint: CANNOT_CONNECT,
     codes: [
       // paused / starting / stopping instance, listener and network trouble
-      'ORA-12506', 'ORA-12170', 'ORA-12541', 'ORA-12535', 'ORA-12543', 'ORA-12528', 'ORA-12516', 'ORA-12518',
-      'ORA-12519', 'ORA-12520', 'ORA-01033', 'ORA-01034', 'ORA-01089', 'ORA-01090', 'ORA-01092', 'ORA-00018', 'ORA-00020',
+      'ORA-12506',
+      'ORA-12170',
+      'ORA-12541',
+      'ORA-12535',
+      'ORA-12543',
+      'ORA-12528',
+      'ORA-12516',
+      'ORA-12518',
+      'ORA-12519',
+      'ORA-12520',
+      'ORA-01033',
+      'ORA-01034',
+      'ORA-01089',
+      'ORA-01090',
+      'ORA-01092',
+      'ORA-00018',
+      'ORA-00020',
       // lost connection (a socket that died while Lambda was frozen, a killed session)
-      'ORA-03113', 'ORA-03114', 'ORA-03135', 'ORA-12537', 'ORA-12547', 'ORA-12570', 'ORA-12571', 'ORA-00028', 'ORA-01012',
-      'ORA-02396', 'ORA-12153', 'ORA-25408',
+      'ORA-03113',
+      'ORA-03114',
+      'ORA-03135',
+      'ORA-12537',
+      'ORA-12547',
+      'ORA-12570',
+      'ORA-12571',
+      'ORA-00028',
+      'ORA-01012',
+      'ORA-02396',
+      'ORA-12153',
+      'ORA-25408',
       // thin-mode network errors, call timeouts, thick-mode dead connection
-      'NJS-500', 'NJS-501', 'NJS-503', 'NJS-504', 'NJS-510', 'NJS-511', 'NJS-521', 'NJS-123', 'DPI-1080', 'DPI-1067', 'DPI-1010',
+      'NJS-500',
+      'NJS-501',
+      'NJS-503',
+      'NJS-504',
+      'NJS-510',
+      'NJS-511',
+      'NJS-521',
+      'NJS-123',
+      'DPI-1080',
+      'DPI-1067',
+      'DPI-1010',
     ],
   },
 ];

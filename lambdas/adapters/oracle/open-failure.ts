@@ -4,11 +4,11 @@
  * story of the retries when there were any — how many attempts in how long, and which bound stopped
  * them — and, for credentials refused again after the re-read, the SSM parameter to fix.
  */
-import { TransientSourceError, type MarketPulseError } from '../../errors.js';
+import { type MarketPulseError, TransientSourceError } from '../../errors.js';
 import { CircuitOpenError } from './circuit-breaker.js';
 import { classifyOracleError, toSourceError } from './errors.js';
 import { RetryExhaustedError } from './retry.js';
-import { secretsOf, type OracleSettings } from './settings.js';
+import { type OracleSettings, secretsOf } from './settings.js';
 
 /** How messages name the work: `opening MARKET.COLORS at db:1521/PDB` and `open MARKET.COLORS at db:1521/PDB`. */
 export interface SessionPurpose {

@@ -66,7 +66,10 @@ export function buildColorQuery(input: ColorQueryInput): ColorQuery {
   const schema = settingIdentifier('schema', input.schema);
   const table = settingIdentifier('table', input.table);
   const physical = COLUMNS.map((column) => columnIdentifier(column, input.columns[column]));
-  for (const [name, value] of [['start', input.window.startLocal], ['end', input.window.endLocal]] as const) {
+  for (const [name, value] of [
+    ['start', input.window.startLocal],
+    ['end', input.window.endLocal],
+  ] as const) {
     if (!LOCAL_WALL_TIME.test(value)) throw new RangeError(`window ${name} must be YYYY-MM-DDTHH:MM:SS, got ${JSON.stringify(value)}`);
   }
   const dateColumns: number[] = [];

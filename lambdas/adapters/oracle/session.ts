@@ -19,13 +19,13 @@
  *   with every secret redacted (open-failure.ts, errors.ts).
  */
 import type { MarketPulseError } from '../../errors.js';
-import { silentLog, type Log } from '../../log.js';
-import { CircuitOpenError, type CircuitBreaker } from './circuit-breaker.js';
-import { connectionKey, type ClientMode, type OracleConnectionFactory, type OracleConnectionLike } from './connection.js';
+import { type Log, silentLog } from '../../log.js';
+import { type CircuitBreaker, CircuitOpenError } from './circuit-breaker.js';
+import { type ClientMode, connectionKey, type OracleConnectionFactory, type OracleConnectionLike } from './connection.js';
 import { classifyOracleError, isCredentialsOracleError, isTransientOracleError, oracleErrorCodes, toSourceError } from './errors.js';
 import { credentialsRefusedAgain, openFailure, type SessionPurpose } from './open-failure.js';
-import { DEFAULT_RETRY_POLICY, retry, type RetryPolicy } from './retry.js';
-import { endpointOf, secretsOf, type OracleSettings, type SettingsProvider } from './settings.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, retry } from './retry.js';
+import { endpointOf, type OracleSettings, type SettingsProvider, secretsOf } from './settings.js';
 import { TimeBudget } from './time-budget.js';
 import { closeWithin, type WarmConnection } from './warm-connection.js';
 

@@ -19,15 +19,15 @@
  * driver messages are redacted before they are wrapped.
  */
 import { ConfigError } from '../../errors.js';
-import { silentLog, type Log } from '../../log.js';
+import { type Log, silentLog } from '../../log.js';
 import type { RunConfig } from '../../pipeline/config.js';
 import type { ColorSource, OpenedSource, RawRecord } from '../../pipeline/ports.js';
 import type { RunWindowBounds } from '../../pipeline/run-window.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { NodeOracleConnectionFactory, type OracleConnectionFactory, type OracleRowBatches } from './connection.js';
-import { buildColorQuery, dateOnlyWhenMidnight, sessionSetupSql, type ColorQuery } from './query.js';
+import { buildColorQuery, type ColorQuery, dateOnlyWhenMidnight, sessionSetupSql } from './query.js';
 import { checkOpenTimeout, OracleSession, type OracleSessionOptions } from './session.js';
-import { endpointOf, tableOf, type OracleSettings } from './settings.js';
+import { endpointOf, type OracleSettings, tableOf } from './settings.js';
 
 /**
  * What an {@link OracleSource} is built from. The Lambda passes its remaining time as the deadline,

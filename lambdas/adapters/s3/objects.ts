@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
-import { silentLog, type Log } from '../../log.js';
+import { type Log, silentLog } from '../../log.js';
 import type { OutputFile } from '../../pipeline/ports.js';
 import { describeS3Error, isAccessDenied, isConditionalConflict, isNotFound, isPreconditionFailed } from './errors.js';
 

@@ -5,7 +5,7 @@
 import { COLUMNS } from '../columns.js';
 import { CSV_CONTENT_TYPE, csvField, csvLine } from '../csv-writer.js';
 import type { OutputWriter } from '../ports.js';
-import { PARENT_CHILD_COLUMNS, type GroupPlace, type Ranking } from '../ranking/ranked.js';
+import { type GroupPlace, PARENT_CHILD_COLUMNS, type Ranking } from '../ranking/ranked.js';
 import type { OutputRenderer } from './renderer.js';
 
 export function colorsCsv(ranking: Ranking): OutputRenderer {

@@ -25,9 +25,13 @@ export function colorsJsonl(ranking: Ranking): OutputRenderer {
           // The object JSON.stringify would write for these keys in this order, without building it.
           let line = '';
           const fields = ranking.fields(row);
-          FIELD_KEYS.forEach((key, index) => (line += key + JSON.stringify(fields[index] ?? null)));
+          FIELD_KEYS.forEach((key, index) => {
+            line += key + JSON.stringify(fields[index] ?? null);
+          });
           const place = group.place(at + 1);
-          PARENT_CHILD_COLUMNS.forEach((column, index) => (line += PLACE_KEYS[index] + JSON.stringify(place[column])));
+          PARENT_CHILD_COLUMNS.forEach((column, index) => {
+            line += PLACE_KEYS[index] + JSON.stringify(place[column]);
+          });
           out.write(`${line}}\n`);
         });
         yield;

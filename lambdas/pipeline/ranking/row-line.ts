@@ -8,7 +8,7 @@
  * The encoding is the store's own: {@link RowLineEncoder} writes it and {@link decodeRowLine} reads
  * it back; nothing outside ranking/ sees a line.
  */
-import { COLUMNS, COLUMN_TYPES } from '../columns.js';
+import { COLUMN_TYPES, COLUMNS } from '../columns.js';
 import { csvField } from '../csv-writer.js';
 
 /**

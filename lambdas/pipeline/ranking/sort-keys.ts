@@ -14,8 +14,8 @@
 import { COLUMN_INDEX, COLUMN_TYPES } from '../columns.js';
 import { mayBeInexact } from '../decimal.js';
 import type { ColorRow } from '../schema.js';
-import { TextIds } from '../text-ids.js';
 import { normalizeText } from '../text.js';
+import { TextIds } from '../text-ids.js';
 import type { RankingKey } from './order.js';
 
 /** One key column: a double per row, compared with `<` (ascending, nulls last). */

@@ -14,9 +14,9 @@ import { compareDecimalTexts } from '../decimal.js';
 import type { ColorRow } from '../schema.js';
 import { TextIds } from '../text-ids.js';
 import { MESSAGE_ID_KEY, type RankingKey } from './order.js';
-import { StoredRanking, type Ranking } from './ranked.js';
+import { type Ranking, StoredRanking } from './ranked.js';
 import { RowStore } from './row-store.js';
-import { DecimalKey, sortKeys, type SortKey } from './sort-keys.js';
+import { DecimalKey, type SortKey, sortKeys } from './sort-keys.js';
 
 export class RankingTable {
   private count = 0;
@@ -65,7 +65,9 @@ export class RankingTable {
     for (let g = 0; g < groups; g++) groupStarts[g + 1]! += groupStarts[g]!;
     const next = groupStarts.slice(0, groups);
     const order = new Int32Array(count);
-    groupOf.forEach((group, handle) => (order[next[group]!++] = handle));
+    groupOf.forEach((group, handle) => {
+      order[next[group]!++] = handle;
+    });
 
     const compare = this.comparator();
     for (let g = 0; g < groups; g++) {
@@ -104,7 +106,7 @@ export class RankingTable {
         if (x < y) return -1;
         if (x > y) return 1;
         const decimal = decimals[k];
-        if (decimal !== undefined && decimal.mayDiffer(a, b)) {
+        if (decimal?.mayDiffer(a, b)) {
           const order = this.compareDecimals(decimal, a, b);
           if (order !== 0) return order;
         }

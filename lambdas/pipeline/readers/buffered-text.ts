@@ -6,7 +6,7 @@
  * exactly the records that hold them (README, "What a run reads").
  */
 import { MIB } from '../text.js';
-import { NO_MARKS, Utf8ChunkDecoder, type DecodedText } from './utf8-chunk-decoder.js';
+import { type DecodedText, NO_MARKS, Utf8ChunkDecoder } from './utf8-chunk-decoder.js';
 
 /**
  * The longest record a reader holds (a CSV record, quoted line breaks included, or a JSON line):
@@ -19,7 +19,6 @@ export const DEFAULT_MAX_RECORD_CHARS = 16 * MIB;
 export function describeSize(chars: number): string {
   return chars >= MIB && chars % MIB === 0 ? `${chars / MIB} MiB` : `${chars} characters`;
 }
-
 
 export abstract class BufferedText {
   /** The decoded text held; everything before {@link pos} is consumed. */

@@ -86,22 +86,30 @@ export class CsvParser extends BufferedText implements PullParser<CsvRecord> {
 
   private nextComma(from: number): number {
     const at = this.nComma;
-    return at !== -1 && at < from ? (this.nComma = this.text.indexOf(',', from)) : at;
+    if (at === -1 || at >= from) return at;
+    this.nComma = this.text.indexOf(',', from);
+    return this.nComma;
   }
 
   private nextLF(from: number): number {
     const at = this.nLF;
-    return at !== -1 && at < from ? (this.nLF = this.text.indexOf('\n', from)) : at;
+    if (at === -1 || at >= from) return at;
+    this.nLF = this.text.indexOf('\n', from);
+    return this.nLF;
   }
 
   private nextCR(from: number): number {
     const at = this.nCR;
-    return at !== -1 && at < from ? (this.nCR = this.text.indexOf('\r', from)) : at;
+    if (at === -1 || at >= from) return at;
+    this.nCR = this.text.indexOf('\r', from);
+    return this.nCR;
   }
 
   private nextQuote(from: number): number {
     const at = this.nQuote;
-    return at !== -1 && at < from ? (this.nQuote = this.text.indexOf('"', from)) : at;
+    if (at === -1 || at >= from) return at;
+    this.nQuote = this.text.indexOf('"', from);
+    return this.nQuote;
   }
 
   /** End of an unquoted run starting at `from`: the next comma or line end, or -1 when none is buffered. */

@@ -24,6 +24,7 @@ class SyntaxFailure {
   constructor(readonly reason: string) {}
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: JSON forbids raw control characters in strings; this finds them.
 const CONTROL = /[\u0000-\u001f]/;
 
 /**
@@ -100,7 +101,9 @@ export class JsonLineScanner {
 
   private nextBackslash(from: number): number {
     const at = this.nBackslash;
-    return at !== -1 && at < from ? (this.nBackslash = this.line.indexOf('\\', from)) : at;
+    if (at === -1 || at >= from) return at;
+    this.nBackslash = this.line.indexOf('\\', from);
+    return this.nBackslash;
   }
 
   /** Reads the string whose opening quote is at `i`; leaves `i` after its closing quote. */
@@ -124,10 +127,10 @@ export class JsonLineScanner {
           out += line.slice(from, close);
           break;
         }
-        const escape = jsonEscapeAt(line, b);
-        if (escape === undefined) this.fail('invalid escape in a string');
-        out += line.slice(from, b) + escape.value;
-        from = b + escape.length;
+        const escaped = jsonEscapeAt(line, b);
+        if (escaped === undefined) this.fail('invalid escape in a string');
+        out += line.slice(from, b) + escaped.value;
+        from = b + escaped.length;
       }
     }
     if (this.control && CONTROL.test(line.slice(start, close))) this.fail('control character in a string');
@@ -146,7 +149,8 @@ export class JsonLineScanner {
         this.readString();
         continue;
       }
-      if (c === 0x7b || c === 0x5b) open.push(c + 2); // `{`→`}`, `[`→`]`
+      if (c === 0x7b || c === 0x5b)
+        open.push(c + 2); // `{`→`}`, `[`→`]`
       else if (c === 0x7d || c === 0x5d) {
         if (open.pop() !== c) this.fail('mismatched brackets in a nested value');
         if (open.length === 0) {

@@ -8,10 +8,10 @@
  * "{", which says the file is not JSON Lines at all.
  */
 import { SourceError } from '../../errors.js';
-import { COLUMNS, COLUMN_INDEX, isColumnName, type ColumnName } from '../columns.js';
+import { COLUMN_INDEX, COLUMNS, type ColumnName, isColumnName } from '../columns.js';
 import type { OpenedSource, RawRecord, RecordKeys } from '../ports.js';
 import { normalizeHeaderName, nullTexts } from '../schema.js';
-import { JsonLineScanner, NOT_AN_OBJECT, type JsonLine } from './json-line-scanner.js';
+import { type JsonLine, JsonLineScanner, NOT_AN_OBJECT } from './json-line-scanner.js';
 import { LineSplitter, type SplitLine } from './line-splitter.js';
 import { pullRecords, readFirst } from './pull-records.js';
 

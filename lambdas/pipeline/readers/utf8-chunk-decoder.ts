@@ -59,9 +59,7 @@ export class Utf8ChunkDecoder {
 
   private text(bytes: Buffer, end: number): DecodedText {
     if (end === 0) return { text: '', invalidAt: NO_MARKS };
-    let decoded = isUtf8(bytes.subarray(0, end))
-      ? { text: bytes.toString('utf8', 0, end), invalidAt: NO_MARKS }
-      : decodeLossy(bytes, end);
+    let decoded = isUtf8(bytes.subarray(0, end)) ? { text: bytes.toString('utf8', 0, end), invalidAt: NO_MARKS } : decodeLossy(bytes, end);
     if (!this.started) {
       this.started = true;
       if (decoded.text.charCodeAt(0) === 0xfeff) {

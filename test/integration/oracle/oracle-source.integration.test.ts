@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import oracledb from 'oracledb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CircuitBreaker } from '../../../lambdas/adapters/oracle/circuit-breaker.js';
 import { FileSource } from '../../../lambdas/adapters/file-source.js';
 import { FsSink } from '../../../lambdas/adapters/fs-sink.js';
+import { CircuitBreaker } from '../../../lambdas/adapters/oracle/circuit-breaker.js';
 import type { OracleSettings, SettingsProvider } from '../../../lambdas/adapters/oracle/settings.js';
 import { OracleSource } from '../../../lambdas/adapters/oracle/source.js';
 import { COLUMNS } from '../../../lambdas/pipeline/columns.js';
@@ -26,9 +26,9 @@ import { runWindow } from '../../../lambdas/pipeline/run-window.js';
 import { normalizeHeaderName } from '../../../lambdas/pipeline/schema.js';
 import { ZoneClock } from '../../../lambdas/pipeline/time-zone.js';
 
-const connectString = process.env['ORACLE_TEST_CONNECT_STRING'];
-const user = process.env['ORACLE_TEST_USER'];
-const password = process.env['ORACLE_TEST_PASSWORD'];
+const connectString = process.env.ORACLE_TEST_CONNECT_STRING;
+const user = process.env.ORACLE_TEST_USER;
+const password = process.env.ORACLE_TEST_PASSWORD;
 const enabled = Boolean(connectString && user && password);
 
 const AS_OF = '2026-11-20';
@@ -84,11 +84,17 @@ describe.skipIf(!enabled)('OracleSource against a real Oracle Database', () => {
         }),
       );
     }
-    const values = COLUMNS.map((column, index) => (DATE_COLUMNS.has(column) ? `TO_DATE(:${index + 1}, 'YYYY-MM-DD HH24:MI:SS')` : `:${index + 1}`));
-    const result = await admin.executeMany(`INSERT INTO ${table} (${COLUMNS.map(physical).join(', ')}) VALUES (${values.join(', ')})`, rows, {
-      batchErrors: true,
-      bindDefs: COLUMNS.map(() => ({ type: oracledb.STRING, maxSize: 200 })),
-    });
+    const values = COLUMNS.map((column, index) =>
+      DATE_COLUMNS.has(column) ? `TO_DATE(:${index + 1}, 'YYYY-MM-DD HH24:MI:SS')` : `:${index + 1}`,
+    );
+    const result = await admin.executeMany(
+      `INSERT INTO ${table} (${COLUMNS.map(physical).join(', ')}) VALUES (${values.join(', ')})`,
+      rows,
+      {
+        batchErrors: true,
+        bindDefs: COLUMNS.map(() => ({ type: oracledb.STRING, maxSize: 200 })),
+      },
+    );
     await admin.commit();
     // Rows the database refuses (a price of "N/A", a date of "") are the sample's deliberate bad rows.
     inserted = rows.length - (result.batchErrors?.length ?? 0);
@@ -106,14 +112,27 @@ describe.skipIf(!enabled)('OracleSource against a real Oracle Database', () => {
 
   it('runs the job over the table: every row in the window is accounted for, and ids, numbers and dates keep their text', async () => {
     const document = JSON.parse(await readFile('samples/config.json', 'utf8')) as Record<string, unknown>;
-    document['window'] = { lookbackDays: 2, timeZone: 'America/New_York' };
-    document['columns'] = { DATE: 'COLOR_DATE' };
+    document.window = { lookbackDays: 2, timeZone: 'America/New_York' };
+    document.columns = { DATE: 'COLOR_DATE' };
     const loaded = parseConfig(JSON.stringify(document), 'samples/config.json (+ COLOR_DATE)');
     const window = runWindow(AS_OF, 2, new ZoneClock('America/New_York'));
     const provider: SettingsProvider = { get: async () => settings, invalidate: () => undefined };
-    const source = new OracleSource({ settings: provider, config: loaded.config, window, breaker: new CircuitBreaker(), fetchArraySize: 500 });
+    const source = new OracleSource({
+      settings: provider,
+      config: loaded.config,
+      window,
+      breaker: new CircuitBreaker(),
+      fetchArraySize: 500,
+    });
 
-    const { manifest, published } = await runColors({ source, sink: new FsSink(out), config: loaded, asOf: AS_OF, runId: newRunId(), window });
+    const { manifest, published } = await runColors({
+      source,
+      sink: new FsSink(out),
+      config: loaded,
+      asOf: AS_OF,
+      runId: newRunId(),
+      window,
+    });
 
     const counted = await admin.execute<[number]>(
       `SELECT COUNT(*) FROM ${table} WHERE COLOR_DATE >= DATE '2026-11-19' AND COLOR_DATE < DATE '2026-11-21'`,

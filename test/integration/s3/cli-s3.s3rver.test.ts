@@ -35,7 +35,10 @@ function marketPulse(...args: string[]): Promise<{ code: number | null; stdout: 
   return marketPulseWith({ AWS_ENDPOINT_URL_S3: s3.endpoint }, ...args);
 }
 
-function marketPulseWith(extraEnv: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function marketPulseWith(
+  extraEnv: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env = {
     ...process.env,
     AWS_ENDPOINT_URL_S3: s3.endpoint,
@@ -64,9 +67,19 @@ async function text(bucket: string, key: string): Promise<string> {
 
 describe('market-pulse run with S3', () => {
   it('reads the config from S3 and publishes the run under the prefix, latest.json last', async () => {
-    await s3.client().send(new PutObjectCommand({ Bucket: 'mp-config', Key: 'desk/config.json', Body: await readFile('samples/config.json') }));
+    await s3
+      .client()
+      .send(new PutObjectCommand({ Bucket: 'mp-config', Key: 'desk/config.json', Body: await readFile('samples/config.json') }));
     const { code, stdout, stderr } = await marketPulse(
-      'run', '--input', 'samples/colors.csv', '--config', 's3://mp-config/desk/config.json', '--out', 's3://mp-results/colors', '--as-of', '2026-11-20',
+      'run',
+      '--input',
+      'samples/colors.csv',
+      '--config',
+      's3://mp-config/desk/config.json',
+      '--out',
+      's3://mp-results/colors',
+      '--as-of',
+      '2026-11-20',
     );
     expect(stderr).not.toMatch(/error/i);
     expect(code).toBe(0);
@@ -88,7 +101,15 @@ describe('market-pulse run with S3', () => {
 
   it('names a missing config object and exits 3 without publishing', async () => {
     const before = s3.events.length;
-    const { code, stderr } = await marketPulse('run', '--input', 'samples/colors.csv', '--config', 's3://mp-config/nope.json', '--out', 's3://mp-results/x');
+    const { code, stderr } = await marketPulse(
+      'run',
+      '--input',
+      'samples/colors.csv',
+      '--config',
+      's3://mp-config/nope.json',
+      '--out',
+      's3://mp-results/x',
+    );
     expect(code).toBe(3);
     expect(stderr).toMatch(/s3:\/\/mp-config\/nope\.json/);
     expect(s3.events.length).toBe(before);
@@ -98,7 +119,18 @@ describe('market-pulse run with S3', () => {
 describe('market-pulse run with S3: what is visible decides the exit code', () => {
   const throughProxy = () => ({ AWS_ENDPOINT_URL_S3: proxy.endpoint, S3_REQUEST_TIMEOUT_MS: '500', S3_CONNECT_TIMEOUT_MS: '1000' });
   const run = (input: string, asOf: string) =>
-    marketPulseWith(throughProxy(), 'run', '--input', input, '--config', 'samples/config.json', '--out', 's3://mp-results/outcomes', '--as-of', asOf);
+    marketPulseWith(
+      throughProxy(),
+      'run',
+      '--input',
+      input,
+      '--config',
+      'samples/config.json',
+      '--out',
+      's3://mp-results/outcomes',
+      '--as-of',
+      asOf,
+    );
 
   it('a header-only file is held back: exit 7, and latest.json still names the good run', async () => {
     proxy.reset();
@@ -110,9 +142,13 @@ describe('market-pulse run with S3: what is visible decides the exit code', () =
     const { code, stdout, stderr } = await run(input, '2026-11-24');
     expect(code).toBe(7);
     const runId = /^Run ([0-9A-Z]{26}) /.exec(stdout)![1]!;
-    expect(stderr).toContain(`market-pulse: run ${runId} is held back: no ranked rows: the input has no data rows. Its files are at s3://mp-results/outcomes/runs/as-of=2026-11-24/run-id=${runId} `);
+    expect(stderr).toContain(
+      `market-pulse: run ${runId} is held back: no ranked rows: the input has no data rows. Its files are at s3://mp-results/outcomes/runs/as-of=2026-11-24/run-id=${runId} `,
+    );
     expect(await text('mp-results', 'outcomes/runs/as-of=2026-11-24/latest.json')).toBe(good);
-    expect(JSON.parse(await text('mp-results', `outcomes/runs/as-of=2026-11-24/run-id=${runId}/manifest.json`)).heldBack).toMatch(/^no ranked rows/);
+    expect(JSON.parse(await text('mp-results', `outcomes/runs/as-of=2026-11-24/run-id=${runId}/manifest.json`)).heldBack).toMatch(
+      /^no ranked rows/,
+    );
   });
 
   it('an endpoint that stops answering ends the run within seconds with exit 5, saying nothing was published', async () => {

@@ -4,15 +4,19 @@
  * (test/helpers/s3-fault-matrix.ts says which). Totals are in docs/publishing.md.
  */
 import { beforeAll, describe, it, vi } from 'vitest';
-import { cliDriver, runFaultMatrix } from '../../helpers/s3-fault-matrix.js';
 import { expectMatrixTotals } from '../../helpers/publish-outcomes.js';
+import { cliDriver, runFaultMatrix } from '../../helpers/s3-fault-matrix.js';
 import { usePublishHarness } from '../../helpers/s3-publish-harness.js';
 
 // Every S3 client the product makes here keeps the SDK's retry decisions, with 10 ms delays.
 vi.mock('../../../lambdas/adapters/s3/client.js', async (original) => {
   const real = await original<typeof import('../../../lambdas/adapters/s3/client.js')>();
   const { quickRetries } = await import('../../helpers/quick-retries.js');
-  return { ...real, createS3Client: (config = {}, timeouts?: Parameters<typeof real.createS3Client>[1]) => real.createS3Client({ retryStrategy: quickRetries(), ...config }, timeouts) };
+  return {
+    ...real,
+    createS3Client: (config = {}, timeouts?: Parameters<typeof real.createS3Client>[1]) =>
+      real.createS3Client({ retryStrategy: quickRetries(), ...config }, timeouts),
+  };
 });
 
 const harness = usePublishHarness();

@@ -4,8 +4,9 @@
  * scheduled run at once; a stalled response; and the Lambda's deadline. s3rver sits behind the
  * proxy that gives it S3's conditional writes.
  */
-import { readFileSync } from 'node:fs';
+
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { FileSource } from '../../../lambdas/adapters/file-source.js';
 import { S3Sink } from '../../../lambdas/adapters/s3-sink.js';
@@ -22,7 +23,11 @@ import { BUCKET, usePublishHarness } from '../../helpers/s3-publish-harness.js';
 vi.mock('../../../lambdas/adapters/s3/client.js', async (original) => {
   const real = await original<typeof import('../../../lambdas/adapters/s3/client.js')>();
   const { quickRetries } = await import('../../helpers/quick-retries.js');
-  return { ...real, createS3Client: (config = {}, timeouts?: Parameters<typeof real.createS3Client>[1]) => real.createS3Client({ retryStrategy: quickRetries(), ...config }, timeouts) };
+  return {
+    ...real,
+    createS3Client: (config = {}, timeouts?: Parameters<typeof real.createS3Client>[1]) =>
+      real.createS3Client({ retryStrategy: quickRetries(), ...config }, timeouts),
+  };
 });
 
 const harness = usePublishHarness();
@@ -38,9 +43,11 @@ function request(asOf: string, runId: string): PublishRequest {
   return { asOf, runId, files: [file('colors.csv', `${runId}\n`)], manifest: file('manifest.json', manifest), holdBack: null };
 }
 
-const sink = (prefix = 'races') => new S3Sink({ client: harness.client(), bucket: BUCKET, prefix, pointerRetry: { attempts: 3, delayMs: 20 } });
+const sink = (prefix = 'races') =>
+  new S3Sink({ client: harness.client(), bucket: BUCKET, prefix, pointerRetry: { attempts: 3, delayMs: 20 } });
 
-const pointerPut = (runId: string) => (r: ProxiedRequest) => r.method === 'PUT' && r.key.endsWith('latest.json') && r.body.includes(`"runId": "${runId}"`);
+const pointerPut = (runId: string) => (r: ProxiedRequest) =>
+  r.method === 'PUT' && r.key.endsWith('latest.json') && r.body.includes(`"runId": "${runId}"`);
 
 async function reached(predicate: (r: ProxiedRequest) => boolean): Promise<void> {
   for (let waited = 0; !harness.proxy.requests.some(predicate); waited += 5) {
@@ -91,7 +98,13 @@ describe('two publishers of one as-of date', () => {
 
   it('two deliveries of one scheduled run at once: one run, complete, both report it', async () => {
     const scheduledTime = '2026-03-03T18:00:00Z';
-    const deps = () => ({ loadConfig: async () => config, createSource: () => new FileSource(harness.input), sink: sink('lambda-races'), scheduleTimeZone: 'UTC', log: silentLog });
+    const deps = () => ({
+      loadConfig: async () => config,
+      createSource: () => new FileSource(harness.input),
+      sink: sink('lambda-races'),
+      scheduleTimeZone: 'UTC',
+      log: silentLog,
+    });
     const [first, second] = await Promise.all([runColorsJob({ scheduledTime }, deps()), runColorsJob({ scheduledTime }, deps())]);
     const runId = scheduledRunId(new Date(scheduledTime));
     expect([first.runId, second.runId]).toEqual([runId, runId]);
@@ -118,7 +131,9 @@ describe('bounded time', () => {
     harness.proxy.reset();
     harness.proxy.inject({ when: (r) => r.key.endsWith('manifest.json') || r.key.endsWith('latest.json'), fault: 'stall' });
     const started = Date.now();
-    const error = (await sink('stalls').publish(request(asOf, 'RUN1')).catch((caught: unknown) => caught)) as PublishError;
+    const error = (await sink('stalls')
+      .publish(request(asOf, 'RUN1'))
+      .catch((caught: unknown) => caught)) as PublishError;
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(error).toBeInstanceOf(PublishError);
     expect(error.visible).toBe('unknown');
@@ -126,14 +141,22 @@ describe('bounded time', () => {
     expect(await visibleState(harness.view('stalls', asOf, 'RUN1'), 'RUN1', null)).toBe('stored');
 
     harness.proxy.reset();
-    expect((await sink('stalls').movePointer({ asOf, runId: 'RUN1', manifestSha256: request(asOf, 'RUN1').manifest.sha256 })).pointer).toEqual({ status: 'current' });
+    expect(
+      (await sink('stalls').movePointer({ asOf, runId: 'RUN1', manifestSha256: request(asOf, 'RUN1').manifest.sha256 })).pointer,
+    ).toEqual({ status: 'current' });
     expect(await visibleState(harness.view('stalls', asOf, 'RUN1'), 'RUN1', null)).toBe('complete');
   });
 
   it("the Lambda's publish stops before its remaining time runs out, whatever the request timeout", async () => {
     const { createS3Client } = await import('../../../lambdas/adapters/s3/client.js');
     const patient = createS3Client(
-      { endpoint: harness.proxy.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, requestChecksumCalculation: 'WHEN_REQUIRED' },
+      {
+        endpoint: harness.proxy.endpoint,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+      },
       { connectTimeoutMs: 60_000, requestTimeoutMs: 60_000 },
     );
     harness.proxy.reset();
@@ -145,7 +168,9 @@ describe('bounded time', () => {
     expect(left).toBeGreaterThan(2_000);
     expect(error).toBeInstanceOf(PublishError);
     expect(error.visible).toBe('nothing');
-    expect(error.message).toMatch(/^run RUN1 was not published: writing .*colors\.csv failed: stopped: the time left for this run ran out\. Nothing of the run is visible/);
+    expect(error.message).toMatch(
+      /^run RUN1 was not published: writing .*colors\.csv failed: stopped: the time left for this run ran out\. Nothing of the run is visible/,
+    );
     patient.destroy();
     harness.proxy.reset();
   });

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFromS3 } from '../../../lambdas/adapters/s3-config.js';
 import { S3Sink } from '../../../lambdas/adapters/s3-sink.js';
 import { PublishError } from '../../../lambdas/errors.js';
-import { fileEntry, renderManifest, type Manifest } from '../../../lambdas/pipeline/manifest.js';
+import { fileEntry, type Manifest, renderManifest } from '../../../lambdas/pipeline/manifest.js';
 import { OutputBuffer } from '../../../lambdas/pipeline/outputs/output-buffer.js';
 import type { OutputFile, PublishRequest } from '../../../lambdas/pipeline/ports.js';
 import { DEFAULT_RANKING_ORDER, TIE_BREAKS } from '../../../lambdas/pipeline/ranking/order.js';
@@ -86,11 +86,24 @@ describe('S3Sink against s3rver', () => {
     const published = await sink.publish(request);
     const runKey = 'market-pulse/runs/as-of=2026-11-20/run-id=RUN1';
     const latestKey = 'market-pulse/runs/as-of=2026-11-20/latest.json';
-    expect(published).toEqual({ location: `s3://${BUCKET}/${runKey}`, latest: `s3://${BUCKET}/${latestKey}`, pointer: { status: 'current' } });
+    expect(published).toEqual({
+      location: `s3://${BUCKET}/${runKey}`,
+      latest: `s3://${BUCKET}/${latestKey}`,
+      pointer: { status: 'current' },
+    });
 
     // Order of creation as the server itself reports it (its event fires after storing the object).
-    const created = server.events.slice(before).filter((event) => event.eventName.startsWith('ObjectCreated')).map((event) => event.key);
-    expect(created).toEqual([`${runKey}/colors.csv`, `${runKey}/excluded.csv`, `${runKey}/rejected.csv`, `${runKey}/manifest.json`, latestKey]);
+    const created = server.events
+      .slice(before)
+      .filter((event) => event.eventName.startsWith('ObjectCreated'))
+      .map((event) => event.key);
+    expect(created).toEqual([
+      `${runKey}/colors.csv`,
+      `${runKey}/excluded.csv`,
+      `${runKey}/rejected.csv`,
+      `${runKey}/manifest.json`,
+      latestKey,
+    ]);
 
     // Every object read back hashes to what the OutputFile and the manifest say.
     const manifestText = await sink.readManifest('2026-11-20', 'RUN1');
@@ -171,11 +184,15 @@ describe('S3Sink against s3rver', () => {
 describe('loadConfigFromS3 against s3rver', () => {
   it('reads and validates a YAML document; s3rver has no versioning', async () => {
     const client = server.client();
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'config/market-pulse.yaml', Body: Buffer.from('version: wire-1\nrules: []\n') }));
+    await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'config/market-pulse.yaml', Body: Buffer.from('version: wire-1\nrules: []\n') }),
+    );
     const loaded = await loadConfigFromS3({ client, bucket: BUCKET, key: 'config/market-pulse.yaml' });
     expect(loaded.config.version).toBe('wire-1');
     expect(loaded.source).toBe(`s3://${BUCKET}/config/market-pulse.yaml`);
     expect(loaded.versionId).toBeNull();
-    await expect(loadConfigFromS3({ client, bucket: BUCKET, key: 'config/missing.json' })).rejects.toThrow(/does not exist; upload the config document/);
+    await expect(loadConfigFromS3({ client, bucket: BUCKET, key: 'config/missing.json' })).rejects.toThrow(
+      /does not exist; upload the config document/,
+    );
   });
 });

@@ -34,7 +34,9 @@ describe('loadConfigFile', () => {
   it.runIf(existsSync('/dev/zero'))('stops reading /dev/zero at the size limit and names it', async () => {
     // A device reports size 0, so only the capped read can stop it (read whole, it would take ~1 GB of memory first).
     const error = await failure('/dev/zero');
-    expect(error.message).toBe('invalid config /dev/zero: the document is larger than 4 MiB, the most a config document may be (is this the right file?)');
+    expect(error.message).toBe(
+      'invalid config /dev/zero: the document is larger than 4 MiB, the most a config document may be (is this the right file?)',
+    );
   });
 
   it('refuses a large regular file from its size, before reading it', async () => {
@@ -49,6 +51,8 @@ describe('loadConfigFile', () => {
     expect((await failure(dir)).message).toBe(`invalid config ${dir}: is a directory, not a file`);
     const latin1 = join(dir, 'latin1.yaml');
     await writeFile(latin1, Buffer.from('rules: []\nversion: caf\xe9\n', 'latin1'));
-    expect((await failure(latin1)).message).toBe(`invalid config ${latin1}: the document is not valid UTF-8 (first bad byte at offset 22); save it as UTF-8`);
+    expect((await failure(latin1)).message).toBe(
+      `invalid config ${latin1}: the document is not valid UTF-8 (first bad byte at offset 22); save it as UTF-8`,
+    );
   });
 });

@@ -8,8 +8,8 @@ import { ConfigConflictError, ConfigStore, describeVersion } from '../../../lamb
 import { loadConfigFromS3 } from '../../../lambdas/adapters/s3-config.js';
 import { configSummary } from '../../../lambdas/pipeline/manifest.js';
 import { S3FaultProxy } from '../../helpers/s3-fault-proxy.js';
-import { useS3rver } from '../../helpers/s3rver.js';
 import { S3VersioningProxy } from '../../helpers/s3-versioning-proxy.js';
+import { useS3rver } from '../../helpers/s3rver.js';
 
 const BUCKET = 'mp-config';
 const s3 = useS3rver([BUCKET]);
@@ -77,7 +77,9 @@ describe('ConfigStore', () => {
     const current = (await store.read())!;
     expect(current.versionId).toBe(versions[1]!.versionId);
     expect(conflict.current?.versionId).toBe(current.versionId);
-    expect(describeVersion(current)).toMatch(/^version \S+ \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, by arn:aws:iam::111111111111:user\/(alice|bob): "(alice|bob): .+"\)$/);
+    expect(describeVersion(current)).toMatch(
+      /^version \S+ \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, by arn:aws:iam::111111111111:user\/(alice|bob): "(alice|bob): .+"\)$/,
+    );
   });
 
   it('lists the versions newest first with who and why, and reads any of them back', async () => {
@@ -100,7 +102,9 @@ describe('ConfigStore', () => {
     const first = (await store.read(ids[0]!))!;
     expect(first.bytes.equals(doc('0'))).toBe(true);
     expect(first.note).toEqual({ ...JANE, message: 'one' });
-    await expect(store.read('no-such-version-id')).rejects.toThrow(/cannot read s3:\/\/mp-config\/history\/config.json version no-such-version-id: .*NoSuchVersion/);
+    await expect(store.read('no-such-version-id')).rejects.toThrow(
+      /cannot read s3:\/\/mp-config\/history\/config.json version no-such-version-id: .*NoSuchVersion/,
+    );
   });
 
   it('is what the run reads: the loader returns the pushed version id, which the manifest records', async () => {

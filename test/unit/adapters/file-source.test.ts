@@ -71,7 +71,10 @@ describe('FileSource', () => {
   it('reads a JSON Lines file (.jsonl and .ndjson)', async () => {
     for (const name of ['colors.jsonl', 'colors.ndjson']) {
       const path = join(dir, name);
-      await writeFile(path, '{"MESSAGE_ID": 1234567890123456789, "CUSIP": "A", "PX": -6.0929999999999998E-2}\n{"MESSAGE_ID": 2, "CUSIP": "B"}\n');
+      await writeFile(
+        path,
+        '{"MESSAGE_ID": 1234567890123456789, "CUSIP": "A", "PX": -6.0929999999999998E-2}\n{"MESSAGE_ID": 2, "CUSIP": "B"}\n',
+      );
       const opened = await new FileSource(path, { highWaterMark: 7 }).open();
       // Each line is read by its own keys into the logical columns.
       expect(opened.header).toEqual(COLUMNS);

@@ -11,8 +11,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../bin/cli/main.js';
-import { fsFaults, type FsCall, type FsFaultRule } from '../../helpers/fs-faults.js';
-import { agrees, claimOfCli, expectMatrixTotals, tally, visibleState, type CaseResult, type StoreView, type Visible } from '../../helpers/publish-outcomes.js';
+import { type FsCall, type FsFaultRule, fsFaults } from '../../helpers/fs-faults.js';
+import {
+  agrees,
+  type CaseResult,
+  claimOfCli,
+  expectMatrixTotals,
+  type StoreView,
+  tally,
+  type Visible,
+  visibleState,
+} from '../../helpers/publish-outcomes.js';
 
 vi.mock('node:fs/promises', async (original) => (await import('../../helpers/fs-faults.js')).withFaults(await original()));
 
@@ -109,24 +118,30 @@ describe('publishing to a folder under injected filesystem errors', () => {
     for (const call of targets) {
       for (const code of ['ENOSPC', 'EIO'] as const) {
         const what = `${code} on ${call.op} #${call.index} (${call.path.split('/').at(-1)})`;
-        results.push(await runCase(`${what}, once`, async () => {}, [{ when: (c) => c.op === call.op && c.index === call.index, fault: code }]));
-        results.push(await runCase(`${what}, from then on`, async () => {}, [{ when: (c) => c.op === call.op && c.index >= call.index, fault: code }]));
+        results.push(
+          await runCase(`${what}, once`, async () => {}, [{ when: (c) => c.op === call.op && c.index === call.index, fault: code }]),
+        );
+        results.push(
+          await runCase(`${what}, from then on`, async () => {}, [{ when: (c) => c.op === call.op && c.index >= call.index, fault: code }]),
+        );
       }
     }
     for (const call of calls.filter((c) => c.op === 'write')) {
       const what = `disk full (ENOSPC) on write #${call.index} (${call.path.split('/').at(-1)})`;
-      results.push(await runCase(`${what}, once`, async () => {}, [{ when: (c) => c.op === 'write' && c.index === call.index, fault: 'ENOSPC' }]));
-      results.push(await runCase(`${what}, from then on`, async () => {}, [{ when: (c) => c.op === 'write' && c.index >= call.index, fault: 'ENOSPC' }]));
+      results.push(
+        await runCase(`${what}, once`, async () => {}, [{ when: (c) => c.op === 'write' && c.index === call.index, fault: 'ENOSPC' }]),
+      );
+      results.push(
+        await runCase(`${what}, from then on`, async () => {}, [
+          { when: (c) => c.op === 'write' && c.index >= call.index, fault: 'ENOSPC' },
+        ]),
+      );
     }
     results.push(
-      await runCase(
-        'latest.json is a directory',
-        async () => {
-          await rm(join(dateDir, 'latest.json'));
-          await mkdir(join(dateDir, 'latest.json'));
-        },
-        [],
-      ),
+      await runCase('latest.json is a directory', async () => {
+        await rm(join(dateDir, 'latest.json'));
+        await mkdir(join(dateDir, 'latest.json'));
+      }, []),
     );
 
     const totals = tally(results);

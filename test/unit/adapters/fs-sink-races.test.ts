@@ -22,7 +22,13 @@ function file(name: string, text: string): OutputFile {
 
 function request(runId: string): PublishRequest {
   const manifest = `${JSON.stringify({ runId, asOf: '2026-11-20', heldBack: null })}\n`;
-  return { asOf: '2026-11-20', runId, files: [file('colors.csv', `${runId}\n`)], manifest: file('manifest.json', manifest), holdBack: null };
+  return {
+    asOf: '2026-11-20',
+    runId,
+    files: [file('colors.csv', `${runId}\n`)],
+    manifest: file('manifest.json', manifest),
+    holdBack: null,
+  };
 }
 
 /** Resolves once `predicate` holds for a recorded filesystem call. */

@@ -11,12 +11,24 @@ import type { OutputFile, PublishRequest } from '../../../lambdas/pipeline/ports
 
 function file(name: string, text: string): OutputFile {
   const body = Buffer.from(text);
-  return { name, contentType: 'text/plain', chunks: [body.subarray(0, 3), body.subarray(3)], bytes: body.length, sha256: createHash('sha256').update(body).digest('hex') };
+  return {
+    name,
+    contentType: 'text/plain',
+    chunks: [body.subarray(0, 3), body.subarray(3)],
+    bytes: body.length,
+    sha256: createHash('sha256').update(body).digest('hex'),
+  };
 }
 
 function request(runId: string, holdBack: string | null = null, asOf = '2026-11-20'): PublishRequest {
   const manifest = `${JSON.stringify({ runId, asOf, heldBack: holdBack })}\n`;
-  return { asOf, runId, files: [file('colors.csv', 'a,b\n1,2\n'), file('excluded.csv', 'a\n')], manifest: file('manifest.json', manifest), holdBack };
+  return {
+    asOf,
+    runId,
+    files: [file('colors.csv', 'a,b\n1,2\n'), file('excluded.csv', 'a\n')],
+    manifest: file('manifest.json', manifest),
+    holdBack,
+  };
 }
 
 const latestOf = async (dateDir: string) => JSON.parse(await readFile(join(dateDir, 'latest.json'), 'utf8')) as { runId: string };
@@ -110,7 +122,9 @@ describe('FsSink', () => {
     const error = (await sink.publish(broken).catch((caught: unknown) => caught)) as PublishError;
     expect(error).toBeInstanceOf(PublishError);
     expect(error.visible).toBe('nothing');
-    expect(error.message).toMatch(/^run RUN2 was not published: writing run RUN2 under .* failed: EEXIST.*\. Nothing of the run is visible to readers; latest\.json was not changed$/);
+    expect(error.message).toMatch(
+      /^run RUN2 was not published: writing run RUN2 under .* failed: EEXIST.*\. Nothing of the run is visible to readers; latest\.json was not changed$/,
+    );
     expect((await readdir(dateDir)).sort()).toEqual(['latest.json', 'run-id=RUN1']);
     expect((await latestOf(dateDir)).runId).toBe('RUN1');
   });
@@ -121,7 +135,9 @@ describe('FsSink', () => {
     const error = (await sink.publish(request('RUN1')).catch((caught: unknown) => caught)) as PublishError;
     expect(error).toBeInstanceOf(PublishError);
     expect(error.visible).toBe('stored');
-    expect(error.message).toMatch(/^run RUN1 is complete at .*run-id=RUN1, but .*latest\.json was not moved to it: .*latest\.json is a directory, not a file: move it away so that latest\.json can be written\.$/);
+    expect(error.message).toMatch(
+      /^run RUN1 is complete at .*run-id=RUN1, but .*latest\.json was not moved to it: .*latest\.json is a directory, not a file: move it away so that latest\.json can be written\.$/,
+    );
     expect(await readdir(join(dateDir, 'run-id=RUN1'))).toContain('manifest.json');
     expect((await readdir(dateDir)).filter((name) => name.startsWith('.'))).toEqual([]);
   });
@@ -135,7 +151,12 @@ describe('FsSink', () => {
   it('removes what interrupted runs left (their process is gone), and keeps what a live process is writing', async () => {
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
     await mkdir(dateDir, { recursive: true });
-    const abandoned = [`.staging-RUN0-${gone}-0123456789ab`, `.latest.json.RUN0-${gone}-0123456789ab`, '.staging-RUN0-AbC123', '.latest.json.RUN0'];
+    const abandoned = [
+      `.staging-RUN0-${gone}-0123456789ab`,
+      `.latest.json.RUN0-${gone}-0123456789ab`,
+      '.staging-RUN0-AbC123',
+      '.latest.json.RUN0',
+    ];
     const live = `.staging-RUN5-${process.pid}-0123456789ab`;
     for (const name of [abandoned[0]!, abandoned[2]!, live]) await mkdir(join(dateDir, name));
     await writeFile(join(dateDir, abandoned[0]!, 'colors.csv'), 'partial');

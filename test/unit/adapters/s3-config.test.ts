@@ -27,7 +27,10 @@ describe('loadConfigFromS3', () => {
 
   it('parses a JSON document and records its version id and hash', async () => {
     const text = '{"version":"v7","rules":[],"window":{"lookbackDays":3}}';
-    s3.on(GetObjectCommand, { Bucket: BUCKET, Key: 'market-pulse/config.json' }).resolves({ Body: textBody(text), VersionId: '3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY' });
+    s3.on(GetObjectCommand, { Bucket: BUCKET, Key: 'market-pulse/config.json' }).resolves({
+      Body: textBody(text),
+      VersionId: '3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY',
+    });
     const loaded = await loadConfigFromS3({ client, bucket: BUCKET, key: 'market-pulse/config.json' });
     expect(loaded.versionId).toBe('3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY');
     expect(loaded.source).toBe('s3://mp-config/market-pulse/config.json');
@@ -51,7 +54,9 @@ describe('loadConfigFromS3', () => {
     const error = await configError('config.json');
     expect(error.source).toBe('s3://mp-config/config.json');
     expect(error.issues).toEqual([{ path: 'window.lookbackDays', message: 'must be a whole number of days from 1 to 366' }]);
-    expect(error.message).toBe('invalid config s3://mp-config/config.json: window.lookbackDays: must be a whole number of days from 1 to 366');
+    expect(error.message).toBe(
+      'invalid config s3://mp-config/config.json: window.lookbackDays: must be a whole number of days from 1 to 366',
+    );
   });
 
   it('reports unparsable text as such', async () => {
@@ -70,7 +75,11 @@ describe('loadConfigFromS3', () => {
 
   it('does not read an object larger than the size cap', async () => {
     let read = false;
-    const body = new Readable({ read: () => { read = true; } });
+    const body = new Readable({
+      read: () => {
+        read = true;
+      },
+    });
     s3.on(GetObjectCommand).resolves({ Body: body as never, ContentLength: 1024 ** 3 });
     expect((await configError('config.json')).message).toBe(
       'invalid config s3://mp-config/config.json: the document is larger than 4 MiB, the most a config document may be (is this the right file?)',
@@ -103,19 +112,30 @@ describe('loadConfigFromS3', () => {
   });
 
   it('says which permission to grant when access is denied', async () => {
-    s3.on(GetObjectCommand).rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }));
+    s3.on(GetObjectCommand).rejects(
+      new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }),
+    );
     const error = await configError('market-pulse/config.json');
-    expect(error.message).toContain('grant the function\'s role s3:GetObject on arn:aws:s3:::mp-config/market-pulse/config.json');
+    expect(error.message).toContain("grant the function's role s3:GetObject on arn:aws:s3:::mp-config/market-pulse/config.json");
     expect(error.message).toContain('s3:ListBucket');
   });
 
   it('names a missing bucket', async () => {
-    s3.on(GetObjectCommand).rejects(new NoSuchBucket({ message: 'The specified bucket does not exist', $metadata: { httpStatusCode: 404 } }));
+    s3.on(GetObjectCommand).rejects(
+      new NoSuchBucket({ message: 'The specified bucket does not exist', $metadata: { httpStatusCode: 404 } }),
+    );
     expect((await configError('config.json')).message).toContain('bucket mp-config does not exist');
   });
 
   it('passes on any other failure with its S3 code', async () => {
-    s3.on(GetObjectCommand).rejects(new S3ServiceException({ name: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503 }, message: 'Please reduce your request rate.' }));
+    s3.on(GetObjectCommand).rejects(
+      new S3ServiceException({
+        name: 'SlowDown',
+        $fault: 'server',
+        $metadata: { httpStatusCode: 503 },
+        message: 'Please reduce your request rate.',
+      }),
+    );
     expect((await configError('config.json')).message).toContain('cannot be read: Please reduce your request rate. (SlowDown, HTTP 503)');
   });
 });

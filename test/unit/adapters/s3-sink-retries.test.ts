@@ -3,7 +3,7 @@
  * by content, 409s retried, and failures reported by what is visible. (The Lambda's deadline is
  * exercised on the wire, in test/integration/s3/publish-faults.s3rver.test.ts.)
  */
-import { GetObjectCommand, HeadObjectCommand, NoSuchKey, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, NoSuchKey, PutObjectCommand, type PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { S3Sink } from '../../../lambdas/adapters/s3-sink.js';
@@ -28,7 +28,11 @@ function sink(): S3Sink {
 }
 
 const keys = () => s3.commandCalls(PutObjectCommand).map((call) => (call.args[0].input as PutObjectCommandInput).Key);
-const failure = (promise: Promise<unknown>) => promise.then(() => expect.unreachable('expected a failure'), (error: unknown) => error as Error & { visible?: string });
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.unreachable('expected a failure'),
+    (error: unknown) => error as Error & { visible?: string },
+  );
 
 beforeEach(() => {
   s3.reset();
@@ -41,7 +45,10 @@ afterEach(() => s3.reset());
 describe('a 412 on one of the run own keys', () => {
   it('keeps a data object that holds the very same bytes (S3 stored checksum) and finishes the run', async () => {
     s3.on(PutObjectCommand, { Key: `${RUN}/colors.csv` }).rejects(PRECONDITION());
-    s3.on(HeadObjectCommand, { Key: `${RUN}/colors.csv`, ChecksumMode: 'ENABLED' }).resolves({ ChecksumSHA256: base64Sha256('a,b\n1,2\n'), ContentLength: 8 });
+    s3.on(HeadObjectCommand, { Key: `${RUN}/colors.csv`, ChecksumMode: 'ENABLED' }).resolves({
+      ChecksumSHA256: base64Sha256('a,b\n1,2\n'),
+      ContentLength: 8,
+    });
     const published = await sink().publish(runRequest());
     expect(published.pointer).toEqual({ status: 'current' });
     expect(keys().at(-1)).toBe(LATEST);
@@ -80,7 +87,9 @@ describe('a 412 on one of the run own keys', () => {
     s3.on(HeadObjectCommand).rejects(s3Error('InternalError', 500, 'We encountered an internal error'));
     const error = await failure(sink().publish(runRequest()));
     expect(error).toBeInstanceOf(PublishError);
-    expect(error.message).toContain('it already exists (HTTP 412) and comparing it with the bytes to write failed: We encountered an internal error (InternalError, HTTP 500)');
+    expect(error.message).toContain(
+      'it already exists (HTTP 412) and comparing it with the bytes to write failed: We encountered an internal error (InternalError, HTTP 500)',
+    );
     expect(error.message).not.toContain('other content');
     expect(error.visible).toBe('nothing');
   });
@@ -120,14 +129,21 @@ describe('failures say exactly what is visible', () => {
   });
 
   it('a failed manifest write that S3 did store (its check finds the same bytes): the run is finished', async () => {
-    s3.on(PutObjectCommand, { Key: `${RUN}/manifest.json` }).rejects(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', name: 'TimeoutError' }));
-    s3.on(HeadObjectCommand, { Key: `${RUN}/manifest.json` }).resolves({ ChecksumSHA256: base64Sha256('{"runId":"RUN1"}\n'), ContentLength: 17 });
+    s3.on(PutObjectCommand, { Key: `${RUN}/manifest.json` }).rejects(
+      Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', name: 'TimeoutError' }),
+    );
+    s3.on(HeadObjectCommand, { Key: `${RUN}/manifest.json` }).resolves({
+      ChecksumSHA256: base64Sha256('{"runId":"RUN1"}\n'),
+      ContentLength: 17,
+    });
     const published = await sink().publish(runRequest());
     expect(published.pointer).toEqual({ status: 'current' });
   });
 
   it('a failed manifest write that S3 did not store: nothing visible', async () => {
-    s3.on(PutObjectCommand, { Key: `${RUN}/manifest.json` }).rejects(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', name: 'TimeoutError' }));
+    s3.on(PutObjectCommand, { Key: `${RUN}/manifest.json` }).rejects(
+      Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', name: 'TimeoutError' }),
+    );
     const error = await failure(sink().publish(runRequest()));
     expect(error.visible).toBe('nothing');
     // A reset is named as one, not as a timeout.
@@ -139,7 +155,9 @@ describe('failures say exactly what is visible', () => {
     s3.on(HeadObjectCommand).rejects(s3Error('ServiceUnavailable', 503, 'Service unavailable'));
     const error = await failure(sink().publish(runRequest()));
     expect(error.visible).toBe('unknown');
-    expect(error.message).toMatch(/run RUN1 was not published: writing .*manifest\.json failed \(.*InternalError.*\) and asking S3 whether it was stored failed too \(.*503.*\)\. The run may or may not be stored; latest\.json was not moved to it$/);
+    expect(error.message).toMatch(
+      /run RUN1 was not published: writing .*manifest\.json failed \(.*InternalError.*\) and asking S3 whether it was stored failed too \(.*503.*\)\. The run may or may not be stored; latest\.json was not moved to it$/,
+    );
   });
 
   it('only the latest.json move fails: the run is complete, latest.json still names the run before', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, type PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { S3Sink } from '../../../lambdas/adapters/s3-sink.js';
@@ -13,7 +13,13 @@ const RUN = 'market-pulse/runs/as-of=2026-11-20/run-id=RUN1';
 const LATEST = 'market-pulse/runs/as-of=2026-11-20/latest.json';
 
 function sink(options: { prefix?: string; kmsKeyId?: string } = {}): S3Sink {
-  return new S3Sink({ client: new S3Client({ region: 'us-east-1' }), bucket: BUCKET, prefix: options.prefix ?? 'market-pulse', kmsKeyId: options.kmsKeyId, now: NOW });
+  return new S3Sink({
+    client: new S3Client({ region: 'us-east-1' }),
+    bucket: BUCKET,
+    prefix: options.prefix ?? 'market-pulse',
+    kmsKeyId: options.kmsKeyId,
+    now: NOW,
+  });
 }
 
 function puts(): PutObjectCommandInput[] {
@@ -32,7 +38,13 @@ describe('S3Sink.publish', () => {
 
   it('writes data files in order, then the manifest, then reads and moves latest.json', async () => {
     const published = await sink().publish(runRequest());
-    expect(puts().map((input) => input.Key)).toEqual([`${RUN}/colors.csv`, `${RUN}/excluded.csv`, `${RUN}/rejected.csv`, `${RUN}/manifest.json`, LATEST]);
+    expect(puts().map((input) => input.Key)).toEqual([
+      `${RUN}/colors.csv`,
+      `${RUN}/excluded.csv`,
+      `${RUN}/rejected.csv`,
+      `${RUN}/manifest.json`,
+      LATEST,
+    ]);
     expect(s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input.Key)).toEqual([LATEST]);
     expect(published).toEqual({ location: `s3://${BUCKET}/${RUN}`, latest: `s3://${BUCKET}/${LATEST}`, pointer: { status: 'current' } });
     expect(puts().every((input) => input.Bucket === BUCKET)).toBe(true);
@@ -72,7 +84,8 @@ describe('S3Sink.publish', () => {
   it('asks for SSE-KMS with a bucket key on every object when a key is configured, and for nothing otherwise', async () => {
     const kmsKeyId = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
     await sink({ kmsKeyId }).publish(runRequest());
-    for (const input of puts()) expect(input).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: kmsKeyId, BucketKeyEnabled: true });
+    for (const input of puts())
+      expect(input).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: kmsKeyId, BucketKeyEnabled: true });
     s3.resetHistory();
     await sink().publish(runRequest('RUN2'));
     for (const input of puts()) {
@@ -110,7 +123,12 @@ describe('S3Sink.publish', () => {
 
   it('publishes a held-back run with its manifest and never touches latest.json', async () => {
     const published = await sink().publish(runRequest('RUN1', 'no ranked rows'));
-    expect(puts().map((input) => input.Key)).toEqual([`${RUN}/colors.csv`, `${RUN}/excluded.csv`, `${RUN}/rejected.csv`, `${RUN}/manifest.json`]);
+    expect(puts().map((input) => input.Key)).toEqual([
+      `${RUN}/colors.csv`,
+      `${RUN}/excluded.csv`,
+      `${RUN}/rejected.csv`,
+      `${RUN}/manifest.json`,
+    ]);
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
     expect(published.pointer).toEqual({ status: 'held-back', reason: 'no ranked rows' });
   });
@@ -136,6 +154,8 @@ describe('S3Sink.readManifest', () => {
 
   it('reports any other failure, naming the key', async () => {
     s3.on(GetObjectCommand).rejects(s3Error('InternalError', 500, 'We encountered an internal error'));
-    await expect(sink().readManifest('2026-11-20', 'RUN1')).rejects.toThrow(/reading s3:\/\/mp-output\/.*run-id=RUN1\/manifest\.json failed: We encountered an internal error \(InternalError, HTTP 500\)/);
+    await expect(sink().readManifest('2026-11-20', 'RUN1')).rejects.toThrow(
+      /reading s3:\/\/mp-output\/.*run-id=RUN1\/manifest\.json failed: We encountered an internal error \(InternalError, HTTP 500\)/,
+    );
   });
 });

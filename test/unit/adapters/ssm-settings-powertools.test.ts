@@ -4,7 +4,13 @@
  */
 import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
-import { AccessDeniedException, GetParameterCommand, GetParametersCommand, type GetParametersCommandInput, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  AccessDeniedException,
+  GetParameterCommand,
+  GetParametersCommand,
+  type GetParametersCommandInput,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 
@@ -52,6 +58,8 @@ describe('Powertools SSMProvider.getParametersByName (assumptions of SsmSettings
   it('lets the SDK error through (throwOnError:false only covers absent names)', async () => {
     ssm.on(GetParametersCommand).rejects(new AccessDeniedException({ message: 'denied', Message: 'denied', $metadata: {} }));
     const provider = new SSMProvider();
-    await expect(provider.getParametersByName({ '/a': {} }, { decrypt: true, throwOnError: false })).rejects.toBeInstanceOf(AccessDeniedException);
+    await expect(provider.getParametersByName({ '/a': {} }, { decrypt: true, throwOnError: false })).rejects.toBeInstanceOf(
+      AccessDeniedException,
+    );
   });
 });

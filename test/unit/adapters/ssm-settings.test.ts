@@ -42,7 +42,9 @@ function serveStore(): void {
   ssm.on(GetParametersCommand).callsFake((input: GetParametersCommandInput) => {
     const names = input.Names ?? [];
     return {
-      Parameters: names.filter((n) => n in store).map((n) => ({ Name: n, Value: store[n], Type: input.WithDecryption ? 'SecureString' : 'String' })),
+      Parameters: names
+        .filter((n) => n in store)
+        .map((n) => ({ Name: n, Value: store[n], Type: input.WithDecryption ? 'SecureString' : 'String' })),
       InvalidParameters: names.filter((n) => !(n in store)),
     };
   });
@@ -182,7 +184,9 @@ describe('SsmSettings: configuration errors', () => {
     expect(error.message).toContain(`${P}host still holds the placeholder CHANGE_ME`);
     expect(error.message).toContain(`aws ssm put-parameter --name ${P}host --type String --overwrite`);
     expect(error.message).toContain(`${P}password still holds the placeholder CHANGE_ME`);
-    expect(error.message).toContain(`aws ssm put-parameter --name ${P}password --type SecureString --key-id alias/market-pulse-dev --overwrite`);
+    expect(error.message).toContain(
+      `aws ssm put-parameter --name ${P}password --type SecureString --key-id alias/market-pulse-dev --overwrite`,
+    );
     expect(error.message).toContain('2 problem(s)'); // one line per parameter, no duplicate "required" noise
   });
 
@@ -220,9 +224,13 @@ describe('SsmSettings: AWS errors', () => {
   const role = 'arn:aws:sts::123456789012:assumed-role/market-pulse-dev-RunColors/market-pulse-dev-run-colors';
 
   it('access denied names the parameters, ssm:GetParameters and the role', async () => {
-    ssm.on(GetParametersCommand).rejects(
-      denied(`User: ${role} is not authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:eu-central-1:123456789012:parameter${P}host`),
-    );
+    ssm
+      .on(GetParametersCommand)
+      .rejects(
+        denied(
+          `User: ${role} is not authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:eu-central-1:123456789012:parameter${P}host`,
+        ),
+      );
     const error = await failure(new SsmSettings({ stage: 'dev' }));
     expect(error.message).toMatch(/access denied/i);
     expect(error.message).toContain('ssm:GetParameters');
@@ -231,10 +239,21 @@ describe('SsmSettings: AWS errors', () => {
   });
 
   it.each([
-    ['SSM relaying a KMS AccessDenied', denied('The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access. (Service: AWSKMS; Status Code: 400; Error Code: AccessDeniedException)')],
-    ['kms:Decrypt not allowed', denied(`User: ${role} is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:eu-central-1:123456789012:key/abc`)],
+    [
+      'SSM relaying a KMS AccessDenied',
+      denied(
+        'The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access. (Service: AWSKMS; Status Code: 400; Error Code: AccessDeniedException)',
+      ),
+    ],
+    [
+      'kms:Decrypt not allowed',
+      denied(`User: ${role} is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:eu-central-1:123456789012:key/abc`),
+    ],
     ['InvalidKeyId', new InvalidKeyId({ message: 'key is disabled', $metadata: {} })],
-    ['KMSDisabledException', new SSMServiceException({ name: 'KMSDisabledException', $fault: 'client', message: 'key disabled', $metadata: {} })],
+    [
+      'KMSDisabledException',
+      new SSMServiceException({ name: 'KMSDisabledException', $fault: 'client', message: 'key disabled', $metadata: {} }),
+    ],
   ])('KMS failure (%s) says decryption failed and what the role needs', async (_label, rejection) => {
     ssm.on(GetParametersCommand).rejects(rejection);
     const error = await failure(new SsmSettings({ stage: 'dev' }));

@@ -13,9 +13,14 @@ describe('starting a backfill', () => {
   it('finds the stage state machine by name across pages', async () => {
     sfn
       .on(ListStateMachinesCommand, { nextToken: undefined })
-      .resolves({ stateMachines: [{ name: 'other', stateMachineArn: 'arn:x', type: 'STANDARD', creationDate: new Date() }], nextToken: 'p2' })
+      .resolves({
+        stateMachines: [{ name: 'other', stateMachineArn: 'arn:x', type: 'STANDARD', creationDate: new Date() }],
+        nextToken: 'p2',
+      })
       .on(ListStateMachinesCommand, { nextToken: 'p2' })
-      .resolves({ stateMachines: [{ name: 'market-pulse-dev-backfill', stateMachineArn: ARN, type: 'STANDARD', creationDate: new Date() }] });
+      .resolves({
+        stateMachines: [{ name: 'market-pulse-dev-backfill', stateMachineArn: ARN, type: 'STANDARD', creationDate: new Date() }],
+      });
     expect(await findBackfillStateMachine(client, 'dev')).toBe(ARN);
   });
 
@@ -45,7 +50,10 @@ describe('starting a backfill', () => {
       .on(DescribeExecutionCommand)
       .resolvesOnce({ status: 'RUNNING', executionArn: 'e', stateMachineArn: ARN, startDate: new Date() })
       .resolves({
-        status: 'SUCCEEDED', executionArn: 'e', stateMachineArn: ARN, startDate: new Date(),
+        status: 'SUCCEEDED',
+        executionArn: 'e',
+        stateMachineArn: ARN,
+        startDate: new Date(),
         output: JSON.stringify({ results: [{ asOf: '2026-11-20', status: 'published', runId: 'R1' }] }),
       });
     const sleeps: number[] = [];

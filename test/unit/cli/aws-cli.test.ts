@@ -10,8 +10,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RecordingEndpoint, type SsmEndpoint, startRecordingEndpoint, startSsmEndpoint } from '../../helpers/aws-endpoints.js';
 import { buildCliForTest } from '../../helpers/built-cli.js';
-import { startRecordingEndpoint, startSsmEndpoint, type RecordingEndpoint, type SsmEndpoint } from '../../helpers/aws-endpoints.js';
 
 const PASSWORD = 'Zq9-cli-retry-Pa55word!';
 let cli: string;
@@ -24,7 +24,15 @@ beforeAll(async () => {
   ({ cli, cleanup: removeCli } = await buildCliForTest());
   work = await mkdtemp(join(tmpdir(), 'mp-aws-cli-'));
   recorder = await startRecordingEndpoint();
-  ssm = await startSsmEndpoint({ host: '127.0.0.1', port: '1', 'service-name': 'FREEPDB1', username: 'MARKET_PULSE', password: PASSWORD, schema: 'DESK', table: 'COLORS' });
+  ssm = await startSsmEndpoint({
+    host: '127.0.0.1',
+    port: '1',
+    'service-name': 'FREEPDB1',
+    username: 'MARKET_PULSE',
+    password: PASSWORD,
+    schema: 'DESK',
+    table: 'COLORS',
+  });
 });
 
 afterAll(async () => {
@@ -50,7 +58,10 @@ function awsEnv(overrides: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /** Runs the CLI without blocking the event loop (the test's own servers must keep answering). */
-function marketPulse(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+function marketPulse(
+  env: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, ...args], { env, cwd: process.cwd(), timeout: 60_000 });
@@ -63,7 +74,8 @@ function marketPulse(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code:
   });
 }
 
-const NO_REGION = /^market-pulse: no AWS region is set, and the stage lives in one: set AWS_REGION \(e\.g\. export AWS_REGION=eu-central-1\), or a region for your AWS profile in ~\/\.aws\/config \(aws configure set region eu-central-1\)\n$/;
+const NO_REGION =
+  /^market-pulse: no AWS region is set, and the stage lives in one: set AWS_REGION \(e\.g\. export AWS_REGION=eu-central-1\), or a region for your AWS profile in ~\/\.aws\/config \(aws configure set region eu-central-1\)\n$/;
 
 describe('no AWS region set', () => {
   const commands: [string, string[]][] = [
@@ -71,10 +83,26 @@ describe('no AWS region set', () => {
     ['health with a heartbeat', ['health', '--stage', 'dev', '--out', 's3://mp-results/colors']],
     ['extract', ['extract', '--stage', 'dev', '--out', 'never-written']],
     ['backfill', ['backfill', '--from', '2026-11-02', '--to', '2026-11-06', '--stage', 'dev']],
-    ['backfill with a state machine', ['backfill', '--from', '2026-11-02', '--to', '2026-11-06', '--stage', 'dev', '--state-machine-arn', 'arn:aws:states:eu-central-1:111111111111:stateMachine:market-pulse-dev-backfill']],
+    [
+      'backfill with a state machine',
+      [
+        'backfill',
+        '--from',
+        '2026-11-02',
+        '--to',
+        '2026-11-06',
+        '--stage',
+        'dev',
+        '--state-machine-arn',
+        'arn:aws:states:eu-central-1:111111111111:stateMachine:market-pulse-dev-backfill',
+      ],
+    ],
     ['run --source oracle', ['run', '--source', 'oracle', '--stage', 'dev', '--config', 'samples/config.json', '--out', 'never-written']],
     ['run with an S3 config', ['run', '--input', 'samples/colors.csv', '--config', 's3://mp-config/desk.json', '--out', 'never-written']],
-    ['run publishing to S3', ['run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', 's3://mp-results/colors']],
+    [
+      'run publishing to S3',
+      ['run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', 's3://mp-results/colors'],
+    ],
   ];
 
   it.each(commands)('%s: exits 2 saying how to set one, and calls nothing', async (_name, args) => {
@@ -87,14 +115,29 @@ describe('no AWS region set', () => {
   });
 
   it('names the profile, and explains that AWS_DEFAULT_REGION is not read', async () => {
-    const { code, stderr } = await marketPulse(awsEnv({ AWS_PROFILE: 'desk', AWS_DEFAULT_REGION: 'eu-west-1' }), 'health', '--stage', 'dev');
+    const { code, stderr } = await marketPulse(
+      awsEnv({ AWS_PROFILE: 'desk', AWS_DEFAULT_REGION: 'eu-west-1' }),
+      'health',
+      '--stage',
+      'dev',
+    );
     expect(code).toBe(2);
     expect(stderr).toContain('or a region for the profile desk (AWS_PROFILE) in ~/.aws/config');
     expect(stderr).toContain('; AWS_DEFAULT_REGION=eu-west-1 is set, but only the AWS CLI reads it, not the AWS SDK this tool uses\n');
   });
 
   it('is not needed by a dry run publishing to S3, which contacts nothing', async () => {
-    const { code, stdout } = await marketPulse(awsEnv({}), 'run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', 's3://mp-results/colors', '--dry-run');
+    const { code, stdout } = await marketPulse(
+      awsEnv({}),
+      'run',
+      '--input',
+      'samples/colors.csv',
+      '--config',
+      'samples/config.json',
+      '--out',
+      's3://mp-results/colors',
+      '--dry-run',
+    );
     expect(code).toBe(0);
     expect(stdout).toContain('dry run: nothing was published');
   });
@@ -118,12 +161,30 @@ describe('arguments are checked before any AWS call', () => {
   });
 
   it.each([
-    [['backfill', '--from', '2026-11-21', '--to', '2026-11-22', '--stage', 'dev', '--skip-weekends'], 'no date to run: 2026-11-21 to 2026-11-22 holds only a weekend, and --skip-weekends leaves it out'],
-    [['backfill', '--from', '2026-11-02', '--to', '2026-11-06', '--stage', 'Prod'], '--stage takes a stage name: 1-32 lowercase letters, digits or -, e.g. dev or prod'],
-    [['run', '--source', 'oracle', '--stage', 'dev', '--config', 'samples/config.json', '--out', 'x', '--timeout', '0'], '--timeout takes a number of seconds above 0 and at most 3600, not "0"'],
-    [['run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', 'x', '--timeout', '5'], '--timeout goes with --source oracle (a file is read whole, however long it takes)'],
-    [['run', '--source', 'oracle', '--stage', 'dev', '--config', 's3://mp-config/desk.json', '--out', 'x', '--as-of', '2026-13-01'], 'as-of date "2026-13-01" is not a calendar date in the form YYYY-MM-DD'],
-    [['run', '--source', 'oracle', '--stage', 'dev', '--config', 'samples/config.json', '--out', 's3://Bad_Bucket/x'], '--out "s3://Bad_Bucket/x"'],
+    [
+      ['backfill', '--from', '2026-11-21', '--to', '2026-11-22', '--stage', 'dev', '--skip-weekends'],
+      'no date to run: 2026-11-21 to 2026-11-22 holds only a weekend, and --skip-weekends leaves it out',
+    ],
+    [
+      ['backfill', '--from', '2026-11-02', '--to', '2026-11-06', '--stage', 'Prod'],
+      '--stage takes a stage name: 1-32 lowercase letters, digits or -, e.g. dev or prod',
+    ],
+    [
+      ['run', '--source', 'oracle', '--stage', 'dev', '--config', 'samples/config.json', '--out', 'x', '--timeout', '0'],
+      '--timeout takes a number of seconds above 0 and at most 3600, not "0"',
+    ],
+    [
+      ['run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', 'x', '--timeout', '5'],
+      '--timeout goes with --source oracle (a file is read whole, however long it takes)',
+    ],
+    [
+      ['run', '--source', 'oracle', '--stage', 'dev', '--config', 's3://mp-config/desk.json', '--out', 'x', '--as-of', '2026-13-01'],
+      'as-of date "2026-13-01" is not a calendar date in the form YYYY-MM-DD',
+    ],
+    [
+      ['run', '--source', 'oracle', '--stage', 'dev', '--config', 'samples/config.json', '--out', 's3://Bad_Bucket/x'],
+      '--out "s3://Bad_Bucket/x"',
+    ],
   ])('%j exits 2 before anything is contacted', async (args, reason) => {
     const before = recorder.requests.length;
     const { code, stderr } = await marketPulse(awsEnv({ AWS_REGION: 'eu-central-1' }), ...args);
@@ -135,11 +196,27 @@ describe('arguments are checked before any AWS call', () => {
 
 describe('run --source oracle against a database that is not there', () => {
   const env = () => awsEnv({ AWS_REGION: 'eu-central-1', AWS_ENDPOINT_URL_SSM: ssm.url });
-  const RETRY = /^retry: attempt (\d) of 8 to reach Oracle at 127\.0\.0\.1:1\/FREEPDB1 failed \(NJS-503\); trying again in \d+\.\d s \((\d+\.\d) s of --timeout (\d+\.\d) s left\)$/;
+  const RETRY =
+    /^retry: attempt (\d) of 8 to reach Oracle at 127\.0\.0\.1:1\/FREEPDB1 failed \(NJS-503\); trying again in \d+\.\d s \((\d+\.\d) s of --timeout (\d+\.\d) s left\)$/;
 
   it('prints each retry and gives up within --timeout, naming the code and what to check, never the password', async () => {
     const out = join(work, 'unreachable');
-    const { code, stdout, stderr, ms } = await marketPulse(env(), 'run', '--source', 'oracle', '--stage', 'dev', '--config', 'samples/config.json', '--out', out, '--as-of', '2026-11-20', '--timeout', '2');
+    const { code, stdout, stderr, ms } = await marketPulse(
+      env(),
+      'run',
+      '--source',
+      'oracle',
+      '--stage',
+      'dev',
+      '--config',
+      'samples/config.json',
+      '--out',
+      out,
+      '--as-of',
+      '2026-11-20',
+      '--timeout',
+      '2',
+    );
     expect(code).toBe(1);
     expect(stdout).toBe('');
     const lines = stderr.trimEnd().split('\n');

@@ -13,7 +13,6 @@ import { useBuiltCli } from '../../helpers/built-cli.js';
 const built = useBuiltCli('mp-cli-edges-');
 const marketPulse = (...args: string[]) => built.run(...args);
 
-
 const sample = ['--input', 'samples/colors.csv', '--config', 'samples/config.json'];
 
 describe('--help states the exit codes each command really uses', () => {
@@ -41,7 +40,16 @@ describe('--help states the exit codes each command really uses', () => {
 
 describe('arguments', () => {
   it.each(['--out', '--input', '--config', '--as-of'])('an empty %s is a usage error, not "here"', (option) => {
-    const args = ['--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', join(built.work, 'never'), '--as-of', '2026-11-20'];
+    const args = [
+      '--input',
+      'samples/colors.csv',
+      '--config',
+      'samples/config.json',
+      '--out',
+      join(built.work, 'never'),
+      '--as-of',
+      '2026-11-20',
+    ];
     args[args.indexOf(option) + 1] = '';
     const { code, stderr } = marketPulse('run', ...args);
     expect(stderr).toBe(`market-pulse: ${option} is empty; give it a value (see --help)\n`);
@@ -49,22 +57,34 @@ describe('arguments', () => {
   });
 
   it('a folder as --input is named as a folder', () => {
-    const { code, stderr } = marketPulse('run', '--input', 'samples', '--config', 'samples/config.json', '--out', join(built.work, 'never'));
+    const { code, stderr } = marketPulse(
+      'run',
+      '--input',
+      'samples',
+      '--config',
+      'samples/config.json',
+      '--out',
+      join(built.work, 'never'),
+    );
     expect(stderr).toBe('market-pulse: --input samples is a directory, not a file; give a .csv, .jsonl or .ndjson file\n');
     expect(code).toBe(4);
   });
 });
 
 describe('--out that cannot be written is refused before the run', () => {
-  it('under /proc, where Node\'s recursive mkdir would never return', () => {
+  it("under /proc, where Node's recursive mkdir would never return", () => {
     const { code, stderr } = marketPulse('run', ...sample, '--out', '/proc/market-pulse-test/out');
-    expect(stderr).toBe('market-pulse: cannot write under --out /proc/market-pulse-test/out: /proc does not take new folders (ENOENT); nothing was run\n');
+    expect(stderr).toBe(
+      'market-pulse: cannot write under --out /proc/market-pulse-test/out: /proc does not take new folders (ENOENT); nothing was run\n',
+    );
     expect(code).toBe(5);
   });
 
-  it('for extract too, before the stage\'s settings are read', () => {
+  it("for extract too, before the stage's settings are read", () => {
     const { code, stderr } = marketPulse('extract', '--stage', 'dev', '--out', '/proc/market-pulse-test/extracts');
-    expect(stderr).toBe('market-pulse: cannot write under --out /proc/market-pulse-test/extracts: /proc does not take new folders (ENOENT); nothing was run\n');
+    expect(stderr).toBe(
+      'market-pulse: cannot write under --out /proc/market-pulse-test/extracts: /proc does not take new folders (ENOENT); nothing was run\n',
+    );
     expect(code).toBe(5);
   });
 
@@ -97,12 +117,29 @@ describe('the summary', () => {
   });
 
   it('lists the busiest rules of a config with thousands, not a line per rule', async () => {
-    const rules = Array.from({ length: 20_000 }, (_, index) => ({ name: `px-above-${index}`, when: { column: 'PX', op: 'gt', value: index } }));
+    const rules = Array.from({ length: 20_000 }, (_, index) => ({
+      name: `px-above-${index}`,
+      when: { column: 'PX', op: 'gt', value: index },
+    }));
     const config = join(built.work, 'many-rules.json');
     await writeFile(config, JSON.stringify({ rules }));
     const input = join(built.work, 'three.csv');
-    await writeFile(input, 'MESSAGE_ID,CUSIP,DATE,PX,RANK\n1,912828Z11,2026-11-20,2.5,1\n2,912828Z11,2026-11-20,99,1\n3,912828Z12,2026-11-20,,1\n');
-    const { code, stdout } = marketPulse('run', '--input', input, '--config', config, '--dry-run', '--out', join(built.work, 'dry'), '--as-of', '2026-11-20');
+    await writeFile(
+      input,
+      'MESSAGE_ID,CUSIP,DATE,PX,RANK\n1,912828Z11,2026-11-20,2.5,1\n2,912828Z11,2026-11-20,99,1\n3,912828Z12,2026-11-20,,1\n',
+    );
+    const { code, stdout } = marketPulse(
+      'run',
+      '--input',
+      input,
+      '--config',
+      config,
+      '--dry-run',
+      '--out',
+      join(built.work, 'dry'),
+      '--as-of',
+      '2026-11-20',
+    );
     expect(code).toBe(0);
     const line = stdout.split('\n').find((text) => text.startsWith('  excluded by rule'))!;
     expect(line).toBe(
@@ -117,22 +154,51 @@ describe('progress', () => {
   let big: string;
   beforeAll(async () => {
     // 260,000 narrow rows (the columns the sample config reads): past the first 250,000-row mark, and quick to read.
-    const rows = Array.from({ length: 260_000 }, (_, index) => `${index + 1},9128280${String(index % 500).padStart(2, '0')},2026-11-20,${index % 97},${(index % 3) + 1},,,`);
+    const rows = Array.from(
+      { length: 260_000 },
+      (_, index) => `${index + 1},9128280${String(index % 500).padStart(2, '0')},2026-11-20,${index % 97},${(index % 3) + 1},,,`,
+    );
     big = join(built.work, 'big.csv');
     await writeFile(big, `MESSAGE_ID,CUSIP,DATE,PX,RANK,BIAS,CONFIDENCE,SOURCE\n${rows.join('\n')}\n`);
   });
 
   it('in a pipe: plain lines, no market-pulse: prefix (errors keep theirs)', () => {
-    const { code, stdout, stderr } = marketPulse('run', '--input', big, '--config', 'samples/config.json', '--dry-run', '--out', join(built.work, 'dry'), '--as-of', '2026-11-20');
+    const { code, stdout, stderr } = marketPulse(
+      'run',
+      '--input',
+      big,
+      '--config',
+      'samples/config.json',
+      '--dry-run',
+      '--out',
+      join(built.work, 'dry'),
+      '--as-of',
+      '2026-11-20',
+    );
     expect(code).toBe(0);
     // The warning names the color columns the file lacks (nothing reads them); then the progress lines.
     expect(stderr).toMatch(/^warning: [^\n]*lacks[^\n]*\nreading 250,000 rows\nranking…\n$/);
     expect(stdout).toMatch(/read 260,000 rows/);
-    expect(marketPulse('run', '--input', 'no/such.csv', '--config', 'samples/config.json', '--out', join(built.work, 'never')).stderr).toBe('market-pulse: input file not found: no/such.csv\n');
+    expect(marketPulse('run', '--input', 'no/such.csv', '--config', 'samples/config.json', '--out', join(built.work, 'never')).stderr).toBe(
+      'market-pulse: input file not found: no/such.csv\n',
+    );
   });
 
   it.skipIf(spawnSync('script', ['--version']).status !== 0)('on a terminal: one line redrawn in place, cleared before the summary', () => {
-    const command = [process.execPath, built.cli, 'run', '--input', big, '--config', 'samples/config.json', '--dry-run', '--out', join(built.work, 'dry'), '--as-of', '2026-11-20'].join(' ');
+    const command = [
+      process.execPath,
+      built.cli,
+      'run',
+      '--input',
+      big,
+      '--config',
+      'samples/config.json',
+      '--dry-run',
+      '--out',
+      join(built.work, 'dry'),
+      '--as-of',
+      '2026-11-20',
+    ].join(' ');
     // script(1) gives the CLI a pseudo-terminal for stdout and stderr, and copies what it shows.
     const result = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
     expect(result.status).toBe(0);
@@ -141,6 +207,7 @@ describe('progress', () => {
     expect(redraws.some((text) => /^reading [\d,]+ rows {2}\d+\.\d s$/.test(text))).toBe(true);
     // No progress line ends with a newline (each is redrawn), and the summary starts on a clean line.
     expect(shown).not.toMatch(/reading [\d,]+ rows {2}\d+\.\d s\r?\n/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the progress line starts with the terminal's erase-line sequence.
     expect(shown).toMatch(/\r\u001b\[2KRun [0-9A-Z]{26} for as-of 2026-11-20/);
     expect(shown).not.toContain('market-pulse:');
   });

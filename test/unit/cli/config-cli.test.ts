@@ -5,17 +5,17 @@
  * answering who the caller is by the session token of the request (s3rver takes one access key).
  */
 import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSsmEndpoint, type SsmEndpoint } from '../../helpers/aws-endpoints.js';
+import { type SsmEndpoint, startSsmEndpoint } from '../../helpers/aws-endpoints.js';
 import { buildCliForTest } from '../../helpers/built-cli.js';
 import { S3FaultProxy } from '../../helpers/s3-fault-proxy.js';
-import { useS3rver } from '../../helpers/s3rver.js';
 import { S3VersioningProxy } from '../../helpers/s3-versioning-proxy.js';
+import { useS3rver } from '../../helpers/s3rver.js';
 
 const BUCKET = 'mp-config';
 const KEY = 'desk/config.json';
@@ -44,7 +44,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([removeCli(), versioning.close(), conditional.close(), ssm.close(), new Promise((resolve) => sts.server.close(resolve))]);
+  await Promise.all([
+    removeCli(),
+    versioning.close(),
+    conditional.close(),
+    ssm.close(),
+    new Promise((resolve) => sts.server.close(resolve)),
+  ]);
   await rm(work, { recursive: true, force: true });
 });
 
@@ -88,7 +94,10 @@ function marketPulse(person: keyof typeof PEOPLE, ...args: string[]): Promise<{ 
   return marketPulseWith(env(person), ...args);
 }
 
-function marketPulseWith(environment: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function marketPulseWith(
+  environment: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, ...args], { env: environment, cwd: process.cwd(), timeout: 60_000 });
     let stdout = '';
@@ -117,7 +126,9 @@ describe('config push, history, diff and rollback on one stage', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('samples/config.json: valid as run-colors reads s3://mp-config/desk/config.json (3 rules, 2 active)');
-    expect(first.stdout).toContain(`s3://mp-config/desk/config.json: version ${versions()[0]!.versionId} is current, by ${PEOPLE.jane.arn}`);
+    expect(first.stdout).toContain(
+      `s3://mp-config/desk/config.json: version ${versions()[0]!.versionId} is current, by ${PEOPLE.jane.arn}`,
+    );
     expect(versions()[0]!.metadata).toEqual({ 'changed-by': PEOPLE.jane.arn, 'change-message': 'initial desk rules' });
 
     // 2. Pushing the same bytes again changes nothing.
@@ -187,7 +198,9 @@ describe('config push, history, diff and rollback on one stage', () => {
     expect(raced).toHaveLength(2);
     const loser = jane.code === 8 ? jane : omar;
     const winner = loser === jane ? PEOPLE.omar : PEOPLE.jane;
-    expect(loser.stderr).toMatch(/^market-pulse: s3:\/\/mp-config\/race\/config.json changed after it was read: version \S+ \(.+, by arn:aws:sts::111111111111:assumed-role\/desk-ops\/(jane|omar): .+\) is current now; nothing was written\n/);
+    expect(loser.stderr).toMatch(
+      /^market-pulse: s3:\/\/mp-config\/race\/config.json changed after it was read: version \S+ \(.+, by arn:aws:sts::111111111111:assumed-role\/desk-ops\/(jane|omar): .+\) is current now; nothing was written\n/,
+    );
     expect(loser.stderr).toContain(`by ${winner.arn}`);
     expect(loser.stderr).toContain('your change is not lost, only not applied');
     expect(loser.stderr).toContain(`see what changed: market-pulse config diff --config-url s3://${BUCKET}/race/config.json current `);
@@ -209,7 +222,9 @@ describe('config push, history, diff and rollback on one stage', () => {
     await writeFile(yaml, 'rules: []\n');
     const format = await marketPulse('jane', 'config', 'push', '--stage', 'dev', '-m', 'yaml', yaml);
     expect(format.code).toBe(3);
-    expect(format.stderr).toContain('the stage reads s3://mp-config/desk/config.json as JSON (by its name), and this file is YAML; convert it first');
+    expect(format.stderr).toContain(
+      'the stage reads s3://mp-config/desk/config.json as JSON (by its name), and this file is YAML; convert it first',
+    );
     expect(versions()).toHaveLength(before);
   });
 
@@ -221,7 +236,10 @@ describe('config push, history, diff and rollback on one stage', () => {
       [['config', 'push', '-m', 'x', 'samples/config.json'], /config push needs --stage <stage> or --config-url s3:\/\/bucket\/key/],
       [['config', 'rollback', '--stage', 'dev'], /config rollback needs --to <version>/],
       [['config', 'history', '--stage', 'dev', '--limit', '0'], /--limit takes a number of versions from 1 to 1000/],
-      [['config', 'diff', 'samples/config.json', 'nope.json'], /no such file: nope.json; to compare versions of a stage's document, add --stage/],
+      [
+        ['config', 'diff', 'samples/config.json', 'nope.json'],
+        /no such file: nope.json; to compare versions of a stage's document, add --stage/,
+      ],
       [['config', 'push', '--stage', 'Prod!', '-m', 'x', 'samples/config.json'], /--stage takes a stage name/],
     ];
     const before = ssm.targets.length;
@@ -252,6 +270,8 @@ describe('config push, history, diff and rollback on one stage', () => {
     const edited = await document('local.json', (c) => c.rules.pop());
     const result = await marketPulse('jane', 'config', 'diff', 'samples/config.json', edited);
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe(`--- samples/config.json\n+++ ${edited}\n- rule "drop-indicative-talk"\n    was: (inactive) when BIAS in ["TALK", "MARKET"]\n`);
+    expect(result.stdout).toBe(
+      `--- samples/config.json\n+++ ${edited}\n- rule "drop-indicative-talk"\n    was: (inactive) when BIAS in ["TALK", "MARKET"]\n`,
+    );
   });
 });

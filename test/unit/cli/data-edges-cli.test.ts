@@ -14,7 +14,6 @@ import { useBuiltCli } from '../../helpers/built-cli.js';
 const built = useBuiltCli('mp-edges-');
 const marketPulse = (...args: string[]) => built.run(...args);
 
-
 type Row = Record<string, string>;
 
 /** Runs on `input` with `config` into a fresh folder; returns the exit, stderr and each file parsed. */
@@ -41,7 +40,26 @@ async function file(name: string, text: string | Buffer): Promise<string> {
   return path;
 }
 
-const COLOR_COLUMNS = ['MESSAGE_ID', 'TICKER', 'SECTOR', 'CUSIP', 'DATE', 'PRICE_LEVEL', 'BID', 'ASK', 'PX', 'COV_PRICE', 'PERCENT_DIFF', 'PRICE_DIFF', 'SOURCE', 'BIAS', 'RANK', 'CONFIDENCE', 'DATE_1', 'DIFF_STATUS'];
+const COLOR_COLUMNS = [
+  'MESSAGE_ID',
+  'TICKER',
+  'SECTOR',
+  'CUSIP',
+  'DATE',
+  'PRICE_LEVEL',
+  'BID',
+  'ASK',
+  'PX',
+  'COV_PRICE',
+  'PERCENT_DIFF',
+  'PRICE_DIFF',
+  'SOURCE',
+  'BIAS',
+  'RANK',
+  'CONFIDENCE',
+  'DATE_1',
+  'DIFF_STATUS',
+];
 const colorsOf = (row: Row) => COLOR_COLUMNS.map((column) => row[column]);
 
 describe('a JSON Lines export that leaves out null keys', () => {
@@ -50,15 +68,18 @@ describe('a JSON Lines export that leaves out null keys', () => {
     // value, keys in a different order per line. The first row has no TICKER.
     const rows = parse(await readFile('samples/colors.csv'), { columns: true }) as Row[];
     rows[0]!.TICKER = '';
-    const csv = await file('feed.csv', [COLOR_COLUMNS.join(','), ...rows.map((row) => COLOR_COLUMNS.map((c) => csvField(row[c]!)).join(','))].join('\n') + '\n');
+    const csv = await file(
+      'feed.csv',
+      `${[COLOR_COLUMNS.join(','), ...rows.map((row) => COLOR_COLUMNS.map((c) => csvField(row[c]!)).join(','))].join('\n')}\n`,
+    );
     const jsonl = await file(
       'feed.jsonl',
-      rows
+      `${rows
         .map((row, index) => {
           const entries = Object.entries(row).filter(([, value]) => value !== '');
           return JSON.stringify(Object.fromEntries(index % 2 ? entries.reverse() : entries));
         })
-        .join('\n') + '\n',
+        .join('\n')}\n`,
     );
     expect(Object.keys(JSON.parse((await readFile(jsonl, 'utf8')).split('\n')[0]!))).not.toContain('TICKER');
 
@@ -108,7 +129,9 @@ describe('a header against the config', () => {
     const config = await file('plain-rank.json', '{"rules": []}');
     const result = await runOn(input, config, 'typo');
     expect(result.code).toBe(4);
-    expect(result.stderr).toContain(`file:${input}: the header lacks a column the config reads: RANK (read by the ranking order; the header has "RNK")`);
+    expect(result.stderr).toContain(
+      `file:${input}: the header lacks a column the config reads: RANK (read by the ranking order; the header has "RNK")`,
+    );
     expect(result.published).toBe(false);
     expect(existsSync(result.out)).toBe(false);
   });
@@ -118,7 +141,9 @@ describe('a header against the config', () => {
     const config = await file('by-date.json', '{"rules": [], "ranking": {"order": [{"column": "DATE", "direction": "desc"}]}}');
     const result = await runOn(input, config, 'three');
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain('the header lacks TICKER, SECTOR, PRICE_LEVEL, BID, ASK, PX, COV_PRICE, PERCENT_DIFF, PRICE_DIFF, SOURCE, BIAS, RANK, CONFIDENCE, DATE_1, DIFF_STATUS; they are null in every row');
+    expect(result.stderr).toContain(
+      'the header lacks TICKER, SECTOR, PRICE_LEVEL, BID, ASK, PX, COV_PRICE, PERCENT_DIFF, PRICE_DIFF, SOURCE, BIAS, RANK, CONFIDENCE, DATE_1, DIFF_STATUS; they are null in every row',
+    );
   });
 });
 
@@ -131,7 +156,10 @@ describe('input encodings', () => {
   });
 
   it('rejects the Latin-1 rows of a file, keeping their bytes visible as invalid', async () => {
-    const input = await file('latin1.csv', Buffer.from('MESSAGE_ID,CUSIP,DATE,PX,RANK,TICKER\n1,A,2026-11-20,99,1,plain\n2,A,2026-11-20,99,2,caf\xe9\n', 'latin1'));
+    const input = await file(
+      'latin1.csv',
+      Buffer.from('MESSAGE_ID,CUSIP,DATE,PX,RANK,TICKER\n1,A,2026-11-20,99,1,plain\n2,A,2026-11-20,99,2,caf\xe9\n', 'latin1'),
+    );
     const result = await runOn(input, await file('none-3.json', '{"rules": []}'), 'latin1');
     if (!result.published) throw new Error('expected a published run');
     expect(result.files.colors.map((row) => row.MESSAGE_ID)).toEqual(['1']);
@@ -160,7 +188,7 @@ describe('values a desk would not expect to be accepted', () => {
   it('are rejected with a reason that says why', async () => {
     const input = await file(
       'edges.csv',
-      [
+      `${[
         'MESSAGE_ID,CUSIP,DATE,PX,RANK',
         '1,A,2026-03-08T02:30,99,1',
         '2,A,0000-01-01,99,1',
@@ -169,7 +197,7 @@ describe('values a desk would not expect to be accepted', () => {
         '5,A,2026-11-20,1e-400,1',
         '6,A,2026-11-20,1e400,1',
         '7,A,2026-03-08T03:30,99,2.0',
-      ].join('\n') + '\n',
+      ].join('\n')}\n`,
     );
     // Six of seven rows rejected would hold the run back at the default ratio of 0.5.
     const result = await runOn(input, await file('none-2.json', '{"rules": [], "publish": {"maxRejectedRatio": 1}}'), 'edges');
@@ -199,12 +227,22 @@ describe('config documents', () => {
     const config = await file('twice.json', '{"rules": [{"name": "a", "name": "b", "when": {"column": "PX", "op": "isEmpty"}}]}');
     const result = marketPulse('validate-config', config);
     expect(result.code).toBe(3);
-    expect(result.stderr).toContain(`invalid config ${config}: rules[0].name: the key "name" appears twice in one object (line 1, column 13 and line 1, column 26); keep one`);
+    expect(result.stderr).toContain(
+      `invalid config ${config}: rules[0].name: the key "name" appears twice in one object (line 1, column 13 and line 1, column 26); keep one`,
+    );
   });
 
   it.each([
-    ['deep.json', `{"rules": ${'['.repeat(10_000)}${']'.repeat(10_000)}}`, 'not valid JSON: line 1, column 110: lists and objects nest more than 100 levels deep'],
-    ['deep.yaml', `rules: ${'['.repeat(10_000)}${']'.repeat(10_000)}\n`, 'not valid YAML: line 1: lists and maps nest more than 100 levels deep'],
+    [
+      'deep.json',
+      `{"rules": ${'['.repeat(10_000)}${']'.repeat(10_000)}}`,
+      'not valid JSON: line 1, column 110: lists and objects nest more than 100 levels deep',
+    ],
+    [
+      'deep.yaml',
+      `rules: ${'['.repeat(10_000)}${']'.repeat(10_000)}\n`,
+      'not valid YAML: line 1: lists and maps nest more than 100 levels deep',
+    ],
   ])('exits 3 on %s nested 10,000 deep with a clear message', async (name, text, message) => {
     const config = await file(name, text);
     const result = marketPulse('run', '--input', 'samples/colors.csv', '--config', config, '--out', join(built.work, 'never'));

@@ -31,14 +31,16 @@ function offlineEnv(): NodeJS.ProcessEnv {
   };
 }
 
-
 describe('help', () => {
   it('lists both commands and prints their help', () => {
     const main = marketPulse('--help');
     expect(main.code).toBe(0);
     expect(main.stdout).toMatch(/^ {2}health {12}check a stage/m);
     expect(main.stdout).toMatch(/^ {2}extract {11}write a stage's database info/m);
-    for (const [command, flag] of [['health', '--help'], ['extract', '-h']] as const) {
+    for (const [command, flag] of [
+      ['health', '--help'],
+      ['extract', '-h'],
+    ] as const) {
       const { code, stdout } = marketPulse(command, flag);
       expect(code).toBe(0);
       expect(stdout).toMatch(new RegExp(`^Usage: market-pulse ${command} --stage <stage>`));
@@ -51,7 +53,10 @@ describe('usage errors exit 2 before anything is contacted', () => {
     const cases: [string[], string][] = [
       [[], 'health needs --stage <stage> (see market-pulse health --help)'],
       [['--stage', 'Dev'], '--stage takes a stage name: 1-32 lowercase letters, digits or -, e.g. dev or prod'],
-      [['--stage', 'dev', '--out', join(built.work, 'dir')], '--out takes the results location s3://bucket/prefix (the heartbeat is written under <prefix>/health/)'],
+      [
+        ['--stage', 'dev', '--out', join(built.work, 'dir')],
+        '--out takes the results location s3://bucket/prefix (the heartbeat is written under <prefix>/health/)',
+      ],
     ];
     for (const [args, reason] of cases) {
       const result = marketPulse('health', ...args);
@@ -68,11 +73,20 @@ describe('usage errors exit 2 before anything is contacted', () => {
   it('extract, refusing a malicious table name before any SQL', () => {
     const cases: [string[], string][] = [
       [[], 'extract needs --stage <stage> (see market-pulse extract --help)'],
-      [['--stage', 'dev', '--table', 'COLORS; DROP TABLE COLORS'], '--table must be TABLE or OWNER.TABLE, each a letter followed by letters, digits, _ $ # (at most 128)'],
-      [['--stage', 'dev', '--table', 'A.B.C'], '--table must be TABLE or OWNER.TABLE, each a letter followed by letters, digits, _ $ # (at most 128)'],
+      [
+        ['--stage', 'dev', '--table', 'COLORS; DROP TABLE COLORS'],
+        '--table must be TABLE or OWNER.TABLE, each a letter followed by letters, digits, _ $ # (at most 128)',
+      ],
+      [
+        ['--stage', 'dev', '--table', 'A.B.C'],
+        '--table must be TABLE or OWNER.TABLE, each a letter followed by letters, digits, _ $ # (at most 128)',
+      ],
       [['--stage', 'dev', '--rows', '0'], '--rows must be a whole number between 1 and 10000'],
       [['--stage', 'dev', '--rows', '10001'], '--rows must be a whole number between 1 and 10000'],
-      [['--stage', 'dev', '--time-zone', 'Mars/Olympus'], '--time-zone: unknown time zone "Mars/Olympus" (use an IANA name such as America/New_York)'],
+      [
+        ['--stage', 'dev', '--time-zone', 'Mars/Olympus'],
+        '--time-zone: unknown time zone "Mars/Olympus" (use an IANA name such as America/New_York)',
+      ],
     ];
     for (const [args, reason] of cases) {
       const result = marketPulse('extract', ...args);
@@ -88,12 +102,16 @@ describe('against an unreachable SSM', () => {
     expect(code).toBe(6);
     const lines = stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^market-pulse health, stage dev, \d{4}-\d{2}-\d{2}T[\d:.]+Z: FAILED$/);
-    expect(lines[1]).toMatch(/^ {2}FAIL {2}ssm-parameters +\d+ ms {2}reading \/market-pulse\/dev\/oracle\/\{host,port,service-name,username,password,schema,table,wallet,wallet-password\} failed \(AWS said .*ECONNREFUSED 127\.0\.0\.1:1\)$/);
+    expect(lines[1]).toMatch(
+      /^ {2}FAIL {2}ssm-parameters +\d+ ms {2}reading \/market-pulse\/dev\/oracle\/\{host,port,service-name,username,password,schema,table,wallet,wallet-password\} failed \(AWS said .*ECONNREFUSED 127\.0\.0\.1:1\)$/,
+    );
     expect(lines[2]).toMatch(/^ +hint: SSM could not be reached: check the network path to SSM/);
     expect(stdout).toMatch(/^ {2}SKIP {2}oracle-connect +skipped: needs ssm-parameters, which did not pass$/m);
     expect(stdout).toMatch(/^ {2}SKIP {2}oracle-table +skipped: needs oracle-connect, which did not pass$/m);
     expect(stdout).toMatch(/^ {2}SKIP {2}s3-heartbeat +skipped: not requested/m);
-    expect(stderr).toBe('market-pulse: health check failed: ssm-parameters failed: SSM could not be reached: check the network path to SSM (in Lambda the VPC interface endpoint for SSM; for the CLI the region, proxy and AWS_ENDPOINT_URL_SSM)\n');
+    expect(stderr).toBe(
+      'market-pulse: health check failed: ssm-parameters failed: SSM could not be reached: check the network path to SSM (in Lambda the VPC interface endpoint for SSM; for the CLI the region, proxy and AWS_ENDPOINT_URL_SSM)\n',
+    );
   });
 
   it('health --json prints the raw report, with the heartbeat failing against an unreachable S3', () => {
@@ -116,7 +134,9 @@ describe('against an unreachable SSM', () => {
     const out = join(built.work, 'extracts');
     const { code, stderr } = marketPulse('extract', '--stage', 'dev', '--out', out);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/^market-pulse: reading \/market-pulse\/dev\/oracle\/\{host,.*\} failed \(AWS said .*ECONNREFUSED 127\.0\.0\.1:1\)\n$/);
+    expect(stderr).toMatch(
+      /^market-pulse: reading \/market-pulse\/dev\/oracle\/\{host,.*\} failed \(AWS said .*ECONNREFUSED 127\.0\.0\.1:1\)\n$/,
+    );
     await expect(readdir(out)).rejects.toThrow();
   });
 });

@@ -14,13 +14,22 @@ import { useBuiltCli } from '../../helpers/built-cli.js';
 const built = useBuiltCli('mp-cli-');
 const marketPulse = (...args: string[]) => built.run(...args);
 
-
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 describe('market-pulse run on the bundled sample', () => {
   it('publishes a complete run and prints a summary', async () => {
     const out = join(built.work, 'out');
-    const { code, stdout, stderr } = marketPulse('run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', out, '--as-of', '2026-11-20');
+    const { code, stdout, stderr } = marketPulse(
+      'run',
+      '--input',
+      'samples/colors.csv',
+      '--config',
+      'samples/config.json',
+      '--out',
+      out,
+      '--as-of',
+      '2026-11-20',
+    );
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Run [0-9A-Z]{26} for as-of 2026-11-20/);
@@ -53,7 +62,7 @@ describe('market-pulse run on the bundled sample', () => {
   it('gives byte-identical colors.csv and excluded.csv for the same input shuffled', async () => {
     const [headerLine, ...lines] = (await readFile('samples/colors.csv', 'utf8')).trimEnd().split('\n');
     // The sample has no quoted newlines, so lines are rows; reverse and interleave to reorder.
-    const shuffled = [headerLine, ...lines.filter((_, i) => i % 2 === 1).reverse(), ...lines.filter((_, i) => i % 2 === 0)].join('\n') + '\n';
+    const shuffled = `${[headerLine, ...lines.filter((_, i) => i % 2 === 1).reverse(), ...lines.filter((_, i) => i % 2 === 0)].join('\n')}\n`;
     const shuffledInput = join(built.work, 'shuffled.csv');
     await writeFile(shuffledInput, shuffled);
     const outputs = [];
@@ -70,7 +79,16 @@ describe('market-pulse run on the bundled sample', () => {
 
   it('publishes nothing on --dry-run', async () => {
     const out = join(built.work, 'dry');
-    const { code, stdout } = marketPulse('run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', out, '--dry-run');
+    const { code, stdout } = marketPulse(
+      'run',
+      '--input',
+      'samples/colors.csv',
+      '--config',
+      'samples/config.json',
+      '--out',
+      out,
+      '--dry-run',
+    );
     expect(code).toBe(0);
     expect(stdout).toContain('dry run: nothing was published');
     await expect(readdir(out)).rejects.toThrow();
@@ -82,14 +100,26 @@ describe('market-pulse failures', () => {
     expect(marketPulse().code).toBe(2);
     const unknown = marketPulse('frobnicate');
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe('market-pulse: unknown command "frobnicate" (commands: run, validate-config, health, extract, backfill, config; see market-pulse --help)\n');
+    expect(unknown.stderr).toBe(
+      'market-pulse: unknown command "frobnicate" (commands: run, validate-config, health, extract, backfill, config; see market-pulse --help)\n',
+    );
     const missing = marketPulse('run', '--input', 'samples/colors.csv');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe('market-pulse: run needs --config, --out (see market-pulse run --help)\n');
     const badOption = marketPulse('run', '--inptu', 'x');
     expect(badOption.code).toBe(2);
     expect(badOption.stderr).toMatch(/^market-pulse: Unknown option '--inptu'/);
-    const badDate = marketPulse('run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', join(built.work, 'x'), '--as-of', '2026-02-30');
+    const badDate = marketPulse(
+      'run',
+      '--input',
+      'samples/colors.csv',
+      '--config',
+      'samples/config.json',
+      '--out',
+      join(built.work, 'x'),
+      '--as-of',
+      '2026-02-30',
+    );
     expect(badDate.code).toBe(2);
     expect(badDate.stderr).toBe('market-pulse: as-of date "2026-02-30" is not a calendar date in the form YYYY-MM-DD\n');
   });
@@ -97,7 +127,10 @@ describe('market-pulse failures', () => {
   it('exits 2 explaining how to choose the source', () => {
     const cases: [string[], string][] = [
       [['--source', 'postgres', '--stage', 'dev'], '--source takes only "oracle" (got "postgres"); use --input <file> for a file'],
-      [['--input', 'samples/colors.csv', '--source', 'oracle', '--stage', 'dev'], 'give either --input <file> or --source oracle, not both'],
+      [
+        ['--input', 'samples/colors.csv', '--source', 'oracle', '--stage', 'dev'],
+        'give either --input <file> or --source oracle, not both',
+      ],
       [['--source', 'oracle'], '--source oracle needs --stage <stage> (the SSM parameters /market-pulse/<stage>/oracle/*)'],
       [['--input', 'samples/colors.csv', '--stage', 'dev'], '--stage goes with --source oracle'],
       [[], 'run needs --input <file> or --source oracle --stage <stage> (see market-pulse run --help)'],
@@ -116,7 +149,14 @@ describe('market-pulse failures', () => {
   });
 
   it('prints help for every command and exits 0', () => {
-    for (const args of [['--help'], ['run', '--help'], ['validate-config', '-h'], ['health', '--help'], ['extract', '-h'], ['backfill', '--help']]) {
+    for (const args of [
+      ['--help'],
+      ['run', '--help'],
+      ['validate-config', '-h'],
+      ['health', '--help'],
+      ['extract', '-h'],
+      ['backfill', '--help'],
+    ]) {
       const { code, stdout } = marketPulse(...args);
       expect(code).toBe(0);
       expect(stdout).toMatch(/Usage: market-pulse/);
@@ -165,11 +205,14 @@ describe('market-pulse failures', () => {
 
   it('reads JSON Lines input and copies nothing it cannot parse', async () => {
     const input = join(built.work, 'colors.jsonl');
-    await writeFile(input, [
-      '{"MESSAGE_ID": 1234567890123456789, "CUSIP": "abc123xy9", "DATE": "2026-11-20T10:00:00", "PX": 99.125, "RANK": 1}',
-      '{"MESSAGE_ID": "1234567890123456790", "CUSIP": "ABC123XY9", "DATE": "2026-11-20T11:00:00", "PX": "-6.0929999999999998E-2", "RANK": 1}',
-      'not json',
-    ].join('\n') + '\n');
+    await writeFile(
+      input,
+      `${[
+        '{"MESSAGE_ID": 1234567890123456789, "CUSIP": "abc123xy9", "DATE": "2026-11-20T10:00:00", "PX": 99.125, "RANK": 1}',
+        '{"MESSAGE_ID": "1234567890123456790", "CUSIP": "ABC123XY9", "DATE": "2026-11-20T11:00:00", "PX": "-6.0929999999999998E-2", "RANK": 1}',
+        'not json',
+      ].join('\n')}\n`,
+    );
     const config = join(built.work, 'plain.json');
     await writeFile(config, '{"rules": []}');
     const out = join(built.work, 'jsonl-out');
@@ -190,7 +233,11 @@ describe('the copied sample stays put', () => {
   it('runs from any working directory with relative paths', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mp-cwd-'));
     await cp('samples', join(dir, 'samples'), { recursive: true });
-    const result = spawnSync(process.execPath, [built.cli, 'run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', 'out'], { cwd: dir, encoding: 'utf8' });
+    const result = spawnSync(
+      process.execPath,
+      [built.cli, 'run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', 'out'],
+      { cwd: dir, encoding: 'utf8' },
+    );
     expect(result.status).toBe(0);
     expect(await readdir(join(dir, 'out', 'runs'))).toHaveLength(1);
     await rm(dir, { recursive: true, force: true });
@@ -203,14 +250,28 @@ describe('packages loaded at startup', () => {
     const record = join(built.work, `packages-${Math.random().toString(36).slice(2)}.txt`);
     await writeFile(record, '');
     const hook = pathToFileURL('test/helpers/record-packages.mjs').href;
-    const result = spawnSync(process.execPath, ['--import', hook, built.cli, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, RECORD_PACKAGES_TO: record } });
+    const result = spawnSync(process.execPath, ['--import', hook, built.cli, ...args], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, RECORD_PACKAGES_TO: record },
+    });
     const packages = new Set((await readFile(record, 'utf8')).split('\n').filter(Boolean));
     return { code: result.status, packages };
   }
   const cloudPackage = /^(@aws-sdk\/|@aws-lambda-powertools\/|@smithy\/|oracledb)/;
 
   it('a run on local files loads neither the AWS SDK, Powertools nor oracledb', async () => {
-    const { code, packages } = await packagesLoadedBy('run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', join(built.work, 'out-packages'), '--as-of', '2026-11-20');
+    const { code, packages } = await packagesLoadedBy(
+      'run',
+      '--input',
+      'samples/colors.csv',
+      '--config',
+      'samples/config.json',
+      '--out',
+      join(built.work, 'out-packages'),
+      '--as-of',
+      '2026-11-20',
+    );
     expect(code).toBe(0);
     expect(packages).toContain('zod');
     expect([...packages].filter((name) => cloudPackage.test(name))).toEqual([]);
@@ -223,7 +284,16 @@ describe('packages loaded at startup', () => {
   });
 
   it('an s3:// --out loads the S3 client (the recording sees packages)', async () => {
-    const { code, packages } = await packagesLoadedBy('run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', 's3://mp-results/market-pulse', '--dry-run');
+    const { code, packages } = await packagesLoadedBy(
+      'run',
+      '--input',
+      'samples/colors.csv',
+      '--config',
+      'samples/config.json',
+      '--out',
+      's3://mp-results/market-pulse',
+      '--dry-run',
+    );
     expect(code).toBe(0);
     expect(packages).toContain('@aws-sdk/client-s3');
   });

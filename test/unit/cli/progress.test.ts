@@ -52,7 +52,10 @@ describe('on a terminal', () => {
     reporter.setCount(10_000);
     reporter.line('warning: ignoring columns that are not color columns: NOTE');
     expect(lines).toEqual(['warning: before anything is drawn']);
-    expect(drawn.slice(1)).toEqual([`${CLEAR}warning: ignoring columns that are not color columns: NOTE\n`, `${CLEAR}reading 10,000 rows  0.3 s`]);
+    expect(drawn.slice(1)).toEqual([
+      `${CLEAR}warning: ignoring columns that are not color columns: NOTE\n`,
+      `${CLEAR}reading 10,000 rows  0.3 s`,
+    ]);
   });
 
   it('never wraps: a line wider than the terminal is cut', () => {

@@ -13,15 +13,16 @@ import { useBuiltCli } from '../../helpers/built-cli.js';
 const built = useBuiltCli('mp-cli-outcome-');
 const marketPulse = (...args: string[]) => built.run(...args);
 
-
-const run = (input: string, out: string) => marketPulse('run', '--input', input, '--config', 'samples/config.json', '--out', out, '--as-of', '2026-11-20');
+const run = (input: string, out: string) =>
+  marketPulse('run', '--input', input, '--config', 'samples/config.json', '--out', out, '--as-of', '2026-11-20');
 /** The sample's header: every column the sample config's ranking order and rules read. */
 const HEADER = readFileSync('samples/colors.csv', 'utf8').split('\n', 1)[0]!;
 const COLUMNS = HEADER.split(',');
 /** A CSV line under {@link HEADER} with the given values, every other column empty. */
 const line = (values: Record<string, string>) => COLUMNS.map((column) => values[column] ?? '').join(',');
 
-const latestOf = async (out: string) => JSON.parse(await readFile(join(out, 'runs', 'as-of=2026-11-20', 'latest.json'), 'utf8')) as { runId: string };
+const latestOf = async (out: string) =>
+  JSON.parse(await readFile(join(out, 'runs', 'as-of=2026-11-20', 'latest.json'), 'utf8')) as { runId: string };
 
 describe('held-back runs', () => {
   it('a header-only file is published, exits 7, and latest.json stays on the good run', async () => {
@@ -86,7 +87,18 @@ describe('a reader that goes away', () => {
 
   it('`run … | head -1`: stdout closed before the summary changes neither the outcome nor the exit code', async () => {
     const out = join(built.work, 'epipe-stdout');
-    const { code, read } = await runWithClosedPipe('stdout', 'run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', out, '--as-of', '2026-11-20');
+    const { code, read } = await runWithClosedPipe(
+      'stdout',
+      'run',
+      '--input',
+      'samples/colors.csv',
+      '--config',
+      'samples/config.json',
+      '--out',
+      out,
+      '--as-of',
+      '2026-11-20',
+    );
     expect(read).not.toMatch(/EPIPE|Error|at /);
     expect(code).toBe(0);
     expect((await latestOf(out)).runId).toMatch(/^[0-9A-Z]{26}$/);
@@ -96,7 +108,18 @@ describe('a reader that goes away', () => {
     const input = join(built.work, 'extra-column.csv');
     await writeFile(input, `${HEADER},NOTE\n${line({ MESSAGE_ID: '1', CUSIP: 'AAA', DATE: '2026-11-20', PX: '99', RANK: '1' })},x\n`);
     const out = join(built.work, 'epipe-stderr');
-    const { code, read } = await runWithClosedPipe('stderr', 'run', '--input', input, '--config', 'samples/config.json', '--out', out, '--as-of', '2026-11-20');
+    const { code, read } = await runWithClosedPipe(
+      'stderr',
+      'run',
+      '--input',
+      input,
+      '--config',
+      'samples/config.json',
+      '--out',
+      out,
+      '--as-of',
+      '2026-11-20',
+    );
     expect(code).toBe(0);
     expect(read).toMatch(/^Run [0-9A-Z]{26} for as-of 2026-11-20/);
     expect(read).toContain('latest:  ');

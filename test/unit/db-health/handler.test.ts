@@ -15,8 +15,13 @@ import { captureOutput, emfDocuments, lambdaContext, serveOracleParameters, unre
 const PASSWORD = 'Qw8-db-health-Pa55word!';
 const ssm = mockClient(SSMClient);
 const s3 = mockClient(S3Client);
-const ENV = { STAGE: 'test', RESULTS_BUCKET: 'mp-results', RESULTS_PREFIX: 'colors', SCHEDULE_TZ: 'America/New_York', RESULTS_KMS_KEY_ID: 'alias/mp-test' };
-
+const ENV = {
+  STAGE: 'test',
+  RESULTS_BUCKET: 'mp-results',
+  RESULTS_PREFIX: 'colors',
+  SCHEDULE_TZ: 'America/New_York',
+  RESULTS_KMS_KEY_ID: 'alias/mp-test',
+};
 
 let written: string[];
 beforeEach(() => {
@@ -33,7 +38,6 @@ afterEach(() => {
   vi.restoreAllMocks();
   for (const key of Object.keys(ENV)) delete process.env[key];
 });
-
 
 describe('db-health handler', () => {
   it('returns the report when Oracle is unreachable, with HealthOk 0 and per-check latency metrics', async () => {
@@ -78,7 +82,13 @@ describe('db-health handler', () => {
       const original = await importOriginal<typeof import('../../../lambdas/adapters/oracle/connection.js')>();
       const { scriptedDictionary, ScriptedOracle } = await import('../../helpers/scripted-oracle.js');
       const fake = scriptedDictionary(new ScriptedOracle('thin', PASSWORD)).on(/^SELECT 1 FROM "DESK"\."COLORS"/, [['1']]);
-      return { ...original, NodeOracleConnectionFactory: class { mode = 'thin' as const; connect = fake.connect.bind(fake); } };
+      return {
+        ...original,
+        NodeOracleConnectionFactory: class {
+          mode = 'thin' as const;
+          connect = fake.connect.bind(fake);
+        },
+      };
     });
     const { handler } = await import('../../../lambdas/db-health/handler.js');
     const report = (await handler({}, lambdaContext('market-pulse-test-db-health', 60_000))) as HealthReport;
@@ -92,7 +102,9 @@ describe('db-health handler', () => {
     delete process.env.RESULTS_BUCKET;
     process.env.SCHEDULE_TZ = 'Mars/Olympus';
     const { handler } = await import('../../../lambdas/db-health/handler.js');
-    await expect(handler({}, lambdaContext('market-pulse-test-db-health', 60_000))).rejects.toThrow(/invalid config Lambda environment \(2 problems\): RESULTS_BUCKET: .*; SCHEDULE_TZ: must be an IANA time zone/);
+    await expect(handler({}, lambdaContext('market-pulse-test-db-health', 60_000))).rejects.toThrow(
+      /invalid config Lambda environment \(2 problems\): RESULTS_BUCKET: .*; SCHEDULE_TZ: must be an IANA time zone/,
+    );
     expect(ssm.calls()).toHaveLength(0);
     expect(s3.calls()).toHaveLength(0);
   });

@@ -9,11 +9,11 @@ import { AccessDeniedException, GetParametersCommand, type GetParametersCommandI
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SsmSettings } from '../../../lambdas/adapters/ssm-settings.js';
-import { runHealthChecks, type HealthDeps } from '../../../lambdas/db-health/health-checks.js';
+import { type HealthDeps, runHealthChecks } from '../../../lambdas/db-health/health-checks.js';
 import { S3Heartbeat } from '../../../lambdas/db-health/heartbeat.js';
 import type { HealthReport } from '../../../lambdas/db-health/report.js';
 import { driverError } from '../../helpers/fake-oracle.js';
-import { noTable, scriptedDictionary, ScriptedOracle } from '../../helpers/scripted-oracle.js';
+import { noTable, ScriptedOracle, scriptedDictionary } from '../../helpers/scripted-oracle.js';
 
 const PASSWORD = 'Hx7-health-Pa55word!';
 const P = '/market-pulse/dev/oracle/';
@@ -51,7 +51,15 @@ function deps(overrides: Partial<HealthDeps> = {}): HealthDeps {
     stage: 'dev',
     settings: new SsmSettings({ stage: 'dev', ttlSeconds: 300 }),
     factory: db,
-    heartbeat: new S3Heartbeat({ client: new S3Client({ region: 'eu-central-1' }), bucket: 'mp-results', prefix: 'colors', kmsKeyId: 'arn:aws:kms:eu-central-1:111111111111:key/abc' }, 'dev'),
+    heartbeat: new S3Heartbeat(
+      {
+        client: new S3Client({ region: 'eu-central-1' }),
+        bucket: 'mp-results',
+        prefix: 'colors',
+        kmsKeyId: 'arn:aws:kms:eu-central-1:111111111111:key/abc',
+      },
+      'dev',
+    ),
     now: () => new Date('2026-11-20T23:00:00.000Z'),
     ...overrides,
   };
@@ -81,7 +89,9 @@ describe('a healthy stage', () => {
       expect(check.hint).toBeUndefined();
     }
     const checks = byName(report);
-    expect(checks['ssm-parameters']!.detail).toBe(`read and decrypted the Oracle parameters under ${P} (db.example.internal:1521/COLORSPDB, user MARKET_RO, table MARKET.COLORS)`);
+    expect(checks['ssm-parameters']!.detail).toBe(
+      `read and decrypted the Oracle parameters under ${P} (db.example.internal:1521/COLORSPDB, user MARKET_RO, table MARKET.COLORS)`,
+    );
     expect(checks['oracle-connect']!.detail).toBe(
       'connected to db.example.internal:1521/COLORSPDB as MARKET_RO (thin mode); SELECT 1 FROM dual answered; server: Oracle Database 19c Enterprise Edition 19.0.0.0.0',
     );
@@ -98,7 +108,12 @@ describe('a healthy stage', () => {
     const puts = s3.commandCalls(PutObjectCommand);
     expect(puts).toHaveLength(1);
     const input = puts[0]!.args[0].input;
-    expect(input).toMatchObject({ Bucket: 'mp-results', Key: 'colors/health/heartbeat-dev.json', ContentType: 'application/json', ServerSideEncryption: 'aws:kms' });
+    expect(input).toMatchObject({
+      Bucket: 'mp-results',
+      Key: 'colors/health/heartbeat-dev.json',
+      ContentType: 'application/json',
+      ServerSideEncryption: 'aws:kms',
+    });
     expect(input.IfNoneMatch).toBeUndefined();
     const body = JSON.parse(String(input.Body));
     expect(body).toMatchObject({ stage: 'dev', checkedAt: '2026-11-20T23:00:00.000Z', writtenBy: 'lambda' });
@@ -114,7 +129,9 @@ describe('a healthy stage', () => {
   });
 
   it('reports an empty table as readable, and the version from V$VERSION or not at all', async () => {
-    db.on(/WHERE ROWNUM <= 1$/, []).on(/product_component_version/, noTable).on(/v\$version/, [['Oracle Database 11g Release 11.2.0.4.0 - 64bit Production']]);
+    db.on(/WHERE ROWNUM <= 1$/, [])
+      .on(/product_component_version/, noTable)
+      .on(/v\$version/, [['Oracle Database 11g Release 11.2.0.4.0 - 64bit Production']]);
     let checks = byName(await runHealthChecks(deps()));
     expect(checks['oracle-table']!.detail).toBe('SELECT on MARKET.COLORS works (the table is empty)');
     expect(checks['oracle-connect']!.detail).toMatch(/server: Oracle Database 11g Release 11\.2\.0\.4\.0 - 64bit Production$/);
@@ -122,13 +139,20 @@ describe('a healthy stage', () => {
     db.on(/v\$version/, noTable);
     checks = byName(await runHealthChecks(deps()));
     expect(checks['oracle-connect']!.status).toBe('pass');
-    expect(checks['oracle-connect']!.detail).toMatch(/server: version not readable \(PRODUCT_COMPONENT_VERSION: ORA-00942, V\$VERSION: ORA-00942\)$/);
+    expect(checks['oracle-connect']!.detail).toMatch(
+      /server: version not readable \(PRODUCT_COMPONENT_VERSION: ORA-00942, V\$VERSION: ORA-00942\)$/,
+    );
   });
 
   it('skips the heartbeat when no bucket is given, and is still ok', async () => {
     const report = await runHealthChecks(deps({ heartbeat: undefined }));
     expect(report.ok).toBe(true);
-    expect(byName(report)['s3-heartbeat']).toMatchObject({ status: 'skipped', ok: false, latencyMs: 0, detail: expect.stringMatching(/^skipped: not requested/) });
+    expect(byName(report)['s3-heartbeat']).toMatchObject({
+      status: 'skipped',
+      ok: false,
+      latencyMs: 0,
+      detail: expect.stringMatching(/^skipped: not requested/),
+    });
     expect(report.summary).toBe('all checks passed (3 passed, 1 skipped)');
   });
 });
@@ -140,9 +164,15 @@ describe('SSM failures', () => {
     expect(report.ok).toBe(false);
     const checks = byName(report);
     expect(checks['ssm-parameters']).toMatchObject({ status: 'fail', ok: false });
-    expect(checks['ssm-parameters']!.detail).toMatch(/^1 SSM parameter\(s\) missing for stage dev: \/market-pulse\/dev\/oracle\/password\. Deploy the stage's stack/);
+    expect(checks['ssm-parameters']!.detail).toMatch(
+      /^1 SSM parameter\(s\) missing for stage dev: \/market-pulse\/dev\/oracle\/password\. Deploy the stage's stack/,
+    );
     expect(checks['ssm-parameters']!.hint).toMatch(/^SSM parameter not found: deploy the stage's stack/);
-    expect(checks['oracle-connect']).toMatchObject({ status: 'skipped', latencyMs: 0, detail: 'skipped: needs ssm-parameters, which did not pass' });
+    expect(checks['oracle-connect']).toMatchObject({
+      status: 'skipped',
+      latencyMs: 0,
+      detail: 'skipped: needs ssm-parameters, which did not pass',
+    });
     expect(checks['oracle-table']).toMatchObject({ status: 'skipped', detail: 'skipped: needs oracle-connect, which did not pass' });
     expect(checks['s3-heartbeat']!.status).toBe('pass');
     expect(report.summary).toMatch(/^ssm-parameters failed: SSM parameter not found/);
@@ -165,7 +195,9 @@ describe('SSM failures', () => {
   });
 
   it('a key it cannot decrypt with names KMS', async () => {
-    ssm.on(GetParametersCommand).rejects(new InvalidKeyId({ message: 'The ciphertext refers to a customer master key that does not exist', $metadata: {} }));
+    ssm
+      .on(GetParametersCommand)
+      .rejects(new InvalidKeyId({ message: 'The ciphertext refers to a customer master key that does not exist', $metadata: {} }));
     const check = byName(await runHealthChecks(deps()))['ssm-parameters']!;
     expect(check.detail).toMatch(/^decrypting SSM SecureString parameters failed/);
     expect(check.hint).toMatch(/^permission denied decrypting the SecureString parameters: the role needs kms:Decrypt/);
@@ -174,11 +206,17 @@ describe('SSM failures', () => {
 
 describe('Oracle failures', () => {
   it('an unreachable host: VPN / host / port, and the table check skipped', async () => {
-    db.down = () => driverError('NJS-503', 'connection to host db.example.internal port 1521 could not be established. (CONNECTION_ID=x)\nconnect ECONNREFUSED');
+    db.down = () =>
+      driverError(
+        'NJS-503',
+        'connection to host db.example.internal port 1521 could not be established. (CONNECTION_ID=x)\nconnect ECONNREFUSED',
+      );
     const report = await runHealthChecks(deps());
     const checks = byName(report);
     expect(checks['oracle-connect']).toMatchObject({ status: 'fail', code: 'NJS-503' });
-    expect(checks['oracle-connect']!.detail).toMatch(/^connecting to db\.example\.internal:1521\/COLORSPDB as MARKET_RO failed: NJS-503: connection to host/);
+    expect(checks['oracle-connect']!.detail).toMatch(
+      /^connecting to db\.example\.internal:1521\/COLORSPDB as MARKET_RO failed: NJS-503: connection to host/,
+    );
     expect(checks['oracle-connect']!.hint).toMatch(/^check the VPN \/ Direct Connect path, the host and port parameters in SSM/);
     expect(checks['oracle-connect']!.detail).not.toContain(checks['oracle-connect']!.hint!);
     expect(checks['oracle-table']!.status).toBe('skipped');
@@ -229,7 +267,11 @@ describe('Oracle failures', () => {
 
   it('thick mode without Instant Client (DPI-1047): the client library is missing', async () => {
     const thick = scriptedDictionary(new ScriptedOracle('thick', PASSWORD));
-    thick.down = () => driverError('DPI-1047', 'Cannot locate a 64-bit Oracle Client library: "libclntsh.so: cannot open shared object file: No such file or directory"');
+    thick.down = () =>
+      driverError(
+        'DPI-1047',
+        'Cannot locate a 64-bit Oracle Client library: "libclntsh.so: cannot open shared object file: No such file or directory"',
+      );
     const check = byName(await runHealthChecks(deps({ factory: thick })))['oracle-connect']!;
     expect(check).toMatchObject({ status: 'fail', code: 'DPI-1047' });
     expect(check.hint).toMatch(/^thick mode needs the Oracle Instant Client layer/);
@@ -250,12 +292,16 @@ describe('Oracle failures', () => {
 
 describe('S3 and time', () => {
   it('AccessDenied on the heartbeat names the permission', async () => {
-    s3.on(PutObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    s3.on(PutObjectCommand).rejects(
+      Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }),
+    );
     const report = await runHealthChecks(deps());
     const check = byName(report)['s3-heartbeat']!;
     expect(check).toMatchObject({ status: 'fail' });
     expect(check.detail).toBe('writing s3://mp-results/colors/health/heartbeat-dev.json failed: Access Denied (AccessDenied, HTTP 403)');
-    expect(check.hint).toBe("permission denied: the function's role (or your CLI credentials) needs s3:PutObject on s3://mp-results/colors/health/* (and kms:GenerateDataKey on the results key)");
+    expect(check.hint).toBe(
+      "permission denied: the function's role (or your CLI credentials) needs s3:PutObject on s3://mp-results/colors/health/* (and kms:GenerateDataKey on the results key)",
+    );
     expect(report.ok).toBe(false);
     expect(report.summary).toMatch(/^s3-heartbeat failed: permission denied/);
   });

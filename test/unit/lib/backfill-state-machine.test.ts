@@ -6,7 +6,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { handler as planBackfill } from '../../../lambdas/backfill/handler.js';
-import { TransientSourceError, DatabaseError } from '../../../lambdas/errors.js';
+import { DatabaseError, TransientSourceError } from '../../../lambdas/errors.js';
 import { synth } from './synth.js';
 
 // aws-local-stepfunctions 3 targets Node 22; Node 20 lacks Promise.withResolvers (toolchain notes §6).
@@ -21,7 +21,9 @@ import { synth } from './synth.js';
 };
 const { StateMachine } = await import('aws-local-stepfunctions');
 type Definition = ConstructorParameters<typeof StateMachine>[0];
-type LocalHandlers = NonNullable<NonNullable<NonNullable<Parameters<InstanceType<typeof StateMachine>['run']>[1]>['overrides']>['taskResourceLocalHandlers']>;
+type LocalHandlers = NonNullable<
+  NonNullable<NonNullable<Parameters<InstanceType<typeof StateMachine>['run']>[1]>['overrides']>['taskResourceLocalHandlers']
+>;
 /** Local task handlers typed loosely: the library wants JSON in and out, which these are. */
 const handlers = (map: Record<string, (input: never) => unknown>) => map as unknown as LocalHandlers;
 
@@ -47,7 +49,12 @@ describe('backfill state machine', () => {
         throw new TransientSourceError('NJS-503: connection to host db.internal port 1521 could not be established');
       }
       if (input.asOf === '2026-11-19') throw new DatabaseError('ORA-00942: table or view does not exist');
-      return { status: 'published', runId: `RUN-${input.asOf}`, asOf: input.asOf, counts: { read: 10, ranked: 9, excluded: 1, rejected: 0 } };
+      return {
+        status: 'published',
+        runId: `RUN-${input.asOf}`,
+        asOf: input.asOf,
+        counts: { read: 10, ranked: 9, excluded: 1, rejected: 0 },
+      };
     };
     const machine = new StateMachine(definition() as unknown as Definition, { validationOptions: { checkArn: true } });
     const execution = machine.run(
@@ -63,7 +70,12 @@ describe('backfill state machine', () => {
 
     expect(output.from).toBe('2026-11-16');
     expect(output.results.map((r) => r.asOf)).toEqual(['2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19', '2026-11-20']);
-    expect(output.results[0]).toEqual({ asOf: '2026-11-16', status: 'published', runId: 'RUN-2026-11-16', counts: { read: 10, ranked: 9, excluded: 1, rejected: 0 } });
+    expect(output.results[0]).toEqual({
+      asOf: '2026-11-16',
+      status: 'published',
+      runId: 'RUN-2026-11-16',
+      counts: { read: 10, ranked: 9, excluded: 1, rejected: 0 },
+    });
     expect(output.results[2]).toMatchObject({ asOf: '2026-11-18', status: 'published', runId: 'RUN-2026-11-18' });
     expect(output.results[3]).toMatchObject({ asOf: '2026-11-19', error: { Error: 'DatabaseError' } });
     // The transient failure was retried once; the lasting one was not retried at all.
@@ -88,10 +100,20 @@ describe('backfill state machine', () => {
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: false }),
     });
-    const states = definition().States as Record<string, { Type: string; MaxConcurrency?: number; ItemProcessor?: { States: Record<string, { Retry?: { ErrorEquals: string[]; MaxAttempts: number }[]; Catch?: unknown[] }> } }>;
+    const states = definition().States as Record<
+      string,
+      {
+        Type: string;
+        MaxConcurrency?: number;
+        ItemProcessor?: { States: Record<string, { Retry?: { ErrorEquals: string[]; MaxAttempts: number }[]; Catch?: unknown[] }> };
+      }
+    >;
     expect(states.ForEachDate).toMatchObject({ Type: 'Map', MaxConcurrency: 1 });
     const run = states.ForEachDate!.ItemProcessor!.States.RunColors!;
-    expect(run.Retry![0]).toMatchObject({ ErrorEquals: expect.arrayContaining(['TransientSourceError', 'CircuitOpenError']), MaxAttempts: 3 });
+    expect(run.Retry![0]).toMatchObject({
+      ErrorEquals: expect.arrayContaining(['TransientSourceError', 'CircuitOpenError']),
+      MaxAttempts: 3,
+    });
     expect(run.Retry![1]).toMatchObject({ ErrorEquals: ['Lambda.TooManyRequestsException'] });
     expect(run.Catch).toHaveLength(1);
     const four = definition(synth({ backfillMaxConcurrency: '4' }).template).States as Record<string, { MaxConcurrency?: number }>;

@@ -90,7 +90,7 @@ function emptyLayerZip(): string {
 
 /** CFN_LINT, else `cfn-lint` if it runs from PATH. */
 function findLinter(): string | undefined {
-  const candidate = process.env['CFN_LINT'] || 'cfn-lint';
+  const candidate = process.env.CFN_LINT || 'cfn-lint';
   return spawnSync(candidate, ['--version'], { encoding: 'utf8', timeout: 180_000 }).status === 0 ? candidate : undefined;
 }
 
@@ -104,7 +104,9 @@ interface Finding {
 
 const linter = findLinter();
 if (linter === undefined) {
-  console.warn('cfn-lint gate SKIPPED: no linter. Set CFN_LINT to a cfn-lint executable or put cfn-lint on PATH (pip install cfn-lint==1.42.1).');
+  console.warn(
+    'cfn-lint gate SKIPPED: no linter. Set CFN_LINT to a cfn-lint executable or put cfn-lint on PATH (pip install cfn-lint==1.42.1).',
+  );
 }
 
 describe('cfn-lint', () => {

@@ -158,13 +158,13 @@ describe('parseContext', () => {
   });
 
   it('requires account, region and the Oracle CIDR', () => {
-    expect(problemsOf({})).toEqual(
-      expect.arrayContaining(['account: is required', 'region: is required', 'oracleCidr: is required']),
-    );
+    expect(problemsOf({})).toEqual(expect.arrayContaining(['account: is required', 'region: is required', 'oracleCidr: is required']));
   });
 
   it('requires the imported VPC, its subnets, their zones, and route tables when it gets endpoints, unless createVpc=true', () => {
-    expect(problemsOf({ account: '111111111111', region: 'eu-central-1', oracleCidr: '10.1.0.0/16', httpsEgressCidrs: '10.1.0.0/16' })).toEqual([
+    expect(
+      problemsOf({ account: '111111111111', region: 'eu-central-1', oracleCidr: '10.1.0.0/16', httpsEgressCidrs: '10.1.0.0/16' }),
+    ).toEqual([
       'vpcId: is required unless createVpc=true: the id of the VPC to deploy into',
       'subnetIds: is required unless createVpc=true: the private subnets the functions run in',
       'availabilityZones: is required unless createVpc=true: the availability zone of each subnet, in the same order',
@@ -199,7 +199,9 @@ describe('parseContext', () => {
       'httpsEgressCidrs: is required when createVpcEndpoints=false (the default for an imported VPC): where the existing SSM endpoint is reached on 443 (usually the VPC CIDR)',
     ]);
     expect(parseContext({ ...IMPORTED, httpsEgressCidrs: '10.1.0.0/16' }).httpsEgressCidrs).toEqual(['10.1.0.0/16']);
-    expect(problemsOf({ ...DEV, httpsEgressCidrs: ['10.1.0.0/16'] })[0]).toMatch(/^httpsEgressCidrs: only applies when createVpcEndpoints=false/);
+    expect(problemsOf({ ...DEV, httpsEgressCidrs: ['10.1.0.0/16'] })[0]).toMatch(
+      /^httpsEgressCidrs: only applies when createVpcEndpoints=false/,
+    );
   });
 
   it('requires TCPS to Oracle for every stage but dev, or plaintext accepted in so many words', () => {
@@ -216,7 +218,9 @@ describe('parseContext', () => {
     expect(problemsOf({ ...PROD, oracleClientMode: 'thick' })[0]).toMatch(
       /^oracleTls: applies to thin mode only: thick mode reads TCPS settings from a wallet directory, .* set allowPlaintextOracle=true \(got true\)$/,
     );
-    expect(problemsOf({ ...DEV, oracleClientMode: 'thick', walletParameters: 'true' })[0]).toMatch(/^walletParameters: applies to thin mode only/);
+    expect(problemsOf({ ...DEV, oracleClientMode: 'thick', walletParameters: 'true' })[0]).toMatch(
+      /^walletParameters: applies to thin mode only/,
+    );
     expect(problemsOf({ ...PROD, oracleTls: undefined, oracleClientMode: 'thick' })).toEqual([
       'allowPlaintextOracle: is required for stage prod unless Oracle is reached over TCPS: thick mode has no TCPS here: if the database enforces Native Network Encryption (SQLNET.ENCRYPTION_SERVER=REQUIRED), set allowPlaintextOracle=true to say so',
     ]);
@@ -226,14 +230,18 @@ describe('parseContext', () => {
     const reader = 'arn:aws:iam::222222222222:role/desk-analytics';
     expect(parseContext({ ...PROD, readerRoleArns: [reader] }).readerRoleArns).toEqual([reader]);
     expect(problemsOf({ ...PROD, operatorRoleArns: [OPERATOR, 'arn:aws:iam::222222222222:role/ops'] })).toEqual([
-      "operatorRoleArns.1: must be a role in the stage's account 111111111111, where the SSM parameters are (got [\"arn:aws:iam::111111111111:role/market-pulse-operator\",\"arn:aws:iam::222222222222:role/ops\"])",
+      'operatorRoleArns.1: must be a role in the stage\'s account 111111111111, where the SSM parameters are (got ["arn:aws:iam::111111111111:role/market-pulse-operator","arn:aws:iam::222222222222:role/ops"])',
     ]);
-    expect(problemsOf({ ...PROD, operatorRoleArns: undefined })[0]).toMatch(/^operatorRoleArns: is required for stage prod: the roles that set the Oracle password/);
-    expect(problemsOf({ ...PROD, readerRoleArns: 'arn:aws:iam::111111111111:user/alice' })[0]).toMatch(/^readerRoleArns\.0: must be an IAM role ARN/);
+    expect(problemsOf({ ...PROD, operatorRoleArns: undefined })[0]).toMatch(
+      /^operatorRoleArns: is required for stage prod: the roles that set the Oracle password/,
+    );
+    expect(problemsOf({ ...PROD, readerRoleArns: 'arn:aws:iam::111111111111:user/alice' })[0]).toMatch(
+      /^readerRoleArns\.0: must be an IAM role ARN/,
+    );
     expect(parseContext(DEV).operatorRoleArns).toEqual([]);
   });
 
-  it('keeps the backfill within run-colors\' reserved concurrency when there is one', () => {
+  it("keeps the backfill within run-colors' reserved concurrency when there is one", () => {
     expect(problemsOf({ ...DEV, runColorsReservedConcurrency: 1, backfillMaxConcurrency: 2 })).toEqual([
       'backfillMaxConcurrency: must not exceed runColorsReservedConcurrency (1): the dates above it would only be throttled and retried (got 2)',
     ]);
@@ -242,7 +250,9 @@ describe('parseContext', () => {
 
   it('checks the config document location and the results lifecycle', () => {
     expect(problemsOf({ ...DEV, configBucket: 'my-config-bucket' })[0]).toMatch(/^configKey: is required when configBucket is set/);
-    expect(problemsOf({ ...DEV, resultsTransitionDays: 30, resultsExpirationDays: 10 })[0]).toMatch(/^resultsExpirationDays: must be after resultsTransitionDays \(30\)/);
+    expect(problemsOf({ ...DEV, resultsTransitionDays: 30, resultsExpirationDays: 10 })[0]).toMatch(
+      /^resultsExpirationDays: must be after resultsTransitionDays \(30\)/,
+    );
     expect(parseContext({ ...DEV, configKey: 'config/market-pulse.json' }).configKey).toBe('config/market-pulse.json');
   });
 
@@ -263,6 +273,12 @@ describe('docs/configuration.md', () => {
 
   it("matches cdk.json's dev values, which parse", () => {
     const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
-    expect(parseContext(cdkJson.context)).toMatchObject({ stage: 'dev', account: '111111111111', region: 'eu-central-1', createVpc: true, oracleCidr: '192.0.2.0/24' });
+    expect(parseContext(cdkJson.context)).toMatchObject({
+      stage: 'dev',
+      account: '111111111111',
+      region: 'eu-central-1',
+      createVpc: true,
+      oracleCidr: '192.0.2.0/24',
+    });
   });
 });

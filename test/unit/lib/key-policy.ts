@@ -21,7 +21,10 @@ export interface KmsRequest {
 export function allowingStatement(statements: readonly Statement[], request: KmsRequest): string | undefined {
   const match = statements.find(
     (statement) =>
-      statement.Effect === 'Allow' && namesPrincipal(statement, request.principal) && namesAction(statement, request.action) && conditionsHold(statement, request),
+      statement.Effect === 'Allow' &&
+      namesPrincipal(statement, request.principal) &&
+      namesAction(statement, request.action) &&
+      conditionsHold(statement, request),
   );
   return match === undefined ? undefined : (match.Sid ?? '(no sid)');
 }
@@ -65,6 +68,9 @@ function contextValue(key: string, request: KmsRequest): string | undefined {
 
 /** IAM's wildcards: `*` any run of characters, `?` one. */
 function glob(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }

@@ -12,10 +12,10 @@ import { METRICS_NAMESPACE as RUNTIME_NAMESPACE, SERVICE_NAME as RUNTIME_SERVICE
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../../lib/alarms.js';
 import { GRANT_FOR_AWS_RESOURCES, KEY_ADMIN_ACTIONS } from '../../../lib/encryption-key.js';
 import { VPC_ENI_ACTIONS } from '../../../lib/job-function.js';
-import { FUNCTION_NAMES, REPO_ROOT, type FunctionName } from '../../../lib/lambda-entries.js';
+import { FUNCTION_NAMES, type FunctionName, REPO_ROOT } from '../../../lib/lambda-entries.js';
 import { ALL_SETTINGS, PARAMETER_PLACEHOLDER } from '../../../lib/secure-parameters.js';
 import { allowingStatement } from './key-policy.js';
-import { actionsOf, logicalIdOf, resourcesOf, statementsOfRole, synth, type Statement, type Synthesized } from './synth.js';
+import { actionsOf, logicalIdOf, resourcesOf, type Statement, type Synthesized, statementsOfRole, synth } from './synth.js';
 
 let s: Synthesized;
 beforeAll(() => {
@@ -61,11 +61,19 @@ describe('KMS key', () => {
   });
 
   it('has a key policy that lets the account administer it and only named roles and services use it', () => {
-    const policy = resourcesOf(s.template, 'AWS::KMS::Key')[ids().key]?.['KeyPolicy'] as { Statement: Statement[] };
+    const policy = resourcesOf(s.template, 'AWS::KMS::Key')[ids().key]?.KeyPolicy as { Statement: Statement[] };
     const { role, providerRole, schedulerRole } = ids();
-    const jobRoles = [...FUNCTION_NAMES].map((name) => att(role(name))).sort((a, b) => a['Fn::GetAtt'][0]!.localeCompare(b['Fn::GetAtt'][0]!));
+    const jobRoles = [...FUNCTION_NAMES]
+      .map((name) => att(role(name)))
+      .sort((a, b) => a['Fn::GetAtt'][0]!.localeCompare(b['Fn::GetAtt'][0]!));
     expect(policy.Statement).toEqual([
-      { Sid: 'AccountAdministersTheKey', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111111111111:root' }, Action: [...KEY_ADMIN_ACTIONS].sort(), Resource: '*' },
+      {
+        Sid: 'AccountAdministersTheKey',
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::111111111111:root' },
+        Action: [...KEY_ADMIN_ACTIONS].sort(),
+        Resource: '*',
+      },
       {
         Sid: 'AccountCreatesGrantsOnlyForAwsServices',
         Effect: 'Allow',
@@ -88,7 +96,9 @@ describe('KMS key', () => {
         Principal: { AWS: att(providerRole) },
         Action: 'kms:Encrypt',
         Resource: '*',
-        Condition: { StringEquals: { 'kms:ViaService': 'ssm.eu-central-1.amazonaws.com', 'kms:EncryptionContext:PARAMETER_ARN': [`${ARN}password`] } },
+        Condition: {
+          StringEquals: { 'kms:ViaService': 'ssm.eu-central-1.amazonaws.com', 'kms:EncryptionContext:PARAMETER_ARN': [`${ARN}password`] },
+        },
       },
       {
         Sid: 'DecryptOracleParametersViaSsm',
@@ -96,7 +106,9 @@ describe('KMS key', () => {
         Principal: { AWS: jobRoles },
         Action: 'kms:Decrypt',
         Resource: '*',
-        Condition: { StringEquals: { 'kms:ViaService': 'ssm.eu-central-1.amazonaws.com', 'kms:EncryptionContext:PARAMETER_ARN': PARAMETER_ARNS } },
+        Condition: {
+          StringEquals: { 'kms:ViaService': 'ssm.eu-central-1.amazonaws.com', 'kms:EncryptionContext:PARAMETER_ARN': PARAMETER_ARNS },
+        },
       },
       {
         Sid: 'ResultsBucketDataKeysViaS3',
@@ -112,7 +124,9 @@ describe('KMS key', () => {
         Principal: { AWS: att(role('run-colors')) },
         Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
         Resource: '*',
-        Condition: { StringEquals: { 'kms:ViaService': 'sns.eu-central-1.amazonaws.com', 'kms:EncryptionContext:aws:sns:topicArn': RUN_TOPIC_ARN } },
+        Condition: {
+          StringEquals: { 'kms:ViaService': 'sns.eu-central-1.amazonaws.com', 'kms:EncryptionContext:aws:sns:topicArn': RUN_TOPIC_ARN },
+        },
       },
       {
         Sid: 'DeadLetterQueueDataKeysViaSqs',
@@ -137,8 +151,10 @@ describe('KMS key', () => {
   });
 
   it('names every administrative action: no wildcard, no use of the key, CreateGrant only for AWS services', () => {
-    const policy = resourcesOf(s.template, 'AWS::KMS::Key')[ids().key]?.['KeyPolicy'] as { Statement: Statement[] };
-    const account = policy.Statement.filter((statement) => JSON.stringify(statement.Principal) === JSON.stringify({ AWS: 'arn:aws:iam::111111111111:root' }));
+    const policy = resourcesOf(s.template, 'AWS::KMS::Key')[ids().key]?.KeyPolicy as { Statement: Statement[] };
+    const account = policy.Statement.filter(
+      (statement) => JSON.stringify(statement.Principal) === JSON.stringify({ AWS: 'arn:aws:iam::111111111111:root' }),
+    );
     expect(account.map((statement) => statement.Sid)).toEqual(['AccountAdministersTheKey', 'AccountCreatesGrantsOnlyForAwsServices']);
     const actions = account.flatMap(actionsOf);
     expect(actions.filter((action) => action.includes('*'))).toEqual([]);
@@ -171,7 +187,7 @@ describe('SSM parameters', () => {
     }
   });
 
-  it("gives the provider exactly: its logs, PutParameter/AddTags on the seeded names, kms:Encrypt via SSM for the password", () => {
+  it('gives the provider exactly: its logs, PutParameter/AddTags on the seeded names, kms:Encrypt via SSM for the password', () => {
     const { providerRole, providerLogs, key } = ids();
     const seeded = ['host', 'port', 'service-name', 'username', 'password', 'schema', 'table'].map((n) => `${ARN}${n}`);
     expect(statementsOfRole(s.template, providerRole)).toEqual([
@@ -183,7 +199,9 @@ describe('SSM parameters', () => {
         Effect: 'Allow',
         Action: 'kms:Encrypt',
         Resource: att(key),
-        Condition: { StringEquals: { 'kms:ViaService': 'ssm.eu-central-1.amazonaws.com', 'kms:EncryptionContext:PARAMETER_ARN': [`${ARN}password`] } },
+        Condition: {
+          StringEquals: { 'kms:ViaService': 'ssm.eu-central-1.amazonaws.com', 'kms:EncryptionContext:PARAMETER_ARN': [`${ARN}password`] },
+        },
       },
     ]);
   });
@@ -193,9 +211,18 @@ describe('results bucket', () => {
   it('is SSE-KMS with the key, versioned, private, TLS-only, logged, with the lifecycle from context', () => {
     const { key, accessLogs, bucket } = ids();
     s.template.hasResourceProperties('AWS::S3::Bucket', {
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: att(key) } }] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: att(key) } },
+        ],
+      },
       VersioningConfiguration: { Status: 'Enabled' },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       LoggingConfiguration: { DestinationBucketName: { Ref: accessLogs }, LogFilePrefix: 'results-bucket/' },
       LifecycleConfiguration: {
         Rules: [
@@ -214,7 +241,12 @@ describe('results bucket', () => {
       Bucket: { Ref: bucket },
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Principal: { AWS: '*' },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
         ]),
       },
     });
@@ -226,7 +258,12 @@ describe('results bucket', () => {
     const accessLogs = resourcesOf(s.template, 'AWS::S3::Bucket')[ids().accessLogs];
     expect(accessLogs).toMatchObject({
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       LifecycleConfiguration: { Rules: [expect.objectContaining({ ExpirationInDays: 90 })] },
     });
   });
@@ -244,7 +281,10 @@ describe('network (dev: a created VPC)', () => {
 
   it('has the S3 gateway endpoint and SSM and SNS interface endpoints with private DNS, and no KMS endpoint (the functions never call KMS)', () => {
     s.template.resourceCountIs('AWS::EC2::VPCEndpoint', 3);
-    s.template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway', ServiceName: join('com.amazonaws.', { Ref: 'AWS::Region' }, '.s3') });
+    s.template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Gateway',
+      ServiceName: join('com.amazonaws.', { Ref: 'AWS::Region' }, '.s3'),
+    });
     s.template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
       VpcEndpointType: 'Interface',
       ServiceName: 'com.amazonaws.eu-central-1.ssm',
@@ -261,10 +301,12 @@ describe('network (dev: a created VPC)', () => {
 
   it('lets the functions reach the Oracle listener and, on 443, the endpoints, and nothing else', () => {
     const { functionSg, endpointSg, prefixList } = ids();
-    expect(resourcesOf(s.template, 'AWS::EC2::SecurityGroup')[functionSg]?.['SecurityGroupEgress']).toEqual([
+    expect(resourcesOf(s.template, 'AWS::EC2::SecurityGroup')[functionSg]?.SecurityGroupEgress).toEqual([
       { CidrIp: '192.0.2.0/24', Description: 'Oracle listener', FromPort: 1521, IpProtocol: 'tcp', ToPort: 1521 },
     ]);
-    const egress = Object.values(resourcesOf(s.template, 'AWS::EC2::SecurityGroupEgress')).filter((rule) => JSON.stringify(rule['GroupId']).includes(functionSg));
+    const egress = Object.values(resourcesOf(s.template, 'AWS::EC2::SecurityGroupEgress')).filter((rule) =>
+      JSON.stringify(rule.GroupId).includes(functionSg),
+    );
     expect(egress).toEqual([
       {
         GroupId: att(functionSg, 'GroupId'),
@@ -307,41 +349,44 @@ describe('network (dev: a created VPC)', () => {
 });
 
 describe('functions', () => {
-  it.each(FUNCTION_NAMES)('%s: Node.js 22 on arm64 in the private subnets, with the shared environment and a log group with retention', (name) => {
-    const { fn, logs, role, key, bucket, functionSg } = ids();
-    const props = resourcesOf(s.template, 'AWS::Lambda::Function')[fn(name)];
-    expect(props).toMatchObject({
-      Runtime: 'nodejs22.x',
-      Architectures: ['arm64'],
-      Handler: 'index.handler',
-      Role: att(role(name)),
-      LoggingConfig: { LogGroup: { Ref: logs(name) } },
-      VpcConfig: { SecurityGroupIds: [att(functionSg, 'GroupId')], SubnetIds: [expect.anything(), expect.anything()] },
-      Environment: {
-        Variables: {
-          NODE_OPTIONS: '--enable-source-maps',
-          STAGE: 'dev',
-          SETTINGS_PREFIX: '/market-pulse/dev/oracle/',
-          SETTINGS_TTL_SECONDS: '300',
-          RESULTS_BUCKET: { Ref: bucket },
-          RESULTS_PREFIX: 'market-pulse',
-          RESULTS_KMS_KEY_ID: att(key),
-          SCHEDULE_TZ: 'America/New_York',
-          POWERTOOLS_SERVICE_NAME: 'market-pulse',
-          POWERTOOLS_METRICS_NAMESPACE: 'MarketPulse',
+  it.each(FUNCTION_NAMES)(
+    '%s: Node.js 22 on arm64 in the private subnets, with the shared environment and a log group with retention',
+    (name) => {
+      const { fn, logs, role, key, bucket, functionSg } = ids();
+      const props = resourcesOf(s.template, 'AWS::Lambda::Function')[fn(name)];
+      expect(props).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        Role: att(role(name)),
+        LoggingConfig: { LogGroup: { Ref: logs(name) } },
+        VpcConfig: { SecurityGroupIds: [att(functionSg, 'GroupId')], SubnetIds: [expect.anything(), expect.anything()] },
+        Environment: {
+          Variables: {
+            NODE_OPTIONS: '--enable-source-maps',
+            STAGE: 'dev',
+            SETTINGS_PREFIX: '/market-pulse/dev/oracle/',
+            SETTINGS_TTL_SECONDS: '300',
+            RESULTS_BUCKET: { Ref: bucket },
+            RESULTS_PREFIX: 'market-pulse',
+            RESULTS_KMS_KEY_ID: att(key),
+            SCHEDULE_TZ: 'America/New_York',
+            POWERTOOLS_SERVICE_NAME: 'market-pulse',
+            POWERTOOLS_METRICS_NAMESPACE: 'MarketPulse',
+          },
         },
-      },
-    });
-    // Thin mode (the default): no layer, no ORACLE_CLIENT_MODE.
-    expect(props?.['Layers']).toBeUndefined();
-    expect((props?.['Environment'] as { Variables: Record<string, unknown> }).Variables['ORACLE_CLIENT_MODE']).toBeUndefined();
-    expect(resourcesOf(s.template, 'AWS::Logs::LogGroup')[logs(name)]).toMatchObject({ RetentionInDays: 90 });
-  });
+      });
+      // Thin mode (the default): no layer, no ORACLE_CLIENT_MODE.
+      expect(props?.Layers).toBeUndefined();
+      expect((props!.Environment as { Variables: Record<string, unknown> }).Variables.ORACLE_CLIENT_MODE).toBeUndefined();
+      expect(resourcesOf(s.template, 'AWS::Logs::LogGroup')[logs(name)]).toMatchObject({ RetentionInDays: 90 });
+    },
+  );
 
   it('run-colors: no reserved concurrency (a fresh account has none to give), memory and timeout from context, async failures to the DLQ', () => {
     const { fn, dlq } = ids();
     expect(resourcesOf(s.template, 'AWS::Lambda::Function')[fn('run-colors')]).toMatchObject({ MemorySize: 2048, Timeout: 600 });
-    expect(resourcesOf(s.template, 'AWS::Lambda::Function')[fn('run-colors')]?.['ReservedConcurrentExecutions']).toBeUndefined();
+    expect(resourcesOf(s.template, 'AWS::Lambda::Function')[fn('run-colors')]?.ReservedConcurrentExecutions).toBeUndefined();
     s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: fn('run-colors') },
       MaximumRetryAttempts: 2,
@@ -358,7 +403,7 @@ describe('functions', () => {
   });
 
   it('every function is traced (Lambda active tracing) and logs to a group encrypted with the stage key', () => {
-    const functions = Object.values(resourcesOf(s.template, 'AWS::Lambda::Function')).filter((fn) => fn['Runtime'] === 'nodejs22.x');
+    const functions = Object.values(resourcesOf(s.template, 'AWS::Lambda::Function')).filter((fn) => fn.Runtime === 'nodejs22.x');
     expect(functions.length).toBe(5);
     for (const fn of functions) expect(fn).toMatchObject({ TracingConfig: { Mode: 'Active' } });
     const logGroups = Object.values(resourcesOf(s.template, 'AWS::Logs::LogGroup'));
@@ -368,7 +413,7 @@ describe('functions', () => {
 
   it('roles start empty: no AWS managed policies on any function role', () => {
     for (const role of [...FUNCTION_NAMES.map((name) => ids().role(name)), ids().providerRole, ids().schedulerRole]) {
-      expect(resourcesOf(s.template, 'AWS::IAM::Role')[role]?.['ManagedPolicyArns']).toBeUndefined();
+      expect(resourcesOf(s.template, 'AWS::IAM::Role')[role]?.ManagedPolicyArns).toBeUndefined();
     }
   });
 });
@@ -380,15 +425,27 @@ describe('IAM: the exact statements', () => {
       { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: att(logs(name)) },
       { Sid: 'ManageVpcNetworkInterfaces', Effect: 'Allow', Action: [...VPC_ENI_ACTIONS].sort(), Resource: '*' },
       TRACING,
-      { Sid: 'ReadOracleParameters', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: [...PARAMETER_ARNS].sort() },
+      {
+        Sid: 'ReadOracleParameters',
+        Effect: 'Allow',
+        Action: ['ssm:GetParameter', 'ssm:GetParameters'],
+        Resource: [...PARAMETER_ARNS].sort(),
+      },
       {
         Sid: 'DecryptOracleParametersViaSsm',
         Effect: 'Allow',
         Action: 'kms:Decrypt',
         Resource: att(key),
-        Condition: { StringEquals: { 'kms:ViaService': 'ssm.eu-central-1.amazonaws.com', 'kms:EncryptionContext:PARAMETER_ARN': PARAMETER_ARNS } },
+        Condition: {
+          StringEquals: { 'kms:ViaService': 'ssm.eu-central-1.amazonaws.com', 'kms:EncryptionContext:PARAMETER_ARN': PARAMETER_ARNS },
+        },
       },
-      { Sid: `Write${sid}`, Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: join(att(bucket), `/market-pulse/${folder}/*`) },
+      {
+        Sid: `Write${sid}`,
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Resource: join(att(bucket), `/market-pulse/${folder}/*`),
+      },
       {
         Sid: `List${sid}`,
         Effect: 'Allow',
@@ -417,7 +474,12 @@ describe('IAM: the exact statements', () => {
               Effect: 'Allow',
               Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
               Resource: att(key),
-              Condition: { StringEquals: { 'kms:ViaService': 'sns.eu-central-1.amazonaws.com', 'kms:EncryptionContext:aws:sns:topicArn': RUN_TOPIC_ARN } },
+              Condition: {
+                StringEquals: {
+                  'kms:ViaService': 'sns.eu-central-1.amazonaws.com',
+                  'kms:EncryptionContext:aws:sns:topicArn': RUN_TOPIC_ARN,
+                },
+              },
             },
             {
               Sid: 'DeadLetterQueueDataKeysViaSqs',
@@ -466,15 +528,26 @@ describe('IAM: the exact statements', () => {
     ]);
     s.template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
-        Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } } }],
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'sts:AssumeRole',
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
+          },
+        ],
       },
     });
   });
 
   it('no policy anywhere grants ssm:*, kms:*, s3:* or *, and "*" resources appear only where AWS offers nothing narrower', () => {
     const allowStatements: { where: string; statement: Statement }[] = [];
-    for (const [id, resource] of Object.entries(s.template.toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>)) {
-      const documents = [resource.Properties?.['PolicyDocument'], resource.Properties?.['KeyPolicy']].filter(Boolean) as { Statement: Statement[] }[];
+    for (const [id, resource] of Object.entries(
+      s.template.toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>,
+    )) {
+      const documents = [resource.Properties?.PolicyDocument, resource.Properties?.KeyPolicy].filter(Boolean) as {
+        Statement: Statement[];
+      }[];
       for (const document of documents) {
         for (const statement of document.Statement) if (statement.Effect === 'Allow') allowStatements.push({ where: id, statement });
       }
@@ -525,7 +598,11 @@ describe('schedules', () => {
       Name: 'market-pulse-dev-db-health',
       ScheduleExpression: 'cron(0/15 * * * ? *)',
       ScheduleExpressionTimezone: 'America/New_York',
-      Target: { Arn: att(fn('db-health')), RetryPolicy: { MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 600 }, DeadLetterConfig: { Arn: att(dlq) } },
+      Target: {
+        Arn: att(fn('db-health')),
+        RetryPolicy: { MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 600 },
+        DeadLetterConfig: { Arn: att(dlq) },
+      },
     });
     s.template.resourceCountIs('AWS::Scheduler::Schedule', 2);
   });
@@ -535,7 +612,9 @@ describe('schedules', () => {
     s.template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: att(key), MessageRetentionPeriod: 1209600 });
     s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: dlq }],
-      PolicyDocument: { Statement: [Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })] },
+      PolicyDocument: {
+        Statement: [Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })],
+      },
     });
   });
 });
@@ -564,7 +643,7 @@ describe('alarms', () => {
 
   it('cover errors on each function, DLQ depth, a missed run, held-back and unannounced runs, run time, lost events, backfill failures and Oracle health, each notifying the topic', () => {
     const alarms = Object.values(resourcesOf(s.template, 'AWS::CloudWatch::Alarm'));
-    expect(alarms.map((alarm) => alarm['AlarmName']).sort()).toEqual([
+    expect(alarms.map((alarm) => alarm.AlarmName).sort()).toEqual([
       'market-pulse-dev-backfill-failed',
       'market-pulse-dev-backfill-plan-errors',
       'market-pulse-dev-db-health-errors',
@@ -607,7 +686,10 @@ describe('alarms', () => {
       AlarmName: 'market-pulse-dev-oracle-health',
       Namespace: 'MarketPulse',
       MetricName: 'HealthOk',
-      Dimensions: [{ Name: 'service', Value: 'market-pulse' }, { Name: 'stage', Value: 'dev' }],
+      Dimensions: [
+        { Name: 'service', Value: 'market-pulse' },
+        { Name: 'stage', Value: 'dev' },
+      ],
       Statistic: 'Minimum',
       Period: 900,
       Threshold: 1,
@@ -618,11 +700,13 @@ describe('alarms', () => {
     });
   });
 
-  it('each have a row in docs/runbook.md\'s alarm table, and the table has no other', () => {
+  it("each have a row in docs/runbook.md's alarm table, and the table has no other", () => {
     const runbook = readFileSync(joinPath(REPO_ROOT, 'docs/runbook.md'), 'utf8');
     const table = runbook.slice(runbook.indexOf('## 6. Alarms'), runbook.indexOf('## 7.'));
     const documented = [...table.matchAll(/^\| (.+?) \|/gm)].flatMap((row) => [...row[1]!.matchAll(/`([a-z-]+)`/g)].map((name) => name[1]));
-    const alarms = Object.values(resourcesOf(s.template, 'AWS::CloudWatch::Alarm')).map((alarm) => String(alarm['AlarmName']).replace('market-pulse-dev-', ''));
+    const alarms = Object.values(resourcesOf(s.template, 'AWS::CloudWatch::Alarm')).map((alarm) =>
+      String(alarm.AlarmName).replace('market-pulse-dev-', ''),
+    );
     expect(documented.sort()).toEqual(alarms.sort());
   });
 
@@ -631,7 +715,10 @@ describe('alarms', () => {
       AlarmName: 'market-pulse-dev-run-held-back',
       Namespace: 'MarketPulse',
       MetricName: 'RunsHeldBack',
-      Dimensions: [{ Name: 'service', Value: 'market-pulse' }, { Name: 'stage', Value: 'dev' }],
+      Dimensions: [
+        { Name: 'service', Value: 'market-pulse' },
+        { Name: 'stage', Value: 'dev' },
+      ],
       Statistic: 'Sum',
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -644,7 +731,10 @@ describe('alarms', () => {
       AlarmName: 'market-pulse-dev-run-notification-failed',
       Namespace: 'MarketPulse',
       MetricName: 'RunNotificationsFailed',
-      Dimensions: [{ Name: 'service', Value: 'market-pulse' }, { Name: 'stage', Value: 'dev' }],
+      Dimensions: [
+        { Name: 'service', Value: 'market-pulse' },
+        { Name: 'stage', Value: 'dev' },
+      ],
       Statistic: 'Sum',
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -669,10 +759,21 @@ describe('alarms', () => {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Metrics: Match.arrayWith([
         Match.objectLike({ Expression: 'FILL(dropped, 0) + FILL(undelivered, 0)', ReturnData: true }),
-        Match.objectLike({ Id: 'dropped', MetricStat: Match.objectLike({ Metric: { Namespace: 'AWS/Lambda', MetricName: 'AsyncEventsDropped', Dimensions: [{ Name: 'FunctionName', Value: runColors }] } }) }),
+        Match.objectLike({
+          Id: 'dropped',
+          MetricStat: Match.objectLike({
+            Metric: { Namespace: 'AWS/Lambda', MetricName: 'AsyncEventsDropped', Dimensions: [{ Name: 'FunctionName', Value: runColors }] },
+          }),
+        }),
         Match.objectLike({
           Id: 'undelivered',
-          MetricStat: Match.objectLike({ Metric: { Namespace: 'AWS/Lambda', MetricName: 'DestinationDeliveryFailures', Dimensions: [{ Name: 'FunctionName', Value: runColors }] } }),
+          MetricStat: Match.objectLike({
+            Metric: {
+              Namespace: 'AWS/Lambda',
+              MetricName: 'DestinationDeliveryFailures',
+              Dimensions: [{ Name: 'FunctionName', Value: runColors }],
+            },
+          }),
         }),
       ]),
     });
@@ -684,8 +785,22 @@ describe('alarms', () => {
       AlarmName: 'market-pulse-dev-backfill-failed',
       Metrics: Match.arrayWith([
         Match.objectLike({ Expression: 'FILL(failed, 0) + FILL(timedOut, 0)', ReturnData: true }),
-        Match.objectLike({ Id: 'failed', MetricStat: Match.objectLike({ Metric: { Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', Dimensions: [{ Name: 'StateMachineArn', Value: machine }] } }) }),
-        Match.objectLike({ Id: 'timedOut', MetricStat: Match.objectLike({ Metric: { Namespace: 'AWS/States', MetricName: 'ExecutionsTimedOut', Dimensions: [{ Name: 'StateMachineArn', Value: machine }] } }) }),
+        Match.objectLike({
+          Id: 'failed',
+          MetricStat: Match.objectLike({
+            Metric: { Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', Dimensions: [{ Name: 'StateMachineArn', Value: machine }] },
+          }),
+        }),
+        Match.objectLike({
+          Id: 'timedOut',
+          MetricStat: Match.objectLike({
+            Metric: {
+              Namespace: 'AWS/States',
+              MetricName: 'ExecutionsTimedOut',
+              Dimensions: [{ Name: 'StateMachineArn', Value: machine }],
+            },
+          }),
+        }),
       ]),
     });
   });
@@ -710,7 +825,14 @@ describe('alarms', () => {
           Id: 'runs',
           ReturnData: false,
           MetricStat: {
-            Metric: { Namespace: 'MarketPulse', MetricName: 'RunsSucceeded', Dimensions: [{ Name: 'service', Value: 'market-pulse' }, { Name: 'stage', Value: 'dev' }] },
+            Metric: {
+              Namespace: 'MarketPulse',
+              MetricName: 'RunsSucceeded',
+              Dimensions: [
+                { Name: 'service', Value: 'market-pulse' },
+                { Name: 'stage', Value: 'dev' },
+              ],
+            },
             Period: 3600,
             Stat: 'Sum',
           },
@@ -732,9 +854,11 @@ describe('run notifications', () => {
       ],
     });
     // The topic policy only denies plain HTTP: nobody is let in by it, so only IAM grants (run-colors's) publish.
-    const policies = Object.values(resourcesOf(s.template, 'AWS::SNS::TopicPolicy')).filter((policy) => JSON.stringify(policy['Topics']) === JSON.stringify([{ Ref: ids().runTopic }]));
+    const policies = Object.values(resourcesOf(s.template, 'AWS::SNS::TopicPolicy')).filter(
+      (policy) => JSON.stringify(policy.Topics) === JSON.stringify([{ Ref: ids().runTopic }]),
+    );
     expect(policies).toHaveLength(1);
-    expect((policies[0]!['PolicyDocument'] as { Statement: Statement[] }).Statement).toEqual([
+    expect((policies[0]!.PolicyDocument as { Statement: Statement[] }).Statement).toEqual([
       {
         Sid: 'AllowPublishThroughSSLOnly',
         Effect: 'Deny',
@@ -745,29 +869,44 @@ describe('run notifications', () => {
       },
     ]);
     const subscriptions = Object.values(resourcesOf(s.template, 'AWS::SNS::Subscription'));
-    expect(subscriptions.filter((subscription) => JSON.stringify(subscription['TopicArn']).includes(ids().runTopic))).toEqual([]);
+    expect(subscriptions.filter((subscription) => JSON.stringify(subscription.TopicArn).includes(ids().runTopic))).toEqual([]);
     s.template.hasOutput('RunTopicArn', { Value: { Ref: ids().runTopic } });
   });
 
   it('are published by run-colors alone: its environment names the topic, and no other policy allows sns:Publish on it', () => {
-    const environmentOf = (name: FunctionName) => (resourcesOf(s.template, 'AWS::Lambda::Function')[ids().fn(name)]?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
-    expect(environmentOf('run-colors')['NOTIFICATION_TOPIC_ARN']).toEqual({ Ref: ids().runTopic });
-    expect(environmentOf('db-health')['NOTIFICATION_TOPIC_ARN']).toBeUndefined();
-    expect(environmentOf('oracle-extract')['NOTIFICATION_TOPIC_ARN']).toBeUndefined();
+    const environmentOf = (name: FunctionName) =>
+      (resourcesOf(s.template, 'AWS::Lambda::Function')[ids().fn(name)]!.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(environmentOf('run-colors').NOTIFICATION_TOPIC_ARN).toEqual({ Ref: ids().runTopic });
+    expect(environmentOf('db-health').NOTIFICATION_TOPIC_ARN).toBeUndefined();
+    expect(environmentOf('oracle-extract').NOTIFICATION_TOPIC_ARN).toBeUndefined();
     const publishers = Object.entries(resourcesOf(s.template, 'AWS::IAM::Policy'))
-      .filter(([, policy]) => (policy['PolicyDocument'] as { Statement: Statement[] }).Statement.some((statement) => actionsOf(statement).some((action) => action.startsWith('sns:'))))
-      .map(([, policy]) => policy['Roles']);
+      .filter(([, policy]) =>
+        (policy.PolicyDocument as { Statement: Statement[] }).Statement.some((statement) =>
+          actionsOf(statement).some((action) => action.startsWith('sns:')),
+        ),
+      )
+      .map(([, policy]) => policy.Roles);
     expect(publishers).toEqual([[{ Ref: ids().role('run-colors') }]]);
   });
 
   it("let run-colors's role use the key only through SNS and only for this topic's messages", () => {
-    const policy = resourcesOf(s.template, 'AWS::KMS::Key')[ids().key]?.['KeyPolicy'] as { Statement: Statement[] };
+    const policy = resourcesOf(s.template, 'AWS::KMS::Key')[ids().key]?.KeyPolicy as { Statement: Statement[] };
     const runColors = att(ids().role('run-colors'));
-    const viaSns = { principal: runColors, viaService: 'sns.eu-central-1.amazonaws.com', encryptionContext: { 'aws:sns:topicArn': RUN_TOPIC_ARN } };
+    const viaSns = {
+      principal: runColors,
+      viaService: 'sns.eu-central-1.amazonaws.com',
+      encryptionContext: { 'aws:sns:topicArn': RUN_TOPIC_ARN },
+    };
     expect(allowingStatement(policy.Statement, { ...viaSns, action: 'kms:GenerateDataKey' })).toBe('RunTopicDataKeysViaSns');
     expect(allowingStatement(policy.Statement, { ...viaSns, action: 'kms:Decrypt' })).toBe('RunTopicDataKeysViaSns');
     expect(allowingStatement(policy.Statement, { ...viaSns, action: 'kms:Encrypt' })).toBeUndefined();
-    expect(allowingStatement(policy.Statement, { ...viaSns, action: 'kms:GenerateDataKey', encryptionContext: { 'aws:sns:topicArn': `${RUN_TOPIC_ARN}-other` } })).toBeUndefined();
+    expect(
+      allowingStatement(policy.Statement, {
+        ...viaSns,
+        action: 'kms:GenerateDataKey',
+        encryptionContext: { 'aws:sns:topicArn': `${RUN_TOPIC_ARN}-other` },
+      }),
+    ).toBeUndefined();
     expect(allowingStatement(policy.Statement, { principal: runColors, action: 'kms:GenerateDataKey' })).toBeUndefined();
     const dbHealth = att(ids().role('db-health'));
     expect(allowingStatement(policy.Statement, { ...viaSns, principal: dbHealth, action: 'kms:GenerateDataKey' })).toBeUndefined();
@@ -777,7 +916,9 @@ describe('run notifications', () => {
 describe('cdk-nag', () => {
   it('AwsSolutions reports no finding that is not acknowledged', () => {
     const report = new AwsSolutionsChecks(s.app).validateScope(s.stack);
-    expect(report.violations.map((violation) => `${violation.ruleName} ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+    expect(
+      report.violations.map((violation) => `${violation.ruleName} ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`),
+    ).toEqual([]);
     // defineApp registered the checks as a validation plugin, as bin/app.ts does: synth fails on a finding.
     expect(() => s.app.synth({ force: true })).not.toThrow();
   });
@@ -788,7 +929,9 @@ describe('cdk-nag', () => {
       .flatMap((construct) =>
         construct.node.metadata
           .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-          .flatMap((entry) => Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({ path: construct.node.path, id, reason }))),
+          .flatMap((entry) =>
+            Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({ path: construct.node.path, id, reason })),
+          ),
       );
     for (const { reason } of acknowledged) expect(reason.length).toBeGreaterThan(60);
     expect(acknowledged.map(({ path, id }) => `${path.replace('MarketPulse-dev/', '')} ${id}`).sort()).toMatchSnapshot();

@@ -49,7 +49,13 @@ describe.skipIf(!hasTools)('layers/oracle-instant-client/build.sh', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('puts the Instant Client libraries plus libaio.so.1 and libnsl.so.1 under lib/, keeping symlinks', () => {
-    const zip = instantClientZip(dir, 'basiclite', AARCH64, ['libclntsh.so.23.1', 'libclntshcore.so.23.1', 'libnnz.so', 'libociicus.so', 'libocijdbc23.so']);
+    const zip = instantClientZip(dir, 'basiclite', AARCH64, [
+      'libclntsh.so.23.1',
+      'libclntshcore.so.23.1',
+      'libnnz.so',
+      'libociicus.so',
+      'libocijdbc23.so',
+    ]);
     const result = build(zip, env);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);

@@ -53,7 +53,10 @@ function fakeParameterStore(): void {
   ssm.on(PutParameterCommand).callsFake((input: PutParameterCommandInput) => {
     const name = input.Name ?? '';
     if (store.has(name) && input.Overwrite !== true) {
-      throw new ParameterAlreadyExists({ message: 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.', $metadata: {} });
+      throw new ParameterAlreadyExists({
+        message: 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.',
+        $metadata: {},
+      });
     }
     store.set(name, {
       value: input.Value ?? '',
@@ -74,7 +77,11 @@ function fakeParameterStore(): void {
   });
 }
 
-function event(requestType: 'Create' | 'Update' | 'Delete', properties: Record<string, unknown> = PROPERTIES, physicalResourceId = `market-pulse-parameters:${P}`): CloudFormationCustomResourceEvent {
+function event(
+  requestType: 'Create' | 'Update' | 'Delete',
+  properties: Record<string, unknown> = PROPERTIES,
+  physicalResourceId = `market-pulse-parameters:${P}`,
+): CloudFormationCustomResourceEvent {
   const base = {
     ServiceToken: PROPERTIES.ServiceToken,
     ResponseURL: 'https://cloudformation-custom-resource-response.example/response',
@@ -85,7 +92,13 @@ function event(requestType: 'Create' | 'Update' | 'Delete', properties: Record<s
     ResourceProperties: { ServiceToken: PROPERTIES.ServiceToken, ...properties },
   };
   if (requestType === 'Create') return { ...base, RequestType: 'Create' };
-  if (requestType === 'Update') return { ...base, RequestType: 'Update', PhysicalResourceId: physicalResourceId, OldResourceProperties: { ServiceToken: PROPERTIES.ServiceToken, ...properties } };
+  if (requestType === 'Update')
+    return {
+      ...base,
+      RequestType: 'Update',
+      PhysicalResourceId: physicalResourceId,
+      OldResourceProperties: { ServiceToken: PROPERTIES.ServiceToken, ...properties },
+    };
   return { ...base, RequestType: 'Delete', PhysicalResourceId: physicalResourceId };
 }
 
@@ -120,7 +133,10 @@ describe('Create', () => {
         Tags: [{ Key: CREATED_BY_TAG, Value: STACK_ID }],
       },
     ]);
-    expect(result).toEqual({ PhysicalResourceId: `market-pulse-parameters:${P}`, Data: { Created: `${P}host,${P}password`, Kept: '', Deleted: '' } });
+    expect(result).toEqual({
+      PhysicalResourceId: `market-pulse-parameters:${P}`,
+      Data: { Created: `${P}host,${P}password`, Kept: '', Deleted: '' },
+    });
     expect(store.get(`${P}password`)).toMatchObject({ value: 'CHANGE_ME', type: 'SecureString', keyId: KEY });
   });
 
@@ -142,7 +158,10 @@ describe('Update (a later cdk deploy that changed the resource)', () => {
     store.set(`${P}password`, { ...(store.get(`${P}password`) as Stored), value: ROTATED });
     store.set(`${P}host`, { ...(store.get(`${P}host`) as Stored), value: 'db.example.internal' });
 
-    const result = await applyEvent(event('Update', { ...PROPERTIES, Description: 'changed' }, 'the-physical-id'), ssm as unknown as SSMClient);
+    const result = await applyEvent(
+      event('Update', { ...PROPERTIES, Description: 'changed' }, 'the-physical-id'),
+      ssm as unknown as SSMClient,
+    );
 
     expect(store.get(`${P}password`)?.value).toBe(ROTATED);
     expect(store.get(`${P}host`)?.value).toBe('db.example.internal');
@@ -197,7 +216,11 @@ describe('Delete (stack deletion, or a rollback)', () => {
 describe('the CloudFormation response', () => {
   async function respond(e: CloudFormationCustomResourceEvent): Promise<{ url: string; response: CloudFormationCustomResourceResponse }> {
     const sent: { url: string; response: CloudFormationCustomResourceResponse }[] = [];
-    const handler = createHandler({ ssm: ssm as unknown as SSMClient, respond: async (url, response) => void sent.push({ url, response }), log: () => {} });
+    const handler = createHandler({
+      ssm: ssm as unknown as SSMClient,
+      respond: async (url, response) => void sent.push({ url, response }),
+      log: () => {},
+    });
     await handler(e);
     expect(sent).toHaveLength(1);
     return sent[0] as { url: string; response: CloudFormationCustomResourceResponse };
@@ -217,7 +240,9 @@ describe('the CloudFormation response', () => {
   });
 
   it('reports FAILED with the reason (never a value) when SSM refuses, so the deploy stops instead of hanging', async () => {
-    ssm.on(PutParameterCommand).rejects(Object.assign(new Error('User is not authorized to perform kms:Encrypt'), { name: 'AccessDeniedException' }));
+    ssm
+      .on(PutParameterCommand)
+      .rejects(Object.assign(new Error('User is not authorized to perform kms:Encrypt'), { name: 'AccessDeniedException' }));
     const { response } = await respond(event('Create'));
     expect(response).toMatchObject({ Status: 'FAILED', PhysicalResourceId: 'market-pulse-parameters:failed:request-1' });
     expect(response.Reason).toBe(`creating ${P}host failed: AccessDeniedException: User is not authorized to perform kms:Encrypt`);

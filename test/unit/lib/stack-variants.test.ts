@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ContextError } from '../../../lib/context.js';
 import { FUNCTION_NAMES } from '../../../lib/lambda-entries.js';
 import { defineApp } from '../../../lib/market-pulse-stack.js';
-import { appContext, logicalIdOf, resourcesOf, scratchDir, statementsOfRole, synth, type Synthesized } from './synth.js';
+import { appContext, logicalIdOf, resourcesOf, type Synthesized, scratchDir, statementsOfRole, synth } from './synth.js';
 
 const IMPORTED_VPC = {
   createVpc: false,
@@ -24,11 +24,17 @@ const IMPORTED_VPC = {
   oraclePort: '1522',
 };
 /** The imported VPC given its endpoints by the stack. */
-const WITH_ENDPOINTS = { createVpcEndpoints: 'true', httpsEgressCidrs: undefined, routeTableIds: 'rtb-0123456789abcdef0,rtb-0123456789abcdef1' };
+const WITH_ENDPOINTS = {
+  createVpcEndpoints: 'true',
+  httpsEgressCidrs: undefined,
+  routeTableIds: 'rtb-0123456789abcdef0,rtb-0123456789abcdef1',
+};
 
 function environmentOf(synthesized: Synthesized, name: (typeof FUNCTION_NAMES)[number]): Record<string, unknown> {
-  const fn = resourcesOf(synthesized.template, 'AWS::Lambda::Function')[logicalIdOf(synthesized.stack, synthesized.stack.jobs[name].function)];
-  return (fn?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
+  const fn = resourcesOf(synthesized.template, 'AWS::Lambda::Function')[
+    logicalIdOf(synthesized.stack, synthesized.stack.jobs[name].function)
+  ];
+  return (fn!.Environment as { Variables: Record<string, unknown> }).Variables;
 }
 
 function noNagFindings(synthesized: Synthesized): void {
@@ -53,7 +59,10 @@ describe('Oracle client mode', () => {
 
     it('adds an arm64 Node.js 22 layer and attaches it, with ORACLE_CLIENT_MODE=thick, to the three functions only', () => {
       s.template.resourceCountIs('AWS::Lambda::LayerVersion', 1);
-      s.template.hasResourceProperties('AWS::Lambda::LayerVersion', { CompatibleArchitectures: ['arm64'], CompatibleRuntimes: ['nodejs22.x'] });
+      s.template.hasResourceProperties('AWS::Lambda::LayerVersion', {
+        CompatibleArchitectures: ['arm64'],
+        CompatibleRuntimes: ['nodejs22.x'],
+      });
       const layer = { Ref: Object.keys(s.template.findResources('AWS::Lambda::LayerVersion'))[0] };
       const functions = resourcesOf(s.template, 'AWS::Lambda::Function');
       for (const name of FUNCTION_NAMES) {
@@ -62,7 +71,7 @@ describe('Oracle client mode', () => {
           Environment: { Variables: expect.objectContaining({ ORACLE_CLIENT_MODE: 'thick' }) },
         });
       }
-      expect(functions[logicalIdOf(s.stack, s.stack.parameters.provider.function)]?.['Layers']).toBeUndefined();
+      expect(functions[logicalIdOf(s.stack, s.stack.parameters.provider.function)]?.Layers).toBeUndefined();
     });
 
     it('still has no cdk-nag finding', () => noNagFindings(s));
@@ -80,7 +89,7 @@ describe('an imported VPC', () => {
     s.template.resourceCountIs('AWS::EC2::Subnet', 0);
     s.template.resourceCountIs('AWS::EC2::FlowLog', 0);
     for (const name of FUNCTION_NAMES) {
-      expect(resourcesOf(s.template, 'AWS::Lambda::Function')[logicalIdOf(s.stack, s.stack.jobs[name].function)]?.['VpcConfig']).toMatchObject({
+      expect(resourcesOf(s.template, 'AWS::Lambda::Function')[logicalIdOf(s.stack, s.stack.jobs[name].function)]?.VpcConfig).toMatchObject({
         SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
       });
     }
@@ -89,7 +98,9 @@ describe('an imported VPC', () => {
   it('adds no endpoints by default (the VPC usually has them) and sends HTTPS to the given CIDRs instead', () => {
     s.template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
     s.template.hasResourceProperties('AWS::EC2::SecurityGroup', {
-      SecurityGroupEgress: Match.arrayWith([{ CidrIp: '10.50.0.0/16', FromPort: 443, ToPort: 443, IpProtocol: 'tcp', Description: 'existing SSM and SNS endpoints' }]),
+      SecurityGroupEgress: Match.arrayWith([
+        { CidrIp: '10.50.0.0/16', FromPort: 443, ToPort: 443, IpProtocol: 'tcp', Description: 'existing SSM and SNS endpoints' },
+      ]),
     });
   });
 
@@ -114,13 +125,18 @@ describe('an imported VPC', () => {
     });
     const withKms = synth({ ...IMPORTED_VPC, ...WITH_ENDPOINTS, createKmsEndpoint: 'true' });
     withKms.template.resourceCountIs('AWS::EC2::VPCEndpoint', 4);
-    withKms.template.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceName: 'com.amazonaws.eu-central-1.kms', PrivateDnsEnabled: true });
+    withKms.template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: 'com.amazonaws.eu-central-1.kms',
+      PrivateDnsEnabled: true,
+    });
   });
 
   it("opens the functions' security group to the given Oracle CIDR and port", () => {
     s.template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       VpcId: 'vpc-0123456789abcdef0',
-      SecurityGroupEgress: Match.arrayWith([{ CidrIp: '10.50.0.0/16', FromPort: 1522, ToPort: 1522, IpProtocol: 'tcp', Description: 'Oracle listener' }]),
+      SecurityGroupEgress: Match.arrayWith([
+        { CidrIp: '10.50.0.0/16', FromPort: 1522, ToPort: 1522, IpProtocol: 'tcp', Description: 'Oracle listener' },
+      ]),
     });
   });
 
@@ -139,7 +155,6 @@ describe('an imported VPC', () => {
   });
 
   it('still has no cdk-nag finding', () => noNagFindings(s));
-
 });
 
 describe('a production stage', () => {
@@ -169,9 +184,14 @@ describe('a production stage', () => {
 
   it('names its run topic by stage, and the key policy names it in its account and region', () => {
     s.template.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'market-pulse-prod-runs' });
-    const key = resourcesOf(s.template, 'AWS::KMS::Key')[logicalIdOf(s.stack, s.stack.key.key)]?.['KeyPolicy'] as { Statement: { Sid?: string; Condition?: unknown }[] };
+    const key = resourcesOf(s.template, 'AWS::KMS::Key')[logicalIdOf(s.stack, s.stack.key.key)]?.KeyPolicy as {
+      Statement: { Sid?: string; Condition?: unknown }[];
+    };
     expect(key.Statement.find((statement) => statement.Sid === 'RunTopicDataKeysViaSns')?.Condition).toEqual({
-      StringEquals: { 'kms:ViaService': 'sns.us-east-1.amazonaws.com', 'kms:EncryptionContext:aws:sns:topicArn': 'arn:aws:sns:us-east-1:222222222222:market-pulse-prod-runs' },
+      StringEquals: {
+        'kms:ViaService': 'sns.us-east-1.amazonaws.com',
+        'kms:EncryptionContext:aws:sns:topicArn': 'arn:aws:sns:us-east-1:222222222222:market-pulse-prod-runs',
+      },
     });
   });
 
@@ -183,19 +203,27 @@ describe('a production stage', () => {
     });
     const role = logicalIdOf(s.stack, s.stack.jobs['run-colors'].role);
     expect(statementsOfRole(s.template, role)).toContainEqual(
-      expect.objectContaining({ Sid: 'ReadOracleParameters', Resource: expect.arrayContaining(['arn:aws:ssm:us-east-1:222222222222:parameter/market-pulse/prod/oracle/password']) }),
+      expect.objectContaining({
+        Sid: 'ReadOracleParameters',
+        Resource: expect.arrayContaining(['arn:aws:ssm:us-east-1:222222222222:parameter/market-pulse/prod/oracle/password']),
+      }),
     );
     expect(statementsOfRole(s.template, role)).toContainEqual(
-      expect.objectContaining({ Sid: 'DecryptOracleParametersViaSsm', Condition: { StringEquals: expect.objectContaining({ 'kms:ViaService': 'ssm.us-east-1.amazonaws.com' }) } }),
+      expect.objectContaining({
+        Sid: 'DecryptOracleParametersViaSsm',
+        Condition: { StringEquals: expect.objectContaining({ 'kms:ViaService': 'ssm.us-east-1.amazonaws.com' }) },
+      }),
     );
   });
 
   it('keeps its data when the stack goes: bucket, access logs, log groups, key', () => {
     for (const type of ['AWS::S3::Bucket', 'AWS::Logs::LogGroup', 'AWS::KMS::Key']) {
-      for (const resource of Object.values(s.template.findResources(type))) expect(resource).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      for (const resource of Object.values(s.template.findResources(type)))
+        expect(resource).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
     }
     // The alias goes, so a later stack of the stage can make it again for its new key.
-    for (const resource of Object.values(s.template.findResources('AWS::KMS::Alias'))) expect(resource).toMatchObject({ DeletionPolicy: 'Delete' });
+    for (const resource of Object.values(s.template.findResources('AWS::KMS::Alias')))
+      expect(resource).toMatchObject({ DeletionPolicy: 'Delete' });
   });
 
   it('seeds the wallet pair as SecureStrings too, and may delete what it created when told to', () => {
@@ -211,10 +239,17 @@ describe('a production stage', () => {
     expect(statements).toContainEqual(
       expect.objectContaining({
         Sid: 'EncryptOracleSecretsViaSsm',
-        Condition: { StringEquals: { 'kms:ViaService': 'ssm.us-east-1.amazonaws.com', 'kms:EncryptionContext:PARAMETER_ARN': [`${arn}password`, `${arn}wallet`, `${arn}wallet-password`] } },
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': 'ssm.us-east-1.amazonaws.com',
+            'kms:EncryptionContext:PARAMETER_ARN': [`${arn}password`, `${arn}wallet`, `${arn}wallet-password`],
+          },
+        },
       }),
     );
-    expect(statements).toContainEqual(expect.objectContaining({ Sid: 'DeleteOwnParameters', Action: ['ssm:DeleteParameter', 'ssm:ListTagsForResource'] }));
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Sid: 'DeleteOwnParameters', Action: ['ssm:DeleteParameter', 'ssm:ListTagsForResource'] }),
+    );
   });
 
   it('reads the config document from the results bucket: that one object', () => {
@@ -235,9 +270,14 @@ describe('a production stage', () => {
       ScheduleExpressionTimezone: 'Asia/Tokyo',
       State: 'DISABLED',
     });
-    expect(resourcesOf(s.template, 'AWS::Lambda::Function')[logicalIdOf(s.stack, s.stack.jobs['run-colors'].function)]).toMatchObject({ MemorySize: 3008, Timeout: 900 });
+    expect(resourcesOf(s.template, 'AWS::Lambda::Function')[logicalIdOf(s.stack, s.stack.jobs['run-colors'].function)]).toMatchObject({
+      MemorySize: 3008,
+      Timeout: 900,
+    });
     s.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
-    s.template.hasResourceProperties('AWS::S3::Bucket', { LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 400 })] } });
+    s.template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 400 })] },
+    });
   });
 
   it('subscribes the alarm e-mail to the alarm topic and the desk e-mail to the run topic, and a daily schedule gets no weekend allowance', () => {
@@ -285,7 +325,9 @@ describe('reserved concurrency', () => {
     const reserved = synth({ runColorsReservedConcurrency: '2', backfillMaxConcurrency: '2' });
     const runColors = logicalIdOf(reserved.stack, reserved.stack.jobs['run-colors'].function);
     const functions = Object.entries(resourcesOf(reserved.template, 'AWS::Lambda::Function'));
-    expect(functions.filter(([, fn]) => fn['ReservedConcurrentExecutions'] !== undefined)).toEqual([[runColors, expect.objectContaining({ ReservedConcurrentExecutions: 2 })]]);
+    expect(functions.filter(([, fn]) => fn.ReservedConcurrentExecutions !== undefined)).toEqual([
+      [runColors, expect.objectContaining({ ReservedConcurrentExecutions: 2 })],
+    ]);
   });
 });
 
@@ -302,22 +344,32 @@ describe('bad context fails synth, naming the key', () => {
   }
 
   it('an unknown key', () => {
-    expect(synthError({ oracleCIDR: '10.0.0.0/8' }).message).toMatch(/^invalid CDK context \(1 problem\): oracleCIDR: unknown context key \(did you mean oracleCidr\?\)/);
+    expect(synthError({ oracleCIDR: '10.0.0.0/8' }).message).toMatch(
+      /^invalid CDK context \(1 problem\): oracleCIDR: unknown context key \(did you mean oracleCidr\?\)/,
+    );
   });
 
   it('a malformed value', () => {
     expect(synthError({ oraclePort: '15a1' }).problems).toEqual(['oraclePort: must be an integer from 1 to 65535 (got "15a1")']);
-    expect(synthError({ runColorsSchedule: '0 18 * * MON-FRI' }).problems[0]).toMatch(/^runColorsSchedule: must be an EventBridge Scheduler expression/);
+    expect(synthError({ runColorsSchedule: '0 18 * * MON-FRI' }).problems[0]).toMatch(
+      /^runColorsSchedule: must be an EventBridge Scheduler expression/,
+    );
     expect(synthError({ createVpc: 'yes' }).problems).toEqual(['createVpc: must be true or false (got "yes")']);
   });
 
   it('an imported VPC without its subnets', () => {
-    expect(synthError({ createVpc: false, vpcId: 'vpc-0123456789abcdef0' }).problems.map((p) => p.split(':')[0])).toEqual(['subnetIds', 'availabilityZones', 'httpsEgressCidrs']);
+    expect(synthError({ createVpc: false, vpcId: 'vpc-0123456789abcdef0' }).problems.map((p) => p.split(':')[0])).toEqual([
+      'subnetIds',
+      'availabilityZones',
+      'httpsEgressCidrs',
+    ]);
   });
 
   it('a stage other than dev that would reach Oracle in plaintext', () => {
     expect(synthError({ stage: 'prod', operatorRoleArns: 'arn:aws:iam::111111111111:role/ops' }).problems).toEqual([
-      expect.stringMatching(/^allowPlaintextOracle: is required for stage prod unless Oracle is reached over TCPS: set walletParameters=true .* or oracleTls=true /),
+      expect.stringMatching(
+        /^allowPlaintextOracle: is required for stage prod unless Oracle is reached over TCPS: set walletParameters=true .* or oracleTls=true /,
+      ),
     ]);
   });
 

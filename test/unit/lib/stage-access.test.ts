@@ -7,7 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALL_SETTINGS } from '../../../lib/secure-parameters.js';
 import { allowingStatement, type KmsRequest } from './key-policy.js';
-import { logicalIdOf, resourcesOf, synth, type Statement, type Synthesized } from './synth.js';
+import { logicalIdOf, resourcesOf, type Statement, type Synthesized, synth } from './synth.js';
 
 const OPERATOR = 'arn:aws:iam::111111111111:role/market-pulse-operator';
 const READER = 'arn:aws:iam::333333333333:role/desk-analytics';
@@ -21,11 +21,14 @@ let s: Synthesized;
 let keyPolicy: Statement[];
 beforeAll(() => {
   s = synth({ operatorRoleArns: OPERATOR, readerRoleArns: READER });
-  keyPolicy = (resourcesOf(s.template, 'AWS::KMS::Key')[logicalIdOf(s.stack, s.stack.key.key)]?.['KeyPolicy'] as { Statement: Statement[] }).Statement;
+  keyPolicy = (resourcesOf(s.template, 'AWS::KMS::Key')[logicalIdOf(s.stack, s.stack.key.key)]!.KeyPolicy as { Statement: Statement[] })
+    .Statement;
 });
 
-const naming = (statements: Statement[], arn: string) => statements.filter((statement) => JSON.stringify(statement.Principal ?? {}).includes(arn));
-const policyOf = (type: string) => Object.values(resourcesOf(s.template, type)).flatMap((policy) => (policy['PolicyDocument'] as { Statement: Statement[] }).Statement);
+const naming = (statements: Statement[], arn: string) =>
+  statements.filter((statement) => JSON.stringify(statement.Principal ?? {}).includes(arn));
+const policyOf = (type: string) =>
+  Object.values(resourcesOf(s.template, type)).flatMap((policy) => (policy.PolicyDocument as { Statement: Statement[] }).Statement);
 
 describe('an operator', () => {
   it('is named in exactly two key-policy statements: the stage parameters via SSM, and the dead-letter queue via SQS', () => {
@@ -36,7 +39,12 @@ describe('an operator', () => {
         Principal: { AWS: OPERATOR },
         Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
         Resource: '*',
-        Condition: { StringEquals: { 'kms:ViaService': VIA_SSM, 'kms:EncryptionContext:PARAMETER_ARN': ALL_SETTINGS.map((name) => `${PARAMETER}${name}`) } },
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': VIA_SSM,
+            'kms:EncryptionContext:PARAMETER_ARN': ALL_SETTINGS.map((name) => `${PARAMETER}${name}`),
+          },
+        },
       },
       {
         Sid: 'OperatorsReadDeadLetterQueueViaSqs',
@@ -55,11 +63,17 @@ describe('an operator', () => {
     expect(ask({ action: 'kms:Encrypt', viaService: VIA_SSM, encryptionContext: password })).toBe('OperatorsSetOracleParametersViaSsm');
     expect(ask({ action: 'kms:Decrypt', viaService: VIA_SSM, encryptionContext: password })).toBe('OperatorsSetOracleParametersViaSsm');
     // An advanced-tier wallet is envelope-encrypted.
-    expect(ask({ action: 'kms:GenerateDataKey', viaService: VIA_SSM, encryptionContext: { PARAMETER_ARN: `${PARAMETER}wallet` } })).toBe('OperatorsSetOracleParametersViaSsm');
+    expect(ask({ action: 'kms:GenerateDataKey', viaService: VIA_SSM, encryptionContext: { PARAMETER_ARN: `${PARAMETER}wallet` } })).toBe(
+      'OperatorsSetOracleParametersViaSsm',
+    );
     // Not directly, not another stage's or another parameter's, not through S3, not anything else.
     expect(ask({ action: 'kms:Encrypt', encryptionContext: password })).toBeUndefined();
-    expect(ask({ action: 'kms:Encrypt', viaService: VIA_SSM, encryptionContext: { PARAMETER_ARN: PASSWORD.replace('/dev/', '/prod/') } })).toBeUndefined();
-    expect(ask({ action: 'kms:Encrypt', viaService: VIA_SSM, encryptionContext: { PARAMETER_ARN: `${PARAMETER.replace('oracle/', '')}other` } })).toBeUndefined();
+    expect(
+      ask({ action: 'kms:Encrypt', viaService: VIA_SSM, encryptionContext: { PARAMETER_ARN: PASSWORD.replace('/dev/', '/prod/') } }),
+    ).toBeUndefined();
+    expect(
+      ask({ action: 'kms:Encrypt', viaService: VIA_SSM, encryptionContext: { PARAMETER_ARN: `${PARAMETER.replace('oracle/', '')}other` } }),
+    ).toBeUndefined();
     expect(ask({ action: 'kms:Encrypt', viaService: VIA_SSM })).toBeUndefined();
     expect(ask({ action: 'kms:Decrypt', viaService: VIA_S3, encryptionContext: { 'aws:s3:arn': 'arn:aws:s3:::results' } })).toBeUndefined();
     expect(ask({ action: 'kms:GenerateDataKey', viaService: VIA_SQS })).toBeUndefined();
@@ -85,7 +99,9 @@ describe('an operator', () => {
   it('gets the SSM half from a managed policy named for the stage, attached by the account (the stack changes no role)', () => {
     // The readers' analyst policy is analytics.test.ts's.
     const policies = Object.fromEntries(
-      Object.entries(resourcesOf(s.template, 'AWS::IAM::ManagedPolicy')).filter(([, policy]) => policy['ManagedPolicyName'] !== 'market-pulse-dev-analyst'),
+      Object.entries(resourcesOf(s.template, 'AWS::IAM::ManagedPolicy')).filter(
+        ([, policy]) => policy.ManagedPolicyName !== 'market-pulse-dev-analyst',
+      ),
     );
     expect(Object.values(policies)).toEqual([
       expect.objectContaining({
@@ -98,8 +114,18 @@ describe('an operator', () => {
               Action: ['ssm:GetParameter', 'ssm:GetParameterHistory', 'ssm:GetParameters', 'ssm:ListTagsForResource', 'ssm:PutParameter'],
               Resource: ALL_SETTINGS.map((name) => `${PARAMETER}${name}`).sort(),
             },
-            { Sid: 'FindParametersAndKeysInConsole', Effect: 'Allow', Action: ['kms:ListAliases', 'ssm:DescribeParameters'], Resource: '*' },
-            { Sid: 'DescribeStageKey', Effect: 'Allow', Action: 'kms:DescribeKey', Resource: { 'Fn::GetAtt': [logicalIdOf(s.stack, s.stack.key.key), 'Arn'] } },
+            {
+              Sid: 'FindParametersAndKeysInConsole',
+              Effect: 'Allow',
+              Action: ['kms:ListAliases', 'ssm:DescribeParameters'],
+              Resource: '*',
+            },
+            {
+              Sid: 'DescribeStageKey',
+              Effect: 'Allow',
+              Action: 'kms:DescribeKey',
+              Resource: { 'Fn::GetAtt': [logicalIdOf(s.stack, s.stack.key.key), 'Arn'] },
+            },
           ],
         }),
       }),
@@ -113,7 +139,14 @@ describe('an operator', () => {
 describe('a reader', () => {
   it('may decrypt through S3 only (and encrypt Athena query results, through S3 too)', () => {
     expect(naming(keyPolicy, READER)).toEqual([
-      { Sid: 'ReadersDecryptRunsViaS3', Effect: 'Allow', Principal: { AWS: READER }, Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:ViaService': VIA_S3 } } },
+      {
+        Sid: 'ReadersDecryptRunsViaS3',
+        Effect: 'Allow',
+        Principal: { AWS: READER },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:ViaService': VIA_S3 } },
+      },
       {
         Sid: 'ReadersWriteQueryResultsViaS3',
         Effect: 'Allow',
@@ -123,7 +156,14 @@ describe('a reader', () => {
         Condition: { StringEquals: { 'kms:ViaService': VIA_S3 } },
       },
     ]);
-    expect(allowingStatement(keyPolicy, { principal: READER, action: 'kms:Decrypt', viaService: VIA_SSM, encryptionContext: { PARAMETER_ARN: PASSWORD } })).toBeUndefined();
+    expect(
+      allowingStatement(keyPolicy, {
+        principal: READER,
+        action: 'kms:Decrypt',
+        viaService: VIA_SSM,
+        encryptionContext: { PARAMETER_ARN: PASSWORD },
+      }),
+    ).toBeUndefined();
     expect(allowingStatement(keyPolicy, { principal: READER, action: 'kms:Encrypt', viaService: VIA_S3 })).toBeUndefined();
   });
 
@@ -163,7 +203,9 @@ it('with operators and readers there is still no cdk-nag finding', () => {
 });
 
 it('without operators, dev warns that nobody can set the password', () => {
-  const warnings = synth().stack.node.metadata.filter((entry) => entry.type === 'aws:cdk:warning').map((entry) => String(entry.data));
+  const warnings = synth()
+    .stack.node.metadata.filter((entry) => entry.type === 'aws:cdk:warning')
+    .map((entry) => String(entry.data));
   expect(warnings).toEqual([expect.stringMatching(/^no operatorRoleArns: nobody can put the Oracle password/)]);
   expect(s.stack.node.metadata.filter((entry) => entry.type === 'aws:cdk:warning')).toEqual([]);
 });

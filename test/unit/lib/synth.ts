@@ -63,8 +63,8 @@ export interface Statement {
 /** The statements of the role's policies (its DefaultPolicy and any other policy attached to it). */
 export function statementsOfRole(template: Template, roleLogicalId: string): Statement[] {
   return Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
-    .filter((policy) => JSON.stringify(policy['Roles']).includes(`"${roleLogicalId}"`))
-    .flatMap((policy) => (policy['PolicyDocument'] as { Statement: Statement[] }).Statement);
+    .filter((policy) => JSON.stringify(policy.Roles).includes(`"${roleLogicalId}"`))
+    .flatMap((policy) => (policy.PolicyDocument as { Statement: Statement[] }).Statement);
 }
 
 export function logicalIdOf(stack: MarketPulseStack, construct: { node: { defaultChild?: unknown } }): string {

@@ -46,14 +46,17 @@ describe('parseExtractEvent', () => {
       expect(() => parseExtractEvent({ rows }), String(rows)).toThrow(/^invalid oracle-extract event: rows: must be/);
     }
     expect(parseExtractEvent({ rows: 10_000 }).rows).toBe(10_000);
-    expect(() => parseExtractEvent({ table: 'COLORS', limit: 5 })).toThrow(/invalid oracle-extract event: event: Unrecognized key: "limit"|limit/);
+    expect(() => parseExtractEvent({ table: 'COLORS', limit: 5 })).toThrow(
+      /invalid oracle-extract event: event: Unrecognized key: "limit"|limit/,
+    );
   });
 });
 
 describe('CLI-side parsing', () => {
   it('parses --rows text strictly', () => {
     expect(parseSampleRows('250', '--rows')).toBe(250);
-    for (const text of ['0', '10001', '1e3', '12abc', '', '-5', '1.0']) expect(() => parseSampleRows(text, '--rows')).toThrow(/^--rows must be a whole number between 1 and 10000$/);
+    for (const text of ['0', '10001', '1e3', '12abc', '', '-5', '1.0'])
+      expect(() => parseSampleRows(text, '--rows')).toThrow(/^--rows must be a whole number between 1 and 10000$/);
   });
 
   it('refuses malicious --table values', () => {
@@ -63,13 +66,37 @@ describe('CLI-side parsing', () => {
 
 describe('the sample query', () => {
   it('refuses an owner or table that is not a valid identifier, even if one got past parsing', () => {
-    const columns = [{ column_id: 1, column_name: 'ID', data_type: 'NUMBER', data_length: 22, char_length: 0, data_precision: null, data_scale: null, nullable: false }];
+    const columns = [
+      {
+        column_id: 1,
+        column_name: 'ID',
+        data_type: 'NUMBER',
+        data_length: 22,
+        char_length: 0,
+        data_precision: null,
+        data_scale: null,
+        nullable: false,
+      },
+    ];
     expect(() => buildSampleQuery('MARKET', 'COLORS"; DROP', columns, 10)).toThrow(RangeError);
     expect(() => buildSampleQuery('MARKET', 'COLORS', [{ ...columns[0]!, column_name: 'A"B' }], 10)).toThrow(/cannot be quoted/);
   });
 
   it('quotes mixed-case dictionary column names exactly', () => {
-    const columns = [{ column_id: 1, column_name: 'Trade Date', data_type: 'TIMESTAMP(6)', data_length: 11, char_length: 0, data_precision: null, data_scale: 6, nullable: true }];
-    expect(buildSampleQuery('market', 'colors', columns, 10).sql).toBe('SELECT TO_CHAR("Trade Date") AS "Trade Date"\nFROM "MARKET"."COLORS"\nWHERE ROWNUM <= :max_rows');
+    const columns = [
+      {
+        column_id: 1,
+        column_name: 'Trade Date',
+        data_type: 'TIMESTAMP(6)',
+        data_length: 11,
+        char_length: 0,
+        data_precision: null,
+        data_scale: 6,
+        nullable: true,
+      },
+    ];
+    expect(buildSampleQuery('market', 'colors', columns, 10).sql).toBe(
+      'SELECT TO_CHAR("Trade Date") AS "Trade Date"\nFROM "MARKET"."COLORS"\nWHERE ROWNUM <= :max_rows',
+    );
   });
 });

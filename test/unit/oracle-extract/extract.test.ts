@@ -12,10 +12,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sessionSetupSql } from '../../../lambdas/adapters/oracle/query.js';
 import { DatabaseError, PublishError, TransientSourceError } from '../../../lambdas/errors.js';
-import { runExtract, type ExtractDeps } from '../../../lambdas/oracle-extract/extract.js';
+import { type ExtractDeps, runExtract } from '../../../lambdas/oracle-extract/extract.js';
 import { DirectoryExtractWriter, S3ExtractWriter } from '../../../lambdas/oracle-extract/writers.js';
 import { driverError, FakeSettingsProvider, refused, settingsOf } from '../../helpers/fake-oracle.js';
-import { scriptedDictionary, ScriptedOracle } from '../../helpers/scripted-oracle.js';
+import { ScriptedOracle, scriptedDictionary } from '../../helpers/scripted-oracle.js';
 
 const PASSWORD = 'Ex9-extract-Pa55word!';
 const FOLDER = '2026-11-20T230000Z';
@@ -124,12 +124,36 @@ describe('extract to a local folder', () => {
   it('<TABLE>_schema.json: types, precision and scale, nullability, primary key', async () => {
     await runExtract({ rows: 100 }, deps());
     const schema = await readJson('COLORS_schema.json');
-    expect(schema).toMatchObject({ owner: 'MARKET', table_name: 'COLORS', num_rows_estimate: 1250000, primary_key: { constraint_name: 'COLORS_PK', columns: ['MESSAGE_ID'] } });
-    expect(schema.columns[0]).toEqual({
-      column_id: 1, column_name: 'MESSAGE_ID', data_type: 'NUMBER', data_length: 22, char_length: 0, data_precision: 19, data_scale: 0, nullable: false, primary_key: true, sampled: true,
+    expect(schema).toMatchObject({
+      owner: 'MARKET',
+      table_name: 'COLORS',
+      num_rows_estimate: 1250000,
+      primary_key: { constraint_name: 'COLORS_PK', columns: ['MESSAGE_ID'] },
     });
-    expect(schema.columns[2]).toMatchObject({ column_name: 'DATE', data_type: 'DATE', data_precision: null, data_scale: null, nullable: true, primary_key: false });
-    expect(schema.columns.map((c: { column_name: string; sampled: boolean }) => [c.column_name, c.sampled]).at(-1)).toEqual(['PAYLOAD', false]);
+    expect(schema.columns[0]).toEqual({
+      column_id: 1,
+      column_name: 'MESSAGE_ID',
+      data_type: 'NUMBER',
+      data_length: 22,
+      char_length: 0,
+      data_precision: 19,
+      data_scale: 0,
+      nullable: false,
+      primary_key: true,
+      sampled: true,
+    });
+    expect(schema.columns[2]).toMatchObject({
+      column_name: 'DATE',
+      data_type: 'DATE',
+      data_precision: null,
+      data_scale: null,
+      nullable: true,
+      primary_key: false,
+    });
+    expect(schema.columns.map((c: { column_name: string; sampled: boolean }) => [c.column_name, c.sampled]).at(-1)).toEqual([
+      'PAYLOAD',
+      false,
+    ]);
   });
 
   it('<TABLE>_sample.csv and .json: ids and numbers as exact strings, ISO dates, CSV quoting', async () => {
@@ -140,13 +164,26 @@ describe('extract to a local folder', () => {
         '9007199254740993,38141GXZ2,2026-11-20T00:00:00,0.5,,\n',
     );
     const sample = await readJson('COLORS_sample.json');
-    expect(sample).toMatchObject({ owner: 'MARKET', table_name: 'COLORS', row_limit: 100, row_count: 2, omitted_columns: [{ column_name: 'PAYLOAD', data_type: 'BLOB' }] });
+    expect(sample).toMatchObject({
+      owner: 'MARKET',
+      table_name: 'COLORS',
+      row_limit: 100,
+      row_count: 2,
+      omitted_columns: [{ column_name: 'PAYLOAD', data_type: 'BLOB' }],
+    });
     expect(sample.columns).toEqual(['MESSAGE_ID', 'CUSIP', 'DATE', 'PX', 'DEALER', 'CREATED_AT']);
-    expect(sample.rows[1]).toEqual({ MESSAGE_ID: '9007199254740993', CUSIP: '38141GXZ2', DATE: '2026-11-20T00:00:00', PX: '0.5', DEALER: null, CREATED_AT: null });
+    expect(sample.rows[1]).toEqual({
+      MESSAGE_ID: '9007199254740993',
+      CUSIP: '38141GXZ2',
+      DATE: '2026-11-20T00:00:00',
+      PX: '0.5',
+      DEALER: null,
+      CREATED_AT: null,
+    });
     expect(typeof sample.rows[0].MESSAGE_ID).toBe('string');
   });
 
-  it('samples with quoted identifiers, dates TO_CHAR\'d, and the row limit as a bind', async () => {
+  it("samples with quoted identifiers, dates TO_CHAR'd, and the row limit as a bind", async () => {
     await runExtract({ rows: 1 }, deps());
     const query = db.queries.find((q) => /WHERE ROWNUM <= :max_rows/.test(q.sql))!;
     expect(query.sql).toBe(
@@ -158,7 +195,9 @@ describe('extract to a local folder', () => {
   });
 
   it('binds owner and table in every dictionary query; no name is ever in the dictionary SQL text', async () => {
-    db.on(/FROM all_tab_columns/, (binds) => (binds['owner'] === 'TRADING' && binds['table_name'] === 'QUOTES' ? [['ID', 'NUMBER', '22', '0', null, null, 'N', '1']] : []))
+    db.on(/FROM all_tab_columns/, (binds) =>
+      binds.owner === 'TRADING' && binds.table_name === 'QUOTES' ? [['ID', 'NUMBER', '22', '0', null, null, 'N', '1']] : [],
+    )
       .on(/FROM all_constraints/, [])
       .on(/FROM "TRADING"\."QUOTES"/, [['42']]);
     const result = await runExtract({ rows: 5, table: { owner: 'TRADING', table: 'QUOTES' } }, deps());
@@ -175,7 +214,9 @@ describe('extract to a local folder', () => {
   it('a table the user cannot see: still writes database_info and accessible_tables, then fails saying where', async () => {
     const error = await runExtract({ rows: 100, table: { owner: 'MARKET', table: 'NOPE' } }, deps()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseError);
-    expect((error as Error).message).toMatch(/^MARKET\.NOPE is not visible to MARKET_RO: ALL_TAB_COLUMNS has no columns for it \(check the schema and table parameters/);
+    expect((error as Error).message).toMatch(
+      /^MARKET\.NOPE is not visible to MARKET_RO: ALL_TAB_COLUMNS has no columns for it \(check the schema and table parameters/,
+    );
     expect((error as Error).message).toContain(`were written to ${join(dir, FOLDER)}`);
     expect((await readdir(join(dir, FOLDER))).sort()).toEqual(['accessible_tables.json', 'database_info.json']);
   });
@@ -183,7 +224,9 @@ describe('extract to a local folder', () => {
   it('a sample query the database refuses is reported with its code and hint', async () => {
     db.on(/WHERE ROWNUM <= :max_rows/, () => driverError('ORA-01031', 'insufficient privileges'));
     const error = (await runExtract({ rows: 100 }, deps()).catch((e: unknown) => e)) as Error;
-    expect(error.message).toMatch(/^reading 100 sample rows of MARKET\.COLORS on db\.internal:1521\/COLORSPDB failed: ORA-01031: insufficient privileges \(the user lacks a privilege/);
+    expect(error.message).toMatch(
+      /^reading 100 sample rows of MARKET\.COLORS on db\.internal:1521\/COLORSPDB failed: ORA-01031: insufficient privileges \(the user lacks a privilege/,
+    );
   });
 
   it('re-reads SSM when the credentials were rotated, and never writes the password', async () => {
@@ -200,7 +243,9 @@ describe('extract to a local folder', () => {
     db.down = refused;
     const error = await runExtract({ rows: 100 }, deps()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientSourceError);
-    expect((error as Error).message).toMatch(/^connecting to db\.internal:1521\/COLORSPDB as MARKET_RO \(2 attempt\(s\) in .* failed: NJS-503/);
+    expect((error as Error).message).toMatch(
+      /^connecting to db\.internal:1521\/COLORSPDB as MARKET_RO \(2 attempt\(s\) in .* failed: NJS-503/,
+    );
     expect(await readdir(dir)).toEqual([]);
   });
 });
@@ -208,14 +253,23 @@ describe('extract to a local folder', () => {
 describe('extract to S3', () => {
   it('writes <prefix>/extracts/<timestamp>/<file>, create-only, KMS-encrypted, with checksums', async () => {
     s3.on(PutObjectCommand).resolves({});
-    const writer = new S3ExtractWriter({ client: new S3Client({ region: 'eu-central-1' }), bucket: 'mp-results', prefix: '/colors/', kmsKeyId: 'alias/mp-dev' });
+    const writer = new S3ExtractWriter({
+      client: new S3Client({ region: 'eu-central-1' }),
+      bucket: 'mp-results',
+      prefix: '/colors/',
+      kmsKeyId: 'alias/mp-dev',
+    });
     const result = await runExtract({ rows: 100 }, deps({ writer }));
     expect(result.location).toBe(`s3://mp-results/colors/extracts/${FOLDER}/`);
     const puts = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
     expect(puts.map((input) => input.Key)).toEqual(FILES.map((name) => `colors/extracts/${FOLDER}/${name}`));
     for (const input of puts) {
       expect(input).toMatchObject({ Bucket: 'mp-results', IfNoneMatch: '*', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/mp-dev' });
-      expect(input.ChecksumSHA256).toBe(createHash('sha256').update(input.Body as Buffer).digest('base64'));
+      expect(input.ChecksumSHA256).toBe(
+        createHash('sha256')
+          .update(input.Body as Buffer)
+          .digest('base64'),
+      );
       expect(String(input.Body)).not.toContain(PASSWORD);
     }
     expect(puts[3]!.ContentType).toBe('text/csv; charset=utf-8');
@@ -223,7 +277,12 @@ describe('extract to S3', () => {
   });
 
   it('never overwrites: an existing object (412) is a PublishError', async () => {
-    s3.on(PutObjectCommand).rejects(Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } }));
+    s3.on(PutObjectCommand).rejects(
+      Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
+        name: 'PreconditionFailed',
+        $metadata: { httpStatusCode: 412 },
+      }),
+    );
     const writer = new S3ExtractWriter({ client: new S3Client({ region: 'eu-central-1' }), bucket: 'mp-results', prefix: 'colors' });
     const error = await runExtract({ rows: 100 }, deps({ writer })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PublishError);

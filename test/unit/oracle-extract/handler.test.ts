@@ -17,7 +17,6 @@ const ssm = mockClient(SSMClient);
 const s3 = mockClient(S3Client);
 const ENV = { STAGE: 'test', RESULTS_BUCKET: 'mp-results', RESULTS_PREFIX: 'colors', SCHEDULE_TZ: 'America/New_York' };
 
-
 let written: string[];
 beforeEach(() => {
   vi.resetModules();
@@ -35,13 +34,15 @@ afterEach(() => {
   for (const key of Object.keys(ENV)) delete process.env[key];
 });
 
-const emf = () => written.map((line) => line.trim()).filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line) as Record<string, unknown>);
-
 describe('oracle-extract handler', () => {
   it('rejects a malicious table name or a bad row count before touching AWS or Oracle', async () => {
     const { handler } = await import('../../../lambdas/oracle-extract/handler.js');
-    await expect(handler({ table: 'COLORS; DROP TABLE COLORS' }, lambdaContext('market-pulse-test-oracle-extract', 30_000))).rejects.toThrow(/invalid oracle-extract event: table must be TABLE or OWNER\.TABLE/);
-    await expect(handler({ rows: 20_000 }, lambdaContext('market-pulse-test-oracle-extract', 30_000))).rejects.toThrow(/rows: must be between 1 and 10000/);
+    await expect(
+      handler({ table: 'COLORS; DROP TABLE COLORS' }, lambdaContext('market-pulse-test-oracle-extract', 30_000)),
+    ).rejects.toThrow(/invalid oracle-extract event: table must be TABLE or OWNER\.TABLE/);
+    await expect(handler({ rows: 20_000 }, lambdaContext('market-pulse-test-oracle-extract', 30_000))).rejects.toThrow(
+      /rows: must be between 1 and 10000/,
+    );
     expect(ssm.calls()).toHaveLength(0);
     expect(s3.calls()).toHaveLength(0);
   });
@@ -49,7 +50,9 @@ describe('oracle-extract handler', () => {
   it('rejects a bad environment', async () => {
     delete process.env.STAGE;
     const { handler } = await import('../../../lambdas/oracle-extract/handler.js');
-    await expect(handler({}, lambdaContext('market-pulse-test-oracle-extract', 30_000))).rejects.toThrow(/invalid config Lambda environment: STAGE: /);
+    await expect(handler({}, lambdaContext('market-pulse-test-oracle-extract', 30_000))).rejects.toThrow(
+      /invalid config Lambda environment: STAGE: /,
+    );
     expect(ssm.calls()).toHaveLength(0);
   });
 
@@ -57,7 +60,9 @@ describe('oracle-extract handler', () => {
     const { handler } = await import('../../../lambdas/oracle-extract/handler.js');
     const started = Date.now();
     // The retry keeps a 10 s safety margin: 13 s leaves about 3 s for attempts.
-    const error = (await handler({}, lambdaContext('market-pulse-test-oracle-extract', 13_000)).catch((e: unknown) => e)) as Error & { code?: string };
+    const error = (await handler({}, lambdaContext('market-pulse-test-oracle-extract', 13_000)).catch((e: unknown) => e)) as Error & {
+      code?: string;
+    };
     expect(Date.now() - started).toBeLessThan(13_000);
     expect(error).toMatchObject({ code: 'SOURCE_UNAVAILABLE' });
     expect(error.message).toMatch(/^connecting to 127\.0\.0\.1:1\/FREEPDB1 as MARKET_RO \(\d+ attempt\(s\) in .*\) failed: NJS-503/);
@@ -71,14 +76,26 @@ describe('oracle-extract handler', () => {
       const original = await importOriginal<typeof import('../../../lambdas/adapters/oracle/connection.js')>();
       const { scriptedDictionary, ScriptedOracle } = await import('../../helpers/scripted-oracle.js');
       const fake = scriptedDictionary(new ScriptedOracle('thin', PASSWORD));
-      return { ...original, NodeOracleConnectionFactory: class { mode = 'thin' as const; connect = fake.connect.bind(fake); } };
+      return {
+        ...original,
+        NodeOracleConnectionFactory: class {
+          mode = 'thin' as const;
+          connect = fake.connect.bind(fake);
+        },
+      };
     });
     const { handler } = await import('../../../lambdas/oracle-extract/handler.js');
     const result = (await handler({ rows: 1 }, lambdaContext('market-pulse-test-oracle-extract', 60_000))) as ExtractResult;
     expect(result.location).toMatch(/^s3:\/\/mp-results\/colors\/extracts\/\d{4}-\d{2}-\d{2}T\d{6}Z\/$/);
     expect(result).toMatchObject({ table: 'MARKET.COLORS', rows: 1 });
     const keys = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key);
-    expect(keys.map((key) => key!.split('/').at(-1))).toEqual(['database_info.json', 'accessible_tables.json', 'COLORS_schema.json', 'COLORS_sample.csv', 'COLORS_sample.json']);
+    expect(keys.map((key) => key!.split('/').at(-1))).toEqual([
+      'database_info.json',
+      'accessible_tables.json',
+      'COLORS_schema.json',
+      'COLORS_sample.csv',
+      'COLORS_sample.json',
+    ]);
     expect(s3.commandCalls(PutObjectCommand).every((call) => call.args[0].input.IfNoneMatch === '*')).toBe(true);
     expect(emfDocuments(written).some((m) => m.ExtractRows === 1 && m.stage === 'test')).toBe(true);
   });

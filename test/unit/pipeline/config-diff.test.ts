@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { diffConfigs, renderConfigDiff } from '../../../lambdas/pipeline/config-diff.js';
 import { parseConfig, type RunConfig } from '../../../lambdas/pipeline/config.js';
+import { diffConfigs, renderConfigDiff } from '../../../lambdas/pipeline/config-diff.js';
 
 const SAMPLE = readFileSync('samples/config.json', 'utf8');
 
@@ -58,7 +58,12 @@ describe('diffConfigs', () => {
 
   it('shows a reshaped condition whole, before and after', () => {
     const after = edited((d) => {
-      d.rules[1].when = { any: [{ column: 'PX', op: 'isEmpty' }, { column: 'PX', op: 'lt', value: 0.01 }] };
+      d.rules[1].when = {
+        any: [
+          { column: 'PX', op: 'isEmpty' },
+          { column: 'PX', op: 'lt', value: 0.01 },
+        ],
+      };
     });
     expect(diffConfigs(sample, after)[0]!.details).toEqual(['condition: PX isEmpty → (PX isEmpty or PX lt 0.01)']);
   });
@@ -75,14 +80,19 @@ describe('diffConfigs', () => {
       {
         kind: 'changed',
         subject: 'rule order',
-        details: ['drop-weak-bwic-covers, drop-unpriced-colors, drop-indicative-talk → drop-indicative-talk, DROP-UNPRICED-COLORS, drop-weak-bwic-covers'],
+        details: [
+          'drop-weak-bwic-covers, drop-unpriced-colors, drop-indicative-talk → drop-indicative-talk, DROP-UNPRICED-COLORS, drop-weak-bwic-covers',
+        ],
       },
     ]);
   });
 
   it('keeps the digits of a decimal value, so a change past double precision shows', () => {
     const before = edited((d) => (d.rules[1].when = { column: 'PX', op: 'gt', value: 100 }));
-    const afterText = SAMPLE.replace('{ "column": "PX", "op": "isEmpty" }', '{ "column": "PX", "op": "gt", "value": 100.0000000000000001 }');
+    const afterText = SAMPLE.replace(
+      '{ "column": "PX", "op": "isEmpty" }',
+      '{ "column": "PX", "op": "gt", "value": 100.0000000000000001 }',
+    );
     const after = parseConfig(afterText, 'after.json').config;
     expect(diffConfigs(before, after)[0]!.details).toEqual(['condition: PX gt 100 → PX gt 100.0000000000000001']);
   });
@@ -90,7 +100,10 @@ describe('diffConfigs', () => {
   it('compares every other setting', () => {
     const after = edited((d) => {
       d.version = '2026-11-24.1';
-      d.ranking.order = [{ column: 'RANK', direction: 'asc' }, { column: 'DATE_1', direction: 'desc' }];
+      d.ranking.order = [
+        { column: 'RANK', direction: 'asc' },
+        { column: 'DATE_1', direction: 'desc' },
+      ];
       d.window = { lookbackDays: 3, timeZone: 'Europe/London' };
       d.columns = { DATE: 'COLOR_DATE' };
       d.outputs.jsonl = true;

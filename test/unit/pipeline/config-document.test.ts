@@ -7,7 +7,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../lambdas/errors.js';
 import { parseConfig } from '../../../lambdas/pipeline/config.js';
-import { decodeConfigBytes, MAX_CONFIG_BYTES, MAX_DOCUMENT_DEPTH, parseConfigDocument, readConfigBytes } from '../../../lambdas/pipeline/config-document.js';
+import {
+  decodeConfigBytes,
+  MAX_CONFIG_BYTES,
+  MAX_DOCUMENT_DEPTH,
+  parseConfigDocument,
+  readConfigBytes,
+} from '../../../lambdas/pipeline/config-document.js';
 import { parseJsonDocument } from '../../../lambdas/pipeline/json-document.js';
 
 function configError(run: () => unknown): ConfigError {
@@ -31,7 +37,31 @@ describe('parseJsonDocument', () => {
   });
 
   it('refuses what JSON.parse refuses', () => {
-    const bad = ['', ' ', '{', '[1,]', '{"a":1,}', '{a:1}', "{'a':1}", '01', '1.', '.5', '+1', '-', '1e', 'NaN', 'tru', '"a', '"\t"', '"\\x"', '"\\u12"', '[1 2]', '{"a" 1}', '1 2', '{}x'];
+    const bad = [
+      '',
+      ' ',
+      '{',
+      '[1,]',
+      '{"a":1,}',
+      '{a:1}',
+      "{'a':1}",
+      '01',
+      '1.',
+      '.5',
+      '+1',
+      '-',
+      '1e',
+      'NaN',
+      'tru',
+      '"a',
+      '"\t"',
+      '"\\x"',
+      '"\\u12"',
+      '[1 2]',
+      '{"a" 1}',
+      '1 2',
+      '{}x',
+    ];
     for (const text of bad) {
       expect(() => JSON.parse(text), text).toThrow();
       expect(() => parseJsonDocument(text, 100), text).toThrow();
@@ -39,7 +69,10 @@ describe('parseJsonDocument', () => {
   });
 
   it('keeps each number as written, by its path', () => {
-    const { numberTexts } = parseJsonDocument('{"rules": [{"when": {"value": 100.0000000000000001}}, {"when": {"value": [1e2, -0.50]}}]}', 100);
+    const { numberTexts } = parseJsonDocument(
+      '{"rules": [{"when": {"value": 100.0000000000000001}}, {"when": {"value": [1e2, -0.50]}}]}',
+      100,
+    );
     expect([...numberTexts]).toEqual([
       ['rules[0].when.value', '100.0000000000000001'],
       ['rules[1].when.value[0]', '1e2'],
@@ -62,11 +95,19 @@ describe('parseConfig on the document itself', () => {
 
   it('names a key given twice, with its path and both places', () => {
     const top = configError(() => parseConfig('{"rules": [],\n "dedupe": true,\n "dedupe": false}', 'c.json'));
-    expect(top.issues).toEqual([{ path: 'dedupe', message: 'the key "dedupe" appears twice in one object (line 2, column 2 and line 3, column 2); keep one' }]);
-    const nested = configError(() => parseConfig('{"rules": [{"name": "a", "when": {"column": "PX", "op": "gt", "op": "lt", "value": 1}}]}', 'c.json'));
-    expect(nested.message).toBe('invalid config c.json: rules[0].when.op: the key "op" appears twice in one object (line 1, column 51 and line 1, column 63); keep one');
+    expect(top.issues).toEqual([
+      { path: 'dedupe', message: 'the key "dedupe" appears twice in one object (line 2, column 2 and line 3, column 2); keep one' },
+    ]);
+    const nested = configError(() =>
+      parseConfig('{"rules": [{"name": "a", "when": {"column": "PX", "op": "gt", "op": "lt", "value": 1}}]}', 'c.json'),
+    );
+    expect(nested.message).toBe(
+      'invalid config c.json: rules[0].when.op: the key "op" appears twice in one object (line 1, column 51 and line 1, column 63); keep one',
+    );
     const yaml = configError(() => parseConfig('rules: []\nwindow:\n  timeZone: UTC\n  timeZone: Europe/London\n', 'c.yaml'));
-    expect(yaml.issues).toEqual([{ path: 'window.timeZone', message: 'the key "timeZone" appears twice in one map (line 3 and line 4); keep one' }]);
+    expect(yaml.issues).toEqual([
+      { path: 'window.timeZone', message: 'the key "timeZone" appears twice in one map (line 3 and line 4); keep one' },
+    ]);
   });
 
   it.each([
@@ -74,10 +115,12 @@ describe('parseConfig on the document itself', () => {
     ['JSON objects 10,000', 'c.json', `${'{"a": '.repeat(10_000)}1${'}'.repeat(10_000)}`],
     ['YAML flow lists 10,000', 'c.yaml', `rules: ${'['.repeat(10_000)}${']'.repeat(10_000)}\n`],
     // Indentation grows with depth: 2,500 levels is what fits under the size cap.
-    ['YAML block maps 2,500', 'c.yaml', Array.from({ length: 2_500 }, (_, depth) => `${' '.repeat(depth)}a:`).join('\n') + ' 1\n'],
+    ['YAML block maps 2,500', 'c.yaml', `${Array.from({ length: 2_500 }, (_, depth) => `${' '.repeat(depth)}a:`).join('\n')} 1\n`],
   ])('refuses %s deep with the limit named, not a stack overflow', (_kind, source, text) => {
     const error = configError(() => parseConfig(text, source));
-    expect(error.message).toMatch(new RegExp(`^invalid config ${source}: not valid (JSON|YAML): line \\d+.*nest more than ${MAX_DOCUMENT_DEPTH} levels deep$`));
+    expect(error.message).toMatch(
+      new RegExp(`^invalid config ${source}: not valid (JSON|YAML): line \\d+.*nest more than ${MAX_DOCUMENT_DEPTH} levels deep$`),
+    );
   });
 
   it('still reaches the rules limit of 32 levels, which names the rule', () => {
@@ -91,7 +134,9 @@ describe('parseConfig on the document itself', () => {
     expect(configError(() => parseConfig('{\n  "rules": [\n    1 2\n  ]\n}', 'c.json')).message).toBe(
       'invalid config c.json: not valid JSON: line 3, column 7: expected "," or "]" in a list, found "2"',
     );
-    expect(configError(() => parseConfig('', 'c.json')).message).toBe('invalid config c.json: not valid JSON: line 1, column 1: the document is empty');
+    expect(configError(() => parseConfig('', 'c.json')).message).toBe(
+      'invalid config c.json: not valid JSON: line 1, column 1: the document is empty',
+    );
   });
 
   it('refuses a document over the size cap, naming the limit', () => {
@@ -124,7 +169,9 @@ describe('readConfigBytes and decodeConfigBytes', () => {
   it('refuses text that is not UTF-8, naming UTF-16 when it is that', () => {
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"rules": []}', 'utf16le')]);
     expect(() => decodeConfigBytes(utf16, 'c.json')).toThrow('invalid config c.json: the document is UTF-16; save it as UTF-8');
-    expect(() => decodeConfigBytes(Buffer.from([0x7b, 0x22, 0xe9, 0x22]), 'c.json')).toThrow('not valid UTF-8 (first bad byte at offset 2)');
+    expect(() => decodeConfigBytes(Buffer.from([0x7b, 0x22, 0xe9, 0x22]), 'c.json')).toThrow(
+      'not valid UTF-8 (first bad byte at offset 2)',
+    );
     expect(decodeConfigBytes(Buffer.from('\uFEFF{"rules": []}'), 'c.json')).toBe('\uFEFF{"rules": []}');
   });
 

@@ -65,7 +65,12 @@ dedupe: true
     const issues = issuesOf({
       rules: [],
       colour: true,
-      ranking: { order: [{ column: 'PRICE', direction: 'asc' }, { column: 'RANK', direction: 'up' }] },
+      ranking: {
+        order: [
+          { column: 'PRICE', direction: 'asc' },
+          { column: 'RANK', direction: 'up' },
+        ],
+      },
       window: { lookbackDays: 0, timeZone: 'Mars/Olympus' },
       columns: { DATE: 'COLOR DATE', NOPE: 'X' },
       outputs: { jsonl: 'yes' },
@@ -85,17 +90,29 @@ dedupe: true
 
   it('takes publish.maxRejectedRatio from 0 to 1 only', () => {
     const ratio = 'must be a number from 0 to 1 (the share of rows read that may be rejected)';
-    for (const value of [1.5, -0.1, '0.5', null]) expect(issuesOf({ rules: [], publish: { maxRejectedRatio: value } })).toEqual([`publish.maxRejectedRatio: ${ratio}`]);
+    for (const value of [1.5, -0.1, '0.5', null])
+      expect(issuesOf({ rules: [], publish: { maxRejectedRatio: value } })).toEqual([`publish.maxRejectedRatio: ${ratio}`]);
     expect(issuesOf({ rules: [], publish: { maxRejected: 0.5 } })).toEqual(['publish.maxRejected: unknown key']);
-    for (const value of [0, 1]) expect(parseConfig(JSON.stringify({ rules: [], publish: { maxRejectedRatio: value } }), 'c.json').config.publish.maxRejectedRatio).toBe(value);
+    for (const value of [0, 1])
+      expect(
+        parseConfig(JSON.stringify({ rules: [], publish: { maxRejectedRatio: value } }), 'c.json').config.publish.maxRejectedRatio,
+      ).toBe(value);
   });
 
   it('requires rules, refuses an empty or repeated ranking order, and a physical column read twice', () => {
     expect(issuesOf({})).toEqual(['rules: rules is required (use [] for no rules)']);
     expect(issuesOf({ rules: [], ranking: { order: [] } })).toEqual(['ranking.order: ranking.order needs at least one column']);
-    expect(issuesOf({ rules: [], ranking: { order: [{ column: 'PX', direction: 'asc' }, { column: 'PX', direction: 'desc' }] } })).toEqual([
-      'ranking.order: a column appears more than once in the ranking order',
-    ]);
+    expect(
+      issuesOf({
+        rules: [],
+        ranking: {
+          order: [
+            { column: 'PX', direction: 'asc' },
+            { column: 'PX', direction: 'desc' },
+          ],
+        },
+      }),
+    ).toEqual(['ranking.order: a column appears more than once in the ranking order']);
     expect(issuesOf({ rules: [], columns: { DATE: 'PX' } })).toEqual(['columns.PX: maps to PX, which DATE already reads']);
   });
 });

@@ -5,10 +5,10 @@ import { SourceError } from '../../../lambdas/errors.js';
 import type { RawRecord } from '../../../lambdas/pipeline/ports.js';
 import {
   CsvParser,
+  type CsvRecord,
   PROBLEM_INVALID_UTF8,
   PROBLEM_QUOTE_IN_UNQUOTED,
   PROBLEM_TEXT_AFTER_QUOTE,
-  type CsvRecord,
 } from '../../../lambdas/pipeline/readers/csv-parser.js';
 import { readCsvRecords } from '../../../lambdas/pipeline/readers/csv-reader.js';
 import { Utf8ChunkDecoder } from '../../../lambdas/pipeline/readers/utf8-chunk-decoder.js';
@@ -248,11 +248,24 @@ describe('CsvParser', () => {
 
   it('decodes multi-byte characters split at every possible byte boundary', () => {
     const input = utf8('id,name\n1,€\n2,"日本, 東京"\n3,😀x\n4,é👍🏽\n');
-    const expected = [['id', 'name'], ['1', '€'], ['2', '日本, 東京'], ['3', '😀x'], ['4', 'é👍🏽']];
+    const expected = [
+      ['id', 'name'],
+      ['1', '€'],
+      ['2', '日本, 東京'],
+      ['3', '😀x'],
+      ['4', 'é👍🏽'],
+    ];
     for (let cut = 0; cut <= input.length; cut++) {
       expect(fieldsOf(parse(input, [cut])), `cut at ${cut}`).toEqual(expected);
     }
-    expect(fieldsOf(parse(input, Array.from({ length: input.length }, (_, i) => i)))).toEqual(expected);
+    expect(
+      fieldsOf(
+        parse(
+          input,
+          Array.from({ length: input.length }, (_, i) => i),
+        ),
+      ),
+    ).toEqual(expected);
   });
 
   it('rejects records holding invalid UTF-8 but keeps the others', () => {

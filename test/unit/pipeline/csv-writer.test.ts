@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CsvParser } from '../../../lambdas/pipeline/readers/csv-parser.js';
 import { CSV_CONTENT_TYPE, csvField, csvLine } from '../../../lambdas/pipeline/csv-writer.js';
+import { CsvParser } from '../../../lambdas/pipeline/readers/csv-parser.js';
 
 describe('csvField', () => {
   it('writes null and empty text as an empty field', () => {

@@ -29,7 +29,12 @@ describe('decimalValue', () => {
   it('is exact for doubles printed at any precision (the fast path and the fallback)', () => {
     fc.assert(
       fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer({ min: 1, max: 21 }), (value, precision) => {
-        for (const text of [String(value), value.toPrecision(precision), value.toExponential(precision - 1).toUpperCase(), value.toFixed(Math.min(precision, 20))]) {
+        for (const text of [
+          String(value),
+          value.toPrecision(precision),
+          value.toExponential(precision - 1).toUpperCase(),
+          value.toFixed(Math.min(precision, 20)),
+        ]) {
           expect(Object.is(decimalValue(text), reference(text))).toBe(true);
         }
       }),

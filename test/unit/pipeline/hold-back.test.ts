@@ -15,7 +15,9 @@ describe('holdBackReason', () => {
   });
 
   it('holds back a run whose rejected rows exceed the ratio of rows read, and only then', () => {
-    expect(holdBackReason(counts(2_000, 800, 0, 1_200), 0.5)).toBe('1,200 of 2,000 rows rejected (60%), more than publish.maxRejectedRatio 0.5');
+    expect(holdBackReason(counts(2_000, 800, 0, 1_200), 0.5)).toBe(
+      '1,200 of 2,000 rows rejected (60%), more than publish.maxRejectedRatio 0.5',
+    );
     expect(holdBackReason(counts(2_000, 1_000, 0, 1_000), 0.5)).toBeNull();
     expect(holdBackReason(counts(3, 2, 0, 1), 0.3)).toBe('1 of 3 rows rejected (33.3%), more than publish.maxRejectedRatio 0.3');
     expect(holdBackReason(counts(3, 2, 0, 1), 0)).not.toBeNull();
@@ -53,7 +55,9 @@ describe('runColors and held-back runs', () => {
   });
 
   it('takes the ratio from the config document', async () => {
-    expect((await run([usDate('1'), good('2'), good('3')], { maxRejectedRatio: 0.2 })).manifest.heldBack).toMatch(/more than publish\.maxRejectedRatio 0\.2$/);
+    expect((await run([usDate('1'), good('2'), good('3')], { maxRejectedRatio: 0.2 })).manifest.heldBack).toMatch(
+      /more than publish\.maxRejectedRatio 0\.2$/,
+    );
     expect((await run([usDate('1'), usDate('2'), good('3')], { maxRejectedRatio: 1 })).manifest.heldBack).toBeNull();
   });
 });

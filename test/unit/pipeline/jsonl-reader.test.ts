@@ -19,7 +19,10 @@ async function* chunked(input: string | Uint8Array, cuts: readonly number[]): As
   }
 }
 
-async function readAll(input: string | Uint8Array, cuts: readonly number[] = []): Promise<{ header: readonly string[]; records: RawRecord[] }> {
+async function readAll(
+  input: string | Uint8Array,
+  cuts: readonly number[] = [],
+): Promise<{ header: readonly string[]; records: RawRecord[] }> {
   const opened = await readJsonlRecords(chunked(input, cuts), 'in.jsonl');
   const records: RawRecord[] = [];
   for await (const record of opened.records) records.push(record);
@@ -85,7 +88,13 @@ describe('parseJsonLine', () => {
   });
 
   it('agrees with JSON.parse on flat objects of safe values', () => {
-    const scalar = fc.oneof(fc.string({ unit: 'binary', maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null), fc.double({ noNaN: true, noDefaultInfinity: true }));
+    const scalar = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 8 }),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+    );
     fc.assert(
       fc.property(fc.dictionary(fc.string({ unit: 'binary', maxLength: 6 }), scalar, { maxKeys: 6 }), (object) => {
         const line = JSON.stringify(object);
@@ -109,14 +118,20 @@ function fields(record: RawRecord): Record<string, string> {
 
 describe('readJsonlRecords', () => {
   it('reads every line by its own keys into the logical columns, keeping exact numbers and the line', async () => {
-    const lines = ['{"MESSAGE_ID": 1234567890123456789, "CUSIP": "12345AB", "PX": -6.0929999999999998E-2}', '{"MESSAGE_ID": 9999999999999999999, "CUSIP": "X", "PX": 1e-7}'];
+    const lines = [
+      '{"MESSAGE_ID": 1234567890123456789, "CUSIP": "12345AB", "PX": -6.0929999999999998E-2}',
+      '{"MESSAGE_ID": 9999999999999999999, "CUSIP": "X", "PX": 1e-7}',
+    ];
     const { header, records } = await readAll(`${lines.join('\n')}\n`);
     expect(header).toEqual(COLUMNS);
     expect(records.map(fields)).toEqual([
       { MESSAGE_ID: '1234567890123456789', CUSIP: '12345AB', PX: '-6.0929999999999998E-2' },
       { MESSAGE_ID: '9999999999999999999', CUSIP: 'X', PX: '1e-7' },
     ]);
-    expect(records.map((record) => [record.sourceRow, record.raw])).toEqual([[1, lines[0]], [2, lines[1]]]);
+    expect(records.map((record) => [record.sourceRow, record.raw])).toEqual([
+      [1, lines[0]],
+      [2, lines[1]],
+    ]);
   });
 
   it('hands out the lines a chunk holds through the fast path, the first line included', async () => {
@@ -132,7 +147,8 @@ describe('readJsonlRecords', () => {
 
   it('takes no line as the header: a key the first line leaves out is read in later lines', async () => {
     // An exporter that omits null keys: the first row has no TICKER, the second no PX.
-    const input = '{"MESSAGE_ID": 1, "CUSIP": "A", "DATE": "2026-11-20", "PX": 200}\n{"MESSAGE_ID": 2, "TICKER": "ACME 5 01/30", "CUSIP": "B", "DATE": "2026-11-20"}\n';
+    const input =
+      '{"MESSAGE_ID": 1, "CUSIP": "A", "DATE": "2026-11-20", "PX": 200}\n{"MESSAGE_ID": 2, "TICKER": "ACME 5 01/30", "CUSIP": "B", "DATE": "2026-11-20"}\n';
     const { records } = await readAll(input);
     expect(records.map(fields)).toEqual([
       { MESSAGE_ID: '1', CUSIP: 'A', DATE: '2026-11-20', PX: '200' },
@@ -147,7 +163,8 @@ describe('readJsonlRecords', () => {
   });
 
   it('ignores keys that are no color column, and reports each once after the read', async () => {
-    const input = '{"MESSAGE_ID": 1, "note": "x"}\n{"MESSAGE_ID": 2, "note": "y", " RNK ": 1}\n{"MESSAGE_ID": 3, "note": "z", "CUSIP": null}\n';
+    const input =
+      '{"MESSAGE_ID": 1, "note": "x"}\n{"MESSAGE_ID": 2, "note": "y", " RNK ": 1}\n{"MESSAGE_ID": 3, "note": "z", "CUSIP": null}\n';
     const opened = await readJsonlRecords(chunked(input, []), 'in.jsonl');
     const records: RawRecord[] = [];
     for await (const record of opened.records) records.push(record);
@@ -208,12 +225,19 @@ describe('readJsonlRecords', () => {
     const input = new TextEncoder().encode('{"TICKER": "€"}\n{"TICKER": "日本"}\n{"TICKER": "😀", "X": "\\ud83d\\ude00"}\n');
     for (let cut = 0; cut <= input.length; cut++) {
       const { records } = await readAll(input, [cut]);
-      expect(records.map((record) => fields(record).TICKER), `cut at ${cut}`).toEqual(['€', '日本', '😀']);
+      expect(
+        records.map((record) => fields(record).TICKER),
+        `cut at ${cut}`,
+      ).toEqual(['€', '日本', '😀']);
     }
   });
 
   it('rejects a line holding invalid UTF-8', async () => {
-    const input = Buffer.concat([Buffer.from('{"TICKER": "a"}\n{"TICKER": "'), Buffer.from([0xc3]), Buffer.from('"}\n{"TICKER": "\uFFFD"}\n')]);
+    const input = Buffer.concat([
+      Buffer.from('{"TICKER": "a"}\n{"TICKER": "'),
+      Buffer.from([0xc3]),
+      Buffer.from('"}\n{"TICKER": "\uFFFD"}\n'),
+    ]);
     const { records } = await readAll(input, [15]);
     expect(records.map((record) => record.problem)).toEqual([undefined, PROBLEM_JSONL_INVALID_UTF8, undefined]);
   });
@@ -237,9 +261,13 @@ describe('readJsonlRecords', () => {
   });
 
   it('fails instead of buffering without bound when a line never ends', async () => {
-    const opened = await readJsonlRecords(chunked(`{"MESSAGE_ID": 1}\n{"MESSAGE_ID": "${'x'.repeat(500)}`, [30, 60, 90, 120, 150, 180]), 'in.jsonl', {
-      maxLineChars: 100,
-    });
+    const opened = await readJsonlRecords(
+      chunked(`{"MESSAGE_ID": 1}\n{"MESSAGE_ID": "${'x'.repeat(500)}`, [30, 60, 90, 120, 150, 180]),
+      'in.jsonl',
+      {
+        maxLineChars: 100,
+      },
+    );
     await expect(
       (async () => {
         for await (const _ of opened.records) void _;

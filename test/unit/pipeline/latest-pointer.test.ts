@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  type LatestPointer,
   latestPointer,
   movePointerForward,
+  PointerMoveError,
+  type PointerStore,
   parsePointer,
   pointerDecision,
-  PointerMoveError,
-  type LatestPointer,
-  type PointerStore,
   type StoredRun,
 } from '../../../lambdas/pipeline/latest-pointer.js';
 
@@ -103,26 +103,33 @@ describe('movePointerForward', () => {
   it('does not retry what the retry policy calls final', async () => {
     const store = new MemoryPointer();
     store.failReads = 99;
-    await expect(movePointerForward(store, run('B'), at(run('B')), { ...noWait, retryable: () => false })).rejects.toThrow(PointerMoveError);
+    await expect(movePointerForward(store, run('B'), at(run('B')), { ...noWait, retryable: () => false })).rejects.toThrow(
+      PointerMoveError,
+    );
     expect(store.reads).toBe(1);
   });
 
   it('never ends on an older run, whatever the interleaving of concurrent writers', async () => {
     const runIds = fc.uniqueArray(fc.stringMatching(/^[0-9A-Z]{4}$/), { minLength: 1, maxLength: 5 });
     await fc.assert(
-      fc.asyncProperty(fc.scheduler(), runIds, fc.option(fc.stringMatching(/^[0-9A-Z]{4}$/), { nil: undefined }), async (s, ids, initial) => {
-        const store = new MemoryPointer(() => s.schedule(Promise.resolve()));
-        if (initial !== undefined) store.pointer = latestPointer(run(initial), new Date(0));
-        const writers = ids.map((id) => movePointerForward(store, run(id), at(run(id)), noWait));
-        const outcomes = await s.waitFor(Promise.all(writers));
-        const newest = [...ids, ...(initial === undefined ? [] : [initial])].sort().at(-1)!;
-        expect(store.pointer?.runId).toBe(newest);
-        // A writer that stepped aside names a run newer than its own.
-        outcomes.forEach((outcome, i) => {
-          if (outcome.status === 'newer') expect(outcome.runId > ids[i]!).toBe(true);
-        });
-        expect(outcomes[ids.indexOf(newest)]).toEqual(ids.includes(newest) ? { status: 'current' } : undefined);
-      }),
+      fc.asyncProperty(
+        fc.scheduler(),
+        runIds,
+        fc.option(fc.stringMatching(/^[0-9A-Z]{4}$/), { nil: undefined }),
+        async (s, ids, initial) => {
+          const store = new MemoryPointer(() => s.schedule(Promise.resolve()));
+          if (initial !== undefined) store.pointer = latestPointer(run(initial), new Date(0));
+          const writers = ids.map((id) => movePointerForward(store, run(id), at(run(id)), noWait));
+          const outcomes = await s.waitFor(Promise.all(writers));
+          const newest = [...ids, ...(initial === undefined ? [] : [initial])].sort().at(-1)!;
+          expect(store.pointer?.runId).toBe(newest);
+          // A writer that stepped aside names a run newer than its own.
+          outcomes.forEach((outcome, i) => {
+            if (outcome.status === 'newer') expect(outcome.runId > ids[i]!).toBe(true);
+          });
+          expect(outcomes[ids.indexOf(newest)]).toEqual(ids.includes(newest) ? { status: 'current' } : undefined);
+        },
+      ),
       { numRuns: 200 },
     );
   });

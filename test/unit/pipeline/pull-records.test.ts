@@ -51,19 +51,23 @@ describe('forEachRecord', () => {
     expect(seen).toEqual(['1', '2', '3']);
   });
 
-  it('hands out the item already read first, then the parser\'s', async () => {
+  it("hands out the item already read first, then the parser's", async () => {
     const { iterator } = chunks(['b\nc\n']);
     const seen: string[] = [];
-    await forEachRecord(pullRecords(new CsvParser(), iterator, toRecord, { fields: ['a'], line: 1 }), (record) => seen.push(joined(record)));
+    await forEachRecord(pullRecords(new CsvParser(), iterator, toRecord, { fields: ['a'], line: 1 }), (record) =>
+      seen.push(joined(record)),
+    );
     expect(seen).toEqual(['a', 'b', 'c']);
   });
 
   it('closes the input when the callback throws, and passes the error on', async () => {
     const { iterator, state } = chunks(['a\nb\nc\n', 'd\n']);
     const records = pullRecords(new CsvParser(), iterator, toRecord);
-    await expect(forEachRecord(records, (record) => {
-      if (joined(record) === 'b') throw new Error('stop at b');
-    })).rejects.toThrow('stop at b');
+    await expect(
+      forEachRecord(records, (record) => {
+        if (joined(record) === 'b') throw new Error('stop at b');
+      }),
+    ).rejects.toThrow('stop at b');
     expect(state.closed).toBe(true);
   });
 

@@ -18,7 +18,9 @@ const col = (row: ColorRow, column: ColumnName) => row.text[COLUMNS.indexOf(colu
 
 // Few distinct values per column, so rows tie on every key and the text tie-break decides; text
 // that UTF-8 and UTF-16 order differently ('\uFF01' vs an emoji), lone surrogates, quotes, commas.
-const text = fc.option(fc.constantFrom('a', 'A', ' a', 'b,c', 'say "x"', '\uFF01', '😀', '\uD800', '\uDFFF', 'é', 'e\u0301', 'line\nend'), { nil: null });
+const text = fc.option(fc.constantFrom('a', 'A', ' a', 'b,c', 'say "x"', '\uFF01', '😀', '\uD800', '\uDFFF', 'é', 'e\u0301', 'line\nend'), {
+  nil: null,
+});
 const rowArb = fc.record({
   MESSAGE_ID: fc.constantFrom('1', '01', '9007199254740993', '9007199254740992', '1234567890123456789', '0000000000000000001'),
   CUSIP: fc.constantFrom('abc', 'ABC ', 'xyz', '\uFF01', '😀'),
@@ -51,7 +53,9 @@ describe('RankingTable', () => {
         expect(groups).toBe(expected.length);
         // Rows that compare equal are identical in every column, so compare their text.
         expect(ranked.map((r) => r.row.text)).toEqual(expected.flat().map((row) => row.text));
-        expect(ranked.map((r) => r.parentMessageId)).toEqual(expected.flatMap((group) => group.map((_, i) => (i === 0 ? null : col(group[0]!, 'MESSAGE_ID')))));
+        expect(ranked.map((r) => r.parentMessageId)).toEqual(
+          expected.flatMap((group) => group.map((_, i) => (i === 0 ? null : col(group[0]!, 'MESSAGE_ID')))),
+        );
       }),
       { numRuns: 400 },
     );
@@ -70,7 +74,9 @@ describe('RankingTable', () => {
         expect(Buffer.from(store.csvRecord(handle)).equals(Buffer.from(line, 'utf8'))).toBe(true);
         expect(decodeRowLine(line)).toEqual(row.text);
         expect(store.fields(handle)).toEqual(row.text);
-        COLUMNS.forEach((_, index) => expect(store.field(handle, index)).toBe(row.text[index] ?? null));
+        COLUMNS.forEach((_, index) => {
+          expect(store.field(handle, index)).toBe(row.text[index] ?? null);
+        });
       }),
       { numRuns: 1000 },
     );

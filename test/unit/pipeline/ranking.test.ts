@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { COLUMNS, COLUMN_TYPES, type ColumnName } from '../../../lambdas/pipeline/columns.js';
+import { COLUMN_TYPES, COLUMNS, type ColumnName } from '../../../lambdas/pipeline/columns.js';
 import { DEFAULT_RANKING_ORDER, type RankingKey } from '../../../lambdas/pipeline/ranking/order.js';
 import type { ColorRow } from '../../../lambdas/pipeline/schema.js';
-import { rankThroughTable as rankColors, type RankedRow } from '../../helpers/ranking-reference.js';
+import { type RankedRow, rankThroughTable as rankColors } from '../../helpers/ranking-reference.js';
 import { colorRow } from '../../helpers/rows.js';
 
 const col = (row: ColorRow, column: ColumnName) => row.text[COLUMNS.indexOf(column)];
@@ -44,7 +44,11 @@ describe('ranking', () => {
     ];
     const { ranked, groups } = rankColors(rows, DEFAULT_RANKING_ORDER);
     expect(groups).toBe(2);
-    expect(summary(ranked).map((r) => [r.cusip, r.position])).toEqual([['AAA', 1], [' bbb ', 1], ['BBB', 2]]);
+    expect(summary(ranked).map((r) => [r.cusip, r.position])).toEqual([
+      ['AAA', 1],
+      [' bbb ', 1],
+      ['BBB', 2],
+    ]);
   });
 
   it('puts nulls last whatever the direction', () => {
@@ -76,8 +80,18 @@ describe('ranking', () => {
       colorRow({ MESSAGE_ID: '3', CUSIP: 'A', DATE: '2026-11-20', PX: '99.99999999999999999' }),
       colorRow({ MESSAGE_ID: '4', CUSIP: 'A', DATE: '2026-11-20', PX: '1.00000000000000000010E2' }),
     ];
-    expect(rankColors(rows, [{ column: 'PX', direction: 'desc' }]).ranked.map((r) => col(r.row, 'MESSAGE_ID'))).toEqual(['2', '4', '1', '3']);
-    expect(rankColors(rows, [{ column: 'PX', direction: 'asc' }]).ranked.map((r) => col(r.row, 'MESSAGE_ID'))).toEqual(['3', '1', '4', '2']);
+    expect(rankColors(rows, [{ column: 'PX', direction: 'desc' }]).ranked.map((r) => col(r.row, 'MESSAGE_ID'))).toEqual([
+      '2',
+      '4',
+      '1',
+      '3',
+    ]);
+    expect(rankColors(rows, [{ column: 'PX', direction: 'asc' }]).ranked.map((r) => col(r.row, 'MESSAGE_ID'))).toEqual([
+      '3',
+      '1',
+      '4',
+      '2',
+    ]);
   });
 
   it('orders text keys trimmed and case-insensitively', () => {
@@ -94,13 +108,29 @@ describe('ranking', () => {
 
 const cusips = ['abc123xy9', 'ABC123XY9', ' abc123xy9 ', 'ZZZ999ZZ1', 'zzz999zz1  ', 'MMM000MM0'];
 const fieldArb = {
-  MESSAGE_ID: fc.oneof(fc.constantFrom('1', '9007199254740993', '9223372036854775807', '1234567890123456789'), fc.bigInt({ min: 1n, max: 10n ** 19n - 1n }).map(String)),
+  MESSAGE_ID: fc.oneof(
+    fc.constantFrom('1', '9007199254740993', '9223372036854775807', '1234567890123456789'),
+    fc.bigInt({ min: 1n, max: 10n ** 19n - 1n }).map(String),
+  ),
   CUSIP: fc.constantFrom(...cusips),
   DATE: fc.constantFrom('2026-11-19', '2026-11-20', '2026-11-20T09:00:00', '2026-11-20T17:30:00'),
   RANK: fc.option(fc.constantFrom('1', '2', '3'), { nil: null }),
   // Neighbours a double cannot tell apart (100.0000000000000001 is the double 100), and equal values written differently.
   PX: fc.option(
-    fc.constantFrom('99.5', '99.50', '100', '1.005E2', '-1', '100.0000000000000001', '100.00000000000000010', '1.000000000000000000001E2', '99.99999999999999999', '100.5000000000000000001', '-0', '0.0'),
+    fc.constantFrom(
+      '99.5',
+      '99.50',
+      '100',
+      '1.005E2',
+      '-1',
+      '100.0000000000000001',
+      '100.00000000000000010',
+      '1.000000000000000000001E2',
+      '99.99999999999999999',
+      '100.5000000000000000001',
+      '-0',
+      '0.0',
+    ),
     { nil: null },
   ),
   SOURCE: fc.option(fc.constantFrom('SMBC', 'smbc ', 'JPM', 'barc'), { nil: null }),
@@ -111,7 +141,10 @@ const rowArb = fc.record(fieldArb);
 const orderArb = fc.oneof(
   fc.constant(DEFAULT_RANKING_ORDER),
   fc.uniqueArray(
-    fc.record({ column: fc.constantFrom<ColumnName>('RANK', 'DATE', 'PX', 'SOURCE', 'BIAS', 'DATE_1', 'MESSAGE_ID'), direction: fc.constantFrom<'asc' | 'desc'>('asc', 'desc') }),
+    fc.record({
+      column: fc.constantFrom<ColumnName>('RANK', 'DATE', 'PX', 'SOURCE', 'BIAS', 'DATE_1', 'MESSAGE_ID'),
+      direction: fc.constantFrom<'asc' | 'desc'>('asc', 'desc'),
+    }),
     { minLength: 1, maxLength: 4, selector: (key) => key.column },
   ),
 );
@@ -132,11 +165,16 @@ function referenceRank(rows: ColorRow[], order: readonly RankingKey[]) {
     const text = col(row, column);
     if (text === null || text === undefined) return null;
     switch (COLUMN_TYPES[column]) {
-      case 'id': return BigInt(text);
-      case 'text': return text.trim().toUpperCase();
-      case 'date': return Date.parse(text.length === 10 ? `${text}T00:00:00Z` : `${text}Z`);
-      case 'decimal': return exactDecimal(text);
-      default: return Number(text);
+      case 'id':
+        return BigInt(text);
+      case 'text':
+        return text.trim().toUpperCase();
+      case 'date':
+        return Date.parse(text.length === 10 ? `${text}T00:00:00Z` : `${text}Z`);
+      case 'decimal':
+        return exactDecimal(text);
+      default:
+        return Number(text);
     }
   };
   const cmp = (x: bigint | number | string, y: bigint | number | string) => (x < y ? -1 : x > y ? 1 : 0);
@@ -182,7 +220,12 @@ describe('ranking properties', () => {
     fc.assert(
       fc.property(fc.array(rowArb, { maxLength: 60 }), orderArb, (fields, order) => {
         const rows = fields.map((f) => colorRow(f));
-        const actual = rankColors(rows, order).ranked.map(({ row, position, parentMessageId, childrenCount }) => ({ text: row.text, position, parentMessageId, childrenCount }));
+        const actual = rankColors(rows, order).ranked.map(({ row, position, parentMessageId, childrenCount }) => ({
+          text: row.text,
+          position,
+          parentMessageId,
+          childrenCount,
+        }));
         expect(actual).toEqual(referenceRank(rows, order));
       }),
       { numRuns: 300 },
@@ -191,10 +234,22 @@ describe('ranking properties', () => {
 
   it('gives the same output for any input order', () => {
     fc.assert(
-      fc.property(fc.array(rowArb, { minLength: 1, maxLength: 60 }).chain((fields) => fc.tuple(fc.constant(fields), fc.shuffledSubarray(fields, { minLength: fields.length, maxLength: fields.length }))), orderArb, ([fields, shuffled], order) => {
-        const out = (input: typeof fields) => rankColors(input.map((f) => colorRow(f)), order).ranked.map((r) => [r.row.text, r.position, r.parentMessageId, r.childrenCount]);
-        expect(out(shuffled)).toEqual(out(fields));
-      }),
+      fc.property(
+        fc
+          .array(rowArb, { minLength: 1, maxLength: 60 })
+          .chain((fields) =>
+            fc.tuple(fc.constant(fields), fc.shuffledSubarray(fields, { minLength: fields.length, maxLength: fields.length })),
+          ),
+        orderArb,
+        ([fields, shuffled], order) => {
+          const out = (input: typeof fields) =>
+            rankColors(
+              input.map((f) => colorRow(f)),
+              order,
+            ).ranked.map((r) => [r.row.text, r.position, r.parentMessageId, r.childrenCount]);
+          expect(out(shuffled)).toEqual(out(fields));
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -8,12 +8,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { COLUMNS, COLUMN_INDEX, COLUMN_TYPES, type ColumnName, type ColumnType } from '../../../lambdas/pipeline/columns.js';
+import { COLUMN_INDEX, COLUMN_TYPES, COLUMNS, type ColumnName, type ColumnType } from '../../../lambdas/pipeline/columns.js';
+import { parseDate } from '../../../lambdas/pipeline/date-values.js';
 import { parseJsonDocument } from '../../../lambdas/pipeline/json-document.js';
 import { compileRules, validateRules } from '../../../lambdas/pipeline/rules.js';
-import { isRejected, resolveHeader, RowValidator, type ColorRow } from '../../../lambdas/pipeline/schema.js';
+import { type ColorRow, isRejected, RowValidator, resolveHeader } from '../../../lambdas/pipeline/schema.js';
 import { ZoneClock } from '../../../lambdas/pipeline/time-zone.js';
-import { parseDate } from '../../../lambdas/pipeline/date-values.js';
 import { isProblem } from '../../../lambdas/pipeline/values.js';
 
 const clock = new ZoneClock('America/New_York');
@@ -65,14 +65,22 @@ const numberText = (value: Json): string => (value instanceof DecimalText ? valu
 function textOp(op: string, text: string, value: Json): boolean {
   const norm = (v: string): string => v.trim().toUpperCase();
   switch (op) {
-    case 'equals': return text === norm(value);
-    case 'notEquals': return text !== norm(value);
-    case 'in': return value.some((v: string) => norm(v) === text);
-    case 'notIn': return !value.some((v: string) => norm(v) === text);
-    case 'contains': return text.includes(norm(value));
-    case 'notContains': return !text.includes(norm(value));
-    case 'startsWith': return text.startsWith(norm(value));
-    case 'endsWith': return text.endsWith(norm(value));
+    case 'equals':
+      return text === norm(value);
+    case 'notEquals':
+      return text !== norm(value);
+    case 'in':
+      return value.some((v: string) => norm(v) === text);
+    case 'notIn':
+      return !value.some((v: string) => norm(v) === text);
+    case 'contains':
+      return text.includes(norm(value));
+    case 'notContains':
+      return !text.includes(norm(value));
+    case 'startsWith':
+      return text.startsWith(norm(value));
+    case 'endsWith':
+      return text.endsWith(norm(value));
   }
   throw new Error(`reference: ${op} on text`);
 }
@@ -80,15 +88,24 @@ function textOp(op: string, text: string, value: Json): boolean {
 /** `compare(v)` is the row's value against the rule value `v`: negative, zero or positive. */
 function orderOp(op: string, compare: (v: Json) => number, value: Json): boolean {
   switch (op) {
-    case 'equals': return compare(value) === 0;
-    case 'notEquals': return compare(value) !== 0;
-    case 'in': return value.some((v: Json) => compare(v) === 0);
-    case 'notIn': return !value.some((v: Json) => compare(v) === 0);
-    case 'lt': return compare(value) < 0;
-    case 'lte': return compare(value) <= 0;
-    case 'gt': return compare(value) > 0;
-    case 'gte': return compare(value) >= 0;
-    case 'between': return compare(value[0]) >= 0 && compare(value[1]) <= 0;
+    case 'equals':
+      return compare(value) === 0;
+    case 'notEquals':
+      return compare(value) !== 0;
+    case 'in':
+      return value.some((v: Json) => compare(v) === 0);
+    case 'notIn':
+      return !value.some((v: Json) => compare(v) === 0);
+    case 'lt':
+      return compare(value) < 0;
+    case 'lte':
+      return compare(value) <= 0;
+    case 'gt':
+      return compare(value) > 0;
+    case 'gte':
+      return compare(value) >= 0;
+    case 'between':
+      return compare(value[0]) >= 0 && compare(value[1]) <= 0;
   }
   throw new Error(`reference: ${op} on a number`);
 }
@@ -103,40 +120,89 @@ function dateOp(op: string, instant: number, value: Json): boolean {
     return Math.sign(instant - parsed.value);
   };
   switch (op) {
-    case 'equals': return compare(value) === 0;
-    case 'notEquals': return compare(value) !== 0;
-    case 'in': return value.some((v: string) => compare(v) === 0);
-    case 'notIn': return !value.some((v: string) => compare(v) === 0);
-    case 'lt': return compare(value) < 0;
-    case 'lte': return compare(value) <= 0;
-    case 'gt': return compare(value) > 0;
-    case 'gte': return compare(value) >= 0;
-    case 'between': return compare(value[0]) >= 0 && compare(value[1]) <= 0;
+    case 'equals':
+      return compare(value) === 0;
+    case 'notEquals':
+      return compare(value) !== 0;
+    case 'in':
+      return value.some((v: string) => compare(v) === 0);
+    case 'notIn':
+      return !value.some((v: string) => compare(v) === 0);
+    case 'lt':
+      return compare(value) < 0;
+    case 'lte':
+      return compare(value) <= 0;
+    case 'gt':
+      return compare(value) > 0;
+    case 'gte':
+      return compare(value) >= 0;
+    case 'between':
+      return compare(value[0]) >= 0 && compare(value[1]) <= 0;
   }
   throw new Error(`reference: ${op} on a date`);
 }
 
 // ── Generators ────────────────────────────────────────────────────────────────────────────────
 
-const IDS = ['1', '0001', '42', '9007199254740992', '9007199254740993', '09007199254740993', '999999999999999999', '1000000000000000000', '9223372036854775807', '9999999999999999999'];
+const IDS = [
+  '1',
+  '0001',
+  '42',
+  '9007199254740992',
+  '9007199254740993',
+  '09007199254740993',
+  '999999999999999999',
+  '1000000000000000000',
+  '9223372036854775807',
+  '9999999999999999999',
+];
 const WORDS = ['BWIC COVER', 'BID', 'OFFER', 'SMBC', 'ABC', 'XYZ', 'MM-CLO', 'CLO', '912828XG5', '38141GXZ2'];
 // With neighbours closer than a double can tell apart: 100.0000000000000001 and 100 are one double.
 const NUMBERS = [
-  '100', '100.00', '1e2', '99.5', '-6.0929999999999998E-2', '-0.060929999999999998', '-0.06093', '0', '-1.25', '101',
-  '100.0000000000000001', '100.00000000000001', '99.99999999999999999', '1.000000000000000000001E2', '100.00000000000000010',
+  '100',
+  '100.00',
+  '1e2',
+  '99.5',
+  '-6.0929999999999998E-2',
+  '-0.060929999999999998',
+  '-0.06093',
+  '0',
+  '-1.25',
+  '101',
+  '100.0000000000000001',
+  '100.00000000000001',
+  '99.99999999999999999',
+  '1.000000000000000000001E2',
+  '100.00000000000000010',
 ];
 // RANK starts at 1; whole numbers may be written as a float column writes them.
 const INTEGERS = ['1', '2', '3', '3.0', '5', '10'];
 // Around the 23-hour (2026-03-08) and 25-hour (2026-11-01) days in New York.
 const DAYS = ['2026-03-07', '2026-03-08', '2026-03-09', '2026-03-10', '2026-10-31', '2026-11-01', '2026-11-02'];
 const DATE_TIMES = [
-  '2026-03-08T00:00:00', '2026-03-08T01:59:59', '2026-03-08T03:00:00', '2026-03-08T23:59:59.999', '2026-03-09T00:00:00',
-  '2026-11-01T01:30:00', '2026-11-01T01:30:00-05:00', '2026-11-01T23:30:00', '2026-11-02T00:00:00', '08-MAR-26 11.30.00 PM',
+  '2026-03-08T00:00:00',
+  '2026-03-08T01:59:59',
+  '2026-03-08T03:00:00',
+  '2026-03-08T23:59:59.999',
+  '2026-03-09T00:00:00',
+  '2026-11-01T01:30:00',
+  '2026-11-01T01:30:00-05:00',
+  '2026-11-01T23:30:00',
+  '2026-11-02T00:00:00',
+  '08-MAR-26 11.30.00 PM',
 ];
 // Local midnights (written in UTC, worked out by hand: EST is UTC-5, EDT UTC-4) and the DST switches.
 const ANCHORS = [
-  '2026-03-07T05:00:00Z', '2026-03-08T05:00:00Z', '2026-03-08T07:00:00Z', '2026-03-09T04:00:00Z', '2026-03-10T04:00:00Z',
-  '2026-10-31T04:00:00Z', '2026-11-01T04:00:00Z', '2026-11-01T06:00:00Z', '2026-11-02T05:00:00Z', '2026-11-03T05:00:00Z',
+  '2026-03-07T05:00:00Z',
+  '2026-03-08T05:00:00Z',
+  '2026-03-08T07:00:00Z',
+  '2026-03-09T04:00:00Z',
+  '2026-03-10T04:00:00Z',
+  '2026-10-31T04:00:00Z',
+  '2026-11-01T04:00:00Z',
+  '2026-11-01T06:00:00Z',
+  '2026-11-02T05:00:00Z',
+  '2026-11-03T05:00:00Z',
 ].map(Date.parse);
 const NUDGES = [-3_600_000, -1_800_000, -1, 0, 0, 1, 1_800_000, 3_600_000];
 /** Instants at and just around day boundaries, where off-by-one-hour and off-by-one-ms mistakes show. */
@@ -146,12 +212,22 @@ const nearBoundary = fc
 
 /** Case and surrounding-space variants of a word, as feeds write them. */
 const variant = (word: string): fc.Arbitrary<string> =>
-  fc.tuple(fc.constantFrom('', ' ', '  '), fc.constantFrom('upper', 'lower', 'mixed'), fc.constantFrom('', ' ', '\t')).map(([before, casing, after]) => {
-    const cased = casing === 'upper' ? word.toUpperCase() : casing === 'lower' ? word.toLowerCase() : [...word].map((c, i) => (i % 2 ? c.toLowerCase() : c)).join('');
-    return before + cased + after;
-  });
+  fc
+    .tuple(fc.constantFrom('', ' ', '  '), fc.constantFrom('upper', 'lower', 'mixed'), fc.constantFrom('', ' ', '\t'))
+    .map(([before, casing, after]) => {
+      const cased =
+        casing === 'upper'
+          ? word.toUpperCase()
+          : casing === 'lower'
+            ? word.toLowerCase()
+            : [...word].map((c, i) => (i % 2 ? c.toLowerCase() : c)).join('');
+      return before + cased + after;
+    });
 
-const anyId = fc.oneof({ arbitrary: fc.constantFrom(...IDS), weight: 4 }, { arbitrary: fc.bigInt({ min: 0n, max: 10n ** 19n - 1n }).map(String), weight: 1 });
+const anyId = fc.oneof(
+  { arbitrary: fc.constantFrom(...IDS), weight: 4 },
+  { arbitrary: fc.bigInt({ min: 0n, max: 10n ** 19n - 1n }).map(String), weight: 1 },
+);
 const instant = fc.integer({ min: Date.UTC(2026, 2, 6), max: Date.UTC(2026, 2, 11) }).map((ms) => new Date(ms).toISOString());
 const anyDate = fc.oneof(
   { arbitrary: fc.constantFrom(...DAYS, ...DATE_TIMES), weight: 1 },
@@ -161,21 +237,31 @@ const anyDate = fc.oneof(
 
 function rawValue(type: ColumnType): fc.Arbitrary<string> {
   switch (type) {
-    case 'id': return anyId;
-    case 'text': return fc.constantFrom(...WORDS).chain(variant);
-    case 'decimal': return fc.oneof(fc.constantFrom(...NUMBERS), fc.integer({ min: -200, max: 200 }).map((n) => String(n / 4)));
-    case 'integer': return fc.constantFrom(...INTEGERS);
-    case 'date': return anyDate;
+    case 'id':
+      return anyId;
+    case 'text':
+      return fc.constantFrom(...WORDS).chain(variant);
+    case 'decimal':
+      return fc.oneof(
+        fc.constantFrom(...NUMBERS),
+        fc.integer({ min: -200, max: 200 }).map((n) => String(n / 4)),
+      );
+    case 'integer':
+      return fc.constantFrom(...INTEGERS);
+    case 'date':
+      return anyDate;
   }
 }
 
 const REQUIRED: readonly ColumnName[] = ['MESSAGE_ID', 'CUSIP', 'DATE'];
 
 const rowArb: fc.Arbitrary<ColorRow> = fc
-  .tuple(...COLUMNS.map((column) => {
-    const value = rawValue(COLUMN_TYPES[column]);
-    return REQUIRED.includes(column) ? value : fc.oneof(value, fc.constantFrom<string | null>(null, '', '  '));
-  }))
+  .tuple(
+    ...COLUMNS.map((column) => {
+      const value = rawValue(COLUMN_TYPES[column]);
+      return REQUIRED.includes(column) ? value : fc.oneof(value, fc.constantFrom<string | null>(null, '', '  '));
+    }),
+  )
   .map((values) => {
     const row = validator.validate({ sourceRow: 1, values });
     if (isRejected(row)) throw new Error(`generator made an invalid row: ${row.reasons.join('; ')}`);
@@ -185,11 +271,19 @@ const rowArb: fc.Arbitrary<ColorRow> = fc
 /** A rule value for the column: mostly from the same pools as rows, so ties are common. */
 function ruleValue(type: ColumnType): fc.Arbitrary<Json> {
   switch (type) {
-    case 'id': return fc.oneof(anyId, fc.integer({ min: 0, max: 50 }));
-    case 'text': return fc.oneof(fc.constantFrom(...WORDS, 'BWIC', 'COVER', 'C', 'XG5', '9128').chain(variant));
-    case 'decimal': return fc.oneof(rawValue('decimal').map((text) => new DecimalText(text)), fc.double({ min: -300, max: 300, noNaN: true }).filter(inRange));
-    case 'integer': return fc.integer({ min: -1, max: 11 });
-    case 'date': return fc.oneof(fc.constantFrom(...DAYS), fc.constantFrom(...DAYS), anyDate);
+    case 'id':
+      return fc.oneof(anyId, fc.integer({ min: 0, max: 50 }));
+    case 'text':
+      return fc.oneof(fc.constantFrom(...WORDS, 'BWIC', 'COVER', 'C', 'XG5', '9128').chain(variant));
+    case 'decimal':
+      return fc.oneof(
+        rawValue('decimal').map((text) => new DecimalText(text)),
+        fc.double({ min: -300, max: 300, noNaN: true }).filter(inRange),
+      );
+    case 'integer':
+      return fc.integer({ min: -1, max: 11 });
+    case 'date':
+      return fc.oneof(fc.constantFrom(...DAYS), fc.constantFrom(...DAYS), anyDate);
   }
 }
 
@@ -216,7 +310,11 @@ const everyOpOn = (columns: readonly ColumnName[]): fc.Arbitrary<Json[]> =>
   fc.constantFrom(...columns).chain((column) => {
     const type = COLUMN_TYPES[column];
     return fc
-      .record({ single: ruleValue(type), list: fc.array(ruleValue(type), { minLength: 1, maxLength: 4 }), pair: fc.tuple(ruleValue(type), ruleValue(type)) })
+      .record({
+        single: ruleValue(type),
+        list: fc.array(ruleValue(type), { minLength: 1, maxLength: 4 }),
+        pair: fc.tuple(ruleValue(type), ruleValue(type)),
+      })
       .map(({ single, list, pair: [a, b] }) =>
         OPS_BY_TYPE[type].map((op) => {
           if (op === 'isEmpty' || op === 'isNotEmpty') return { column, op };
@@ -241,9 +339,9 @@ const conditionArb: fc.Arbitrary<Json> = fc.letrec<{ node: Json }>((tie) => ({
   ),
 })).node;
 
-const rulesArb = fc.array(fc.record({ active: fc.boolean(), when: conditionArb }), { minLength: 1, maxLength: 5 }).map((rules) =>
-  rules.map((rule, index) => ({ name: `rule-${index}`, ...rule })),
-);
+const rulesArb = fc
+  .array(fc.record({ active: fc.boolean(), when: conditionArb }), { minLength: 1, maxLength: 5 })
+  .map((rules) => rules.map((rule, index) => ({ name: `rule-${index}`, ...rule })));
 
 /** A decimal rule value kept as text: written into the document's JSON digit for digit. */
 class DecimalText {

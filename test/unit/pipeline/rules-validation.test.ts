@@ -48,7 +48,12 @@ describe('validateRules: the document', () => {
   });
 
   it('rejects a rule that is not an object', () => {
-    expectOne(issues(['drop-all']), 'rules[0]', 'each rule must be an object with "name", "when" and optionally "active"', 'got the text "drop-all"');
+    expectOne(
+      issues(['drop-all']),
+      'rules[0]',
+      'each rule must be an object with "name", "when" and optionally "active"',
+      'got the text "drop-all"',
+    );
     expectOne(issues([null]), 'rules[0]', 'got null');
   });
 
@@ -72,12 +77,22 @@ describe('validateRules: the document', () => {
   });
 
   it('rejects a non-boolean active', () => {
-    expectOne(issues([{ name: 'r', active: 'no', when: leaf('RANK', 'isEmpty') }]), 'rules[0].active', 'true or false', 'got the text "no"');
+    expectOne(
+      issues([{ name: 'r', active: 'no', when: leaf('RANK', 'isEmpty') }]),
+      'rules[0].active',
+      'true or false',
+      'got the text "no"',
+    );
   });
 
   it('rejects a duplicate rule name, ignoring case and surrounding spaces, naming the first', () => {
     const when = leaf('RANK', 'isEmpty');
-    const found = issues([{ name: 'a', when }, { name: 'stale', when }, { name: ' Stale', when }, { name: 'STALE', when }]);
+    const found = issues([
+      { name: 'a', when },
+      { name: 'stale', when },
+      { name: ' Stale', when },
+      { name: 'STALE', when },
+    ]);
     expect(found).toEqual([
       { path: 'rules[2].name', message: expect.stringContaining('duplicate rule name "Stale": rules[1] has it too') },
       { path: 'rules[3].name', message: expect.stringContaining('duplicate rule name "STALE": rules[1] has it too') },
@@ -123,7 +138,13 @@ describe('validateRules: the document', () => {
 
 describe('validateRules: conditions and groups', () => {
   it('rejects an unknown column, listing the valid ones', () => {
-    expectOne(whenIssues(leaf('COLOR', 'equals', 'x')), 'rules[0].when.column', 'unknown column "COLOR"', 'columns are MESSAGE_ID, TICKER', 'DIFF_STATUS');
+    expectOne(
+      whenIssues(leaf('COLOR', 'equals', 'x')),
+      'rules[0].when.column',
+      'unknown column "COLOR"',
+      'columns are MESSAGE_ID, TICKER',
+      'DIFF_STATUS',
+    );
     expectOne(whenIssues(leaf('bias', 'equals', 'x')), 'rules[0].when.column', 'unknown column "bias"', 'did you mean "BIAS"?');
     expectOne(whenIssues({ op: 'isEmpty' }), 'rules[0].when.column', 'needs a "column"');
     expectOne(whenIssues(leaf(3, 'isEmpty')), 'rules[0].when.column', 'got the number 3');
@@ -138,7 +159,11 @@ describe('validateRules: conditions and groups', () => {
 
   it('rejects an operator not valid for the column type', () => {
     expectOne(
-      issues([{ name: 'a', when: leaf('RANK', 'lt', 1) }, { name: 'b', when: leaf('RANK', 'lt', 1) }, { name: 'c', when: { all: [leaf('BIAS', 'isEmpty'), leaf('RANK', 'contains', '1')] } }]),
+      issues([
+        { name: 'a', when: leaf('RANK', 'lt', 1) },
+        { name: 'b', when: leaf('RANK', 'lt', 1) },
+        { name: 'c', when: { all: [leaf('BIAS', 'isEmpty'), leaf('RANK', 'contains', '1')] } },
+      ]),
       'rules[2].when.all[1].op',
       '"contains" is not valid for number column RANK',
       'number columns take equals',
@@ -149,11 +174,22 @@ describe('validateRules: conditions and groups', () => {
   });
 
   it('rejects text where a number is expected, and other wrong value types', () => {
-    expectOne(whenIssues(leaf('CONFIDENCE', 'lt', '3')), 'rules[0].when.value', 'expected a number for number column CONFIDENCE', 'got the text "3"', '(write 3 without quotes)');
+    expectOne(
+      whenIssues(leaf('CONFIDENCE', 'lt', '3')),
+      'rules[0].when.value',
+      'expected a number for number column CONFIDENCE',
+      'got the text "3"',
+      '(write 3 without quotes)',
+    );
     expectOne(whenIssues(leaf('PX', 'gt', 'high')), 'rules[0].when.value', 'got the text "high"');
     expectOne(whenIssues(leaf('PX', 'gt', true)), 'rules[0].when.value', 'expected a number', 'got true');
     expectOne(whenIssues(leaf('RANK', 'equals', 1.5)), 'rules[0].when.value', 'RANK holds whole numbers, and 1.5 is not one');
-    expectOne(whenIssues(leaf('BIAS', 'equals', 3)), 'rules[0].when.value', 'expected text in quotes for text column BIAS', 'got the number 3');
+    expectOne(
+      whenIssues(leaf('BIAS', 'equals', 3)),
+      'rules[0].when.value',
+      'expected text in quotes for text column BIAS',
+      'got the number 3',
+    );
     expectOne(whenIssues(leaf('BIAS', 'equals', '  ')), 'rules[0].when.value', 'empty text matches nothing', 'use "isEmpty"');
     expectOne(whenIssues(leaf('DATE', 'gte', 20261120)), 'rules[0].when.value', 'expected a date in quotes for date column DATE');
   });
@@ -181,7 +217,11 @@ describe('validateRules: conditions and groups', () => {
     expectOne(whenIssues(leaf('PX', 'between', [1, '2'])), 'rules[0].when.value[1]', 'got the text "2"');
     expectOne(whenIssues(leaf('PX', 'between', [101, 99])), 'rules[0].when.value', 'runs from low to high', '101 comes after 99');
     expectOne(whenIssues(leaf('MESSAGE_ID', 'between', ['1000', '999'])), 'rules[0].when.value', '"1000" comes after "999"');
-    expectOne(whenIssues(leaf('DATE', 'between', ['2026-03-09', '2026-03-08'])), 'rules[0].when.value', '"2026-03-09" comes after "2026-03-08"');
+    expectOne(
+      whenIssues(leaf('DATE', 'between', ['2026-03-09', '2026-03-08'])),
+      'rules[0].when.value',
+      '"2026-03-09" comes after "2026-03-08"',
+    );
     expect(whenIssues(leaf('DATE', 'between', ['2026-03-08T10:00', '2026-03-08']))).toEqual([]); // a time within the last day
     expect(whenIssues(leaf('DATE', 'between', ['2026-03-08T10:00', '2026-03-08T10:00']))).toEqual([]);
   });
@@ -191,18 +231,42 @@ describe('validateRules: conditions and groups', () => {
       const { value, numberTexts } = parseJsonDocument(`{"rules": [{"name": "r", "when": ${when}}]}`, 100);
       return validateRules((value as { rules: unknown }).rules, 'rules', clock, numberTexts);
     };
-    expect(fromJson('{"column": "PX", "op": "gt", "value": 100.0000000000000001}').rules[0]!.when).toEqual({ column: 'PX', op: 'gt', value: '100.0000000000000001' });
-    expectOne(fromJson('{"column": "PX", "op": "gt", "value": 1e-400}').issues, 'rules[0].when.value', '1e-400 is out of range for a number');
+    expect(fromJson('{"column": "PX", "op": "gt", "value": 100.0000000000000001}').rules[0]!.when).toEqual({
+      column: 'PX',
+      op: 'gt',
+      value: '100.0000000000000001',
+    });
+    expectOne(
+      fromJson('{"column": "PX", "op": "gt", "value": 1e-400}').issues,
+      'rules[0].when.value',
+      '1e-400 is out of range for a number',
+    );
     expectOne(fromJson('{"column": "PX", "op": "in", "value": [1, 1e-310]}').issues, 'rules[0].when.value[1]', '1e-310 is out of range');
-    expectOne(fromJson('{"column": "RANK", "op": "gt", "value": 2.0000000000000001}').issues, 'rules[0].when.value', 'RANK holds whole numbers, and 2.0000000000000001 is not one');
+    expectOne(
+      fromJson('{"column": "RANK", "op": "gt", "value": 2.0000000000000001}').issues,
+      'rules[0].when.value',
+      'RANK holds whole numbers, and 2.0000000000000001 is not one',
+    );
     expect(fromJson('{"column": "RANK", "op": "gt", "value": 2.0}').issues).toEqual([]);
-    expectOne(fromJson('{"column": "PX", "op": "between", "value": [100.0000000000000001, 100]}').issues, 'rules[0].when.value', '100.0000000000000001 comes after 100');
+    expectOne(
+      fromJson('{"column": "PX", "op": "between", "value": [100.0000000000000001, 100]}').issues,
+      'rules[0].when.value',
+      '100.0000000000000001 comes after 100',
+    );
     // A number given as a JS value (not from a document) is its shortest form.
-    expect(validateRules([{ name: 'r', when: leaf('PX', 'lt', 0.1) }], 'rules', clock).rules[0]!.when).toEqual({ column: 'PX', op: 'lt', value: '0.1' });
+    expect(validateRules([{ name: 'r', when: leaf('PX', 'lt', 0.1) }], 'rules', clock).rules[0]!.when).toEqual({
+      column: 'PX',
+      op: 'lt',
+      value: '0.1',
+    });
   });
 
   it('rejects a date-time the daylight-saving change skips in the config zone', () => {
-    expectOne(whenIssues(leaf('DATE', 'gte', '2026-03-08T02:30')), 'rules[0].when.value', '"2026-03-08T02:30" is not a local time in the config\'s time zone (skipped by a daylight-saving change)');
+    expectOne(
+      whenIssues(leaf('DATE', 'gte', '2026-03-08T02:30')),
+      'rules[0].when.value',
+      '"2026-03-08T02:30" is not a local time in the config\'s time zone (skipped by a daylight-saving change)',
+    );
   });
 
   it('rejects dates that do not parse, with the reason', () => {
@@ -213,7 +277,12 @@ describe('validateRules: conditions and groups', () => {
 
   it('checks MESSAGE_ID values: digit strings of up to 19 digits, or safe JSON integers', () => {
     expect(whenIssues(leaf('MESSAGE_ID', 'in', ['9999999999999999999', '0000000000000000001', 42]))).toEqual([]);
-    expectOne(whenIssues(leaf('MESSAGE_ID', 'equals', '12345678901234567890')), 'rules[0].when.value', 'expected a digit string of up to 19 digits for MESSAGE_ID', 'got the text "12345678901234567890"');
+    expectOne(
+      whenIssues(leaf('MESSAGE_ID', 'equals', '12345678901234567890')),
+      'rules[0].when.value',
+      'expected a digit string of up to 19 digits for MESSAGE_ID',
+      'got the text "12345678901234567890"',
+    );
     expectOne(whenIssues(leaf('MESSAGE_ID', 'equals', '12a')), 'rules[0].when.value', 'digit string');
     expectOne(whenIssues(leaf('MESSAGE_ID', 'equals', -1)), 'rules[0].when.value', 'digit string', 'got the number -1');
     expectOne(whenIssues(leaf('MESSAGE_ID', 'equals', 1.5)), 'rules[0].when.value', 'digit string');
@@ -240,8 +309,17 @@ describe('validateRules: conditions and groups', () => {
   });
 
   it('rejects a node that is several of them at once', () => {
-    expectOne(whenIssues({ all: [leaf('RANK', 'isEmpty')], any: [leaf('PX', 'isEmpty')] }), 'rules[0].when', 'mixes "all" and "any"', 'exactly one');
-    expectOne(whenIssues({ ...leaf('RANK', 'isEmpty'), not: leaf('PX', 'isEmpty') }), 'rules[0].when', 'mixes a condition (column/op/value) and "not"');
+    expectOne(
+      whenIssues({ all: [leaf('RANK', 'isEmpty')], any: [leaf('PX', 'isEmpty')] }),
+      'rules[0].when',
+      'mixes "all" and "any"',
+      'exactly one',
+    );
+    expectOne(
+      whenIssues({ ...leaf('RANK', 'isEmpty'), not: leaf('PX', 'isEmpty') }),
+      'rules[0].when',
+      'mixes a condition (column/op/value) and "not"',
+    );
   });
 
   it('rejects unknown keys on a condition or group', () => {

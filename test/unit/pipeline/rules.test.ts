@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { COLUMNS, type ColumnName } from '../../../lambdas/pipeline/columns.js';
 import { parseConfig } from '../../../lambdas/pipeline/config.js';
-import { compileRules, validateRules, type CompiledRules } from '../../../lambdas/pipeline/rules.js';
-import { isRejected, resolveHeader, RowValidator, type ColorRow } from '../../../lambdas/pipeline/schema.js';
+import { type CompiledRules, compileRules, validateRules } from '../../../lambdas/pipeline/rules.js';
+import { type ColorRow, isRejected, RowValidator, resolveHeader } from '../../../lambdas/pipeline/schema.js';
 import { ZoneClock } from '../../../lambdas/pipeline/time-zone.js';
 
 type Fields = Partial<Record<ColumnName, string | null>>;
@@ -81,7 +81,11 @@ describe('text columns', () => {
 describe('number columns', () => {
   it('compares the parsed number, whatever its source text', () => {
     for (const px of ['100', '100.00', '1e2', '+100.0']) expect(matches(cond('PX', 'equals', 100), { PX: px })).toBe(true);
-    expect(matchesDocument('{"column": "PERCENT_DIFF", "op": "equals", "value": -0.060929999999999998}', { PERCENT_DIFF: '-6.0929999999999998E-2' })).toBe(true);
+    expect(
+      matchesDocument('{"column": "PERCENT_DIFF", "op": "equals", "value": -0.060929999999999998}', {
+        PERCENT_DIFF: '-6.0929999999999998E-2',
+      }),
+    ).toBe(true);
     expect(matches(cond('PX', 'notEquals', 100), { PX: '100.01' })).toBe(true);
     expect(matches(cond('PX', 'notEquals', 100), { PX: '100.000' })).toBe(false);
   });
@@ -100,10 +104,18 @@ describe('number columns', () => {
     expect(matchesDocument(precise('equals'), { PX: '1.000000000000000001000e2' })).toBe(true);
     expect(matchesDocument(precise('gte'), { PX: '100.00000000000000009' })).toBe(false);
     expect(matchesDocument('{"column": "PX", "op": "in", "value": [99, 100.0000000000000001]}', { PX: '100' })).toBe(false);
-    expect(matchesDocument('{"column": "PX", "op": "in", "value": [99, 100.0000000000000001]}', { PX: '100.00000000000000010' })).toBe(true);
-    expect(matchesDocument('{"column": "PX", "op": "between", "value": [99.99999999999999999, 100]}', { PX: '99.999999999999999989' })).toBe(false);
-    expect(matchesDocument('{"column": "PX", "op": "between", "value": [99.99999999999999999, 100]}', { PX: '99.99999999999999999' })).toBe(true);
-    expect(matchesDocument('{"column": "PX", "op": "between", "value": [99.99999999999999999, 100]}', { PX: '100.0000000000000000001' })).toBe(false);
+    expect(matchesDocument('{"column": "PX", "op": "in", "value": [99, 100.0000000000000001]}', { PX: '100.00000000000000010' })).toBe(
+      true,
+    );
+    expect(
+      matchesDocument('{"column": "PX", "op": "between", "value": [99.99999999999999999, 100]}', { PX: '99.999999999999999989' }),
+    ).toBe(false);
+    expect(matchesDocument('{"column": "PX", "op": "between", "value": [99.99999999999999999, 100]}', { PX: '99.99999999999999999' })).toBe(
+      true,
+    );
+    expect(
+      matchesDocument('{"column": "PX", "op": "between", "value": [99.99999999999999999, 100]}', { PX: '100.0000000000000000001' }),
+    ).toBe(false);
   });
 
   it('the same from a YAML document', () => {
@@ -116,10 +128,14 @@ describe('number columns', () => {
   it('lt, lte, gt, gte at and around the boundary', () => {
     const at = { RANK: '3' };
     const cases: [string, Fields, boolean][] = [
-      ['lt', at, false], ['lt', { RANK: '2' }, true],
-      ['lte', at, true], ['lte', { RANK: '4' }, false],
-      ['gt', at, false], ['gt', { RANK: '4' }, true],
-      ['gte', at, true], ['gte', { RANK: '2' }, false],
+      ['lt', at, false],
+      ['lt', { RANK: '2' }, true],
+      ['lte', at, true],
+      ['lte', { RANK: '4' }, false],
+      ['gt', at, false],
+      ['gt', { RANK: '4' }, true],
+      ['gte', at, true],
+      ['gte', { RANK: '2' }, false],
     ];
     for (const [op, fields, expected] of cases) expect(matches(cond('RANK', op, 3), fields), `${op} 3 on ${fields.RANK}`).toBe(expected);
   });
@@ -150,7 +166,9 @@ describe('MESSAGE_ID (19-digit ids, compared numerically)', () => {
     expect(matches(cond('MESSAGE_ID', 'gt', '9007199254740992'), { MESSAGE_ID: '9007199254740993' })).toBe(true);
     expect(matches(cond('MESSAGE_ID', 'lt', '9223372036854775807'), { MESSAGE_ID: '9223372036854775806' })).toBe(true);
     expect(matches(cond('MESSAGE_ID', 'lte', '9223372036854775806'), { MESSAGE_ID: '9223372036854775807' })).toBe(false);
-    expect(matches(cond('MESSAGE_ID', 'in', ['9999999999999999998', '9999999999999999999']), { MESSAGE_ID: '9999999999999999999' })).toBe(true);
+    expect(matches(cond('MESSAGE_ID', 'in', ['9999999999999999998', '9999999999999999999']), { MESSAGE_ID: '9999999999999999999' })).toBe(
+      true,
+    );
   });
 
   it('orders by magnitude, not by text, and ignores leading zeros', () => {
@@ -219,7 +237,8 @@ describe('date columns', () => {
       ['gte', '2026-03-08T00:00:00', true],
       ['gte', '2026-03-07T23:59:59.999', false],
     ];
-    for (const [op, date, expected] of cases) expect(matches(cond('DATE', op, '2026-03-08'), { DATE: date }), `${op} on ${date}`).toBe(expected);
+    for (const [op, date, expected] of cases)
+      expect(matches(cond('DATE', op, '2026-03-08'), { DATE: date }), `${op} on ${date}`).toBe(expected);
   });
 
   it('between bare dates runs from the first day start to the last day end', () => {
@@ -266,14 +285,36 @@ describe('date columns', () => {
 
 describe('null values', () => {
   const valued: [ColumnName, string, unknown][] = [
-    ['TICKER', 'equals', 'ABC'], ['TICKER', 'notEquals', 'ABC'], ['TICKER', 'in', ['ABC']], ['TICKER', 'notIn', ['ABC']],
-    ['TICKER', 'contains', 'A'], ['TICKER', 'notContains', 'A'], ['TICKER', 'startsWith', 'A'], ['TICKER', 'endsWith', 'A'],
-    ['PX', 'equals', 1], ['PX', 'notEquals', 1], ['PX', 'in', [1]], ['PX', 'notIn', [1]],
-    ['PX', 'lt', 1], ['PX', 'lte', 1], ['PX', 'gt', 1], ['PX', 'gte', 1], ['PX', 'between', [0, 1]],
-    ['RANK', 'notEquals', 1], ['RANK', 'lt', 100], ['RANK', 'gt', -100], ['CONFIDENCE', 'notIn', [5]],
-    ['DATE_1', 'equals', '2026-11-20'], ['DATE_1', 'notEquals', '2026-11-20'], ['DATE_1', 'in', ['2026-11-20']],
-    ['DATE_1', 'notIn', ['2026-11-20']], ['DATE_1', 'lt', '2026-11-20'], ['DATE_1', 'lte', '2026-11-20T10:00'],
-    ['DATE_1', 'gt', '2026-11-20'], ['DATE_1', 'gte', '2026-11-20'], ['DATE_1', 'between', ['2000-01-01', '2100-01-01']],
+    ['TICKER', 'equals', 'ABC'],
+    ['TICKER', 'notEquals', 'ABC'],
+    ['TICKER', 'in', ['ABC']],
+    ['TICKER', 'notIn', ['ABC']],
+    ['TICKER', 'contains', 'A'],
+    ['TICKER', 'notContains', 'A'],
+    ['TICKER', 'startsWith', 'A'],
+    ['TICKER', 'endsWith', 'A'],
+    ['PX', 'equals', 1],
+    ['PX', 'notEquals', 1],
+    ['PX', 'in', [1]],
+    ['PX', 'notIn', [1]],
+    ['PX', 'lt', 1],
+    ['PX', 'lte', 1],
+    ['PX', 'gt', 1],
+    ['PX', 'gte', 1],
+    ['PX', 'between', [0, 1]],
+    ['RANK', 'notEquals', 1],
+    ['RANK', 'lt', 100],
+    ['RANK', 'gt', -100],
+    ['CONFIDENCE', 'notIn', [5]],
+    ['DATE_1', 'equals', '2026-11-20'],
+    ['DATE_1', 'notEquals', '2026-11-20'],
+    ['DATE_1', 'in', ['2026-11-20']],
+    ['DATE_1', 'notIn', ['2026-11-20']],
+    ['DATE_1', 'lt', '2026-11-20'],
+    ['DATE_1', 'lte', '2026-11-20T10:00'],
+    ['DATE_1', 'gt', '2026-11-20'],
+    ['DATE_1', 'gte', '2026-11-20'],
+    ['DATE_1', 'between', ['2000-01-01', '2100-01-01']],
   ];
 
   it.each(valued)('%s %s is false on null, and its "not" is true', (column, op, value) => {

@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { SourceError } from '../../../lambdas/errors.js';
 import { COLUMNS } from '../../../lambdas/pipeline/columns.js';
 import { parseConfig } from '../../../lambdas/pipeline/config.js';
-import { readJsonlRecords } from '../../../lambdas/pipeline/readers/jsonl-reader.js';
 import type { ColorSource } from '../../../lambdas/pipeline/ports.js';
+import { readJsonlRecords } from '../../../lambdas/pipeline/readers/jsonl-reader.js';
 import { runColors } from '../../../lambdas/pipeline/run.js';
 import { MemorySink, MemorySource, recordOf } from '../../helpers/memory-ports.js';
 
@@ -26,7 +26,13 @@ async function run(source: ColorSource, document: Record<string, unknown> = { ru
 function jsonlSource(lines: readonly string[]): ColorSource {
   return {
     description: 'file:feed.jsonl',
-    open: () => readJsonlRecords((async function* () { yield new TextEncoder().encode(`${lines.join('\n')}\n`); })(), 'feed.jsonl'),
+    open: () =>
+      readJsonlRecords(
+        (async function* () {
+          yield new TextEncoder().encode(`${lines.join('\n')}\n`);
+        })(),
+        'feed.jsonl',
+      ),
   };
 }
 
@@ -52,7 +58,9 @@ describe('a CSV header against what the config reads', () => {
     );
     const { warnings, manifest } = await run(new MemorySource(header, [['1', 'A', '2026-11-20', '1', '99']]), { rules: [rules[1]] });
     expect(manifest.counts.ranked).toBe(1);
-    expect(warnings).toEqual([`memory:test: the header lacks ${COLUMNS.filter((c) => !header.includes(c)).join(', ')}; they are null in every row`]);
+    expect(warnings).toEqual([
+      `memory:test: the header lacks ${COLUMNS.filter((c) => !header.includes(c)).join(', ')}; they are null in every row`,
+    ]);
   });
 
   it('warns, naming them, about absent columns nothing reads', async () => {
@@ -92,8 +100,12 @@ describe('a JSON Lines feed', () => {
     expect(sink.text('excluded.csv')).toContain('1000000000000000003,BETA 4 02/31,,BBB,2026-11-20T09:30:00,');
     const rejected = sink.text('rejected.csv').trimEnd().split('\n');
     // The bad PX row keeps its columns and its line; the non-object line its text.
-    expect(rejected[1]).toBe(`1000000000000000004,,,BBB,2026-11-20T09:45:00,,,,abc,,,,MS,,,,,,4,PX: not a number,"${lines[3]!.replaceAll('"', '""')}"`);
-    expect(rejected[2]).toBe(`,,,,,,,,,,,,,,,,,,6,"not a JSON object: the line does not start with ""{""","${lines[5]!.replaceAll('"', '""')}"`);
+    expect(rejected[1]).toBe(
+      `1000000000000000004,,,BBB,2026-11-20T09:45:00,,,,abc,,,,MS,,,,,,4,PX: not a number,"${lines[3]!.replaceAll('"', '""')}"`,
+    );
+    expect(rejected[2]).toBe(
+      `,,,,,,,,,,,,,,,,,,6,"not a JSON object: the line does not start with ""{""","${lines[5]!.replaceAll('"', '""')}"`,
+    );
     expect(warnings).toEqual(['file:feed.jsonl: ignoring keys that are not color columns: PRICE_NOTE']);
   });
 

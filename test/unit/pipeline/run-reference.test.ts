@@ -11,18 +11,33 @@ import { csvLine } from '../../../lambdas/pipeline/csv-writer.js';
 import type { RankingKey } from '../../../lambdas/pipeline/ranking/order.js';
 import { compileRules } from '../../../lambdas/pipeline/rules.js';
 import { runColors } from '../../../lambdas/pipeline/run.js';
-import { isRejected, resolveHeader, RowValidator, type ColorRow } from '../../../lambdas/pipeline/schema.js';
+import { type ColorRow, isRejected, RowValidator, resolveHeader } from '../../../lambdas/pipeline/schema.js';
 import { ZoneClock } from '../../../lambdas/pipeline/time-zone.js';
 import { MemorySink, MemorySource, recordOf } from '../../helpers/memory-ports.js';
 import { referenceGroups } from '../../helpers/ranking-reference.js';
 
 const RULES = [
   { name: 'no-price', when: { column: 'PX', op: 'isEmpty' } },
-  { name: 'odd-desk', when: { any: [{ column: 'SOURCE', op: 'in', value: ['JPM', 'é'] }, { column: 'TICKER', op: 'contains', value: 'x' }] } },
+  {
+    name: 'odd-desk',
+    when: {
+      any: [
+        { column: 'SOURCE', op: 'in', value: ['JPM', 'é'] },
+        { column: 'TICKER', op: 'contains', value: 'x' },
+      ],
+    },
+  },
 ];
 const ORDERS: readonly (readonly RankingKey[])[] = [
-  [{ column: 'RANK', direction: 'asc' }, { column: 'DATE', direction: 'desc' }, { column: 'PX', direction: 'desc' }],
-  [{ column: 'SOURCE', direction: 'desc' }, { column: 'DATE_1', direction: 'asc' }],
+  [
+    { column: 'RANK', direction: 'asc' },
+    { column: 'DATE', direction: 'desc' },
+    { column: 'PX', direction: 'desc' },
+  ],
+  [
+    { column: 'SOURCE', direction: 'desc' },
+    { column: 'DATE_1', direction: 'asc' },
+  ],
 ];
 
 const text = fc.constantFrom('', ' ', 'A', 'a ', 'x,y', '"q"', '😀', '\uFF01', 'é', 'SMBC', 'JPM');
@@ -61,7 +76,12 @@ function expected(records: (string | null)[][], orderIndex: number) {
       const added = [String(i + 1), String(i === 0), i === 0 ? null : parent, String(i === 0 ? group.length - 1 : 0)];
       colors += csvLine([...row.text, ...added]);
       const record: Record<string, unknown> = Object.fromEntries(COLUMNS.map((column, c) => [column, row.text[c] ?? null]));
-      Object.assign(record, { GROUP_POSITION: i + 1, IS_PARENT: i === 0, PARENT_MESSAGE_ID: i === 0 ? null : parent, CHILDREN_COUNT: i === 0 ? group.length - 1 : 0 });
+      Object.assign(record, {
+        GROUP_POSITION: i + 1,
+        IS_PARENT: i === 0,
+        PARENT_MESSAGE_ID: i === 0 ? null : parent,
+        CHILDREN_COUNT: i === 0 ? group.length - 1 : 0,
+      });
       jsonl += `${JSON.stringify(record)}\n`;
     });
   }
@@ -73,18 +93,25 @@ function expected(records: (string | null)[][], orderIndex: number) {
 describe('runColors against a plain rendering', () => {
   it('writes the same colors.csv, colors.jsonl and excluded.csv, byte for byte', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(rowArb.map((fields) => recordOf(fields)), { maxLength: 60 }), fc.nat(ORDERS.length - 1), async (records, orderIndex) => {
-        const sink = new MemorySink();
-        const config = parseConfig(
-          JSON.stringify({ rules: RULES, ranking: { order: ORDERS[orderIndex] }, window: { timeZone: 'UTC' }, outputs: { jsonl: true } }),
-          'test-config.json',
-        );
-        await runColors({ source: new MemorySource([...COLUMNS], records), sink, config, asOf: '2026-11-20', runId: 'R' });
-        const want = expected(records, orderIndex);
-        expect(sink.text('colors.csv')).toBe(want.colors);
-        expect(sink.text('colors.jsonl')).toBe(want.jsonl);
-        expect(sink.text('excluded.csv')).toBe(want.excluded);
-      }),
+      fc.asyncProperty(
+        fc.array(
+          rowArb.map((fields) => recordOf(fields)),
+          { maxLength: 60 },
+        ),
+        fc.nat(ORDERS.length - 1),
+        async (records, orderIndex) => {
+          const sink = new MemorySink();
+          const config = parseConfig(
+            JSON.stringify({ rules: RULES, ranking: { order: ORDERS[orderIndex] }, window: { timeZone: 'UTC' }, outputs: { jsonl: true } }),
+            'test-config.json',
+          );
+          await runColors({ source: new MemorySource([...COLUMNS], records), sink, config, asOf: '2026-11-20', runId: 'R' });
+          const want = expected(records, orderIndex);
+          expect(sink.text('colors.csv')).toBe(want.colors);
+          expect(sink.text('colors.jsonl')).toBe(want.jsonl);
+          expect(sink.text('excluded.csv')).toBe(want.excluded);
+        },
+      ),
       { numRuns: 150 },
     );
   });

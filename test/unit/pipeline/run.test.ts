@@ -9,7 +9,15 @@ import { MemorySink, MemorySource, recordOf } from '../../helpers/memory-ports.j
 
 const header = [...COLUMNS];
 const RULES = [
-  { name: 'drop-bwic-covers', when: { all: [{ column: 'BIAS', op: 'equals', value: 'BWIC COVER' }, { column: 'CONFIDENCE', op: 'lt', value: 3 }] } },
+  {
+    name: 'drop-bwic-covers',
+    when: {
+      all: [
+        { column: 'BIAS', op: 'equals', value: 'BWIC COVER' },
+        { column: 'CONFIDENCE', op: 'lt', value: 3 },
+      ],
+    },
+  },
   { name: 'no-price', when: { column: 'PX', op: 'isEmpty' } },
 ];
 
@@ -48,7 +56,11 @@ describe('runColors', () => {
     expect(request.manifest.name).toBe('manifest.json');
 
     expect(manifest.counts).toEqual({
-      read: 4, ranked: 2, groups: 1, excluded: 1, rejected: 1,
+      read: 4,
+      ranked: 2,
+      groups: 1,
+      excluded: 1,
+      rejected: 1,
       excludedByRule: { 'drop-bwic-covers': 1, 'no-price': 1 },
       rejectedByReason: { 'PX: not a number': 1 },
     });
@@ -66,9 +78,14 @@ describe('runColors', () => {
     expect(files['rejected.csv']).toMatchObject({ rows: 1, sha256: sha('rejected.csv') });
     expect(JSON.parse(sink.text('manifest.json'))).toEqual(JSON.parse(JSON.stringify(manifest)));
     expect(manifest).toMatchObject({
-      runId: 'RUNID', asOf: '2026-11-20', source: 'memory:test', window: null, timeZone: 'UTC',
+      runId: 'RUNID',
+      asOf: '2026-11-20',
+      source: 'memory:test',
+      window: null,
+      timeZone: 'UTC',
       config: { source: 'test-config.json', version: 't1' },
-      startedAt: '2026-11-20T22:00:00.000Z', durationMs: 0,
+      startedAt: '2026-11-20T22:00:00.000Z',
+      durationMs: 0,
     });
     expect(manifest.config.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -78,15 +95,36 @@ describe('runColors', () => {
     const kept = await run(rows);
     expect(kept.manifest.counts).toMatchObject({ ranked: 4, excluded: 0 });
     const deduped = await run(rows, { dedupe: true });
-    expect(deduped.manifest.counts).toMatchObject({ read: 4, ranked: 2, excluded: 2, excludedByRule: { duplicate: 2, 'drop-bwic-covers': 0, 'no-price': 0 } });
-    expect(deduped.sink.text('excluded.csv').trim().split('\n').slice(1).every((line) => line.endsWith(',duplicate'))).toBe(true);
+    expect(deduped.manifest.counts).toMatchObject({
+      read: 4,
+      ranked: 2,
+      excluded: 2,
+      excludedByRule: { duplicate: 2, 'drop-bwic-covers': 0, 'no-price': 0 },
+    });
+    expect(
+      deduped.sink
+        .text('excluded.csv')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .every((line) => line.endsWith(',duplicate')),
+    ).toBe(true);
   });
 
   it('writes colors.jsonl when configured, ids and decimals as exact strings', async () => {
-    const { sink, manifest } = await run([good('9223372036854775807', 'AAA', { PX: '-6.0929999999999998E-2' })], { outputs: { jsonl: true } });
+    const { sink, manifest } = await run([good('9223372036854775807', 'AAA', { PX: '-6.0929999999999998E-2' })], {
+      outputs: { jsonl: true },
+    });
     expect(manifest.files.map((f) => f.name)).toEqual(['colors.csv', 'colors.jsonl', 'excluded.csv', 'rejected.csv']);
     const record = JSON.parse(sink.text('colors.jsonl').trim());
-    expect(record).toMatchObject({ MESSAGE_ID: '9223372036854775807', PX: '-6.0929999999999998E-2', GROUP_POSITION: 1, IS_PARENT: true, PARENT_MESSAGE_ID: null, CHILDREN_COUNT: 0 });
+    expect(record).toMatchObject({
+      MESSAGE_ID: '9223372036854775807',
+      PX: '-6.0929999999999998E-2',
+      GROUP_POSITION: 1,
+      IS_PARENT: true,
+      PARENT_MESSAGE_ID: null,
+      CHILDREN_COUNT: 0,
+    });
   });
 
   it('publishes nothing on a dry run', async () => {
@@ -107,7 +145,14 @@ describe('runColors', () => {
     const warnings: string[] = [];
     const sink = new MemorySink();
     const source = new MemorySource([...COLUMNS, 'TRADER'], [[...good('1', 'AAA'), 'bob']]);
-    const { manifest } = await runColors({ source, sink, config: config(), asOf: '2026-11-20', runId: 'R', onWarning: (w) => warnings.push(w) });
+    const { manifest } = await runColors({
+      source,
+      sink,
+      config: config(),
+      asOf: '2026-11-20',
+      runId: 'R',
+      onWarning: (w) => warnings.push(w),
+    });
     expect(warnings).toEqual(['memory:test: ignoring columns that are not color columns: TRADER']);
     expect(manifest.counts.ranked).toBe(1);
     expect(sink.text('colors.csv')).not.toContain('bob');
@@ -125,7 +170,10 @@ describe('runColors properties', () => {
     CONFIDENCE: fc.constantFrom('0', '2', '9', ''),
     SOURCE: fc.constantFrom('SMBC', 'JPM', ''),
   });
-  const rowsArb = fc.array(rowArb.map((fields) => recordOf(fields)), { maxLength: 80 });
+  const rowsArb = fc.array(
+    rowArb.map((fields) => recordOf(fields)),
+    { maxLength: 80 },
+  );
 
   it('conserves rows: read = ranked + excluded + rejected', async () => {
     await fc.assert(
@@ -142,12 +190,16 @@ describe('runColors properties', () => {
 
   it('writes byte-identical colors.csv and excluded.csv for any input order', async () => {
     await fc.assert(
-      fc.asyncProperty(rowsArb.chain((rows) => fc.tuple(fc.constant(rows), fc.shuffledSubarray(rows, { minLength: rows.length, maxLength: rows.length }))), fc.boolean(), async ([rows, shuffled], dedupe) => {
-        const a = await run(rows, { dedupe });
-        const b = await run(shuffled, { dedupe });
-        for (const name of ['colors.csv', 'excluded.csv']) expect(b.sink.text(name)).toBe(a.sink.text(name));
-        expect(b.manifest.counts).toEqual(a.manifest.counts);
-      }),
+      fc.asyncProperty(
+        rowsArb.chain((rows) => fc.tuple(fc.constant(rows), fc.shuffledSubarray(rows, { minLength: rows.length, maxLength: rows.length }))),
+        fc.boolean(),
+        async ([rows, shuffled], dedupe) => {
+          const a = await run(rows, { dedupe });
+          const b = await run(shuffled, { dedupe });
+          for (const name of ['colors.csv', 'excluded.csv']) expect(b.sink.text(name)).toBe(a.sink.text(name));
+          expect(b.manifest.counts).toEqual(a.manifest.counts);
+        },
+      ),
       { numRuns: 100 },
     );
   });

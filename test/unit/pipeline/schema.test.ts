@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SourceError } from '../../../lambdas/errors.js';
 import { COLUMNS } from '../../../lambdas/pipeline/columns.js';
-import { isRejected, resolveHeader, RowValidator, type RejectedRow } from '../../../lambdas/pipeline/schema.js';
+import { isRejected, type RejectedRow, RowValidator, resolveHeader } from '../../../lambdas/pipeline/schema.js';
 import { ZoneClock } from '../../../lambdas/pipeline/time-zone.js';
 
 const clock = new ZoneClock('America/New_York');
@@ -17,7 +17,9 @@ describe('resolveHeader', () => {
 
   it('names every missing required column', () => {
     expect(() => resolveHeader(['TICKER', 'PX'], 'in.csv')).toThrow(SourceError);
-    expect(() => resolveHeader(['TICKER', 'PX'], 'in.csv')).toThrow('in.csv: the header lacks the required columns MESSAGE_ID, CUSIP, DATE');
+    expect(() => resolveHeader(['TICKER', 'PX'], 'in.csv')).toThrow(
+      'in.csv: the header lacks the required columns MESSAGE_ID, CUSIP, DATE',
+    );
     expect(() => resolveHeader(['MESSAGE_ID', 'CUSIP'], 'in.csv')).toThrow('lacks the required column DATE (found: MESSAGE_ID, CUSIP)');
   });
 
@@ -32,7 +34,10 @@ describe('RowValidator', () => {
   const validator = new RowValidator(resolveHeader(header, 'test'), clock);
 
   it('turns a valid record into typed values and keeps text untouched', () => {
-    const row = validator.validate({ sourceRow: 1, values: ['1234567890123456789', ' abc123xy9 ', '2026-11-20 10:00:00', '99.5', '2', '', ' SMBC ', 'ignored'] });
+    const row = validator.validate({
+      sourceRow: 1,
+      values: ['1234567890123456789', ' abc123xy9 ', '2026-11-20 10:00:00', '99.5', '2', '', ' SMBC ', 'ignored'],
+    });
     expect(isRejected(row)).toBe(false);
     if (isRejected(row)) return;
     expect(row.cusipKey).toBe('ABC123XY9');
@@ -64,7 +69,8 @@ describe('RowValidator', () => {
 
   it('takes RANK from 1 up, as a whole number, written 2 or 2.0', () => {
     const rank = (text: string) => validator.validate({ sourceRow: 1, values: ['1', 'A', '2026-11-20', '', text, '', '', ''] });
-    for (const bad of ['-3', '0', '-0']) expect((rank(bad) as RejectedRow).reasons, bad).toEqual(['RANK: not a rank (a whole number from 1, the best)']);
+    for (const bad of ['-3', '0', '-0'])
+      expect((rank(bad) as RejectedRow).reasons, bad).toEqual(['RANK: not a rank (a whole number from 1, the best)']);
     for (const bad of ['1.5', '2e0']) expect((rank(bad) as RejectedRow).reasons, bad).toEqual(['RANK: not an integer']);
     const whole = rank('2.0');
     expect(isRejected(whole)).toBe(false);

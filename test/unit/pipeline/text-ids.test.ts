@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TextIds } from '../../../lambdas/pipeline/text-ids.js';
 import { detached } from '../../../lambdas/pipeline/text.js';
+import { TextIds } from '../../../lambdas/pipeline/text-ids.js';
 
 // Short Latin-1 keys are packed into the hash table, others go to a Map: mix both, with near
 // misses (a shared prefix, a trailing NUL, one more character) that packing must tell apart.
@@ -43,10 +43,12 @@ describe('TextIds', () => {
     fc.assert(
       fc.property(fc.uniqueArray(key, { maxLength: 60 }), (keys) => {
         const ids = new TextIds();
-        keys.forEach((text) => ids.id(text));
+        for (const text of keys) ids.id(text);
         const ranks = ids.ranks();
         const sorted = [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-        keys.forEach((text, id) => expect(sorted[ranks[id]!]).toBe(text));
+        keys.forEach((text, id) => {
+          expect(sorted[ranks[id]!]).toBe(text);
+        });
       }),
     );
   });

@@ -33,7 +33,13 @@ describe('ZoneClock', () => {
 
   it('agrees with Intl for every hour of a year', () => {
     const format = new Intl.DateTimeFormat('en-CA', {
-      timeZone: 'America/New_York', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
+      timeZone: 'America/New_York',
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
     });
     for (let t = Date.parse('2026-01-01T00:00:00Z'); t < Date.parse('2027-01-01T00:00:00Z'); t += 3_600_000) {
       const wall = new Date(newYork.toWall(t)).toISOString().slice(0, 16).replace('T', ', ');

@@ -1,8 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ZoneClock } from '../../../lambdas/pipeline/time-zone.js';
 import { parseDate } from '../../../lambdas/pipeline/date-values.js';
-import { compareIds, isBlankText, isProblem, parseDecimal, parseId, parseInteger, type ParseResult } from '../../../lambdas/pipeline/values.js';
+import { ZoneClock } from '../../../lambdas/pipeline/time-zone.js';
+import {
+  compareIds,
+  isBlankText,
+  isProblem,
+  type ParseResult,
+  parseDecimal,
+  parseId,
+  parseInteger,
+} from '../../../lambdas/pipeline/values.js';
 
 const newYork = new ZoneClock('America/New_York');
 const utc = new ZoneClock('UTC');
@@ -130,7 +138,9 @@ describe('dates', () => {
   it('refuses a local time that a daylight-saving change skips, in the config zone only', () => {
     // New York springs forward at 02:00 on 2026-03-08: 02:00-02:59 does not happen that night.
     for (const skipped of ['2026-03-08T02:30', '2026-03-08 02:00:00', '2026-03-08T02:59:59.999', '08-MAR-26 02.30.00 AM']) {
-      expect(parseDate(skipped, newYork), skipped).toEqual({ problem: "not a local time in the config's time zone (skipped by a daylight-saving change)" });
+      expect(parseDate(skipped, newYork), skipped).toEqual({
+        problem: "not a local time in the config's time zone (skipped by a daylight-saving change)",
+      });
     }
     expect(ok(parseDate('2026-03-08T03:00', newYork)).value).toBe(Date.parse('2026-03-08T07:00:00Z'));
     expect(ok(parseDate('2026-03-08T01:59:59', newYork)).value).toBe(Date.parse('2026-03-08T06:59:59Z'));
@@ -159,13 +169,16 @@ describe('dates', () => {
 
   it('round-trips every valid date through its output text', () => {
     fc.assert(
-      fc.property(fc.date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('2099-12-31T23:59:59Z'), noInvalidDate: true }), (date) => {
-        const first = ok(parseDate(date.toISOString(), newYork));
-        const again = ok(parseDate(first.text, newYork));
-        expect(again.text).toBe(first.text);
-        // A wall time repeated by the autumn change may resolve to the other occurrence: at most 1 h apart.
-        expect(Math.abs(again.value! - first.value!)).toBeLessThanOrEqual(3_600_000);
-      }),
+      fc.property(
+        fc.date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('2099-12-31T23:59:59Z'), noInvalidDate: true }),
+        (date) => {
+          const first = ok(parseDate(date.toISOString(), newYork));
+          const again = ok(parseDate(first.text, newYork));
+          expect(again.text).toBe(first.text);
+          // A wall time repeated by the autumn change may resolve to the other occurrence: at most 1 h apart.
+          expect(Math.abs(again.value! - first.value!)).toBeLessThanOrEqual(3_600_000);
+        },
+      ),
     );
   });
 });

@@ -18,11 +18,11 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobFunction } from '../../../lib/job-function.js';
-import { entryPath, RUN_COLORS_CHUNKS } from '../../../lib/lambda-entries.js';
-import { startSsmEndpoint, type SsmEndpoint } from '../../helpers/aws-endpoints.js';
+import { entryPath } from '../../../lib/lambda-entries.js';
+import { type SsmEndpoint, startSsmEndpoint } from '../../helpers/aws-endpoints.js';
 import { unreachableDatabase } from '../../helpers/lambda-harness.js';
 import { useS3rver } from '../../helpers/s3rver.js';
-import { messageAttributes, startSnsEndpoint, type SnsEndpoint } from '../../helpers/sns-endpoint.js';
+import { messageAttributes, type SnsEndpoint, startSnsEndpoint } from '../../helpers/sns-endpoint.js';
 
 const PASSWORD = 'Zq9-bundle-Pa55word!';
 const s3 = useS3rver(['mp-results', 'mp-config']);
@@ -65,7 +65,9 @@ afterAll(async () => {
 
 /** What the stack sets (lib/market-pulse-stack.ts), pointed at the servers above; nothing leaves 127.0.0.1. */
 function lambdaEnvironment(): NodeJS.ProcessEnv {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && !key.startsWith('POWERTOOLS_')));
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && !key.startsWith('POWERTOOLS_')),
+  );
   return {
     ...inherited,
     STAGE: 'test',
@@ -93,7 +95,10 @@ function lambdaEnvironment(): NodeJS.ProcessEnv {
 
 function invoke(event: unknown, budgetMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['test/helpers/invoke-bundle.mjs', bundle, JSON.stringify(event), String(budgetMs)], { env: lambdaEnvironment(), timeout: 60_000 });
+    const child = spawn(process.execPath, ['test/helpers/invoke-bundle.mjs', bundle, JSON.stringify(event), String(budgetMs)], {
+      env: lambdaEnvironment(),
+      timeout: 60_000,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -127,16 +132,26 @@ describe('the run-colors bundle as deployed', () => {
   });
 
   it('fails a run against an unreachable database with the real error name and code, thrown and logged', async () => {
-    // 13 s: the retry safety margin is 10 s, so about 3 s go to attempts.
-    const { code, stdout, stderr } = await invoke({ scheduledTime: '2026-11-21T03:30:00Z' }, 13_000);
+    // 16 s: the retry safety margin is 10 s, so about 6 s go to settings, config and attempts (a
+    // loaded machine can spend 3 s before the first attempt, which then is never tried).
+    const { code, stdout, stderr } = await invoke({ scheduledTime: '2026-11-21T03:30:00Z' }, 16_000);
     expect(code).toBe(0);
     const outcome = outcomeOf(stdout) as { error?: { name: string; constructorName: string; code: string; message: string } };
-    expect(outcome.error).toMatchObject({ name: 'TransientSourceError', constructorName: 'TransientSourceError', code: 'SOURCE_UNAVAILABLE' });
+    expect(outcome.error).toMatchObject({
+      name: 'TransientSourceError',
+      constructorName: 'TransientSourceError',
+      code: 'SOURCE_UNAVAILABLE',
+    });
     expect(outcome.error!.message).toContain('NJS-503: connection to host 127.0.0.1 port 1 could not be established');
 
     // Powertools writes info to stdout, warnings and errors to stderr: one JSON document per line, nothing else.
-    const logs = `${stdout}${stderr}`.split('\n').filter((line) => line !== '' && !line.startsWith('OUTCOME ')).map((line) => JSON.parse(line) as Record<string, unknown>);
-    const failed = logs.find((entry) => entry.message === 'run failed') as { error: { name: string; code: string; location: string } } | undefined;
+    const logs = `${stdout}${stderr}`
+      .split('\n')
+      .filter((line) => line !== '' && !line.startsWith('OUTCOME '))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const failed = logs.find((entry) => entry.message === 'run failed') as
+      | { error: { name: string; code: string; location: string } }
+      | undefined;
     expect(failed, stdout).toBeDefined();
     expect(failed!.error).toMatchObject({ name: 'TransientSourceError', code: 'SOURCE_UNAVAILABLE' });
     // The config came from S3 and the duplicate-run check asked S3, both through the bundle's own SDK.
@@ -148,9 +163,17 @@ describe('the run-colors bundle as deployed', () => {
     // Announced once, as SNS receives it: a structured message, the attributes for filter policies.
     expect(sns.publishes).toHaveLength(1);
     const { fields, body } = sns.publishes[0]!;
-    expect(fields).toMatchObject({ Action: 'Publish', TopicArn: TOPIC, MessageStructure: 'json', Subject: 'market-pulse test: run failed for 2026-11-20' });
+    expect(fields).toMatchObject({
+      Action: 'Publish',
+      TopicArn: TOPIC,
+      MessageStructure: 'json',
+      Subject: 'market-pulse test: run failed for 2026-11-20',
+    });
     expect(messageAttributes(fields)).toEqual({ kind: 'run-failed', stage: 'test', asOf: '2026-11-20', trigger: 'scheduled' });
-    const message = JSON.parse((JSON.parse(fields['Message']!) as { default: string }).default) as { kind: string; error: { code: string; message: string } };
+    const message = JSON.parse((JSON.parse(fields.Message!) as { default: string }).default) as {
+      kind: string;
+      error: { code: string; message: string };
+    };
     expect(message).toMatchObject({ kind: 'run-failed', error: { code: 'SOURCE_UNAVAILABLE' } });
     expect(message.error.message).toContain('NJS-503');
     expect(body).not.toContain(encodeURIComponent(PASSWORD));

@@ -20,7 +20,10 @@ describe('the run-colors environment', () => {
   });
 
   it('takes the S3 config document only as a bucket and key together', () => {
-    expect(readEnvironment({ ...base, CONFIG_BUCKET: 'mp-config', CONFIG_KEY: 'desk.json' })).toMatchObject({ CONFIG_BUCKET: 'mp-config', CONFIG_KEY: 'desk.json' });
+    expect(readEnvironment({ ...base, CONFIG_BUCKET: 'mp-config', CONFIG_KEY: 'desk.json' })).toMatchObject({
+      CONFIG_BUCKET: 'mp-config',
+      CONFIG_KEY: 'desk.json',
+    });
     expect(() => readEnvironment({ ...base, CONFIG_BUCKET: 'mp-config' })).toThrow(/CONFIG_KEY: CONFIG_BUCKET and CONFIG_KEY go together/);
   });
 
@@ -33,6 +36,8 @@ describe('the run-colors environment', () => {
   });
 
   it('names every problem at once', () => {
-    expect(() => readEnvironment({ STAGE: 'Prod!', SCHEDULE_TZ: 'Mars/Olympus' })).toThrow(/\(3 problems\): STAGE: .*; RESULTS_BUCKET: .*; SCHEDULE_TZ: must be an IANA time zone/);
+    expect(() => readEnvironment({ STAGE: 'Prod!', SCHEDULE_TZ: 'Mars/Olympus' })).toThrow(
+      /\(3 problems\): STAGE: .*; RESULTS_BUCKET: .*; SCHEDULE_TZ: must be an IANA time zone/,
+    );
   });
 });

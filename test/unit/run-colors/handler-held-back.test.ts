@@ -12,7 +12,10 @@ import { captureOutput, emfDocuments, lambdaContext } from '../../helpers/lambda
 vi.mock('../../../lambdas/adapters/oracle/source.js', async () => {
   const { MemorySource, recordOf } = await import('../../helpers/memory-ports.js');
   const { COLUMNS } = await import('../../../lambdas/pipeline/columns.js');
-  const rows = [recordOf({ MESSAGE_ID: '1', CUSIP: 'AAA', DATE: '3/13/2026', PX: '1' }), recordOf({ MESSAGE_ID: '2', CUSIP: 'BBB', DATE: '3/14/2026', PX: '2' })];
+  const rows = [
+    recordOf({ MESSAGE_ID: '1', CUSIP: 'AAA', DATE: '3/13/2026', PX: '1' }),
+    recordOf({ MESSAGE_ID: '2', CUSIP: 'BBB', DATE: '3/14/2026', PX: '2' }),
+  ];
   return {
     OracleSource: class extends MemorySource {
       constructor() {
@@ -39,7 +42,8 @@ beforeEach(() => {
   });
   s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
     const body = stored.get(input.Key);
-    if (!body) throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
+    if (!body)
+      throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
     return { Body: { transformToString: async () => body.toString('utf8') } };
   });
 });
@@ -49,7 +53,10 @@ describe('run-colors handler, held-back run', () => {
   it('fails with RUN_HELD_BACK and counts RunsHeldBack once; the redelivery fails again without rerunning or counting', async () => {
     const { handler } = await import('../../../lambdas/run-colors/handler.js');
     const event = { scheduledTime: '2026-11-21T03:30:00Z' };
-    const first = await handler(event, lambdaContext('market-pulse-test-run-colors', 60_000)).then(() => expect.unreachable('expected a held-back failure'), (error: unknown) => error as Error & { code?: string });
+    const first = await handler(event, lambdaContext('market-pulse-test-run-colors', 60_000)).then(
+      () => expect.unreachable('expected a held-back failure'),
+      (error: unknown) => error as Error & { code?: string },
+    );
     expect(first).toMatchObject({ code: 'RUN_HELD_BACK' });
     expect(first.message).toMatch(/is held back: no ranked rows \(2 read: 0 excluded, 2 rejected\)/);
 
@@ -66,7 +73,10 @@ describe('run-colors handler, held-back run', () => {
 
     written.length = 0;
     s3.resetHistory();
-    const again = await handler(event, lambdaContext('market-pulse-test-run-colors', 60_000)).then(() => expect.unreachable('expected a held-back failure'), (error: unknown) => error as Error & { code?: string });
+    const again = await handler(event, lambdaContext('market-pulse-test-run-colors', 60_000)).then(
+      () => expect.unreachable('expected a held-back failure'),
+      (error: unknown) => error as Error & { code?: string },
+    );
     expect(again).toMatchObject({ code: 'RUN_HELD_BACK', repeat: true });
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
     expect(emfDocuments(written).some((m) => 'RunsHeldBack' in m || 'RunsFailed' in m)).toBe(false);

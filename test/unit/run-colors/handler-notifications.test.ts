@@ -6,7 +6,7 @@
  * the message is counted and logged, and the run's outcome stays what it was.
  */
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
+import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TransientSourceError } from '../../../lambdas/errors.js';
@@ -41,7 +41,10 @@ const GOOD_ROWS = [
   recordOf({ MESSAGE_ID: '3', CUSIP: 'BBB', DATE: '2026-11-20T11:00:00', PX: '', SOURCE: 'JPM' }),
 ];
 // Every date written the US way: every row rejected, so the run is held back.
-const REJECTED_ROWS = [recordOf({ MESSAGE_ID: '1', CUSIP: 'AAA', DATE: '3/13/2026', PX: '1' }), recordOf({ MESSAGE_ID: '2', CUSIP: 'BBB', DATE: '3/14/2026', PX: '2' })];
+const REJECTED_ROWS = [
+  recordOf({ MESSAGE_ID: '1', CUSIP: 'AAA', DATE: '3/13/2026', PX: '1' }),
+  recordOf({ MESSAGE_ID: '2', CUSIP: 'BBB', DATE: '3/14/2026', PX: '2' }),
+];
 
 const s3 = mockClient(S3Client);
 const sns = mockClient(SNSClient);
@@ -49,10 +52,16 @@ const stored = new Map<string, Buffer>();
 let written: string[];
 
 beforeAll(() => {
-  Object.assign(process.env, { STAGE: 'test', RESULTS_BUCKET: 'mp-results', RESULTS_PREFIX: 'colors', SCHEDULE_TZ: 'America/New_York', NOTIFICATION_TOPIC_ARN: TOPIC });
+  Object.assign(process.env, {
+    STAGE: 'test',
+    RESULTS_BUCKET: 'mp-results',
+    RESULTS_PREFIX: 'colors',
+    SCHEDULE_TZ: 'America/New_York',
+    NOTIFICATION_TOPIC_ARN: TOPIC,
+  });
 });
 afterAll(() => {
-  delete process.env['NOTIFICATION_TOPIC_ARN'];
+  delete process.env.NOTIFICATION_TOPIC_ARN;
 });
 beforeEach(() => {
   s3.reset();
@@ -67,7 +76,8 @@ beforeEach(() => {
   });
   s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
     const body = stored.get(input.Key);
-    if (!body) throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
+    if (!body)
+      throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
     return { Body: { transformToString: async () => body.toString('utf8') } };
   });
   sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
@@ -106,7 +116,11 @@ describe('run-colors announces each run on the stage topic', () => {
     expect(more).toEqual([]);
     const runId = (result as { runId: string }).runId;
     const folder = `colors/runs/as-of=2026-11-20/run-id=${runId}`;
-    expect(sent!.input).toMatchObject({ TopicArn: TOPIC, MessageStructure: 'json', Subject: 'market-pulse test: run published for 2026-11-20 (2 ranked)' });
+    expect(sent!.input).toMatchObject({
+      TopicArn: TOPIC,
+      MessageStructure: 'json',
+      Subject: 'market-pulse test: run published for 2026-11-20 (2 ranked)',
+    });
     expect(sent!.input.MessageAttributes).toEqual(attributes('run-published', '2026-11-20', 'manual'));
     expect(sent!.message).toEqual({
       messageVersion: 1,
@@ -164,7 +178,10 @@ describe('run-colors announces each run on the stage topic', () => {
       kind: 'run-failed',
       location: null,
       counts: null,
-      error: { code: 'SOURCE_UNAVAILABLE', message: 'the database could not be reached (NJS-503) and retrying within the time left did not help' },
+      error: {
+        code: 'SOURCE_UNAVAILABLE',
+        message: 'the database could not be reached (NJS-503) and retrying within the time left did not help',
+      },
     });
     expect(sent!.email).toContain('Error: SOURCE_UNAVAILABLE: the database could not be reached');
     expect(emfDocuments(written).some((m) => m.RunsFailed === 1)).toBe(true);
@@ -177,7 +194,12 @@ describe('run-colors announces each run on the stage topic', () => {
   });
 
   it('a topic that refuses the message: counted as RunNotificationsFailed and logged; the run is still published and succeeds', async () => {
-    sns.on(PublishCommand).rejects(Object.assign(new Error('User is not authorized to perform: SNS:Publish'), { name: 'AuthorizationErrorException', $metadata: { httpStatusCode: 403 } }));
+    sns.on(PublishCommand).rejects(
+      Object.assign(new Error('User is not authorized to perform: SNS:Publish'), {
+        name: 'AuthorizationErrorException',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
     const { result, error } = await invoke({ asOf: '2026-11-20' });
     expect(error).toBeUndefined();
     expect(result).toMatchObject({ status: 'published', pointer: { status: 'current' } });

@@ -15,7 +15,6 @@ const PASSWORD = 'Zq9-handler-Pa55word!';
 const ssm = mockClient(SSMClient);
 const s3 = mockClient(S3Client);
 
-
 let written: string[];
 beforeAll(() => {
   Object.assign(process.env, { STAGE: 'test', RESULTS_BUCKET: 'mp-results', RESULTS_PREFIX: 'colors', SCHEDULE_TZ: 'America/New_York' });
@@ -26,14 +25,18 @@ beforeEach(() => {
   clearCaches();
   written = captureOutput();
   serveOracleParameters(ssm, unreachableDatabase(PASSWORD));
-  s3.on(GetObjectCommand).rejects(Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }));
+  s3.on(GetObjectCommand).rejects(
+    Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }),
+  );
 });
 afterEach(() => vi.restoreAllMocks());
 
 describe('run-colors handler', () => {
   it('rejects a bad event with a validation error before touching AWS', async () => {
     const { handler } = await import('../../../lambdas/run-colors/handler.js');
-    await expect(handler({ asOf: 'tomorrow' }, lambdaContext('market-pulse-test-run-colors', 30_000))).rejects.toThrow(/invalid run-colors event: asOf: must be a date/);
+    await expect(handler({ asOf: 'tomorrow' }, lambdaContext('market-pulse-test-run-colors', 30_000))).rejects.toThrow(
+      /invalid run-colors event: asOf: must be a date/,
+    );
     expect(ssm.calls()).toHaveLength(0);
     expect(s3.calls()).toHaveLength(0);
   });
@@ -54,14 +57,19 @@ describe('run-colors handler', () => {
     expect(error.message).toContain('the circuit breaker is now open');
 
     // It looked for an already published run of this schedule, read SSM once, and published nothing.
-    expect(s3.commandCalls(GetObjectCommand)[0]!.args[0].input.Key).toMatch(/^colors\/runs\/as-of=2026-11-20\/run-id=[0-9A-Z]{26}\/manifest\.json$/);
+    expect(s3.commandCalls(GetObjectCommand)[0]!.args[0].input.Key).toMatch(
+      /^colors\/runs\/as-of=2026-11-20\/run-id=[0-9A-Z]{26}\/manifest\.json$/,
+    );
     expect(ssm.commandCalls(GetParametersCommand)).toHaveLength(1);
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
 
     const logs = written.join('');
     expect(logs).toContain('"message":"run failed"');
     expect(logs).toContain('"function_request_id":"c6af9ac6-7b61-11e6-9a41-93e812345678"');
-    const failed = written.map((line) => line.trim()).filter((line) => line.includes('"message":"run failed"')).map((line) => JSON.parse(line));
+    const failed = written
+      .map((line) => line.trim())
+      .filter((line) => line.includes('"message":"run failed"'))
+      .map((line) => JSON.parse(line));
     expect(failed[0]).toMatchObject({ asOf: '2026-11-20', trigger: 'scheduled', runId: expect.stringMatching(/^[0-9A-Z]{26}$/) });
     expect(emfDocuments(written).some((m) => m.RunsFailed === 1 && m.stage === 'test')).toBe(true);
     expect(`${logs}\n${error.message}\n${error.stack}`).not.toContain(PASSWORD);

@@ -28,7 +28,15 @@ const ssm = mockClient(SSMClient);
 const sns = mockClient(SNSClient);
 
 function storeParameters(password: string): void {
-  serveOracleParameters(ssm, { host: 'db.internal', port: '1521', 'service-name': 'FREEPDB1', username: 'MARKET_PULSE', password, schema: 'DESK', table: 'COLORS' });
+  serveOracleParameters(ssm, {
+    host: 'db.internal',
+    port: '1521',
+    'service-name': 'FREEPDB1',
+    username: 'MARKET_PULSE',
+    password,
+    schema: 'DESK',
+    table: 'COLORS',
+  });
 }
 
 let written: string[];
@@ -47,12 +55,25 @@ function job(db: FakeOracleDatabase) {
   const log = logPort(logger);
   const settings = new SsmSettings({ stage: 'test', log });
   const sink = new MemorySink();
-  const notifier = new SnsNotifier({ client: new SNSClient({ region: 'eu-central-1' }), topicArn: 'arn:aws:sns:eu-central-1:111111111111:market-pulse-test-runs', log });
+  const notifier = new SnsNotifier({
+    client: new SNSClient({ region: 'eu-central-1' }),
+    topicArn: 'arn:aws:sns:eu-central-1:111111111111:market-pulse-test-runs',
+    log,
+  });
   const run = (event: unknown) =>
     runColorsJob(event, {
       loadConfig: async () => parseConfig('{"rules": []}', 'test.json'),
       createSource: (config, window) =>
-        new OracleSource({ settings, config, window, factory: new FakeOracleFactory(db), log, breaker: new CircuitBreaker(), sleep: async () => {}, parameterPrefix: '/market-pulse/test/oracle/' }),
+        new OracleSource({
+          settings,
+          config,
+          window,
+          factory: new FakeOracleFactory(db),
+          log,
+          breaker: new CircuitBreaker(),
+          sleep: async () => {},
+          parameterPrefix: '/market-pulse/test/oracle/',
+        }),
       sink,
       scheduleTimeZone: 'America/New_York',
       log,
@@ -63,11 +84,13 @@ function job(db: FakeOracleDatabase) {
 
 /** The notifications sent, by kind; each test checks one was sent, so that its absence of the password means something. */
 function notified(): string[] {
-  return sns.commandCalls(PublishCommand).map((call) => call.args[0].input.MessageAttributes?.['kind']?.StringValue ?? '');
+  return sns.commandCalls(PublishCommand).map((call) => call.args[0].input.MessageAttributes?.kind?.StringValue ?? '');
 }
 
 function everything(sink: MemorySink, ...more: unknown[]): string {
-  const files = sink.published.flatMap((p) => [...p.files, p.manifest]).map((f) => Buffer.concat(f.chunks.map((c) => Buffer.from(c))).toString());
+  const files = sink.published
+    .flatMap((p) => [...p.files, p.manifest])
+    .map((f) => Buffer.concat(f.chunks.map((c) => Buffer.from(c))).toString());
   const messages = sns.commandCalls(PublishCommand).map((call) => JSON.stringify(call.args[0].input));
   return [...written, ...files, ...messages, ...more.map((m) => (m instanceof Error ? errorText(m) : JSON.stringify(m)))].join('\n');
 }

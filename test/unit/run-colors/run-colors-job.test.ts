@@ -5,7 +5,7 @@ import { COLUMNS } from '../../../lambdas/pipeline/columns.js';
 import { parseConfig, type RunConfig } from '../../../lambdas/pipeline/config.js';
 import type { PublishRequest } from '../../../lambdas/pipeline/ports.js';
 import type { RunWindowBounds } from '../../../lambdas/pipeline/run-window.js';
-import { runColorsJob, type RunColorsDeps } from '../../../lambdas/run-colors/run-colors-job.js';
+import { type RunColorsDeps, runColorsJob } from '../../../lambdas/run-colors/run-colors-job.js';
 import { MemorySink, MemorySource, recordOf } from '../../helpers/memory-ports.js';
 
 const CONFIG = JSON.stringify({ version: 'job-test', rules: [{ name: 'no-price', when: { column: 'PX', op: 'isEmpty' } }] });
@@ -17,7 +17,8 @@ const rows = [
 
 const recordingLog = (): Log & { lines: string[] } => {
   const lines: string[] = [];
-  const record = (level: string) => (message: string, extra?: Record<string, unknown>) => lines.push(`${level} ${message} ${JSON.stringify(extra ?? {})}`);
+  const record = (level: string) => (message: string, extra?: Record<string, unknown>) =>
+    lines.push(`${level} ${message} ${JSON.stringify(extra ?? {})}`);
   return { lines, debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
 };
 
@@ -30,7 +31,15 @@ function deps(overrides: Partial<RunColorsDeps> = {}, records = rows) {
   });
   const loadConfig = vi.fn(async () => parseConfig(CONFIG, 's3://cfg/config.json'));
   const log = recordingLog();
-  const all: RunColorsDeps = { loadConfig, createSource, sink, scheduleTimeZone: 'America/New_York', now: () => new Date('2026-11-21T15:00:00Z'), log, ...overrides };
+  const all: RunColorsDeps = {
+    loadConfig,
+    createSource,
+    sink,
+    scheduleTimeZone: 'America/New_York',
+    now: () => new Date('2026-11-21T15:00:00Z'),
+    log,
+    ...overrides,
+  };
   return { deps: all, sink, windows, createSource, loadConfig, log };
 }
 
@@ -39,7 +48,12 @@ describe('runColorsJob', () => {
     const { deps: d, sink, windows } = deps();
     // 03:30 UTC on the 21st is still the evening of the 20th in New York.
     const result = await runColorsJob({ scheduledTime: '2026-11-21T03:30:00Z' }, d);
-    expect(result).toMatchObject({ status: 'published', asOf: '2026-11-20', trigger: 'scheduled', location: expect.stringContaining(result.runId) });
+    expect(result).toMatchObject({
+      status: 'published',
+      asOf: '2026-11-20',
+      trigger: 'scheduled',
+      location: expect.stringContaining(result.runId),
+    });
     expect(result.counts).toMatchObject({ read: 3, ranked: 1, excluded: 1, rejected: 1 });
     expect(windows[0]).toMatchObject({ startLocal: '2026-11-20T00:00:00', endLocal: '2026-11-21T00:00:00', timeZone: 'America/New_York' });
     expect(sink.published).toHaveLength(1);
@@ -52,7 +66,13 @@ describe('runColorsJob', () => {
     const { deps: d, sink, createSource, loadConfig } = deps();
     const first = await runColorsJob({ scheduledTime: '2026-11-21T03:30:00Z' }, d);
     const again = await runColorsJob({ scheduledTime: '2026-11-21T03:30:00Z' }, d);
-    expect(again).toMatchObject({ status: 'already-published', runId: first.runId, asOf: '2026-11-20', counts: first.counts, pointer: { status: 'current' } });
+    expect(again).toMatchObject({
+      status: 'already-published',
+      runId: first.runId,
+      asOf: '2026-11-20',
+      counts: first.counts,
+      pointer: { status: 'current' },
+    });
     expect(createSource).toHaveBeenCalledTimes(1);
     expect(loadConfig).toHaveBeenCalledTimes(1);
     expect(sink.published).toHaveLength(1);
@@ -71,7 +91,9 @@ describe('runColorsJob', () => {
 
   it('a redelivery finishes a stored run whose latest.json move failed, before returning it', async () => {
     const { deps: d, sink, createSource } = deps();
-    const move = vi.spyOn(sink, 'movePointer').mockRejectedValueOnce(new PublishError('run … is complete at …, but latest.json was not moved to it', { visible: 'stored' }));
+    const move = vi
+      .spyOn(sink, 'movePointer')
+      .mockRejectedValueOnce(new PublishError('run … is complete at …, but latest.json was not moved to it', { visible: 'stored' }));
     await expect(runColorsJob({ scheduledTime: '2026-11-21T03:30:00Z' }, d)).rejects.toThrow(/was not moved to it/);
     expect(sink.latest.get('2026-11-20')).toBeUndefined();
 
@@ -83,15 +105,26 @@ describe('runColorsJob', () => {
   });
 
   it('reports a held-back run as a failure; its redelivery fails the same way without running again or moving latest.json', async () => {
-    const allRejected = [recordOf({ MESSAGE_ID: '1', CUSIP: 'AAA', DATE: '3/13/2026', PX: '1' }), recordOf({ MESSAGE_ID: '2', CUSIP: 'BBB', DATE: '3/13/2026' })];
+    const allRejected = [
+      recordOf({ MESSAGE_ID: '1', CUSIP: 'AAA', DATE: '3/13/2026', PX: '1' }),
+      recordOf({ MESSAGE_ID: '2', CUSIP: 'BBB', DATE: '3/13/2026' }),
+    ];
     const { deps: d, sink, createSource } = deps({}, allRejected);
-    const first = await runColorsJob({ scheduledTime: '2026-11-21T03:30:00Z' }, d).then(() => expect.unreachable('expected a held-back failure'), (error: unknown) => error as RunHeldBackError);
+    const first = await runColorsJob({ scheduledTime: '2026-11-21T03:30:00Z' }, d).then(
+      () => expect.unreachable('expected a held-back failure'),
+      (error: unknown) => error as RunHeldBackError,
+    );
     expect(first).toBeInstanceOf(RunHeldBackError);
     expect(first).toMatchObject({ code: 'RUN_HELD_BACK', repeat: false });
-    expect(first.message).toMatch(/^run [0-9A-Z]{26} for as-of 2026-11-20 is held back: no ranked rows \(2 read: 0 excluded, 2 rejected\)\. Its files are at memory:/);
+    expect(first.message).toMatch(
+      /^run [0-9A-Z]{26} for as-of 2026-11-20 is held back: no ranked rows \(2 read: 0 excluded, 2 rejected\)\. Its files are at memory:/,
+    );
     expect(sink.published).toHaveLength(1);
 
-    const again = await runColorsJob({ scheduledTime: '2026-11-21T03:30:00Z' }, d).then(() => expect.unreachable('expected a held-back failure'), (error: unknown) => error as RunHeldBackError);
+    const again = await runColorsJob({ scheduledTime: '2026-11-21T03:30:00Z' }, d).then(
+      () => expect.unreachable('expected a held-back failure'),
+      (error: unknown) => error as RunHeldBackError,
+    );
     expect(again).toBeInstanceOf(RunHeldBackError);
     expect(again).toMatchObject({ repeat: true });
     expect(again.message).toContain('This is a retry of the same scheduled run: it is not run again and latest.json is not moved to it');
@@ -128,7 +161,11 @@ describe('runColorsJob', () => {
   });
 
   it('stops on a broken config document before the database is queried', async () => {
-    const { deps: d, createSource, sink } = deps({ loadConfig: async () => parseConfig('{"rules":[{"name":"x"}]}', 's3://cfg/config.json') });
+    const {
+      deps: d,
+      createSource,
+      sink,
+    } = deps({ loadConfig: async () => parseConfig('{"rules":[{"name":"x"}]}', 's3://cfg/config.json') });
     await expect(runColorsJob({ asOf: '2026-11-20' }, d)).rejects.toThrow(ConfigError);
     expect(createSource).not.toHaveBeenCalled();
     expect(sink.published).toHaveLength(0);

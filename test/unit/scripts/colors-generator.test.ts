@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { COLUMN_INDEX as C, COLUMNS } from '../../../lambdas/pipeline/columns.js';
-import { isRejected, resolveHeader, RowValidator } from '../../../lambdas/pipeline/schema.js';
+import { isRejected, RowValidator, resolveHeader } from '../../../lambdas/pipeline/schema.js';
 import { ZoneClock } from '../../../lambdas/pipeline/time-zone.js';
-import { colorsCsv, writeColors, writeColorsFile, type ColorsStats } from '../../../scripts/colors-generator.js';
+import { type ColorsStats, colorsCsv, writeColors, writeColorsFile } from '../../../scripts/colors-generator.js';
 
 /** RFC 4180 for one line; the generator never puts a line break inside a field. */
 function splitLine(line: string): string[] {

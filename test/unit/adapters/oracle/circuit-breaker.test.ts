@@ -31,7 +31,9 @@ describe('CircuitBreaker', () => {
     expect(error).toBeInstanceOf(CircuitOpenError);
     expect(error).toBeInstanceOf(TransientSourceError);
     expect((error as CircuitOpenError).retryAfterMs).toBe(45_000);
-    expect((error as Error).message).toMatch(/not trying Oracle db:1521\/X: the last 3 attempt\(s\) to reach it failed.*next trial is allowed in 45 s/);
+    expect((error as Error).message).toMatch(
+      /not trying Oracle db:1521\/X: the last 3 attempt\(s\) to reach it failed.*next trial is allowed in 45 s/,
+    );
   });
 
   it('half-opens after the cool-down and lets exactly one trial through; success closes it', async () => {

@@ -34,7 +34,9 @@ describe('easyConnectString', () => {
       'db.internal:1521/COLORSPDB?connect_timeout=12&transport_connect_timeout=12',
     );
     expect(easyConnectString({ ...settings, host: 'fd00::1' }, { tls: false })).toBe('[fd00::1]:1521/COLORSPDB');
-    expect(easyConnectString({ ...settings, host: '10.0.3.7', serviceName: 'pdb1.example.com' }, { tls: false })).toBe('10.0.3.7:1521/pdb1.example.com');
+    expect(easyConnectString({ ...settings, host: '10.0.3.7', serviceName: 'pdb1.example.com' }, { tls: false })).toBe(
+      '10.0.3.7:1521/pdb1.example.com',
+    );
   });
 
   it.each([
@@ -85,7 +87,7 @@ describe('number and value text', () => {
     expect(handler({ dbType: oracledb.DB_TYPE_DATE })).toBeUndefined();
   });
 
-  it('turns whatever else arrives into text, keeping a Date\'s wall-clock fields', () => {
+  it("turns whatever else arrives into text, keeping a Date's wall-clock fields", () => {
     expect(valueAsText(null)).toBeNull();
     expect(valueAsText(undefined)).toBeNull();
     expect(valueAsText('x')).toBe('x');
@@ -98,9 +100,9 @@ describe('number and value text', () => {
 describe('NodeOracleConnectionFactory', () => {
   it('refuses a wallet from SSM in thick mode before loading anything', async () => {
     const factory = new NodeOracleConnectionFactory({ mode: 'thick' });
-    await expect(factory.connect(settingsOf({ wallet: '-----BEGIN CERTIFICATE-----' }), { connectTimeoutMs: 5_000, callTimeoutMs: 5_000 })).rejects.toThrow(
-      /wallet parameter is used by thin mode only/,
-    );
+    await expect(
+      factory.connect(settingsOf({ wallet: '-----BEGIN CERTIFICATE-----' }), { connectTimeoutMs: 5_000, callTimeoutMs: 5_000 }),
+    ).rejects.toThrow(/wallet parameter is used by thin mode only/);
   });
 
   it('reaches the real driver in thin mode: a refused connect is NJS-503 with no errorNum, classified transient', async () => {

@@ -30,8 +30,22 @@ describe('oracleErrorCodes', () => {
 
 describe('classifyOracleError', () => {
   it.each([
-    'ORA-12506', 'ORA-12170', 'ORA-12541', 'ORA-03113', 'ORA-03114', 'ORA-03135', 'ORA-12537', 'ORA-01033',
-    'DPI-1080', 'DPI-1067', 'NJS-500', 'NJS-501', 'NJS-503', 'NJS-510', 'NJS-521', 'NJS-123',
+    'ORA-12506',
+    'ORA-12170',
+    'ORA-12541',
+    'ORA-03113',
+    'ORA-03114',
+    'ORA-03135',
+    'ORA-12537',
+    'ORA-01033',
+    'DPI-1080',
+    'DPI-1067',
+    'NJS-500',
+    'NJS-501',
+    'NJS-503',
+    'NJS-510',
+    'NJS-521',
+    'NJS-123',
   ])('%s is transient, with the cannot-connect hint', (code) => {
     const result = classifyOracleError(driverError(code));
     expect(result).toMatchObject({ kind: 'transient', code });
@@ -40,7 +54,10 @@ describe('classifyOracleError', () => {
   });
 
   it('treats the connect refusal node-oracledb 26 thin mode really gives (NJS-503, no errorNum) as transient', () => {
-    const error = driverError('NJS-503', 'connection to host 127.0.0.1 port 1 could not be established. (CONNECTION_ID=x)\nconnect ECONNREFUSED 127.0.0.1:1');
+    const error = driverError(
+      'NJS-503',
+      'connection to host 127.0.0.1 port 1 could not be established. (CONNECTION_ID=x)\nconnect ECONNREFUSED 127.0.0.1:1',
+    );
     expect(error.errorNum).toBeUndefined();
     expect(classifyOracleError(error).kind).toBe('transient');
   });
@@ -77,9 +94,15 @@ describe('classifyOracleError', () => {
 
   it('reads the cause inside a wrapped error before the wrapper', () => {
     // Thin mode's NNE failure names the ORA code in its message; the listener's refusal names the real reason.
-    const nne = driverError('NJS-533', 'Advanced Networking Option service negotiation failed. Native Network Encryption and DataIntegrity only supported in node-oracledb thick mode.\nCause: ORA-12660');
+    const nne = driverError(
+      'NJS-533',
+      'Advanced Networking Option service negotiation failed. Native Network Encryption and DataIntegrity only supported in node-oracledb thick mode.\nCause: ORA-12660',
+    );
     expect(classifyOracleError(nne)).toMatchObject({ kind: 'fatal', code: 'NJS-533' });
-    const wrongService = driverError('NJS-511', 'connection to listener at host db port 1521 was refused. (CONNECTION_ID=x)\nCause: ORA-12514');
+    const wrongService = driverError(
+      'NJS-511',
+      'connection to listener at host db port 1521 was refused. (CONNECTION_ID=x)\nCause: ORA-12514',
+    );
     expect(classifyOracleError(wrongService)).toMatchObject({ kind: 'fatal', code: 'ORA-12514' });
   });
 
@@ -101,7 +124,9 @@ describe('toSourceError', () => {
   it('maps each kind to its product error, with the code, the driver words and the hint', () => {
     const transient = toSourceError(driverError('NJS-503', 'could not be established'), context);
     expect(transient).toBeInstanceOf(TransientSourceError);
-    expect(transient.message).toMatch(/^connecting to db\.internal:1521\/COLORSPDB failed: NJS-503: could not be established \(check the VPN/);
+    expect(transient.message).toMatch(
+      /^connecting to db\.internal:1521\/COLORSPDB failed: NJS-503: could not be established \(check the VPN/,
+    );
 
     const credentials = toSourceError(driverError('ORA-01017', 'invalid credential'), context);
     expect(credentials).toBeInstanceOf(CredentialsError);
@@ -126,8 +151,10 @@ describe('toSourceError', () => {
     expect((error.cause as { code?: string }).code).toBe('ORA-01017');
   });
 
-  it('drops the driver\'s Help: lines and keeps the message on one line', () => {
-    expect(describeError(driverError('ORA-01017', 'invalid\nHelp: https://docs.oracle.com/error-help/db/ora-01017/'))).toBe('ORA-01017: invalid');
+  it("drops the driver's Help: lines and keeps the message on one line", () => {
+    expect(describeError(driverError('ORA-01017', 'invalid\nHelp: https://docs.oracle.com/error-help/db/ora-01017/'))).toBe(
+      'ORA-01017: invalid',
+    );
     expect(describeError('plain')).toBe('plain');
   });
 

@@ -59,7 +59,9 @@ describe('buildColorQuery', () => {
   });
 
   it('refuses window bounds that are not local wall-clock times', () => {
-    expect(() => buildColorQuery({ ...input, window: { startLocal: "2026-11-19' OR '1'='1", endLocal: window.endLocal } })).toThrow(RangeError);
+    expect(() => buildColorQuery({ ...input, window: { startLocal: "2026-11-19' OR '1'='1", endLocal: window.endLocal } })).toThrow(
+      RangeError,
+    );
   });
 
   it('only ever lets a validated identifier into the text (property)', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, DEFAULT_RETRY_POLICY, retry, RetryExhaustedError } from '../../../../lambdas/adapters/oracle/retry.js';
+import { backoffDelay, DEFAULT_RETRY_POLICY, RetryExhaustedError, retry } from '../../../../lambdas/adapters/oracle/retry.js';
 import { FakeClock } from '../../../helpers/fake-oracle.js';
 
 class Flaky extends Error {}
@@ -84,7 +84,9 @@ describe('retry', () => {
   it('stops at the attempt limit', async () => {
     const clock = new FakeClock();
     const { calls, operation } = flaky(clock, Number.POSITIVE_INFINITY);
-    const error = (await retry(operation, { isRetryable: isFlaky, sleep: clock.sleep, policy: { maxAttempts: 3 } }).catch((e: unknown) => e)) as RetryExhaustedError;
+    const error = (await retry(operation, { isRetryable: isFlaky, sleep: clock.sleep, policy: { maxAttempts: 3 } }).catch(
+      (e: unknown) => e,
+    )) as RetryExhaustedError;
     expect(error.reason).toBe('attempts');
     expect(error.attempts).toBe(3);
     expect(calls).toEqual([1, 2, 3]);
@@ -93,7 +95,9 @@ describe('retry', () => {
   it('does not even start without time for one attempt', async () => {
     const clock = new FakeClock(0, 5_000);
     const { calls, operation } = flaky(clock, 0);
-    const error = (await retry(operation, { isRetryable: isFlaky, remainingMs: clock.remaining }).catch((e: unknown) => e)) as RetryExhaustedError;
+    const error = (await retry(operation, { isRetryable: isFlaky, remainingMs: clock.remaining }).catch(
+      (e: unknown) => e,
+    )) as RetryExhaustedError;
     expect(error).toBeInstanceOf(RetryExhaustedError);
     expect(error.attempts).toBe(0);
     expect(calls).toEqual([]);
@@ -121,7 +125,9 @@ describe('retry', () => {
 
     const tight = new FakeClock(0, 12_500);
     calls = 0;
-    const error = (await retry(operation, { ...options, sleep: tight.sleep, remainingMs: tight.remaining }).catch((e: unknown) => e)) as RetryExhaustedError;
+    const error = (await retry(operation, { ...options, sleep: tight.sleep, remainingMs: tight.remaining }).catch(
+      (e: unknown) => e,
+    )) as RetryExhaustedError;
     expect(error.reason).toBe('deadline');
     expect(error.attempts).toBe(1);
     expect(tight.sleeps).toEqual([]);

@@ -87,7 +87,9 @@ describe('OracleSource: credentials rotation', () => {
   it('fails with a CredentialsError naming the SSM parameter when the re-read password is refused too', async () => {
     const { db, provider, breaker, source } = world(OLD);
     db.changePassword(NEW);
-    const error = (await source().open().catch((caught: unknown) => caught)) as Error;
+    const error = (await source()
+      .open()
+      .catch((caught: unknown) => caught)) as Error;
     expect(error).toBeInstanceOf(CredentialsError);
     expect(error.message).toMatch(/refused the credentials of user MARKET_RO \(ORA-01017\), also after re-reading them from SSM/);
     expect(error.message).toContain('/market-pulse/prod/oracle/password');
@@ -104,7 +106,9 @@ describe('OracleSource: credentials rotation', () => {
   ])('says what %s means', async (code, hint) => {
     const { db, provider, source } = world(OLD);
     db.connectFailures = [() => driverError(code, 'refused'), () => driverError(code, 'refused')];
-    const error = (await source().open().catch((caught: unknown) => caught)) as Error;
+    const error = (await source()
+      .open()
+      .catch((caught: unknown) => caught)) as Error;
     expect(error).toBeInstanceOf(CredentialsError);
     expect(error.message).toMatch(hint);
     expect(provider.invalidations).toBe(1);
@@ -130,7 +134,14 @@ describe('OracleSource: the password never leaks', () => {
       const sink = new MemorySink();
       const warm = new WarmConnection();
       try {
-        const { manifest } = await runColors({ source: w.source(warm), sink, config: loaded, asOf: '2026-11-20', runId: '01KAC0000000000000000000RN', window });
+        const { manifest } = await runColors({
+          source: w.source(warm),
+          sink,
+          config: loaded,
+          asOf: '2026-11-20',
+          runId: '01KAC0000000000000000000RN',
+          window,
+        });
         texts.push(JSON.stringify(manifest), sink.text('colors.csv'), sink.text('rejected.csv'), sink.text('manifest.json'));
       } catch (error) {
         texts.push(errorText(error), String(error));

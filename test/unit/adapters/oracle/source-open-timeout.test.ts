@@ -11,7 +11,17 @@ import { parseConfig } from '../../../../lambdas/pipeline/config.js';
 import type { OpenedSource } from '../../../../lambdas/pipeline/ports.js';
 import { runWindow } from '../../../../lambdas/pipeline/run-window.js';
 import { ZoneClock } from '../../../../lambdas/pipeline/time-zone.js';
-import { driverError, FakeClock, FakeOracleDatabase, FakeOracleFactory, FakeSettingsProvider, RecordingLog, refused, rowOf, settingsOf } from '../../../helpers/fake-oracle.js';
+import {
+  driverError,
+  FakeClock,
+  FakeOracleDatabase,
+  FakeOracleFactory,
+  FakeSettingsProvider,
+  RecordingLog,
+  refused,
+  rowOf,
+  settingsOf,
+} from '../../../helpers/fake-oracle.js';
 
 const loaded = parseConfig(JSON.stringify({ rules: [] }), 'test.json');
 const window = runWindow('2026-11-20', 1, new ZoneClock('America/New_York'));
@@ -54,15 +64,25 @@ describe('OracleSource with an open timeout and no breaker (the CLI)', () => {
     const { db, clock, retries, log, source } = setup();
     db.down = refused;
     db.connectCostMs = 50;
-    const error = (await source().open().catch((caught: unknown) => caught)) as Error;
+    const error = (await source()
+      .open()
+      .catch((caught: unknown) => caught)) as Error;
     expect(error).toBeInstanceOf(TransientSourceError);
-    expect(error.message).toMatch(/^opening MARKET\.COLORS at db\.internal:1521\/COLORSPDB \(8 attempt\(s\) in 13\.3 s; the attempt limit was reached\) failed: NJS-503/);
+    expect(error.message).toMatch(
+      /^opening MARKET\.COLORS at db\.internal:1521\/COLORSPDB \(8 attempt\(s\) in 13\.3 s; the attempt limit was reached\) failed: NJS-503/,
+    );
     expect(error.message).not.toContain('circuit breaker');
     // No breaker: all 8 attempts reach the driver, and no wait is a cool-down.
     expect(db.connects).toHaveLength(8);
     expect(clock.sleeps).toEqual([125, 250, 500, 1_000, 2_000, 4_000, 5_000]);
     expect(retries.map(({ attempt, maxAttempts, delayMs, code, endpoint }) => ({ attempt, maxAttempts, delayMs, code, endpoint }))).toEqual(
-      clock.sleeps.map((delayMs, index) => ({ attempt: index + 1, maxAttempts: 8, delayMs, code: 'NJS-503', endpoint: 'db.internal:1521/COLORSPDB' })),
+      clock.sleeps.map((delayMs, index) => ({
+        attempt: index + 1,
+        maxAttempts: 8,
+        delayMs,
+        code: 'NJS-503',
+        endpoint: 'db.internal:1521/COLORSPDB',
+      })),
     );
     // What is left shrinks with every attempt and wait.
     expect(retries[0]!.budgetMs).toBe(30_000 - 50);
@@ -75,9 +95,13 @@ describe('OracleSource with an open timeout and no breaker (the CLI)', () => {
     const { db, clock, retries, source } = setup(() => 0.999);
     db.down = refused;
     db.connectCostMs = 50;
-    const error = (await source({ retry: { maxAttempts: 100 } }).open().catch((caught: unknown) => caught)) as Error;
+    const error = (await source({ retry: { maxAttempts: 100 } })
+      .open()
+      .catch((caught: unknown) => caught)) as Error;
     expect(error).toBeInstanceOf(TransientSourceError);
-    expect(error.message).toMatch(/\(\d+ attempt\(s\) in [\d.]+ s; too little of the 30 s allowed for connecting was left for another attempt\) failed: NJS-503/);
+    expect(error.message).toMatch(
+      /\(\d+ attempt\(s\) in [\d.]+ s; too little of the 30 s allowed for connecting was left for another attempt\) failed: NJS-503/,
+    );
     expect(clock.time - START).toBeLessThanOrEqual(30_000);
     expect(retries.length).toBe(db.connects.length - 1);
     for (const retry of retries) expect(retry.delayMs).toBeLessThanOrEqual(retry.budgetMs);
@@ -117,7 +141,9 @@ describe('OracleSource with an open timeout and no breaker (the CLI)', () => {
     const { db, log, source, clock } = setup();
     db.connectFailures = [refused];
     await count(await source({ openTimeoutMs: undefined, onRetry: undefined, deadline: () => START + 60_000 - clock.time }).open());
-    expect(log.lines.filter((line) => line.includes('retrying'))).toEqual(['warn oracle: transient failure; retrying {"attempt":1,"delayMs":125,"code":"NJS-503"}']);
+    expect(log.lines.filter((line) => line.includes('retrying'))).toEqual([
+      'warn oracle: transient failure; retrying {"attempt":1,"delayMs":125,"code":"NJS-503"}',
+    ]);
   });
 
   it('rejects a timeout that is not positive', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker, CircuitOpenError } from '../../../../lambdas/adapters/oracle/circuit-breaker.js';
+import type { OracleSettings } from '../../../../lambdas/adapters/oracle/settings.js';
 import { OracleSource, type OracleSourceOptions } from '../../../../lambdas/adapters/oracle/source.js';
 import { WarmConnection } from '../../../../lambdas/adapters/oracle/warm-connection.js';
-import type { OracleSettings } from '../../../../lambdas/adapters/oracle/settings.js';
 import { DatabaseError, SettingsError, TransientSourceError } from '../../../../lambdas/errors.js';
 import { COLUMNS } from '../../../../lambdas/pipeline/columns.js';
 import { parseConfig } from '../../../../lambdas/pipeline/config.js';
@@ -90,7 +90,10 @@ describe('OracleSource: reading', () => {
 
     const iterator = opened.records[Symbol.asyncIterator]();
     const first = await iterator.next();
-    expect(first.value).toEqual({ sourceRow: 1, values: rowOf({ ...Object.fromEntries(COLUMNS.map((c, i) => [c, colorRow(0)[i]])), DATE_1: '2026-11-20' }) });
+    expect(first.value).toEqual({
+      sourceRow: 1,
+      values: rowOf({ ...Object.fromEntries(COLUMNS.map((c, i) => [c, colorRow(0)[i]])), DATE_1: '2026-11-20' }),
+    });
     expect((first.value as RawRecord).values[0]).toBe(BIG_ID);
     expect(db.getRowsCalls).toEqual([1_000]);
     for (let row = 2; row <= 1_000; row++) await iterator.next();
@@ -150,7 +153,9 @@ describe('OracleSource: reading', () => {
     })().catch((caught: unknown) => caught);
     expect(read).toBe(1_000);
     expect(error).toBeInstanceOf(TransientSourceError);
-    expect((error as Error).message).toMatch(/^reading MARKET\.COLORS \(stopped after 1000 rows; nothing from this read is published\) failed: NJS-500/);
+    expect((error as Error).message).toMatch(
+      /^reading MARKET\.COLORS \(stopped after 1000 rows; nothing from this read is published\) failed: NJS-500/,
+    );
     expect(db.connections[0]!.closed).toBe(true);
     expect(warm.holding).toBe(false);
   });
@@ -158,7 +163,14 @@ describe('OracleSource: reading', () => {
   it('feeds the real pipeline: 19-digit ids survive into colors.csv and the manifest names the table', async () => {
     const { source } = setup({ rows: 50 });
     const sink = new MemorySink();
-    const { manifest } = await runColors({ source: source(), sink, config: loaded, asOf: '2026-11-20', runId: '01KAC0000000000000000000RN', window });
+    const { manifest } = await runColors({
+      source: source(),
+      sink,
+      config: loaded,
+      asOf: '2026-11-20',
+      runId: '01KAC0000000000000000000RN',
+      window,
+    });
     expect(manifest.source).toBe('oracle:MARKET.COLORS');
     expect(manifest.counts).toMatchObject({ read: 50, ranked: 50, rejected: 0 });
     expect(sink.text('colors.csv')).toContain(`${BIG_ID},`);
@@ -183,7 +195,9 @@ describe('OracleSource: failures and retries', () => {
     const { db, source } = setup({ deadlineMs: 60_000, breaker: new CircuitBreaker({ failureThreshold: 1_000 }) });
     db.down = refused;
     db.connectCostMs = 2_000;
-    const error = (await source({ retry: { maxAttempts: 100 } }).open().catch((caught: unknown) => caught)) as Error;
+    const error = (await source({ retry: { maxAttempts: 100 } })
+      .open()
+      .catch((caught: unknown) => caught)) as Error;
     expect(error).toBeInstanceOf(TransientSourceError);
     const attempts = Number(/\((\d+) attempt\(s\) in [\d.]+ s; the time left ran out\)/.exec(error.message)?.[1]);
     expect(attempts).toBe(db.connects.length);
@@ -195,7 +209,9 @@ describe('OracleSource: failures and retries', () => {
 
   it('does not start without time for an attempt', async () => {
     const { db, source } = setup({ deadlineMs: 10_500 });
-    const error = (await source().open().catch((caught: unknown) => caught)) as Error;
+    const error = (await source()
+      .open()
+      .catch((caught: unknown) => caught)) as Error;
     expect(error).toBeInstanceOf(TransientSourceError);
     expect(error.message).toMatch(/^not enough time left to open MARKET\.COLORS at db\.internal:1521\/COLORSPDB/);
     expect(db.connects).toEqual([]);
@@ -204,7 +220,9 @@ describe('OracleSource: failures and retries', () => {
   it('does not retry what retrying cannot fix', async () => {
     const { db, clock, source } = setup();
     db.queryFailures = [() => driverError('ORA-00942', 'table or view does not exist')];
-    const error = (await source().open().catch((caught: unknown) => caught)) as Error;
+    const error = (await source()
+      .open()
+      .catch((caught: unknown) => caught)) as Error;
     expect(error).toBeInstanceOf(DatabaseError);
     expect(error.message).toContain('ORA-00942');
     expect(error.message).toContain('market-pulse extract');
@@ -222,14 +240,18 @@ describe('OracleSource: failures and retries', () => {
     db.down = refused;
 
     // The run that opened the circuit reports the database's own answer, not just the breaker.
-    const first = (await withClock().open().catch((caught: unknown) => caught)) as Error;
+    const first = (await withClock()
+      .open()
+      .catch((caught: unknown) => caught)) as Error;
     expect(first).toBeInstanceOf(TransientSourceError);
     expect(first.message).toContain('NJS-503');
     expect(first.message).toContain('the circuit breaker is now open');
     expect(db.connects).toHaveLength(3);
     expect(breaker.state).toBe('open');
 
-    const second = await withClock().open().catch((caught: unknown) => caught);
+    const second = await withClock()
+      .open()
+      .catch((caught: unknown) => caught);
     expect(second).toBeInstanceOf(CircuitOpenError);
     expect(db.connects).toHaveLength(3);
 
@@ -255,7 +277,10 @@ describe('OracleSource: warm connection', () => {
     await collect(await source({ warm }).open());
     expect(db.connects).toHaveLength(1);
     expect(db.connections[0]!.pings).toBe(1);
-    expect(log.lines.filter((line) => line.includes('query opened')).map((line) => /"reused":(\w+)/.exec(line)?.[1])).toEqual(['false', 'true']);
+    expect(log.lines.filter((line) => line.includes('query opened')).map((line) => /"reused":(\w+)/.exec(line)?.[1])).toEqual([
+      'false',
+      'true',
+    ]);
 
     db.connections[0]!.alive = false;
     await collect(await source({ warm }).open());

@@ -36,7 +36,9 @@ describe('WarmConnection', () => {
     connection.alive = false;
     await expect(warm.take(KEY, log)).resolves.toBeUndefined();
     expect(connection.closed).toBe(true);
-    expect(log.lines).toEqual([expect.stringMatching(/^warn oracle: the kept connection did not answer a ping; opening a new one \{"code":"NJS-500"\}$/)]);
+    expect(log.lines).toEqual([
+      expect.stringMatching(/^warn oracle: the kept connection did not answer a ping; opening a new one \{"code":"NJS-500"\}$/),
+    ]);
   });
 
   it('gives up on a ping that never answers after the short ping timeout', async () => {
