@@ -76,7 +76,12 @@ export class FsSink implements ResultSink {
       return { location: paths.runDir, latest: paths.latest, pointer: { status: 'held-back', reason: request.holdBack } };
     }
     const tables = (request.tableFiles ?? []).length > 0;
-    return this.movePointer({ asOf: request.asOf, runId: request.runId, manifestSha256: request.manifest.sha256, ...(tables ? { tables } : {}) });
+    return this.movePointer({
+      asOf: request.asOf,
+      runId: request.runId,
+      manifestSha256: request.manifest.sha256,
+      ...(tables ? { tables } : {}),
+    });
   }
 
   async readManifest(asOf: string, runId: string): Promise<string | null> {
@@ -129,7 +134,10 @@ export class FsSink implements ResultSink {
     try {
       await followLatestInFolder(this.root, run.asOf, latest, run.runId, this.pointerRetry);
     } catch (error) {
-      this.log.warn('the tables/latest copy of latest.json was not brought up to date; the next run of the date does it', { asOf: run.asOf, error: reason(error) });
+      this.log.warn('the tables/latest copy of latest.json was not brought up to date; the next run of the date does it', {
+        asOf: run.asOf,
+        error: reason(error),
+      });
     }
   }
 

@@ -27,7 +27,10 @@ export async function writeTableFiles(root: string, runId: string, files: readon
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const stored = await readFile(target);
       if (!stored.equals(Buffer.concat(file.chunks))) {
-        throw new RunAlreadyPublishedError(`${target} already exists with other content: run ${runId} is already published; published files are never overwritten`, { cause: error });
+        throw new RunAlreadyPublishedError(
+          `${target} already exists with other content: run ${runId} is already published; published files are never overwritten`,
+          { cause: error },
+        );
       }
     } finally {
       await rm(temp, { force: true });
@@ -37,7 +40,13 @@ export async function writeTableFiles(root: string, runId: string, files: readon
 }
 
 /** Brings `tables/latest/as-of=…/latest.json` up to the as-of folder's latest.json (see table-files.ts). */
-export async function followLatestInFolder(root: string, asOf: string, latest: FsPointerStore, runId: string, retry: PointerRetry): Promise<PointerOutcome | null> {
+export async function followLatestInFolder(
+  root: string,
+  asOf: string,
+  latest: FsPointerStore,
+  runId: string,
+  retry: PointerRetry,
+): Promise<PointerOutcome | null> {
   const folder = join(root, latestCopyFolder(asOf));
   await mkdir(folder, { recursive: true });
   const outcome = await followLatest(latest, new FsPointerStore(folder, join(root, latestCopyPath(asOf)), runId), retry);

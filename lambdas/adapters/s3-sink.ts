@@ -113,7 +113,12 @@ export class S3Sink implements ResultSink {
     this.log.info('stored run in S3', { location: keys.location, objects: request.files.length + tableFiles.length + 1 });
 
     const tables = tableFiles.length > 0;
-    const run: StoredRun = { asOf: request.asOf, runId: request.runId, manifestSha256: request.manifest.sha256, ...(tables ? { tables } : {}) };
+    const run: StoredRun = {
+      asOf: request.asOf,
+      runId: request.runId,
+      manifestSha256: request.manifest.sha256,
+      ...(tables ? { tables } : {}),
+    };
     if (request.holdBack !== null) {
       this.log.info('run held back: latest.json not moved', { location: keys.location, reason: request.holdBack });
       return { location: keys.location, latest: keys.latest, pointer: { status: 'held-back', reason: request.holdBack } };
@@ -157,7 +162,10 @@ export class S3Sink implements ResultSink {
       await followLatest(latest, new S3PointerStore(this.objects, key), this.pointerRetry);
     } catch (error) {
       const cause = error instanceof PointerMoveError && error.cause instanceof Error ? error.cause : error;
-      this.log.warn('the tables/latest copy of latest.json was not brought up to date; the next run of the date does it', { key, error: describeS3Error(cause) });
+      this.log.warn('the tables/latest copy of latest.json was not brought up to date; the next run of the date does it', {
+        key,
+        error: describeS3Error(cause),
+      });
     }
   }
 

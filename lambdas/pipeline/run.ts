@@ -106,7 +106,12 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   const rendered = renderers.map((renderer) => ({ file: renderFile(renderer), rows: renderer.rows }));
   // Loaded only when asked for: the Parquet writer is a chunk of its own (parquet/table-outputs.mts).
   const tables = config.outputs.parquet
-    ? (await import('./parquet/table-outputs.mjs')).renderTableFiles(ranking, excluded, sorted.excludedBy, rejected, { asOf: request.asOf, runId: request.runId, clock, codeVersion: CODE_VERSION })
+    ? (await import('./parquet/table-outputs.mjs')).renderTableFiles(ranking, excluded, sorted.excludedBy, rejected, {
+        asOf: request.asOf,
+        runId: request.runId,
+        clock,
+        codeVersion: CODE_VERSION,
+      })
     : [];
 
   const finishedAt = now();
@@ -128,7 +133,10 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     window: request.window ?? null,
     timeZone: config.window.timeZone,
     counts,
-    files: [...rendered.map(({ file, rows }) => fileEntry(file, rows)), ...tables.map(({ file, rows, path }) => fileEntry(file, rows, path))],
+    files: [
+      ...rendered.map(({ file, rows }) => fileEntry(file, rows)),
+      ...tables.map(({ file, rows, path }) => fileEntry(file, rows, path)),
+    ],
     config: configSummary(request.config),
     ranking: { order: config.ranking.order, tieBreaks: TIE_BREAKS },
     heldBack,

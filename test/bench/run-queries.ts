@@ -106,7 +106,18 @@ function demoRun(): string {
   config.outputs = { ...config.outputs, parquet: true };
   const configPath = join(out, 'config.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
-  const args = [join(ROOT, 'dist/market-pulse.mjs'), 'run', '--input', join(ROOT, 'samples/colors.csv'), '--config', configPath, '--out', join(out, 'out'), '--as-of', '2026-11-20'];
+  const args = [
+    join(ROOT, 'dist/market-pulse.mjs'),
+    'run',
+    '--input',
+    join(ROOT, 'samples/colors.csv'),
+    '--config',
+    configPath,
+    '--out',
+    join(out, 'out'),
+    '--as-of',
+    '2026-11-20',
+  ];
   const run = spawnSync(process.execPath, args, { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`the demo run failed (exit ${run.status}): ${run.stderr || run.stdout}`);
   console.log(`demo run (outputs.parquet on): ${join(out, 'out')}`);

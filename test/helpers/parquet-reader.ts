@@ -7,7 +7,7 @@
  * booleans, and timestamps as bigint µs since the epoch (read from the column's own buffer, so no
  * conversion of the reader's rounds them), null for null.
  */
-import { tableFromIPC, Type, type Vector } from 'apache-arrow';
+import { Type, tableFromIPC, type Vector } from 'apache-arrow';
 import { readParquet } from 'parquet-wasm';
 
 export interface ParquetField {
@@ -25,9 +25,13 @@ export interface ReadParquet {
 export function readParquetFile(bytes: Uint8Array): ReadParquet {
   const table = tableFromIPC(readParquet(bytes).intoIPCStream());
   const fields = table.schema.fields.map((field) => ({ name: field.name, type: String(field.type) }));
-  const columns = table.schema.fields.map((field) => ({ name: field.name, values: valuesOf(table.getChild(field.name)!, field.typeId === Type.Timestamp) }));
+  const columns = table.schema.fields.map((field) => ({
+    name: field.name,
+    values: valuesOf(table.getChild(field.name)!, field.typeId === Type.Timestamp),
+  }));
   const rows: Record<string, unknown>[] = [];
-  for (let index = 0; index < table.numRows; index++) rows.push(Object.fromEntries(columns.map(({ name, values }) => [name, values[index]])));
+  for (let index = 0; index < table.numRows; index++)
+    rows.push(Object.fromEntries(columns.map(({ name, values }) => [name, values[index]])));
   return { fields, metadata: table.schema.metadata, rows };
 }
 

@@ -7,12 +7,12 @@
  * order. Where they are published: ./table-files.ts.
  */
 import { RUN_TABLES, type RunTableName } from '../../../lib/run-tables.js';
+import type { OutputRenderer } from '../outputs/renderer.js';
 import type { OutputWriter } from '../ports.js';
 import type { Ranking } from '../ranking/ranked.js';
 import type { RejectedRow } from '../schema.js';
 import type { ZoneClock } from '../time-zone.js';
-import type { OutputRenderer } from '../outputs/renderer.js';
-import { PARQUET_CONTENT_TYPE, ParquetTableWriter, type CellValue } from './table-writer.js';
+import { type CellValue, PARQUET_CONTENT_TYPE, ParquetTableWriter } from './table-writer.js';
 import { TypedFields } from './typed-fields.js';
 
 /** What every file says about itself (the FILE_METADATA_KEYS of lib/run-tables.ts). */
@@ -27,7 +27,12 @@ export interface TableRenderer extends OutputRenderer {
   readonly table: RunTableName;
 }
 
-function tableRenderer(table: RunTableName, rows: number, context: TableFileContext, addRows: (writer: ParquetTableWriter) => Generator<void, void, undefined>): TableRenderer {
+function tableRenderer(
+  table: RunTableName,
+  rows: number,
+  context: TableFileContext,
+  addRows: (writer: ParquetTableWriter) => Generator<void, void, undefined>,
+): TableRenderer {
   return {
     table,
     name: `${table}.parquet`,

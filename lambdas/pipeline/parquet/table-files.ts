@@ -10,8 +10,16 @@
  * latest.json names, never back, so it can lag behind latest.json (until the next run or retry of
  * the date moves it) but never name an older run than it.
  */
-import { tableFolder, type RunTableName } from '../../../lib/run-tables.js';
-import { asOfFolder, LATEST_FILE, movePointerForward, runFolder, type PointerOutcome, type PointerRetry, type PointerStore } from '../latest-pointer.js';
+import { type RunTableName, tableFolder } from '../../../lib/run-tables.js';
+import {
+  asOfFolder,
+  LATEST_FILE,
+  movePointerForward,
+  type PointerOutcome,
+  type PointerRetry,
+  type PointerStore,
+  runFolder,
+} from '../latest-pointer.js';
 
 export function tableFilePath(table: RunTableName, asOf: string, runId: string): string {
   return `${tableFolder(table)}/${asOfFolder(asOf)}/${runFolder(runId)}/${table}.parquet`;
@@ -31,7 +39,11 @@ export function latestCopyPath(asOf: string): string {
  * renderPointer from the same fields). Returns what the copy names afterwards, or null when there
  * is no latest.json to copy.
  */
-export async function followLatest<A, B>(latest: PointerStore<A>, copy: PointerStore<B>, retry: PointerRetry): Promise<PointerOutcome | null> {
+export async function followLatest<A, B>(
+  latest: PointerStore<A>,
+  copy: PointerStore<B>,
+  retry: PointerRetry,
+): Promise<PointerOutcome | null> {
   const pointer = (await latest.read())?.pointer ?? null;
   if (pointer === null) return null;
   return movePointerForward(copy, pointer, () => pointer, retry);

@@ -5,8 +5,9 @@
  * whose bundle leaves this module out and gets it as `parquet/table-outputs.mjs` beside it
  * (lib/job-function.ts, `chunks`), keeping the bundle under its size target (docs/benchmarks.md).
  */
-import type { PlacedFile } from '../ports.js';
+
 import { renderFile } from '../outputs/renderer.js';
+import type { PlacedFile } from '../ports.js';
 import type { Ranking } from '../ranking/ranked.js';
 import type { RejectedRow } from '../schema.js';
 import { colorsParquet, excludedParquet, rejectedParquet, type TableFileContext } from './renderers.js';
@@ -16,10 +17,18 @@ export interface RenderedTableFile extends PlacedFile {
   readonly rows: number;
 }
 
-export function renderTableFiles(ranking: Ranking, excluded: Ranking, excludedBy: readonly string[], rejected: readonly RejectedRow[], context: TableFileContext): RenderedTableFile[] {
-  return [colorsParquet(ranking, context), excludedParquet(excluded, excludedBy, context), rejectedParquet(rejected, context)].map((renderer) => ({
-    file: renderFile(renderer),
-    rows: renderer.rows,
-    path: tableFilePath(renderer.table, context.asOf, context.runId),
-  }));
+export function renderTableFiles(
+  ranking: Ranking,
+  excluded: Ranking,
+  excludedBy: readonly string[],
+  rejected: readonly RejectedRow[],
+  context: TableFileContext,
+): RenderedTableFile[] {
+  return [colorsParquet(ranking, context), excludedParquet(excluded, excludedBy, context), rejectedParquet(rejected, context)].map(
+    (renderer) => ({
+      file: renderFile(renderer),
+      rows: renderer.rows,
+      path: tableFilePath(renderer.table, context.asOf, context.runId),
+    }),
+  );
 }

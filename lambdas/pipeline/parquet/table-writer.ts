@@ -33,7 +33,12 @@ function schemaElement(column: TableColumn): SchemaElement {
     bigint: { ...element, type: 'INT64' },
     boolean: { ...element, type: 'BOOLEAN' },
     // An instant: UTC-adjusted microseconds, which Athena, Spark and DuckDB read as a timestamp.
-    timestamp: { ...element, type: 'INT64', converted_type: 'TIMESTAMP_MICROS', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' } },
+    timestamp: {
+      ...element,
+      type: 'INT64',
+      converted_type: 'TIMESTAMP_MICROS',
+      logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' },
+    },
   };
   return byType[column.type];
 }

@@ -47,7 +47,15 @@ export class TypedFields {
     if (match === null) throw new Error(`${COLUMNS[column]} "${text}" is not an output date (YYYY-MM-DD[THH:MM:SS[.fraction]])`);
     const [, year, month, day, hour = '0', minute = '0', second = '0', fraction = ''] = match;
     const digits = fraction.padEnd(6, '0');
-    const wall = wallTime(Number(year), Number(month), Number(day), Number(hour), Number(minute), Number(second), Number(digits.slice(0, 3)));
+    const wall = wallTime(
+      Number(year),
+      Number(month),
+      Number(day),
+      Number(hour),
+      Number(minute),
+      Number(second),
+      Number(digits.slice(0, 3)),
+    );
     const micros = BigInt(this.clock.toInstant(wall)) * 1000n + BigInt(digits.slice(3, 6));
     this.lastDate.set(column, { text, micros });
     return micros;

@@ -40,7 +40,10 @@ describe('S3Sink table files', () => {
     const first = withTables('RUN1');
     const before = server.events.length;
     await sink.publish(first);
-    const created = server.events.slice(before).filter((event) => event.eventName.startsWith('ObjectCreated')).map((event) => event.key);
+    const created = server.events
+      .slice(before)
+      .filter((event) => event.eventName.startsWith('ObjectCreated'))
+      .map((event) => event.key);
     const runKey = `desk/runs/as-of=${first.asOf}/run-id=RUN1`;
     const latestKey = `desk/runs/as-of=${first.asOf}/latest.json`;
     const copyKey = `desk/${latestCopyPath(first.asOf)}`;

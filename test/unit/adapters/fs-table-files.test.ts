@@ -18,7 +18,9 @@ describe('writeTableFiles', () => {
     await writeTableFiles(root, 'RUN1', [{ path, file: outputFile('colors.parquet', 'PAR1 first PAR1') }]);
     expect(readFileSync(join(root, path), 'utf8')).toBe('PAR1 first PAR1');
     await writeTableFiles(root, 'RUN1', [{ path, file: outputFile('colors.parquet', 'PAR1 first PAR1') }]);
-    await expect(writeTableFiles(root, 'RUN1', [{ path, file: outputFile('colors.parquet', 'PAR1 other PAR1') }])).rejects.toThrow(RunAlreadyPublishedError);
+    await expect(writeTableFiles(root, 'RUN1', [{ path, file: outputFile('colors.parquet', 'PAR1 other PAR1') }])).rejects.toThrow(
+      RunAlreadyPublishedError,
+    );
     expect(readFileSync(join(root, path), 'utf8')).toBe('PAR1 first PAR1');
     // No hidden temporary file is left beside it.
     expect(readdirSync(folder)).toEqual(['colors.parquet']);

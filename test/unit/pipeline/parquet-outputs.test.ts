@@ -16,9 +16,9 @@ import { parseConfig } from '../../../lambdas/pipeline/config.js';
 import type { Manifest } from '../../../lambdas/pipeline/manifest.js';
 import { latestCopyPath, tableFilePath } from '../../../lambdas/pipeline/parquet/table-files.js';
 import { runColors } from '../../../lambdas/pipeline/run.js';
-import { RUN_TABLE_NAMES, type GlueType, type RunTableName } from '../../../lib/run-tables.js';
+import { type GlueType, RUN_TABLE_NAMES, type RunTableName } from '../../../lib/run-tables.js';
 import { MemorySource, recordOf } from '../../helpers/memory-ports.js';
-import { readParquetFile, type ReadParquet } from '../../helpers/parquet-reader.js';
+import { type ReadParquet, readParquetFile } from '../../helpers/parquet-reader.js';
 import { resourcesOf, synth } from '../lib/synth.js';
 
 const AS_OF = '2026-11-01';
@@ -52,12 +52,52 @@ const color = (fields: Partial<Record<(typeof COLUMNS)[number], string>>) =>
 
 /** Values that a careless conversion would change: 19-digit ids, long decimals, zones, DST, fractions, text. */
 const ROWS = [
-  color({ MESSAGE_ID: '9999999999999999999', CUSIP: '47853FAA3', PX: '100.03', PERCENT_DIFF: '-1.3140604467805519E-1', DATE: '2026-11-01T01:30:00-05:00' }),
-  color({ MESSAGE_ID: '9223372036854775808', CUSIP: '47853faa3 ', RANK: '2', PX: '0.1000000000000000055511151231257827', BID: '99.5', ASK: '+99.750', DATE: '2026-11-01T12:00:00.123456Z' }),
-  color({ MESSAGE_ID: '0000000000000000001', CUSIP: '47853FAA3', RANK: '3', PX: '1e2', DATE_1: '2026-10-31', TICKER: 'café ✓ "quoted", with comma', DIFF_STATUS: 'UP' }),
-  color({ MESSAGE_ID: '18', CUSIP: 'ZZZ', RANK: '4.0', CONFIDENCE: '0', COV_PRICE: '-0', PRICE_DIFF: '5.0000000000000000E-1', DATE: '2026-03-08T03:00:00', SECTOR: ' spaced ' }),
+  color({
+    MESSAGE_ID: '9999999999999999999',
+    CUSIP: '47853FAA3',
+    PX: '100.03',
+    PERCENT_DIFF: '-1.3140604467805519E-1',
+    DATE: '2026-11-01T01:30:00-05:00',
+  }),
+  color({
+    MESSAGE_ID: '9223372036854775808',
+    CUSIP: '47853faa3 ',
+    RANK: '2',
+    PX: '0.1000000000000000055511151231257827',
+    BID: '99.5',
+    ASK: '+99.750',
+    DATE: '2026-11-01T12:00:00.123456Z',
+  }),
+  color({
+    MESSAGE_ID: '0000000000000000001',
+    CUSIP: '47853FAA3',
+    RANK: '3',
+    PX: '1e2',
+    DATE_1: '2026-10-31',
+    TICKER: 'café ✓ "quoted", with comma',
+    DIFF_STATUS: 'UP',
+  }),
+  color({
+    MESSAGE_ID: '18',
+    CUSIP: 'ZZZ',
+    RANK: '4.0',
+    CONFIDENCE: '0',
+    COV_PRICE: '-0',
+    PRICE_DIFF: '5.0000000000000000E-1',
+    DATE: '2026-03-08T03:00:00',
+    SECTOR: ' spaced ',
+  }),
   color({ MESSAGE_ID: '19', CUSIP: 'ZZZ', PX: '' }),
-  color({ MESSAGE_ID: '18', CUSIP: 'ZZZ', RANK: '4.0', CONFIDENCE: '0', COV_PRICE: '-0', PRICE_DIFF: '5.0000000000000000E-1', DATE: '2026-03-08T03:00:00', SECTOR: ' spaced ' }),
+  color({
+    MESSAGE_ID: '18',
+    CUSIP: 'ZZZ',
+    RANK: '4.0',
+    CONFIDENCE: '0',
+    COV_PRICE: '-0',
+    PRICE_DIFF: '5.0000000000000000E-1',
+    DATE: '2026-03-08T03:00:00',
+    SECTOR: ' spaced ',
+  }),
   color({ MESSAGE_ID: 'x12', CUSIP: 'BAD', PX: 'n/a', DATE: '31/02/2026' }),
   color({ MESSAGE_ID: '20', CUSIP: '', TICKER: '  untrimmed  ' }),
 ];
@@ -94,7 +134,16 @@ function expectedValue(type: GlueType, text: string): unknown {
   return text;
 }
 
-const zoneParts = new Intl.DateTimeFormat('en-US', { timeZone: ZONE, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+const zoneParts = new Intl.DateTimeFormat('en-US', {
+  timeZone: ZONE,
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: 'numeric',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: 'numeric',
+  second: 'numeric',
+});
 
 /** The zone's wall clock at an instant, read as if it were UTC (ms). */
 function wallAt(instant: number): number {
@@ -136,18 +185,23 @@ describe('outputs.parquet', () => {
     }
     expect(manifest.counts).toMatchObject({ ranked: 4, excluded: 2, rejected: 2 });
     // The as-of folder's latest.json, copied byte for byte where the latest_runs table reads it.
-    expect(readFileSync(join(run.out, latestCopyPath(AS_OF)), 'utf8')).toBe(readFileSync(join(run.out, 'runs', `as-of=${AS_OF}`, 'latest.json'), 'utf8'));
+    expect(readFileSync(join(run.out, latestCopyPath(AS_OF)), 'utf8')).toBe(
+      readFileSync(join(run.out, 'runs', `as-of=${AS_OF}`, 'latest.json'), 'utf8'),
+    );
   });
 
   it('have the columns, order and types of the Glue tables in the synthesized template, and the file metadata', () => {
     const glue = Object.fromEntries(
       Object.values(resourcesOf(synth().template, 'AWS::Glue::Table')).map((props) => {
-        const input = props['TableInput'] as { Name: string; StorageDescriptor: { Columns: { Name: string; Type: GlueType }[] } };
+        const input = props.TableInput as { Name: string; StorageDescriptor: { Columns: { Name: string; Type: GlueType }[] } };
         return [input.Name, input.StorageDescriptor.Columns];
       }),
     );
     for (const name of RUN_TABLE_NAMES) {
-      expect(files[name].fields.map((field) => `${field.name.toLowerCase()} ${field.type}`), name).toEqual(glue[name]!.map((column) => `${column.Name} ${ARROW_TYPES[column.Type]}`));
+      expect(
+        files[name].fields.map((field) => `${field.name.toLowerCase()} ${field.type}`),
+        name,
+      ).toEqual(glue[name]!.map((column) => `${column.Name} ${ARROW_TYPES[column.Type]}`));
       expect(Object.fromEntries(files[name].metadata)).toEqual({
         'market-pulse.as-of': AS_OF,
         'market-pulse.run-id': '01PARQUET0000000000000000A',
@@ -157,40 +211,58 @@ describe('outputs.parquet', () => {
     }
   });
 
-  it.each(RUN_TABLE_NAMES)('%s.parquet holds every value of the CSV: ids exact, decimals with their text, times as UTC instants, empty as null', (name) => {
-    const csv = run.csv(name);
-    const { rows, fields } = files[name];
-    expect(rows).toHaveLength(csv.length);
-    expect(rows.length).toBeGreaterThan(0);
-    const types = new Map(fields.map((field) => [field.name, field.type]));
-    csv.forEach((line, index) => {
-      const row = rows[index]!;
-      for (const [column, text] of Object.entries(line)) {
-        const arrow = types.get(column);
-        if (arrow?.startsWith('Timestamp')) expect(row[column], `${name} row ${index + 1} ${column}`).toBe(text === '' ? null : expectedMicros(text));
-        else {
-          const glue = (Object.entries(ARROW_TYPES).find(([, type]) => type === arrow)?.[0] ?? 'string') as GlueType;
-          expect(row[column], `${name} row ${index + 1} ${column}`).toEqual(expectedValue(glue, text));
+  it.each(RUN_TABLE_NAMES)(
+    '%s.parquet holds every value of the CSV: ids exact, decimals with their text, times as UTC instants, empty as null',
+    (name) => {
+      const csv = run.csv(name);
+      const { rows, fields } = files[name];
+      expect(rows).toHaveLength(csv.length);
+      expect(rows.length).toBeGreaterThan(0);
+      const types = new Map(fields.map((field) => [field.name, field.type]));
+      csv.forEach((line, index) => {
+        const row = rows[index]!;
+        for (const [column, text] of Object.entries(line)) {
+          const arrow = types.get(column);
+          if (arrow?.startsWith('Timestamp'))
+            expect(row[column], `${name} row ${index + 1} ${column}`).toBe(text === '' ? null : expectedMicros(text));
+          else {
+            const glue = (Object.entries(ARROW_TYPES).find(([, type]) => type === arrow)?.[0] ?? 'string') as GlueType;
+            expect(row[column], `${name} row ${index + 1} ${column}`).toEqual(expectedValue(glue, text));
+          }
+          if (name !== 'rejected' && COLUMN_TYPES[column as (typeof COLUMNS)[number]] === 'decimal')
+            expect(row[`${column}_TEXT`]).toBe(text === '' ? null : text);
         }
-        if (name !== 'rejected' && COLUMN_TYPES[column as (typeof COLUMNS)[number]] === 'decimal') expect(row[`${column}_TEXT`]).toBe(text === '' ? null : text);
-      }
-      expect(row['RUN_ID']).toBe('01PARQUET0000000000000000A');
-    });
-  });
+        expect(row.RUN_ID).toBe('01PARQUET0000000000000000A');
+      });
+    },
+  );
 
   it('keeps the values a number type would change', () => {
-    const ids = files.colors.rows.map((row) => row['MESSAGE_ID']);
+    const ids = files.colors.rows.map((row) => row.MESSAGE_ID);
     expect(ids).toEqual(expect.arrayContaining(['9999999999999999999', '9223372036854775808']));
-    const second = files.colors.rows.find((row) => row['MESSAGE_ID'] === '9223372036854775808')!;
-    expect(second).toMatchObject({ PX: 0.1, PX_TEXT: '0.1000000000000000055511151231257827', ASK: 99.75, ASK_TEXT: '+99.750', RANK: 2n, DATE: BigInt(Date.parse('2026-11-01T12:00:00Z')) * 1000n + 123456n });
+    const second = files.colors.rows.find((row) => row.MESSAGE_ID === '9223372036854775808')!;
+    expect(second).toMatchObject({
+      PX: 0.1,
+      PX_TEXT: '0.1000000000000000055511151231257827',
+      ASK: 99.75,
+      ASK_TEXT: '+99.750',
+      RANK: 2n,
+      DATE: BigInt(Date.parse('2026-11-01T12:00:00Z')) * 1000n + 123456n,
+    });
     // 01:30 EST on the day New York leaves daylight saving: colors.csv says 01:30 local, which
     // names 01:30 EDT first (05:30 UTC); the table gives the instant the CSV names (docs/queries.md).
-    const first = files.colors.rows.find((row) => row['MESSAGE_ID'] === '9999999999999999999')!;
-    expect(first).toMatchObject({ DATE: BigInt(Date.parse('2026-11-01T05:30:00Z')) * 1000n, IS_PARENT: true, PARENT_MESSAGE_ID: null, CHILDREN_COUNT: 2, GROUP_POSITION: 1 });
-    expect(files.excluded.rows.map((row) => row['EXCLUDED_BY'])).toEqual(expect.arrayContaining(['duplicate', 'no-price']));
-    const rejected = files.rejected.rows.find((row) => row['SOURCE_ROW'] === 7n)!;
+    const first = files.colors.rows.find((row) => row.MESSAGE_ID === '9999999999999999999')!;
+    expect(first).toMatchObject({
+      DATE: BigInt(Date.parse('2026-11-01T05:30:00Z')) * 1000n,
+      IS_PARENT: true,
+      PARENT_MESSAGE_ID: null,
+      CHILDREN_COUNT: 2,
+      GROUP_POSITION: 1,
+    });
+    expect(files.excluded.rows.map((row) => row.EXCLUDED_BY)).toEqual(expect.arrayContaining(['duplicate', 'no-price']));
+    const rejected = files.rejected.rows.find((row) => row.SOURCE_ROW === 7n)!;
     expect(rejected).toMatchObject({ MESSAGE_ID: 'x12', PX: 'n/a', DATE: '31/02/2026' });
-    expect(files.rejected.rows.find((row) => row['SOURCE_ROW'] === 8n)).toMatchObject({ CUSIP: null, TICKER: '  untrimmed  ' });
+    expect(files.rejected.rows.find((row) => row.SOURCE_ROW === 8n)).toMatchObject({ CUSIP: null, TICKER: '  untrimmed  ' });
   });
 
   it('writes valid files with the whole schema for a run with no rows', async () => {

@@ -18,7 +18,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobFunction } from '../../../lib/job-function.js';
-import { entryPath } from '../../../lib/lambda-entries.js';
+import { entryPath, RUN_COLORS_CHUNKS } from '../../../lib/lambda-entries.js';
 import { type SsmEndpoint, startSsmEndpoint } from '../../helpers/aws-endpoints.js';
 import { unreachableDatabase } from '../../helpers/lambda-harness.js';
 import { useS3rver } from '../../helpers/s3rver.js';
