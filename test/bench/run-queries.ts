@@ -63,9 +63,10 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { tables: { type: 'string' }, markdown: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
   });
-  if (values.help || values.tables === undefined) {
-    console.log('Usage: npm run queries -- --tables <folder with colors/ excluded/ rejected/ latest/> [--markdown]');
-    process.exitCode = values.help ? 0 : 2;
+  if (values.help) {
+    console.log(
+      'Usage: npm run queries -- [--tables <folder with colors/ excluded/ rejected/ latest/>] [--markdown]\n(without --tables: the demo run, with outputs.parquet on)',
+    );
     return;
   }
   const tables = values.tables === undefined ? demoRun() : resolve(values.tables);
