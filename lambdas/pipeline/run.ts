@@ -157,6 +157,15 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     : undefined;
   previous = undefined;
   if (report) rendered.push(...report.files);
+  // Loaded only when asked for: the Parquet writer is a chunk of its own (parquet/table-outputs.mts).
+  const tables = config.outputs.parquet
+    ? (await import('./parquet/table-outputs.mjs')).renderTableFiles(ranking, excluded, sorted.excludedBy, rejected, {
+        asOf: request.asOf,
+        runId: request.runId,
+        clock,
+        codeVersion: CODE_VERSION,
+      })
+    : [];
 
   const finishedAt = now();
   const manifest: Manifest = {
@@ -167,7 +176,10 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     window: request.window ?? null,
     timeZone: config.window.timeZone,
     counts,
-    files: rendered.map(({ file, rows }) => fileEntry(file, rows)),
+    files: [
+      ...rendered.map(({ file, rows }) => fileEntry(file, rows)),
+      ...tables.map(({ file, rows, path }) => fileEntry(file, rows, path)),
+    ],
     config: configSummary(request.config),
     ranking: { order: config.ranking.order, tieBreaks: TIE_BREAKS },
     heldBack,
@@ -183,6 +195,7 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     asOf: request.asOf,
     runId: request.runId,
     files: rendered.map(({ file }) => file),
+    ...(tables.length > 0 ? { tableFiles: tables.map(({ file, path }) => ({ file, path })) } : {}),
     manifest: renderManifest(manifest),
     holdBack: heldBack,
   });
