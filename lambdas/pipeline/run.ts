@@ -18,6 +18,10 @@ import type { ColorSource, PublishedRun, RawRecord, ResultSink } from './ports.j
 import { TIE_BREAKS } from './ranking/order.js';
 import { RankingTable } from './ranking/table.js';
 import { forEachRecord } from './readers/pull-records.js';
+import type { ComparisonSummary } from './report/changes-json.js';
+import { findPreviousRuns, type PreviousRun, type PublishedRuns } from './report/previous-runs.js';
+import { renderReport } from './report/report-files.js';
+import { RowTally } from './report/row-tally.js';
 import { type CompiledRules, compileRules, DUPLICATE_RULE } from './rules.js';
 import { type ColorRow, type HeaderMapping, isRejected, type RejectedRow, RowValidator, resolveHeader } from './schema.js';
 import { compareText } from './text.js';
@@ -40,12 +44,18 @@ export interface RunRequest {
   /** Called when reading is over and ranking starts, and when publishing starts. */
   readonly onPhase?: (phase: RunPhase) => void;
   readonly onWarning?: (message: string) => void;
+  /** What started the run (`scheduled`, `manual`…), for the report. */
+  readonly trigger?: string;
+  /** Where the report finds the runs published before this one (docs/report.md); without it, none are looked up. */
+  readonly publishedRuns?: PublishedRuns;
 }
 
 export interface RunResult {
   readonly manifest: Manifest;
   /** Null on a dry run. */
   readonly published: PublishedRun | null;
+  /** What changed since the runs before it (outputs.report); null without a report. */
+  readonly changes: readonly ComparisonSummary[] | null;
 }
 
 export const PROGRESS_EVERY = 250_000;
@@ -63,6 +73,8 @@ interface Sorted {
   /** Excluded rows per distinct list of matched rules. */
   exclusions: Map<readonly string[], number>;
   rejected: RejectedRow[];
+  /** Ranked rows per dealer and sector, for the report. */
+  tally: RowTally | undefined;
 }
 
 export async function runColors(request: RunRequest): Promise<RunResult> {
@@ -89,6 +101,8 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   }
   if (absentColumns !== undefined) request.onWarning?.(absentColumns);
   const rules = compileRules(config.rules, clock);
+  // Looked up while the rows are read; never rejects (previous-runs.ts). Let go once the report is rendered.
+  let previous: Promise<readonly PreviousRun[] | null> | undefined = lookUpPreviousRuns(request);
   const sorted = await sortRows(opened.records, new RowValidator(mapping, clock), rules, request);
   if (opened.recordKeys) for (const warning of recordKeyWarnings(opened.recordKeys(), uses, source)) request.onWarning?.(warning);
   request.onPhase?.('ranking');
@@ -97,6 +111,17 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   const excluded = sorted.excluded.rank();
   const rejected = sorted.rejected.sort((a, b) => a.sourceRow - b.sourceRow);
 
+  const counts = {
+    read: sorted.read,
+    ranked: ranking.rowCount,
+    groups: ranking.groupCount,
+    excluded: excluded.rowCount,
+    excludedByRule: countExclusions(sorted.exclusions, config.dedupe ? [DUPLICATE_RULE, ...rules.activeRuleNames] : rules.activeRuleNames),
+    rejected: rejected.length,
+    rejectedByReason: countReasons(rejected),
+  };
+  const heldBack = holdBackReason(counts, config.publish.maxRejectedRatio);
+
   const renderers: OutputRenderer[] = [
     colorsCsv(ranking),
     ...(config.outputs.jsonl ? [colorsJsonl(ranking)] : []),
@@ -104,6 +129,34 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     rejectedCsv(rejected),
   ];
   const rendered = renderers.map((renderer) => ({ file: renderFile(renderer), rows: renderer.rows }));
+  // The report lists the files before it, so it renders after them.
+  const report = sorted.tally
+    ? renderReport(
+        ranking,
+        {
+          run: {
+            runId: request.runId,
+            asOf: request.asOf,
+            trigger: request.trigger ?? null,
+            source,
+            window: request.window ?? null,
+            timeZone: config.window.timeZone,
+            config: configSummary(request.config),
+            order: config.ranking.order,
+            heldBack,
+            codeVersion: CODE_VERSION,
+          },
+          counts,
+          exclusions: sorted.exclusions,
+          rejected,
+          tally: sorted.tally,
+          previous: await previous,
+        },
+        rendered.map(({ file, rows }) => fileEntry(file, rows)),
+      )
+    : undefined;
+  previous = undefined;
+  if (report) rendered.push(...report.files);
   // Loaded only when asked for: the Parquet writer is a chunk of its own (parquet/table-outputs.mts).
   const tables = config.outputs.parquet
     ? (await import('./parquet/table-outputs.mjs')).renderTableFiles(ranking, excluded, sorted.excludedBy, rejected, {
@@ -115,16 +168,6 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     : [];
 
   const finishedAt = now();
-  const counts = {
-    read: sorted.read,
-    ranked: ranking.rowCount,
-    groups: ranking.groupCount,
-    excluded: excluded.rowCount,
-    excludedByRule: countExclusions(sorted.exclusions, config.dedupe ? [DUPLICATE_RULE, ...rules.activeRuleNames] : rules.activeRuleNames),
-    rejected: rejected.length,
-    rejectedByReason: countReasons(rejected),
-  };
-  const heldBack = holdBackReason(counts, config.publish.maxRejectedRatio);
   const manifest: Manifest = {
     manifestVersion: 1,
     runId: request.runId,
@@ -145,7 +188,8 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - startedAt.getTime(),
   };
-  if (request.dryRun) return { manifest, published: null };
+  const changes = report?.changes ?? null;
+  if (request.dryRun) return { manifest, published: null, changes };
   request.onPhase?.('publishing');
   const published = await request.sink.publish({
     asOf: request.asOf,
@@ -155,7 +199,14 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     manifest: renderManifest(manifest),
     holdBack: heldBack,
   });
-  return { manifest, published };
+  return { manifest, published, changes };
+}
+
+/** The runs published before this one, when a report is written and there is somewhere to look; null otherwise. */
+function lookUpPreviousRuns(request: RunRequest): Promise<readonly PreviousRun[] | null> {
+  const { publishedRuns } = request;
+  if (!request.config.config.outputs.report || request.dryRun || publishedRuns === undefined) return Promise.resolve(null);
+  return findPreviousRuns(publishedRuns, request.asOf, request.runId, (message) => request.onWarning?.(message));
 }
 
 async function sortRows(
@@ -174,6 +225,7 @@ async function sortRows(
     excludedBy: [],
     exclusions: new Map(),
     rejected: [],
+    tally: request.config.config.outputs.report ? new RowTally() : undefined,
   };
   // rules.match returns a fresh list per excluded row; keep one shared list and its text per combination.
   const combinations = new Map<string, { names: readonly string[]; text: string }>();
@@ -207,7 +259,10 @@ async function sortRows(
     }
     const matched = rules.match(row);
     if (matched.length > 0) exclude(row, matched);
-    else sorted.kept.add(row);
+    else {
+      sorted.kept.add(row);
+      sorted.tally?.add(row);
+    }
   });
   return sorted;
 }
