@@ -9,16 +9,13 @@
  */
 
 import { join } from 'node:path';
-import type { ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { REPO_ROOT } from './lambda-entries.js';
 
 export const LAZY_PACKAGES: readonly string[] = ['exceljs'];
 
 const SCRIPT = join(REPO_ROOT, 'scripts', 'bundle-lazy-package.mjs');
 
-/** Runs after esbuild (local bundling, in the project root) with the asset folder. */
-export const lazyPackageHooks: ICommandHooks = {
-  beforeBundling: () => [],
-  beforeInstall: () => [],
-  afterBundling: (_inputDir: string, outputDir: string) => LAZY_PACKAGES.map((name) => `node "${SCRIPT}" "${outputDir}" ${name}`),
-};
+/** The commands run after esbuild (local bundling, in the project root) on the asset folder. */
+export function lazyPackageCommands(outputDir: string): string[] {
+  return LAZY_PACKAGES.map((name) => `node "${SCRIPT}" "${outputDir}" ${name}`);
+}

@@ -7,12 +7,14 @@
 import { stat } from 'node:fs/promises';
 import { loadConfigFile } from '../../lambdas/adapters/config-file.js';
 import { FileSource } from '../../lambdas/adapters/file-source.js';
+import { FsPublishedRuns } from '../../lambdas/adapters/fs-published-runs.js';
 import { FsSink } from '../../lambdas/adapters/fs-sink.js';
 import type { OracleRetry } from '../../lambdas/adapters/oracle/session.js';
 import { SourceError } from '../../lambdas/errors.js';
 import type { Log } from '../../lambdas/log.js';
 import type { LoadedConfig } from '../../lambdas/pipeline/config.js';
 import type { ColorSource, ResultSink } from '../../lambdas/pipeline/ports.js';
+import type { PublishedRuns } from '../../lambdas/pipeline/report/previous-runs.js';
 import { checkOutputFolder } from './output-folder.js';
 
 const isS3 = (location: string) => location.startsWith('s3://');
@@ -29,6 +31,12 @@ export async function sinkFor(out: string, log: Log, options: { readonly dryRun:
   if (isS3(out)) return (await awsEdges()).s3Sink(out, log, options);
   if (!options.dryRun) await checkOutputFolder(out);
   return new FsSink(out, { log });
+}
+
+/** The runs already published at `--out`, which a run's report compares with. */
+export async function publishedRunsFor(out: string): Promise<PublishedRuns> {
+  if (isS3(out)) return (await awsEdges()).s3PublishedRuns(out);
+  return new FsPublishedRuns(out);
 }
 
 export async function fileSource(path: string, options: { readonly sheet?: string } = {}): Promise<ColorSource> {

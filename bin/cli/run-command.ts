@@ -8,13 +8,14 @@ import { columnUses } from '../../lambdas/pipeline/column-check.js';
 import type { LoadedConfig } from '../../lambdas/pipeline/config.js';
 import type { Manifest } from '../../lambdas/pipeline/manifest.js';
 import type { ColorSource, PublishedRun } from '../../lambdas/pipeline/ports.js';
+import { REPORT_FILE } from '../../lambdas/pipeline/report/report-html.js';
 import { runColors } from '../../lambdas/pipeline/run.js';
 import { newRunId } from '../../lambdas/pipeline/run-id.js';
 import { runWindow } from '../../lambdas/pipeline/run-window.js';
 import { ZoneClock } from '../../lambdas/pipeline/time-zone.js';
 import { UnionSource } from '../../lambdas/pipeline/union-source.js';
 import { cliLog } from './cli-log.js';
-import { fileSource, loadConfig, oracleSource, sinkFor } from './edges.js';
+import { fileSource, loadConfig, oracleSource, publishedRunsFor, sinkFor } from './edges.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { checkStage, parseSeconds, rejectEmptyOptions } from './options.js';
@@ -101,6 +102,9 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const { manifest, published } = await runColors({
     source: reportingOpen(source, () => progress.setPhase('reading', 0)),
     sink,
+    // A dry run publishes nothing, so it compares with nothing and contacts nothing.
+    publishedRuns: values['dry-run'] ? undefined : await publishedRunsFor(values.out!),
+    trigger: 'manual',
     config,
     asOf,
     runId: newRunId(),
@@ -117,6 +121,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   io.out(`  output:  ${published.location}`);
+  if (manifest.files.some((file) => file.name === REPORT_FILE)) io.out(`  report:  ${published.location}/${REPORT_FILE}`);
   io.out(`  latest:  ${published.latest}${pointerNote(published)}`);
   if (published.pointer.status !== 'held-back') return EXIT.ok;
   io.err(

@@ -37,6 +37,8 @@ export interface ManifestFileEntry {
   readonly bytes: number;
   readonly sha256: string;
   readonly rows: number;
+  /** Where a file outside the run folder is, relative to the results prefix (the Athena tables, docs/queries.md). */
+  readonly path?: string;
 }
 
 export interface Manifest {
@@ -64,8 +66,8 @@ export interface Manifest {
   readonly durationMs: number;
 }
 
-export function fileEntry(file: OutputFile, rows: number): ManifestFileEntry {
-  return { name: file.name, bytes: file.bytes, sha256: file.sha256, rows };
+export function fileEntry(file: OutputFile, rows: number, path?: string): ManifestFileEntry {
+  return { name: file.name, bytes: file.bytes, sha256: file.sha256, rows, ...(path === undefined ? {} : { path }) };
 }
 
 export function renderManifest(manifest: Manifest): OutputFile {

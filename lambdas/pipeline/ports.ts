@@ -105,11 +105,19 @@ export interface OutputFile {
   readonly sha256: string;
 }
 
+/** A file published outside the run folder, at `path` under the results prefix (the Athena tables: parquet/table-files.ts). */
+export interface PlacedFile {
+  readonly path: string;
+  readonly file: OutputFile;
+}
+
 export interface PublishRequest {
   readonly asOf: string;
   readonly runId: string;
   /** Data files, written first in this order. */
   readonly files: readonly OutputFile[];
+  /** Written create-only after the data files and before the manifest; then latest.json's copy follows the pointer. */
+  readonly tableFiles?: readonly PlacedFile[];
   /** Written after every data file; its presence marks the run complete. */
   readonly manifest: OutputFile;
   /** Why the run is held back (published, latest.json not moved), or null to move latest.json to it. */

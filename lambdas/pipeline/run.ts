@@ -20,6 +20,10 @@ import type { ColorSource, PublishedRun, RawRecord, ResultSink } from './ports.j
 import { TIE_BREAKS } from './ranking/order.js';
 import { RankingTable } from './ranking/table.js';
 import { forEachRecord } from './readers/pull-records.js';
+import type { ComparisonSummary } from './report/changes-json.js';
+import { findPreviousRuns, type PreviousRun, type PublishedRuns } from './report/previous-runs.js';
+import { renderReport } from './report/report-files.js';
+import { RowTally } from './report/row-tally.js';
 import { type CompiledRules, compileRules, DUPLICATE_RULE } from './rules.js';
 import { type ColorRow, type HeaderMapping, isRejected, type RejectedRow, RowValidator, resolveHeader } from './schema.js';
 import { compareText } from './text.js';
@@ -42,12 +46,18 @@ export interface RunRequest {
   /** Called when reading is over and ranking starts, and when publishing starts. */
   readonly onPhase?: (phase: RunPhase) => void;
   readonly onWarning?: (message: string) => void;
+  /** What started the run (`scheduled`, `manual`…), for the report. */
+  readonly trigger?: string;
+  /** Where the report finds the runs published before this one (docs/report.md); without it, none are looked up. */
+  readonly publishedRuns?: PublishedRuns;
 }
 
 export interface RunResult {
   readonly manifest: Manifest;
   /** Null on a dry run. */
   readonly published: PublishedRun | null;
+  /** What changed since the runs before it (outputs.report); null without a report. */
+  readonly changes: readonly ComparisonSummary[] | null;
 }
 
 export const PROGRESS_EVERY = 250_000;
@@ -65,6 +75,8 @@ interface Sorted {
   /** Excluded rows per distinct list of matched rules. */
   exclusions: Map<readonly string[], number>;
   rejected: RejectedRow[];
+  /** Ranked rows per dealer and sector, for the report. */
+  tally: RowTally | undefined;
 }
 
 export async function runColors(request: RunRequest): Promise<RunResult> {
@@ -93,6 +105,8 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   if (absentColumns !== undefined) request.onWarning?.(absentColumns);
   const rules = compileRules(config.rules, clock);
   const inputCounts = opened.inputs ? new InputCounts(opened.inputs) : undefined;
+  // Looked up while the rows are read; never rejects (previous-runs.ts). Let go once the report is rendered.
+  let previous: Promise<readonly PreviousRun[] | null> | undefined = lookUpPreviousRuns(request);
   const sorted = await sortRows(opened.records, new RowValidator(mapping, clock), rules, request, inputCounts);
   if (opened.recordKeys) for (const warning of recordKeyWarnings(opened.recordKeys(), uses, source)) request.onWarning?.(warning);
   request.onPhase?.('ranking');
@@ -101,17 +115,6 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   const excluded = sorted.excluded.rank();
   const rejected = sorted.rejected.sort((a, b) => a.sourceRow - b.sourceRow);
 
-  const renderers: OutputRenderer[] = [
-    colorsCsv(ranking),
-    ...(config.outputs.jsonl ? [colorsJsonl(ranking)] : []),
-    excludedCsv(excluded, sorted.excludedBy),
-    rejectedCsv(rejected),
-  ];
-  const rendered = renderers.map((renderer) => ({ file: renderFile(renderer), rows: renderer.rows }));
-  if (config.outputs.xlsx)
-    rendered.push(await renderColorsXlsx({ ranking, excluded, excludedBy: sorted.excludedBy, rejected, asOf: request.asOf }));
-
-  const finishedAt = now();
   const counts = {
     read: sorted.read,
     ranked: ranking.rowCount,
@@ -122,6 +125,55 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     rejectedByReason: countReasons(rejected),
   };
   const heldBack = holdBackReason(counts, config.publish.maxRejectedRatio);
+
+  const renderers: OutputRenderer[] = [
+    colorsCsv(ranking),
+    ...(config.outputs.jsonl ? [colorsJsonl(ranking)] : []),
+    excludedCsv(excluded, sorted.excludedBy),
+    rejectedCsv(rejected),
+  ];
+  const rendered = renderers.map((renderer) => ({ file: renderFile(renderer), rows: renderer.rows }));
+  if (config.outputs.xlsx)
+    rendered.push(await renderColorsXlsx({ ranking, excluded, excludedBy: sorted.excludedBy, rejected, asOf: request.asOf }));
+  // The report lists the files before it, so it renders after them.
+  const report = sorted.tally
+    ? renderReport(
+        ranking,
+        {
+          run: {
+            runId: request.runId,
+            asOf: request.asOf,
+            trigger: request.trigger ?? null,
+            source,
+            window: request.window ?? null,
+            timeZone: config.window.timeZone,
+            config: configSummary(request.config),
+            order: config.ranking.order,
+            heldBack,
+            codeVersion: CODE_VERSION,
+          },
+          counts,
+          exclusions: sorted.exclusions,
+          rejected,
+          tally: sorted.tally,
+          previous: await previous,
+        },
+        rendered.map(({ file, rows }) => fileEntry(file, rows)),
+      )
+    : undefined;
+  previous = undefined;
+  if (report) rendered.push(...report.files);
+  // Loaded only when asked for: the Parquet writer is a chunk of its own (parquet/table-outputs.mts).
+  const tables = config.outputs.parquet
+    ? (await import('./parquet/table-outputs.mjs')).renderTableFiles(ranking, excluded, sorted.excludedBy, rejected, {
+        asOf: request.asOf,
+        runId: request.runId,
+        clock,
+        codeVersion: CODE_VERSION,
+      })
+    : [];
+
+  const finishedAt = now();
   const manifest: Manifest = {
     manifestVersion: 1,
     runId: request.runId,
@@ -131,7 +183,10 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     window: request.window ?? null,
     timeZone: config.window.timeZone,
     counts,
-    files: rendered.map(({ file, rows }) => fileEntry(file, rows)),
+    files: [
+      ...rendered.map(({ file, rows }) => fileEntry(file, rows)),
+      ...tables.map(({ file, rows, path }) => fileEntry(file, rows, path)),
+    ],
     config: configSummary(request.config),
     ranking: { order: config.ranking.order, tieBreaks: TIE_BREAKS },
     heldBack,
@@ -140,16 +195,25 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - startedAt.getTime(),
   };
-  if (request.dryRun) return { manifest, published: null };
+  const changes = report?.changes ?? null;
+  if (request.dryRun) return { manifest, published: null, changes };
   request.onPhase?.('publishing');
   const published = await request.sink.publish({
     asOf: request.asOf,
     runId: request.runId,
     files: rendered.map(({ file }) => file),
+    ...(tables.length > 0 ? { tableFiles: tables.map(({ file, path }) => ({ file, path })) } : {}),
     manifest: renderManifest(manifest),
     holdBack: heldBack,
   });
-  return { manifest, published };
+  return { manifest, published, changes };
+}
+
+/** The runs published before this one, when a report is written and there is somewhere to look; null otherwise. */
+function lookUpPreviousRuns(request: RunRequest): Promise<readonly PreviousRun[] | null> {
+  const { publishedRuns } = request;
+  if (!request.config.config.outputs.report || request.dryRun || publishedRuns === undefined) return Promise.resolve(null);
+  return findPreviousRuns(publishedRuns, request.asOf, request.runId, (message) => request.onWarning?.(message));
 }
 
 async function sortRows(
@@ -169,6 +233,7 @@ async function sortRows(
     excludedBy: [],
     exclusions: new Map(),
     rejected: [],
+    tally: request.config.config.outputs.report ? new RowTally() : undefined,
   };
   // rules.match returns a fresh list per excluded row; keep one shared list and its text per combination.
   const combinations = new Map<string, { names: readonly string[]; text: string }>();
@@ -207,6 +272,7 @@ async function sortRows(
     else {
       sorted.kept.add(row);
       inputCounts?.add(row.sourceRow, 'ranked');
+      sorted.tally?.add(row);
     }
   });
   return sorted;

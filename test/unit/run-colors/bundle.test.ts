@@ -18,7 +18,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobFunction } from '../../../lib/job-function.js';
-import { entryPath } from '../../../lib/lambda-entries.js';
+import { entryPath, RUN_COLORS_CHUNKS } from '../../../lib/lambda-entries.js';
 import { type SsmEndpoint, startSsmEndpoint } from '../../helpers/aws-endpoints.js';
 import { unreachableDatabase } from '../../helpers/lambda-harness.js';
 import { useS3rver } from '../../helpers/s3rver.js';
@@ -38,6 +38,7 @@ function synthesizeRunColorsBundle(): string {
   const stack = new Stack(app, 'BundleOnly');
   new JobFunction(stack, 'RunColors', {
     entry: entryPath('run-colors'),
+    chunks: RUN_COLORS_CHUNKS,
     description: 'run-colors, bundled as the stack bundles it',
     memorySize: 1024,
     timeout: Duration.minutes(5),
@@ -137,6 +138,16 @@ describe('the run-colors bundle as deployed', () => {
     });
     expect(result.stderr).toBe('');
     expect(result.stdout.trim()).toBe('["4292908303382310338",99.5]');
+  });
+
+  it('loads the Parquet writer from its own chunk beside the bundle, only when a run asks for it', async () => {
+    const text = readFileSync(bundle, 'utf8');
+    expect(text).toContain('import("./parquet/table-outputs.mjs")');
+    // hyparquet-writer's own error text: its code is in the chunk, not in the bundle.
+    expect(text).not.toContain('parquet columns must have the same length');
+    const chunk = (await import(join(bundle, '..', 'parquet', 'table-outputs.mjs'))) as { renderTableFiles?: unknown };
+    expect(typeof chunk.renderTableFiles).toBe('function');
+    expect(readFileSync(join(bundle, '..', 'parquet', 'table-outputs.mjs'), 'utf8')).toContain('parquet columns must have the same length');
   });
 
   it('fails a run against an unreachable database with the real error name and code, thrown and logged', async () => {
