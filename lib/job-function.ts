@@ -14,6 +14,7 @@ import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aw
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { REPO_ROOT } from './lambda-entries.js';
+import { LAZY_PACKAGES, lazyPackageCommands } from './lazy-packages.js';
 import { type LogGroupSettings, stageLogGroup } from './log-groups.js';
 import { acknowledge } from './nag.js';
 
@@ -145,7 +146,7 @@ export class JobFunction extends Construct {
  */
 export function bundlingOptions(nodeModules: string[], chunks: readonly string[] = []) {
   return {
-    ...chunkOptions(chunks),
+    ...afterBundling(chunks),
     format: OutputFormat.ESM,
     target: 'node22',
     mainFields: ['module', 'main'],
@@ -155,7 +156,8 @@ export function bundlingOptions(nodeModules: string[], chunks: readonly string[]
     keepNames: true,
     sourceMap: true,
     sourcesContent: false,
-    externalModules: chunks.map(chunkSpecifier),
+    // Loaded on demand: the lazy packages (lib/lazy-packages.ts) and the chunks are shipped beside the bundle.
+    externalModules: [...LAZY_PACKAGES, ...chunks.map(chunkSpecifier)],
     // Asking for none still makes CDK look for a package.json beside the entry.
     ...(nodeModules.length > 0 ? { nodeModules } : {}),
     tsconfig: join(REPO_ROOT, 'tsconfig.json'),
@@ -178,20 +180,24 @@ function chunkSpecifier(chunk: string): string {
   return `./${chunk.replace(/^lambdas\/pipeline\//, '').replace(/\.mts$/, '.mjs')}`;
 }
 
-/** Each chunk bundled with the same settings into the asset, at the path the handler's import names. */
-function chunkOptions(chunks: readonly string[]): { commandHooks?: ICommandHooks } {
-  if (chunks.length === 0) return {};
+/**
+ * After bundling: each chunk bundled with the same settings into the asset, at the path the
+ * handler's import names, and the lazy packages the bundle imports shipped beside it.
+ */
+function afterBundling(chunks: readonly string[]): { commandHooks: ICommandHooks } {
   const esbuild = join(REPO_ROOT, 'node_modules', '.bin', 'esbuild');
   return {
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],
-      afterBundling: (_inputDir: string, outputDir: string) =>
-        chunks.map(
+      afterBundling: (_inputDir: string, outputDir: string) => [
+        ...chunks.map(
           (chunk) =>
             `"${esbuild}" "${join(REPO_ROOT, chunk)}" --bundle --minify --keep-names --format=esm --platform=node --target=node22 --log-level=warning ` +
             `--tsconfig="${join(REPO_ROOT, 'tsconfig.json')}" --outfile="${join(outputDir, chunkSpecifier(chunk))}"`,
         ),
+        ...lazyPackageCommands(outputDir),
+      ],
     },
   };
 }

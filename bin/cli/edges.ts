@@ -39,11 +39,11 @@ export async function publishedRunsFor(out: string): Promise<PublishedRuns> {
   return new FsPublishedRuns(out);
 }
 
-export async function fileSource(path: string): Promise<ColorSource> {
+export async function fileSource(path: string, options: { readonly sheet?: string } = {}): Promise<ColorSource> {
   // Before FileSource, which would first complain that a folder name has no .csv/.jsonl extension.
   const info = await stat(path).catch(() => undefined);
-  if (info?.isDirectory()) throw new SourceError(`--input ${path} is a directory, not a file; give a .csv, .jsonl or .ndjson file`);
-  return new FileSource(path);
+  if (info?.isDirectory()) throw new SourceError(`--input ${path} is a directory, not a file; give a .csv, .jsonl, .ndjson or .xlsx file`);
+  return new FileSource(path, options);
 }
 
 export interface OracleOptions {

@@ -4,6 +4,7 @@
  * presence means the run is complete.
  */
 import type { LoadedConfig } from './config.js';
+import type { ManifestInput } from './input-counts.js';
 import { OutputBuffer } from './outputs/output-buffer.js';
 import type { OutputFile } from './ports.js';
 import type { RankingKey } from './ranking/order.js';
@@ -45,6 +46,8 @@ export interface Manifest {
   readonly runId: string;
   readonly asOf: string;
   readonly source: string;
+  /** A run over several inputs (`--input` given more than once): each input and its rows. */
+  readonly inputs?: readonly ManifestInput[];
   /** The run window for database sources; null when a file is processed whole. */
   readonly window: RunWindow | null;
   readonly timeZone: string;

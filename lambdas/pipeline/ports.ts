@@ -48,6 +48,25 @@ export interface OpenedSource {
    * logical columns: what the records held, once they are all read.
    */
   readonly recordKeys?: () => RecordKeys;
+  /** Warnings found on opening, for the run to pass on (a union of inputs checks each one's header). */
+  readonly warnings?: readonly string[];
+  /** For a source made of several inputs (union-source.ts): which input each record came from. */
+  readonly inputs?: SourceInputs;
+}
+
+/** The inputs of a source made of several, each numbering its records after the one before. */
+export interface SourceInputs {
+  /** Which input the record with this SOURCE_ROW came from, for any record handed out so far. */
+  indexOf(sourceRow: number): number;
+  /** Each input and the SOURCE_ROW its records start at, once every record is read. */
+  list(): readonly SourceInput[];
+}
+
+export interface SourceInput {
+  /** What the manifest records as the input, e.g. `file:colors.xlsx`. */
+  readonly source: string;
+  /** The SOURCE_ROW of its first row: its own row number plus this, minus 1. */
+  readonly firstSourceRow: number;
 }
 
 /** The keys the records of a JSON Lines source held. */

@@ -8,9 +8,11 @@ import { checkHeaderColumns, columnUses, recordKeyWarnings } from './column-chec
 import { COLUMNS } from './columns.js';
 import type { LoadedConfig } from './config.js';
 import { holdBackReason } from './hold-back.js';
+import { InputCounts } from './input-counts.js';
 import { configSummary, fileEntry, type Manifest, type RunWindow, renderManifest } from './manifest.js';
 import { colorsCsv } from './outputs/colors-csv.js';
 import { colorsJsonl } from './outputs/colors-jsonl.js';
+import { renderColorsXlsx } from './outputs/colors-xlsx.js';
 import { excludedCsv } from './outputs/excluded-csv.js';
 import { rejectedCsv } from './outputs/rejected-csv.js';
 import { type OutputRenderer, renderFile } from './outputs/renderer.js';
@@ -96,14 +98,16 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     await opened.records[Symbol.asyncIterator]().return?.();
     throw error;
   }
+  for (const warning of opened.warnings ?? []) request.onWarning?.(warning);
   if (mapping.extraColumns.length > 0) {
     request.onWarning?.(`${source}: ignoring columns that are not color columns: ${mapping.extraColumns.join(', ')}`);
   }
   if (absentColumns !== undefined) request.onWarning?.(absentColumns);
   const rules = compileRules(config.rules, clock);
+  const inputCounts = opened.inputs ? new InputCounts(opened.inputs) : undefined;
   // Looked up while the rows are read; never rejects (previous-runs.ts). Let go once the report is rendered.
   let previous: Promise<readonly PreviousRun[] | null> | undefined = lookUpPreviousRuns(request);
-  const sorted = await sortRows(opened.records, new RowValidator(mapping, clock), rules, request);
+  const sorted = await sortRows(opened.records, new RowValidator(mapping, clock), rules, request, inputCounts);
   if (opened.recordKeys) for (const warning of recordKeyWarnings(opened.recordKeys(), uses, source)) request.onWarning?.(warning);
   request.onPhase?.('ranking');
 
@@ -129,6 +133,8 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     rejectedCsv(rejected),
   ];
   const rendered = renderers.map((renderer) => ({ file: renderFile(renderer), rows: renderer.rows }));
+  if (config.outputs.xlsx)
+    rendered.push(await renderColorsXlsx({ ranking, excluded, excludedBy: sorted.excludedBy, rejected, asOf: request.asOf }));
   // The report lists the files before it, so it renders after them.
   const report = sorted.tally
     ? renderReport(
@@ -173,6 +179,7 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     runId: request.runId,
     asOf: request.asOf,
     source: request.source.description,
+    ...(inputCounts ? { inputs: inputCounts.entries() } : {}),
     window: request.window ?? null,
     timeZone: config.window.timeZone,
     counts,
@@ -214,6 +221,7 @@ async function sortRows(
   validator: RowValidator,
   rules: CompiledRules,
   request: RunRequest,
+  inputCounts: InputCounts | undefined,
 ): Promise<Sorted> {
   const mapping = validator.mapping;
   const order = request.config.config.ranking.order;
@@ -237,6 +245,7 @@ async function sortRows(
       combinations.set(text, combination);
     }
     sorted.excluded.add(row);
+    inputCounts?.add(row.sourceRow, 'excluded');
     sorted.excludedBy.push(combination.text);
     sorted.exclusions.set(combination.names, (sorted.exclusions.get(combination.names) ?? 0) + 1);
   };
@@ -247,6 +256,7 @@ async function sortRows(
     const row = validator.validate(record);
     if (isRejected(row)) {
       sorted.rejected.push(row);
+      inputCounts?.add(row.sourceRow, 'rejected');
       return;
     }
     if (seen !== undefined) {
@@ -261,6 +271,7 @@ async function sortRows(
     if (matched.length > 0) exclude(row, matched);
     else {
       sorted.kept.add(row);
+      inputCounts?.add(row.sourceRow, 'ranked');
       sorted.tally?.add(row);
     }
   });

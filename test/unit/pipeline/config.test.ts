@@ -22,7 +22,7 @@ describe('parseConfig', () => {
       ranking: { order: DEFAULT_RANKING_ORDER },
       window: { lookbackDays: 1, timeZone: DEFAULT_TIME_ZONE },
       columns: expect.objectContaining({ MESSAGE_ID: 'MESSAGE_ID', DATE: 'DATE' }),
-      outputs: { jsonl: false, report: true, parquet: false },
+      outputs: { jsonl: false, report: true, parquet: false, xlsx: false },
       publish: { maxRejectedRatio: 0.5 },
       dedupe: false,
     });

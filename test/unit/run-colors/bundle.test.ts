@@ -8,10 +8,10 @@
  * name and code survive minification, in the thrown error and in the `run failed` log line. SNS is a
  * server on 127.0.0.1 too: the failed run is announced through the bundle's own SNS client.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -119,6 +119,25 @@ describe('the run-colors bundle as deployed', () => {
     const text = readFileSync(bundle, 'utf8');
     expect(text).not.toMatch(/\bclass TransientSourceError\b/);
     expect(text).toContain('"TransientSourceError"');
+  });
+
+  it("leaves exceljs out of the handler and ships it beside it, where the handler's import() finds it", () => {
+    const text = readFileSync(bundle, 'utf8');
+    expect(text).toContain('import("exceljs")');
+    expect(statSync(bundle).size).toBeLessThan(1_500_000);
+    const shipped = join(dirname(bundle), 'node_modules', 'exceljs', 'index.mjs');
+    expect(statSync(shipped).size).toBeGreaterThan(500_000);
+    // Resolved from the asset folder as the handler resolves it: a workbook written and read back.
+    const script =
+      "const { default: E } = await import('exceljs'); const w = new E.Workbook(); w.addWorksheet('s').addRow(['4292908303382310338', 99.5]);" +
+      'const r = new E.Workbook(); await r.xlsx.load(await w.xlsx.writeBuffer()); console.log(JSON.stringify(r.worksheets[0].getRow(1).values.slice(1)));';
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: dirname(bundle),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('["4292908303382310338",99.5]');
   });
 
   it('loads the Parquet writer from its own chunk beside the bundle, only when a run asks for it', async () => {
