@@ -10,10 +10,11 @@ import type { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { REPO_ROOT } from './lambda-entries.js';
+import { LAZY_PACKAGES, lazyPackageCommands } from './lazy-packages.js';
 import { type LogGroupSettings, stageLogGroup } from './log-groups.js';
 import { acknowledge } from './nag.js';
 
@@ -48,6 +49,12 @@ export interface JobFunctionProps {
   readonly layers?: lambda.ILayerVersion[];
   /** Packages installed next to the bundle instead of bundled (oracledb in thick mode: it loads a native binary). */
   readonly nodeModules?: string[];
+  /**
+   * Modules the handler loads with a dynamic import only when a run needs them (repository paths of
+   * `.mts` files under lambdas/, imported as `./<path below lambdas/pipeline/>.mjs`): each is left
+   * out of index.mjs and bundled on its own beside it, so the code every invocation loads stays small.
+   */
+  readonly chunks?: readonly string[];
   readonly reservedConcurrentExecutions?: number;
   /** Asynchronous invocations: retries after a function error, and where a finally failed event goes. */
   readonly retryAttempts?: number;
@@ -108,7 +115,7 @@ export class JobFunction extends Construct {
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       projectRoot: projectRootFor(props.entry),
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-      bundling: bundlingOptions(props.nodeModules ?? []),
+      bundling: bundlingOptions(props.nodeModules ?? [], props.chunks ?? []),
       ...(props.network
         ? {
             vpc: props.network.vpc,
@@ -137,8 +144,9 @@ export class JobFunction extends Construct {
  * the bundle; the AWS SDK is bundled at the lock file's versions rather than taken from the runtime,
  * so features the code relies on (S3 conditional writes) do not depend on what the runtime ships.
  */
-export function bundlingOptions(nodeModules: string[]) {
+export function bundlingOptions(nodeModules: string[], chunks: readonly string[] = []) {
   return {
+    ...afterBundling(chunks),
     format: OutputFormat.ESM,
     target: 'node22',
     mainFields: ['module', 'main'],
@@ -148,7 +156,8 @@ export function bundlingOptions(nodeModules: string[]) {
     keepNames: true,
     sourceMap: true,
     sourcesContent: false,
-    externalModules: [],
+    // Loaded on demand: the lazy packages (lib/lazy-packages.ts) and the chunks are shipped beside the bundle.
+    externalModules: [...LAZY_PACKAGES, ...chunks.map(chunkSpecifier)],
     // Asking for none still makes CDK look for a package.json beside the entry.
     ...(nodeModules.length > 0 ? { nodeModules } : {}),
     tsconfig: join(REPO_ROOT, 'tsconfig.json'),
@@ -164,4 +173,31 @@ function projectRootFor(entry: string): string {
   let root = REPO_ROOT;
   while (relative(root, dirname(entry)).startsWith('..')) root = dirname(root);
   return root;
+}
+
+/** How the handler imports a chunk: `lambdas/pipeline/parquet/x.mts` is `./parquet/x.mjs` (from lambdas/pipeline/run.ts). */
+function chunkSpecifier(chunk: string): string {
+  return `./${chunk.replace(/^lambdas\/pipeline\//, '').replace(/\.mts$/, '.mjs')}`;
+}
+
+/**
+ * After bundling: each chunk bundled with the same settings into the asset, at the path the
+ * handler's import names, and the lazy packages the bundle imports shipped beside it.
+ */
+function afterBundling(chunks: readonly string[]): { commandHooks: ICommandHooks } {
+  const esbuild = join(REPO_ROOT, 'node_modules', '.bin', 'esbuild');
+  return {
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (_inputDir: string, outputDir: string) => [
+        ...chunks.map(
+          (chunk) =>
+            `"${esbuild}" "${join(REPO_ROOT, chunk)}" --bundle --minify --keep-names --format=esm --platform=node --target=node22 --log-level=warning ` +
+            `--tsconfig="${join(REPO_ROOT, 'tsconfig.json')}" --outfile="${join(outputDir, chunkSpecifier(chunk))}"`,
+        ),
+        ...lazyPackageCommands(outputDir),
+      ],
+    },
+  };
 }

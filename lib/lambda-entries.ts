@@ -38,3 +38,6 @@ export function entryPath(name: FunctionName): string {
 export function entryPathOf(relative: string): string {
   return join(REPO_ROOT, relative);
 }
+
+/** What run-colors loads only when a run asks for it (lib/job-function.ts, `chunks`): the Parquet writer. */
+export const RUN_COLORS_CHUNKS: readonly string[] = ['lambdas/pipeline/parquet/table-outputs.mts'];

@@ -19,7 +19,7 @@ import { BACKFILL_PLAN_ENTRY, Backfill } from './backfill.js';
 import { type MarketPulseConfig, parseContext } from './context.js';
 import { EncryptionKey } from './encryption-key.js';
 import { JobFunction } from './job-function.js';
-import { entryPath, entryPathOf, FUNCTION_NAMES, type FunctionName } from './lambda-entries.js';
+import { entryPath, entryPathOf, FUNCTION_NAMES, type FunctionName, RUN_COLORS_CHUNKS } from './lambda-entries.js';
 import type { LogGroupSettings } from './log-groups.js';
 import { acknowledge, nagArnToken } from './nag.js';
 import { Network } from './network.js';
@@ -136,6 +136,7 @@ export class MarketPulseStack extends Stack {
       'run-colors': new JobFunction(this, 'RunColors', {
         ...common,
         entry: entryPath('run-colors'),
+        chunks: RUN_COLORS_CHUNKS,
         environment: { ...environment, NOTIFICATION_TOPIC_ARN: this.runNotifications.topic.topicArn },
         description: `market-pulse ${c.stage}: Run Colors (exclude and rank the day's dealer colors, publish to S3)`,
         memorySize: c.runColorsMemoryMb,
@@ -169,6 +170,8 @@ export class MarketPulseStack extends Stack {
 
     this.parameters.grantRead(roles);
     this.results.grantFolder([this.jobs['run-colors'].role], 'runs', 'Runs');
+    // outputs.parquet: the Athena table files and the latest.json copies (docs/queries.md).
+    this.results.grantFolder([this.jobs['run-colors'].role], 'tables', 'Tables');
     this.results.grantFolder([this.jobs['db-health'].role], 'health', 'Health');
     this.results.grantFolder([this.jobs['oracle-extract'].role], 'extracts', 'Extracts');
     this.results.grantEncryption(roles);

@@ -7,12 +7,14 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { settingsPrefix } from '../../lambdas/adapters/oracle/settings.js';
 import { OracleSource } from '../../lambdas/adapters/oracle/source.js';
 import { createS3Client } from '../../lambdas/adapters/s3/client.js';
+import { S3PublishedRuns } from '../../lambdas/adapters/s3/published-runs.js';
 import { loadConfigFromS3 } from '../../lambdas/adapters/s3-config.js';
 import { parseS3Location, parseS3ObjectUrl } from '../../lambdas/adapters/s3-location.js';
 import { S3Sink } from '../../lambdas/adapters/s3-sink.js';
 import type { Log } from '../../lambdas/log.js';
 import type { LoadedConfig } from '../../lambdas/pipeline/config.js';
 import type { ColorSource, ResultSink } from '../../lambdas/pipeline/ports.js';
+import type { PublishedRuns } from '../../lambdas/pipeline/report/previous-runs.js';
 import type { RunWindowBounds } from '../../lambdas/pipeline/run-window.js';
 import { requireRegion } from './aws-region.js';
 import type { OracleOptions } from './edges.js';
@@ -38,6 +40,11 @@ export async function s3Sink(out: string, log: Log, options: { readonly dryRun: 
   // A dry run never publishes, so it contacts nothing and needs no region.
   const client = options.dryRun ? createS3Client() : await s3Client();
   return new S3Sink({ client, bucket, prefix, log });
+}
+
+export async function s3PublishedRuns(out: string): Promise<PublishedRuns> {
+  const { bucket, prefix } = parseS3Location(out, '--out');
+  return new S3PublishedRuns({ client: await s3Client(), bucket, prefix });
 }
 
 export async function oracleSource(

@@ -7,12 +7,14 @@
 import { stat } from 'node:fs/promises';
 import { loadConfigFile } from '../../lambdas/adapters/config-file.js';
 import { FileSource } from '../../lambdas/adapters/file-source.js';
+import { FsPublishedRuns } from '../../lambdas/adapters/fs-published-runs.js';
 import { FsSink } from '../../lambdas/adapters/fs-sink.js';
 import type { OracleRetry } from '../../lambdas/adapters/oracle/session.js';
 import { SourceError } from '../../lambdas/errors.js';
 import type { Log } from '../../lambdas/log.js';
 import type { LoadedConfig } from '../../lambdas/pipeline/config.js';
 import type { ColorSource, ResultSink } from '../../lambdas/pipeline/ports.js';
+import type { PublishedRuns } from '../../lambdas/pipeline/report/previous-runs.js';
 import { checkOutputFolder } from './output-folder.js';
 
 const isS3 = (location: string) => location.startsWith('s3://');
@@ -31,11 +33,17 @@ export async function sinkFor(out: string, log: Log, options: { readonly dryRun:
   return new FsSink(out, { log });
 }
 
-export async function fileSource(path: string): Promise<ColorSource> {
+/** The runs already published at `--out`, which a run's report compares with. */
+export async function publishedRunsFor(out: string): Promise<PublishedRuns> {
+  if (isS3(out)) return (await awsEdges()).s3PublishedRuns(out);
+  return new FsPublishedRuns(out);
+}
+
+export async function fileSource(path: string, options: { readonly sheet?: string } = {}): Promise<ColorSource> {
   // Before FileSource, which would first complain that a folder name has no .csv/.jsonl extension.
   const info = await stat(path).catch(() => undefined);
-  if (info?.isDirectory()) throw new SourceError(`--input ${path} is a directory, not a file; give a .csv, .jsonl or .ndjson file`);
-  return new FileSource(path);
+  if (info?.isDirectory()) throw new SourceError(`--input ${path} is a directory, not a file; give a .csv, .jsonl, .ndjson or .xlsx file`);
+  return new FileSource(path, options);
 }
 
 export interface OracleOptions {

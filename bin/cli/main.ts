@@ -32,7 +32,7 @@ export const MAIN_HELP = `market-pulse ${CODE_VERSION} — the MarketPulse Run C
 Usage: market-pulse <command> [options]
 
 Commands:
-  run               run the job on a CSV/JSON Lines file or Oracle; publish to a folder or S3
+  run               run the job on CSV/JSON Lines/.xlsx files or Oracle; publish to a folder or S3
   validate-config   check a config document (rules, ranking, window) and report every problem
   health            check a stage: SSM parameters, Oracle SELECT 1, table readable, S3 writable
   extract           write a stage's database info, table list, table schema and sample rows

@@ -1,18 +1,23 @@
 /** `market-pulse run`: the Run Colors job from a file or Oracle, published to a folder or S3. */
+import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FileSource } from '../../lambdas/adapters/file-source.js';
 import type { OracleRetry } from '../../lambdas/adapters/oracle/session.js';
 import { UsageError } from '../../lambdas/errors.js';
 import { parseAsOf, todayIn } from '../../lambdas/pipeline/as-of.js';
+import { columnUses } from '../../lambdas/pipeline/column-check.js';
+import type { LoadedConfig } from '../../lambdas/pipeline/config.js';
 import type { Manifest } from '../../lambdas/pipeline/manifest.js';
 import { parallelCsvReader } from '../../lambdas/pipeline/parallel/parallel-read.js';
 import type { ColorSource, PublishedRun } from '../../lambdas/pipeline/ports.js';
+import { REPORT_FILE } from '../../lambdas/pipeline/report/report-html.js';
 import { runColors } from '../../lambdas/pipeline/run.js';
 import { newRunId } from '../../lambdas/pipeline/run-id.js';
 import { runWindow } from '../../lambdas/pipeline/run-window.js';
 import { ZoneClock } from '../../lambdas/pipeline/time-zone.js';
+import { UnionSource } from '../../lambdas/pipeline/union-source.js';
 import { cliLog } from './cli-log.js';
-import { fileSource, loadConfig, oracleSource, sinkFor } from './edges.js';
+import { fileSource, loadConfig, oracleSource, publishedRunsFor, sinkFor } from './edges.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { checkStage, parseSeconds, rejectEmptyOptions } from './options.js';
@@ -26,7 +31,7 @@ const MAX_TIMEOUT_SECONDS = 3_600;
 /** Rows between progress reports: often enough for a live counter, rare enough to cost nothing. */
 const PROGRESS_EVERY_ROWS = 10_000;
 
-export const RUN_HELP = `Usage: market-pulse run (--input <file> | --source oracle --stage <stage>)
+export const RUN_HELP = `Usage: market-pulse run (--input <file> [--input <file>…] [--sheet <name>] | --source oracle --stage <stage>)
                         --config <file|s3://bucket/key> --out <dir|s3://bucket/prefix>
                         [--as-of YYYY-MM-DD] [--dry-run] [--timeout <seconds>]
 
@@ -35,7 +40,10 @@ colors (parent/child) and publishes the run atomically under
 <out>/runs/as-of=<date>/run-id=<id>/, then moves <out>/runs/as-of=<date>/latest.json to it.
 
 Options:
-  --input <file>     colors as CSV (.csv) or JSON Lines (.jsonl, .ndjson); processed whole
+  --input <file>     colors as CSV (.csv), JSON Lines (.jsonl, .ndjson) or an Excel workbook
+                     (.xlsx); processed whole. Give it more than once to run on the union of
+                     several files (any mix of formats), deduplicated and ranked as one set
+  --sheet <name>     the workbook sheet to read (default: the first sheet)
   --source oracle    read the as-of date's window from Oracle instead, with the settings of
   --stage <stage>      /market-pulse/<stage>/oracle/* in SSM (standard AWS credentials)
   --config <doc>     the config document: rules, ranking, window, outputs (JSON, or .yaml/.yml),
@@ -60,7 +68,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      input: { type: 'string' },
+      input: { type: 'string', multiple: true },
+      sheet: { type: 'string' },
       source: { type: 'string' },
       stage: { type: 'string' },
       config: { type: 'string' },
@@ -89,11 +98,16 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   // A file is processed whole; the window only selects rows from the database.
   const window = values.source === 'oracle' ? runWindow(asOf, lookbackDays, new ZoneClock(timeZone)) : null;
   const onRetry = (retry: OracleRetry) => progress.line(retryLine(retry, timeoutMs));
-  const source = window ? await oracleSource(values.stage!, config, window, log, { timeoutMs, onRetry }) : await fileSource(values.input!);
+  const source = window
+    ? await oracleSource(values.stage!, config, window, log, { timeoutMs, onRetry })
+    : await inputSource(values.input!, values.sheet, config);
   progress.setPhase(window ? 'connecting to Oracle' : 'opening the input');
   const { manifest, published } = await runColors({
     source: reportingOpen(source, () => progress.setPhase('reading', 0)),
     sink,
+    // A dry run publishes nothing, so it compares with nothing and contacts nothing.
+    publishedRuns: values['dry-run'] ? undefined : await publishedRunsFor(values.out!),
+    trigger: 'manual',
     config,
     asOf,
     runId: newRunId(),
@@ -112,6 +126,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   io.out(`  output:  ${published.location}`);
+  if (manifest.files.some((file) => file.name === REPORT_FILE)) io.out(`  report:  ${published.location}/${REPORT_FILE}`);
   io.out(`  latest:  ${published.latest}${pointerNote(published)}`);
   if (published.pointer.status !== 'held-back') return EXIT.ok;
   io.err(
@@ -125,6 +140,14 @@ function pointerNote({ pointer }: PublishedRun): string {
   if (pointer.status === 'newer') return ` (names the newer run ${pointer.runId}; left as it is)`;
   if (pointer.status === 'held-back') return ' (not moved: this run is held back)';
   return '';
+}
+
+/** The `--input` files: one as it is, several as their union (union-source.ts). */
+async function inputSource(paths: readonly string[], sheet: string | undefined, loaded: LoadedConfig): Promise<ColorSource> {
+  const sources = await Promise.all(paths.map((path) => fileSource(path, sheet === undefined ? {} : { sheet })));
+  if (sources.length === 1) return sources[0]!;
+  const { ranking, rules } = loaded.config;
+  return new UnionSource(sources, columnUses(ranking.order, rules));
 }
 
 /** The source, telling `onOpened` once it is open and rows start to flow. */
@@ -141,7 +164,7 @@ function reportingOpen(source: ColorSource, onOpened: () => void): ColorSource {
   };
 }
 
-function checkSourceOptions(values: { input?: string; source?: string; stage?: string; timeout?: string }): void {
+function checkSourceOptions(values: { input?: string[]; sheet?: string; source?: string; stage?: string; timeout?: string }): void {
   if (values.source !== undefined && values.source !== 'oracle') {
     throw new UsageError(`--source takes only "oracle" (got "${values.source}"); use --input <file> for a file`);
   }
@@ -156,8 +179,17 @@ function checkSourceOptions(values: { input?: string; source?: string; stage?: s
   }
   if (values.stage !== undefined && values.source === undefined) throw new UsageError('--stage goes with --source oracle');
   if (values.stage !== undefined) checkStage(values.stage);
-  if (values.timeout !== undefined && values.source === undefined) {
+  if (values.timeout !== undefined && values.source === undefined)
     throw new UsageError('--timeout goes with --source oracle (a file is read whole, however long it takes)');
+  checkInputs(values.input ?? [], values.sheet);
+}
+
+function checkInputs(inputs: readonly string[], sheet: string | undefined): void {
+  for (const input of inputs) if (input.trim() === '') throw new UsageError('--input is empty; give it a value (see --help)');
+  const twice = inputs.find((input, index) => inputs.indexOf(input) !== index);
+  if (twice !== undefined) throw new UsageError(`--input ${twice} is given twice; each file is read once`);
+  if (sheet !== undefined && !inputs.some((input) => extname(input).toLowerCase() === '.xlsx')) {
+    throw new UsageError('--sheet goes with an .xlsx --input (it names the workbook sheet to read)');
   }
 }
 

@@ -1,6 +1,8 @@
 /**
- * A local CSV or JSON Lines file as the run's source. The file is streamed in ~1 MiB chunks and
- * never read whole; opening checks it is there and readable so the run fails before any work.
+ * A local CSV, JSON Lines or .xlsx file as the run's source. CSV and JSON Lines are streamed in
+ * ~1 MiB chunks and never read whole; a workbook is read whole (a zip's directory is at its end),
+ * within the limits of readers/workbook-guard.ts. Opening checks the file is there and readable so
+ * the run fails before any work.
  */
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
@@ -9,17 +11,20 @@ import { MarketPulseError, SourceError } from '../errors.js';
 import type { ColorSource, OpenedSource } from '../pipeline/ports.js';
 import { readCsvRecords } from '../pipeline/readers/csv-reader.js';
 import { readJsonlRecords } from '../pipeline/readers/jsonl-reader.js';
+import { readXlsxRecords } from '../pipeline/readers/xlsx-reader.js';
 
-export type FileFormat = 'csv' | 'jsonl';
+export type FileFormat = 'csv' | 'jsonl' | 'xlsx';
 
 export interface FileSourceOptions {
   /** Overrides the format the file's extension implies. */
   readonly format?: FileFormat;
   /** Read size; 1 MiB unless set (tests use small values to exercise chunk edges). */
   readonly highWaterMark?: number;
+  /** For a workbook: the sheet to read (the first by default). */
+  readonly sheet?: string;
 }
 
-const EXTENSIONS: Readonly<Record<string, FileFormat>> = { '.csv': 'csv', '.jsonl': 'jsonl', '.ndjson': 'jsonl' };
+const EXTENSIONS: Readonly<Record<string, FileFormat>> = { '.csv': 'csv', '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.xlsx': 'xlsx' };
 
 const READ_CHUNK_BYTES = 1024 * 1024;
 
@@ -30,7 +35,7 @@ export function formatFromPath(path: string): FileFormat {
   if (format === undefined) {
     throw new SourceError(
       `input file ${path}: ${extension ? `unsupported extension "${extension}"` : 'no file extension'}; ` +
-        `use .csv for CSV, or .jsonl / .ndjson for JSON Lines`,
+        `use .csv for CSV, .jsonl / .ndjson for JSON Lines, or .xlsx for an Excel workbook`,
     );
   }
   return format;
@@ -40,6 +45,7 @@ export class FileSource implements ColorSource {
   readonly description: string;
   readonly format: FileFormat;
   private readonly highWaterMark: number;
+  private readonly sheet: string | undefined;
 
   constructor(
     readonly path: string,
@@ -48,12 +54,14 @@ export class FileSource implements ColorSource {
     this.description = `file:${path}`;
     this.format = options.format ?? formatFromPath(path);
     this.highWaterMark = options.highWaterMark ?? READ_CHUNK_BYTES;
+    this.sheet = options.sheet;
   }
 
   async open(): Promise<OpenedSource> {
     const handle = await this.openHandle();
     const stream = createReadStream(this.path, { fd: handle, highWaterMark: this.highWaterMark, autoClose: true });
     const chunks = this.readErrorsAsSourceErrors(stream);
+    if (this.format === 'xlsx') return readXlsxRecords(chunks, this.path, this.sheet === undefined ? {} : { sheet: this.sheet });
     return this.format === 'csv' ? readCsvRecords(chunks, this.path) : readJsonlRecords(chunks, this.path);
   }
 

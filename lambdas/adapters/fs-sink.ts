@@ -29,6 +29,7 @@ import type { OutputFile, PublishedRun, PublishRequest, ResultSink } from '../pi
 import { pointerNotMoved, runNotPublished } from '../pipeline/publish-outcome.js';
 import { stagingName, sweepLeftovers } from './fs-leftovers.js';
 import { FsPointerStore, newestPromotableRun, syncFolder, writeDurably } from './fs-pointer.js';
+import { followLatestInFolder, writeTableFiles } from './fs-table-files.js';
 
 export interface FsSinkOptions {
   readonly now?: () => Date;
@@ -74,7 +75,13 @@ export class FsSink implements ResultSink {
       await this.syncDateFolder(request.runId, paths, { status: 'held-back', reason: request.holdBack });
       return { location: paths.runDir, latest: paths.latest, pointer: { status: 'held-back', reason: request.holdBack } };
     }
-    return this.movePointer({ asOf: request.asOf, runId: request.runId, manifestSha256: request.manifest.sha256 });
+    const tables = (request.tableFiles ?? []).length > 0;
+    return this.movePointer({
+      asOf: request.asOf,
+      runId: request.runId,
+      manifestSha256: request.manifest.sha256,
+      ...(tables ? { tables } : {}),
+    });
   }
 
   async readManifest(asOf: string, runId: string): Promise<string | null> {
@@ -114,7 +121,24 @@ export class FsSink implements ResultSink {
       pointer = { status: 'newer', runId: newer.runId };
     }
     await this.syncDateFolder(run.runId, paths, pointer);
+    if (run.tables) await this.followLatest(run, store);
     return { location: paths.runDir, latest: paths.latest, pointer };
+  }
+
+  /**
+   * The Athena copy of latest.json follows it (docs/queries.md). The run and latest.json are
+   * settled by now: a failure here is logged, not thrown, and the copy is brought up by the next
+   * run or retry of the date.
+   */
+  private async followLatest(run: StoredRun, latest: FsPointerStore): Promise<void> {
+    try {
+      await followLatestInFolder(this.root, run.asOf, latest, run.runId, this.pointerRetry);
+    } catch (error) {
+      this.log.warn('the tables/latest copy of latest.json was not brought up to date; the next run of the date does it', {
+        asOf: run.asOf,
+        error: reason(error),
+      });
+    }
   }
 
   private paths(asOf: string, runId: string): RunPaths {
@@ -141,12 +165,15 @@ export class FsSink implements ResultSink {
   private async store(request: PublishRequest, paths: RunPaths): Promise<void> {
     const staging = join(paths.dateDir, stagingName(request.runId));
     try {
+      // The Athena table files first: the run folder's rename, manifest inside, is what completes the run.
+      await writeTableFiles(this.root, request.runId, request.tableFiles ?? []);
       // mkdir, not mkdtemp: mkdtemp makes 0700 folders, and the run folder must be as readable as latest.json.
       await mkdir(staging);
       for (const file of [...request.files, request.manifest]) await writeDurably(join(staging, file.name), file.chunks);
       await syncFolder(staging);
     } catch (error) {
       await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+      if (error instanceof RunAlreadyPublishedError) throw error;
       throw runNotPublished(
         request.runId,
         `writing run ${request.runId} under ${paths.dateDir} failed: ${reason(error)}`,

@@ -32,7 +32,8 @@ import {
   type StoredRun,
 } from '../pipeline/latest-pointer.js';
 import { MANIFEST_FILE } from '../pipeline/manifest.js';
-import type { PublishedRun, PublishRequest, ResultSink } from '../pipeline/ports.js';
+import { followLatest, latestCopyPath } from '../pipeline/parquet/table-files.js';
+import type { OutputFile, PublishedRun, PublishRequest, ResultSink } from '../pipeline/ports.js';
 import { pointerNotMoved, runNotPublished } from '../pipeline/publish-outcome.js';
 import { describeS3Error, isAborted } from './s3/errors.js';
 import {
@@ -101,12 +102,23 @@ export class S3Sink implements ResultSink {
     const keys = this.keys(request.asOf, request.runId);
     // Everything that can be checked without S3 is checked before the first byte is written.
     checkFiles(request);
+    const tableFiles = (request.tableFiles ?? []).map(({ path, file }) => {
+      checkFile(request.runId, file);
+      return { key: joinKey(this.prefix, path), file };
+    });
     // Each body is joined only for its own put, so one file at a time is held twice.
     for (const file of request.files) await this.writeDataFile(request.runId, `${keys.runKey}/${file.name}`, outputFileBody(file));
+    for (const { key, file } of tableFiles) await this.writeDataFile(request.runId, key, outputFileBody(file));
     await this.writeManifest(request.runId, keys, outputFileBody(request.manifest));
-    this.log.info('stored run in S3', { location: keys.location, objects: request.files.length + 1 });
+    this.log.info('stored run in S3', { location: keys.location, objects: request.files.length + tableFiles.length + 1 });
 
-    const run: StoredRun = { asOf: request.asOf, runId: request.runId, manifestSha256: request.manifest.sha256 };
+    const tables = tableFiles.length > 0;
+    const run: StoredRun = {
+      asOf: request.asOf,
+      runId: request.runId,
+      manifestSha256: request.manifest.sha256,
+      ...(tables ? { tables } : {}),
+    };
     if (request.holdBack !== null) {
       this.log.info('run held back: latest.json not moved', { location: keys.location, reason: request.holdBack });
       return { location: keys.location, latest: keys.latest, pointer: { status: 'held-back', reason: request.holdBack } };
@@ -129,12 +141,31 @@ export class S3Sink implements ResultSink {
     try {
       const pointer = await movePointerForward(store, run, () => latestPointer(run, this.now()), this.pointerRetry);
       this.log.info('latest.json settled', { latest: keys.latest, runId: run.runId, pointer });
+      if (run.tables) await this.followLatest(run, store);
       return { location: keys.location, latest: keys.latest, pointer };
     } catch (error) {
       if (!(error instanceof PointerMoveError)) throw error;
       const reason = error.cause instanceof Error ? describeS3Error(error.cause) : error.message;
       const denied = store.readDenied ? `; reading ${keys.latest} was denied (HTTP 403): the role needs s3:GetObject on it` : '';
       throw pointerNotMoved(run.runId, keys.location, keys.latest, `${reason}${denied}`, error);
+    }
+  }
+
+  /**
+   * The Athena copy of latest.json follows it (docs/queries.md). The run and latest.json are
+   * settled by now: a failure here is logged, not thrown, and the copy is brought up by the next
+   * run or retry of the date.
+   */
+  private async followLatest(run: StoredRun, latest: S3PointerStore): Promise<void> {
+    const key = joinKey(this.prefix, latestCopyPath(run.asOf));
+    try {
+      await followLatest(latest, new S3PointerStore(this.objects, key), this.pointerRetry);
+    } catch (error) {
+      const cause = error instanceof PointerMoveError && error.cause instanceof Error ? error.cause : error;
+      this.log.warn('the tables/latest copy of latest.json was not brought up to date; the next run of the date does it', {
+        key,
+        error: describeS3Error(cause),
+      });
     }
   }
 
@@ -211,13 +242,19 @@ function checkFiles(request: PublishRequest): void {
     if (file.name === '' || file.name.includes('/') || file.name === LATEST_FILE)
       throw new PublishError(`${where} is not a valid output file name; nothing was written`);
     names.add(file.name);
-    if (!/^[0-9a-f]{64}$/i.test(file.sha256))
-      throw new PublishError(`${where} has no valid SHA-256 (${JSON.stringify(file.sha256)}); nothing was written`);
-    const held = file.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
-    if (held !== file.bytes) throw new PublishError(`${where} claims ${file.bytes} bytes but holds ${held}; nothing was written`);
-    // Single PutObject only (no multipart): our outputs are a few hundred MB at most.
-    if (held > MAX_PUT_BYTES) throw new PublishError(`${where} is ${held} bytes, over the 5 GiB single-upload limit; nothing was written`);
+    checkFile(request.runId, file);
   }
+}
+
+/** A file's hash and size, checked before anything is written. */
+function checkFile(runId: string, file: OutputFile): void {
+  const where = `run ${runId}: file ${JSON.stringify(file.name)}`;
+  if (!/^[0-9a-f]{64}$/i.test(file.sha256))
+    throw new PublishError(`${where} has no valid SHA-256 (${JSON.stringify(file.sha256)}); nothing was written`);
+  const held = file.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+  if (held !== file.bytes) throw new PublishError(`${where} claims ${file.bytes} bytes but holds ${held}; nothing was written`);
+  // Single PutObject only (no multipart): our outputs are a few hundred MB at most.
+  if (held > MAX_PUT_BYTES) throw new PublishError(`${where} is ${held} bytes, over the 5 GiB single-upload limit; nothing was written`);
 }
 
 function otherManifest(runId: string, url: string, cause: unknown): RunAlreadyPublishedError {

@@ -96,6 +96,7 @@ function settingChanges(before: RunConfig, after: RunConfig): ConfigChange[] {
   compare('window.timeZone', before.window.timeZone, after.window.timeZone);
   for (const column of COLUMNS) compare(`columns.${column}`, before.columns[column], after.columns[column]);
   compare('outputs.jsonl', String(before.outputs.jsonl), String(after.outputs.jsonl));
+  compare('outputs.parquet', String(before.outputs.parquet), String(after.outputs.parquet));
   compare('publish.maxRejectedRatio', String(before.publish.maxRejectedRatio), String(after.publish.maxRejectedRatio));
   compare('dedupe', String(before.dedupe), String(after.dedupe));
   return changes;

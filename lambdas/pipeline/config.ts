@@ -20,7 +20,8 @@ export interface RunConfig {
   readonly window: { readonly lookbackDays: number; readonly timeZone: string };
   /** Logical column → physical Oracle column name (identity where the document is silent). */
   readonly columns: Readonly<Record<ColumnName, string>>;
-  readonly outputs: { readonly jsonl: boolean };
+  /** report: report.html, changes.json and parents.jsonl beside the manifest (docs/report.md). */
+  readonly outputs: { readonly jsonl: boolean; readonly report: boolean; readonly parquet: boolean; readonly xlsx: boolean };
   /** Held back (latest.json not moved) when rejected rows exceed this share of the rows read. */
   readonly publish: { readonly maxRejectedRatio: number };
   readonly dedupe: boolean;
@@ -90,7 +91,14 @@ const documentSchema = z.strictObject({
       }),
     )
     .optional(),
-  outputs: z.strictObject({ jsonl: z.boolean().optional() }).optional(),
+  outputs: z
+    .strictObject({
+      jsonl: z.boolean().optional(),
+      report: z.boolean().optional(),
+      parquet: z.boolean().optional(),
+      xlsx: z.boolean().optional(),
+    })
+    .optional(),
   publish: z
     .strictObject({ maxRejectedRatio: z.number({ error: RATIO }).min(0, { error: RATIO }).max(1, { error: RATIO }).optional() })
     .optional(),
@@ -119,7 +127,12 @@ export function parseConfig(text: string, source: string): LoadedConfig {
       ranking: { order: doc.ranking?.order ?? DEFAULT_RANKING_ORDER },
       window: { lookbackDays: doc.window?.lookbackDays ?? 1, timeZone },
       columns,
-      outputs: { jsonl: doc.outputs?.jsonl ?? false },
+      outputs: {
+        jsonl: doc.outputs?.jsonl ?? false,
+        report: doc.outputs?.report ?? true,
+        parquet: doc.outputs?.parquet ?? false,
+        xlsx: doc.outputs?.xlsx ?? false,
+      },
       publish: { maxRejectedRatio: doc.publish?.maxRejectedRatio ?? DEFAULT_MAX_REJECTED_RATIO },
       dedupe: doc.dedupe ?? false,
     },

@@ -28,6 +28,8 @@ export interface StoredRun {
   readonly runId: string;
   /** SHA-256 (hex) of the stored manifest's bytes. */
   readonly manifestSha256: string;
+  /** The run wrote Athena table files (its manifest lists a `tables/` path): the copy of latest.json follows the pointer. */
+  readonly tables?: boolean;
 }
 
 /** Where latest.json stands after a run's publish. */
@@ -49,7 +51,17 @@ export function asOfFolder(asOf: string): string {
 
 /** The stored run a manifest's text describes, as latest.json names it. */
 export function storedRun(asOf: string, runId: string, manifestText: string): StoredRun {
-  return { asOf, runId, manifestSha256: createHash('sha256').update(manifestText, 'utf8').digest('hex') };
+  const run = { asOf, runId, manifestSha256: createHash('sha256').update(manifestText, 'utf8').digest('hex') };
+  return listsTableFiles(manifestText) ? { ...run, tables: true } : run;
+}
+
+function listsTableFiles(manifestText: string): boolean {
+  try {
+    const files = (JSON.parse(manifestText) as { files?: { path?: unknown }[] }).files;
+    return Array.isArray(files) && files.some((file) => typeof file?.path === 'string');
+  } catch {
+    return false;
+  }
 }
 
 export function latestPointer(run: StoredRun, publishedAt: Date): LatestPointer {

@@ -4,6 +4,7 @@
  * presence means the run is complete.
  */
 import type { LoadedConfig } from './config.js';
+import type { ManifestInput } from './input-counts.js';
 import { OutputBuffer } from './outputs/output-buffer.js';
 import type { OutputFile } from './ports.js';
 import type { RankingKey } from './ranking/order.js';
@@ -36,6 +37,8 @@ export interface ManifestFileEntry {
   readonly bytes: number;
   readonly sha256: string;
   readonly rows: number;
+  /** Where a file outside the run folder is, relative to the results prefix (the Athena tables, docs/queries.md). */
+  readonly path?: string;
 }
 
 export interface Manifest {
@@ -43,6 +46,8 @@ export interface Manifest {
   readonly runId: string;
   readonly asOf: string;
   readonly source: string;
+  /** A run over several inputs (`--input` given more than once): each input and its rows. */
+  readonly inputs?: readonly ManifestInput[];
   /** The run window for database sources; null when a file is processed whole. */
   readonly window: RunWindow | null;
   readonly timeZone: string;
@@ -61,8 +66,8 @@ export interface Manifest {
   readonly durationMs: number;
 }
 
-export function fileEntry(file: OutputFile, rows: number): ManifestFileEntry {
-  return { name: file.name, bytes: file.bytes, sha256: file.sha256, rows };
+export function fileEntry(file: OutputFile, rows: number, path?: string): ManifestFileEntry {
+  return { name: file.name, bytes: file.bytes, sha256: file.sha256, rows, ...(path === undefined ? {} : { path }) };
 }
 
 export function renderManifest(manifest: Manifest): OutputFile {

@@ -48,6 +48,25 @@ export interface OpenedSource {
    * logical columns: what the records held, once they are all read.
    */
   readonly recordKeys?: () => RecordKeys;
+  /** Warnings found on opening, for the run to pass on (a union of inputs checks each one's header). */
+  readonly warnings?: readonly string[];
+  /** For a source made of several inputs (union-source.ts): which input each record came from. */
+  readonly inputs?: SourceInputs;
+}
+
+/** The inputs of a source made of several, each numbering its records after the one before. */
+export interface SourceInputs {
+  /** Which input the record with this SOURCE_ROW came from, for any record handed out so far. */
+  indexOf(sourceRow: number): number;
+  /** Each input and the SOURCE_ROW its records start at, once every record is read. */
+  list(): readonly SourceInput[];
+}
+
+export interface SourceInput {
+  /** What the manifest records as the input, e.g. `file:colors.xlsx`. */
+  readonly source: string;
+  /** The SOURCE_ROW of its first row: its own row number plus this, minus 1. */
+  readonly firstSourceRow: number;
 }
 
 /** The keys the records of a JSON Lines source held. */
@@ -86,11 +105,19 @@ export interface OutputFile {
   readonly sha256: string;
 }
 
+/** A file published outside the run folder, at `path` under the results prefix (the Athena tables: parquet/table-files.ts). */
+export interface PlacedFile {
+  readonly path: string;
+  readonly file: OutputFile;
+}
+
 export interface PublishRequest {
   readonly asOf: string;
   readonly runId: string;
   /** Data files, written first in this order. */
   readonly files: readonly OutputFile[];
+  /** Written create-only after the data files and before the manifest; then latest.json's copy follows the pointer. */
+  readonly tableFiles?: readonly PlacedFile[];
   /** Written after every data file; its presence marks the run complete. */
   readonly manifest: OutputFile;
   /** Why the run is held back (published, latest.json not moved), or null to move latest.json to it. */

@@ -8,17 +8,22 @@ import { checkHeaderColumns, columnUses, recordKeyWarnings } from './column-chec
 import { COLUMNS } from './columns.js';
 import type { LoadedConfig } from './config.js';
 import { holdBackReason } from './hold-back.js';
+import { InputCounts } from './input-counts.js';
 import { configSummary, fileEntry, type Manifest, type RunWindow, renderManifest } from './manifest.js';
 import { colorsCsv } from './outputs/colors-csv.js';
 import { colorsJsonl } from './outputs/colors-jsonl.js';
+import { renderColorsXlsx } from './outputs/colors-xlsx.js';
 import { excludedCsv } from './outputs/excluded-csv.js';
 import { rejectedCsv } from './outputs/rejected-csv.js';
 import { type OutputRenderer, renderFile } from './outputs/renderer.js';
 import type { ColorSource, PublishedRun, RawRecord, ResultSink } from './ports.js';
 import { TIE_BREAKS } from './ranking/order.js';
 import { forEachRecord } from './readers/pull-records.js';
+import type { ComparisonSummary } from './report/changes-json.js';
+import { findPreviousRuns, type PreviousRun, type PublishedRuns } from './report/previous-runs.js';
+import { renderReport } from './report/report-files.js';
 import { type CompiledRules, compileRules, DUPLICATE_RULE } from './rules.js';
-import { type HeaderMapping, isRejected, type RejectedRow, RowValidator, resolveHeader } from './schema.js';
+import { type ColorRow, type HeaderMapping, isRejected, type RejectedRow, RowValidator, resolveHeader } from './schema.js';
 import { type ReadRowsElsewhere, type RowsJob, SortedRows } from './sorted-rows.js';
 import { compareText } from './text.js';
 import { ZoneClock } from './time-zone.js';
@@ -42,12 +47,18 @@ export interface RunRequest {
   readonly onWarning?: (message: string) => void;
   /** Reads the rows on worker threads where it can (the CLI's large CSV files: parallel/); else they are read here. */
   readonly readRows?: ReadRowsElsewhere;
+  /** What started the run (`scheduled`, `manual`…), for the report. */
+  readonly trigger?: string;
+  /** Where the report finds the runs published before this one (docs/report.md); without it, none are looked up. */
+  readonly publishedRuns?: PublishedRuns;
 }
 
 export interface RunResult {
   readonly manifest: Manifest;
   /** Null on a dry run. */
   readonly published: PublishedRun | null;
+  /** What changed since the runs before it (outputs.report); null without a report. */
+  readonly changes: readonly ComparisonSummary[] | null;
 }
 
 export const PROGRESS_EVERY = 250_000;
@@ -75,17 +86,20 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     await opened.records[Symbol.asyncIterator]().return?.();
     throw error;
   }
+  for (const warning of opened.warnings ?? []) request.onWarning?.(warning);
   if (mapping.extraColumns.length > 0) {
     request.onWarning?.(`${source}: ignoring columns that are not color columns: ${mapping.extraColumns.join(', ')}`);
   }
   if (absentColumns !== undefined) request.onWarning?.(absentColumns);
   const rules = compileRules(config.rules, clock);
+  const inputCounts = opened.inputs ? new InputCounts(opened.inputs) : undefined;
+  // Looked up while the rows are read; never rejects (previous-runs.ts). Let go once the report is rendered.
+  let previous: Promise<readonly PreviousRun[] | null> | undefined = lookUpPreviousRuns(request);
+  // Rows read elsewhere carry no per-input counts: a source of several inputs is read here.
   const sorted =
-    (await readRowsElsewhere(
-      request,
-      { source, header: opened.header, mapping, config, onProgress: request.onProgress },
-      opened.records,
-    )) ?? (await sortRows(opened.records, new RowValidator(mapping, clock), rules, request));
+    (inputCounts === undefined
+      ? await readRowsElsewhere(request, { source, header: opened.header, mapping, config, onProgress: request.onProgress }, opened.records)
+      : undefined) ?? (await sortRows(opened.records, new RowValidator(mapping, clock), rules, request, inputCounts));
   if (opened.recordKeys) for (const warning of recordKeyWarnings(opened.recordKeys(), uses, source)) request.onWarning?.(warning);
   request.onPhase?.('ranking');
 
@@ -94,15 +108,6 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   const rejected = sorted.rejected.sort((a, b) => a.sourceRow - b.sourceRow);
   request.onPhase?.('rendering');
 
-  const renderers: OutputRenderer[] = [
-    colorsCsv(ranking),
-    ...(config.outputs.jsonl ? [colorsJsonl(ranking)] : []),
-    excludedCsv(excluded, sorted.excludedBy),
-    rejectedCsv(rejected),
-  ];
-  const rendered = renderers.map((renderer) => ({ file: renderFile(renderer), rows: renderer.rows }));
-
-  const finishedAt = now();
   const counts = {
     read: sorted.read,
     ranked: ranking.rowCount,
@@ -113,15 +118,68 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     rejectedByReason: countReasons(rejected),
   };
   const heldBack = holdBackReason(counts, config.publish.maxRejectedRatio);
+
+  const renderers: OutputRenderer[] = [
+    colorsCsv(ranking),
+    ...(config.outputs.jsonl ? [colorsJsonl(ranking)] : []),
+    excludedCsv(excluded, sorted.excludedBy),
+    rejectedCsv(rejected),
+  ];
+  const rendered = renderers.map((renderer) => ({ file: renderFile(renderer), rows: renderer.rows }));
+  if (config.outputs.xlsx)
+    rendered.push(await renderColorsXlsx({ ranking, excluded, excludedBy: sorted.excludedBy, rejected, asOf: request.asOf }));
+  // The report lists the files before it, so it renders after them.
+  const report = sorted.tally
+    ? renderReport(
+        ranking,
+        {
+          run: {
+            runId: request.runId,
+            asOf: request.asOf,
+            trigger: request.trigger ?? null,
+            source,
+            window: request.window ?? null,
+            timeZone: config.window.timeZone,
+            config: configSummary(request.config),
+            order: config.ranking.order,
+            heldBack,
+            codeVersion: CODE_VERSION,
+          },
+          counts,
+          exclusions: sorted.exclusions,
+          rejected,
+          tally: sorted.tally,
+          previous: await previous,
+        },
+        rendered.map(({ file, rows }) => fileEntry(file, rows)),
+      )
+    : undefined;
+  previous = undefined;
+  if (report) rendered.push(...report.files);
+  // Loaded only when asked for: the Parquet writer is a chunk of its own (parquet/table-outputs.mts).
+  const tables = config.outputs.parquet
+    ? (await import('./parquet/table-outputs.mjs')).renderTableFiles(ranking, excluded, sorted.excludedBy, rejected, {
+        asOf: request.asOf,
+        runId: request.runId,
+        clock,
+        codeVersion: CODE_VERSION,
+      })
+    : [];
+
+  const finishedAt = now();
   const manifest: Manifest = {
     manifestVersion: 1,
     runId: request.runId,
     asOf: request.asOf,
     source: request.source.description,
+    ...(inputCounts ? { inputs: inputCounts.entries() } : {}),
     window: request.window ?? null,
     timeZone: config.window.timeZone,
     counts,
-    files: rendered.map(({ file, rows }) => fileEntry(file, rows)),
+    files: [
+      ...rendered.map(({ file, rows }) => fileEntry(file, rows)),
+      ...tables.map(({ file, rows, path }) => fileEntry(file, rows, path)),
+    ],
     config: configSummary(request.config),
     ranking: { order: config.ranking.order, tieBreaks: TIE_BREAKS },
     heldBack,
@@ -130,16 +188,25 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - startedAt.getTime(),
   };
-  if (request.dryRun) return { manifest, published: null };
+  const changes = report?.changes ?? null;
+  if (request.dryRun) return { manifest, published: null, changes };
   request.onPhase?.('publishing');
   const published = await request.sink.publish({
     asOf: request.asOf,
     runId: request.runId,
     files: rendered.map(({ file }) => file),
+    ...(tables.length > 0 ? { tableFiles: tables.map(({ file, path }) => ({ file, path })) } : {}),
     manifest: renderManifest(manifest),
     holdBack: heldBack,
   });
-  return { manifest, published };
+  return { manifest, published, changes };
+}
+
+/** The runs published before this one, when a report is written and there is somewhere to look; null otherwise. */
+function lookUpPreviousRuns(request: RunRequest): Promise<readonly PreviousRun[] | null> {
+  const { publishedRuns } = request;
+  if (!request.config.config.outputs.report || request.dryRun || publishedRuns === undefined) return Promise.resolve(null);
+  return findPreviousRuns(publishedRuns, request.asOf, request.runId, (message) => request.onWarning?.(message));
 }
 
 /** The rows read by `request.readRows`, if it takes them; the source's records are then closed unread. */
@@ -168,11 +235,15 @@ async function sortRows(
   validator: RowValidator,
   rules: CompiledRules,
   request: RunRequest,
+  inputCounts: InputCounts | undefined,
 ): Promise<SortedRows> {
   const mapping = validator.mapping;
-  const order = request.config.config.ranking.order;
   const seen = request.config.config.dedupe ? new Set<string>() : undefined;
-  const sorted = new SortedRows(order);
+  const sorted = new SortedRows(request.config.config);
+  const exclude = (row: ColorRow, names: readonly string[]): void => {
+    sorted.exclude(row, names);
+    inputCounts?.add(row.sourceRow, 'excluded');
+  };
   const progressEvery = request.progressEvery ?? PROGRESS_EVERY;
   await forEachRecord(records, (record) => {
     sorted.read++;
@@ -180,19 +251,23 @@ async function sortRows(
     const row = validator.validate(record);
     if (isRejected(row)) {
       sorted.rejected.push(row);
+      inputCounts?.add(row.sourceRow, 'rejected');
       return;
     }
     if (seen !== undefined) {
       const key = dedupeKey(record, mapping);
       if (seen.has(key)) {
-        sorted.exclude(row, DUPLICATE);
+        exclude(row, DUPLICATE);
         return;
       }
       seen.add(key);
     }
     const matched = rules.match(row);
-    if (matched.length > 0) sorted.exclude(row, matched);
-    else sorted.kept.add(row);
+    if (matched.length > 0) exclude(row, matched);
+    else {
+      sorted.keep(row);
+      inputCounts?.add(row.sourceRow, 'ranked');
+    }
   });
   return sorted;
 }

@@ -1,12 +1,13 @@
 /**
  * What reading a run's input yields (run.ts): every row read lands in exactly one place — kept for
- * ranking, excluded (with the rules it matched), or rejected. Filled row by row on one thread, or
+ * ranking, excluded (with the rules it matched), or rejected — and, for the report, the ranked rows
+ * per dealer and sector. Filled row by row on one thread, or
  * chunk by chunk in file order from worker threads (parallel/), with the same result.
  */
 
 import type { RunConfig } from './config.js';
-import type { RankingKey } from './ranking/order.js';
 import { RankingTable } from './ranking/table.js';
+import { RowTally } from './report/row-tally.js';
 import type { ColorRow, HeaderMapping, RejectedRow } from './schema.js';
 
 export class SortedRows {
@@ -18,12 +19,20 @@ export class SortedRows {
   /** Excluded rows per distinct list of matched rules. */
   readonly exclusions = new Map<readonly string[], number>();
   readonly rejected: RejectedRow[] = [];
+  /** Ranked rows per dealer and sector, for the report; undefined without one. */
+  readonly tally: RowTally | undefined;
   // rules.match returns a fresh list per excluded row; keep one shared list and its text per combination.
   private readonly combinations = new Map<string, { names: readonly string[]; text: string }>();
 
-  constructor(order: readonly RankingKey[]) {
-    this.kept = new RankingTable(order);
-    this.excluded = new RankingTable(order);
+  constructor(config: RunConfig) {
+    this.kept = new RankingTable(config.ranking.order);
+    this.excluded = new RankingTable(config.ranking.order);
+    this.tally = config.outputs.report ? new RowTally() : undefined;
+  }
+
+  keep(row: ColorRow): void {
+    this.kept.add(row);
+    this.tally?.add(row);
   }
 
   exclude(row: ColorRow, names: readonly string[]): void {

@@ -17,6 +17,7 @@ import { settingsPrefix } from '../adapters/oracle/settings.js';
 import { OracleSource } from '../adapters/oracle/source.js';
 import { warmConnection } from '../adapters/oracle/warm-connection.js';
 import { createS3Client } from '../adapters/s3/client.js';
+import { S3PublishedRuns } from '../adapters/s3/published-runs.js';
 import { loadConfigFromS3 } from '../adapters/s3-config.js';
 import { S3Sink } from '../adapters/s3-sink.js';
 import { createSnsClient, SnsNotifier } from '../adapters/sns-notifier.js';
@@ -86,6 +87,7 @@ async function runColorsHandler(event: unknown, context: Pick<Context, 'getRemai
           log,
         }),
       sink,
+      publishedRuns: new S3PublishedRuns({ client: s3, bucket: env.RESULTS_BUCKET, prefix: env.RESULTS_PREFIX }),
       scheduleTimeZone: env.SCHEDULE_TZ,
       log,
       // Correlation: every log line of this invocation from here on carries the run.

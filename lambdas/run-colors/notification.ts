@@ -15,9 +15,8 @@
 import { MarketPulseError } from '../errors.js';
 import type { PointerOutcome } from '../pipeline/latest-pointer.js';
 import type { RunCounts } from '../pipeline/manifest.js';
-
-/** The page a person reads, beside the manifest; a run's message names it once the manifest lists it. */
-export const REPORT_FILE = 'report.html';
+import type { ComparisonSummary } from '../pipeline/report/changes-json.js';
+import { REPORT_FILE } from '../pipeline/report/report-html.js';
 
 export type RunEventKind = 'run-published' | 'run-held-back' | 'run-failed';
 
@@ -37,6 +36,8 @@ interface StoredRunFacts extends RunIdentity {
   readonly counts: RunCounts;
   /** The files the manifest lists. */
   readonly files: readonly { readonly name: string }[];
+  /** What changed since the runs before it, from the run's report; absent without one. */
+  readonly changes?: readonly ComparisonSummary[];
 }
 
 /** How a run ended, as far as its subscribers are concerned. */
@@ -65,6 +66,8 @@ export interface RunMessage {
   readonly counts: RunCounts | null;
   /** Key of report.html in the results bucket: present only when the run's manifest lists one. */
   readonly reportKey?: string;
+  /** What changed since the previous run of the date and the last run of the previous date (changes.json in a few numbers). */
+  readonly changes?: readonly ComparisonSummary[];
   /** run-published: what latest.json names now. */
   readonly pointer?: PointerOutcome;
   readonly redelivery?: boolean;
@@ -110,7 +113,13 @@ function runMessage(outcome: RunOutcome, stage: string): RunMessage {
   } as const;
   if (outcome.kind === 'run-failed') return { ...identity, location: null, counts: null, error: describeFailure(outcome.error) };
   const reportKey = reportKeyOf(outcome.location, outcome.files);
-  const stored = { ...identity, location: outcome.location, counts: outcome.counts, ...(reportKey === undefined ? {} : { reportKey }) };
+  const stored = {
+    ...identity,
+    location: outcome.location,
+    counts: outcome.counts,
+    ...(reportKey === undefined ? {} : { reportKey }),
+    ...(outcome.changes === undefined ? {} : { changes: outcome.changes }),
+  };
   if (outcome.kind === 'run-held-back') return { ...stored, heldBack: outcome.reason };
   return { ...stored, pointer: outcome.pointer, redelivery: outcome.redelivery };
 }
@@ -152,6 +161,7 @@ function textOf(message: RunMessage): string {
       `Rows: ${count(c.read)} read: ${count(c.ranked)} ranked in ${count(c.groups)} groups, ${count(c.excluded)} excluded, ${count(c.rejected)} rejected.`,
     );
   }
+  for (const comparison of message.changes ?? []) lines.push(changesLine(comparison));
   lines.push(`Run: ${message.runId} (${message.trigger})`);
   if (message.location) lines.push(`Files: ${message.location}/`);
   if (message.reportKey) lines.push(`Report: ${message.reportKey}`);
@@ -159,6 +169,22 @@ function textOf(message: RunMessage): string {
   if (message.kind === 'run-failed')
     lines.push('', 'Lambda retries a failed run; docs/runbook.md "Alarms and what to do" says what to check.');
   return `${lines.join('\n')}\n`;
+}
+
+const SINCE: Readonly<Record<ComparisonSummary['relation'], string>> = {
+  'same-date': 'the previous run of the date',
+  'previous-date': 'the previous date',
+};
+
+/** e.g. `Since the previous run of the date (01K…, 2026-11-20): 12 parents changed (rank 5, price 7), 2 CUSIPs new, 1 gone.` */
+function changesLine(comparison: ComparisonSummary): string {
+  const since = `Since ${SINCE[comparison.relation]}`;
+  if (comparison.against === null) return `${since}: ${comparison.note ?? 'no run to compare with'}.`;
+  const run = `${since} (${comparison.against.runId}, ${comparison.against.asOf})`;
+  if (comparison.parentsChanged === null) return `${run}: parents not compared (${comparison.note ?? 'no parents.jsonl'}).`;
+  const reasons = Object.entries(comparison.changedByReason ?? {}).filter(([, n]) => n > 0);
+  const why = reasons.length > 0 ? ` (${reasons.map(([reason, n]) => `${reason} ${count(n)}`).join(', ')})` : '';
+  return `${run}: ${count(comparison.parentsChanged)} parents changed${why}, ${count(comparison.newCusips ?? 0)} CUSIPs new, ${count(comparison.goneCusips ?? 0)} gone.`;
 }
 
 function pointerLine(pointer: PointerOutcome, redelivery: boolean): string {

@@ -20,6 +20,8 @@ import type { LoadedConfig, RunConfig } from '../pipeline/config.js';
 import { type PointerOutcome, storedRun } from '../pipeline/latest-pointer.js';
 import type { Manifest } from '../pipeline/manifest.js';
 import type { ColorSource, PublishedRun, ResultSink } from '../pipeline/ports.js';
+import type { ComparisonSummary } from '../pipeline/report/changes-json.js';
+import type { PublishedRuns } from '../pipeline/report/previous-runs.js';
 import { runColors } from '../pipeline/run.js';
 import { type RunWindowBounds, runWindow } from '../pipeline/run-window.js';
 import { ZoneClock } from '../pipeline/time-zone.js';
@@ -30,6 +32,8 @@ export interface RunColorsDeps {
   readonly loadConfig: () => Promise<LoadedConfig>;
   readonly createSource: (config: RunConfig, window: RunWindowBounds) => ColorSource;
   readonly sink: ResultSink;
+  /** Where the report finds the runs published before (the same prefix as the sink); without it, it compares with none. */
+  readonly publishedRuns?: PublishedRuns;
   readonly scheduleTimeZone: string;
   readonly now?: () => Date;
   readonly log: Log;
@@ -52,6 +56,8 @@ export interface RunColorsResult {
   readonly files: Manifest['files'];
   readonly window: Manifest['window'];
   readonly durationMs: number;
+  /** What changed since the runs before it (the report's summary); absent when the run wrote no report or did not run again. */
+  readonly changes?: readonly ComparisonSummary[];
 }
 
 export async function runColorsJob(event: unknown, deps: RunColorsDeps): Promise<RunColorsResult> {
@@ -84,9 +90,11 @@ async function runPlanned(plan: RunPlan, deps: RunColorsDeps, now: () => Date): 
   deps.log.info('config loaded', { source: loaded.source, sha256: loaded.sha256, version: config.version, window });
 
   try {
-    const { manifest, published } = await runColors({
+    const { manifest, published, changes } = await runColors({
       source: deps.createSource(config, window),
       sink: deps.sink,
+      publishedRuns: deps.publishedRuns,
+      trigger: plan.trigger,
       config: loaded,
       asOf: plan.asOf,
       runId: plan.runId,
@@ -107,13 +115,14 @@ async function runPlanned(plan: RunPlan, deps: RunColorsDeps, now: () => Date): 
         counts: manifest.counts,
         files: manifest.files,
         reason,
+        changes: changes ?? undefined,
       });
       throw new RunHeldBackError(
         `run ${plan.runId} for as-of ${plan.asOf} is held back: ${reason}. Its files are at ${published.location} ` +
           '(its manifest counts the rows, rejected.csv says why each was rejected); latest.json was not moved to it',
       );
     }
-    const result = summarize(manifest, plan, published ? 'published' : 'dry-run', published);
+    const result = { ...summarize(manifest, plan, published ? 'published' : 'dry-run', published), ...(changes ? { changes } : {}) };
     deps.log.info('run finished', {
       status: result.status,
       runId: result.runId,
@@ -144,7 +153,7 @@ async function announce(deps: RunColorsDeps, outcome: RunOutcome): Promise<void>
 
 /** What a run that published says; undefined for a dry run, which publishes nothing. */
 function publishedOutcome(result: RunColorsResult): RunOutcome | undefined {
-  const { asOf, runId, trigger, counts, files, location, pointer } = result;
+  const { asOf, runId, trigger, counts, files, location, pointer, changes } = result;
   if (location === null || pointer === null) return undefined;
   return {
     kind: 'run-published',
@@ -156,6 +165,7 @@ function publishedOutcome(result: RunColorsResult): RunOutcome | undefined {
     location,
     pointer,
     redelivery: result.status === 'already-published',
+    changes,
   };
 }
 

@@ -3,7 +3,8 @@
  * tables expect them (lib/run-tables.ts), so the SQL the desk copies is known to run and what it
  * returns can be shown:
  *
- *   npm run queries -- --tables out/tables [--markdown]
+ *   npm run queries [-- --markdown]                      the demo run, with outputs.parquet on
+ *   npm run queries -- --tables out/tables [--markdown]    any run's tables
  *
  * `--tables` is the folder holding colors/, excluded/, rejected/ and latest/ (`<prefix>/tables` of a
  * run's output, or a copy from S3: `aws s3 sync s3://bucket/prefix/tables out/tables`). First every
@@ -14,12 +15,13 @@
  * DuckDB runs the intersection of its SQL and Athena's (Trino's) that the queries are written in;
  * Athena itself is not reachable from here.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FILE_METADATA_KEYS, type GlueType, latestViewSql, RUN_TABLE_NAMES, RUN_TABLES, type RunTableName } from '../../lib/run-tables.js';
 import { ensureDuckDb, importDuckDb } from './duckdb-install.js';
-import { ROOT } from './generate-colors.js';
+import { BENCH_DIR, ROOT } from './generate-colors.js';
 
 interface DuckDBConnection {
   run(sql: string): Promise<unknown>;
@@ -61,12 +63,13 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { tables: { type: 'string' }, markdown: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
   });
-  if (values.help || values.tables === undefined) {
-    console.log('Usage: npm run queries -- --tables <folder with colors/ excluded/ rejected/ latest/> [--markdown]');
-    process.exitCode = values.help ? 0 : 2;
+  if (values.help) {
+    console.log(
+      'Usage: npm run queries -- [--tables <folder with colors/ excluded/ rejected/ latest/>] [--markdown]\n(without --tables: the demo run, with outputs.parquet on)',
+    );
     return;
   }
-  const tables = resolve(values.tables);
+  const tables = values.tables === undefined ? demoRun() : resolve(values.tables);
   for (const name of [...RUN_TABLE_NAMES, 'latest']) {
     if (!existsSync(join(tables, name)))
       throw new Error(
@@ -90,6 +93,36 @@ async function main(): Promise<void> {
     db.closeSync();
     instance.closeSync();
   }
+}
+
+/**
+ * The demo run (`npm run demo`: samples/colors.csv as of 2026-11-20) with outputs.parquet on, made
+ * by the built CLI into .bench/queries-demo; returns its tables folder.
+ */
+function demoRun(): string {
+  const out = join(BENCH_DIR, 'queries-demo');
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const config = JSON.parse(readFileSync(join(ROOT, 'samples/config.json'), 'utf8')) as { outputs?: Record<string, boolean> };
+  config.outputs = { ...config.outputs, parquet: true };
+  const configPath = join(out, 'config.json');
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+  const args = [
+    join(ROOT, 'dist/market-pulse.mjs'),
+    'run',
+    '--input',
+    join(ROOT, 'samples/colors.csv'),
+    '--config',
+    configPath,
+    '--out',
+    join(out, 'out'),
+    '--as-of',
+    '2026-11-20',
+  ];
+  const run = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`the demo run failed (exit ${run.status}): ${run.stderr || run.stdout}`);
+  console.log(`demo run (outputs.parquet on): ${join(out, 'out')}`);
+  return join(out, 'out', 'tables');
 }
 
 /** Every file of the table has the contract's columns, in order and type, and its metadata keys. */

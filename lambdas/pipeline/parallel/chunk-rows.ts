@@ -8,6 +8,7 @@ import type { RunConfig } from '../config.js';
 import { type PreparedRows, PreparedRowsBuilder } from '../ranking/prepared-rows.js';
 import { CsvParser, PROBLEM_QUOTE_IN_UNQUOTED, PROBLEM_TEXT_AFTER_QUOTE } from '../readers/csv-parser.js';
 import { csvRawRecord } from '../readers/csv-reader.js';
+import { type RawTally, RowTally } from '../report/row-tally.js';
 import { type CompiledRules, compileRules } from '../rules.js';
 import { isRejected, type RejectedRow, RowValidator } from '../schema.js';
 import { ZoneClock } from '../time-zone.js';
@@ -22,6 +23,8 @@ export interface ChunkSetup {
   readonly rules: RunConfig['rules'];
   readonly order: RunConfig['ranking']['order'];
   readonly timeZone: string;
+  /** Count the ranked rows per dealer and sector, for the report (report/row-tally.ts). */
+  readonly tally: boolean;
 }
 
 export interface ChunkRows {
@@ -34,6 +37,8 @@ export interface ChunkRows {
   readonly ruleLists: (readonly string[])[];
   /** Rejected rows, numbered from 1 within the piece. */
   readonly rejected: RejectedRow[];
+  /** The piece's ranked rows per dealer and sector, when the run writes a report. */
+  readonly tally: RawTally | undefined;
   /**
    * A record had a quote where RFC 4180 allows none. The pieces were cut by counting quotes, which
    * such a quote can mislead, so the run reads the file again on one thread.
@@ -63,6 +68,7 @@ export class ChunkReader {
     const ruleLists: (readonly string[])[] = [];
     const listIndex = new Map<string, number>();
     const rejected: RejectedRow[] = [];
+    const tally = this.setup.tally ? new RowTally() : undefined;
     let misquoted = false;
     let read = 0;
     for (let record = parser.read(); record !== undefined; record = parser.read()) {
@@ -76,6 +82,7 @@ export class ChunkReader {
       const matched = this.rules.match(row);
       if (matched.length === 0) {
         kept.add(row);
+        tally?.add(row);
         continue;
       }
       const text = matched.join(';');
@@ -96,6 +103,7 @@ export class ChunkReader {
       excludedBy: Int32Array.from(excludedBy),
       ruleLists,
       rejected,
+      tally: tally?.rawCounts(),
       misquoted,
     };
     return { rows, transfer: [...keptRows.transfer, ...excludedRows.transfer, rows.excludedBy.buffer as ArrayBuffer] };

@@ -52,6 +52,7 @@ export function parallelCsvReader(path: string, options: ParallelReadOptions = {
       rules: job.config.rules,
       order: job.config.ranking.order,
       timeZone: job.config.window.timeZone,
+      tally: job.config.outputs.report,
     };
     const pool = new WorkerPool(workers, setup, job.source);
     try {
@@ -66,7 +67,7 @@ export function parallelCsvReader(path: string, options: ParallelReadOptions = {
 }
 
 async function readPieces(path: string, pool: WorkerPool, job: RowsJob, pieceBytes: number): Promise<SortedRows> {
-  const sorted = new SortedRows(job.config.ranking.order);
+  const sorted = new SortedRows(job.config);
   const pending: (Promise<ChunkRows> | undefined)[] = [];
   let merged = 0;
   const mergeNext = async (): Promise<void> => {
@@ -112,6 +113,7 @@ function merge(sorted: SortedRows, rows: ChunkRows, job: RowsJob): void {
   const before = sorted.read;
   sorted.kept.addPrepared(rows.kept);
   sorted.excluded.addPrepared(rows.excluded);
+  if (rows.tally !== undefined) sorted.tally?.addCounts(rows.tally);
   for (const list of rows.excludedBy) sorted.countExcluded(rows.ruleLists[list]!);
   for (const row of rows.rejected) sorted.rejected.push({ ...row, sourceRow: row.sourceRow + before });
   sorted.read += rows.read;

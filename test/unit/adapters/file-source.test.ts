@@ -39,7 +39,7 @@ describe('formatFromPath', () => {
   it('names the supported extensions for any other', () => {
     expect(() => formatFromPath('colors.txt')).toThrow(SourceError);
     expect(() => formatFromPath('colors.txt')).toThrow(
-      'input file colors.txt: unsupported extension ".txt"; use .csv for CSV, or .jsonl / .ndjson for JSON Lines',
+      'input file colors.txt: unsupported extension ".txt"; use .csv for CSV, .jsonl / .ndjson for JSON Lines, or .xlsx for an Excel workbook',
     );
     expect(() => formatFromPath('colors')).toThrow('input file colors: no file extension; use .csv');
   });
@@ -93,7 +93,7 @@ describe('FileSource', () => {
   });
 
   it('rejects an unsupported extension when constructed', () => {
-    expect(() => new FileSource(join(dir, 'colors.xlsx'))).toThrow('unsupported extension ".xlsx"');
+    expect(() => new FileSource(join(dir, 'colors.xls'))).toThrow('unsupported extension ".xls"');
   });
 
   it('fails on a missing file with the path as given', async () => {

@@ -66,7 +66,7 @@ describe('arguments', () => {
       '--out',
       join(built.work, 'never'),
     );
-    expect(stderr).toBe('market-pulse: --input samples is a directory, not a file; give a .csv, .jsonl or .ndjson file\n');
+    expect(stderr).toBe('market-pulse: --input samples is a directory, not a file; give a .csv, .jsonl, .ndjson or .xlsx file\n');
     expect(code).toBe(4);
   });
 });

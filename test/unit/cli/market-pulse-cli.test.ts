@@ -39,7 +39,16 @@ describe('market-pulse run on the bundled sample', () => {
     const latest = JSON.parse(await readFile(join(dateDir, 'latest.json'), 'utf8'));
     const runDir = join(dateDir, `run-id=${latest.runId}`);
     expect(stdout).toContain(runDir);
-    expect((await readdir(runDir)).sort()).toEqual(['colors.csv', 'excluded.csv', 'manifest.json', 'rejected.csv']);
+    expect((await readdir(runDir)).sort()).toEqual([
+      'changes.json',
+      'colors.csv',
+      'excluded.csv',
+      'manifest.json',
+      'parents.jsonl',
+      'rejected.csv',
+      'report.html',
+    ]);
+    expect(stdout).toContain(`  report:  ${join(runDir, 'report.html')}\n`);
 
     const manifestBytes = await readFile(join(runDir, 'manifest.json'));
     expect(latest.manifestSha256).toBe(sha256(manifestBytes));

@@ -493,8 +493,14 @@ describe('IAM: the exact statements', () => {
     ];
   }
 
-  it('run-colors: settings of its stage, its runs folder, the DLQ', () => {
-    expect(statementsOfRole(s.template, ids().role('run-colors'))).toEqual(jobStatements('run-colors', 'runs', 'Runs'));
+  it('run-colors: settings of its stage, its runs and tables folders, the DLQ', () => {
+    const expected = jobStatements('run-colors', 'runs', 'Runs');
+    // The folder statements of tables/ (the Parquet files and latest.json copies, docs/queries.md) follow those of runs/.
+    const tables = jobStatements('run-colors', 'tables', 'Tables').filter((statement) =>
+      ['WriteTables', 'ListTables'].includes(String(statement.Sid)),
+    );
+    expected.splice(expected.findIndex((statement) => statement.Sid === 'ListRuns') + 1, 0, ...tables);
+    expect(statementsOfRole(s.template, ids().role('run-colors'))).toEqual(expected);
   });
 
   it('db-health: settings of its stage, its health folder', () => {

@@ -22,7 +22,7 @@ describe('parseConfig', () => {
       ranking: { order: DEFAULT_RANKING_ORDER },
       window: { lookbackDays: 1, timeZone: DEFAULT_TIME_ZONE },
       columns: expect.objectContaining({ MESSAGE_ID: 'MESSAGE_ID', DATE: 'DATE' }),
-      outputs: { jsonl: false },
+      outputs: { jsonl: false, report: true, parquet: false, xlsx: false },
       publish: { maxRejectedRatio: 0.5 },
       dedupe: false,
     });
@@ -37,7 +37,7 @@ ranking:
     - { column: DATE_1, direction: desc }
 window: { lookbackDays: 3, timeZone: Europe/London }
 columns: { DATE: COLOR_DATE }
-outputs: { jsonl: true }
+outputs: { jsonl: true, report: false, parquet: true }
 publish: { maxRejectedRatio: 0.2 }
 dedupe: true
 `;
@@ -47,7 +47,7 @@ dedupe: true
     expect(config.window).toEqual({ lookbackDays: 3, timeZone: 'Europe/London' });
     expect(config.columns.DATE).toBe('COLOR_DATE');
     expect(config.columns.PX).toBe('PX');
-    expect(config.outputs.jsonl).toBe(true);
+    expect(config.outputs).toEqual({ jsonl: true, report: false, parquet: true });
     expect(config.publish.maxRejectedRatio).toBe(0.2);
     expect(config.dedupe).toBe(true);
   });

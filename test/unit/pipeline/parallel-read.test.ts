@@ -50,8 +50,9 @@ async function file(name: string, csv: string): Promise<string> {
   return path;
 }
 
+/** The run's manifest (the counts, per-input counts and every output's SHA-256: report.html holds the tally) and changes. */
 async function run(path: string, readRows?: RunRequest['readRows'], progress?: number[]) {
-  const { manifest } = await runColors({
+  const { manifest, changes } = await runColors({
     source: new FileSource(path),
     sink: new MemorySink(),
     config: CONFIG,
@@ -62,7 +63,7 @@ async function run(path: string, readRows?: RunRequest['readRows'], progress?: n
     progressEvery: 500,
     onProgress: (rows) => progress?.push(rows),
   });
-  return { counts: manifest.counts, files: manifest.files };
+  return { counts: manifest.counts, manifest, changes };
 }
 
 /** Reads the file through the parallel reader alone: its rows, or undefined when it left them to one thread. */
@@ -98,6 +99,7 @@ describe('reading a CSV file on worker threads', () => {
     const parallel = await run(path, parallelCsvReader(path, PIECES), progress);
     const single = await run(path, undefined, progressOnOneThread);
     expect(parallel).toEqual(single);
+    expect(single.manifest.files.map((entry) => entry.name)).toContain('report.html');
     expect(progress).toEqual(progressOnOneThread);
     expect(single.counts.rejected).toBeGreaterThan(20);
     expect(single.counts.excluded).toBeGreaterThan(100);
@@ -108,6 +110,30 @@ describe('reading a CSV file on worker threads', () => {
     expect(rows?.rejected.map((row) => row.sourceRow)).toEqual(
       [...(rows?.rejected.map((row) => row.sourceRow) ?? [])].sort((a, b) => a - b),
     );
+  });
+
+  it("counts the report's ranked rows per dealer and sector as one thread does, many spellings and ties included", async () => {
+    const { csv } = colorsCsv({ rows: 3000 });
+    const sourceAt = HEADER.trim().split(',').indexOf('SOURCE');
+    const sectorAt = HEADER.trim().split(',').indexOf('SECTOR');
+    // More distinct values than the tally lists before it switches to a Map, in spellings that merge
+    // (case, spaces) with equal counts, so which spelling is shown cannot depend on the order counted.
+    const lines = csv.split('\n').map((line, at) => {
+      const fields = line.split(',');
+      if (at === 0 || fields.length !== 18) return line;
+      fields[sourceAt] = [`Dealer${at % 45}`, `DEALER${at % 45}`, ` dealer${at % 45} `, ''][at % 4]!;
+      if (at % 7 === 0) fields[sectorAt] = at % 2 === 0 ? 'Corp' : 'CORP';
+      return fields.join(',');
+    });
+    const path = await file('spellings.csv', lines.join('\n'));
+    const rows = await readInPieces(path);
+    const single = await run(path);
+    expect(await run(path, parallelCsvReader(path, PIECES))).toEqual(single);
+    // The tally was counted on the workers (report.html, compared above, shows it), over every ranked row.
+    const bySource = rows?.tally?.bySource() ?? [];
+    expect(bySource.length).toBeGreaterThanOrEqual(46);
+    expect(bySource.reduce((sum, { rows }) => sum + rows, 0)).toBe(single.counts.ranked);
+    expect(rows?.tally?.bySector().reduce((sum, { rows }) => sum + rows, 0)).toBe(single.counts.ranked);
   });
 
   it('leaves a file with a quote inside an unquoted field to one thread, which reads it as always', async () => {

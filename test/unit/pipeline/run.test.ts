@@ -52,7 +52,15 @@ describe('runColors', () => {
     ]);
     expect(published).toEqual({ pointer: { status: 'current' }, location: 'memory:RUNID', latest: 'memory:2026-11-20/latest.json' });
     const request = sink.published[0]!;
-    expect(request.files.map((f) => f.name)).toEqual(['colors.csv', 'excluded.csv', 'rejected.csv']);
+    // outputs.report is on by default: parents.jsonl, then changes.json and report.html, which list the files before them.
+    expect(request.files.map((f) => f.name)).toEqual([
+      'colors.csv',
+      'excluded.csv',
+      'rejected.csv',
+      'parents.jsonl',
+      'changes.json',
+      'report.html',
+    ]);
     expect(request.manifest.name).toBe('manifest.json');
 
     expect(manifest.counts).toEqual({
@@ -113,7 +121,7 @@ describe('runColors', () => {
 
   it('writes colors.jsonl when configured, ids and decimals as exact strings', async () => {
     const { sink, manifest } = await run([good('9223372036854775807', 'AAA', { PX: '-6.0929999999999998E-2' })], {
-      outputs: { jsonl: true },
+      outputs: { jsonl: true, report: false },
     });
     expect(manifest.files.map((f) => f.name)).toEqual(['colors.csv', 'colors.jsonl', 'excluded.csv', 'rejected.csv']);
     const record = JSON.parse(sink.text('colors.jsonl').trim());
@@ -182,7 +190,7 @@ describe('runColors properties', () => {
         const { read, ranked, excluded, rejected } = manifest.counts;
         expect(read).toBe(rows.length);
         expect(ranked + excluded + rejected).toBe(read);
-        expect(manifest.files.map((f) => f.rows)).toEqual([ranked, excluded, rejected]);
+        expect(manifest.files.map((f) => f.rows)).toEqual([ranked, excluded, rejected, manifest.counts.groups, 0, 0]);
       }),
       { numRuns: 100 },
     );

@@ -8,17 +8,17 @@
  * name and code survive minification, in the thrown error and in the `run failed` log line. SNS is a
  * server on 127.0.0.1 too: the failed run is announced through the bundle's own SNS client.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobFunction } from '../../../lib/job-function.js';
-import { entryPath } from '../../../lib/lambda-entries.js';
+import { entryPath, RUN_COLORS_CHUNKS } from '../../../lib/lambda-entries.js';
 import { type SsmEndpoint, startSsmEndpoint } from '../../helpers/aws-endpoints.js';
 import { unreachableDatabase } from '../../helpers/lambda-harness.js';
 import { useS3rver } from '../../helpers/s3rver.js';
@@ -38,6 +38,7 @@ function synthesizeRunColorsBundle(): string {
   const stack = new Stack(app, 'BundleOnly');
   new JobFunction(stack, 'RunColors', {
     entry: entryPath('run-colors'),
+    chunks: RUN_COLORS_CHUNKS,
     description: 'run-colors, bundled as the stack bundles it',
     memorySize: 1024,
     timeout: Duration.minutes(5),
@@ -118,6 +119,35 @@ describe('the run-colors bundle as deployed', () => {
     const text = readFileSync(bundle, 'utf8');
     expect(text).not.toMatch(/\bclass TransientSourceError\b/);
     expect(text).toContain('"TransientSourceError"');
+  });
+
+  it("leaves exceljs out of the handler and ships it beside it, where the handler's import() finds it", () => {
+    const text = readFileSync(bundle, 'utf8');
+    expect(text).toContain('import("exceljs")');
+    expect(statSync(bundle).size).toBeLessThan(1_500_000);
+    const shipped = join(dirname(bundle), 'node_modules', 'exceljs', 'index.mjs');
+    expect(statSync(shipped).size).toBeGreaterThan(500_000);
+    // Resolved from the asset folder as the handler resolves it: a workbook written and read back.
+    const script =
+      "const { default: E } = await import('exceljs'); const w = new E.Workbook(); w.addWorksheet('s').addRow(['4292908303382310338', 99.5]);" +
+      'const r = new E.Workbook(); await r.xlsx.load(await w.xlsx.writeBuffer()); console.log(JSON.stringify(r.worksheets[0].getRow(1).values.slice(1)));';
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: dirname(bundle),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('["4292908303382310338",99.5]');
+  });
+
+  it('loads the Parquet writer from its own chunk beside the bundle, only when a run asks for it', async () => {
+    const text = readFileSync(bundle, 'utf8');
+    expect(text).toContain('import("./parquet/table-outputs.mjs")');
+    // hyparquet-writer's own error text: its code is in the chunk, not in the bundle.
+    expect(text).not.toContain('parquet columns must have the same length');
+    const chunk = (await import(join(bundle, '..', 'parquet', 'table-outputs.mjs'))) as { renderTableFiles?: unknown };
+    expect(typeof chunk.renderTableFiles).toBe('function');
+    expect(readFileSync(join(bundle, '..', 'parquet', 'table-outputs.mjs'), 'utf8')).toContain('parquet columns must have the same length');
   });
 
   it('fails a run against an unreachable database with the real error name and code, thrown and logged', async () => {

@@ -61,7 +61,15 @@ describe('run-colors handler, held-back run', () => {
     expect(first.message).toMatch(/is held back: no ranked rows \(2 read: 0 excluded, 2 rejected\)/);
 
     const keys = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key!);
-    expect(keys.map((key) => key.split('/').at(-1))).toEqual(['colors.csv', 'excluded.csv', 'rejected.csv', 'manifest.json']);
+    expect(keys.map((key) => key.split('/').at(-1))).toEqual([
+      'colors.csv',
+      'excluded.csv',
+      'rejected.csv',
+      'parents.jsonl',
+      'changes.json',
+      'report.html',
+      'manifest.json',
+    ]);
     expect(keys.some((key) => key.endsWith('latest.json'))).toBe(false);
 
     const metrics = emfDocuments(written);

@@ -78,7 +78,7 @@ beforeEach(() => {
     const body = stored.get(input.Key);
     if (!body)
       throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
-    return { Body: { transformToString: async () => body.toString('utf8') } };
+    return { Body: { transformToString: async () => body.toString('utf8'), transformToByteArray: async () => new Uint8Array(body) } };
   });
   sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
 });
@@ -109,7 +109,7 @@ const attributes = (kind: string, asOf: string, trigger: string) => ({
 });
 
 describe('run-colors announces each run on the stage topic', () => {
-  it('run-published: counts, the run folder and what latest.json names, after the run is stored; no reportKey while the manifest lists no report', async () => {
+  it('run-published: counts, the run folder, its report and what latest.json names, after the run is stored', async () => {
     const { result, error } = await invoke({ asOf: '2026-11-20' });
     expect(error).toBeUndefined();
     const [sent, ...more] = published();
@@ -132,15 +132,60 @@ describe('run-colors announces each run on the stage topic', () => {
       location: `s3://mp-results/${folder}`,
       // The stored manifest's counts, as they are.
       counts: (JSON.parse(stored.get(`${folder}/manifest.json`)!.toString('utf8')) as { counts: unknown }).counts,
+      reportKey: `${folder}/report.html`,
+      changes: [
+        expect.objectContaining({
+          relation: 'same-date',
+          status: 'none',
+          against: null,
+          parentsChanged: null,
+          note: 'no run of 2026-11-20 was published before this one',
+        }),
+        expect.objectContaining({
+          relation: 'previous-date',
+          status: 'none',
+          against: null,
+          note: 'no run was published for the 7 dates before 2026-11-20',
+        }),
+      ],
       pointer: { status: 'current' },
       redelivery: false,
     });
+    expect(stored.has(`${folder}/report.html`)).toBe(true);
+    expect(sent!.email).toContain(`Report: ${folder}/report.html`);
+    expect(sent!.email).toContain('Since the previous run of the date: no run of 2026-11-20 was published before this one.');
     expect(sent!.message.counts).toMatchObject({ read: 3, ranked: 2, groups: 1, excluded: 1, rejected: 0 });
     expect(sent!.email).toContain('Run published: market-pulse test, as-of 2026-11-20.');
     expect(sent!.email).toContain('Rows: 3 read: 2 ranked in 1 groups, 1 excluded, 0 rejected.');
     // Announced once the run is complete: its manifest and latest.json are stored.
     expect([...stored.keys()]).toEqual(expect.arrayContaining([`${folder}/manifest.json`, 'colors/runs/as-of=2026-11-20/latest.json']));
     expect(emfDocuments(written).some((m) => 'RunNotificationsFailed' in m)).toBe(false);
+  });
+
+  it('run-published after an earlier run of the date: the diff summary says which parents changed and why, and the CUSIPs new', async () => {
+    expect((await invoke({ asOf: '2026-11-20' })).error).toBeUndefined();
+    const before = (published()[0]!.message as { runId: string }).runId;
+    // AAA's parent was message 2 (newest); now message 2 is older than message 1. CCC is new.
+    source.rows = [
+      GOOD_ROWS[0]!,
+      recordOf({ MESSAGE_ID: '2', CUSIP: 'AAA', DATE: '2026-11-20T09:00:00', PX: '99.75', SOURCE: 'JPM' }),
+      recordOf({ MESSAGE_ID: '4', CUSIP: 'CCC', DATE: '2026-11-20T11:00:00', PX: '101', SOURCE: 'MS' }),
+    ];
+    expect((await invoke({ asOf: '2026-11-20' })).error).toBeUndefined();
+    const sent = published()[1]!;
+    expect(sent.message.changes?.[0]).toEqual({
+      relation: 'same-date',
+      status: 'compared',
+      against: { asOf: '2026-11-20', runId: before },
+      parentsChanged: 1,
+      changedByReason: { rank: 0, date: 1, price: 0, other: 0, 'tie-break': 0 },
+      newCusips: 1,
+      goneCusips: 0,
+      note: null,
+    });
+    expect(sent.email).toContain(
+      `Since the previous run of the date (${before}, 2026-11-20): 1 parents changed (date 1), 1 CUSIPs new, 0 gone.`,
+    );
   });
 
   it('run-held-back: once per run, with the reason and the counts; the redelivery that fails again is not announced again', async () => {

@@ -1,0 +1,37 @@
+/**
+ * Rows per input, for a run over several inputs (union-source.ts): the manifest lists each input
+ * with where its SOURCE_ROWs start and what became of its rows, so that read = ranked + excluded +
+ * rejected holds for every input as for the run.
+ */
+import type { SourceInputs } from './ports.js';
+
+export type RowOutcome = 'ranked' | 'excluded' | 'rejected';
+
+export interface ManifestInput {
+  readonly source: string;
+  readonly firstSourceRow: number;
+  readonly read: number;
+  readonly ranked: number;
+  readonly excluded: number;
+  readonly rejected: number;
+}
+
+export class InputCounts {
+  private readonly counts: { read: number; ranked: number; excluded: number; rejected: number }[] = [];
+
+  constructor(private readonly inputs: SourceInputs) {}
+
+  add(sourceRow: number, outcome: RowOutcome): void {
+    const index = this.inputs.indexOf(sourceRow);
+    this.counts[index] ??= { read: 0, ranked: 0, excluded: 0, rejected: 0 };
+    const counts = this.counts[index];
+    counts.read++;
+    counts[outcome]++;
+  }
+
+  entries(): ManifestInput[] {
+    return this.inputs
+      .list()
+      .map((input, index) => ({ ...input, ...(this.counts[index] ?? { read: 0, ranked: 0, excluded: 0, rejected: 0 }) }));
+  }
+}
