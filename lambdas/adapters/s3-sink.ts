@@ -9,6 +9,9 @@
  * run instead of failing on its own leftovers. When a step fails, the error says exactly what
  * readers can see (PublishError.visible); a stored run is finished by the next attempt of its id.
  *
+ * Data files are streamed as they are rendered (./s3/object-upload.ts): a small one is one PutObject,
+ * a large one a multipart upload completed create-only; an upload that fails is aborted.
+ *
  * Partial objects of a failed run are left in place, not deleted: without a manifest and a pointer
  * no reader finds them, and deleting would need s3:DeleteObject on the output prefix, which least
  * privilege keeps away from the function (a lifecycle rule can expire them).
@@ -32,7 +35,8 @@ import {
   type StoredRun,
 } from '../pipeline/latest-pointer.js';
 import { MANIFEST_FILE } from '../pipeline/manifest.js';
-import type { PublishedRun, PublishRequest, ResultSink } from '../pipeline/ports.js';
+import { streamFile } from '../pipeline/outputs/stream-file.js';
+import type { DataFile, OutputFile, PublishedRun, PublishRequest, ResultSink, WrittenFile } from '../pipeline/ports.js';
 import { pointerNotMoved, runNotPublished } from '../pipeline/publish-outcome.js';
 import { describeS3Error, isAborted } from './s3/errors.js';
 import {
@@ -60,6 +64,8 @@ export interface S3SinkOptions extends S3Destination {
   readonly conflictRetryDelayMs?: number;
   /** Retries of the latest.json move when reading or writing it fails. */
   readonly pointerRetry?: PointerRetry;
+  /** Part size of the multipart uploads of large data files (default 8 MiB; S3 takes 5 MiB at least). */
+  readonly partBytes?: number;
 }
 
 interface RunKeys {
@@ -92,6 +98,7 @@ export class S3Sink implements ResultSink {
       log: this.log,
       conflictRetries: options.conflictRetries,
       conflictRetryDelayMs: options.conflictRetryDelayMs,
+      partBytes: options.partBytes,
       signal: remaining ? () => AbortSignal.timeout(Math.max(1, remaining() - DEADLINE_RESERVE_MS)) : undefined,
     });
     this.pointerRetry = { ...DEFAULT_POINTER_RETRY, ...options.pointerRetry, retryable: (error) => !isAborted(error) };
@@ -100,13 +107,18 @@ export class S3Sink implements ResultSink {
   async publish(request: PublishRequest): Promise<PublishedRun> {
     const keys = this.keys(request.asOf, request.runId);
     // Everything that can be checked without S3 is checked before the first byte is written.
-    checkFiles(request);
-    // Each body is joined only for its own put, so one file at a time is held twice.
-    for (const file of request.files) await this.writeDataFile(request.runId, `${keys.runKey}/${file.name}`, outputFileBody(file));
-    await this.writeManifest(request.runId, keys, outputFileBody(request.manifest));
+    checkNames(
+      request.runId,
+      request.files.map((file) => file.name),
+    );
+    const written: WrittenFile[] = [];
+    for (const file of request.files) written.push(await this.writeDataFile(request.runId, `${keys.runKey}/${file.name}`, file));
+    const manifest = request.manifest(written);
+    checkManifest(request.runId, manifest, written);
+    await this.writeManifest(request.runId, keys, outputFileBody(manifest));
     this.log.info('stored run in S3', { location: keys.location, objects: request.files.length + 1 });
 
-    const run: StoredRun = { asOf: request.asOf, runId: request.runId, manifestSha256: request.manifest.sha256 };
+    const run: StoredRun = { asOf: request.asOf, runId: request.runId, manifestSha256: manifest.sha256 };
     if (request.holdBack !== null) {
       this.log.info('run held back: latest.json not moved', { location: keys.location, reason: request.holdBack });
       return { location: keys.location, latest: keys.latest, pointer: { status: 'held-back', reason: request.holdBack } };
@@ -145,12 +157,17 @@ export class S3Sink implements ResultSink {
     return { runKey, location: s3Url(this.bucket, runKey), latestKey, latest: s3Url(this.bucket, latestKey) };
   }
 
-  private async writeDataFile(runId: string, key: string, file: ObjectBody): Promise<void> {
+  /** Streams a data file into `key` as it is rendered; returns its size and SHA-256 for the manifest. */
+  private async writeDataFile(runId: string, key: string, file: DataFile): Promise<WrittenFile> {
+    const upload = this.objects.upload(key, file.contentType);
     try {
-      const result = await this.objects.create(key, file);
+      const written = await streamFile(file, (chunk) => upload.write(chunk));
+      const result = await upload.finish(written.bytes, written.sha256);
       if (result === 'existing')
         this.log.info('run object already holds these exact bytes (an earlier attempt of this run); keeping it', { key });
+      return written;
     } catch (error) {
+      await upload.abort();
       if (error instanceof ObjectExistsError) {
         throw new RunAlreadyPublishedError(
           `${s3Url(this.bucket, key)} already exists with other content: an earlier attempt of run ${runId} wrote different data, ` +
@@ -179,7 +196,7 @@ export class S3Sink implements ResultSink {
     }
     let stored: Awaited<ReturnType<S3Objects['compare']>>;
     try {
-      stored = await this.objects.compare(key, manifest);
+      stored = await this.objects.compare(key, manifest.body.length, manifest.sha256);
     } catch (checkError) {
       throw runNotPublished(
         runId,
@@ -201,23 +218,29 @@ export class S3Sink implements ResultSink {
   }
 }
 
-/** The run's files as the protocol needs them: distinct names, valid checksums, sizes a single put can take. */
-function checkFiles(request: PublishRequest): void {
-  const names = new Set<string>();
-  for (const file of [...request.files, request.manifest]) {
-    const where = `run ${request.runId}: file ${JSON.stringify(file.name)}`;
-    // A repeated name would meet our own If-None-Match.
-    if (names.has(file.name)) throw new PublishError(`${where} appears twice; nothing was written`);
-    if (file.name === '' || file.name.includes('/') || file.name === LATEST_FILE)
+/** The run's file names as the protocol needs them: distinct (a repeat would meet our own If-None-Match) and plain. */
+function checkNames(runId: string, names: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const name of [...names, MANIFEST_FILE]) {
+    const where = `run ${runId}: file ${JSON.stringify(name)}`;
+    if (seen.has(name)) throw new PublishError(`${where} appears twice; nothing was written`);
+    if (name === '' || name.includes('/') || name === LATEST_FILE)
       throw new PublishError(`${where} is not a valid output file name; nothing was written`);
-    names.add(file.name);
-    if (!/^[0-9a-f]{64}$/i.test(file.sha256))
-      throw new PublishError(`${where} has no valid SHA-256 (${JSON.stringify(file.sha256)}); nothing was written`);
-    const held = file.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
-    if (held !== file.bytes) throw new PublishError(`${where} claims ${file.bytes} bytes but holds ${held}; nothing was written`);
-    // Single PutObject only (no multipart): our outputs are a few hundred MB at most.
-    if (held > MAX_PUT_BYTES) throw new PublishError(`${where} is ${held} bytes, over the 5 GiB single-upload limit; nothing was written`);
+    seen.add(name);
   }
+}
+
+/** The manifest as the protocol needs it: its own name, a valid checksum and the size it claims. */
+function checkManifest(runId: string, manifest: OutputFile, written: readonly WrittenFile[]): void {
+  const where = `run ${runId}: manifest ${JSON.stringify(manifest.name)}`;
+  const visible = 'the data files are stored but nothing of the run is visible; latest.json was not changed';
+  if (manifest.name !== MANIFEST_FILE || written.some((file) => file.name === manifest.name))
+    throw new PublishError(`${where} is not named ${MANIFEST_FILE}; ${visible}`);
+  if (!/^[0-9a-f]{64}$/i.test(manifest.sha256))
+    throw new PublishError(`${where} has no valid SHA-256 (${JSON.stringify(manifest.sha256)}); ${visible}`);
+  const held = manifest.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+  if (held !== manifest.bytes) throw new PublishError(`${where} claims ${manifest.bytes} bytes but holds ${held}; ${visible}`);
+  if (held > MAX_PUT_BYTES) throw new PublishError(`${where} is ${held} bytes, over the 5 GiB single-upload limit; ${visible}`);
 }
 
 function otherManifest(runId: string, url: string, cause: unknown): RunAlreadyPublishedError {

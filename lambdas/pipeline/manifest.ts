@@ -5,7 +5,7 @@
  */
 import type { LoadedConfig } from './config.js';
 import { OutputBuffer } from './outputs/output-buffer.js';
-import type { OutputFile } from './ports.js';
+import type { OutputFile, WrittenFile } from './ports.js';
 import type { RankingKey } from './ranking/order.js';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -61,7 +61,7 @@ export interface Manifest {
   readonly durationMs: number;
 }
 
-export function fileEntry(file: OutputFile, rows: number): ManifestFileEntry {
+export function fileEntry(file: WrittenFile, rows: number): ManifestFileEntry {
   return { name: file.name, bytes: file.bytes, sha256: file.sha256, rows };
 }
 

@@ -13,8 +13,9 @@ import { colorsCsv } from './outputs/colors-csv.js';
 import { colorsJsonl } from './outputs/colors-jsonl.js';
 import { excludedCsv } from './outputs/excluded-csv.js';
 import { rejectedCsv } from './outputs/rejected-csv.js';
-import { type OutputRenderer, renderFile } from './outputs/renderer.js';
-import type { ColorSource, PublishedRun, RawRecord, ResultSink } from './ports.js';
+import type { OutputRenderer } from './outputs/renderer.js';
+import { digestFile } from './outputs/stream-file.js';
+import type { ColorSource, PublishedRun, RawRecord, ResultSink, WrittenFile } from './ports.js';
 import { TIE_BREAKS } from './ranking/order.js';
 import { RankingTable } from './ranking/table.js';
 import { forEachRecord } from './readers/pull-records.js';
@@ -103,9 +104,7 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     excludedCsv(excluded, sorted.excludedBy),
     rejectedCsv(rejected),
   ];
-  const rendered = renderers.map((renderer) => ({ file: renderFile(renderer), rows: renderer.rows }));
 
-  const finishedAt = now();
   const counts = {
     read: sorted.read,
     ranked: ranking.rowCount,
@@ -116,32 +115,41 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     rejectedByReason: countReasons(rejected),
   };
   const heldBack = holdBackReason(counts, config.publish.maxRejectedRatio);
-  const manifest: Manifest = {
-    manifestVersion: 1,
-    runId: request.runId,
-    asOf: request.asOf,
-    source: request.source.description,
-    window: request.window ?? null,
-    timeZone: config.window.timeZone,
-    counts,
-    files: rendered.map(({ file, rows }) => fileEntry(file, rows)),
-    config: configSummary(request.config),
-    ranking: { order: config.ranking.order, tieBreaks: TIE_BREAKS },
-    heldBack,
-    codeVersion: CODE_VERSION,
-    startedAt: startedAt.toISOString(),
-    finishedAt: finishedAt.toISOString(),
-    durationMs: finishedAt.getTime() - startedAt.getTime(),
+  // Built once the data files are written (streamed to the sink), from their sizes and hashes.
+  const manifestOf = (written: readonly WrittenFile[]): Manifest => {
+    const finishedAt = now();
+    return {
+      manifestVersion: 1,
+      runId: request.runId,
+      asOf: request.asOf,
+      source: request.source.description,
+      window: request.window ?? null,
+      timeZone: config.window.timeZone,
+      counts,
+      files: written.map((file, index) => fileEntry(file, renderers[index]!.rows)),
+      config: configSummary(request.config),
+      ranking: { order: config.ranking.order, tieBreaks: TIE_BREAKS },
+      heldBack,
+      codeVersion: CODE_VERSION,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationMs: finishedAt.getTime() - startedAt.getTime(),
+    };
   };
-  if (request.dryRun) return { manifest, published: null };
+  if (request.dryRun) return { manifest: manifestOf(renderers.map(digestFile)), published: null };
   request.onPhase?.('publishing');
+  let manifest: Manifest | undefined;
   const published = await request.sink.publish({
     asOf: request.asOf,
     runId: request.runId,
-    files: rendered.map(({ file }) => file),
-    manifest: renderManifest(manifest),
+    files: renderers,
+    manifest: (written) => {
+      manifest = manifestOf(written);
+      return renderManifest(manifest);
+    },
     holdBack: heldBack,
   });
+  if (manifest === undefined) throw new Error(`${request.sink.description} published run ${request.runId} without asking for its manifest`);
   return { manifest, published };
 }
 
