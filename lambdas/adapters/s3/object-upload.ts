@@ -50,7 +50,7 @@ export class ObjectUpload {
     if (this.state !== 'open') throw new Error(`upload of ${this.key} is ${this.state}`);
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
-    if (this.pendingBytes >= this.partBytes) await this.sendPart(this.takePart(this.partBytes));
+    while (this.pendingBytes >= this.partBytes) await this.sendPart(this.takePart(this.partBytes));
   }
 
   /**

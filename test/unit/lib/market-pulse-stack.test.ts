@@ -443,7 +443,7 @@ describe('IAM: the exact statements', () => {
       {
         Sid: `Write${sid}`,
         Effect: 'Allow',
-        Action: ['s3:GetObject', 's3:PutObject'],
+        Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
         Resource: join(att(bucket), `/market-pulse/${folder}/*`),
       },
       {
