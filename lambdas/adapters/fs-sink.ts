@@ -1,9 +1,9 @@
 /**
  * Publishes a run to a local folder, by the same rules as S3 (docs/publishing.md): the files are
  * written into a hidden staging folder beside the target as they are rendered, manifest last, each
- * flushed to disk; the
- * folder is renamed into place in one step (the run is then complete); then latest.json moves
- * forward to it by a lock-free compare-and-swap (./fs-pointer.ts), and the as-of folder is flushed.
+ * flushed to disk; the folder is renamed into place in one step (the run is then complete); then
+ * latest.json moves forward to it by a lock-free compare-and-swap (./fs-pointer.ts), and the as-of
+ * folder is flushed.
  *
  * Folders and files get the permissions the umask gives (not 0700), so whoever may read latest.json
  * may read the run it names. A published run folder is never overwritten. A failure says exactly
