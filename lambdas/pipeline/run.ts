@@ -15,13 +15,14 @@ import { colorsJsonl } from './outputs/colors-jsonl.js';
 import { renderColorsXlsx } from './outputs/colors-xlsx.js';
 import { excludedCsv } from './outputs/excluded-csv.js';
 import { rejectedCsv } from './outputs/rejected-csv.js';
-import { type OutputRenderer, renderFile } from './outputs/renderer.js';
-import type { ColorSource, PublishedRun, RawRecord, ResultSink } from './ports.js';
+import { finishedFile } from './outputs/renderer.js';
+import { digestFiles } from './outputs/stream-file.js';
+import type { ColorSource, DataFile, PublishedRun, RawRecord, ResultSink, WrittenFile } from './ports.js';
 import { TIE_BREAKS } from './ranking/order.js';
 import { forEachRecord } from './readers/pull-records.js';
 import type { ComparisonSummary } from './report/changes-json.js';
 import { findPreviousRuns, type PreviousRun, type PublishedRuns } from './report/previous-runs.js';
-import { renderReport } from './report/report-files.js';
+import { reportFiles } from './report/report-files.js';
 import { type CompiledRules, compileRules, DUPLICATE_RULE } from './rules.js';
 import { type ColorRow, type HeaderMapping, isRejected, type RejectedRow, RowValidator, resolveHeader } from './schema.js';
 import { type ReadRowsElsewhere, type RowsJob, SortedRows } from './sorted-rows.js';
@@ -119,18 +120,20 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   };
   const heldBack = holdBackReason(counts, config.publish.maxRejectedRatio);
 
-  const renderers: OutputRenderer[] = [
+  const files: (DataFile & { readonly rows: number })[] = [
     colorsCsv(ranking),
     ...(config.outputs.jsonl ? [colorsJsonl(ranking)] : []),
     excludedCsv(excluded, sorted.excludedBy),
     rejectedCsv(rejected),
   ];
-  const rendered = renderers.map((renderer) => ({ file: renderFile(renderer), rows: renderer.rows }));
-  if (config.outputs.xlsx)
-    rendered.push(await renderColorsXlsx({ ranking, excluded, excludedBy: sorted.excludedBy, rejected, asOf: request.asOf }));
-  // The report lists the files before it, so it renders after them.
+  // A workbook is built whole (exceljs), then handed over as it is.
+  if (config.outputs.xlsx) {
+    const { file, rows } = await renderColorsXlsx({ ranking, excluded, excludedBy: sorted.excludedBy, rejected, asOf: request.asOf });
+    files.push({ ...finishedFile(file), rows });
+  }
+  // The report lists the files before it as they are written, so it comes after them.
   const report = sorted.tally
-    ? renderReport(
+    ? reportFiles(
         ranking,
         {
           run: {
@@ -151,14 +154,14 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
           tally: sorted.tally,
           previous: await previous,
         },
-        rendered.map(({ file, rows }) => fileEntry(file, rows)),
+        (name) => files.find((file) => file.name === name)?.rows ?? 0,
       )
     : undefined;
   previous = undefined;
-  if (report) rendered.push(...report.files);
+  if (report) files.push(...report.files);
   // Loaded only when asked for: the Parquet writer is a chunk of its own (parquet/table-outputs.mts).
   const tables = config.outputs.parquet
-    ? (await import('./parquet/table-outputs.mjs')).renderTableFiles(ranking, excluded, sorted.excludedBy, rejected, {
+    ? (await import('./parquet/table-outputs.mjs')).tableFiles(ranking, excluded, sorted.excludedBy, rejected, {
         asOf: request.asOf,
         runId: request.runId,
         clock,
@@ -166,39 +169,51 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
       })
     : [];
 
-  const finishedAt = now();
-  const manifest: Manifest = {
-    manifestVersion: 1,
-    runId: request.runId,
-    asOf: request.asOf,
-    source: request.source.description,
-    ...(inputCounts ? { inputs: inputCounts.entries() } : {}),
-    window: request.window ?? null,
-    timeZone: config.window.timeZone,
-    counts,
-    files: [
-      ...rendered.map(({ file, rows }) => fileEntry(file, rows)),
-      ...tables.map(({ file, rows, path }) => fileEntry(file, rows, path)),
-    ],
-    config: configSummary(request.config),
-    ranking: { order: config.ranking.order, tieBreaks: TIE_BREAKS },
-    heldBack,
-    codeVersion: CODE_VERSION,
-    startedAt: startedAt.toISOString(),
-    finishedAt: finishedAt.toISOString(),
-    durationMs: finishedAt.getTime() - startedAt.getTime(),
+  // Built once the files are written (streamed to the sink), from their sizes and hashes: the data
+  // files, then the table files (ports.ts PublishRequest).
+  const manifestOf = (written: readonly WrittenFile[]): Manifest => {
+    const finishedAt = now();
+    return {
+      manifestVersion: 1,
+      runId: request.runId,
+      asOf: request.asOf,
+      source: request.source.description,
+      ...(inputCounts ? { inputs: inputCounts.entries() } : {}),
+      window: request.window ?? null,
+      timeZone: config.window.timeZone,
+      counts,
+      files: written.map((file, index) => {
+        const table = tables[index - files.length];
+        return table === undefined ? fileEntry(file, files[index]!.rows) : fileEntry(file, table.rows, table.path);
+      }),
+      config: configSummary(request.config),
+      ranking: { order: config.ranking.order, tieBreaks: TIE_BREAKS },
+      heldBack,
+      codeVersion: CODE_VERSION,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationMs: finishedAt.getTime() - startedAt.getTime(),
+    };
   };
   const changes = report?.changes ?? null;
-  if (request.dryRun) return { manifest, published: null, changes };
+  if (request.dryRun) {
+    const written = [...digestFiles(files), ...digestFiles(tables.map(({ file }) => file))];
+    return { manifest: manifestOf(written), published: null, changes };
+  }
   request.onPhase?.('publishing');
+  let manifest: Manifest | undefined;
   const published = await request.sink.publish({
     asOf: request.asOf,
     runId: request.runId,
-    files: rendered.map(({ file }) => file),
+    files,
     ...(tables.length > 0 ? { tableFiles: tables.map(({ file, path }) => ({ file, path })) } : {}),
-    manifest: renderManifest(manifest),
+    manifest: (written) => {
+      manifest = manifestOf(written);
+      return renderManifest(manifest);
+    },
     holdBack: heldBack,
   });
+  if (manifest === undefined) throw new Error(`${request.sink.description} published run ${request.runId} without asking for its manifest`);
   return { manifest, published, changes };
 }
 

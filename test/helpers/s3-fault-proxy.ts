@@ -1,12 +1,17 @@
 /**
  * The S3 endpoint of the publish fault matrix: an HTTP proxy on 127.0.0.1 in front of s3rver that
  *
- * 1. gives s3rver the conditional writes it lacks: a PUT with `If-None-Match: *` or `If-Match` is
- *    checked against the object's current ETag (asked of s3rver) and forwarded only when the
- *    condition holds, under a per-key lock, so that the check and the write are one step as in S3.
- *    Otherwise it answers like S3: 412 PreconditionFailed, or 404 NoSuchKey for `If-Match` on a
- *    missing key (S3 User Guide, "Conditional write behavior");
- * 2. injects faults into chosen requests: 500 InternalError or 503 SlowDown without touching the
+ * 1. gives s3rver the conditional writes it lacks: a PUT or a CompleteMultipartUpload with
+ *    `If-None-Match: *` or `If-Match` is checked against the object's current ETag (asked of
+ *    s3rver) and forwarded only when the condition holds, under a per-key lock, so that the check
+ *    and the write are one step as in S3. Otherwise it answers like S3: 412 PreconditionFailed, or
+ *    404 NoSuchKey for `If-Match` on a missing key (S3 User Guide, "Conditional write behavior");
+ * 2. gives s3rver the end of a multipart upload it lacks: s3rver takes CreateMultipartUpload,
+ *    UploadPart and CompleteMultipartUpload, but answers AbortMultipartUpload with 405 and a
+ *    request on a completed upload with a 500. The proxy answers the abort (204) and, like S3,
+ *    404 NoSuchUpload to any later request on an upload that was completed or aborted (the parts
+ *    s3rver keeps of an aborted upload are never assembled, so nothing of it is visible);
+ * 3. injects faults into chosen requests: 500 InternalError or 503 SlowDown without touching the
  *    store, a connection reset before the request reaches the store or after the store applied it
  *    (a lost response), a 500 after the store applied it, a stalled response, or a delay.
  *
@@ -41,6 +46,10 @@ export interface ProxiedRequest {
   /** 1-based, counted since the last {@link S3FaultProxy.reset}. */
   readonly index: number;
   readonly method: string;
+  /** The S3 operation, e.g. `PutObject`, `UploadPart`, `CompleteMultipartUpload`. */
+  readonly operation: string;
+  /** The multipart upload it belongs to, if any. */
+  readonly uploadId?: string;
   readonly bucket: string;
   readonly key: string;
   readonly body: Buffer;
@@ -62,6 +71,10 @@ const ERRORS = {
   SlowDown: [503, 'Please reduce your request rate.'],
   PreconditionFailed: [412, 'At least one of the pre-conditions you specified did not hold'],
   NoSuchKey: [404, 'The specified key does not exist.'],
+  NoSuchUpload: [
+    404,
+    'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+  ],
 } as const;
 
 export class S3FaultProxy {
@@ -69,6 +82,8 @@ export class S3FaultProxy {
   readonly requests: ProxiedRequest[] = [];
   private rules: FaultRule[] = [];
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Multipart uploads completed or aborted: S3 knows them no more. */
+  private readonly endedUploads = new Set<string>();
   private readonly sockets = new Set<Socket>();
   private readonly agent = new Agent({ keepAlive: true });
 
@@ -110,9 +125,12 @@ export class S3FaultProxy {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await collect(req);
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://proxy').pathname);
-    const [bucket = '', ...key] = path.slice(1).split('/');
-    const request: ProxiedRequest = { index: this.requests.length + 1, method: req.method ?? 'GET', bucket, key: key.join('/'), body };
+    const url = new URL(req.url ?? '/', 'http://proxy');
+    const [bucket = '', ...key] = decodeURIComponent(url.pathname).slice(1).split('/');
+    const method = req.method ?? 'GET';
+    const uploadId = url.searchParams.get('uploadId') ?? undefined;
+    const operation = operationOf(method, url.searchParams);
+    const request: ProxiedRequest = { index: this.requests.length + 1, method, operation, uploadId, bucket, key: key.join('/'), body };
     this.requests.push(request);
     const fault = this.rules.find((rule) => rule.when(request))?.fault;
     try {
@@ -132,11 +150,19 @@ export class S3FaultProxy {
     }
   }
 
-  /** Forwards the request to s3rver, with S3's conditional-write semantics on PUT. */
+  /** Forwards the request to s3rver, with S3's conditional-write semantics on PUT and CompleteMultipartUpload. */
   private async apply(req: IncomingMessage, request: ProxiedRequest): Promise<Upstream> {
+    if (request.uploadId !== undefined) {
+      if (this.endedUploads.has(request.uploadId)) return errorAnswer('NoSuchUpload');
+      if (request.operation === 'AbortMultipartUpload') {
+        this.endedUploads.add(request.uploadId);
+        return { status: 204, headers: {}, body: Buffer.alloc(0) };
+      }
+    }
     const ifNoneMatch = req.headers['if-none-match'];
     const ifMatch = req.headers['if-match'];
-    if (request.method !== 'PUT' || (ifNoneMatch === undefined && ifMatch === undefined)) return this.forward(req, request.body);
+    const conditional = request.operation === 'PutObject' || request.operation === 'CompleteMultipartUpload';
+    if (!conditional || (ifNoneMatch === undefined && ifMatch === undefined)) return this.forward(req, request);
     return this.locked(`${request.bucket}/${request.key}`, async () => {
       const head = await this.send('HEAD', `/${request.bucket}/${encodeKey(request.key)}`, {}, Buffer.alloc(0));
       const exists = head.status === 200;
@@ -145,13 +171,15 @@ export class S3FaultProxy {
       if (ifMatch !== undefined && etag(ifMatch) !== etag(String(head.headers.etag ?? ''))) {
         return errorAnswer('PreconditionFailed', 'If-Match');
       }
-      return this.forward(req, request.body);
+      return this.forward(req, request);
     });
   }
 
-  private forward(req: IncomingMessage, body: Buffer): Promise<Upstream> {
+  private async forward(req: IncomingMessage, request: ProxiedRequest): Promise<Upstream> {
     // Headers go unchanged, Host included: s3rver checks the client's SigV4 signature over them.
-    return this.send(req.method ?? 'GET', req.url ?? '/', req.headers, body);
+    const answer = await this.send(req.method ?? 'GET', req.url ?? '/', req.headers, request.body);
+    if (request.operation === 'CompleteMultipartUpload' && answer.status === 200) this.endedUploads.add(request.uploadId!);
+    return answer;
   }
 
   private send(method: string, path: string, headers: IncomingHttpHeaders, body: Buffer): Promise<Upstream> {
@@ -186,6 +214,17 @@ function collect(stream: IncomingMessage): Promise<Buffer> {
     stream.on('end', () => resolve(Buffer.concat(chunks)));
     stream.on('error', reject);
   });
+}
+
+/** The S3 operation a request is, by its method and query (only those the tests meet). */
+function operationOf(method: string, query: URLSearchParams): string {
+  if (query.has('uploads')) return 'CreateMultipartUpload';
+  if (query.has('uploadId')) {
+    if (method === 'PUT') return 'UploadPart';
+    if (method === 'POST') return 'CompleteMultipartUpload';
+    if (method === 'DELETE') return 'AbortMultipartUpload';
+  }
+  return { GET: 'GetObject', HEAD: 'HeadObject', PUT: 'PutObject', DELETE: 'DeleteObject' }[method] ?? method;
 }
 
 function encodeKey(key: string): string {
