@@ -155,7 +155,15 @@ describe('outputs.xlsx', () => {
       files: { name: string; sha256: string; bytes: number }[];
     };
     const workbook = await readFile(join(runDir, 'colors.xlsx'));
-    expect(manifest.files.map((entry) => entry.name)).toEqual(['colors.csv', 'excluded.csv', 'rejected.csv', 'colors.xlsx']);
+    expect(manifest.files.map((entry) => entry.name)).toEqual([
+      'colors.csv',
+      'excluded.csv',
+      'rejected.csv',
+      'colors.xlsx',
+      'parents.jsonl',
+      'changes.json',
+      'report.html',
+    ]);
     expect(manifest.files[3]).toMatchObject({ bytes: workbook.length, sha256: createHash('sha256').update(workbook).digest('hex') });
   });
 });
