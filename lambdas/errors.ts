@@ -4,10 +4,9 @@
  */
 export abstract class MarketPulseError extends Error {
   abstract readonly code: string;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+  // Each subclass spells its own name: the Lambda bundle is minified without keepNames
+  // (lib/job-function.ts), so class names do not survive; logs and alarms key on these.
+  abstract override readonly name: string;
 }
 
 /** One problem in a config or rules document, located by its JSON path. */
@@ -19,6 +18,7 @@ export interface ConfigIssue {
 
 /** The config document (rules, ranking, window…) is unreadable or invalid. The run does not start. */
 export class ConfigError extends MarketPulseError {
+  override readonly name: string = 'ConfigError';
   readonly code = 'CONFIG_INVALID';
   readonly source: string;
   readonly issues: readonly ConfigIssue[];
@@ -37,6 +37,7 @@ export class ConfigError extends MarketPulseError {
 
 /** The input cannot be read as colors at all (missing file, missing required columns, bad framing). */
 export class SourceError extends MarketPulseError {
+  override readonly name: string = 'SourceError';
   readonly code = 'SOURCE_INVALID';
 }
 
@@ -53,6 +54,7 @@ export type PublishVisibility =
 
 /** Publishing failed; `visible` says what of the run readers can see (by default: nothing). */
 export class PublishError extends MarketPulseError {
+  override readonly name: string = 'PublishError';
   readonly code = 'PUBLISH_FAILED';
   readonly visible: PublishVisibility;
   constructor(message: string, options?: { cause?: unknown; visible?: PublishVisibility }) {
@@ -63,6 +65,7 @@ export class PublishError extends MarketPulseError {
 
 /** This run id is already stored with other bytes; published objects are never overwritten. */
 export class RunAlreadyPublishedError extends MarketPulseError {
+  override readonly name: string = 'RunAlreadyPublishedError';
   readonly code = 'RUN_ALREADY_PUBLISHED';
 }
 
@@ -71,6 +74,7 @@ export class RunAlreadyPublishedError extends MarketPulseError {
  * so latest.json still names the run before it. A failure, so that alarms and retries see it.
  */
 export class RunHeldBackError extends MarketPulseError {
+  override readonly name: string = 'RunHeldBackError';
   readonly code = 'RUN_HELD_BACK';
   /** True when a retry found the run already held back (it was reported when it was published). */
   readonly repeat: boolean;
@@ -82,16 +86,19 @@ export class RunHeldBackError extends MarketPulseError {
 
 /** Arguments or an event the product cannot act on. */
 export class UsageError extends MarketPulseError {
+  override readonly name: string = 'UsageError';
   readonly code = 'USAGE';
 }
 
 /** SSM settings are missing, unreadable, undecryptable or invalid. Names the parameters and the fix. */
 export class SettingsError extends MarketPulseError {
+  override readonly name: string = 'SettingsError';
   readonly code = 'SETTINGS_UNAVAILABLE';
 }
 
 /** The database refused the credentials even after re-reading them from SSM (ORA-01017, ORA-28001…). */
 export class CredentialsError extends MarketPulseError {
+  override readonly name: string = 'CredentialsError';
   readonly code = 'CREDENTIALS_REJECTED';
 }
 
@@ -100,15 +107,18 @@ export class CredentialsError extends MarketPulseError {
  * did not help (or the circuit breaker is open). A later run may well succeed.
  */
 export class TransientSourceError extends MarketPulseError {
+  override readonly name: string = 'TransientSourceError';
   readonly code = 'SOURCE_UNAVAILABLE';
 }
 
 /** The database answered with an error that retrying will not fix (table not found, bad column…). */
 export class DatabaseError extends MarketPulseError {
+  override readonly name: string = 'DatabaseError';
   readonly code = 'DATABASE_ERROR';
 }
 
 /** A backfill execution ended without succeeding for every date. */
 export class BackfillFailedError extends MarketPulseError {
+  override readonly name: string = 'BackfillFailedError';
   readonly code = 'BACKFILL_FAILED';
 }

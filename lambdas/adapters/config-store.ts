@@ -44,6 +44,7 @@ export interface ConfigVersionEntry {
 
 /** The document changed since it was read; nothing was written. */
 export class ConfigConflictError extends MarketPulseError {
+  override readonly name: string = 'ConfigConflictError';
   readonly code = 'CONFIG_CONFLICT';
   constructor(
     message: string,
@@ -56,6 +57,7 @@ export class ConfigConflictError extends MarketPulseError {
 
 /** S3 refused or failed a request about the config object; the message says which and why. */
 export class ConfigStoreError extends MarketPulseError {
+  override readonly name: string = 'ConfigStoreError';
   readonly code = 'CONFIG_STORE_FAILED';
 }
 

@@ -36,7 +36,9 @@ export interface Checked<T> {
 }
 
 /** Thrown by a probe that finds its budget gone; the runner reports it like one that never answered. */
-export class CheckTimeout extends Error {}
+export class CheckTimeout extends Error {
+  override readonly name: string = 'CheckTimeout';
+}
 
 export class CheckRunner {
   /** When the running check's budget ends: an Oracle session opened by one check is bounded by the check that uses it. */

@@ -1,7 +1,7 @@
 // Imports a bundled Lambda's index.mjs and invokes its handler once, as the Lambda runtime would:
 //   node invoke-bundle.mjs <index.mjs> <event JSON> <milliseconds the invocation has>
 // The handler's own log lines go to stdout as it writes them; the outcome follows on a last line,
-// `OUTCOME {"result": …}` or `OUTCOME {"error": {name, constructorName, code, message}}`.
+// `OUTCOME {"result": …}` or `OUTCOME {"error": {name, code, message}}`.
 import { pathToFileURL } from 'node:url';
 
 const [bundle, event, budgetMs] = process.argv.slice(2);
@@ -24,6 +24,6 @@ let outcome;
 try {
   outcome = { result: await handler(JSON.parse(event), context) };
 } catch (error) {
-  outcome = { error: { name: error?.name, constructorName: error?.constructor?.name, code: error?.code, message: error?.message } };
+  outcome = { error: { name: error?.name, code: error?.code, message: error?.message } };
 }
 process.stdout.write(`OUTCOME ${JSON.stringify(outcome)}\n`);

@@ -25,6 +25,7 @@ const DEFAULT_COOL_DOWN_MS = 60_000;
 
 /** Thrown without calling the operation while the circuit is open (or its one trial is running). */
 export class CircuitOpenError extends TransientSourceError {
+  override readonly name: string = 'CircuitOpenError';
   /** Milliseconds until a trial call will be let through. */
   readonly retryAfterMs: number;
   constructor(message: string, retryAfterMs: number) {

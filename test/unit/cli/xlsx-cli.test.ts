@@ -160,7 +160,6 @@ describe('outputs.xlsx', () => {
       'excluded.csv',
       'rejected.csv',
       'colors.xlsx',
-      // The report (on by default) lists the files before it.
       'parents.jsonl',
       'changes.json',
       'report.html',

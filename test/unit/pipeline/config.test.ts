@@ -37,7 +37,7 @@ ranking:
     - { column: DATE_1, direction: desc }
 window: { lookbackDays: 3, timeZone: Europe/London }
 columns: { DATE: COLOR_DATE }
-outputs: { jsonl: true, report: false, parquet: true }
+outputs: { jsonl: true, report: false, parquet: true, xlsx: true }
 publish: { maxRejectedRatio: 0.2 }
 dedupe: true
 `;
@@ -47,7 +47,7 @@ dedupe: true
     expect(config.window).toEqual({ lookbackDays: 3, timeZone: 'Europe/London' });
     expect(config.columns.DATE).toBe('COLOR_DATE');
     expect(config.columns.PX).toBe('PX');
-    expect(config.outputs).toEqual({ jsonl: true, report: false, parquet: true });
+    expect(config.outputs).toEqual({ jsonl: true, report: false, parquet: true, xlsx: true });
     expect(config.publish.maxRejectedRatio).toBe(0.2);
     expect(config.dedupe).toBe(true);
   });

@@ -277,7 +277,14 @@ describe('outputs.parquet', () => {
 
   it('writes nothing under tables/ when outputs.parquet is off', async () => {
     const off = await publishRun('01PARQUET0000000000000000C', ROWS.slice(0, 2), false);
-    expect(off.manifest.files.map((file) => file.name)).toEqual(['colors.csv', 'excluded.csv', 'rejected.csv']);
+    expect(off.manifest.files.map((file) => file.name)).toEqual([
+      'colors.csv',
+      'excluded.csv',
+      'rejected.csv',
+      'parents.jsonl',
+      'changes.json',
+      'report.html',
+    ]);
     expect(() => readFileSync(join(off.out, latestCopyPath(AS_OF)))).toThrow(/ENOENT/);
   });
 });
