@@ -1,8 +1,8 @@
 /**
  * The files `outputs.report` adds to a run (docs/report.md): parents.jsonl (what a later run compares
  * with), changes.json and report.html, and the summary of what changed for the run notification.
- * They render from counts, parents and the runs found before this one, never from the rows; what
- * they were made from is garbage once they are rendered, before the run publishes.
+ * They render from counts, parents and the runs found before this one, never from the rows, and
+ * stream to the sink after the run's other data files, like them.
  */
 import { fileEntry } from '../manifest.js';
 import type { OutputRenderer } from '../outputs/renderer.js';
