@@ -9,6 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
+import { COLUMNS } from '../../../lambdas/pipeline/columns.js';
 import { useBuiltCli } from '../../helpers/built-cli.js';
 
 const built = useBuiltCli('mp-edges-');
@@ -40,27 +41,7 @@ async function file(name: string, text: string | Buffer): Promise<string> {
   return path;
 }
 
-const COLOR_COLUMNS = [
-  'MESSAGE_ID',
-  'TICKER',
-  'SECTOR',
-  'CUSIP',
-  'DATE',
-  'PRICE_LEVEL',
-  'BID',
-  'ASK',
-  'PX',
-  'COV_PRICE',
-  'PERCENT_DIFF',
-  'PRICE_DIFF',
-  'SOURCE',
-  'BIAS',
-  'RANK',
-  'CONFIDENCE',
-  'DATE_1',
-  'DIFF_STATUS',
-];
-const colorsOf = (row: Row) => COLOR_COLUMNS.map((column) => row[column]);
+const colorsOf = (row: Row) => COLUMNS.map((column) => row[column]);
 
 describe('a JSON Lines export that leaves out null keys', () => {
   it('keeps every row and every value: the same run as the CSV it was exported from', async () => {
@@ -70,7 +51,7 @@ describe('a JSON Lines export that leaves out null keys', () => {
     rows[0]!.TICKER = '';
     const csv = await file(
       'feed.csv',
-      `${[COLOR_COLUMNS.join(','), ...rows.map((row) => COLOR_COLUMNS.map((c) => csvField(row[c]!)).join(','))].join('\n')}\n`,
+      `${[COLUMNS.join(','), ...rows.map((row) => COLUMNS.map((c) => csvField(row[c]!)).join(','))].join('\n')}\n`,
     );
     const jsonl = await file(
       'feed.jsonl',
