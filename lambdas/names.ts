@@ -19,5 +19,8 @@ export function backfillStateMachineName(stage: string): string {
 /** Where results go in the bucket when RESULTS_PREFIX (or the `resultsPrefix` context key) is not set. */
 export const DEFAULT_RESULTS_PREFIX = 'market-pulse';
 
+/** The folder under the results prefix where files uploaded to a day go: `<prefix>/uploads/as-of=YYYY-MM-DD/<file>`. */
+export const UPLOADS_FOLDER = 'uploads';
+
 /** The content type of every JSON object written (manifest, latest.json, heartbeat, extract files). */
 export const JSON_CONTENT_TYPE = 'application/json';

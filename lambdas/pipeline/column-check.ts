@@ -27,18 +27,23 @@ export function columnUses(order: readonly RankingKey[], rules: readonly Rule[])
   return uses;
 }
 
-/**
- * Checks a header against what the config reads (required columns are resolveHeader's). Throws a
- * SourceError naming each column the config reads that the header lacks, with who reads it and a
- * header name that looks like a misspelling of it; returns a warning naming the other absent
- * columns, if any.
- */
 /** Who reads a column, for a message: the ranking order and the rules that name it. */
 function readersOf(uses: ColumnUses, column: ColumnName): string {
   return (uses.get(column) ?? []).join(', ');
 }
 
-export function checkHeaderColumns(mapping: HeaderMapping, uses: ColumnUses, source: string): string | undefined {
+/**
+ * Checks a header against what the config reads (required columns are resolveHeader's). Throws a
+ * SourceError naming each column the config reads that the header lacks, with who reads it and a
+ * header name that looks like a misspelling of it, ending with `consequence`; returns a warning
+ * naming the other absent columns, if any.
+ */
+export function checkHeaderColumns(
+  mapping: HeaderMapping,
+  uses: ColumnUses,
+  source: string,
+  consequence = 'nothing was published',
+): string | undefined {
   const absent = COLUMNS.filter((column) => mapping.positions[COLUMN_INDEX[column]] === -1);
   const needed = absent.filter((column) => uses.has(column));
   if (needed.length > 0) {
@@ -49,7 +54,7 @@ export function checkHeaderColumns(mapping: HeaderMapping, uses: ColumnUses, sou
     });
     throw new SourceError(
       `${source}: the header lacks ${needed.length > 1 ? 'columns' : 'a column'} the config reads: ${described.join(', ')}. ` +
-        `Add ${needed.length > 1 ? 'them' : 'it'} to the input or change the config; nothing was published`,
+        `Add ${needed.length > 1 ? 'them' : 'it'} to the input or change the config; ${consequence}`,
     );
   }
   const optional = absent.filter((column) => !REQUIRED_COLUMNS.includes(column));

@@ -9,7 +9,7 @@ import { COLUMNS } from './columns.js';
 import type { LoadedConfig } from './config.js';
 import { holdBackReason } from './hold-back.js';
 import { InputCounts } from './input-counts.js';
-import { configSummary, fileEntry, type Manifest, type RunWindow, renderManifest } from './manifest.js';
+import { configSummary, fileEntry, type Manifest, type RejectedUpload, type RunWindow, renderManifest } from './manifest.js';
 import { colorsCsv } from './outputs/colors-csv.js';
 import { colorsJsonl } from './outputs/colors-jsonl.js';
 import { renderColorsXlsx } from './outputs/colors-xlsx.js';
@@ -52,6 +52,8 @@ export interface RunRequest {
   readonly trigger?: string;
   /** Where the report finds the runs published before this one (docs/report.md); without it, none are looked up. */
   readonly publishedRuns?: PublishedRuns;
+  /** The day's uploads the run left out (run-colors), for the manifest; undefined when it looked for none. */
+  readonly rejectedUploads?: readonly RejectedUpload[];
 }
 
 export interface RunResult {
@@ -179,6 +181,7 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
       asOf: request.asOf,
       source: request.source.description,
       ...(inputCounts ? { inputs: inputCounts.entries() } : {}),
+      ...(request.rejectedUploads ? { rejectedUploads: request.rejectedUploads } : {}),
       window: request.window ?? null,
       timeZone: config.window.timeZone,
       counts,
