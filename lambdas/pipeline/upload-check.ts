@@ -23,7 +23,7 @@ import { inputHeaderWarnings } from './union-source.js';
 /** The largest upload read. A workbook is read whole, so this is the workbook limit, for every format alike. */
 export const MAX_UPLOAD_BYTES = WORKBOOK_LIMITS.maxFileBytes;
 
-/** What one date's uploads may come to in all; the ones past it (in key order) are left out. */
+/** What the uploads one run reads may come to in all; one that would take them past it is left out. */
 export const MAX_DAY_UPLOAD_BYTES = 2 * MAX_UPLOAD_BYTES;
 
 /** A date's uploads folder relative to the results prefix: `uploads/as-of=YYYY-MM-DD/`. */
@@ -50,7 +50,10 @@ export function uploadFormat(name: string): FileFormat {
 /** Refuses an upload larger than {@link MAX_UPLOAD_BYTES}. */
 export function checkUploadSize(name: string, bytes: number): void {
   if (bytes > MAX_UPLOAD_BYTES) {
-    throw new SourceError(`${name}: the file is ${describeBytes(bytes)}; an upload may be at most ${describeBytes(MAX_UPLOAD_BYTES)}`);
+    throw new SourceError(
+      `${name}: the file is ${bytes.toLocaleString('en-US')} bytes; an upload may be at most ` +
+        `${MAX_UPLOAD_BYTES.toLocaleString('en-US')} bytes (${MAX_UPLOAD_BYTES / MIB} MiB)`,
+    );
   }
 }
 
@@ -88,8 +91,4 @@ export async function checkUploadRecords(
 export function uploadProblem(error: unknown, name: string): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.startsWith(`${name}: `) ? message.slice(name.length + 2) : message;
-}
-
-function describeBytes(bytes: number): string {
-  return bytes >= MIB ? `${(bytes / MIB).toFixed(1).replace(/\.0$/, '')} MiB` : `${bytes} bytes`;
 }

@@ -13,6 +13,7 @@ import type { Log } from '../log.js';
 import type { ColumnUses } from '../pipeline/column-check.js';
 import type { RejectedUpload } from '../pipeline/manifest.js';
 import type { ColorSource } from '../pipeline/ports.js';
+import { MIB } from '../pipeline/text.js';
 import { UnionSource } from '../pipeline/union-source.js';
 import { checkUploadRecords, checkUploadSize, MAX_DAY_UPLOAD_BYTES, uploadFormat, uploadProblem } from '../pipeline/upload-check.js';
 import { UploadSource } from '../pipeline/upload-source.js';
@@ -30,21 +31,20 @@ export interface DayUploads {
 export async function gatherDayUploads(store: UploadStore, asOf: string, uses: ColumnUses, log: Log): Promise<DayUploads> {
   const sources: ColorSource[] = [];
   const rejected: RejectedUpload[] = [];
+  // What the joined uploads come to: the run holds a workbook whole while it reads it.
   let total = 0;
   for (const upload of await store.list(asOf)) {
     const { key, versionId } = upload;
     const name = store.describe(key);
-    total += upload.bytes;
     try {
-      if (total > MAX_DAY_UPLOAD_BYTES) {
-        throw new SourceError(
-          `${name}: the day's uploads come to more than ${MAX_DAY_UPLOAD_BYTES / 1024 ** 2} MiB with it; it and the ones after it (by name) are left out`,
-        );
-      }
       const format = uploadFormat(name);
       checkUploadSize(name, upload.bytes);
+      if (total + upload.bytes > MAX_DAY_UPLOAD_BYTES) {
+        throw new SourceError(`${name}: with it, the uploads this run reads would come to more than ${MAX_DAY_UPLOAD_BYTES / MIB} MiB`);
+      }
       const checked = await checkUploadRecords(await store.read(upload), name, format, uses, LEFT_OUT);
       sources.push(new UploadSource(name, { key, versionId }, checked, () => store.read(upload)));
+      total += upload.bytes;
     } catch (error) {
       if (!(error instanceof SourceError)) throw error;
       const reason = uploadProblem(error, name);
