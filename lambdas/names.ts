@@ -19,6 +19,11 @@ export function backfillStateMachineName(stage: string): string {
 /** Where results go in the bucket when RESULTS_PREFIX (or the `resultsPrefix` context key) is not set. */
 export const DEFAULT_RESULTS_PREFIX = 'market-pulse';
 
+/** The plain SSM parameter the stack sets to `s3://<results bucket>/<results prefix>`, where `market-pulse upload --stage` puts files. */
+export function resultsLocationParameter(stage: string): string {
+  return `/market-pulse/${stage}/results/url`;
+}
+
 /** The folder under the results prefix where files uploaded to a day go: `<prefix>/uploads/as-of=YYYY-MM-DD/<file>`. */
 export const UPLOADS_FOLDER = 'uploads';
 

@@ -1,6 +1,6 @@
 /**
  * The market-pulse stack for one stage (docs/architecture.md): KMS key, Oracle parameters, results bucket, network,
- * the three functions, their schedules, the dead-letter queue, the run topic, the backfill state machine, the alarms,
+ * the three functions, their schedules, the dead-letter queue, the run topic, the upload trigger, the backfill state machine, the alarms,
  * and the operators' and readers' access. Every setting comes from the validated context
  * (lib/context.ts); every permission is granted here, by name, to the role that needs it.
  */
@@ -29,6 +29,7 @@ import { RunNotifications } from './run-notifications.js';
 import { DB_HEALTH_MAX_EVENT_AGE, JobSchedule, SCHEDULED_TIME } from './scheduled-job.js';
 import { SecureParameters } from './secure-parameters.js';
 import { StageAccess } from './stage-access.js';
+import { UploadTrigger } from './upload-trigger.js';
 
 /** The Amazon CA certificates (RDS among them) the Node.js 22 runtime ships but does not load unless asked. */
 export const LAMBDA_AMAZON_CA_BUNDLE = '/var/runtime/ca-cert.pem';
@@ -50,6 +51,7 @@ export class MarketPulseStack extends Stack {
   readonly alarms: Alarms;
   readonly backfill: Backfill;
   readonly access: StageAccess;
+  readonly uploads: UploadTrigger;
   readonly analytics: Analytics;
 
   constructor(scope: Construct, id: string, props: MarketPulseStackProps) {
@@ -204,7 +206,8 @@ export class MarketPulseStack extends Stack {
       }),
       description: `market-pulse ${c.stage}: EventBridge Scheduler invokes the scheduled functions and dead-letters what it cannot deliver`,
     });
-    // SQS encrypts with the key as the sender: the scheduler (dead-letter events) and run-colors (failed events).
+    // SQS encrypts with the key as the sender: the scheduler (dead-letter events) and run-colors (failed events);
+    // run-colors decrypts through SQS too, what it receives from the upload queue (lib/upload-trigger.ts).
     this.key.allow([this.schedulerRole, this.jobs['run-colors'].role], {
       sid: 'DeadLetterQueueDataKeysViaSqs',
       actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
@@ -269,6 +272,17 @@ export class MarketPulseStack extends Stack {
       scheduleTimeZone: c.scheduleTimeZone,
       missedRunHours: c.missedRunHours,
       ...(c.alarmEmail ? { email: c.alarmEmail } : {}),
+    });
+
+    // Files uploaded to a day start a run of it (docs/architecture.md "Uploads join the day").
+    this.uploads = new UploadTrigger(this, 'Uploads', {
+      stage: c.stage,
+      key: this.key,
+      results: this.results,
+      runColors: this.jobs['run-colors'],
+      runColorsTimeout: Duration.seconds(c.runColorsTimeoutSeconds),
+      deadLetterQueue: this.deadLetterQueue,
+      alarms: this.alarms,
     });
 
     this.access = new StageAccess(this, 'Access', {
