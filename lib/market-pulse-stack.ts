@@ -12,7 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { stageKeyAlias } from '../lambdas/names.js';
+import { configLocationParameter, stageKeyAlias } from '../lambdas/names.js';
 import { Alarms, METRICS_NAMESPACE, SERVICE_NAME } from './alarms.js';
 import { Analytics } from './analytics.js';
 import { BACKFILL_PLAN_ENTRY, Backfill } from './backfill.js';
@@ -177,15 +177,17 @@ export class MarketPulseStack extends Stack {
     this.results.grantFolder([this.jobs['db-health'].role], 'health', 'Health');
     this.results.grantFolder([this.jobs['oracle-extract'].role], 'extracts', 'Extracts');
     this.results.grantEncryption(roles);
-    if (configBucketName !== undefined && c.configKey !== undefined) {
-      const objectArn =
-        c.configBucket === undefined
+    const configObjectArn =
+      c.configKey === undefined
+        ? undefined
+        : c.configBucket === undefined
           ? this.results.bucket.arnForObjects(c.configKey)
           : `arn:${this.partition}:s3:::${c.configBucket}/${c.configKey}`;
-      ResultsBucket.grantConfigRead(roles, objectArn);
+    if (configBucketName !== undefined && configObjectArn !== undefined) {
+      ResultsBucket.grantConfigRead(roles, configObjectArn);
       // Where `market-pulse config push|history|diff|rollback --stage` finds the document (docs/configuration.md).
       new ssm.StringParameter(this, 'ConfigLocation', {
-        parameterName: `/market-pulse/${c.stage}/config/location`,
+        parameterName: configLocationParameter(c.stage),
         stringValue: `s3://${configBucketName}/${c.configKey}`,
         description: `market-pulse ${c.stage}: the S3 object run-colors reads its config document from`,
       });
@@ -293,6 +295,8 @@ export class MarketPulseStack extends Stack {
       results: this.results,
       operatorRoleArns: c.operatorRoleArns,
       readerRoleArns: c.readerRoleArns,
+      uploaderRoleArns: c.uploaderRoleArns,
+      ...(configObjectArn !== undefined ? { configObjectArn } : {}),
     });
     this.analytics = new Analytics(this, 'Analytics', {
       stage: c.stage,
@@ -338,6 +342,12 @@ export class MarketPulseStack extends Stack {
       new CfnOutput(this, 'AnalystPolicyArn', {
         value: this.analytics.analystPolicy.managedPolicyArn,
         description: 'attach to the reader roles: querying the runs with Athena (docs/queries.md)',
+      });
+    }
+    if (this.access.uploaderPolicy) {
+      new CfnOutput(this, 'UploaderPolicyArn', {
+        value: this.access.uploaderPolicy.managedPolicyArn,
+        description: 'attach to the uploader roles: market-pulse upload (docs/runbook.md)',
       });
     }
     if (this.access.operatorPolicy) {
