@@ -18,7 +18,13 @@ import { parseAsOf } from '../../lambdas/pipeline/as-of.js';
 import { columnUses } from '../../lambdas/pipeline/column-check.js';
 import { asOfFolder, LATEST_FILE } from '../../lambdas/pipeline/latest-pointer.js';
 import type { FileFormat } from '../../lambdas/pipeline/readers/open-records.js';
-import { checkUploadRecords, checkUploadSize, dayUploadsFolder, uploadFormat } from '../../lambdas/pipeline/upload-check.js';
+import {
+  checkUploadColumns,
+  checkUploadSize,
+  dayUploadsFolder,
+  readUploadRecords,
+  uploadFormat,
+} from '../../lambdas/pipeline/upload-check.js';
 import { requireRegion } from './aws-region.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -78,14 +84,14 @@ export async function uploadCommand(args: string[], io: CliIo): Promise<void> {
   const name = basename(path);
   const format = uploadFormat(path);
   const bytes = await readLocalFile(path);
-  const noColumnsRead = new Map();
-  await checkUploadRecords(chunksOf(bytes), path, format, noColumnsRead, NOTHING_UPLOADED);
+  const read = await readUploadRecords(chunksOf(bytes), path, format);
 
+  // Then the columns the stage's config reads, as its run-colors reads that config.
   const results = await stageResults(stage);
   const s3 = createS3Client();
   await requireRegion(s3);
   const { config } = await stageConfig(results, s3);
-  const checked = await checkUploadRecords(chunksOf(bytes), path, format, columnUses(config.ranking.order, config.rules), NOTHING_UPLOADED);
+  const checked = checkUploadColumns(read, path, columnUses(config.ranking.order, config.rules), NOTHING_UPLOADED);
   for (const warning of checked.warnings) io.err(`warning: ${warning}`);
 
   const key = joinKey(results.prefix, `${dayUploadsFolder(asOf)}${name}`);

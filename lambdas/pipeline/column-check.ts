@@ -62,6 +62,19 @@ export function checkHeaderColumns(
   return `${source}: the header lacks ${optional.join(', ')}; ${optional.length > 1 ? 'they are' : 'it is'} null in every row`;
 }
 
+/**
+ * A header's columns as a run reads them: columns that are no color column (ignored) and absent
+ * ones (null) as warnings; a column the config reads that is absent throws (checkHeaderColumns).
+ */
+export function headerColumnWarnings(mapping: HeaderMapping, uses: ColumnUses, source: string, consequence?: string): string[] {
+  const warnings: string[] = [];
+  if (mapping.extraColumns.length > 0)
+    warnings.push(`${source}: ignoring columns that are not color columns: ${mapping.extraColumns.join(', ')}`);
+  const absent = checkHeaderColumns(mapping, uses, source, consequence);
+  if (absent !== undefined) warnings.push(absent);
+  return warnings;
+}
+
 /** Warnings about a JSON Lines source, once read: keys that are no column, and columns the config reads that no line had. */
 export function recordKeyWarnings(keys: RecordKeys, uses: ColumnUses, source: string): string[] {
   const warnings: string[] = [];

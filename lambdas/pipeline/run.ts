@@ -4,7 +4,7 @@
  * Lambda run exactly this code. Nothing is dropped: read = ranked + excluded + rejected.
  */
 import { CODE_VERSION } from '../version.js';
-import { checkHeaderColumns, columnUses, recordKeyWarnings } from './column-check.js';
+import { columnUses, headerColumnWarnings, recordKeyWarnings } from './column-check.js';
 import { COLUMNS } from './columns.js';
 import type { LoadedConfig } from './config.js';
 import { holdBackReason } from './hold-back.js';
@@ -80,20 +80,16 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   const source = request.source.description;
   const uses = columnUses(config.ranking.order, config.rules);
   let mapping: HeaderMapping;
-  let absentColumns: string | undefined;
+  let headerWarnings: string[];
   try {
     mapping = resolveHeader(opened.header, source);
-    absentColumns = checkHeaderColumns(mapping, uses, source);
+    headerWarnings = headerColumnWarnings(mapping, uses, source);
   } catch (error) {
     // The records were never iterated: close the source (a file handle, a result set) explicitly.
     await opened.records[Symbol.asyncIterator]().return?.();
     throw error;
   }
-  for (const warning of opened.warnings ?? []) request.onWarning?.(warning);
-  if (mapping.extraColumns.length > 0) {
-    request.onWarning?.(`${source}: ignoring columns that are not color columns: ${mapping.extraColumns.join(', ')}`);
-  }
-  if (absentColumns !== undefined) request.onWarning?.(absentColumns);
+  for (const warning of [...(opened.warnings ?? []), ...headerWarnings]) request.onWarning?.(warning);
   const rules = compileRules(config.rules, clock);
   const inputCounts = opened.inputs ? new InputCounts(opened.inputs) : undefined;
   // Looked up while the rows are read; never rejects (previous-runs.ts). Let go once the report is rendered.

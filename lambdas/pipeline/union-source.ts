@@ -6,12 +6,12 @@
  * input, and are numbered on: an input's SOURCE_ROW is its own row number plus the last SOURCE_ROW
  * of the inputs before it, and the manifest lists where each input starts.
  */
-import { type ColumnUses, checkHeaderColumns } from './column-check.js';
+import { type ColumnUses, headerColumnWarnings } from './column-check.js';
 import { COLUMNS, type ColumnName } from './columns.js';
 import type { ColorSource, InputOrigin, OpenedSource, RawRecord, RecordKeys, Records, SourceInput, SourceInputs } from './ports.js';
 import { type HeaderMapping, nullTexts, resolveHeader } from './schema.js';
 
-export interface OpenedInput {
+interface OpenedInput {
   readonly source: string;
   readonly origin?: InputOrigin;
   readonly opened: OpenedSource;
@@ -72,19 +72,11 @@ export class UnionSource implements ColorSource {
   }
 }
 
-/**
- * Checks one input's header as if the input were the run's only one: throws a SourceError ending
- * with `consequence` when it lacks a column the config reads, else returns what a run warns about it.
- */
-export function inputHeaderWarnings({ source, opened, mapping }: OpenedInput, uses: ColumnUses, consequence?: string): string[] {
+/** What a run warns about one input's header, as it would if the input were the run's only one. */
+function inputHeaderWarnings({ source, opened, mapping }: OpenedInput, uses: ColumnUses): string[] {
   // A JSON Lines input's header is every column: its records speak for themselves (unionKeys).
   if (opened.recordKeys) return [];
-  const warnings: string[] = [];
-  if (mapping.extraColumns.length > 0)
-    warnings.push(`${source}: ignoring columns that are not color columns: ${mapping.extraColumns.join(', ')}`);
-  const absent = checkHeaderColumns(mapping, uses, source, consequence);
-  if (absent !== undefined) warnings.push(absent);
-  return [...(opened.warnings ?? []), ...warnings];
+  return [...(opened.warnings ?? []), ...headerColumnWarnings(mapping, uses, source)];
 }
 
 /** The record with its values in COLUMNS order and its SOURCE_ROW moved past the inputs before it. */

@@ -11,14 +11,14 @@
  */
 import { SourceError } from '../errors.js';
 import { UPLOADS_FOLDER } from '../names.js';
-import { type ColumnUses, recordKeyWarnings } from './column-check.js';
+import { type ColumnUses, headerColumnWarnings, recordKeyWarnings } from './column-check.js';
 import { asOfFolder } from './latest-pointer.js';
+import type { RecordKeys } from './ports.js';
 import { type FileFormat, formatOfName, openRecords, unsupportedName } from './readers/open-records.js';
 import { forEachRecord } from './readers/pull-records.js';
 import { WORKBOOK_LIMITS } from './readers/workbook-guard.js';
 import { resolveHeader } from './schema.js';
 import { MIB } from './text.js';
-import { inputHeaderWarnings } from './union-source.js';
 
 /** The largest upload read. A workbook is read whole, so this is the workbook limit, for every format alike. */
 export const MAX_UPLOAD_BYTES = WORKBOOK_LIMITS.maxFileBytes;
@@ -40,6 +40,12 @@ export interface CheckedUpload {
   readonly warnings: readonly string[];
 }
 
+/** An upload read through, its columns not yet checked against a config. */
+export interface ReadUpload extends CheckedUpload {
+  /** JSON Lines: the keys its records held (ports.ts RecordKeys), which stand for its header. */
+  readonly recordKeys?: RecordKeys;
+}
+
 /** The format an upload's name implies; a SourceError naming the supported extensions otherwise. */
 export function uploadFormat(name: string): FileFormat {
   const format = formatOfName(name);
@@ -58,22 +64,14 @@ export function checkUploadSize(name: string, bytes: number): void {
 }
 
 /**
- * Reads the upload's bytes through to the end as a run would, checking what a run checks of an
- * input: the header (against `uses`, the columns the config reads) and the records' framing.
- * Throws a SourceError whose message starts with `name: ` and ends, where the header lacks a column
- * the config reads, with `consequence`.
+ * Reads the upload's bytes through to the end as a run would: the header must have the required
+ * columns (MESSAGE_ID, CUSIP, DATE) and every record must be framed so the reader gets past it.
+ * Throws a SourceError whose message starts with `name: `. Needs no config.
  */
-export async function checkUploadRecords(
-  chunks: AsyncIterable<Uint8Array>,
-  name: string,
-  format: FileFormat,
-  uses: ColumnUses,
-  consequence: string,
-): Promise<CheckedUpload> {
+export async function readUploadRecords(chunks: AsyncIterable<Uint8Array>, name: string, format: FileFormat): Promise<ReadUpload> {
   const opened = await openRecords(format, chunks, name);
-  let warnings: string[];
   try {
-    warnings = inputHeaderWarnings({ source: name, opened, mapping: resolveHeader(opened.header, name) }, uses, consequence);
+    resolveHeader(opened.header, name);
   } catch (error) {
     // The records were never iterated: close the input explicitly.
     await opened.records[Symbol.asyncIterator]().return?.();
@@ -83,8 +81,31 @@ export async function checkUploadRecords(
   await forEachRecord(opened.records, () => {
     rows++;
   });
-  if (opened.recordKeys) warnings.push(...recordKeyWarnings(opened.recordKeys(), uses, name));
-  return { format, header: opened.header, rows, warnings };
+  const recordKeys = opened.recordKeys?.();
+  return { format, header: opened.header, rows, warnings: opened.warnings ?? [], ...(recordKeys ? { recordKeys } : {}) };
+}
+
+/**
+ * Checks a read upload against the columns the config reads (`uses`), as a run checks an input:
+ * a header that lacks one throws a SourceError ending with `consequence`; the rest is warnings.
+ */
+export function checkUploadColumns(read: ReadUpload, name: string, uses: ColumnUses, consequence: string): CheckedUpload {
+  const { recordKeys, ...upload } = read;
+  const warnings = recordKeys
+    ? recordKeyWarnings(recordKeys, uses, name)
+    : [...read.warnings, ...headerColumnWarnings(resolveHeader(read.header, name), uses, name, consequence)];
+  return { ...upload, warnings };
+}
+
+/** {@link readUploadRecords}, then {@link checkUploadColumns}: what a run asks of an upload before it joins. */
+export async function checkUploadRecords(
+  chunks: AsyncIterable<Uint8Array>,
+  name: string,
+  format: FileFormat,
+  uses: ColumnUses,
+  consequence: string,
+): Promise<CheckedUpload> {
+  return checkUploadColumns(await readUploadRecords(chunks, name, format), name, uses, consequence);
 }
 
 /** A check's message without the file's name in front: the one-line reason a manifest records. */
