@@ -63,14 +63,13 @@ type RunContext = Pick<Context, 'getRemainingTimeInMillis'>;
 
 async function runColorsHandler(event: unknown, context: RunContext): Promise<RunColorsResult | BatchResponse> {
   runtime ??= buildRuntime();
-  if (isSqsBatch(event)) return runUploadBatch(event, runtime.env.RESULTS_PREFIX, (uploadEvent) => runOnce(uploadEvent, context), log);
-  return runOnce(event, context);
+  const built = runtime;
+  if (isSqsBatch(event)) return runUploadBatch(event, built.env.RESULTS_PREFIX, (uploadEvent) => runOnce(built, uploadEvent, context), log);
+  return runOnce(built, event, context);
 }
 
 /** One run: the event checked, the run planned, done and announced, and its metrics recorded. */
-async function runOnce(event: unknown, context: RunContext): Promise<RunColorsResult> {
-  runtime ??= buildRuntime();
-  const { env, settings, s3, notifications } = runtime;
+async function runOnce({ env, settings, s3, notifications }: Runtime, event: unknown, context: RunContext): Promise<RunColorsResult> {
   metrics.addDimension('stage', env.STAGE);
   // Per invocation: every S3 request of the publish is cancelled before this invocation's time runs out.
   const sink = new S3Sink({
