@@ -285,6 +285,7 @@ export class MarketPulseStack extends Stack {
       runColorsTimeout: Duration.seconds(c.runColorsTimeoutSeconds),
       deadLetterQueue: this.deadLetterQueue,
       alarms: this.alarms,
+      ...(c.runColorsReservedConcurrency !== undefined ? { runColorsReservedConcurrency: c.runColorsReservedConcurrency } : {}),
     });
 
     this.access = new StageAccess(this, 'Access', {

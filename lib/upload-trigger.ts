@@ -10,7 +10,7 @@
  * `<prefix>/uploads/` only (read and list, versions included) and consume this queue only.
  * Also here: the SSM parameter that tells `market-pulse upload --stage` where the results are.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -42,6 +42,8 @@ export interface UploadTriggerProps {
   readonly runColorsTimeout: Duration;
   readonly deadLetterQueue: sqs.IQueue;
   readonly alarms: Alarms;
+  /** run-colors's reserved concurrency, when the context sets one. */
+  readonly runColorsReservedConcurrency?: number;
 }
 
 export class UploadTrigger extends Construct {
@@ -116,6 +118,14 @@ export class UploadTrigger extends Construct {
       maxConcurrency: UPLOAD_MAX_CONCURRENCY,
     });
     this.eventSourceMapping.node.addDependency(runColors.role);
+    if (props.runColorsReservedConcurrency !== undefined && props.runColorsReservedConcurrency < UPLOAD_MAX_CONCURRENCY) {
+      // Lambda throttles what the mapping hands over beyond the reservation; each throttled delivery counts as a receive.
+      Annotations.of(this).addWarningV2(
+        'market-pulse:upload-throttling',
+        `runColorsReservedConcurrency=${props.runColorsReservedConcurrency} is below the upload queue's ${UPLOAD_MAX_CONCURRENCY} concurrent runs: ` +
+          `an upload event that comes while another run is going is throttled and tried again, and after ${UPLOAD_MAX_RECEIVES} tries dead-lettered (docs/configuration.md)`,
+      );
+    }
 
     this.resultsLocation = new ssm.StringParameter(this, 'ResultsLocation', {
       parameterName: resultsLocationParameter(stage),

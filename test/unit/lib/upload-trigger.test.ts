@@ -197,6 +197,21 @@ describe('the upload trigger', () => {
     });
   });
 
+  it('warns at synth when run-colors has fewer reserved executions than the queue hands it at once', () => {
+    const warnings = (context: Record<string, unknown>) =>
+      synth(context)
+        .stack.node.findAll()
+        .flatMap((construct) =>
+          construct.node.metadata.filter((entry) => entry.type === 'aws:cdk:warning').map((entry) => String(entry.data)),
+        );
+    expect(warnings({ runColorsReservedConcurrency: '1' })).toContainEqual(
+      expect.stringMatching(
+        /^runColorsReservedConcurrency=1 is below the upload queue's 2 concurrent runs: .* after 3 tries dead-lettered/,
+      ),
+    );
+    expect(warnings({ runColorsReservedConcurrency: '2' }).filter((warning) => warning.includes('upload queue'))).toEqual([]);
+  });
+
   it('tells `market-pulse upload --stage` where the results are, in a plain SSM parameter', () => {
     s.template.hasResourceProperties('AWS::SSM::Parameter', {
       Name: '/market-pulse/dev/results/url',
