@@ -150,7 +150,7 @@ const contextShape = z.strictObject({
   scheduleRetryAttempts: int(0, 185).default(3),
   scheduleMaxEventAgeMinutes: int(1, 1440).default(120),
 
-  runColorsMemoryMb: int(128, 10_240).default(2048),
+  runColorsMemoryMb: int(128, 10_240).default(1024),
   runColorsTimeoutSeconds: int(1, 900).default(600),
   runColorsReservedConcurrency: int(1, 1000).optional(),
   logRetentionDays: int(1, 3653)

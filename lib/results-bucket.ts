@@ -82,7 +82,8 @@ export class ResultsBucket extends Construct {
 
   /**
    * Lets the roles write and read back objects under `<prefix>/<folder>/` and nothing else: PutObject
-   * and GetObject (HeadObject) on that folder, and ListBucket only for listings of that folder. The
+   * (multipart uploads too), AbortMultipartUpload (a failed upload's parts go at once, not after the
+   * lifecycle rule's 7 days) and GetObject (HeadObject) on that folder, and ListBucket only for listings of that folder. The
    * prefix condition is exact (no IfExists): when S3 decides whether a GET of a missing key is 404 or
    * 403 it checks ListBucket without a prefix, so these roles get 403 there (docs/deploy.md "What
    * each role may do"); the alternative would let every role list the whole bucket.
@@ -91,7 +92,7 @@ export class ResultsBucket extends Construct {
     const path = this.folder(folder);
     const objects = [this.bucket.arnForObjects(`${path}/*`)];
     const listing = this.listingOf(path);
-    const write = ['s3:PutObject', 's3:GetObject'];
+    const write = ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'];
     for (const role of roles) {
       role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: `Write${sid}`, actions: write, resources: objects }));
       role.addToPrincipalPolicy(

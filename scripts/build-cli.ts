@@ -20,7 +20,8 @@ export async function buildCli(outdir = DIST): Promise<string> {
   // Chunk names carry a content hash: clear the previous build's so dist/ holds one build.
   await rm(`${outdir}/chunks`, { recursive: true, force: true });
   await build({
-    entryPoints: { 'market-pulse': `${root}bin/market-pulse.ts` },
+    // The worker thread that reads pieces of a large CSV file (lambdas/pipeline/parallel/) is an entry of its own.
+    entryPoints: { 'market-pulse': `${root}bin/market-pulse.ts`, 'chunk-worker': `${root}lambdas/pipeline/parallel/chunk-worker.ts` },
     outdir,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',

@@ -1,12 +1,14 @@
 /** `market-pulse run`: the Run Colors job from a file or Oracle, published to a folder or S3. */
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { FileSource } from '../../lambdas/adapters/file-source.js';
 import type { OracleRetry } from '../../lambdas/adapters/oracle/session.js';
 import { UsageError } from '../../lambdas/errors.js';
 import { parseAsOf, todayIn } from '../../lambdas/pipeline/as-of.js';
 import { columnUses } from '../../lambdas/pipeline/column-check.js';
 import type { LoadedConfig } from '../../lambdas/pipeline/config.js';
 import type { Manifest } from '../../lambdas/pipeline/manifest.js';
+import { parallelCsvReader } from '../../lambdas/pipeline/parallel/parallel-read.js';
 import type { ColorSource, PublishedRun } from '../../lambdas/pipeline/ports.js';
 import { REPORT_FILE } from '../../lambdas/pipeline/report/report-html.js';
 import { runColors } from '../../lambdas/pipeline/run.js';
@@ -54,7 +56,8 @@ Options:
                      (default ${DEFAULT_TIMEOUT_SECONDS}); each retry is printed. Reading the rows is not limited.
   -h, --help         show this help
 
-Progress goes to stderr: one updating line on a terminal, a line per 250,000 rows otherwise.
+Progress goes to stderr: one updating line on a terminal (rows read, then ranking, rendering, publishing);
+otherwise a line per 250,000 rows read and one as each later phase starts.
 A run with no ranked rows, or whose rejected rows exceed publish.maxRejectedRatio of the rows read
 (default 0.5), is held back: published, but latest.json is not moved to it.
 Exit codes: ${EXIT.ok} published (or dry run), ${EXIT.failed} Oracle or SSM failed (or unexpected), ${EXIT.usage} usage or no AWS
@@ -114,6 +117,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     onProgress: (rows) => progress.setCount(rows),
     onPhase: (phase) => progress.setPhase(phase),
     onWarning: (message) => progress.line(`warning: ${message}`),
+    // A large CSV file is read on every core (docs/architecture.md, "Reading on worker threads").
+    readRows: source instanceof FileSource && source.format === 'csv' ? parallelCsvReader(source.path) : undefined,
   }).finally(() => progress.done());
   for (const line of summary(manifest)) io.out(line);
   if (!published) {

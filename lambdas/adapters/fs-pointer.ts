@@ -86,10 +86,24 @@ export async function newestPromotableRun(dateDir: string, asOf: string, runId: 
 
 /** Creates `path` (never overwriting) with these bytes and flushes it to disk before returning. */
 export async function writeDurably(path: string, chunks: readonly Uint8Array[]): Promise<void> {
+  await createDurably(path, async (write) => {
+    for (const chunk of chunks) await write(chunk);
+  });
+}
+
+/**
+ * Creates `path` (never overwriting, with the umask's permissions), lets `fill` write into it
+ * chunk by chunk, and flushes it to disk before returning what `fill` returned.
+ */
+export async function createDurably<T>(path: string, fill: (write: (chunk: Uint8Array) => Promise<void>) => Promise<T>): Promise<T> {
   const handle = await open(path, 'wx');
   try {
-    for (const chunk of chunks) await handle.write(chunk);
+    const result = await fill(async (chunk) => {
+      // A write may take fewer bytes than asked (a signal, a full disk that then reports ENOSPC).
+      for (let at = 0; at < chunk.byteLength; ) at += (await handle.write(chunk, at)).bytesWritten;
+    });
     await handle.sync();
+    return result;
   } finally {
     await handle.close();
   }

@@ -1,8 +1,9 @@
 /**
  * Publishes a run to a local folder, by the same rules as S3 (docs/publishing.md): the files are
- * written into a hidden staging folder beside the target, manifest last, each flushed to disk; the
- * folder is renamed into place in one step (the run is then complete); then latest.json moves
- * forward to it by a lock-free compare-and-swap (./fs-pointer.ts), and the as-of folder is flushed.
+ * written into a hidden staging folder beside the target as they are rendered, manifest last, each
+ * flushed to disk; the folder is renamed into place in one step (the run is then complete); then
+ * latest.json moves forward to it by a lock-free compare-and-swap (./fs-pointer.ts), and the as-of
+ * folder is flushed.
  *
  * Folders and files get the permissions the umask gives (not 0700), so whoever may read latest.json
  * may read the run it names. A published run folder is never overwritten. A failure says exactly
@@ -25,10 +26,11 @@ import {
   type StoredRun,
 } from '../pipeline/latest-pointer.js';
 import { MANIFEST_FILE } from '../pipeline/manifest.js';
-import type { OutputFile, PublishedRun, PublishRequest, ResultSink } from '../pipeline/ports.js';
+import { streamFile } from '../pipeline/outputs/stream-file.js';
+import type { OutputFile, PublishedRun, PublishRequest, ResultSink, WrittenFile } from '../pipeline/ports.js';
 import { pointerNotMoved, runNotPublished } from '../pipeline/publish-outcome.js';
 import { stagingName, sweepLeftovers } from './fs-leftovers.js';
-import { FsPointerStore, newestPromotableRun, syncFolder, writeDurably } from './fs-pointer.js';
+import { createDurably, FsPointerStore, newestPromotableRun, syncFolder, writeDurably } from './fs-pointer.js';
 import { followLatestInFolder, writeTableFiles } from './fs-table-files.js';
 
 export interface FsSinkOptions {
@@ -68,7 +70,7 @@ export class FsSink implements ResultSink {
       throw runNotPublished(request.runId, `cannot create output folder ${paths.dateDir}: ${reason(error)}`, 'nothing', error);
     }
     await sweepLeftovers(paths.dateDir, this.log);
-    if (!(await this.alreadyStored(request, paths))) await this.store(request, paths);
+    const manifest = await this.store(request, paths);
 
     if (request.holdBack !== null) {
       this.log.info('run held back: latest.json not moved', { location: paths.runDir, reason: request.holdBack });
@@ -79,7 +81,7 @@ export class FsSink implements ResultSink {
     return this.movePointer({
       asOf: request.asOf,
       runId: request.runId,
-      manifestSha256: request.manifest.sha256,
+      manifestSha256: manifest.sha256,
       ...(tables ? { tables } : {}),
     });
   }
@@ -146,8 +148,8 @@ export class FsSink implements ResultSink {
     return { dateDir, runDir: join(dateDir, runFolder(runId)), latest: join(dateDir, LATEST_FILE) };
   }
 
-  /** Whether the run folder exists already with this manifest (a retry of this run): then it is finished, not rewritten. */
-  private async alreadyStored(request: PublishRequest, paths: RunPaths): Promise<boolean> {
+  /** Whether the run folder exists already with this manifest (a retry of this run): then it is finished, not overwritten. */
+  private async alreadyStored(request: PublishRequest, manifest: OutputFile, paths: RunPaths): Promise<boolean> {
     let stored: Buffer;
     try {
       stored = await readFile(join(paths.runDir, MANIFEST_FILE));
@@ -155,21 +157,31 @@ export class FsSink implements ResultSink {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw runNotPublished(request.runId, `cannot check ${paths.runDir}: ${reason(error)}`, 'unknown', error);
     }
-    if (stored.equals(joined(request.manifest))) return true;
+    if (stored.equals(joined(manifest))) return true;
     throw new RunAlreadyPublishedError(
       `run ${request.runId} is already published at ${paths.runDir} with another manifest; published runs are never overwritten`,
     );
   }
 
-  /** Writes the run into a staging folder and renames it into place. */
-  private async store(request: PublishRequest, paths: RunPaths): Promise<void> {
+  /**
+   * Writes the run into a staging folder, each data file streamed as it is rendered, then the
+   * manifest; renames the folder into place and returns the manifest. A run folder that already
+   * holds this manifest (a retry of this run) is kept as it is; the rename cannot replace it.
+   */
+  private async store(request: PublishRequest, paths: RunPaths): Promise<OutputFile> {
     const staging = join(paths.dateDir, stagingName(request.runId));
+    let manifest: OutputFile;
     try {
       // The Athena table files first: the run folder's rename, manifest inside, is what completes the run.
-      await writeTableFiles(this.root, request.runId, request.tableFiles ?? []);
+      const tables = await writeTableFiles(this.root, request.runId, request.tableFiles ?? []);
       // mkdir, not mkdtemp: mkdtemp makes 0700 folders, and the run folder must be as readable as latest.json.
       await mkdir(staging);
-      for (const file of [...request.files, request.manifest]) await writeDurably(join(staging, file.name), file.chunks);
+      const written: WrittenFile[] = [];
+      for (const file of request.files) {
+        written.push(await createDurably(join(staging, checkedName(file.name)), (write) => streamFile(file, write, written)));
+      }
+      manifest = request.manifest([...written, ...tables]);
+      await writeDurably(join(staging, checkedName(manifest.name)), manifest.chunks);
       await syncFolder(staging);
     } catch (error) {
       await rm(staging, { recursive: true, force: true }).catch(() => undefined);
@@ -186,9 +198,10 @@ export class FsSink implements ResultSink {
     } catch (error) {
       // What the folder shows decides, not what the call said: the rename may have happened.
       await rm(staging, { recursive: true, force: true }).catch(() => undefined);
-      if (await this.alreadyStored(request, paths)) return;
+      if (await this.alreadyStored(request, manifest, paths)) return manifest;
       throw runNotPublished(request.runId, `moving run ${request.runId} into ${paths.runDir} failed: ${reason(error)}`, 'nothing', error);
     }
+    return manifest;
   }
 
   private async newerRun(run: StoredRun, paths: RunPaths): Promise<StoredRun | null> {
@@ -222,6 +235,13 @@ export class FsSink implements ResultSink {
       { cause: error, visible: names ? 'pointer-unknown' : 'stored' },
     );
   }
+}
+
+/** A file name of the run, refused if it would land outside the run folder. */
+function checkedName(name: string): string {
+  if (name === '' || name === '.' || name === '..' || /[/\\]/.test(name))
+    throw new Error(`${JSON.stringify(name)} is not a valid output file name`);
+  return name;
 }
 
 function joined(file: OutputFile): Buffer {

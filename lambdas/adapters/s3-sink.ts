@@ -9,6 +9,9 @@
  * run instead of failing on its own leftovers. When a step fails, the error says exactly what
  * readers can see (PublishError.visible); a stored run is finished by the next attempt of its id.
  *
+ * Data files are streamed as they are rendered (./s3/object-upload.ts): a small one is one PutObject,
+ * a large one a multipart upload completed create-only; an upload that fails is aborted.
+ *
  * Partial objects of a failed run are left in place, not deleted: without a manifest and a pointer
  * no reader finds them, and deleting would need s3:DeleteObject on the output prefix, which least
  * privilege keeps away from the function (a lifecycle rule can expire them).
@@ -32,8 +35,9 @@ import {
   type StoredRun,
 } from '../pipeline/latest-pointer.js';
 import { MANIFEST_FILE } from '../pipeline/manifest.js';
+import { streamFile } from '../pipeline/outputs/stream-file.js';
 import { followLatest, latestCopyPath } from '../pipeline/parquet/table-files.js';
-import type { OutputFile, PublishedRun, PublishRequest, ResultSink } from '../pipeline/ports.js';
+import type { DataFile, OutputFile, PublishedRun, PublishRequest, ResultSink, WrittenFile } from '../pipeline/ports.js';
 import { pointerNotMoved, runNotPublished } from '../pipeline/publish-outcome.js';
 import { describeS3Error, isAborted } from './s3/errors.js';
 import {
@@ -61,6 +65,8 @@ export interface S3SinkOptions extends S3Destination {
   readonly conflictRetryDelayMs?: number;
   /** Retries of the latest.json move when reading or writing it fails. */
   readonly pointerRetry?: PointerRetry;
+  /** Part size of the multipart uploads of large data files (default 8 MiB; S3 takes 5 MiB at least). */
+  readonly partBytes?: number;
 }
 
 interface RunKeys {
@@ -93,6 +99,7 @@ export class S3Sink implements ResultSink {
       log: this.log,
       conflictRetries: options.conflictRetries,
       conflictRetryDelayMs: options.conflictRetryDelayMs,
+      partBytes: options.partBytes,
       signal: remaining ? () => AbortSignal.timeout(Math.max(1, remaining() - DEADLINE_RESERVE_MS)) : undefined,
     });
     this.pointerRetry = { ...DEFAULT_POINTER_RETRY, ...options.pointerRetry, retryable: (error) => !isAborted(error) };
@@ -101,22 +108,26 @@ export class S3Sink implements ResultSink {
   async publish(request: PublishRequest): Promise<PublishedRun> {
     const keys = this.keys(request.asOf, request.runId);
     // Everything that can be checked without S3 is checked before the first byte is written.
-    checkFiles(request);
-    const tableFiles = (request.tableFiles ?? []).map(({ path, file }) => {
-      checkFile(request.runId, file);
-      return { key: joinKey(this.prefix, path), file };
-    });
-    // Each body is joined only for its own put, so one file at a time is held twice.
-    for (const file of request.files) await this.writeDataFile(request.runId, `${keys.runKey}/${file.name}`, outputFileBody(file));
-    for (const { key, file } of tableFiles) await this.writeDataFile(request.runId, key, outputFileBody(file));
-    await this.writeManifest(request.runId, keys, outputFileBody(request.manifest));
+    checkNames(
+      request.runId,
+      request.files.map((file) => file.name),
+    );
+    const tableFiles = (request.tableFiles ?? []).map(({ path, file }) => ({ key: joinKey(this.prefix, path), file }));
+    const written: WrittenFile[] = [];
+    for (const file of request.files) written.push(await this.writeDataFile(request.runId, `${keys.runKey}/${file.name}`, file, written));
+    // The Athena table files, create-only like the data files, before the manifest completes the run.
+    const tablesWritten: WrittenFile[] = [];
+    for (const { key, file } of tableFiles) tablesWritten.push(await this.writeDataFile(request.runId, key, file, tablesWritten));
+    const manifest = request.manifest([...written, ...tablesWritten]);
+    checkManifest(request.runId, manifest, written);
+    await this.writeManifest(request.runId, keys, outputFileBody(manifest));
     this.log.info('stored run in S3', { location: keys.location, objects: request.files.length + tableFiles.length + 1 });
 
     const tables = tableFiles.length > 0;
     const run: StoredRun = {
       asOf: request.asOf,
       runId: request.runId,
-      manifestSha256: request.manifest.sha256,
+      manifestSha256: manifest.sha256,
       ...(tables ? { tables } : {}),
     };
     if (request.holdBack !== null) {
@@ -176,12 +187,18 @@ export class S3Sink implements ResultSink {
     return { runKey, location: s3Url(this.bucket, runKey), latestKey, latest: s3Url(this.bucket, latestKey) };
   }
 
-  private async writeDataFile(runId: string, key: string, file: ObjectBody): Promise<void> {
+  /** Streams a data file into `key` as it is rendered; returns its size and SHA-256 for the manifest. */
+  /** Streams `file` (which `before` precedes: ports.ts DataFile.render) to a create-only object. */
+  private async writeDataFile(runId: string, key: string, file: DataFile, before: readonly WrittenFile[]): Promise<WrittenFile> {
+    const upload = this.objects.upload(key, file.contentType);
     try {
-      const result = await this.objects.create(key, file);
+      const written = await streamFile(file, (chunk) => upload.write(chunk), before);
+      const result = await upload.finish(written.bytes, written.sha256);
       if (result === 'existing')
         this.log.info('run object already holds these exact bytes (an earlier attempt of this run); keeping it', { key });
+      return written;
     } catch (error) {
+      await upload.abort();
       if (error instanceof ObjectExistsError) {
         throw new RunAlreadyPublishedError(
           `${s3Url(this.bucket, key)} already exists with other content: an earlier attempt of run ${runId} wrote different data, ` +
@@ -210,7 +227,7 @@ export class S3Sink implements ResultSink {
     }
     let stored: Awaited<ReturnType<S3Objects['compare']>>;
     try {
-      stored = await this.objects.compare(key, manifest);
+      stored = await this.objects.compare(key, manifest.body.length, manifest.sha256);
     } catch (checkError) {
       throw runNotPublished(
         runId,
@@ -232,29 +249,29 @@ export class S3Sink implements ResultSink {
   }
 }
 
-/** The run's files as the protocol needs them: distinct names, valid checksums, sizes a single put can take. */
-function checkFiles(request: PublishRequest): void {
-  const names = new Set<string>();
-  for (const file of [...request.files, request.manifest]) {
-    const where = `run ${request.runId}: file ${JSON.stringify(file.name)}`;
-    // A repeated name would meet our own If-None-Match.
-    if (names.has(file.name)) throw new PublishError(`${where} appears twice; nothing was written`);
-    if (file.name === '' || file.name.includes('/') || file.name === LATEST_FILE)
+/** The run's file names as the protocol needs them: distinct (a repeat would meet our own If-None-Match) and plain. */
+function checkNames(runId: string, names: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const name of [...names, MANIFEST_FILE]) {
+    const where = `run ${runId}: file ${JSON.stringify(name)}`;
+    if (seen.has(name)) throw new PublishError(`${where} appears twice; nothing was written`);
+    if (name === '' || name.includes('/') || name === LATEST_FILE)
       throw new PublishError(`${where} is not a valid output file name; nothing was written`);
-    names.add(file.name);
-    checkFile(request.runId, file);
+    seen.add(name);
   }
 }
 
-/** A file's hash and size, checked before anything is written. */
-function checkFile(runId: string, file: OutputFile): void {
-  const where = `run ${runId}: file ${JSON.stringify(file.name)}`;
-  if (!/^[0-9a-f]{64}$/i.test(file.sha256))
-    throw new PublishError(`${where} has no valid SHA-256 (${JSON.stringify(file.sha256)}); nothing was written`);
-  const held = file.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
-  if (held !== file.bytes) throw new PublishError(`${where} claims ${file.bytes} bytes but holds ${held}; nothing was written`);
-  // Single PutObject only (no multipart): our outputs are a few hundred MB at most.
-  if (held > MAX_PUT_BYTES) throw new PublishError(`${where} is ${held} bytes, over the 5 GiB single-upload limit; nothing was written`);
+/** The manifest as the protocol needs it: its own name, a valid checksum and the size it claims. */
+function checkManifest(runId: string, manifest: OutputFile, written: readonly WrittenFile[]): void {
+  const where = `run ${runId}: manifest ${JSON.stringify(manifest.name)}`;
+  const visible = 'the data files are stored but nothing of the run is visible; latest.json was not changed';
+  if (manifest.name !== MANIFEST_FILE || written.some((file) => file.name === manifest.name))
+    throw new PublishError(`${where} is not named ${MANIFEST_FILE}; ${visible}`);
+  if (!/^[0-9a-f]{64}$/i.test(manifest.sha256))
+    throw new PublishError(`${where} has no valid SHA-256 (${JSON.stringify(manifest.sha256)}); ${visible}`);
+  const held = manifest.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+  if (held !== manifest.bytes) throw new PublishError(`${where} claims ${manifest.bytes} bytes but holds ${held}; ${visible}`);
+  if (held > MAX_PUT_BYTES) throw new PublishError(`${where} is ${held} bytes, over the 5 GiB single-upload limit; ${visible}`);
 }
 
 function otherManifest(runId: string, url: string, cause: unknown): RunAlreadyPublishedError {

@@ -6,7 +6,7 @@
 import type { LoadedConfig } from './config.js';
 import type { ManifestInput } from './input-counts.js';
 import { OutputBuffer } from './outputs/output-buffer.js';
-import type { OutputFile } from './ports.js';
+import type { OutputFile, WrittenFile } from './ports.js';
 import type { RankingKey } from './ranking/order.js';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -66,7 +66,7 @@ export interface Manifest {
   readonly durationMs: number;
 }
 
-export function fileEntry(file: OutputFile, rows: number, path?: string): ManifestFileEntry {
+export function fileEntry(file: WrittenFile, rows: number, path?: string): ManifestFileEntry {
   return { name: file.name, bytes: file.bytes, sha256: file.sha256, rows, ...(path === undefined ? {} : { path }) };
 }
 

@@ -86,40 +86,65 @@ export interface ColorSource {
 }
 
 /**
- * Where a data file's bytes go as it is rendered (outputs/renderer.ts). OutputBuffer keeps them in
- * memory; a sink may offer one that sends them on as they come.
+ * Where a data file's bytes go as it is rendered (outputs/renderer.ts): text or bytes, piece by
+ * piece. A format that streams writes each row as it comes; one that must build the whole file
+ * first (a zip, a Parquet footer) hands over its finished buffer with one `writeBytes`.
  */
 export interface OutputWriter {
   /** Writes text, encoded as UTF-8. */
   write(text: string): void;
-  /** Writes bytes that are already UTF-8. */
+  /** Writes bytes that are already UTF-8 (or a binary format's bytes). */
   writeBytes(bytes: Uint8Array): void;
 }
 
-/** A finished output file, already rendered so that its hash and size are known before publishing. */
-export interface OutputFile {
+/**
+ * A data file of a run, rendered as the sink writes it: `render` writes into `out` and pauses
+ * (yields) after each piece, so that the sink can send what was written on before the next piece
+ * (outputs/stream-file.ts). Peak memory is then the rows held for ranking, not the output's size.
+ */
+export interface DataFile {
+  /** The file name in the published run, e.g. `colors.csv`. */
   readonly name: string;
   readonly contentType: string;
-  readonly chunks: readonly Uint8Array[];
+  /**
+   * Writes the file into `out`. `before` holds the files of the same list written before this one,
+   * as written (what the manifest records of them): the report lists them (report/report-files.ts).
+   */
+  render(out: OutputWriter, before: readonly WrittenFile[]): Iterator<void, void, undefined>;
+}
+
+/** A file as it was written: its size and SHA-256 (hex), computed while it streamed; what the manifest records. */
+export interface WrittenFile {
+  readonly name: string;
+  readonly contentType: string;
   readonly bytes: number;
   readonly sha256: string;
+}
+
+/** A file rendered whole into memory (the manifest, latest.json, oracle-extract's files). */
+export interface OutputFile extends WrittenFile {
+  readonly chunks: readonly Uint8Array[];
 }
 
 /** A file published outside the run folder, at `path` under the results prefix (the Athena tables: parquet/table-files.ts). */
 export interface PlacedFile {
   readonly path: string;
-  readonly file: OutputFile;
+  readonly file: DataFile;
 }
 
 export interface PublishRequest {
   readonly asOf: string;
   readonly runId: string;
-  /** Data files, written first in this order. */
-  readonly files: readonly OutputFile[];
-  /** Written create-only after the data files and before the manifest; then latest.json's copy follows the pointer. */
+  /** Data files, each rendered as it is written, one at a time in this order. */
+  readonly files: readonly DataFile[];
+  /** Written create-only, streamed like the data files, before the manifest; then latest.json's copy follows the pointer. */
   readonly tableFiles?: readonly PlacedFile[];
-  /** Written after every data file; its presence marks the run complete. */
-  readonly manifest: OutputFile;
+  /**
+   * The manifest, given the files as they were written — the data files in `files` order, then the
+   * table files in `tableFiles` order; asked for once every one is complete, and written last: its
+   * presence marks the run complete.
+   */
+  readonly manifest: (written: readonly WrittenFile[]) => OutputFile;
   /** Why the run is held back (published, latest.json not moved), or null to move latest.json to it. */
   readonly holdBack: string | null;
 }

@@ -15,17 +15,17 @@ import { colorsJsonl } from './outputs/colors-jsonl.js';
 import { renderColorsXlsx } from './outputs/colors-xlsx.js';
 import { excludedCsv } from './outputs/excluded-csv.js';
 import { rejectedCsv } from './outputs/rejected-csv.js';
-import { type OutputRenderer, renderFile } from './outputs/renderer.js';
-import type { ColorSource, PublishedRun, RawRecord, ResultSink } from './ports.js';
+import { finishedFile } from './outputs/renderer.js';
+import { digestFiles } from './outputs/stream-file.js';
+import type { ColorSource, DataFile, PublishedRun, RawRecord, ResultSink, WrittenFile } from './ports.js';
 import { TIE_BREAKS } from './ranking/order.js';
-import { RankingTable } from './ranking/table.js';
 import { forEachRecord } from './readers/pull-records.js';
 import type { ComparisonSummary } from './report/changes-json.js';
 import { findPreviousRuns, type PreviousRun, type PublishedRuns } from './report/previous-runs.js';
-import { renderReport } from './report/report-files.js';
-import { RowTally } from './report/row-tally.js';
+import { reportFiles } from './report/report-files.js';
 import { type CompiledRules, compileRules, DUPLICATE_RULE } from './rules.js';
 import { type ColorRow, type HeaderMapping, isRejected, type RejectedRow, RowValidator, resolveHeader } from './schema.js';
+import { type ReadRowsElsewhere, type RowsJob, SortedRows } from './sorted-rows.js';
 import { compareText } from './text.js';
 import { ZoneClock } from './time-zone.js';
 
@@ -43,9 +43,11 @@ export interface RunRequest {
   /** Called every `progressEvery` rows read (default {@link PROGRESS_EVERY}); keep it cheap, it runs in the read loop. */
   readonly onProgress?: (rowsRead: number) => void;
   readonly progressEvery?: number;
-  /** Called when reading is over and ranking starts, and when publishing starts. */
+  /** Called when reading is over and ranking starts, when rendering the outputs starts, and when publishing starts. */
   readonly onPhase?: (phase: RunPhase) => void;
   readonly onWarning?: (message: string) => void;
+  /** Reads the rows on worker threads where it can (the CLI's large CSV files: parallel/); else they are read here. */
+  readonly readRows?: ReadRowsElsewhere;
   /** What started the run (`scheduled`, `manual`…), for the report. */
   readonly trigger?: string;
   /** Where the report finds the runs published before this one (docs/report.md); without it, none are looked up. */
@@ -62,22 +64,9 @@ export interface RunResult {
 
 export const PROGRESS_EVERY = 250_000;
 
-export type RunPhase = 'ranking' | 'publishing';
+export type RunPhase = 'ranking' | 'rendering' | 'publishing';
 
 const DUPLICATE: readonly string[] = [DUPLICATE_RULE];
-
-interface Sorted {
-  read: number;
-  kept: RankingTable;
-  excluded: RankingTable;
-  /** Per excluded row (by table index): the rules it matched, `;`-separated. */
-  excludedBy: string[];
-  /** Excluded rows per distinct list of matched rules. */
-  exclusions: Map<readonly string[], number>;
-  rejected: RejectedRow[];
-  /** Ranked rows per dealer and sector, for the report. */
-  tally: RowTally | undefined;
-}
 
 export async function runColors(request: RunRequest): Promise<RunResult> {
   const now = request.now ?? (() => new Date());
@@ -107,13 +96,18 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   const inputCounts = opened.inputs ? new InputCounts(opened.inputs) : undefined;
   // Looked up while the rows are read; never rejects (previous-runs.ts). Let go once the report is rendered.
   let previous: Promise<readonly PreviousRun[] | null> | undefined = lookUpPreviousRuns(request);
-  const sorted = await sortRows(opened.records, new RowValidator(mapping, clock), rules, request, inputCounts);
+  // Rows read elsewhere carry no per-input counts: a source of several inputs is read here.
+  const sorted =
+    (inputCounts === undefined
+      ? await readRowsElsewhere(request, { source, header: opened.header, mapping, config, onProgress: request.onProgress }, opened.records)
+      : undefined) ?? (await sortRows(opened.records, new RowValidator(mapping, clock), rules, request, inputCounts));
   if (opened.recordKeys) for (const warning of recordKeyWarnings(opened.recordKeys(), uses, source)) request.onWarning?.(warning);
   request.onPhase?.('ranking');
 
   const ranking = sorted.kept.rank();
   const excluded = sorted.excluded.rank();
   const rejected = sorted.rejected.sort((a, b) => a.sourceRow - b.sourceRow);
+  request.onPhase?.('rendering');
 
   const counts = {
     read: sorted.read,
@@ -126,18 +120,20 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   };
   const heldBack = holdBackReason(counts, config.publish.maxRejectedRatio);
 
-  const renderers: OutputRenderer[] = [
+  const files: (DataFile & { readonly rows: number })[] = [
     colorsCsv(ranking),
     ...(config.outputs.jsonl ? [colorsJsonl(ranking)] : []),
     excludedCsv(excluded, sorted.excludedBy),
     rejectedCsv(rejected),
   ];
-  const rendered = renderers.map((renderer) => ({ file: renderFile(renderer), rows: renderer.rows }));
-  if (config.outputs.xlsx)
-    rendered.push(await renderColorsXlsx({ ranking, excluded, excludedBy: sorted.excludedBy, rejected, asOf: request.asOf }));
-  // The report lists the files before it, so it renders after them.
+  // A workbook is built whole (exceljs), then handed over as it is.
+  if (config.outputs.xlsx) {
+    const { file, rows } = await renderColorsXlsx({ ranking, excluded, excludedBy: sorted.excludedBy, rejected, asOf: request.asOf });
+    files.push({ ...finishedFile(file), rows });
+  }
+  // The report lists the files before it as they are written, so it comes after them.
   const report = sorted.tally
-    ? renderReport(
+    ? reportFiles(
         ranking,
         {
           run: {
@@ -158,14 +154,14 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
           tally: sorted.tally,
           previous: await previous,
         },
-        rendered.map(({ file, rows }) => fileEntry(file, rows)),
+        (name) => files.find((file) => file.name === name)?.rows ?? 0,
       )
     : undefined;
   previous = undefined;
-  if (report) rendered.push(...report.files);
+  if (report) files.push(...report.files);
   // Loaded only when asked for: the Parquet writer is a chunk of its own (parquet/table-outputs.mts).
   const tables = config.outputs.parquet
-    ? (await import('./parquet/table-outputs.mjs')).renderTableFiles(ranking, excluded, sorted.excludedBy, rejected, {
+    ? (await import('./parquet/table-outputs.mjs')).tableFiles(ranking, excluded, sorted.excludedBy, rejected, {
         asOf: request.asOf,
         runId: request.runId,
         clock,
@@ -173,39 +169,51 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
       })
     : [];
 
-  const finishedAt = now();
-  const manifest: Manifest = {
-    manifestVersion: 1,
-    runId: request.runId,
-    asOf: request.asOf,
-    source: request.source.description,
-    ...(inputCounts ? { inputs: inputCounts.entries() } : {}),
-    window: request.window ?? null,
-    timeZone: config.window.timeZone,
-    counts,
-    files: [
-      ...rendered.map(({ file, rows }) => fileEntry(file, rows)),
-      ...tables.map(({ file, rows, path }) => fileEntry(file, rows, path)),
-    ],
-    config: configSummary(request.config),
-    ranking: { order: config.ranking.order, tieBreaks: TIE_BREAKS },
-    heldBack,
-    codeVersion: CODE_VERSION,
-    startedAt: startedAt.toISOString(),
-    finishedAt: finishedAt.toISOString(),
-    durationMs: finishedAt.getTime() - startedAt.getTime(),
+  // Built once the files are written (streamed to the sink), from their sizes and hashes: the data
+  // files, then the table files (ports.ts PublishRequest).
+  const manifestOf = (written: readonly WrittenFile[]): Manifest => {
+    const finishedAt = now();
+    return {
+      manifestVersion: 1,
+      runId: request.runId,
+      asOf: request.asOf,
+      source: request.source.description,
+      ...(inputCounts ? { inputs: inputCounts.entries() } : {}),
+      window: request.window ?? null,
+      timeZone: config.window.timeZone,
+      counts,
+      files: written.map((file, index) => {
+        const table = tables[index - files.length];
+        return table === undefined ? fileEntry(file, files[index]!.rows) : fileEntry(file, table.rows, table.path);
+      }),
+      config: configSummary(request.config),
+      ranking: { order: config.ranking.order, tieBreaks: TIE_BREAKS },
+      heldBack,
+      codeVersion: CODE_VERSION,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationMs: finishedAt.getTime() - startedAt.getTime(),
+    };
   };
   const changes = report?.changes ?? null;
-  if (request.dryRun) return { manifest, published: null, changes };
+  if (request.dryRun) {
+    const written = [...digestFiles(files), ...digestFiles(tables.map(({ file }) => file))];
+    return { manifest: manifestOf(written), published: null, changes };
+  }
   request.onPhase?.('publishing');
+  let manifest: Manifest | undefined;
   const published = await request.sink.publish({
     asOf: request.asOf,
     runId: request.runId,
-    files: rendered.map(({ file }) => file),
+    files,
     ...(tables.length > 0 ? { tableFiles: tables.map(({ file, path }) => ({ file, path })) } : {}),
-    manifest: renderManifest(manifest),
+    manifest: (written) => {
+      manifest = manifestOf(written);
+      return renderManifest(manifest);
+    },
     holdBack: heldBack,
   });
+  if (manifest === undefined) throw new Error(`${request.sink.description} published run ${request.runId} without asking for its manifest`);
   return { manifest, published, changes };
 }
 
@@ -216,38 +224,40 @@ function lookUpPreviousRuns(request: RunRequest): Promise<readonly PreviousRun[]
   return findPreviousRuns(publishedRuns, request.asOf, request.runId, (message) => request.onWarning?.(message));
 }
 
+/** The rows read by `request.readRows`, if it takes them; the source's records are then closed unread. */
+async function readRowsElsewhere(
+  request: RunRequest,
+  job: Omit<RowsJob, 'progressEvery'>,
+  records: AsyncIterable<RawRecord>,
+): Promise<SortedRows | undefined> {
+  if (request.readRows === undefined) return undefined;
+  const close = async () => {
+    await records[Symbol.asyncIterator]().return?.();
+  };
+  let sorted: SortedRows | undefined;
+  try {
+    sorted = await request.readRows({ ...job, progressEvery: request.progressEvery ?? PROGRESS_EVERY });
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  if (sorted !== undefined) await close();
+  return sorted;
+}
+
 async function sortRows(
   records: AsyncIterable<RawRecord>,
   validator: RowValidator,
   rules: CompiledRules,
   request: RunRequest,
   inputCounts: InputCounts | undefined,
-): Promise<Sorted> {
+): Promise<SortedRows> {
   const mapping = validator.mapping;
-  const order = request.config.config.ranking.order;
   const seen = request.config.config.dedupe ? new Set<string>() : undefined;
-  const sorted: Sorted = {
-    read: 0,
-    kept: new RankingTable(order),
-    excluded: new RankingTable(order),
-    excludedBy: [],
-    exclusions: new Map(),
-    rejected: [],
-    tally: request.config.config.outputs.report ? new RowTally() : undefined,
-  };
-  // rules.match returns a fresh list per excluded row; keep one shared list and its text per combination.
-  const combinations = new Map<string, { names: readonly string[]; text: string }>();
+  const sorted = new SortedRows(request.config.config);
   const exclude = (row: ColorRow, names: readonly string[]): void => {
-    const text = names.join(';');
-    let combination = combinations.get(text);
-    if (combination === undefined) {
-      combination = { names, text };
-      combinations.set(text, combination);
-    }
-    sorted.excluded.add(row);
+    sorted.exclude(row, names);
     inputCounts?.add(row.sourceRow, 'excluded');
-    sorted.excludedBy.push(combination.text);
-    sorted.exclusions.set(combination.names, (sorted.exclusions.get(combination.names) ?? 0) + 1);
   };
   const progressEvery = request.progressEvery ?? PROGRESS_EVERY;
   await forEachRecord(records, (record) => {
@@ -270,9 +280,8 @@ async function sortRows(
     const matched = rules.match(row);
     if (matched.length > 0) exclude(row, matched);
     else {
-      sorted.kept.add(row);
+      sorted.keep(row);
       inputCounts?.add(row.sourceRow, 'ranked');
-      sorted.tally?.add(row);
     }
   });
   return sorted;

@@ -6,6 +6,7 @@
  * exact repeats are interchangeable, as they are in the output.
  */
 import { createReadStream } from 'node:fs';
+import { COLUMN_INDEX } from '../../lambdas/pipeline/columns.js';
 import { readCsvRecords } from '../../lambdas/pipeline/readers/csv-reader.js';
 
 const FIELDS = 18;
@@ -22,6 +23,8 @@ export interface RankedAgreement {
   differentOrder: number;
   /** Rows whose PARENT_MESSAGE_ID / GROUP_POSITION / CHILDREN_COUNT columns disagree with the order. */
   wrongAddedColumns: number;
+  /** Rows of the other output set aside before comparing: rows the product rejected (see {@link rejectedKeys}). */
+  setAside: number;
   examples: string[];
 }
 
@@ -67,7 +70,28 @@ function addedColumnsWrong(group: Group): number {
   return wrong;
 }
 
-export async function compareRanked(productPath: string, otherPath: string): Promise<RankedAgreement> {
+/**
+ * A looser query keeps some rows the product rejects (a PX of `N/A` read as null, say). `compareRanked`
+ * can set those rows aside: each is known by its raw fields, trimmed (blank text is null), but the dates (which an output rewrites),
+ * the first 18 columns of the product's rejected.csv.
+ */
+export async function rejectedKeys(rejectedCsvPath: string): Promise<Set<string>> {
+  const { records } = await readCsvRecords(createReadStream(rejectedCsvPath), rejectedCsvPath);
+  const keys = new Set<string>();
+  for await (const record of records) keys.add(rawKey(record.values));
+  return keys;
+}
+
+const DATE_COLUMNS = new Set<number>([COLUMN_INDEX.DATE, COLUMN_INDEX.DATE_1]);
+
+function rawKey(values: readonly (string | null)[]): string {
+  return values
+    .slice(0, FIELDS)
+    .map((value, index) => (DATE_COLUMNS.has(index) ? '' : (value ?? '').trim()))
+    .join('\u0000');
+}
+
+export async function compareRanked(productPath: string, otherPath: string, setAside?: ReadonlySet<string>): Promise<RankedAgreement> {
   const result: RankedAgreement = {
     groups: 0,
     rows: { product: 0, other: 0 },
@@ -76,6 +100,7 @@ export async function compareRanked(productPath: string, otherPath: string): Pro
     differentParent: 0,
     differentOrder: 0,
     wrongAddedColumns: 0,
+    setAside: 0,
     examples: [],
   };
   const example = (text: string) => {
@@ -95,6 +120,11 @@ export async function compareRanked(productPath: string, otherPath: string): Pro
       x = await a.next();
       continue;
     }
+    if (order > 0 && !y.done && setAside !== undefined && y.value.rows.every((row) => setAside.has(rawKey(row)))) {
+      result.setAside += y.value.rows.length;
+      y = await b.next();
+      continue;
+    }
     if (order > 0 && !y.done) {
       result.onlyInOther++;
       result.rows.other += y.value.rows.length;
@@ -103,11 +133,14 @@ export async function compareRanked(productPath: string, otherPath: string): Pro
       continue;
     }
     const p = x.value as Group;
-    const q = y.value as Group;
+    let q = y.value as Group;
+    const kept = setAside === undefined ? q.rows : q.rows.filter((row) => !setAside.has(rawKey(row)));
     result.groups++;
     result.rows.product += p.rows.length;
+    result.wrongAddedColumns += addedColumnsWrong(p) + (kept.length === q.rows.length ? addedColumnsWrong(q) : 0);
+    result.setAside += q.rows.length - kept.length;
+    q = { key: q.key, rows: kept };
     result.rows.other += q.rows.length;
-    result.wrongAddedColumns += addedColumnsWrong(p) + addedColumnsWrong(q);
     const pf = p.rows.map(fingerprint);
     const qf = q.rows.map(fingerprint);
     if (pf[0] !== qf[0]) {

@@ -2,15 +2,16 @@
  * The benchmark's DuckDB side, run in its own process like the product's CLI (pipeline-bench.ts
  * bundles it to .bench/runners/ and measures it the same way):
  *
- *   node .bench/runners/duckdb-colors.mjs --input colors.csv --out ranked.csv
+ *   node .bench/runners/duckdb-colors.mjs --input colors.csv --out ranked.csv [--straightforward]
  *   node .bench/runners/duckdb-colors.mjs --input colors.csv --excluded excluded.csv --counts counts.json
  *
- * The first form is the timed one: one query, file to file. The second writes what the agreement
+ * The first form is the timed one: one query, file to file (the strict formulation, or with
+ * `--straightforward` the looser one a data engineer would write first; duckdb-sql.ts). The second writes what the agreement
  * check needs besides the ranking (excluded rows in the product's order, and counts).
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { countsSql, excludedSql, RULES, rankedColorsSql } from './duckdb-sql.js';
+import { countsSql, excludedSql, RULES, rankedColorsSql, straightforwardColorsSql } from './duckdb-sql.js';
 
 /**
  * @duckdb/node-api is not in package.json (its lockfile entry would have to list native bindings
@@ -32,13 +33,22 @@ interface DuckDBApi {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { input: { type: 'string' }, out: { type: 'string' }, excluded: { type: 'string' }, counts: { type: 'string' } },
+    options: {
+      input: { type: 'string' },
+      out: { type: 'string' },
+      straightforward: { type: 'boolean' },
+      excluded: { type: 'string' },
+      counts: { type: 'string' },
+    },
   });
   if (values.input === undefined) throw new Error('--input is required');
   const { DuckDBInstance } = (await import(DUCKDB_PACKAGE)) as DuckDBApi;
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
-  if (values.out !== undefined) await connection.run(rankedColorsSql(values.input, values.out));
+  if (values.out !== undefined) {
+    const ranked = values.straightforward ? straightforwardColorsSql : rankedColorsSql;
+    await connection.run(ranked(values.input, values.out));
+  }
   if (values.excluded !== undefined) await connection.run(excludedSql(values.input, values.excluded));
   if (values.counts !== undefined) {
     const [row] = (await connection.runAndReadAll(countsSql(values.input))).getRowObjectsJS();

@@ -128,10 +128,48 @@ function rowsCte(input: string): string {
 
 const anyRule = RULES.map((_, index) => `rule_${index}`).join(' OR ');
 
-/** The timed query: ranked colors.csv with the same added columns as the product's. */
+/**
+ * The same job written the way a data engineer would first write it (the "straightforward"
+ * formulation of docs/benchmarks.md): a row is valid when MESSAGE_ID and DATE cast and CUSIP is
+ * not blank; every other value is TRY_CAST, so a bad one becomes null instead of rejecting its row.
+ * The same five rules, the same order and the same output columns as {@link rankedColorsSql}.
+ */
+function straightforwardRowsCte(input: string): string {
+  const typed = [
+    ...COLUMNS.map((column) =>
+      DATES.includes(column)
+        ? `CASE WHEN length(trim(${column})) = 10 THEN strftime(${column}_v, '%Y-%m-%d') ELSE strftime(${column}_v, '%Y-%m-%dT%H:%M:%S') END AS ${column}`
+        : TEXT.includes(column)
+          ? `CASE WHEN ${present(column)} IS NULL THEN NULL ELSE ${column} END AS ${column}`
+          : `${present(column)} AS ${column}`,
+    ),
+    ...DATES.map((column) => `${column}_v`),
+    ...DECIMALS.map((column) => `TRY_CAST(${column} AS DOUBLE) AS ${column}_v`),
+    'TRY_CAST(RANK AS BIGINT) AS RANK_v',
+    'TRY_CAST(CONFIDENCE AS BIGINT) AS CONFIDENCE_v',
+    'MESSAGE_ID_v',
+    `${norm('CUSIP')} AS cusip_key`,
+  ];
+  const dates = DATES.map((column) => `TRY_CAST(${column} AS TIMESTAMP) AS ${column}_v`).join(', ');
+  return `src AS (SELECT *, TRY_CAST(MESSAGE_ID AS HUGEINT) AS MESSAGE_ID_v, ${dates}
+    FROM read_csv(${quote(input)}, header = true, all_varchar = true)),
+  typed AS (SELECT ${typed.join(',\n    ')} FROM src WHERE MESSAGE_ID_v IS NOT NULL AND DATE_v IS NOT NULL AND ${present('CUSIP')} IS NOT NULL),
+  flagged AS (SELECT *, ${RULES.map((rule, index) => `coalesce(${rule.sql}, false) AS rule_${index}`).join(', ')} FROM typed)`;
+}
+
+/** The timed query of the strict formulation: ranked colors.csv with the same added columns as the product's. */
 export function rankedColorsSql(input: string, output: string): string {
+  return rankedSql(rowsCte(input), output);
+}
+
+/** The timed query of the straightforward formulation. */
+export function straightforwardColorsSql(input: string, output: string): string {
+  return rankedSql(straightforwardRowsCte(input), output);
+}
+
+function rankedSql(rows: string, output: string): string {
   return `COPY (
-  WITH ${rowsCte(input)},
+  WITH ${rows},
   kept AS (SELECT * FROM flagged WHERE NOT (${anyRule})),
   ranked AS (
     SELECT *, row_number() OVER w AS position, first_value(MESSAGE_ID) OVER w AS parent, count(*) OVER (PARTITION BY cusip_key) AS members

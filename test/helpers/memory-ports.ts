@@ -1,7 +1,16 @@
 /** In-memory implementations of the pipeline's ports, for tests that exercise the real pipeline. */
 import { COLUMNS } from '../../lambdas/pipeline/columns.js';
 import { type LatestPointer, latestPointer, pointerDecision, type StoredRun } from '../../lambdas/pipeline/latest-pointer.js';
-import type { ColorSource, OpenedSource, PublishedRun, PublishRequest, RawRecord, ResultSink } from '../../lambdas/pipeline/ports.js';
+import { renderFiles } from '../../lambdas/pipeline/outputs/renderer.js';
+import type {
+  ColorSource,
+  OpenedSource,
+  OutputFile,
+  PublishedRun,
+  PublishRequest,
+  RawRecord,
+  ResultSink,
+} from '../../lambdas/pipeline/ports.js';
 
 export class MemorySource implements ColorSource {
   readonly description = 'memory:test';
@@ -20,17 +29,26 @@ export class MemorySource implements ColorSource {
   }
 }
 
+/** A run as MemorySink stored it: its files rendered whole. */
+export interface StoredRequest extends Omit<PublishRequest, 'files' | 'manifest'> {
+  readonly files: readonly OutputFile[];
+  readonly manifest: OutputFile;
+}
+
 /** Keeps published runs and each as-of date's latest.json in memory, with the pointer rules of the real sinks. */
 export class MemorySink implements ResultSink {
   readonly description = 'memory:sink';
-  readonly published: PublishRequest[] = [];
+  readonly published: StoredRequest[] = [];
   /** latest.json per as-of date. */
   readonly latest = new Map<string, LatestPointer>();
 
   async publish(request: PublishRequest): Promise<PublishedRun> {
-    this.published.push(request);
+    const files = renderFiles(request.files);
+    const tables = renderFiles((request.tableFiles ?? []).map(({ file }) => file));
+    const manifest = request.manifest([...files, ...tables]);
+    this.published.push({ ...request, files, manifest });
     if (request.holdBack !== null) return { ...this.where(request), pointer: { status: 'held-back', reason: request.holdBack } };
-    return this.movePointer({ asOf: request.asOf, runId: request.runId, manifestSha256: request.manifest.sha256 });
+    return this.movePointer({ asOf: request.asOf, runId: request.runId, manifestSha256: manifest.sha256 });
   }
 
   async movePointer(run: StoredRun): Promise<PublishedRun> {

@@ -1,6 +1,7 @@
 /**
- * The S3 publish fault matrix (docs/publishing.md), shared by its Lambda and CLI test files. For
- * every request of a publish, each of 500 InternalError, 503 SlowDown, a reset before the request
+ * The S3 publish fault matrix (docs/publishing.md), shared by its Lambda and CLI test files. Their
+ * part size is lowered to 16 KiB (a mock of object-upload.ts's PART_BYTES), so that colors.csv
+ * (26,740 bytes) goes up as a multipart upload of two parts while the smaller files are PutObjects. For every request of a publish, each of 500 InternalError, 503 SlowDown, a reset before the request
  * reaches the store, a reset after the store applied it (a lost response) and a 500 after the store
  * applied it, once and from that request on. Each case is judged from the store's side against what
  * the run reported, and the next attempt (the Lambda: the same scheduled run delivered again; the
@@ -70,7 +71,7 @@ export function lambdaDriver(harness: PublishHarness): Driver {
   return {
     name: 'Lambda',
     prefix: 'lambda',
-    leadingRequests: ['GET run-id/manifest.json'],
+    leadingRequests: ['GetObject run-id/manifest.json'],
     async attempt(n) {
       const scheduledTime = `${dayOf(n)}T18:00:00Z`;
       const sink = new S3Sink({
@@ -121,12 +122,15 @@ export async function runFaultMatrix(harness: PublishHarness, driver: Driver): P
   const shape = sequence.map((request) => request.replace(/run-id=\w+/, 'run-id').replace(/as-of=[\d-]+\//, ''));
   expect(shape).toEqual([
     ...driver.leadingRequests,
-    'PUT run-id/colors.csv',
-    'PUT run-id/excluded.csv',
-    'PUT run-id/rejected.csv',
-    'PUT run-id/manifest.json',
-    'GET latest.json',
-    'PUT latest.json',
+    'CreateMultipartUpload run-id/colors.csv',
+    'UploadPart run-id/colors.csv',
+    'UploadPart run-id/colors.csv',
+    'CompleteMultipartUpload run-id/colors.csv',
+    'PutObject run-id/excluded.csv',
+    'PutObject run-id/rejected.csv',
+    'PutObject run-id/manifest.json',
+    'GetObject latest.json',
+    'PutObject latest.json',
   ]);
   const results: CaseResult[] = [];
   let n = 1;
@@ -142,13 +146,13 @@ export async function runFaultMatrix(harness: PublishHarness, driver: Driver): P
   return tally(results);
 }
 
-/** The requests of one publish without faults, e.g. `PUT run-id=…/colors.csv`. */
+/** The requests of one publish without faults, e.g. `UploadPart run-id=…/colors.csv`. */
 async function requestsOf(harness: PublishHarness, driver: Driver): Promise<string[]> {
   await harness.putLatest(driver.prefix, dayOf(0), OLDER_RUN);
   harness.proxy.reset();
   const attempt = await driver.attempt(0);
   expect(attempt.claim, attempt.detail).toBe('success');
-  return harness.proxy.requests.map((request) => `${request.method} ${request.key.split('/').slice(-2).join('/')}`);
+  return harness.proxy.requests.map((request) => `${request.operation} ${request.key.split('/').slice(-2).join('/')}`);
 }
 
 async function runCase(harness: PublishHarness, driver: Driver, n: number, name: string, rules: FaultRule[]): Promise<CaseResult> {

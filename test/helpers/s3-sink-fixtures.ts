@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { S3ServiceException } from '@aws-sdk/client-s3';
-import type { OutputFile, PublishRequest } from '../../lambdas/pipeline/ports.js';
+import type { OutputFile } from '../../lambdas/pipeline/ports.js';
+import { type FixedRequest, fixedRequest } from './publish-requests.js';
 
 export function outputFile(name: string, text: string, contentType = 'text/csv'): OutputFile {
   const body = Buffer.from(text);
@@ -11,14 +12,14 @@ export function outputFile(name: string, text: string, contentType = 'text/csv')
 }
 
 /** Three data files and a manifest of run `runId` for 2026-11-20, promoted unless `holdBack` is given. */
-export function runRequest(runId = 'RUN1', holdBack: string | null = null): PublishRequest {
-  return {
+export function runRequest(runId = 'RUN1', holdBack: string | null = null): FixedRequest {
+  return fixedRequest({
     asOf: '2026-11-20',
     runId,
     files: [outputFile('colors.csv', 'a,b\n1,2\n'), outputFile('excluded.csv', 'a\n'), outputFile('rejected.csv', 'r\n')],
     manifest: outputFile('manifest.json', `{"runId":"${runId}"}\n`, 'application/json'),
     holdBack,
-  };
+  });
 }
 
 export function s3Error(name: string, status: number, message = name): S3ServiceException {

@@ -2,7 +2,9 @@
  * Every PutObject of the product is built here — the run's files and latest.json
  * (docs/publishing.md), db-health's heartbeat, oracle-extract's files: the body's SHA-256 for S3
  * to verify, the bucket's KMS settings, and the condition — `If-None-Match: *` to create,
- * `If-Match: <etag>` to swap, none to overwrite.
+ * `If-Match: <etag>` to swap, none to overwrite. A file streamed as it is rendered goes through
+ * {@link S3Objects.upload} (./object-upload.ts): one PutObject when small, else a multipart upload
+ * with the same checksums, encryption and create-only condition.
  *
  * A create that answers 412 is not a failure by itself: a retry whose first response was lost finds
  * its own object. The stored object is compared with the bytes meant to be written (S3's stored
@@ -13,11 +15,9 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type PutObjectCo
 import { type Log, silentLog } from '../../log.js';
 import type { OutputFile } from '../../pipeline/ports.js';
 import { describeS3Error, isAccessDenied, isConditionalConflict, isNotFound, isPreconditionFailed } from './errors.js';
+import { ObjectUpload, PART_BYTES } from './object-upload.js';
 
-/**
- * The largest object one PutObject may create. A larger body needs a multipart upload, which
- * belongs beside put() here, completed with the same condition and encryption.
- */
+/** The largest object one PutObject may create; a streamed file that large goes in parts (./object-upload.ts). */
 export const MAX_PUT_BYTES = 5 * 1024 ** 3;
 
 export interface ObjectBody {
@@ -53,6 +53,8 @@ export interface S3ObjectsOptions extends S3Bucket {
   readonly conflictRetries?: number;
   /** Delay before the first retry after a 409, doubled for each further one (default 200 ms). */
   readonly conflictRetryDelayMs?: number;
+  /** Part size of streamed uploads (default {@link PART_BYTES}; S3 takes 5 MiB at least for every part but the last). */
+  readonly partBytes?: number;
 }
 
 /** A create-only write found the key holding other bytes. */
@@ -70,7 +72,11 @@ export class ObjectExistsError extends Error {
 export type PutCondition = 'create' | { readonly ifMatch: string } | 'overwrite';
 
 export function objectBody(body: Buffer, contentType: string): ObjectBody {
-  return { body, contentType, sha256: createHash('sha256').update(body).digest('base64') };
+  return { body, contentType, sha256: sha256Base64(body) };
+}
+
+export function sha256Base64(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('base64');
 }
 
 /** An output file as a body, with the SHA-256 it was rendered with; one chunk is wrapped, not copied (files can be hundreds of MB). */
@@ -86,13 +92,15 @@ export function outputFileBody(file: OutputFile): ObjectBody {
 }
 
 export class S3Objects {
-  private readonly client: S3Client;
+  readonly client: S3Client;
   readonly bucket: string;
-  private readonly encryption: Pick<PutObjectCommandInput, 'ServerSideEncryption' | 'SSEKMSKeyId' | 'BucketKeyEnabled'>;
-  private readonly signal: () => AbortSignal | undefined;
-  private readonly log: Log;
+  readonly encryption: Pick<PutObjectCommandInput, 'ServerSideEncryption' | 'SSEKMSKeyId' | 'BucketKeyEnabled'>;
+  /** A signal for each request (or none), cancelling it when the writer's time is up. */
+  readonly signal: () => AbortSignal | undefined;
+  readonly log: Log;
   private readonly conflictRetries: number;
   private readonly conflictRetryDelayMs: number;
+  private readonly partBytes: number;
 
   constructor(options: S3ObjectsOptions) {
     this.client = options.client;
@@ -102,6 +110,12 @@ export class S3Objects {
     this.log = options.log ?? silentLog;
     this.conflictRetries = options.conflictRetries ?? 2;
     this.conflictRetryDelayMs = options.conflictRetryDelayMs ?? 200;
+    this.partBytes = options.partBytes ?? PART_BYTES;
+  }
+
+  /** Starts writing `key` create-only as its bytes come (./object-upload.ts). */
+  upload(key: string, contentType: string): ObjectUpload {
+    return new ObjectUpload(this, key, contentType, this.partBytes);
   }
 
   /**
@@ -118,7 +132,7 @@ export class S3Objects {
       }
       let stored: Awaited<ReturnType<S3Objects['compare']>>;
       try {
-        stored = await this.compare(key, object);
+        stored = await this.compare(key, object.body.length, object.sha256);
       } catch (error) {
         throw new Error(`it already exists (HTTP 412) and comparing it with the bytes to write failed: ${describeS3Error(error)}`, {
           cause: error,
@@ -167,17 +181,20 @@ export class S3Objects {
     }
   }
 
-  /** Whether `key` holds exactly these bytes: S3's stored SHA-256 when it has a full-object one, else GET and hash. */
-  async compare(key: string, object: ObjectBody): Promise<'same' | 'different' | 'absent'> {
+  /**
+   * Whether `key` holds exactly the bytes of this size and SHA-256 (base64): S3's stored SHA-256
+   * when it has a full-object one, else GET and hash.
+   */
+  async compare(key: string, size: number, sha256: string): Promise<'same' | 'different' | 'absent'> {
     const signal = { abortSignal: this.signal() };
     try {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }), signal);
-      if (head.ContentLength !== undefined && head.ContentLength !== object.body.length) return 'different';
-      if (head.ChecksumSHA256 && head.ChecksumType !== 'COMPOSITE') return head.ChecksumSHA256 === object.sha256 ? 'same' : 'different';
+      if (head.ContentLength !== undefined && head.ContentLength !== size) return 'different';
+      if (head.ChecksumSHA256 && head.ChecksumType !== 'COMPOSITE') return head.ChecksumSHA256 === sha256 ? 'same' : 'different';
       const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), signal);
       const hash = createHash('sha256');
       for await (const chunk of response.Body as AsyncIterable<Uint8Array>) hash.update(chunk);
-      return hash.digest('base64') === object.sha256 ? 'same' : 'different';
+      return hash.digest('base64') === sha256 ? 'same' : 'different';
     } catch (error) {
       if (isNotFound(error)) return 'absent';
       throw error;

@@ -1,7 +1,8 @@
 /**
- * An {@link OutputWriter} that keeps the file in memory as a list of ~1 MiB UTF-8 chunks, hashing and counting as it
- * goes, so that a publisher knows the file's SHA-256 and size before writing it anywhere, without
- * ever building one giant string (a million-row colors.csv is ~160 MB).
+ * An {@link OutputWriter} that encodes a file into ~1 MiB UTF-8 chunks, hashing and counting as it
+ * goes, and hands each full chunk to `onChunk` ({@link OutputEncoder}): a sink sends it on as the
+ * file streams (stream-file.ts). {@link OutputBuffer} keeps the chunks instead, for the files that
+ * are small and wanted whole (the manifest), without ever building one giant string.
  *
  * Text is encoded straight into a fixed-size chunk as it is written; each chunk is hashed once
  * when full. Writing a million CSV lines is then a million small encodes into one buffer, with no
@@ -14,12 +15,17 @@ import { MAX_UTF8_BYTES_PER_UNIT, MIB } from '../text.js';
 /** Size of each chunk in bytes (the last may be shorter). */
 export const OUTPUT_CHUNK_BYTES = MIB;
 
-/** Texts up to this long are copied in by {@link OutputBuffer.copyAscii} when they are ASCII. */
+/** Texts up to this long are copied in by {@link OutputEncoder.copyAscii} when they are ASCII. */
 const SHORT_TEXT = 64;
 
-export class OutputBuffer implements OutputWriter {
+/** What an encoded file came to: its size and SHA-256 (hex). */
+export interface EncodedDigest {
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+export class OutputEncoder implements OutputWriter {
   private readonly hash: Hash = createHash('sha256');
-  private readonly chunks: Buffer[] = [];
   private chunk: Buffer;
   private used = 0;
   private byteCount = 0;
@@ -27,12 +33,16 @@ export class OutputBuffer implements OutputWriter {
   private carry = '';
   private finished = false;
 
-  constructor(private readonly chunkBytes: number = OUTPUT_CHUNK_BYTES) {
+  /** `onChunk` takes each chunk as it is filled (the last when the file ends) and may keep it: it is never reused. */
+  constructor(
+    private readonly onChunk: (chunk: Buffer) => void,
+    private readonly chunkBytes: number = OUTPUT_CHUNK_BYTES,
+  ) {
     this.chunk = Buffer.allocUnsafe(chunkBytes);
   }
 
   write(text: string): void {
-    if (this.finished) throw new Error('OutputBuffer.write after finish');
+    if (this.finished) throw new Error('OutputEncoder.write after finish');
     if (text.length === 0) return;
     if (this.carry !== '') {
       text = this.carry + text;
@@ -58,12 +68,13 @@ export class OutputBuffer implements OutputWriter {
     return this.byteCount + this.used + (this.carry === '' ? 0 : MAX_UTF8_BYTES_PER_UNIT);
   }
 
-  finish(name: string, contentType: string): OutputFile {
-    if (this.finished) throw new Error('OutputBuffer.finish called twice');
+  /** Ends the file: the last chunk goes to `onChunk`, and the file's size and SHA-256 are returned. */
+  end(): EncodedDigest {
+    if (this.finished) throw new Error('OutputEncoder finished twice');
     if (this.carry !== '') this.copyIn(Buffer.from(this.carry, 'utf8'));
     this.finished = true;
     if (this.used > 0) this.pushChunk(this.chunk.subarray(0, this.used));
-    return { name, contentType, chunks: this.chunks, bytes: this.byteCount, sha256: this.hash.digest('hex') };
+    return { bytes: this.byteCount, sha256: this.hash.digest('hex') };
   }
 
   /**
@@ -89,7 +100,7 @@ export class OutputBuffer implements OutputWriter {
    * pair to wait for any more and is written as U+FFFD first.
    */
   writeBytes(bytes: Uint8Array): void {
-    if (this.finished) throw new Error('OutputBuffer.writeBytes after finish');
+    if (this.finished) throw new Error('OutputEncoder.writeBytes after finish');
     if (this.carry !== '') {
       const carry = this.carry;
       this.carry = '';
@@ -124,6 +135,21 @@ export class OutputBuffer implements OutputWriter {
   private pushChunk(chunk: Buffer): void {
     this.hash.update(chunk);
     this.byteCount += chunk.length;
-    this.chunks.push(chunk);
+    this.onChunk(chunk);
+  }
+}
+
+/** An {@link OutputEncoder} that keeps the whole file in memory, hashed and sized. */
+export class OutputBuffer extends OutputEncoder {
+  private readonly chunks: Buffer[];
+
+  constructor(chunkBytes: number = OUTPUT_CHUNK_BYTES) {
+    const chunks: Buffer[] = [];
+    super((chunk) => chunks.push(chunk), chunkBytes);
+    this.chunks = chunks;
+  }
+
+  finish(name: string, contentType: string): OutputFile {
+    return { name, contentType, chunks: this.chunks, ...this.end() };
   }
 }

@@ -49,6 +49,25 @@ export class LineArena {
     return index;
   }
 
+  /** Stores a line already encoded (well-formed text, as UTF-8: `bytes[start, end)`); returns its index. */
+  addEncoded(bytes: Uint8Array, start: number, end: number): number {
+    const index = this.count;
+    if (index === this.chunkOf.length) this.grow();
+    const length = end - start;
+    if (length > this.current.length - this.used) {
+      this.current = Buffer.allocUnsafeSlow(Math.max(ARENA_CHUNK_BYTES, length));
+      this.chunks.push(this.current);
+      this.used = 0;
+    }
+    this.chunkOf[index] = this.chunks.length - 1;
+    this.startOf[index] = this.used;
+    this.current.set(bytes.subarray(start, end), this.used);
+    this.used += length;
+    this.endOf[index] = this.used;
+    this.count++;
+    return index;
+  }
+
   /** The line's UTF-8 bytes (a view, valid as long as the arena; a lone surrogate is U+FFFD). */
   bytes(index: number): Buffer {
     return this.chunks[this.chunkOf[index]!]!.subarray(this.startOf[index]!, this.endOf[index]!);

@@ -22,6 +22,11 @@ export class RowStore {
     return this.lines.add(this.encoder.encode(text));
   }
 
+  /** Stores a row's line as {@link RowLineEncoder} encodes it, in UTF-8 (`bytes[start, end)`); returns its handle. */
+  addEncoded(bytes: Uint8Array, start: number, end: number): number {
+    return this.lines.addEncoded(bytes, start, end);
+  }
+
   /** The row's output texts, indexed like COLUMNS; null for a null value. A fresh array. */
   fields(row: number): (string | null)[] {
     return decodeRowLine(this.lines.text(row));

@@ -30,7 +30,26 @@ export abstract class SortKey {
   ) {}
 
   /** Stores row `row`'s key. */
-  abstract set(row: number, color: ColorRow): void;
+  set(row: number, color: ColorRow): void {
+    this.values[row] = this.prepare(color);
+  }
+
+  /**
+   * The row's key as {@link set} stores it, computed where the row is validated (a worker thread:
+   * parallel/), for {@link setPrepared} to store; text keys give NaN here and their normalized text
+   * through {@link TextKey.prepareText}.
+   */
+  abstract prepare(color: ColorRow): number;
+
+  /** Stores a key made by {@link prepare} (and, for decimals, its inexact flag; for text, its text). */
+  setPrepared(row: number, value: number, _flag: number, _text: string | null): void {
+    this.values[row] = value;
+  }
+
+  /** A second fact about the row's key, for {@link setPrepared}: 1 when a decimal's text may hold more than its double. */
+  prepareFlag(_color: ColorRow): number {
+    return 0;
+  }
 
   /** Makes room for `capacity` rows, keeping the first `count`. */
   grow(capacity: number, count: number): void {
@@ -45,9 +64,9 @@ export abstract class SortKey {
 
 /** Whole numbers and dates: the parsed value, exact. */
 class NumberKey extends SortKey {
-  set(row: number, color: ColorRow): void {
+  prepare(color: ColorRow): number {
     const value = color.value[this.index]!;
-    this.values[row] = Number.isNaN(value) ? Infinity : this.sign * value;
+    return Number.isNaN(value) ? Infinity : this.sign * value;
   }
 }
 
@@ -58,11 +77,18 @@ export class DecimalKey extends NumberKey {
   anyInexact = false;
 
   override set(row: number, color: ColorRow): void {
-    super.set(row, color);
+    this.setPrepared(row, this.prepare(color), this.prepareFlag(color), null);
+  }
+
+  override prepareFlag(color: ColorRow): number {
     const text = color.text[this.index];
-    const inexact = text != null && mayBeInexact(text);
-    this.inexact[row] = inexact ? 1 : 0;
-    if (inexact) this.anyInexact = true;
+    return text != null && mayBeInexact(text) ? 1 : 0;
+  }
+
+  override setPrepared(row: number, value: number, flag: number, _text: string | null): void {
+    this.values[row] = value;
+    this.inexact[row] = flag;
+    if (flag !== 0) this.anyInexact = true;
   }
 
   /** Whether rows `a` and `b`, whose doubles are equal, must be compared by their decimals. */
@@ -79,12 +105,25 @@ export class DecimalKey extends NumberKey {
 }
 
 /** Text: a provisional id per distinct normalized text (order of first sight), ranked at the end. */
-class TextKey extends SortKey {
+export class TextKey extends SortKey {
   private readonly texts = new TextIds();
 
-  set(row: number, color: ColorRow): void {
+  override set(row: number, color: ColorRow): void {
+    this.setPrepared(row, NaN, 0, this.prepareText(color));
+  }
+
+  prepare(): number {
+    return NaN;
+  }
+
+  /** The row's normalized text, or null. */
+  prepareText(color: ColorRow): string | null {
     const text = color.text[this.index];
-    this.values[row] = text == null ? Infinity : this.texts.id(normalizeText(text));
+    return text == null ? null : normalizeText(text);
+  }
+
+  override setPrepared(row: number, _value: number, _flag: number, text: string | null): void {
+    this.values[row] = text === null ? Infinity : this.texts.id(text);
   }
 
   override finish(count: number): void {
@@ -123,9 +162,9 @@ class IdKey extends SortKey {
     super(index, sign);
   }
 
-  set(row: number, color: ColorRow): void {
+  prepare(color: ColorRow): number {
     const text = color.text[this.index];
-    this.values[row] = text == null ? Infinity : this.sign * this.part(text);
+    return text == null ? Infinity : this.sign * this.part(text);
   }
 }
 

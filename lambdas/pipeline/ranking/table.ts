@@ -14,9 +14,15 @@ import { compareDecimalTexts } from '../decimal.js';
 import type { ColorRow } from '../schema.js';
 import { TextIds } from '../text-ids.js';
 import { MESSAGE_ID_KEY, type RankingKey } from './order.js';
+import type { PreparedRows } from './prepared-rows.js';
 import { type Ranking, StoredRanking } from './ranked.js';
 import { RowStore } from './row-store.js';
-import { DecimalKey, type SortKey, sortKeys } from './sort-keys.js';
+import { DecimalKey, type SortKey, sortKeys, TextKey } from './sort-keys.js';
+
+/** A table's keys: the configured ones, then MESSAGE_ID ascending (the first tie-break). */
+export function tableKeys(order: readonly RankingKey[]): SortKey[] {
+  return [...order, MESSAGE_ID_KEY].flatMap(sortKeys);
+}
 
 export class RankingTable {
   private count = 0;
@@ -30,7 +36,7 @@ export class RankingTable {
   private readonly keys: readonly SortKey[];
 
   constructor(order: readonly RankingKey[]) {
-    this.keys = [...order, MESSAGE_ID_KEY].flatMap(sortKeys);
+    this.keys = tableKeys(order);
   }
 
   get size(): number {
@@ -47,6 +53,32 @@ export class RankingTable {
     for (const key of this.keys) key.set(handle, row);
     this.count++;
     return handle;
+  }
+
+  /**
+   * Adds rows prepared elsewhere (prepared-rows.ts, on a worker thread) for a table of the same
+   * order, in their order: the same as adding each row with {@link add}.
+   */
+  addPrepared(batch: PreparedRows): void {
+    if (this.ranked) throw new Error('RankingTable.addPrepared after rank');
+    const keys = this.keys;
+    const keyCount = keys.length;
+    const isText = keys.map((key) => key instanceof TextKey);
+    let text = 0;
+    let lineStart = 0;
+    for (let row = 0; row < batch.count; row++) {
+      const handle = this.count;
+      if (handle === this.capacity) this.grow();
+      const lineEnd = batch.lineEnds[row]!;
+      this.rows.addEncoded(batch.lines, lineStart, lineEnd);
+      lineStart = lineEnd;
+      this.group[handle] = this.groupKeys.id(batch.texts[text++]!);
+      const at = row * keyCount;
+      for (let k = 0; k < keyCount; k++) {
+        keys[k]!.setPrepared(handle, batch.keys[at + k]!, batch.flags[at + k]!, isText[k] ? batch.texts[text++]! : null);
+      }
+      this.count++;
+    }
   }
 
   /** Groups the rows by CUSIP key and orders each group. Call once, after the last add. */

@@ -32,13 +32,15 @@ export async function readCsvRecords(
   }
   const header = headerRecord.fields;
   let sourceRow = 0;
-  const records = pullRecords(parser, input, (record: CsvRecord): RawRecord => {
-    sourceRow++;
-    const problem =
-      record.problem ?? (record.fields.length !== header.length ? fieldCountProblem(record.fields.length, header.length) : undefined);
-    if (problem === undefined) return { sourceRow, values: record.fields };
-    // Fields beyond the header have no column: the record's text keeps them for rejected.csv.
-    return { sourceRow, values: record.fields, problem, raw: csvLine(record.fields).slice(0, -1) };
-  });
+  const records = pullRecords(parser, input, (record: CsvRecord): RawRecord => csvRawRecord(record, ++sourceRow, header.length));
   return { header, records };
+}
+
+/** A parsed record as the run reads it: data row `sourceRow`, rejected if malformed or of the wrong width. */
+export function csvRawRecord(record: CsvRecord, sourceRow: number, headerLength: number): RawRecord {
+  const problem =
+    record.problem ?? (record.fields.length !== headerLength ? fieldCountProblem(record.fields.length, headerLength) : undefined);
+  if (problem === undefined) return { sourceRow, values: record.fields };
+  // Fields beyond the header have no column: the record's text keeps them for rejected.csv.
+  return { sourceRow, values: record.fields, problem, raw: csvLine(record.fields).slice(0, -1) };
 }

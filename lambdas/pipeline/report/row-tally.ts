@@ -17,6 +17,12 @@ export interface ValueCount {
   readonly rows: number;
 }
 
+/** Rows per value as read, per column; plain data, so it crosses to and from worker threads. */
+export interface RawTally {
+  readonly sources: readonly (readonly [string | null, number])[];
+  readonly sectors: readonly (readonly [string | null, number])[];
+}
+
 export class RowTally {
   private readonly sources = new ValueCounter();
   private readonly sectors = new ValueCounter();
@@ -24,6 +30,17 @@ export class RowTally {
   add(row: ColorRow): void {
     this.sources.add(row.text[SOURCE] ?? null);
     this.sectors.add(row.text[SECTOR] ?? null);
+  }
+
+  /** The counts as read, before merging spellings: what a worker thread sends (parallel/). */
+  rawCounts(): RawTally {
+    return { sources: [...this.sources.counts()], sectors: [...this.sectors.counts()] };
+  }
+
+  /** Adds counts taken elsewhere (a piece of the input read on a worker thread). */
+  addCounts({ sources, sectors }: RawTally): void {
+    for (const [value, rows] of sources) this.sources.add(value, rows);
+    for (const [value, rows] of sectors) this.sectors.add(value, rows);
   }
 
   bySource(): ValueCount[] {
@@ -50,24 +67,24 @@ class ValueCounter {
   private last = -1;
   private many: Map<string | null, number> | undefined;
 
-  add(value: string | null): void {
+  add(value: string | null, rows = 1): void {
     if (this.last >= 0 && this.values[this.last] === value) {
-      this.tallies[this.last]!++;
+      this.tallies[this.last]! += rows;
       return;
     }
     if (this.many !== undefined) {
-      this.many.set(value, (this.many.get(value) ?? 0) + 1);
+      this.many.set(value, (this.many.get(value) ?? 0) + rows);
       return;
     }
     const at = this.values.indexOf(value);
     if (at >= 0) {
-      this.tallies[at]!++;
+      this.tallies[at]! += rows;
       this.last = at;
     } else if (this.values.length < LISTED_VALUES) {
       this.last = this.values.push(value) - 1;
-      this.tallies.push(1);
+      this.tallies.push(rows);
     } else {
-      this.many = new Map([[value, 1]]);
+      this.many = new Map([[value, rows]]);
     }
   }
 
@@ -82,17 +99,22 @@ class ValueCounter {
 
 /**
  * Counts merged by normalized value, most rows first (then by value; no value last), each shown
- * as its most frequent spelling, trimmed.
+ * as its most frequent spelling, trimmed; of spellings equally frequent, the first in code-unit
+ * order, so the result does not depend on the order the values were counted in (one thread or
+ * pieces on worker threads).
  */
 export function merged(counts: ReadonlyMap<string | null, number>): ValueCount[] {
   const groups = new Map<string | null, { spelling: string | null; best: number; rows: number }>();
   for (const [value, rows] of counts) {
     const key = value === null ? null : normalizeText(value);
     const group = groups.get(key);
-    if (group === undefined) groups.set(key, { spelling: value?.trim() ?? null, best: rows, rows });
+    const spelling = value?.trim() ?? null;
+    if (group === undefined) groups.set(key, { spelling, best: rows, rows });
     else {
       group.rows += rows;
-      if (rows > group.best) [group.spelling, group.best] = [value?.trim() ?? null, rows];
+      if (rows > group.best || (rows === group.best && spelling !== null && spelling < (group.spelling ?? ''))) {
+        [group.spelling, group.best] = [spelling, rows];
+      }
     }
   }
   return [...groups.values()]

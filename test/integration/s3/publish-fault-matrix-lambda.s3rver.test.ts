@@ -19,11 +19,17 @@ vi.mock('../../../lambdas/adapters/s3/client.js', async (original) => {
   };
 });
 
+// colors.csv goes up as a multipart upload of two parts (test/helpers/s3-fault-matrix.ts).
+vi.mock('../../../lambdas/adapters/s3/object-upload.js', async (original) => ({
+  ...(await original<typeof import('../../../lambdas/adapters/s3/object-upload.js')>()),
+  PART_BYTES: 16 * 1024,
+}));
+
 const harness = usePublishHarness();
 
 describe('publishing to S3 under injected faults, Lambda', () => {
   it('ends complete or with nothing visible, says which, and the next attempt completes it', async () => {
     const totals = await runFaultMatrix(harness, lambdaDriver(harness));
     expectMatrixTotals(totals, 'S3, Lambda');
-  }, 300_000);
+  }, 600_000);
 });

@@ -13,10 +13,11 @@ import { S3Sink } from '../../../lambdas/adapters/s3-sink.js';
 import { PublishError } from '../../../lambdas/errors.js';
 import { silentLog } from '../../../lambdas/log.js';
 import { parseConfig } from '../../../lambdas/pipeline/config.js';
-import type { OutputFile, PublishRequest } from '../../../lambdas/pipeline/ports.js';
+import type { OutputFile } from '../../../lambdas/pipeline/ports.js';
 import { scheduledRunId } from '../../../lambdas/pipeline/run-id.js';
 import { runColorsJob } from '../../../lambdas/run-colors/run-colors-job.js';
 import { visibleState } from '../../helpers/publish-outcomes.js';
+import { type FixedRequest, fixedRequest } from '../../helpers/publish-requests.js';
 import type { ProxiedRequest } from '../../helpers/s3-fault-proxy.js';
 import { BUCKET, usePublishHarness } from '../../helpers/s3-publish-harness.js';
 
@@ -38,9 +39,9 @@ function file(name: string, text: string): OutputFile {
   return { name, contentType: 'text/plain', chunks: [body], bytes: body.length, sha256: createHash('sha256').update(body).digest('hex') };
 }
 
-function request(asOf: string, runId: string): PublishRequest {
+function request(asOf: string, runId: string): FixedRequest {
   const manifest = JSON.stringify({ runId, asOf, files: [{ name: 'colors.csv', sha256: file('colors.csv', `${runId}\n`).sha256 }] });
-  return { asOf, runId, files: [file('colors.csv', `${runId}\n`)], manifest: file('manifest.json', manifest), holdBack: null };
+  return fixedRequest({ asOf, runId, files: [file('colors.csv', `${runId}\n`)], manifest: file('manifest.json', manifest) });
 }
 
 const sink = (prefix = 'races') =>
@@ -142,7 +143,7 @@ describe('bounded time', () => {
 
     harness.proxy.reset();
     expect(
-      (await sink('stalls').movePointer({ asOf, runId: 'RUN1', manifestSha256: request(asOf, 'RUN1').manifest.sha256 })).pointer,
+      (await sink('stalls').movePointer({ asOf, runId: 'RUN1', manifestSha256: request(asOf, 'RUN1').manifestFile.sha256 })).pointer,
     ).toEqual({ status: 'current' });
     expect(await visibleState(harness.view('stalls', asOf, 'RUN1'), 'RUN1', null)).toBe('complete');
   });

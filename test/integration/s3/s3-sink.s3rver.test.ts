@@ -12,8 +12,9 @@ import { S3Sink } from '../../../lambdas/adapters/s3-sink.js';
 import { PublishError } from '../../../lambdas/errors.js';
 import { fileEntry, type Manifest, renderManifest } from '../../../lambdas/pipeline/manifest.js';
 import { OutputBuffer } from '../../../lambdas/pipeline/outputs/output-buffer.js';
-import type { OutputFile, PublishRequest } from '../../../lambdas/pipeline/ports.js';
+import type { OutputFile } from '../../../lambdas/pipeline/ports.js';
 import { DEFAULT_RANKING_ORDER, TIE_BREAKS } from '../../../lambdas/pipeline/ranking/order.js';
+import { type FixedRequest, fixedRequest } from '../../helpers/publish-requests.js';
 import { useS3rver } from '../../helpers/s3rver.js';
 
 const BUCKET = 'mp-wire-test';
@@ -28,7 +29,7 @@ function csv(name: string, rows: number): OutputFile {
   return out.finish(name, 'text/csv; charset=utf-8');
 }
 
-function runRequest(asOf: string, runId: string): PublishRequest {
+function runRequest(asOf: string, runId: string): FixedRequest {
   const files = [csv('colors.csv', 500), csv('excluded.csv', 3), csv('rejected.csv', 0)];
   const manifest: Manifest = {
     manifestVersion: 1,
@@ -46,7 +47,7 @@ function runRequest(asOf: string, runId: string): PublishRequest {
     finishedAt: '2026-11-20T23:00:00.000Z',
     durationMs: 60_000,
   };
-  return { asOf, runId, files, manifest: renderManifest(manifest), holdBack: null };
+  return fixedRequest({ asOf, runId, files, manifest: renderManifest(manifest) });
 }
 
 async function getBytes(client: S3Client, key: string): Promise<{ bytes: Buffer; contentType: string | undefined }> {
@@ -115,9 +116,9 @@ describe('S3Sink against s3rver', () => {
       expect(manifest.files.find((entry) => entry.name === file.name)?.sha256).toBe(sha256(bytes));
       expect(contentType).toBe('text/csv; charset=utf-8');
     }
-    expect(sha256(Buffer.from(manifestText!))).toBe(request.manifest.sha256);
+    expect(sha256(Buffer.from(manifestText!))).toBe(request.manifestFile.sha256);
     const latest = JSON.parse((await getBytes(client, latestKey)).bytes.toString('utf8'));
-    expect(latest).toMatchObject({ runId: 'RUN1', manifest: 'run-id=RUN1/manifest.json', manifestSha256: request.manifest.sha256 });
+    expect(latest).toMatchObject({ runId: 'RUN1', manifest: 'run-id=RUN1/manifest.json', manifestSha256: request.manifestFile.sha256 });
 
     // The conditional and checksum headers really are on the wire (s3rver then ignores them).
     const colorsHeaders = wire.get(`/${BUCKET}/${runKey}/colors.csv`)!;

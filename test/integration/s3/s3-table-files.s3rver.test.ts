@@ -7,6 +7,7 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { S3Sink } from '../../../lambdas/adapters/s3-sink.js';
+import { finishedFile } from '../../../lambdas/pipeline/outputs/renderer.js';
 import { latestCopyPath, tableFilePath } from '../../../lambdas/pipeline/parquet/table-files.js';
 import type { PublishRequest } from '../../../lambdas/pipeline/ports.js';
 import { outputFile, runRequest } from '../../helpers/s3-sink-fixtures.js';
@@ -19,7 +20,7 @@ function withTables(runId: string): PublishRequest {
   const request = runRequest(runId);
   const tableFiles = (['colors', 'excluded', 'rejected'] as const).map((table) => ({
     path: tableFilePath(table, request.asOf, runId),
-    file: outputFile(`${table}.parquet`, `PAR1 ${table} of ${runId} PAR1`, 'application/vnd.apache.parquet'),
+    file: finishedFile(outputFile(`${table}.parquet`, `PAR1 ${table} of ${runId} PAR1`, 'application/vnd.apache.parquet')),
   }));
   return { ...request, tableFiles };
 }

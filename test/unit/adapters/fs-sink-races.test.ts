@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FsSink } from '../../../lambdas/adapters/fs-sink.js';
 import type { OutputFile, PublishRequest } from '../../../lambdas/pipeline/ports.js';
 import { fsFaults } from '../../helpers/fs-faults.js';
+import { fixedRequest } from '../../helpers/publish-requests.js';
 
 vi.mock('node:fs/promises', async (original) => (await import('../../helpers/fs-faults.js')).withFaults(await original()));
 
@@ -22,13 +23,7 @@ function file(name: string, text: string): OutputFile {
 
 function request(runId: string): PublishRequest {
   const manifest = `${JSON.stringify({ runId, asOf: '2026-11-20', heldBack: null })}\n`;
-  return {
-    asOf: '2026-11-20',
-    runId,
-    files: [file('colors.csv', `${runId}\n`)],
-    manifest: file('manifest.json', manifest),
-    holdBack: null,
-  };
+  return fixedRequest({ asOf: '2026-11-20', runId, files: [file('colors.csv', `${runId}\n`)], manifest: file('manifest.json', manifest) });
 }
 
 /** Resolves once `predicate` holds for a recorded filesystem call. */

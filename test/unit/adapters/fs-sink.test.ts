@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsSink } from '../../../lambdas/adapters/fs-sink.js';
 import { PublishError, RunAlreadyPublishedError } from '../../../lambdas/errors.js';
 import type { Log } from '../../../lambdas/log.js';
-import type { OutputFile, PublishRequest } from '../../../lambdas/pipeline/ports.js';
+import type { OutputFile } from '../../../lambdas/pipeline/ports.js';
+import { type FixedRequest, fixedRequest } from '../../helpers/publish-requests.js';
 
 function file(name: string, text: string): OutputFile {
   const body = Buffer.from(text);
@@ -20,15 +21,14 @@ function file(name: string, text: string): OutputFile {
   };
 }
 
-function request(runId: string, holdBack: string | null = null, asOf = '2026-11-20'): PublishRequest {
-  const manifest = `${JSON.stringify({ runId, asOf, heldBack: holdBack })}\n`;
-  return {
+function request(runId: string, holdBack: string | null = null, asOf = '2026-11-20', manifest?: OutputFile): FixedRequest {
+  return fixedRequest({
     asOf,
     runId,
     files: [file('colors.csv', 'a,b\n1,2\n'), file('excluded.csv', 'a\n')],
-    manifest: file('manifest.json', manifest),
+    manifest: manifest ?? file('manifest.json', `${JSON.stringify({ runId, asOf, heldBack: holdBack })}\n`),
     holdBack,
-  };
+  });
 }
 
 const latestOf = async (dateDir: string) => JSON.parse(await readFile(join(dateDir, 'latest.json'), 'utf8')) as { runId: string };
@@ -53,7 +53,7 @@ describe('FsSink', () => {
       asOf: '2026-11-20',
       runId: 'RUN1',
       manifest: 'run-id=RUN1/manifest.json',
-      manifestSha256: request('RUN1').manifest.sha256,
+      manifestSha256: request('RUN1').manifestFile.sha256,
       publishedAt: '2026-11-20T23:00:00.000Z',
     });
     // Nothing is left behind but the run folder and the pointer.
@@ -99,7 +99,7 @@ describe('FsSink', () => {
   it('never overwrites a published run; the same run again is finished, not rewritten', async () => {
     const sink = new FsSink(root);
     await sink.publish(request('RUN1'));
-    const other = { ...request('RUN1'), manifest: file('manifest.json', 'other\n') };
+    const other = request('RUN1', null, '2026-11-20', file('manifest.json', 'other\n'));
     await expect(sink.publish(other)).rejects.toThrow(RunAlreadyPublishedError);
     expect((await sink.publish(request('RUN1'))).pointer).toEqual({ status: 'current' });
     expect(await readFile(join(dateDir, 'run-id=RUN1', 'colors.csv'), 'utf8')).toBe('a,b\n1,2\n');
@@ -118,7 +118,11 @@ describe('FsSink', () => {
     const sink = new FsSink(root);
     await sink.publish(request('RUN1'));
     // Two data files with the same name make the second exclusive create fail mid-run.
-    const broken: PublishRequest = { ...request('RUN2'), files: [file('colors.csv', 'x\n'), file('colors.csv', 'y\n')] };
+    const broken = fixedRequest({
+      ...request('RUN2'),
+      manifest: request('RUN2').manifestFile,
+      files: [file('colors.csv', 'x\n'), file('colors.csv', 'y\n')],
+    });
     const error = (await sink.publish(broken).catch((caught: unknown) => caught)) as PublishError;
     expect(error).toBeInstanceOf(PublishError);
     expect(error.visible).toBe('nothing');

@@ -177,7 +177,7 @@ describe('progress', () => {
     );
     expect(code).toBe(0);
     // The warning names the color columns the file lacks (nothing reads them); then the progress lines.
-    expect(stderr).toMatch(/^warning: [^\n]*lacks[^\n]*\nreading 250,000 rows\nranking…\n$/);
+    expect(stderr).toMatch(/^warning: [^\n]*lacks[^\n]*\nreading 250,000 rows\nranking…\nrendering…\n$/);
     expect(stdout).toMatch(/read 260,000 rows/);
     expect(marketPulse('run', '--input', 'no/such.csv', '--config', 'samples/config.json', '--out', join(built.work, 'never')).stderr).toBe(
       'market-pulse: input file not found: no/such.csv\n',

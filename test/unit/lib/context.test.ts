@@ -58,7 +58,7 @@ describe('parseContext', () => {
       scheduleRetryAttempts: 3,
       scheduleMaxEventAgeMinutes: 120,
       athenaBytesScannedCutoffMb: 10_000,
-      runColorsMemoryMb: 2048,
+      runColorsMemoryMb: 1024,
       runColorsTimeoutSeconds: 600,
       logRetentionDays: 90,
       operatorRoleArns: [],

@@ -385,7 +385,7 @@ describe('functions', () => {
 
   it('run-colors: no reserved concurrency (a fresh account has none to give), memory and timeout from context, async failures to the DLQ', () => {
     const { fn, dlq } = ids();
-    expect(resourcesOf(s.template, 'AWS::Lambda::Function')[fn('run-colors')]).toMatchObject({ MemorySize: 2048, Timeout: 600 });
+    expect(resourcesOf(s.template, 'AWS::Lambda::Function')[fn('run-colors')]).toMatchObject({ MemorySize: 1024, Timeout: 600 });
     expect(resourcesOf(s.template, 'AWS::Lambda::Function')[fn('run-colors')]?.ReservedConcurrentExecutions).toBeUndefined();
     s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: fn('run-colors') },
@@ -443,7 +443,7 @@ describe('IAM: the exact statements', () => {
       {
         Sid: `Write${sid}`,
         Effect: 'Allow',
-        Action: ['s3:GetObject', 's3:PutObject'],
+        Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
         Resource: join(att(bucket), `/market-pulse/${folder}/*`),
       },
       {

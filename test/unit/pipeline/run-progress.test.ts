@@ -24,11 +24,11 @@ async function events(dryRun: boolean): Promise<string[]> {
 }
 
 describe('runColors progress', () => {
-  it('counts rows read, then ranks, then publishes', async () => {
-    expect(await events(false)).toEqual(['read 10', 'read 20', 'ranking', 'publishing']);
+  it('counts rows read, then ranks, renders and publishes', async () => {
+    expect(await events(false)).toEqual(['read 10', 'read 20', 'ranking', 'rendering', 'publishing']);
   });
 
   it('does not announce publishing on a dry run', async () => {
-    expect(await events(true)).toEqual(['read 10', 'read 20', 'ranking']);
+    expect(await events(true)).toEqual(['read 10', 'read 20', 'ranking', 'rendering']);
   });
 });

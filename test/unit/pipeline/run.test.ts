@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { FsSink } from '../../../lambdas/adapters/fs-sink.js';
 import { SourceError } from '../../../lambdas/errors.js';
 import { COLUMNS } from '../../../lambdas/pipeline/columns.js';
 import { parseConfig } from '../../../lambdas/pipeline/config.js';
@@ -164,6 +168,58 @@ describe('runColors', () => {
     expect(warnings).toEqual(['memory:test: ignoring columns that are not color columns: TRADER']);
     expect(manifest.counts.ranked).toBe(1);
     expect(sink.text('colors.csv')).not.toContain('bob');
+  });
+});
+
+describe('runColors, files streamed to a folder', () => {
+  it('writes every file as the manifest records it, and report.html lists the files before it as they were written', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'mp-run-streamed-'));
+    try {
+      const { manifest } = await runColors({
+        source: new MemorySource(header, [good('1', 'AAA'), good('2', 'BBB', { PX: '' }), good('3', 'CCC', { PX: 'x' })]),
+        sink: new FsSink(root),
+        config: config({ outputs: { jsonl: true, xlsx: true } }),
+        asOf: '2026-11-20',
+        runId: 'RUNID',
+        now: () => new Date('2026-11-20T22:00:00Z'),
+      });
+      const runDir = join(root, 'runs', 'as-of=2026-11-20', 'run-id=RUNID');
+      const names = manifest.files.map((file) => file.name);
+      expect(names).toEqual([
+        'colors.csv',
+        'colors.jsonl',
+        'excluded.csv',
+        'rejected.csv',
+        'colors.xlsx',
+        'parents.jsonl',
+        'changes.json',
+        'report.html',
+      ]);
+      for (const file of manifest.files) {
+        const bytes = await readFile(join(runDir, file.name));
+        expect({ name: file.name, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }).toEqual({
+          name: file.name,
+          bytes: file.bytes,
+          sha256: file.sha256,
+        });
+      }
+      // The report's table of files: name, rows and bytes of every file written before it but changes.json.
+      const html = await readFile(join(runDir, 'report.html'), 'utf8');
+      const listed = [...html.matchAll(/<code>([^<]+)<\/code><\/td><td[^>]*>([\d,]+)<\/td><td[^>]*>([\d,]+)<\/td>/g)].map(
+        ([, name, rows, bytes]) => ({
+          name,
+          rows: Number(rows!.replaceAll(',', '')),
+          bytes: Number(bytes!.replaceAll(',', '')),
+        }),
+      );
+      expect(listed).toEqual(
+        manifest.files
+          .filter((file) => !['changes.json', 'report.html'].includes(file.name))
+          .map(({ name, rows, bytes }) => ({ name, rows, bytes })),
+      );
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 

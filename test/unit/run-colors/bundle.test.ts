@@ -145,8 +145,8 @@ describe('the run-colors bundle as deployed', () => {
     expect(text).toContain('import("./parquet/table-outputs.mjs")');
     // hyparquet-writer's own error text: its code is in the chunk, not in the bundle.
     expect(text).not.toContain('parquet columns must have the same length');
-    const chunk = (await import(join(bundle, '..', 'parquet', 'table-outputs.mjs'))) as { renderTableFiles?: unknown };
-    expect(typeof chunk.renderTableFiles).toBe('function');
+    const chunk = (await import(join(bundle, '..', 'parquet', 'table-outputs.mjs'))) as { tableFiles?: unknown };
+    expect(typeof chunk.tableFiles).toBe('function');
     expect(readFileSync(join(bundle, '..', 'parquet', 'table-outputs.mjs'), 'utf8')).toContain('parquet columns must have the same length');
   });
 

@@ -3,7 +3,6 @@ import { ConfigError, PublishError, RunAlreadyPublishedError, RunHeldBackError, 
 import type { Log } from '../../../lambdas/log.js';
 import { COLUMNS } from '../../../lambdas/pipeline/columns.js';
 import { parseConfig, type RunConfig } from '../../../lambdas/pipeline/config.js';
-import type { PublishRequest } from '../../../lambdas/pipeline/ports.js';
 import type { RunWindowBounds } from '../../../lambdas/pipeline/run-window.js';
 import { type RunColorsDeps, runColorsJob } from '../../../lambdas/run-colors/run-colors-job.js';
 import { MemorySink, MemorySource, recordOf } from '../../helpers/memory-ports.js';
@@ -140,7 +139,7 @@ describe('runColorsJob', () => {
     expect(a.asOf).toBe('2026-11-21');
     expect(b.asOf).toBe('2026-11-19');
     expect(a.runId).not.toBe(b.runId);
-    expect(sink.published.map((p: PublishRequest) => p.asOf)).toEqual(['2026-11-21', '2026-11-19']);
+    expect(sink.published.map((p) => p.asOf)).toEqual(['2026-11-21', '2026-11-19']);
   });
 
   it('publishes nothing on a dry run but reports the counts', async () => {

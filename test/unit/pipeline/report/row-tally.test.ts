@@ -55,4 +55,35 @@ describe('RowTally', () => {
       { value: null, rows: 4 },
     ]);
   });
+
+  it('gives the same result whatever the rows are split into and merged in (pieces read on worker threads), ties of spelling included', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(value, value), { maxLength: 300 }), fc.nat(), (pairs, cut) => {
+        const whole = new RowTally();
+        for (const [source, sector] of pairs) whole.add(rowWith(source, sector));
+        const at = pairs.length === 0 ? 0 : cut % pairs.length;
+        // The second piece counted first into the merged tally: a different order of first sight.
+        const merged = new RowTally();
+        for (const piece of [pairs.slice(at), pairs.slice(0, at)]) {
+          const tally = new RowTally();
+          for (const [source, sector] of piece) tally.add(rowWith(source, sector));
+          merged.addCounts(tally.rawCounts());
+        }
+        expect(merged.bySource()).toEqual(whole.bySource());
+        expect(merged.bySector()).toEqual(whole.bySector());
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('shows, of spellings equally frequent, the first in code-unit order, whichever was counted first', () => {
+    for (const order of [
+      ['jpm', 'JPM'],
+      ['JPM', 'jpm'],
+    ]) {
+      const tally = new RowTally();
+      for (const source of order) tally.add(rowWith(source, null));
+      expect(tally.bySource()).toEqual([{ value: 'JPM', rows: 2 }]);
+    }
+  });
 });

@@ -1,0 +1,175 @@
+/**
+ * A create-only object written as it is produced (docs/publishing.md): the bytes gather into parts
+ * of {@link PART_BYTES}; a file that stays under one part is created with one PutObject when it
+ * ends, a larger one with a multipart upload — each part with its SHA-256 for S3 to verify, at most
+ * {@link PARTS_IN_FLIGHT} parts on the wire, completed with `If-None-Match: *`, so that, as with a
+ * PutObject, a key that exists is never overwritten. Until CompleteMultipartUpload succeeds nothing
+ * of the object is visible; an upload that fails is aborted, its parts removed.
+ *
+ * A completion refused with 412 (the key exists) or answered NoSuchUpload (this upload's own
+ * completion landed and its response was lost) is decided as a PutObject's 412 is: the stored
+ * object is compared with the size and SHA-256 of the bytes streamed, and the same bytes count as
+ * written. S3 keeps a multipart object's checksum as a checksum of the parts' checksums, so that
+ * comparison reads the object back and hashes it.
+ */
+import {
+  AbortMultipartUploadCommand,
+  type CompletedPart,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { MIB } from '../../pipeline/text.js';
+import { describeS3Error, isNotFound, isPreconditionFailed } from './errors.js';
+import { ObjectExistsError, type S3Objects, sha256Base64 } from './objects.js';
+
+/** Size of each part but the last (S3 takes 5 MiB to 5 GiB). */
+export const PART_BYTES = 8 * MIB;
+/** Parts sent at once: the next part is gathered while one is sent, without holding the file. */
+const PARTS_IN_FLIGHT = 2;
+/** S3's limit on the parts of one upload. */
+const MAX_PARTS = 10_000;
+
+export class ObjectUpload {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private uploadId: Promise<string> | undefined;
+  private readonly inFlight: Promise<CompletedPart>[] = [];
+  private readonly parts: CompletedPart[] = [];
+  private state: 'open' | 'done' | 'aborted' = 'open';
+
+  constructor(
+    private readonly objects: S3Objects,
+    readonly key: string,
+    private readonly contentType: string,
+    private readonly partBytes: number = PART_BYTES,
+  ) {}
+
+  /** Takes the next bytes of the object (it keeps `chunk`); resolves when it can take more. */
+  async write(chunk: Buffer): Promise<void> {
+    if (this.state !== 'open') throw new Error(`upload of ${this.key} is ${this.state}`);
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    while (this.pendingBytes >= this.partBytes) await this.sendPart(this.takePart(this.partBytes));
+  }
+
+  /**
+   * Ends the object, whose bytes were `bytes` long with this SHA-256 (hex), and creates it unless
+   * the key exists: 'existing' when it already holds exactly these bytes, ObjectExistsError when
+   * other bytes. On any other failure call {@link abort}.
+   */
+  async finish(bytes: number, sha256Hex: string): Promise<'created' | 'existing'> {
+    const sha256 = Buffer.from(sha256Hex, 'hex').toString('base64');
+    if (this.uploadId === undefined) {
+      const body = Buffer.concat(this.pending);
+      this.pending = [];
+      const result = await this.objects.create(this.key, { body, contentType: this.contentType, sha256 });
+      this.state = 'done';
+      return result;
+    }
+    if (this.pendingBytes > 0) await this.sendPart(this.takePart(this.pendingBytes));
+    while (this.inFlight.length > 0) this.parts.push(await this.inFlight.shift()!);
+    const uploadId = await this.uploadId;
+    try {
+      await this.objects.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.objects.bucket,
+          Key: this.key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: this.parts },
+          IfNoneMatch: '*',
+        }),
+        { abortSignal: this.objects.signal() },
+      );
+      this.state = 'done';
+      return 'created';
+    } catch (error) {
+      if (!isPreconditionFailed(error) && !isNotFound(error)) throw error;
+      await this.abort();
+      const stored = await this.objects.compare(this.key, bytes, sha256);
+      if (stored === 'same') return 'existing';
+      if (stored === 'different') throw new ObjectExistsError(this.key);
+      throw error;
+    }
+  }
+
+  /** Gives up the object: a multipart upload begun is aborted (best effort, never throws), so nothing of it stays. */
+  async abort(): Promise<void> {
+    if (this.state !== 'open') return;
+    this.state = 'aborted';
+    this.pending = [];
+    if (this.uploadId === undefined) return;
+    // Parts still being sent would be stored after the abort: let them end first.
+    await Promise.allSettled(this.inFlight);
+    let uploadId: string;
+    try {
+      uploadId = await this.uploadId;
+    } catch {
+      return; // never created
+    }
+    try {
+      await this.objects.client.send(new AbortMultipartUploadCommand({ Bucket: this.objects.bucket, Key: this.key, UploadId: uploadId }), {
+        abortSignal: this.objects.signal(),
+      });
+    } catch (error) {
+      if (isNotFound(error)) return;
+      this.objects.log.warn('could not abort a multipart upload; its parts stay invisible until the bucket lifecycle rule removes them', {
+        key: this.key,
+        error: describeS3Error(error),
+      });
+    }
+  }
+
+  /** The first `size` pending bytes as one buffer; the rest stays pending. */
+  private takePart(size: number): Buffer {
+    const all = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
+    this.pending = all.length > size ? [all.subarray(size)] : [];
+    this.pendingBytes = all.length - size;
+    return all.length > size ? Buffer.from(all.subarray(0, size)) : all;
+  }
+
+  private async sendPart(body: Buffer): Promise<void> {
+    this.uploadId ??= this.start();
+    const uploadId = await this.uploadId;
+    const partNumber = this.parts.length + this.inFlight.length + 1;
+    if (partNumber > MAX_PARTS) throw new Error(`${this.key} needs more than ${MAX_PARTS} parts of ${this.partBytes} bytes`);
+    const part = this.uploadPart(uploadId, partNumber, body);
+    part.catch(() => undefined); // awaited below or by finish/abort; not an unhandled rejection meanwhile
+    this.inFlight.push(part);
+    if (this.inFlight.length >= PARTS_IN_FLIGHT) this.parts.push(await this.inFlight.shift()!);
+  }
+
+  private async start(): Promise<string> {
+    const response = await this.objects.client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: this.objects.bucket,
+        Key: this.key,
+        ContentType: this.contentType,
+        ChecksumAlgorithm: 'SHA256',
+        ...this.objects.encryption,
+      }),
+      { abortSignal: this.objects.signal() },
+    );
+    if (!response.UploadId) throw new Error(`S3 started a multipart upload of ${this.key} without an upload id`);
+    return response.UploadId;
+  }
+
+  private async uploadPart(uploadId: string, partNumber: number, body: Buffer): Promise<CompletedPart> {
+    const checksum = sha256Base64(body);
+    const response = await this.objects.client.send(
+      new UploadPartCommand({
+        Bucket: this.objects.bucket,
+        Key: this.key,
+        UploadId: uploadId,
+        PartNumber: partNumber,
+        Body: body,
+        ContentLength: body.length,
+        // S3 recomputes each part's SHA-256 and refuses it (BadDigest) on a mismatch.
+        ChecksumSHA256: checksum,
+      }),
+      { abortSignal: this.objects.signal() },
+    );
+    if (!response.ETag) throw new Error(`S3 stored part ${partNumber} of ${this.key} without an ETag`);
+    return { PartNumber: partNumber, ETag: response.ETag, ChecksumSHA256: checksum };
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * What a worker thread does with one piece of a CSV file (parallel-read.ts): parse its records,
+ * validate them, apply the rules and prepare the valid rows for ranking — the same steps, in the
+ * same code, as the single-threaded read loop of run.ts. Rows are numbered from 1 within the
+ * piece; the thread that merges the pieces in file order adds the rows before it.
+ */
+import type { RunConfig } from '../config.js';
+import { type PreparedRows, PreparedRowsBuilder } from '../ranking/prepared-rows.js';
+import { CsvParser, PROBLEM_QUOTE_IN_UNQUOTED, PROBLEM_TEXT_AFTER_QUOTE } from '../readers/csv-parser.js';
+import { csvRawRecord } from '../readers/csv-reader.js';
+import { type RawTally, RowTally } from '../report/row-tally.js';
+import { type CompiledRules, compileRules } from '../rules.js';
+import { isRejected, type RejectedRow, RowValidator } from '../schema.js';
+import { ZoneClock } from '../time-zone.js';
+
+/** What every piece of one run shares (sent once to each worker). */
+export interface ChunkSetup {
+  /** Names the input in errors. */
+  readonly source: string;
+  /** The header's width and where each color column sits in it (schema.ts HeaderMapping). */
+  readonly headerLength: number;
+  readonly positions: readonly number[];
+  readonly rules: RunConfig['rules'];
+  readonly order: RunConfig['ranking']['order'];
+  readonly timeZone: string;
+  /** Count the ranked rows per dealer and sector, for the report (report/row-tally.ts). */
+  readonly tally: boolean;
+}
+
+export interface ChunkRows {
+  /** Records read (data rows). */
+  readonly read: number;
+  readonly kept: PreparedRows;
+  readonly excluded: PreparedRows;
+  /** Per excluded row: the index in {@link ruleLists} of the rules it matched. */
+  readonly excludedBy: Int32Array;
+  readonly ruleLists: (readonly string[])[];
+  /** Rejected rows, numbered from 1 within the piece. */
+  readonly rejected: RejectedRow[];
+  /** The piece's ranked rows per dealer and sector, when the run writes a report. */
+  readonly tally: RawTally | undefined;
+  /**
+   * A record had a quote where RFC 4180 allows none. The pieces were cut by counting quotes, which
+   * such a quote can mislead, so the run reads the file again on one thread.
+   */
+  readonly misquoted: boolean;
+}
+
+export class ChunkReader {
+  private readonly validator: RowValidator;
+  private readonly rules: CompiledRules;
+
+  constructor(private readonly setup: ChunkSetup) {
+    const clock = new ZoneClock(setup.timeZone);
+    this.validator = new RowValidator({ positions: setup.positions, extraColumns: [] }, clock);
+    this.rules = compileRules(setup.rules, clock);
+  }
+
+  /** The rows of `bytes`, whole records; the first piece of the file starts with the header, which is skipped. */
+  read(bytes: Uint8Array, startsWithHeader: boolean): { rows: ChunkRows; transfer: ArrayBuffer[] } {
+    const parser = new CsvParser({ source: this.setup.source });
+    parser.write(bytes);
+    parser.finish();
+    if (startsWithHeader) parser.read();
+    const kept = new PreparedRowsBuilder(this.setup.order);
+    const excluded = new PreparedRowsBuilder(this.setup.order);
+    const excludedBy: number[] = [];
+    const ruleLists: (readonly string[])[] = [];
+    const listIndex = new Map<string, number>();
+    const rejected: RejectedRow[] = [];
+    const tally = this.setup.tally ? new RowTally() : undefined;
+    let misquoted = false;
+    let read = 0;
+    for (let record = parser.read(); record !== undefined; record = parser.read()) {
+      read++;
+      if (record.problem === PROBLEM_QUOTE_IN_UNQUOTED || record.problem === PROBLEM_TEXT_AFTER_QUOTE) misquoted = true;
+      const row = this.validator.validate(csvRawRecord(record, read, this.setup.headerLength));
+      if (isRejected(row)) {
+        rejected.push(row);
+        continue;
+      }
+      const matched = this.rules.match(row);
+      if (matched.length === 0) {
+        kept.add(row);
+        tally?.add(row);
+        continue;
+      }
+      const text = matched.join(';');
+      let index = listIndex.get(text);
+      if (index === undefined) {
+        index = ruleLists.push(matched) - 1;
+        listIndex.set(text, index);
+      }
+      excludedBy.push(index);
+      excluded.add(row);
+    }
+    const keptRows = kept.finish();
+    const excludedRows = excluded.finish();
+    const rows: ChunkRows = {
+      read,
+      kept: keptRows.rows,
+      excluded: excludedRows.rows,
+      excludedBy: Int32Array.from(excludedBy),
+      ruleLists,
+      rejected,
+      tally: tally?.rawCounts(),
+      misquoted,
+    };
+    return { rows, transfer: [...keptRows.transfer, ...excludedRows.transfer, rows.excludedBy.buffer as ArrayBuffer] };
+  }
+}

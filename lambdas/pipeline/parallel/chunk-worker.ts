@@ -1,0 +1,29 @@
+/**
+ * The worker thread of parallel-read.ts: reads the pieces of the file it is sent, in the order
+ * sent, and posts back each piece's rows (chunk-rows.ts), moving their buffers rather than copying.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { SourceError } from '../../errors.js';
+import { ChunkReader, type ChunkSetup } from './chunk-rows.js';
+
+export interface PieceMessage {
+  readonly index: number;
+  readonly bytes: Uint8Array;
+  readonly startsWithHeader: boolean;
+}
+
+if (parentPort === null) throw new Error('chunk-worker runs as a worker thread of parallel-read.ts');
+const port = parentPort;
+const reader = new ChunkReader(workerData as ChunkSetup);
+
+port.on('message', ({ index, bytes, startsWithHeader }: PieceMessage) => {
+  try {
+    const { rows, transfer } = reader.read(bytes, startsWithHeader);
+    port.postMessage({ index, rows }, transfer);
+  } catch (error) {
+    // A SourceError (bad framing) is the input's fault: the run reads the file again on one thread
+    // and reports it there, with the line numbers of the whole file.
+    const message = error instanceof Error ? error.message : String(error);
+    port.postMessage({ index, failed: { inputError: error instanceof SourceError, message } });
+  }
+});

@@ -1,0 +1,174 @@
+/**
+ * Reading a CSV file on worker threads (lambdas/pipeline/parallel/) gives the run exactly what one
+ * thread gives: the same counts and the same bytes in every output (compared by the manifest's
+ * SHA-256s), with pieces small enough that records, quoted line ends and rejected rows fall on every
+ * kind of cut. Where the cut cannot be trusted the file is read on one thread; a worker that fails
+ * fails the run.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileSource } from '../../../lambdas/adapters/file-source.js';
+import { parseConfig } from '../../../lambdas/pipeline/config.js';
+import { parallelCsvReader } from '../../../lambdas/pipeline/parallel/parallel-read.js';
+import { lastRecordEnd } from '../../../lambdas/pipeline/parallel/record-boundary.js';
+import { type RunRequest, runColors } from '../../../lambdas/pipeline/run.js';
+import { resolveHeader } from '../../../lambdas/pipeline/schema.js';
+import { colorsCsv, HEADER } from '../../../scripts/colors-generator.js';
+import { MemorySink } from '../../helpers/memory-ports.js';
+
+const CONFIG = parseConfig(
+  JSON.stringify({
+    rules: [
+      { name: 'unpriced', active: true, when: { column: 'PX', op: 'isEmpty' } },
+      { name: 'jeff', active: true, when: { column: 'SOURCE', op: 'in', value: ['JEFF'] } },
+    ],
+    ranking: {
+      order: [
+        { column: 'SECTOR', direction: 'asc' },
+        { column: 'RANK', direction: 'asc' },
+        { column: 'PX', direction: 'desc' },
+      ],
+    },
+  }),
+  'test.json',
+);
+const PIECES = { minBytes: 0, pieceBytes: 4096, workers: 2 };
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'parallel-read-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function file(name: string, csv: string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, csv);
+  return path;
+}
+
+/** The run's manifest (the counts, per-input counts and every output's SHA-256: report.html holds the tally) and changes. */
+async function run(path: string, readRows?: RunRequest['readRows'], progress?: number[]) {
+  const { manifest, changes } = await runColors({
+    source: new FileSource(path),
+    sink: new MemorySink(),
+    config: CONFIG,
+    asOf: '2026-11-20',
+    runId: 'RUNID',
+    now: () => new Date(0),
+    readRows,
+    progressEvery: 500,
+    onProgress: (rows) => progress?.push(rows),
+  });
+  return { counts: manifest.counts, manifest, changes };
+}
+
+/** Reads the file through the parallel reader alone: its rows, or undefined when it left them to one thread. */
+async function readInPieces(path: string, timeZone = 'America/New_York') {
+  const { config } = CONFIG;
+  const header = HEADER.trim().split(',');
+  return parallelCsvReader(
+    path,
+    PIECES,
+  )({
+    source: `file:${path}`,
+    header,
+    mapping: resolveHeader(header, path),
+    config: { ...config, window: { ...config.window, timeZone } },
+    progressEvery: 500,
+  });
+}
+
+describe('reading a CSV file on worker threads', () => {
+  it('gives the same counts and byte-identical outputs as one thread, quoted line ends and rejected rows included', async () => {
+    const { csv } = colorsCsv({ rows: 3000, invalidRate: 0.02 });
+    const lines = csv.split('\n');
+    // Quoted fields holding line ends, commas and quotes, and a blank line, spread over the pieces.
+    for (let at = 40; at < lines.length - 1; at += 97) {
+      const fields = lines[at]!.split(',');
+      if (fields.length !== 18) continue;
+      fields[1] = `"LINE ONE\nLINE ""TWO"", ${at}"`;
+      lines[at] = `${fields.join(',')}${at % 3 === 0 ? '\n' : ''}`;
+    }
+    const path = await file('colors.csv', lines.join('\n'));
+    const progress: number[] = [];
+    const progressOnOneThread: number[] = [];
+    const parallel = await run(path, parallelCsvReader(path, PIECES), progress);
+    const single = await run(path, undefined, progressOnOneThread);
+    expect(parallel).toEqual(single);
+    expect(single.manifest.files.map((entry) => entry.name)).toContain('report.html');
+    expect(progress).toEqual(progressOnOneThread);
+    expect(single.counts.rejected).toBeGreaterThan(20);
+    expect(single.counts.excluded).toBeGreaterThan(100);
+    expect(progress.length).toBe(Math.floor(single.counts.read / 500));
+    // And the pieces were really read on the workers, not handed back to one thread.
+    const rows = await readInPieces(path);
+    expect(rows?.read).toBe(single.counts.read);
+    expect(rows?.rejected.map((row) => row.sourceRow)).toEqual(
+      [...(rows?.rejected.map((row) => row.sourceRow) ?? [])].sort((a, b) => a - b),
+    );
+  });
+
+  it("counts the report's ranked rows per dealer and sector as one thread does, many spellings and ties included", async () => {
+    const { csv } = colorsCsv({ rows: 3000 });
+    const sourceAt = HEADER.trim().split(',').indexOf('SOURCE');
+    const sectorAt = HEADER.trim().split(',').indexOf('SECTOR');
+    // More distinct values than the tally lists before it switches to a Map, in spellings that merge
+    // (case, spaces) with equal counts, so which spelling is shown cannot depend on the order counted.
+    const lines = csv.split('\n').map((line, at) => {
+      const fields = line.split(',');
+      if (at === 0 || fields.length !== 18) return line;
+      fields[sourceAt] = [`Dealer${at % 45}`, `DEALER${at % 45}`, ` dealer${at % 45} `, ''][at % 4]!;
+      if (at % 7 === 0) fields[sectorAt] = at % 2 === 0 ? 'Corp' : 'CORP';
+      return fields.join(',');
+    });
+    const path = await file('spellings.csv', lines.join('\n'));
+    const rows = await readInPieces(path);
+    const single = await run(path);
+    expect(await run(path, parallelCsvReader(path, PIECES))).toEqual(single);
+    // The tally was counted on the workers (report.html, compared above, shows it), over every ranked row.
+    const bySource = rows?.tally?.bySource() ?? [];
+    expect(bySource.length).toBeGreaterThanOrEqual(46);
+    expect(bySource.reduce((sum, { rows }) => sum + rows, 0)).toBe(single.counts.ranked);
+    expect(rows?.tally?.bySector().reduce((sum, { rows }) => sum + rows, 0)).toBe(single.counts.ranked);
+  });
+
+  it('leaves a file with a quote inside an unquoted field to one thread, which reads it as always', async () => {
+    const { csv } = colorsCsv({ rows: 400 });
+    const lines = csv.split('\n');
+    const fields = lines[5]!.split(',');
+    fields[1] = 'AB"C';
+    lines[5] = fields.join(',');
+    const path = await file('misquoted.csv', lines.join('\n'));
+    expect(await readInPieces(path)).toBeUndefined();
+    const single = await run(path);
+    expect(await run(path, parallelCsvReader(path, PIECES))).toEqual(single);
+    expect(single.counts.rejected).toBe(1);
+  });
+
+  it('leaves an unterminated quote to one thread, which fails the run naming its line', async () => {
+    const { csv } = colorsCsv({ rows: 200 });
+    const path = await file('unterminated.csv', `${csv}1,"OPEN,X\n`);
+    await expect(run(path, parallelCsvReader(path, PIECES))).rejects.toThrow(/unterminated quoted field starting on line 202/);
+  });
+
+  it('fails the run when a worker thread fails, and does not hang', async () => {
+    const { csv } = colorsCsv({ rows: 300 });
+    const path = await file('worker-fails.csv', csv);
+    await expect(readInPieces(path, 'Not/AZone')).rejects.toThrow(/reading on a worker thread failed: .*Not\/AZone/);
+  });
+});
+
+describe('lastRecordEnd', () => {
+  const end = (text: string) => lastRecordEnd(Buffer.from(text));
+  it('cuts after the last line feed outside quotes', () => {
+    expect(end('a,b\nc,d\ne')).toBe(8);
+    expect(end('a,"x\ny"\nb,"p\nq')).toBe(8);
+    expect(end('a,"say ""hi""\n"\n')).toBe(16);
+    expect(end('a,"open\n')).toBe(-1);
+    expect(end('no line end')).toBe(-1);
+  });
+});
