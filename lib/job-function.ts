@@ -13,7 +13,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { REPO_ROOT } from './lambda-entries.js';
+import { chunkSpecifier, REPO_ROOT } from './lambda-entries.js';
 import { LAZY_PACKAGES, lazyPackageCommands } from './lazy-packages.js';
 import { type LogGroupSettings, stageLogGroup } from './log-groups.js';
 import { acknowledge } from './nag.js';
@@ -177,10 +177,6 @@ function projectRootFor(entry: string): string {
 }
 
 /** How the handler imports a chunk: `lambdas/pipeline/parquet/x.mts` is `./parquet/x.mjs` (from lambdas/pipeline/run.ts). */
-function chunkSpecifier(chunk: string): string {
-  return `./${chunk.replace(/^lambdas\/pipeline\//, '').replace(/\.mts$/, '.mjs')}`;
-}
-
 /**
  * After bundling: each chunk bundled with the same settings into the asset, at the path the
  * handler's import names, and the lazy packages the bundle imports shipped beside it.

@@ -41,3 +41,8 @@ export function entryPathOf(relative: string): string {
 
 /** What run-colors loads only when a run asks for it (lib/job-function.ts, `chunks`): the Parquet writer. */
 export const RUN_COLORS_CHUNKS: readonly string[] = ['lambdas/pipeline/parquet/table-outputs.mts'];
+
+/** How the handler bundle imports a chunk: its path beside the bundle, as it was under lambdas/pipeline/. */
+export function chunkSpecifier(chunk: string): string {
+  return `./${chunk.replace(/^lambdas\/pipeline\//, '').replace(/\.mts$/, '.mjs')}`;
+}

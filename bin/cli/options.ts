@@ -15,6 +15,13 @@ export function rejectEmptyOptions(values: Readonly<Record<string, unknown>>): v
 }
 
 /** A number of seconds for `--<name>`, 0 < s ≤ max, as milliseconds. */
+/** A whole number from 1 to `max` for option `--name`. */
+export function parseCount(text: string, name: string, max: number): number {
+  const count = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(count >= 1 && count <= max)) throw new UsageError(`--${name} takes a whole number from 1 to ${max}, not ${JSON.stringify(text)}`);
+  return count;
+}
+
 export function parseSeconds(text: string, name: string, max: number): number {
   const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
   if (!(seconds > 0 && seconds <= max)) {

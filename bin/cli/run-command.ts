@@ -20,7 +20,7 @@ import { cliLog } from './cli-log.js';
 import { fileSource, loadConfig, oracleSource, publishedRunsFor, sinkFor } from './edges.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
-import { checkStage, parseSeconds, rejectEmptyOptions } from './options.js';
+import { checkStage, parseCount, parseSeconds, rejectEmptyOptions } from './options.js';
 import { ProgressReporter } from './progress.js';
 import { retryLine } from './retry-line.js';
 import { excludedByRuleLine } from './rule-counts.js';
@@ -28,12 +28,13 @@ import { excludedByRuleLine } from './rule-counts.js';
 /** How long `--source oracle` keeps trying to reach the database by default: all 8 attempts and their waits fit. */
 const DEFAULT_TIMEOUT_SECONDS = 30;
 const MAX_TIMEOUT_SECONDS = 3_600;
+const MAX_THREADS = 64;
 /** Rows between progress reports: often enough for a live counter, rare enough to cost nothing. */
 const PROGRESS_EVERY_ROWS = 10_000;
 
 export const RUN_HELP = `Usage: market-pulse run (--input <file> [--input <file>…] [--sheet <name>] | --source oracle --stage <stage>)
                         --config <file|s3://bucket/key> --out <dir|s3://bucket/prefix>
-                        [--as-of YYYY-MM-DD] [--dry-run] [--timeout <seconds>]
+                        [--as-of YYYY-MM-DD] [--dry-run] [--timeout <seconds>] [--threads <n>]
 
 Runs the Run Colors job: validates every row, applies the exclusion rules, ranks each CUSIP's
 colors (parent/child) and publishes the run atomically under
@@ -54,6 +55,8 @@ Options:
   --timeout <s>      with --source oracle: how long to keep trying to reach the database —
                      connects, retries and the waits between them — before giving up
                      (default ${DEFAULT_TIMEOUT_SECONDS}); each retry is printed. Reading the rows is not limited.
+  --threads <n>      threads reading a CSV file of 8 MiB or more (default: one per core); 1 reads it
+                     on one thread: slower, but ~150 MiB less memory at a million rows
   -h, --help         show this help
 
 Progress goes to stderr: one updating line on a terminal (rows read, then ranking, rendering, publishing);
@@ -77,6 +80,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       'as-of': { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       timeout: { type: 'string' },
+      threads: { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -87,6 +91,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   if (missing.length > 0) throw new UsageError(`run needs ${missing.map((name) => `--${name}`).join(', ')} (see market-pulse run --help)`);
   const timeoutMs = parseSeconds(values.timeout ?? String(DEFAULT_TIMEOUT_SECONDS), 'timeout', MAX_TIMEOUT_SECONDS);
   const givenAsOf = values['as-of'] === undefined ? undefined : parseAsOf(values['as-of']);
+  const threads = values.threads === undefined ? undefined : parseCount(values.threads, 'threads', MAX_THREADS);
 
   const progress = new ProgressReporter({ terminal: io.terminal, writeLine: io.err });
   // Warnings and retries print through the reporter, so they never land in the middle of its line.
@@ -118,7 +123,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     onPhase: (phase) => progress.setPhase(phase),
     onWarning: (message) => progress.line(`warning: ${message}`),
     // A large CSV file is read on every core (docs/architecture.md, "Reading on worker threads").
-    readRows: source instanceof FileSource && source.format === 'csv' ? parallelCsvReader(source.path) : undefined,
+    readRows: source instanceof FileSource && source.format === 'csv' ? parallelCsvReader(source.path, { threads }) : undefined,
   }).finally(() => progress.done());
   for (const line of summary(manifest)) io.out(line);
   if (!published) {

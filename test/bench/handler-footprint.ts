@@ -8,6 +8,8 @@ import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
+import { chunkSpecifier, RUN_COLORS_CHUNKS } from '../../lib/lambda-entries.js';
+import { LAZY_PACKAGES } from '../../lib/lazy-packages.js';
 import { BENCH_DIR, ROOT } from './generate-colors.js';
 
 const ENTRY = join(ROOT, 'lambdas/run-colors/handler.ts');
@@ -50,7 +52,10 @@ export async function measureHandler(runs: number): Promise<HandlerFootprint> {
     format: 'esm',
     target: 'node22',
     minify: true,
-    keepNames: true,
+    // As the stack bundles it (lib/job-function.ts): no keepNames, and what run-colors loads on
+    // demand (the Parquet chunk, exceljs) shipped beside the bundle, not in it.
+    keepNames: false,
+    external: [...LAZY_PACKAGES, ...RUN_COLORS_CHUNKS.map(chunkSpecifier)],
     mainFields: ['module', 'main'],
     banner: { js: "import { createRequire } from 'module';const require = createRequire(import.meta.url);" },
     tsconfig: join(ROOT, 'tsconfig.json'),

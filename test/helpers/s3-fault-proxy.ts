@@ -18,16 +18,9 @@
  * A proxy rather than an S3 of our own, so that what is stored, and how it reads back, stays the
  * independent emulator's business; the proxy only adds the two things the tests need on top.
  */
-import {
-  Agent,
-  createServer,
-  request as httpRequest,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { type Answer, collect, KeyedLock, listenOnLoopback, s3ErrorAnswer, sendAnswer, Upstream } from './s3-proxy-server.js';
 
 export type Fault =
   | '500'
@@ -60,12 +53,6 @@ export interface FaultRule {
   readonly fault: Fault;
 }
 
-interface Upstream {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: Buffer;
-}
-
 const ERRORS = {
   InternalError: [500, 'We encountered an internal error. Please try again.'],
   SlowDown: [503, 'Please reduce your request rate.'],
@@ -81,15 +68,14 @@ export class S3FaultProxy {
   /** Every request since the last reset, in arrival order. */
   readonly requests: ProxiedRequest[] = [];
   private rules: FaultRule[] = [];
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly lock = new KeyedLock();
   /** Multipart uploads completed or aborted: S3 knows them no more. */
   private readonly endedUploads = new Set<string>();
   private readonly sockets = new Set<Socket>();
-  private readonly agent = new Agent({ keepAlive: true });
 
   private constructor(
     private readonly server: Server,
-    private readonly upstream: URL,
+    private readonly upstream: Upstream,
     readonly endpoint: string,
   ) {
     server.on('connection', (socket) => {
@@ -100,9 +86,8 @@ export class S3FaultProxy {
 
   static async start(upstreamEndpoint: string): Promise<S3FaultProxy> {
     let proxy: S3FaultProxy | undefined;
-    const server = createServer((req, res) => void proxy!.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    proxy = new S3FaultProxy(server, new URL(upstreamEndpoint), `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const { server, endpoint } = await listenOnLoopback(() => (req, res) => void proxy!.handle(req, res));
+    proxy = new S3FaultProxy(server, new Upstream(upstreamEndpoint), endpoint);
     return proxy;
   }
 
@@ -119,7 +104,7 @@ export class S3FaultProxy {
 
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
-    this.agent.destroy();
+    this.upstream.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
@@ -142,16 +127,14 @@ export class S3FaultProxy {
       if (fault === 'reset-after') return void req.socket.destroy();
       if (fault === '500-after') return sendError(res, req, 'InternalError');
       if (fault === 'stall') return; // the socket stays open until the client gives up, or close()
-      const { connection, 'keep-alive': keepAlive, 'transfer-encoding': encoding, ...headers } = answer.headers;
-      res.writeHead(answer.status, headers);
-      res.end(answer.body);
+      sendAnswer(req, res, answer);
     } catch {
       req.socket.destroy();
     }
   }
 
   /** Forwards the request to s3rver, with S3's conditional-write semantics on PUT and CompleteMultipartUpload. */
-  private async apply(req: IncomingMessage, request: ProxiedRequest): Promise<Upstream> {
+  private async apply(req: IncomingMessage, request: ProxiedRequest): Promise<Answer> {
     if (request.uploadId !== undefined) {
       if (this.endedUploads.has(request.uploadId)) return errorAnswer('NoSuchUpload');
       if (request.operation === 'AbortMultipartUpload') {
@@ -163,8 +146,8 @@ export class S3FaultProxy {
     const ifMatch = req.headers['if-match'];
     const conditional = request.operation === 'PutObject' || request.operation === 'CompleteMultipartUpload';
     if (!conditional || (ifNoneMatch === undefined && ifMatch === undefined)) return this.forward(req, request);
-    return this.locked(`${request.bucket}/${request.key}`, async () => {
-      const head = await this.send('HEAD', `/${request.bucket}/${encodeKey(request.key)}`, {}, Buffer.alloc(0));
+    return this.lock.run(`${request.bucket}/${request.key}`, async () => {
+      const head = await this.upstream.send('HEAD', `/${request.bucket}/${encodeKey(request.key)}`, {}, Buffer.alloc(0));
       const exists = head.status === 200;
       if (ifNoneMatch !== undefined && exists) return errorAnswer('PreconditionFailed', 'If-None-Match');
       if (ifMatch !== undefined && !exists) return errorAnswer('NoSuchKey');
@@ -175,45 +158,12 @@ export class S3FaultProxy {
     });
   }
 
-  private async forward(req: IncomingMessage, request: ProxiedRequest): Promise<Upstream> {
+  private async forward(req: IncomingMessage, request: ProxiedRequest): Promise<Answer> {
     // Headers go unchanged, Host included: s3rver checks the client's SigV4 signature over them.
-    const answer = await this.send(req.method ?? 'GET', req.url ?? '/', req.headers, request.body);
+    const answer = await this.upstream.send(req.method ?? 'GET', req.url ?? '/', req.headers, request.body);
     if (request.operation === 'CompleteMultipartUpload' && answer.status === 200) this.endedUploads.add(request.uploadId!);
     return answer;
   }
-
-  private send(method: string, path: string, headers: IncomingHttpHeaders, body: Buffer): Promise<Upstream> {
-    return new Promise((resolve, reject) => {
-      const target = { host: this.upstream.hostname, port: this.upstream.port, method, path, headers, agent: this.agent };
-      const upstream = httpRequest(target, (response) => {
-        collect(response).then((data) => resolve({ status: response.statusCode ?? 502, headers: response.headers, body: data }), reject);
-      });
-      upstream.on('error', reject);
-      upstream.end(body);
-    });
-  }
-
-  /** Runs `step` after every earlier step on the same key has finished. */
-  private async locked<T>(key: string, step: () => Promise<T>): Promise<T> {
-    const before = this.locks.get(key) ?? Promise.resolve();
-    const run = before.then(step, step);
-    const settled = run.catch(() => undefined);
-    this.locks.set(key, settled);
-    try {
-      return await run;
-    } finally {
-      if (this.locks.get(key) === settled) this.locks.delete(key);
-    }
-  }
-}
-
-function collect(stream: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-  });
 }
 
 /** The S3 operation a request is, by its method and query (only those the tests meet). */
@@ -236,17 +186,11 @@ function etag(value: string): string {
   return value.replace(/^W\//, '').replace(/"/g, '');
 }
 
-function errorAnswer(code: keyof typeof ERRORS, condition?: string): Upstream {
+function errorAnswer(code: keyof typeof ERRORS, condition?: string): Answer {
   const [status, message] = ERRORS[code];
-  const xml =
-    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>` +
-    `${condition ? `<Condition>${condition}</Condition>` : ''}<RequestId>fault-proxy</RequestId></Error>`;
-  return { status, headers: { 'content-type': 'application/xml' }, body: Buffer.from(xml) };
+  return s3ErrorAnswer(status, code, message, 'fault-proxy', condition);
 }
 
 function sendError(res: ServerResponse, req: IncomingMessage, code: keyof typeof ERRORS): void {
-  const answer = errorAnswer(code);
-  res.writeHead(answer.status, answer.headers);
-  // A HEAD response has no body.
-  res.end(req.method === 'HEAD' ? undefined : answer.body);
+  sendAnswer(req, res, errorAnswer(code));
 }

@@ -16,16 +16,8 @@
  * business; this only remembers what it stored and when.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  Agent,
-  createServer,
-  request as httpRequest,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { type Answer, collect, KeyedLock, listenOnLoopback, s3ErrorAnswer, sendAnswer, Upstream } from './s3-proxy-server.js';
 
 export interface StoredVersion {
   readonly key: string;
@@ -37,30 +29,22 @@ export interface StoredVersion {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
-interface Answer {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: Buffer;
-}
-
 export class S3VersioningProxy {
   /** Versions per `bucket/key`, oldest first. */
   private readonly versions = new Map<string, StoredVersion[]>();
-  private readonly locks = new Map<string, Promise<unknown>>();
-  private readonly agent = new Agent({ keepAlive: true });
+  private readonly lock = new KeyedLock();
   private clock = 0;
 
   private constructor(
     private readonly server: Server,
-    private readonly upstream: URL,
+    private readonly upstream: Upstream,
     readonly endpoint: string,
   ) {}
 
   static async start(upstreamEndpoint: string): Promise<S3VersioningProxy> {
     let proxy: S3VersioningProxy | undefined;
-    const server = createServer((req, res) => void proxy!.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    proxy = new S3VersioningProxy(server, new URL(upstreamEndpoint), `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const { server, endpoint } = await listenOnLoopback(() => (req, res) => void proxy!.handle(req, res));
+    proxy = new S3VersioningProxy(server, new Upstream(upstreamEndpoint), endpoint);
     return proxy;
   }
 
@@ -71,7 +55,7 @@ export class S3VersioningProxy {
 
   async close(): Promise<void> {
     this.server.closeAllConnections();
-    this.agent.destroy();
+    this.upstream.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
@@ -81,10 +65,7 @@ export class S3VersioningProxy {
       const url = new URL(req.url ?? '/', 'http://proxy');
       const [bucket = '', ...rest] = decodeURIComponent(url.pathname).slice(1).split('/');
       const key = rest.join('/');
-      const answer = await this.answer(req, url, bucket, key, body);
-      const { connection, 'keep-alive': keepAlive, 'transfer-encoding': encoding, ...headers } = answer.headers;
-      res.writeHead(answer.status, headers);
-      res.end(req.method === 'HEAD' ? undefined : answer.body);
+      sendAnswer(req, res, await this.answer(req, url, bucket, key, body));
     } catch {
       req.socket.destroy();
     }
@@ -103,7 +84,7 @@ export class S3VersioningProxy {
   }
 
   private put(req: IncomingMessage, bucket: string, key: string, body: Buffer): Promise<Answer> {
-    return this.locked(`${bucket}/${key}`, async () => {
+    return this.lock.run(`${bucket}/${key}`, async () => {
       const answer = await this.forward(req, body);
       if (answer.status !== 200) return answer;
       const metadata = Object.fromEntries(
@@ -197,44 +178,8 @@ export class S3VersioningProxy {
   }
 
   private forward(req: IncomingMessage, body: Buffer): Promise<Answer> {
-    return new Promise((resolve, reject) => {
-      const upstream = httpRequest(
-        {
-          host: this.upstream.hostname,
-          port: this.upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: req.headers,
-          agent: this.agent,
-        },
-        (response) =>
-          collect(response).then((data) => resolve({ status: response.statusCode ?? 502, headers: response.headers, body: data }), reject),
-      );
-      upstream.on('error', reject);
-      upstream.end(body);
-    });
+    return this.upstream.send(req.method ?? 'GET', req.url ?? '/', req.headers, body);
   }
-
-  private async locked<T>(key: string, step: () => Promise<T>): Promise<T> {
-    const before = this.locks.get(key) ?? Promise.resolve();
-    const run = before.then(step, step);
-    const settled = run.catch(() => undefined);
-    this.locks.set(key, settled);
-    try {
-      return await run;
-    } finally {
-      if (this.locks.get(key) === settled) this.locks.delete(key);
-    }
-  }
-}
-
-function collect(stream: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-  });
 }
 
 function escapeXml(text: string): string {
@@ -242,6 +187,5 @@ function escapeXml(text: string): string {
 }
 
 function errorAnswer(status: number, code: string, message: string): Answer {
-  const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>versioning-proxy</RequestId></Error>`;
-  return { status, headers: { 'content-type': 'application/xml' }, body: Buffer.from(xml) };
+  return s3ErrorAnswer(status, code, message, 'versioning-proxy');
 }

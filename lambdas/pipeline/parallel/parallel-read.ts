@@ -1,9 +1,11 @@
 /**
  * Reading a large CSV file on all cores (docs/architecture.md, "Reading on worker threads"): this
- * thread reads the file and cuts it into pieces at record ends (record-boundary.ts); worker threads
- * parse, validate, apply the rules and prepare each piece's rows for ranking (chunk-rows.ts); this
- * thread merges the pieces in file order into the ranking tables, so the run's rows, their numbers
- * and its outputs are exactly those of a read on one thread (run.ts).
+ * thread reads the file and cuts it into pieces at record ends (record-boundary.ts); the pieces are
+ * dealt in turn to this thread and to one worker thread per other core, each parsing, validating,
+ * applying the rules and preparing the piece's rows for ranking (chunk-rows.ts); this thread merges
+ * the pieces in file order into the ranking tables, so the run's rows, their numbers and its outputs
+ * are exactly those of a read on one thread (run.ts). This thread takes its share rather than only
+ * merging: a worker per core beside it would leave the cores shared three ways and add a heap.
  *
  * Where cutting by quote count could be wrong (a quote where RFC 4180 allows none, a byte-order mark
  * at the start of a piece, no record end for many megabytes) or a piece's framing is bad, it gives
@@ -17,22 +19,30 @@ import { Worker } from 'node:worker_threads';
 import { SourceError } from '../../errors.js';
 import { type ReadRowsElsewhere, type RowsJob, SortedRows } from '../sorted-rows.js';
 import { MIB } from '../text.js';
-import type { ChunkRows, ChunkSetup } from './chunk-rows.js';
+import { ChunkReader, type ChunkRows, type ChunkSetup } from './chunk-rows.js';
 import type { PieceMessage } from './chunk-worker.js';
 import { lastRecordEnd } from './record-boundary.js';
 
 export interface ParallelReadOptions {
   /** Files smaller than this are read on one thread: starting workers costs more than it saves. */
   readonly minBytes?: number;
-  /** Worker threads; the machine's available parallelism unless set. */
-  readonly workers?: number;
+  /** Threads reading pieces, this one included; the machine's available parallelism unless set. */
+  readonly threads?: number;
   readonly pieceBytes?: number;
+  /** The script each worker runs; chunk-worker's unless set (tests give workers that fail). */
+  readonly workerScript?: URL;
 }
 
 export const PARALLEL_MIN_BYTES = 8 * MIB;
 const PIECE_BYTES = 4 * MIB;
-/** Pieces sent and not yet merged, per worker: enough to keep every thread busy, few enough to bound memory. */
-const IN_FLIGHT_PER_WORKER = 3;
+/** Pieces cut and not yet merged, per thread: enough to keep every worker busy, few enough to bound memory. */
+const IN_FLIGHT_PER_THREAD = 2;
+/**
+ * A worker's young generation, in MiB. V8 sizes it for a main thread (semi-spaces up to 16 MiB);
+ * a worker's garbage is each piece's field strings, dead before the next piece, and 8 MiB keeps the
+ * run's peak ~30 MiB lower at no measured cost (docs/benchmarks.md, "Reading on both cores").
+ */
+const WORKER_YOUNG_GENERATION_MB = 8;
 /** No record end outside quotes in this many bytes: likely an unterminated quote; one thread reports it. */
 const MAX_CARRY_BYTES = 64 * MIB;
 
@@ -43,8 +53,8 @@ class ReadOnOneThread extends Error {}
 export function parallelCsvReader(path: string, options: ParallelReadOptions = {}): ReadRowsElsewhere {
   return async (job) => {
     if (job.config.dedupe) return undefined; // dedupe keeps the first of repeats in file order: one thread
-    const workers = options.workers ?? availableParallelism();
-    if (workers < 2 || (await stat(path)).size < (options.minBytes ?? PARALLEL_MIN_BYTES)) return undefined;
+    const threads = options.threads ?? availableParallelism();
+    if (threads < 2 || (await stat(path)).size < (options.minBytes ?? PARALLEL_MIN_BYTES)) return undefined;
     const setup: ChunkSetup = {
       source: job.source,
       headerLength: job.header.length,
@@ -54,7 +64,7 @@ export function parallelCsvReader(path: string, options: ParallelReadOptions = {
       timeZone: job.config.window.timeZone,
       tally: job.config.outputs.report,
     };
-    const pool = new WorkerPool(workers, setup, job.source);
+    const pool = new ReaderPool(threads, setup, job.source, options.workerScript);
     try {
       return await readPieces(path, pool, job, options.pieceBytes ?? PIECE_BYTES);
     } catch (error) {
@@ -66,12 +76,12 @@ export function parallelCsvReader(path: string, options: ParallelReadOptions = {
   };
 }
 
-async function readPieces(path: string, pool: WorkerPool, job: RowsJob, pieceBytes: number): Promise<SortedRows> {
+async function readPieces(path: string, pool: ReaderPool, job: RowsJob, pieceBytes: number): Promise<SortedRows> {
   const sorted = new SortedRows(job.config);
-  const pending: (Promise<ChunkRows> | undefined)[] = [];
+  const pending: (Piece | undefined)[] = [];
   let merged = 0;
   const mergeNext = async (): Promise<void> => {
-    const rows = await pending[merged]!;
+    const rows = await pending[merged]!();
     pending[merged++] = undefined;
     if (rows.misquoted) throw new ReadOnOneThread();
     merge(sorted, rows, job);
@@ -95,7 +105,7 @@ async function readPieces(path: string, pool: WorkerPool, job: RowsJob, pieceByt
       }
       send(bytes.subarray(0, end));
       carry = end < bytes.length ? bytes.subarray(end) : undefined;
-      while (pending.length - merged >= pool.size * IN_FLIGHT_PER_WORKER) await mergeNext();
+      while (pending.length - merged >= pool.size * IN_FLIGHT_PER_THREAD) await mergeNext();
     }
     if (carry !== undefined || pending.length === 0) send(carry ?? new Uint8Array(0));
     while (merged < pending.length) await mergeNext();
@@ -137,19 +147,30 @@ interface Reply {
   readonly failed?: { readonly inputError: boolean; readonly message: string };
 }
 
-class WorkerPool {
+/** A piece's rows, when the merge comes to it. */
+type Piece = () => Promise<ChunkRows>;
+
+/** Reads pieces in turn on this thread and on `threads - 1` worker threads. */
+class ReaderPool {
+  private readonly local: ChunkReader;
   private readonly workers: Worker[];
   private readonly waiting = new Map<number, { resolve: (rows: ChunkRows) => void; reject: (error: Error) => void }>();
   private closing = false;
 
   constructor(
-    count: number,
+    threads: number,
     setup: ChunkSetup,
     private readonly source: string,
+    scriptUrl: URL | undefined,
   ) {
-    const script = workerScript();
-    this.workers = Array.from({ length: count }, () => {
-      const worker = new Worker(script.script, { workerData: setup, eval: script.eval });
+    this.local = new ChunkReader(setup);
+    const script = scriptUrl === undefined ? workerScript() : { script: scriptUrl };
+    this.workers = Array.from({ length: threads - 1 }, () => {
+      const worker = new Worker(script.script, {
+        workerData: setup,
+        eval: script.eval,
+        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      });
       worker.on('message', (reply: Reply) => this.reply(reply));
       worker.on('error', (error) => this.failAll(`${error.message}`));
       worker.on('exit', (code) => {
@@ -160,22 +181,35 @@ class WorkerPool {
   }
 
   get size(): number {
-    return this.workers.length;
+    return this.workers.length + 1;
   }
 
-  read(index: number, bytes: Uint8Array): Promise<ChunkRows> {
+  /** Starts reading a piece on a worker, or keeps it for this thread to read when it is merged. */
+  read(index: number, bytes: Uint8Array): Piece {
+    const thread = index % this.size;
+    if (thread === 0) return async () => this.readHere(bytes, index === 0);
     const promise = new Promise<ChunkRows>((resolve, reject) => this.waiting.set(index, { resolve, reject }));
     // Awaited in order later; a failure while earlier pieces are awaited must not count as unhandled.
     promise.catch(() => {});
     const copy = new Uint8Array(bytes); // its own buffer, so it can be moved
     const message: PieceMessage = { index, bytes: copy, startsWithHeader: index === 0 };
-    this.workers[index % this.workers.length]!.postMessage(message, [copy.buffer]);
-    return promise;
+    this.workers[thread - 1]!.postMessage(message, [copy.buffer]);
+    return () => promise;
   }
 
   async close(): Promise<void> {
     this.closing = true;
     await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+
+  private readHere(bytes: Uint8Array, startsWithHeader: boolean): ChunkRows {
+    try {
+      return this.local.read(bytes, startsWithHeader).rows;
+    } catch (error) {
+      // Bad framing: read again on one thread, which reports it with the whole file's line numbers.
+      if (error instanceof SourceError) throw new ReadOnOneThread();
+      throw error;
+    }
   }
 
   private reply({ index, rows, failed }: Reply): void {

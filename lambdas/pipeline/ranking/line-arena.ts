@@ -49,23 +49,25 @@ export class LineArena {
     return index;
   }
 
-  /** Stores a line already encoded (well-formed text, as UTF-8: `bytes[start, end)`); returns its index. */
-  addEncoded(bytes: Uint8Array, start: number, end: number): number {
-    const index = this.count;
-    if (index === this.chunkOf.length) this.grow();
-    const length = end - start;
-    if (length > this.current.length - this.used) {
-      this.current = Buffer.allocUnsafeSlow(Math.max(ARENA_CHUNK_BYTES, length));
-      this.chunks.push(this.current);
-      this.used = 0;
+  /**
+   * Takes lines already encoded (well-formed text, as UTF-8) back to back in `bytes`, line `i`
+   * ending at `lineEnds[i]`: the buffer becomes one of the arena's own rather than being copied, so
+   * a batch moved from a worker thread (prepared-rows.ts) is not held twice until it is collected.
+   */
+  adopt(bytes: Uint8Array, lineEnds: Int32Array): void {
+    const chunk = this.chunks.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) - 1;
+    // Lines added one by one after this start a fresh chunk: the one being filled is no longer the last.
+    this.current = Buffer.alloc(0);
+    this.used = 0;
+    let start = 0;
+    for (const end of lineEnds) {
+      if (this.count === this.chunkOf.length) this.grow();
+      this.chunkOf[this.count] = chunk;
+      this.startOf[this.count] = start;
+      this.endOf[this.count] = end;
+      start = end;
+      this.count++;
     }
-    this.chunkOf[index] = this.chunks.length - 1;
-    this.startOf[index] = this.used;
-    this.current.set(bytes.subarray(start, end), this.used);
-    this.used += length;
-    this.endOf[index] = this.used;
-    this.count++;
-    return index;
   }
 
   /** The line's UTF-8 bytes (a view, valid as long as the arena; a lone surrogate is U+FFFD). */

@@ -22,9 +22,9 @@ export class RowStore {
     return this.lines.add(this.encoder.encode(text));
   }
 
-  /** Stores a row's line as {@link RowLineEncoder} encodes it, in UTF-8 (`bytes[start, end)`); returns its handle. */
-  addEncoded(bytes: Uint8Array, start: number, end: number): number {
-    return this.lines.addEncoded(bytes, start, end);
+  /** Takes rows' lines as {@link RowLineEncoder} encodes them, in UTF-8, back to back (LineArena.adopt); they get the next handles. */
+  adopt(bytes: Uint8Array, lineEnds: Int32Array): void {
+    this.lines.adopt(bytes, lineEnds);
   }
 
   /** The row's output texts, indexed like COLUMNS; null for a null value. A fresh array. */

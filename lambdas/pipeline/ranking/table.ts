@@ -65,13 +65,10 @@ export class RankingTable {
     const keyCount = keys.length;
     const isText = keys.map((key) => key instanceof TextKey);
     let text = 0;
-    let lineStart = 0;
+    this.rows.adopt(batch.lines, batch.lineEnds);
     for (let row = 0; row < batch.count; row++) {
       const handle = this.count;
       if (handle === this.capacity) this.grow();
-      const lineEnd = batch.lineEnds[row]!;
-      this.rows.addEncoded(batch.lines, lineStart, lineEnd);
-      lineStart = lineEnd;
       this.group[handle] = this.groupKeys.id(batch.texts[text++]!);
       const at = row * keyCount;
       for (let k = 0; k < keyCount; k++) {

@@ -174,6 +174,10 @@ describe('arguments are checked before any AWS call', () => {
       '--timeout takes a number of seconds above 0 and at most 3600, not "0"',
     ],
     [
+      ['run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', 'x', '--threads', '0'],
+      '--threads takes a whole number from 1 to 64, not "0"',
+    ],
+    [
       ['run', '--input', 'samples/colors.csv', '--config', 'samples/config.json', '--out', 'x', '--timeout', '5'],
       '--timeout goes with --source oracle (a file is read whole, however long it takes)',
     ],

@@ -34,7 +34,7 @@ const CONFIG = parseConfig(
   }),
   'test.json',
 );
-const PIECES = { minBytes: 0, pieceBytes: 4096, workers: 2 };
+const PIECES = { minBytes: 0, pieceBytes: 4096, threads: 2 };
 
 let dir: string;
 beforeAll(async () => {
@@ -67,13 +67,10 @@ async function run(path: string, readRows?: RunRequest['readRows'], progress?: n
 }
 
 /** Reads the file through the parallel reader alone: its rows, or undefined when it left them to one thread. */
-async function readInPieces(path: string, timeZone = 'America/New_York') {
+async function readInPieces(path: string, timeZone = 'America/New_York', options: { workerScript?: URL } = {}) {
   const { config } = CONFIG;
   const header = HEADER.trim().split(',');
-  return parallelCsvReader(
-    path,
-    PIECES,
-  )({
+  return parallelCsvReader(path, { ...PIECES, ...options })({
     source: `file:${path}`,
     header,
     mapping: resolveHeader(header, path),
@@ -155,10 +152,20 @@ describe('reading a CSV file on worker threads', () => {
     await expect(run(path, parallelCsvReader(path, PIECES))).rejects.toThrow(/unterminated quoted field starting on line 202/);
   });
 
-  it('fails the run when a worker thread fails, and does not hang', async () => {
+  it.each([
+    ['throws as it starts', 'throwing-worker.mjs', /reading on a worker thread failed: .*the worker broke/],
+    ['exits', 'exiting-worker.mjs', /reading on a worker thread failed: the worker thread exited \(code 3\)/],
+  ])('fails the run when a worker thread %s, and does not hang', async (_, script, message) => {
     const { csv } = colorsCsv({ rows: 300 });
-    const path = await file('worker-fails.csv', csv);
-    await expect(readInPieces(path, 'Not/AZone')).rejects.toThrow(/reading on a worker thread failed: .*Not\/AZone/);
+    const path = await file(`worker-${script}.csv`, csv);
+    const workerScript = new URL(`../../helpers/workers/${script}`, import.meta.url);
+    await expect(readInPieces(path, 'America/New_York', { workerScript })).rejects.toThrow(message);
+  });
+
+  it('fails on a config no thread can read with, before any worker starts', async () => {
+    const { csv } = colorsCsv({ rows: 300 });
+    const path = await file('bad-zone.csv', csv);
+    await expect(readInPieces(path, 'Not/AZone')).rejects.toThrow(/unknown time zone "Not\/AZone"/);
   });
 });
 
