@@ -122,3 +122,9 @@ export class BackfillFailedError extends MarketPulseError {
   override readonly name: string = 'BackfillFailedError';
   readonly code = 'BACKFILL_FAILED';
 }
+
+/** `market-pulse upload`: the day already has a file of that name; nothing was overwritten. */
+export class UploadExistsError extends MarketPulseError {
+  override readonly name: string = 'UploadExistsError';
+  readonly code = 'UPLOAD_EXISTS';
+}

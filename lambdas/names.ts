@@ -19,5 +19,18 @@ export function backfillStateMachineName(stage: string): string {
 /** Where results go in the bucket when RESULTS_PREFIX (or the `resultsPrefix` context key) is not set. */
 export const DEFAULT_RESULTS_PREFIX = 'market-pulse';
 
+/** The plain SSM parameter where the stack records the config document run-colors reads (`s3://bucket/key`), when it reads one. */
+export function configLocationParameter(stage: string): string {
+  return `/market-pulse/${stage}/config/location`;
+}
+
+/** The plain SSM parameter the stack sets to `s3://<results bucket>/<results prefix>`, where `market-pulse upload --stage` puts files. */
+export function resultsLocationParameter(stage: string): string {
+  return `/market-pulse/${stage}/results/url`;
+}
+
+/** The folder under the results prefix where files uploaded to a day go: `<prefix>/uploads/as-of=YYYY-MM-DD/<file>`. */
+export const UPLOADS_FOLDER = 'uploads';
+
 /** The content type of every JSON object written (manifest, latest.json, heartbeat, extract files). */
 export const JSON_CONTENT_TYPE = 'application/json';

@@ -10,6 +10,7 @@
  * - run-colors events dropped, or not delivered to the dead-letter queue;
  * - a backfill execution failing or timing out;
  * - Oracle health failing: db-health's HealthOk below 1 on consecutive runs.
+ * Other constructs add theirs with {@link Alarms.addAlarm} (the upload queue's: lib/upload-trigger.ts).
  */
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -93,7 +94,7 @@ export class Alarms extends Construct {
     if (props.email) this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
 
     for (const [name, fn] of Object.entries(props.functions)) {
-      this.add(`${pascal(name)}Errors`, {
+      this.addAlarm(`${pascal(name)}Errors`, {
         alarmName: `${prefix}${name}-errors`,
         alarmDescription: `The ${name} function failed (an invocation ended in an error). Its log group has the error.`,
         metric: fn.metricErrors({ period, statistic: 'Sum' }),
@@ -104,7 +105,7 @@ export class Alarms extends Construct {
       });
     }
 
-    this.add('DeadLetterQueueNotEmpty', {
+    this.addAlarm('DeadLetterQueueNotEmpty', {
       alarmName: `${prefix}dead-letter-queue`,
       alarmDescription:
         'The dead-letter queue holds a message: a schedule could not deliver to its function, or run-colors failed after its retries.',
@@ -115,7 +116,7 @@ export class Alarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    this.add('MissedRun', {
+    this.addAlarm('MissedRun', {
       alarmName: `${prefix}no-successful-run`,
       alarmDescription:
         `No successful run-colors run in ${props.missedRunHours} hours ` +
@@ -130,7 +131,7 @@ export class Alarms extends Construct {
     });
 
     // db-health reports a failed check rather than throwing: HealthOk is 1 when every check passed, else 0.
-    this.add('OracleHealthFailing', {
+    this.addAlarm('OracleHealthFailing', {
       alarmName: `${prefix}oracle-health`,
       alarmDescription:
         'db-health found a failing check (SSM parameters, Oracle connect or table, S3 heartbeat) on two consecutive runs; ' +
@@ -144,7 +145,7 @@ export class Alarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.MISSING,
     });
 
-    this.add('RunHeldBack', {
+    this.addAlarm('RunHeldBack', {
       alarmName: `${prefix}run-held-back`,
       alarmDescription:
         'A run was published but latest.json was not moved to it: no row was ranked, ' +
@@ -156,7 +157,7 @@ export class Alarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    this.add('RunNotificationFailed', {
+    this.addAlarm('RunNotificationFailed', {
       alarmName: `${prefix}run-notification-failed`,
       alarmDescription:
         'run-colors could not publish a run message to the run topic (RunNotificationsFailed), so its subscribers were not told about a run. The run itself is unaffected; the log line "run notification not sent" has the error.',
@@ -168,7 +169,7 @@ export class Alarms extends Construct {
     });
 
     const timeoutMs = props.runColorsTimeout.toMilliseconds();
-    this.add('RunColorsNearTimeout', {
+    this.addAlarm('RunColorsNearTimeout', {
       alarmName: `${prefix}run-colors-near-timeout`,
       alarmDescription:
         `A run-colors invocation took more than ${DURATION_ALARM_SHARE * 100}% of its ${props.runColorsTimeout.toSeconds()} s timeout; ` +
@@ -180,7 +181,7 @@ export class Alarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    this.add('RunColorsEventsLost', {
+    this.addAlarm('RunColorsEventsLost', {
       alarmName: `${prefix}run-colors-events-lost`,
       alarmDescription:
         'Lambda dropped a scheduled run-colors event (too old, or out of retries) or could not deliver a failed one ' +
@@ -200,7 +201,7 @@ export class Alarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    this.add('BackfillFailed', {
+    this.addAlarm('BackfillFailed', {
       alarmName: `${prefix}backfill-failed`,
       alarmDescription:
         'A backfill execution failed or timed out (a failed date alone does not fail it: see its results). ' +
@@ -221,7 +222,8 @@ export class Alarms extends Construct {
     });
   }
 
-  private add(id: string, props: cloudwatch.AlarmProps): void {
+  /** An alarm of this stage (its name starts with {@link alarmNamePrefix}) notifying the topic when it fires and when it clears. */
+  addAlarm(id: string, props: cloudwatch.AlarmProps): void {
     const alarm = new cloudwatch.Alarm(this, id, props);
     alarm.addAlarmAction(new actions.SnsAction(this.topic));
     alarm.addOkAction(new actions.SnsAction(this.topic));

@@ -163,6 +163,7 @@ const contextShape = z.strictObject({
   deskEmail: z.email({ error: 'must be an e-mail address' }).optional(),
   operatorRoleArns: roleArns.default([]),
   readerRoleArns: roleArns.default([]),
+  uploaderRoleArns: roleArns.default([]),
   athenaBytesScannedCutoffMb: int(10, 10_000_000).default(10_000),
   missedRunHours: int(1, 168).default(26),
 
@@ -274,14 +275,18 @@ function issue(ctx: z.RefinementCtx, path: (string | number)[], message: string)
   ctx.addIssue({ code: 'custom', path, message });
 }
 
-/** Operators set SSM parameters of this account, so their roles must be in it; readers may be anywhere. */
+/**
+ * Operators set SSM parameters of this account, and uploaders are granted by a managed policy of it,
+ * so their roles must be in it; readers may be anywhere.
+ */
 function checkPrincipals(c: RawContext, ctx: z.RefinementCtx): void {
-  c.operatorRoleArns.forEach((arn, index) => {
-    const account = ROLE_ARN.exec(arn)?.[1];
-    if (account !== c.account) {
-      issue(ctx, ['operatorRoleArns', index], `must be a role in the stage's account ${c.account}, where the SSM parameters are`);
-    }
-  });
+  for (const key of ['operatorRoleArns', 'uploaderRoleArns'] as const) {
+    c[key].forEach((arn, index) => {
+      const account = ROLE_ARN.exec(arn)?.[1];
+      if (account !== c.account)
+        issue(ctx, [key, index], `must be a role in the stage's account ${c.account}, where the SSM parameters are`);
+    });
+  }
   if (c.stage !== 'dev' && c.operatorRoleArns.length === 0) {
     issue(
       ctx,

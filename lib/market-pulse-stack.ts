@@ -1,6 +1,6 @@
 /**
  * The market-pulse stack for one stage (docs/architecture.md): KMS key, Oracle parameters, results bucket, network,
- * the three functions, their schedules, the dead-letter queue, the run topic, the backfill state machine, the alarms,
+ * the three functions, their schedules, the dead-letter queue, the run topic, the upload trigger, the backfill state machine, the alarms,
  * and the operators' and readers' access. Every setting comes from the validated context
  * (lib/context.ts); every permission is granted here, by name, to the role that needs it.
  */
@@ -12,7 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { stageKeyAlias } from '../lambdas/names.js';
+import { configLocationParameter, stageKeyAlias } from '../lambdas/names.js';
 import { Alarms, METRICS_NAMESPACE, SERVICE_NAME } from './alarms.js';
 import { Analytics } from './analytics.js';
 import { BACKFILL_PLAN_ENTRY, Backfill } from './backfill.js';
@@ -29,6 +29,7 @@ import { RunNotifications } from './run-notifications.js';
 import { DB_HEALTH_MAX_EVENT_AGE, JobSchedule, SCHEDULED_TIME } from './scheduled-job.js';
 import { SecureParameters } from './secure-parameters.js';
 import { StageAccess } from './stage-access.js';
+import { UploadTrigger } from './upload-trigger.js';
 
 /** The Amazon CA certificates (RDS among them) the Node.js 22 runtime ships but does not load unless asked. */
 export const LAMBDA_AMAZON_CA_BUNDLE = '/var/runtime/ca-cert.pem';
@@ -50,6 +51,7 @@ export class MarketPulseStack extends Stack {
   readonly alarms: Alarms;
   readonly backfill: Backfill;
   readonly access: StageAccess;
+  readonly uploads: UploadTrigger;
   readonly analytics: Analytics;
 
   constructor(scope: Construct, id: string, props: MarketPulseStackProps) {
@@ -175,15 +177,17 @@ export class MarketPulseStack extends Stack {
     this.results.grantFolder([this.jobs['db-health'].role], 'health', 'Health');
     this.results.grantFolder([this.jobs['oracle-extract'].role], 'extracts', 'Extracts');
     this.results.grantEncryption(roles);
-    if (configBucketName !== undefined && c.configKey !== undefined) {
-      const objectArn =
-        c.configBucket === undefined
+    const configObjectArn =
+      c.configKey === undefined
+        ? undefined
+        : c.configBucket === undefined
           ? this.results.bucket.arnForObjects(c.configKey)
           : `arn:${this.partition}:s3:::${c.configBucket}/${c.configKey}`;
-      ResultsBucket.grantConfigRead(roles, objectArn);
+    if (configBucketName !== undefined && configObjectArn !== undefined) {
+      ResultsBucket.grantConfigRead(roles, configObjectArn);
       // Where `market-pulse config push|history|diff|rollback --stage` finds the document (docs/configuration.md).
       new ssm.StringParameter(this, 'ConfigLocation', {
-        parameterName: `/market-pulse/${c.stage}/config/location`,
+        parameterName: configLocationParameter(c.stage),
         stringValue: `s3://${configBucketName}/${c.configKey}`,
         description: `market-pulse ${c.stage}: the S3 object run-colors reads its config document from`,
       });
@@ -204,7 +208,8 @@ export class MarketPulseStack extends Stack {
       }),
       description: `market-pulse ${c.stage}: EventBridge Scheduler invokes the scheduled functions and dead-letters what it cannot deliver`,
     });
-    // SQS encrypts with the key as the sender: the scheduler (dead-letter events) and run-colors (failed events).
+    // SQS encrypts with the key as the sender: the scheduler (dead-letter events) and run-colors (failed events);
+    // run-colors decrypts through SQS too, what it receives from the upload queue (lib/upload-trigger.ts).
     this.key.allow([this.schedulerRole, this.jobs['run-colors'].role], {
       sid: 'DeadLetterQueueDataKeysViaSqs',
       actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
@@ -271,6 +276,18 @@ export class MarketPulseStack extends Stack {
       ...(c.alarmEmail ? { email: c.alarmEmail } : {}),
     });
 
+    // Files uploaded to a day start a run of it (docs/architecture.md "Uploads join the day").
+    this.uploads = new UploadTrigger(this, 'Uploads', {
+      stage: c.stage,
+      key: this.key,
+      results: this.results,
+      runColors: this.jobs['run-colors'],
+      runColorsTimeout: Duration.seconds(c.runColorsTimeoutSeconds),
+      deadLetterQueue: this.deadLetterQueue,
+      alarms: this.alarms,
+      ...(c.runColorsReservedConcurrency !== undefined ? { runColorsReservedConcurrency: c.runColorsReservedConcurrency } : {}),
+    });
+
     this.access = new StageAccess(this, 'Access', {
       stage: c.stage,
       key: this.key,
@@ -279,6 +296,8 @@ export class MarketPulseStack extends Stack {
       results: this.results,
       operatorRoleArns: c.operatorRoleArns,
       readerRoleArns: c.readerRoleArns,
+      uploaderRoleArns: c.uploaderRoleArns,
+      ...(configObjectArn !== undefined ? { configObjectArn } : {}),
     });
     this.analytics = new Analytics(this, 'Analytics', {
       stage: c.stage,
@@ -324,6 +343,12 @@ export class MarketPulseStack extends Stack {
       new CfnOutput(this, 'AnalystPolicyArn', {
         value: this.analytics.analystPolicy.managedPolicyArn,
         description: 'attach to the reader roles: querying the runs with Athena (docs/queries.md)',
+      });
+    }
+    if (this.access.uploaderPolicy) {
+      new CfnOutput(this, 'UploaderPolicyArn', {
+        value: this.access.uploaderPolicy.managedPolicyArn,
+        description: 'attach to the uploader roles: market-pulse upload (docs/runbook.md)',
       });
     }
     if (this.access.operatorPolicy) {

@@ -135,6 +135,35 @@ export class ResultsBucket extends Construct {
     return { StringLike: { 's3:prefix': [`${path}/*`] } };
   }
 
+  /**
+   * Lets the role read what was uploaded under `<prefix>/<folder>/`, any version of it (GetObject,
+   * GetObjectVersion), and list that folder with its versions (ListBucket, ListBucketVersions only
+   * for listings inside it): no write, and nothing outside the folder.
+   */
+  grantFolderRead(role: iam.IRole, folder: string, sid: string): void {
+    const path = this.folder(folder);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: `Read${sid}`,
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [this.bucket.arnForObjects(`${path}/*`)],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: `List${sid}`,
+        actions: ['s3:ListBucket', 's3:ListBucketVersions'],
+        resources: [this.bucket.bucketArn],
+        conditions: this.listingOf(path),
+      }),
+    );
+    acknowledge(
+      role,
+      `AwsSolutions-IAM5[Resource::${nagArnToken(this.bucket)}/${path}/*]`,
+      `The job reads files people upload under ${path}/ with names it cannot know in advance; the wildcard is that folder and nothing wider.`,
+    );
+  }
+
   /** SSE-KMS for the roles' objects: GenerateDataKey (PutObject) and Decrypt (GetObject), via S3, for this bucket. */
   grantEncryption(roles: readonly iam.IRole[]): void {
     this.key.allow(roles, {

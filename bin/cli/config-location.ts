@@ -12,12 +12,11 @@ import { ConfigStore, ConfigStoreError } from '../../lambdas/adapters/config-sto
 import { createS3Client } from '../../lambdas/adapters/s3/client.js';
 import { parseS3ObjectUrl } from '../../lambdas/adapters/s3-location.js';
 import { UsageError } from '../../lambdas/errors.js';
+import { configLocationParameter } from '../../lambdas/names.js';
 import { requireRegion } from './aws-region.js';
 import { checkStage } from './options.js';
 
-export function configLocationParameter(stage: string): string {
-  return `/market-pulse/${stage}/config/location`;
-}
+export { configLocationParameter };
 
 export interface LocationOptions {
   readonly stage?: string | undefined;

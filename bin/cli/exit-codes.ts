@@ -17,4 +17,6 @@ export const EXIT = {
   heldBack: 7,
   /** `config push|rollback`: the stage's config document changed since it was read; nothing was written. */
   conflict: 8,
+  /** `upload`: the as-of date already has a file of that name; nothing was overwritten. */
+  uploadExists: 9,
 } as const;

@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   extract: () => import('./extract-command.js').then((m) => ({ help: m.EXTRACT_HELP, run: m.extractCommand })),
   backfill: () => import('./backfill-command.js').then((m) => ({ help: m.BACKFILL_HELP, run: m.backfillCommand })),
   config: () => import('./config-command.js').then((m) => ({ help: m.CONFIG_HELP, run: m.configCommand })),
+  upload: () => import('./upload-command.js').then((m) => ({ help: m.UPLOAD_HELP, run: m.uploadCommand })),
 };
 
 export const MAIN_HELP = `market-pulse ${CODE_VERSION} — the MarketPulse Run Colors job
@@ -38,12 +39,14 @@ Commands:
   extract           write a stage's database info, table list, table schema and sample rows
   backfill          re-run the job over a date range through the stage's state machine
   config            push, history, diff, rollback: a stage's rules managed like code
+  upload            add a file to a day of a stage: it joins every run of that date, starting one
 
 Run 'market-pulse <command> --help' for a command's options.
 
 Exit codes: 0 success, 1 failure (database, SSM, backfill), 2 usage, 3 invalid config,
 4 unreadable input, 5 publish failed, 6 a health check failed, 7 run held back,
-8 config changed by someone else since it was read (nothing written).`;
+8 config changed by someone else since it was read (nothing written),
+9 the day already has an upload of that name (nothing overwritten).`;
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;
@@ -101,6 +104,8 @@ function exitCodeFor(error: MarketPulseError): number {
     case 'PUBLISH_FAILED':
     case 'RUN_ALREADY_PUBLISHED':
       return EXIT.publish;
+    case 'UPLOAD_EXISTS':
+      return EXIT.uploadExists;
     default:
       return error instanceof UsageError ? EXIT.usage : EXIT.failed;
   }

@@ -6,14 +6,11 @@
  */
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
-import { extname } from 'node:path';
 import { MarketPulseError, SourceError } from '../errors.js';
 import type { ColorSource, OpenedSource } from '../pipeline/ports.js';
-import { readCsvRecords } from '../pipeline/readers/csv-reader.js';
-import { readJsonlRecords } from '../pipeline/readers/jsonl-reader.js';
-import { readXlsxRecords } from '../pipeline/readers/xlsx-reader.js';
+import { type FileFormat, formatOfName, openRecords, unsupportedName } from '../pipeline/readers/open-records.js';
 
-export type FileFormat = 'csv' | 'jsonl' | 'xlsx';
+export type { FileFormat };
 
 export interface FileSourceOptions {
   /** Overrides the format the file's extension implies. */
@@ -24,20 +21,12 @@ export interface FileSourceOptions {
   readonly sheet?: string;
 }
 
-const EXTENSIONS: Readonly<Record<string, FileFormat>> = { '.csv': 'csv', '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.xlsx': 'xlsx' };
-
 const READ_CHUNK_BYTES = 1024 * 1024;
 
 /** The format a file name implies, or a SourceError naming the supported extensions. */
 export function formatFromPath(path: string): FileFormat {
-  const extension = extname(path).toLowerCase();
-  const format = EXTENSIONS[extension];
-  if (format === undefined) {
-    throw new SourceError(
-      `input file ${path}: ${extension ? `unsupported extension "${extension}"` : 'no file extension'}; ` +
-        `use .csv for CSV, .jsonl / .ndjson for JSON Lines, or .xlsx for an Excel workbook`,
-    );
-  }
+  const format = formatOfName(path);
+  if (format === undefined) throw new SourceError(`input file ${path}: ${unsupportedName(path)}`);
   return format;
 }
 
@@ -60,9 +49,12 @@ export class FileSource implements ColorSource {
   async open(): Promise<OpenedSource> {
     const handle = await this.openHandle();
     const stream = createReadStream(this.path, { fd: handle, highWaterMark: this.highWaterMark, autoClose: true });
-    const chunks = this.readErrorsAsSourceErrors(stream);
-    if (this.format === 'xlsx') return readXlsxRecords(chunks, this.path, this.sheet === undefined ? {} : { sheet: this.sheet });
-    return this.format === 'csv' ? readCsvRecords(chunks, this.path) : readJsonlRecords(chunks, this.path);
+    return openRecords(
+      this.format,
+      this.readErrorsAsSourceErrors(stream),
+      this.path,
+      this.sheet === undefined ? {} : { sheet: this.sheet },
+    );
   }
 
   private async openHandle(): Promise<FileHandle> {

@@ -27,18 +27,23 @@ export function columnUses(order: readonly RankingKey[], rules: readonly Rule[])
   return uses;
 }
 
-/**
- * Checks a header against what the config reads (required columns are resolveHeader's). Throws a
- * SourceError naming each column the config reads that the header lacks, with who reads it and a
- * header name that looks like a misspelling of it; returns a warning naming the other absent
- * columns, if any.
- */
 /** Who reads a column, for a message: the ranking order and the rules that name it. */
 function readersOf(uses: ColumnUses, column: ColumnName): string {
   return (uses.get(column) ?? []).join(', ');
 }
 
-export function checkHeaderColumns(mapping: HeaderMapping, uses: ColumnUses, source: string): string | undefined {
+/**
+ * Checks a header against what the config reads (required columns are resolveHeader's). Throws a
+ * SourceError naming each column the config reads that the header lacks, with who reads it and a
+ * header name that looks like a misspelling of it, ending with `consequence`; returns a warning
+ * naming the other absent columns, if any.
+ */
+export function checkHeaderColumns(
+  mapping: HeaderMapping,
+  uses: ColumnUses,
+  source: string,
+  consequence = 'nothing was published',
+): string | undefined {
   const absent = COLUMNS.filter((column) => mapping.positions[COLUMN_INDEX[column]] === -1);
   const needed = absent.filter((column) => uses.has(column));
   if (needed.length > 0) {
@@ -49,12 +54,25 @@ export function checkHeaderColumns(mapping: HeaderMapping, uses: ColumnUses, sou
     });
     throw new SourceError(
       `${source}: the header lacks ${needed.length > 1 ? 'columns' : 'a column'} the config reads: ${described.join(', ')}. ` +
-        `Add ${needed.length > 1 ? 'them' : 'it'} to the input or change the config; nothing was published`,
+        `Add ${needed.length > 1 ? 'them' : 'it'} to the input or change the config; ${consequence}`,
     );
   }
   const optional = absent.filter((column) => !REQUIRED_COLUMNS.includes(column));
   if (optional.length === 0) return undefined;
   return `${source}: the header lacks ${optional.join(', ')}; ${optional.length > 1 ? 'they are' : 'it is'} null in every row`;
+}
+
+/**
+ * A header's columns as a run reads them: columns that are no color column (ignored) and absent
+ * ones (null) as warnings; a column the config reads that is absent throws (checkHeaderColumns).
+ */
+export function headerColumnWarnings(mapping: HeaderMapping, uses: ColumnUses, source: string, consequence?: string): string[] {
+  const warnings: string[] = [];
+  if (mapping.extraColumns.length > 0)
+    warnings.push(`${source}: ignoring columns that are not color columns: ${mapping.extraColumns.join(', ')}`);
+  const absent = checkHeaderColumns(mapping, uses, source, consequence);
+  if (absent !== undefined) warnings.push(absent);
+  return warnings;
 }
 
 /** Warnings about a JSON Lines source, once read: keys that are no column, and columns the config reads that no line had. */

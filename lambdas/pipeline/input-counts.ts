@@ -1,15 +1,14 @@
 /**
  * Rows per input, for a run over several inputs (union-source.ts): the manifest lists each input
- * with where its SOURCE_ROWs start and what became of its rows, so that read = ranked + excluded +
- * rejected holds for every input as for the run.
+ * with where its SOURCE_ROWs start (and, for a file uploaded to the day, its key and the S3 version
+ * read) and what became of its rows, so that read = ranked + excluded + rejected holds for every
+ * input as for the run.
  */
-import type { SourceInputs } from './ports.js';
+import type { SourceInput, SourceInputs } from './ports.js';
 
 export type RowOutcome = 'ranked' | 'excluded' | 'rejected';
 
-export interface ManifestInput {
-  readonly source: string;
-  readonly firstSourceRow: number;
+export interface ManifestInput extends SourceInput {
   readonly read: number;
   readonly ranked: number;
   readonly excluded: number;

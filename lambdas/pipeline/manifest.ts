@@ -41,13 +41,26 @@ export interface ManifestFileEntry {
   readonly path?: string;
 }
 
+/** A file uploaded to the day that the run left out, and why (one line). */
+export interface RejectedUpload {
+  readonly key: string;
+  /** The S3 version looked at; null in an unversioned bucket. */
+  readonly versionId: string | null;
+  readonly reason: string;
+}
+
 export interface Manifest {
   readonly manifestVersion: 1;
   readonly runId: string;
   readonly asOf: string;
   readonly source: string;
-  /** A run over several inputs (`--input` given more than once): each input and its rows. */
+  /** A run over several inputs (`--input` given more than once, or the day's uploads): each input and its rows. */
   readonly inputs?: readonly ManifestInput[];
+  /**
+   * A run that looked for the day's uploads (run-colors): the files it left out and why; the files
+   * it read are among `inputs`. Absent from runs that look for none (the CLI's `run`).
+   */
+  readonly rejectedUploads?: readonly RejectedUpload[];
   /** The run window for database sources; null when a file is processed whole. */
   readonly window: RunWindow | null;
   readonly timeZone: string;

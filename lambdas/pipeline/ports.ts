@@ -62,11 +62,17 @@ export interface SourceInputs {
   list(): readonly SourceInput[];
 }
 
-export interface SourceInput {
+export interface SourceInput extends Partial<InputOrigin> {
   /** What the manifest records as the input, e.g. `file:colors.xlsx`. */
   readonly source: string;
   /** The SOURCE_ROW of its first row: its own row number plus this, minus 1. */
   readonly firstSourceRow: number;
+}
+
+/** A file uploaded to a day, as a run read it: its key and the S3 version read (null in an unversioned bucket). */
+export interface InputOrigin {
+  readonly key: string;
+  readonly versionId: string | null;
 }
 
 /** The keys the records of a JSON Lines source held. */
@@ -82,6 +88,8 @@ export interface RecordKeys {
 export interface ColorSource {
   /** What the manifest records as the run's source, e.g. `file:samples/colors.csv`. */
   readonly description: string;
+  /** For an uploaded file: the object read, which the manifest lists with the input. */
+  readonly origin?: InputOrigin;
   open(): Promise<OpenedSource>;
 }
 

@@ -4,12 +4,12 @@
  * Lambda run exactly this code. Nothing is dropped: read = ranked + excluded + rejected.
  */
 import { CODE_VERSION } from '../version.js';
-import { checkHeaderColumns, columnUses, recordKeyWarnings } from './column-check.js';
+import { columnUses, headerColumnWarnings, recordKeyWarnings } from './column-check.js';
 import { COLUMNS } from './columns.js';
 import type { LoadedConfig } from './config.js';
 import { holdBackReason } from './hold-back.js';
 import { InputCounts } from './input-counts.js';
-import { configSummary, fileEntry, type Manifest, type RunWindow, renderManifest } from './manifest.js';
+import { configSummary, fileEntry, type Manifest, type RejectedUpload, type RunWindow, renderManifest } from './manifest.js';
 import { colorsCsv } from './outputs/colors-csv.js';
 import { colorsJsonl } from './outputs/colors-jsonl.js';
 import { renderColorsXlsx } from './outputs/colors-xlsx.js';
@@ -52,6 +52,8 @@ export interface RunRequest {
   readonly trigger?: string;
   /** Where the report finds the runs published before this one (docs/report.md); without it, none are looked up. */
   readonly publishedRuns?: PublishedRuns;
+  /** The day's uploads the run left out (run-colors), for the manifest; undefined when it looked for none. */
+  readonly rejectedUploads?: readonly RejectedUpload[];
 }
 
 export interface RunResult {
@@ -78,20 +80,16 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   const source = request.source.description;
   const uses = columnUses(config.ranking.order, config.rules);
   let mapping: HeaderMapping;
-  let absentColumns: string | undefined;
+  let headerWarnings: string[];
   try {
     mapping = resolveHeader(opened.header, source);
-    absentColumns = checkHeaderColumns(mapping, uses, source);
+    headerWarnings = headerColumnWarnings(mapping, uses, source);
   } catch (error) {
     // The records were never iterated: close the source (a file handle, a result set) explicitly.
     await opened.records[Symbol.asyncIterator]().return?.();
     throw error;
   }
-  for (const warning of opened.warnings ?? []) request.onWarning?.(warning);
-  if (mapping.extraColumns.length > 0) {
-    request.onWarning?.(`${source}: ignoring columns that are not color columns: ${mapping.extraColumns.join(', ')}`);
-  }
-  if (absentColumns !== undefined) request.onWarning?.(absentColumns);
+  for (const warning of [...(opened.warnings ?? []), ...headerWarnings]) request.onWarning?.(warning);
   const rules = compileRules(config.rules, clock);
   const inputCounts = opened.inputs ? new InputCounts(opened.inputs) : undefined;
   // Looked up while the rows are read; never rejects (previous-runs.ts). Let go once the report is rendered.
@@ -179,6 +177,7 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
       asOf: request.asOf,
       source: request.source.description,
       ...(inputCounts ? { inputs: inputCounts.entries() } : {}),
+      ...(request.rejectedUploads ? { rejectedUploads: request.rejectedUploads } : {}),
       window: request.window ?? null,
       timeZone: config.window.timeZone,
       counts,

@@ -6,13 +6,14 @@
  * input, and are numbered on: an input's SOURCE_ROW is its own row number plus the last SOURCE_ROW
  * of the inputs before it, and the manifest lists where each input starts.
  */
-import { type ColumnUses, checkHeaderColumns } from './column-check.js';
+import { type ColumnUses, headerColumnWarnings } from './column-check.js';
 import { COLUMNS, type ColumnName } from './columns.js';
-import type { ColorSource, OpenedSource, RawRecord, RecordKeys, Records, SourceInput, SourceInputs } from './ports.js';
+import type { ColorSource, InputOrigin, OpenedSource, RawRecord, RecordKeys, Records, SourceInput, SourceInputs } from './ports.js';
 import { type HeaderMapping, nullTexts, resolveHeader } from './schema.js';
 
 interface OpenedInput {
   readonly source: string;
+  readonly origin?: InputOrigin;
   readonly opened: OpenedSource;
   readonly mapping: HeaderMapping;
 }
@@ -35,9 +36,9 @@ export class UnionSource implements ColorSource {
     try {
       for (const source of this.sources) {
         const opened = await source.open();
-        const description = source.description;
-        inputs.push({ source: description, opened, mapping: resolveHeader(opened.header, description) });
-        warnings.push(...headerWarnings(inputs.at(-1)!, this.uses));
+        const mapping = resolveHeader(opened.header, source.description);
+        inputs.push({ source: source.description, ...(source.origin ? { origin: source.origin } : {}), opened, mapping });
+        warnings.push(...inputHeaderWarnings(inputs.at(-1)!, this.uses));
       }
     } catch (error) {
       // The records were never iterated: close every input opened so far.
@@ -65,22 +66,17 @@ export class UnionSource implements ColorSource {
         while (index > 0 && starts[index]! > sourceRow) index--;
         return index;
       },
-      list: (): SourceInput[] => inputs.map(({ source }, index) => ({ source, firstSourceRow: starts[index] ?? 0 })),
+      list: (): SourceInput[] => inputs.map(({ source, origin }, index) => ({ source, firstSourceRow: starts[index] ?? 0, ...origin })),
     };
     return { header: COLUMNS, records, recordKeys: () => unionKeys(inputs), warnings, inputs: sourceInputs };
   }
 }
 
 /** What a run warns about one input's header, as it would if the input were the run's only one. */
-function headerWarnings({ source, opened, mapping }: OpenedInput, uses: ColumnUses): string[] {
+function inputHeaderWarnings({ source, opened, mapping }: OpenedInput, uses: ColumnUses): string[] {
   // A JSON Lines input's header is every column: its records speak for themselves (unionKeys).
   if (opened.recordKeys) return [];
-  const warnings: string[] = [];
-  if (mapping.extraColumns.length > 0)
-    warnings.push(`${source}: ignoring columns that are not color columns: ${mapping.extraColumns.join(', ')}`);
-  const absent = checkHeaderColumns(mapping, uses, source);
-  if (absent !== undefined) warnings.push(absent);
-  return [...(opened.warnings ?? []), ...warnings];
+  return [...(opened.warnings ?? []), ...headerColumnWarnings(mapping, uses, source)];
 }
 
 /** The record with its values in COLUMNS order and its SOURCE_ROW moved past the inputs before it. */

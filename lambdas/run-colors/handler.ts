@@ -4,6 +4,8 @@
  * {@link runColorsJob}, and turns the result into metrics: a held-back run is a failure counted
  * as RunsHeldBack, any other failure as RunsFailed. Runs are announced on the stage's topic when
  * NOTIFICATION_TOPIC_ARN is set; an announcement that fails is counted as RunNotificationsFailed.
+ * A batch from the upload queue runs each as-of date it names once (upload-batch.ts), each run
+ * counted and announced like any other; the files uploaded to a date join every run of it.
  * Everything that decides anything lives in run-colors-job.ts and the pipeline.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -17,6 +19,7 @@ import { settingsPrefix } from '../adapters/oracle/settings.js';
 import { OracleSource } from '../adapters/oracle/source.js';
 import { warmConnection } from '../adapters/oracle/warm-connection.js';
 import { createS3Client } from '../adapters/s3/client.js';
+import { S3DayUploads } from '../adapters/s3/day-uploads.js';
 import { S3PublishedRuns } from '../adapters/s3/published-runs.js';
 import { loadConfigFromS3 } from '../adapters/s3-config.js';
 import { S3Sink } from '../adapters/s3-sink.js';
@@ -28,6 +31,7 @@ import { bundledConfig } from './bundled-config.js';
 import { type RunColorsEnvironment, readEnvironment } from './environment.js';
 import { buildRunNotification, type RunNotifier, type RunOutcome } from './notification.js';
 import { type RunColorsResult, runColorsJob } from './run-colors-job.js';
+import { type BatchResponse, isSqsBatch, runUploadBatch } from './upload-batch.js';
 
 const logger = createLogger();
 const metrics = createMetrics();
@@ -55,9 +59,17 @@ function buildRuntime(): Runtime {
   };
 }
 
-async function runColorsHandler(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<RunColorsResult> {
+type RunContext = Pick<Context, 'getRemainingTimeInMillis'>;
+
+async function runColorsHandler(event: unknown, context: RunContext): Promise<RunColorsResult | BatchResponse> {
   runtime ??= buildRuntime();
-  const { env, settings, s3, notifications } = runtime;
+  const built = runtime;
+  if (isSqsBatch(event)) return runUploadBatch(event, built.env.RESULTS_PREFIX, (uploadEvent) => runOnce(built, uploadEvent, context), log);
+  return runOnce(built, event, context);
+}
+
+/** One run: the event checked, the run planned, done and announced, and its metrics recorded. */
+async function runOnce({ env, settings, s3, notifications }: Runtime, event: unknown, context: RunContext): Promise<RunColorsResult> {
   metrics.addDimension('stage', env.STAGE);
   // Per invocation: every S3 request of the publish is cancelled before this invocation's time runs out.
   const sink = new S3Sink({
@@ -86,6 +98,7 @@ async function runColorsHandler(event: unknown, context: Pick<Context, 'getRemai
           parameterPrefix: settingsPrefix(env.STAGE),
           log,
         }),
+      uploads: new S3DayUploads({ client: s3, bucket: env.RESULTS_BUCKET, prefix: env.RESULTS_PREFIX }),
       sink,
       publishedRuns: new S3PublishedRuns({ client: s3, bucket: env.RESULTS_BUCKET, prefix: env.RESULTS_PREFIX }),
       scheduleTimeZone: env.SCHEDULE_TZ,

@@ -14,9 +14,10 @@
  */
 import { MarketPulseError } from '../errors.js';
 import type { PointerOutcome } from '../pipeline/latest-pointer.js';
-import type { RunCounts } from '../pipeline/manifest.js';
+import type { RejectedUpload, RunCounts } from '../pipeline/manifest.js';
 import type { ComparisonSummary } from '../pipeline/report/changes-json.js';
 import { REPORT_FILE } from '../pipeline/report/report-html.js';
+import type { RunTrigger } from './event.js';
 
 export type RunEventKind = 'run-published' | 'run-held-back' | 'run-failed';
 
@@ -27,7 +28,7 @@ const MAX_ERROR_MESSAGE = 2_000;
 interface RunIdentity {
   readonly asOf: string;
   readonly runId: string;
-  readonly trigger: 'scheduled' | 'manual';
+  readonly trigger: RunTrigger;
 }
 
 interface StoredRunFacts extends RunIdentity {
@@ -38,6 +39,8 @@ interface StoredRunFacts extends RunIdentity {
   readonly files: readonly { readonly name: string }[];
   /** What changed since the runs before it, from the run's report; absent without one. */
   readonly changes?: readonly ComparisonSummary[];
+  /** The day's uploads the run left out, and why (the manifest's rejectedUploads). */
+  readonly rejectedUploads?: readonly RejectedUpload[];
 }
 
 /** How a run ended, as far as its subscribers are concerned. */
@@ -68,6 +71,8 @@ export interface RunMessage {
   readonly reportKey?: string;
   /** What changed since the previous run of the date and the last run of the previous date (changes.json in a few numbers). */
   readonly changes?: readonly ComparisonSummary[];
+  /** The day's uploads the run left out, and why; present only when it left one out. */
+  readonly rejectedUploads?: readonly RejectedUpload[];
   /** run-published: what latest.json names now. */
   readonly pointer?: PointerOutcome;
   readonly redelivery?: boolean;
@@ -119,6 +124,7 @@ function runMessage(outcome: RunOutcome, stage: string): RunMessage {
     counts: outcome.counts,
     ...(reportKey === undefined ? {} : { reportKey }),
     ...(outcome.changes === undefined ? {} : { changes: outcome.changes }),
+    ...(outcome.rejectedUploads?.length ? { rejectedUploads: outcome.rejectedUploads } : {}),
   };
   if (outcome.kind === 'run-held-back') return { ...stored, heldBack: outcome.reason };
   return { ...stored, pointer: outcome.pointer, redelivery: outcome.redelivery };
@@ -162,6 +168,7 @@ function textOf(message: RunMessage): string {
     );
   }
   for (const comparison of message.changes ?? []) lines.push(changesLine(comparison));
+  for (const upload of message.rejectedUploads ?? []) lines.push(`Upload left out: ${upload.key} (${upload.reason}).`);
   lines.push(`Run: ${message.runId} (${message.trigger})`);
   if (message.location) lines.push(`Files: ${message.location}/`);
   if (message.reportKey) lines.push(`Report: ${message.reportKey}`);

@@ -10,12 +10,18 @@
  * A held-back run is a failure every time it is reported, but a retry never runs it again and never
  * moves the pointer: after Lambda's two retries the event lands in the dead-letter queue.
  *
+ * Every run of a date — scheduled, manual, backfill or asked for by an upload — reads the files
+ * uploaded to that date after the Oracle window (join-uploads.ts); an upload that fails its checks
+ * is left out, named in the manifest's rejectedUploads, and the rest of the run goes on.
+ *
  * Once the run is planned, its end is announced (docs/runbook.md "Run notifications"): published,
  * held back (once per run, like its metric) or failed (each failed attempt). A dry run publishes
  * nothing and announces nothing. An announcement that fails is logged and changes nothing else.
  */
+import type { UploadStore } from '../adapters/s3/day-uploads.js';
 import { RunAlreadyPublishedError, RunHeldBackError } from '../errors.js';
 import type { Log } from '../log.js';
+import { columnUses } from '../pipeline/column-check.js';
 import type { LoadedConfig, RunConfig } from '../pipeline/config.js';
 import { type PointerOutcome, storedRun } from '../pipeline/latest-pointer.js';
 import type { Manifest } from '../pipeline/manifest.js';
@@ -26,11 +32,14 @@ import { runColors } from '../pipeline/run.js';
 import { type RunWindowBounds, runWindow } from '../pipeline/run-window.js';
 import { ZoneClock } from '../pipeline/time-zone.js';
 import { planRun, type RunPlan } from './event.js';
+import { gatherDayUploads, withUploads } from './join-uploads.js';
 import type { RunOutcome } from './notification.js';
 
 export interface RunColorsDeps {
   readonly loadConfig: () => Promise<LoadedConfig>;
   readonly createSource: (config: RunConfig, window: RunWindowBounds) => ColorSource;
+  /** The files uploaded to each date (the results bucket's uploads/ folder); without it, a run reads the database alone. */
+  readonly uploads?: UploadStore;
   readonly sink: ResultSink;
   /** Where the report finds the runs published before (the same prefix as the sink); without it, it compares with none. */
   readonly publishedRuns?: PublishedRuns;
@@ -58,6 +67,10 @@ export interface RunColorsResult {
   readonly durationMs: number;
   /** What changed since the runs before it (the report's summary); absent when the run wrote no report or did not run again. */
   readonly changes?: readonly ComparisonSummary[];
+  /** The day's uploads the run read (with the Oracle window, the manifest's inputs); absent when it read none. */
+  readonly inputs?: Manifest['inputs'];
+  /** The day's uploads the run left out, and why; absent when it looked for none. */
+  readonly rejectedUploads?: Manifest['rejectedUploads'];
 }
 
 export async function runColorsJob(event: unknown, deps: RunColorsDeps): Promise<RunColorsResult> {
@@ -89,9 +102,14 @@ async function runPlanned(plan: RunPlan, deps: RunColorsDeps, now: () => Date): 
   const window = runWindow(plan.asOf, config.window.lookbackDays, new ZoneClock(config.window.timeZone));
   deps.log.info('config loaded', { source: loaded.source, sha256: loaded.sha256, version: config.version, window });
 
+  const uses = columnUses(config.ranking.order, config.rules);
+  const uploads = deps.uploads ? await gatherDayUploads(deps.uploads, plan.asOf, uses, deps.log) : undefined;
+  const oracle = deps.createSource(config, window);
+
   try {
     const { manifest, published, changes } = await runColors({
-      source: deps.createSource(config, window),
+      source: uploads ? withUploads(oracle, uploads, uses) : oracle,
+      rejectedUploads: uploads?.rejected,
       sink: deps.sink,
       publishedRuns: deps.publishedRuns,
       trigger: plan.trigger,
@@ -116,6 +134,7 @@ async function runPlanned(plan: RunPlan, deps: RunColorsDeps, now: () => Date): 
         files: manifest.files,
         reason,
         changes: changes ?? undefined,
+        rejectedUploads: manifest.rejectedUploads,
       });
       throw new RunHeldBackError(
         `run ${plan.runId} for as-of ${plan.asOf} is held back: ${reason}. Its files are at ${published.location} ` +
@@ -153,7 +172,7 @@ async function announce(deps: RunColorsDeps, outcome: RunOutcome): Promise<void>
 
 /** What a run that published says; undefined for a dry run, which publishes nothing. */
 function publishedOutcome(result: RunColorsResult): RunOutcome | undefined {
-  const { asOf, runId, trigger, counts, files, location, pointer, changes } = result;
+  const { asOf, runId, trigger, counts, files, location, pointer, changes, rejectedUploads } = result;
   if (location === null || pointer === null) return undefined;
   return {
     kind: 'run-published',
@@ -166,6 +185,7 @@ function publishedOutcome(result: RunColorsResult): RunOutcome | undefined {
     pointer,
     redelivery: result.status === 'already-published',
     changes,
+    rejectedUploads,
   };
 }
 
@@ -212,5 +232,7 @@ function summarize(manifest: Manifest, plan: RunPlan, status: RunColorsResult['s
     files: manifest.files,
     window: manifest.window,
     durationMs: manifest.durationMs,
+    ...(manifest.inputs ? { inputs: manifest.inputs } : {}),
+    ...(manifest.rejectedUploads ? { rejectedUploads: manifest.rejectedUploads } : {}),
   };
 }

@@ -3,7 +3,7 @@
  * bundle finds node_modules), so test files running in parallel never read each other's half-written
  * chunks. Call the returned cleanup in afterAll.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,8 @@ export interface BuiltCliFixture {
   readonly work: string;
   /** Runs the built CLI with these arguments and waits for it (60 s at most). */
   run(...args: string[]): CliResult;
+  /** The same without blocking the event loop, for a test whose own servers must keep answering the CLI. */
+  runAsync(...args: string[]): Promise<CliResult>;
 }
 
 /**
@@ -68,6 +70,21 @@ export function useBuiltCli(
         ...(options.inWork ? { cwd: work } : {}),
       });
       return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+    },
+    runAsync(...args) {
+      return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [cli, ...args], {
+          timeout: 60_000,
+          env: options.env?.() ?? process.env,
+          ...(options.inWork ? { cwd: work } : {}),
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
     },
   };
 }

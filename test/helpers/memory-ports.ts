@@ -13,7 +13,7 @@ import type {
 } from '../../lambdas/pipeline/ports.js';
 
 export class MemorySource implements ColorSource {
-  readonly description = 'memory:test';
+  readonly description: string = 'memory:test';
   constructor(
     private readonly header: readonly string[],
     private readonly rows: readonly (readonly (string | null)[])[],

@@ -11,7 +11,14 @@
  * SHA-256 when it has one, else GET and hash), and the same bytes count as written.
  */
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  type PutObjectCommandOutput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { type Log, silentLog } from '../../log.js';
 import type { OutputFile } from '../../pipeline/ports.js';
 import { describeS3Error, isAccessDenied, isConditionalConflict, isNotFound, isPreconditionFailed } from './errors.js';
@@ -202,10 +209,11 @@ export class S3Objects {
   }
 
   /**
-   * One PutObject, tried again (with backoff) while S3 answers 409 ConditionalRequestConflict.
-   * `signal`, when given, cancels it instead of the writer's own.
+   * One PutObject, tried again (with backoff) while S3 answers 409 ConditionalRequestConflict; S3's
+   * answer (the version id it gave the object, in a versioned bucket). `signal`, when given, cancels
+   * it instead of the writer's own.
    */
-  async put(key: string, object: ObjectBody, condition: PutCondition, signal?: AbortSignal): Promise<void> {
+  async put(key: string, object: ObjectBody, condition: PutCondition, signal?: AbortSignal): Promise<PutObjectCommandOutput> {
     const input: PutObjectCommandInput = {
       Bucket: this.bucket,
       Key: key,
@@ -219,8 +227,7 @@ export class S3Objects {
     };
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.client.send(new PutObjectCommand(input), { abortSignal: signal ?? this.signal() });
-        return;
+        return await this.client.send(new PutObjectCommand(input), { abortSignal: signal ?? this.signal() });
       } catch (error) {
         if (!isConditionalConflict(error) || attempt >= this.conflictRetries) throw error;
         const delay = this.conflictRetryDelayMs * 2 ** attempt;

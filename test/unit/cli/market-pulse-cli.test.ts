@@ -110,7 +110,7 @@ describe('market-pulse failures', () => {
     const unknown = marketPulse('frobnicate');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe(
-      'market-pulse: unknown command "frobnicate" (commands: run, validate-config, health, extract, backfill, config; see market-pulse --help)\n',
+      'market-pulse: unknown command "frobnicate" (commands: run, validate-config, health, extract, backfill, config, upload; see market-pulse --help)\n',
     );
     const missing = marketPulse('run', '--input', 'samples/colors.csv');
     expect(missing.code).toBe(2);

@@ -53,7 +53,7 @@ const VARIANTS: Record<string, () => Record<string, unknown>> = {
     configBucket: 'desk-config-bucket',
     configKey: 'market-pulse/config.json',
   }),
-  // Production-like over TCPS: the same imported VPC given the stack's endpoints (KMS too), the wallet parameters.
+  // Production-like over TCPS: the same imported VPC given the stack's endpoints (KMS too), the wallet parameters, uploaders.
   uat: () => ({
     stage: 'uat',
     createVpc: false,
@@ -67,6 +67,7 @@ const VARIANTS: Record<string, () => Record<string, unknown>> = {
     walletParameters: 'true',
     operatorRoleArns: OPERATOR('111111111111'),
     readerRoleArns: READER,
+    uploaderRoleArns: 'arn:aws:iam::111111111111:role/desk-uploads',
     alarmEmail: 'ops@example.com',
   }),
   // QA-like: a created VPC without endpoints, everything deleted with the stack, a config document, TLS to public CAs.

@@ -63,6 +63,7 @@ describe('parseContext', () => {
       logRetentionDays: 90,
       operatorRoleArns: [],
       readerRoleArns: [],
+      uploaderRoleArns: [],
       missedRunHours: 26,
       backfillMaxConcurrency: 1,
     });

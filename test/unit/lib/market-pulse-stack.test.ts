@@ -147,6 +147,15 @@ describe('KMS key', () => {
           StringEquals: { 'aws:SourceAccount': '111111111111' },
         },
       },
+      // SQS encrypts what the upload rule sends (test/unit/lib/upload-trigger.test.ts).
+      {
+        Sid: 'EventBridgeEncryptsUploadEvents',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
+      },
     ]);
   });
 
@@ -167,7 +176,9 @@ describe('KMS key', () => {
 
 describe('SSM parameters', () => {
   it('are all made by the create-only custom resource with the placeholder; CloudFormation owns none of them', () => {
-    s.template.resourceCountIs('AWS::SSM::Parameter', 0);
+    // The one parameter CloudFormation owns is no secret: where the results are (lib/upload-trigger.ts).
+    s.template.resourceCountIs('AWS::SSM::Parameter', 1);
+    s.template.hasResourceProperties('AWS::SSM::Parameter', { Name: '/market-pulse/dev/results/url', Type: 'String' });
     s.template.hasResourceProperties('Custom::MarketPulseParameters', {
       ServiceToken: att(logicalIdOf(s.stack, s.stack.parameters.provider.function)),
       Parameters: ['host', 'port', 'service-name', 'username', 'password', 'schema', 'table'].map((name) => ({
@@ -500,7 +511,10 @@ describe('IAM: the exact statements', () => {
       ['WriteTables', 'ListTables'].includes(String(statement.Sid)),
     );
     expected.splice(expected.findIndex((statement) => statement.Sid === 'ListRuns') + 1, 0, ...tables);
-    expect(statementsOfRole(s.template, ids().role('run-colors'))).toEqual(expected);
+    // Then reading the day's uploads and taking the upload queue's messages (test/unit/lib/upload-trigger.test.ts).
+    const granted = statementsOfRole(s.template, ids().role('run-colors'));
+    expect(granted.slice(0, expected.length)).toEqual(expected);
+    expect(granted.slice(expected.length).map((statement) => statement.Sid)).toEqual(['ReadUploads', 'ListUploads', 'ConsumeUploadEvents']);
   });
 
   it('db-health: settings of its stage, its health folder', () => {
@@ -643,7 +657,7 @@ describe('alarms', () => {
     s.template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
-  it('cover errors on each function, DLQ depth, a missed run, held-back and unannounced runs, run time, lost events, backfill failures and Oracle health, each notifying the topic', () => {
+  it('cover errors on each function, DLQ depth, a missed run, held-back and unannounced runs, run time, lost events, backfill failures, Oracle health and upload events stuck, each notifying the topic', () => {
     const alarms = Object.values(resourcesOf(s.template, 'AWS::CloudWatch::Alarm'));
     expect(alarms.map((alarm) => alarm.AlarmName).sort()).toEqual([
       'market-pulse-dev-backfill-failed',
@@ -658,6 +672,8 @@ describe('alarms', () => {
       'market-pulse-dev-run-colors-near-timeout',
       'market-pulse-dev-run-held-back',
       'market-pulse-dev-run-notification-failed',
+      'market-pulse-dev-upload-events-undelivered',
+      'market-pulse-dev-upload-events-waiting',
     ]);
     const topic = { Ref: logicalIdOf(s.stack, s.stack.alarms.topic) };
     for (const alarm of alarms) expect(alarm).toMatchObject({ AlarmActions: [topic], OKActions: [topic] });

@@ -2,8 +2,9 @@
  * The deployed artifact itself: the run-colors bundle built exactly as `cdk synth` builds it (the
  * stack's JobFunction, NodejsFunction bundling with lib/job-function.ts's options: ESM, minified,
  * the AWS SDK bundled in), imported in a fresh Node process and invoked once. SSM is a server on
- * 127.0.0.1 answering GetParameters, S3 is s3rver (the config document and the duplicate-run check
- * go through the bundle's own SDK copy), and Oracle is the real thin driver against a closed port.
+ * 127.0.0.1 answering GetParameters, S3 is s3rver behind the proxy that gives it versions (the
+ * config document, the listing of the day's uploads and the duplicate-run check go through the
+ * bundle's own SDK copy), and Oracle is the real thin driver against a closed port.
  * What it checks is what alarms, log queries and the runbook's error table key on: the error's
  * name and code survive minification, in the thrown error and in the `run failed` log line. SNS is a
  * server on 127.0.0.1 too: the failed run is announced through the bundle's own SNS client.
@@ -12,7 +13,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -21,6 +22,7 @@ import { JobFunction } from '../../../lib/job-function.js';
 import { entryPath, RUN_COLORS_CHUNKS } from '../../../lib/lambda-entries.js';
 import { type SsmEndpoint, startSsmEndpoint } from '../../helpers/aws-endpoints.js';
 import { unreachableDatabase } from '../../helpers/lambda-harness.js';
+import { S3VersioningProxy } from '../../helpers/s3-versioning-proxy.js';
 import { useS3rver } from '../../helpers/s3rver.js';
 import { messageAttributes, type SnsEndpoint, startSnsEndpoint } from '../../helpers/sns-endpoint.js';
 
@@ -30,7 +32,10 @@ const outdir = mkdtempSync(join(tmpdir(), 'mp-bundle-'));
 let bundle: string;
 let ssm: SsmEndpoint;
 let sns: SnsEndpoint;
+let versioning: S3VersioningProxy;
 const TOPIC = 'arn:aws:sns:us-east-1:111111111111:market-pulse-test-runs';
+const UPLOAD_KEY = 'colors/uploads/as-of=2026-11-20/desk.csv';
+const UPLOAD = 'MESSAGE_ID,CUSIP,DATE,PX,SOURCE,BIAS,RANK,CONFIDENCE\n1,02174CAA7,2026-11-20T10:00:00,99.5,GS,BID,1,8\n';
 
 /** Synthesizes a stack holding only the run-colors function, with bundling on, and returns its index.mjs. */
 function synthesizeRunColorsBundle(): string {
@@ -54,12 +59,23 @@ beforeAll(async () => {
   bundle = synthesizeRunColorsBundle();
   ssm = await startSsmEndpoint(unreachableDatabase(PASSWORD));
   sns = await startSnsEndpoint();
+  versioning = await S3VersioningProxy.start(s3.endpoint);
   await s3.client().send(new PutObjectCommand({ Bucket: 'mp-config', Key: 'desk/config.json', Body: readFileSync('samples/config.json') }));
+  // A file uploaded to the day the run is for, put through the proxy so that it has a version.
+  const viaProxy = new S3Client({
+    endpoint: versioning.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+  await viaProxy.send(new PutObjectCommand({ Bucket: 'mp-results', Key: UPLOAD_KEY, Body: Buffer.from(UPLOAD) }));
+  viaProxy.destroy();
 }, 120_000);
 
 afterAll(async () => {
   await ssm?.close();
   await sns?.close();
+  await versioning?.close();
   rmSync(outdir, { recursive: true, force: true });
 });
 
@@ -85,7 +101,8 @@ function lambdaEnvironment(): NodeJS.ProcessEnv {
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_ENDPOINT_URL_SSM: ssm.url,
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    // The results bucket is versioned: run-colors lists the day's uploads with ListObjectVersions.
+    AWS_ENDPOINT_URL_S3: versioning.endpoint,
     AWS_ENDPOINT_URL_SNS: sns.url,
     AWS_MAX_ATTEMPTS: '1',
     // This machine runs Node 20; Lambda runs Node 22, where the SDK has no Node-version notice to print.
@@ -174,7 +191,10 @@ describe('the run-colors bundle as deployed', () => {
     expect(failed!.error).toMatchObject({ name: 'TransientSourceError', code: 'SOURCE_UNAVAILABLE' });
     // The config came from S3 and the duplicate-run check asked S3, both through the bundle's own SDK.
     expect(logs.some((entry) => entry.message === 'config loaded' && entry.source === 's3://mp-config/desk/config.json')).toBe(true);
-    expect(s3.events.filter((event) => event.bucket === 'mp-results')).toEqual([]);
+    // The day's upload was listed and read through the bundle's SDK and its CSV reader, at its version, before the database failed.
+    expect(logs.find((entry) => entry.message === 'day uploads')).toMatchObject({ joined: [UPLOAD_KEY], rejected: 0 });
+    // Nothing was written: the only object of the results bucket is the upload.
+    expect(s3.events.filter((event) => event.bucket === 'mp-results').map((event) => event.key)).toEqual([UPLOAD_KEY]);
     expect(ssm.targets).toContain('AmazonSSM.GetParameters');
     expect(`${stdout}${stderr}`).not.toContain(PASSWORD);
 

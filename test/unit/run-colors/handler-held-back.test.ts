@@ -4,7 +4,7 @@
  * published but held back, the invocation fails, and RunsHeldBack (not RunsFailed) is emitted with
  * RunsFailed's namespace and dimensions — once per run: a redelivery fails again, uncounted.
  */
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { captureOutput, emfDocuments, lambdaContext } from '../../helpers/lambda-harness.js';
@@ -36,6 +36,8 @@ beforeEach(() => {
   s3.reset();
   written = captureOutput();
   // A tiny bucket: what is put can be got back.
+  // No file uploaded to the day: the run reads the database alone.
+  s3.on(ListObjectVersionsCommand).resolves({});
   s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: Buffer }) => {
     stored.set(input.Key, input.Body);
     return {};

@@ -5,7 +5,7 @@
  * run, of the right kind, with counts, location and filterable attributes; a topic that refuses
  * the message is counted and logged, and the run's outcome stays what it was.
  */
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -70,6 +70,8 @@ beforeEach(() => {
   source.rows = GOOD_ROWS;
   source.failure = undefined;
   written = captureOutput();
+  // No file uploaded to the day: the run reads the database alone.
+  s3.on(ListObjectVersionsCommand).resolves({});
   s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: Buffer }) => {
     stored.set(input.Key, input.Body);
     return {};

@@ -5,7 +5,7 @@
  * the run fails with a clear, classified error after bounded retries, and nothing leaks.
  */
 import { clearCaches } from '@aws-lambda-powertools/parameters';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -25,6 +25,8 @@ beforeEach(() => {
   clearCaches();
   written = captureOutput();
   serveOracleParameters(ssm, unreachableDatabase(PASSWORD));
+  // No file uploaded to the day: the run reads the database alone.
+  s3.on(ListObjectVersionsCommand).resolves({});
   s3.on(GetObjectCommand).rejects(
     Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }),
   );

@@ -83,6 +83,16 @@ describe('a published run', () => {
     );
   });
 
+  it('names each upload the run left out, with why, in the message and the text; none, no field', () => {
+    const rejectedUploads = [{ key: 'colors/uploads/as-of=2026-11-20/late.xlsx', versionId: 'v1', reason: 'not an .xlsx workbook (…)' }];
+    const { message, text } = buildRunNotification(publishedRun({ trigger: 'upload', rejectedUploads }), 'prod');
+    expect(message).toMatchObject({ trigger: 'upload', rejectedUploads });
+    expect(text).toContain(
+      'Upload left out: colors/uploads/as-of=2026-11-20/late.xlsx (not an .xlsx workbook (…)).\nRun: 01JD0000000000000000000000 (upload)',
+    );
+    expect('rejectedUploads' in buildRunNotification(publishedRun({ rejectedUploads: [] }), 'prod').message).toBe(false);
+  });
+
   it('keeps its subject under the 100 characters SNS allows, whatever the stage', () => {
     const { subject } = buildRunNotification(
       publishedRun({ counts: { ...COUNTS, ranked: 123_456_789 } }),
