@@ -3,7 +3,7 @@
  * bundle finds node_modules), so test files running in parallel never read each other's half-written
  * chunks. Call the returned cleanup in afterAll.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { type SpawnOptions, spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,19 +72,23 @@ export function useBuiltCli(
       return { code: result.status, stdout: result.stdout, stderr: result.stderr };
     },
     runAsync(...args) {
-      return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [cli, ...args], {
-          timeout: 60_000,
-          env: options.env?.() ?? process.env,
-          ...(options.inWork ? { cwd: work } : {}),
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      return spawnCollecting([cli, ...args], {
+        env: options.env?.() ?? process.env,
+        ...(options.inWork ? { cwd: work } : {}),
       });
     },
   };
+}
+
+/** Runs `node …args` (60 s at most) and collects its exit code and output. */
+export function spawnCollecting(args: readonly string[], options: SpawnOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { timeout: 60_000, ...options, stdio: 'pipe' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }

@@ -4,7 +4,6 @@
  * object versions from the versioning proxy), SSM answering the stage's config location, and STS
  * answering who the caller is by the session token of the request (s3rver takes one access key).
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SsmEndpoint, startSsmEndpoint } from '../../helpers/aws-endpoints.js';
-import { buildCliForTest } from '../../helpers/built-cli.js';
+import { buildCliForTest, type CliResult, spawnCollecting } from '../../helpers/built-cli.js';
 import { S3FaultProxy } from '../../helpers/s3-fault-proxy.js';
 import { S3VersioningProxy } from '../../helpers/s3-versioning-proxy.js';
 import { useS3rver } from '../../helpers/s3rver.js';
@@ -94,19 +93,8 @@ function marketPulse(person: keyof typeof PEOPLE, ...args: string[]): Promise<{ 
   return marketPulseWith(env(person), ...args);
 }
 
-function marketPulseWith(
-  environment: NodeJS.ProcessEnv,
-  ...args: string[]
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: environment, cwd: process.cwd(), timeout: 60_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function marketPulseWith(environment: NodeJS.ProcessEnv, ...args: string[]): Promise<CliResult> {
+  return spawnCollecting([cli, ...args], { env: environment, cwd: process.cwd() });
 }
 
 async function document(name: string, edit: (config: Record<string, any>) => void): Promise<string> {

@@ -9,7 +9,7 @@
  * name and code survive minification, in the thrown error and in the `run failed` log line. SNS is a
  * server on 127.0.0.1 too: the failed run is announced through the bundle's own SNS client.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobFunction } from '../../../lib/job-function.js';
 import { entryPath, RUN_COLORS_CHUNKS } from '../../../lib/lambda-entries.js';
 import { type SsmEndpoint, startSsmEndpoint } from '../../helpers/aws-endpoints.js';
+import { type CliResult, spawnCollecting } from '../../helpers/built-cli.js';
 import { unreachableDatabase } from '../../helpers/lambda-harness.js';
 import { S3VersioningProxy } from '../../helpers/s3-versioning-proxy.js';
 import { useS3rver } from '../../helpers/s3rver.js';
@@ -110,19 +111,8 @@ function lambdaEnvironment(): NodeJS.ProcessEnv {
   };
 }
 
-function invoke(event: unknown, budgetMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['test/helpers/invoke-bundle.mjs', bundle, JSON.stringify(event), String(budgetMs)], {
-      env: lambdaEnvironment(),
-      timeout: 60_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function invoke(event: unknown, budgetMs: number): Promise<CliResult> {
+  return spawnCollecting(['test/helpers/invoke-bundle.mjs', bundle, JSON.stringify(event), String(budgetMs)], { env: lambdaEnvironment() });
 }
 
 function outcomeOf(stdout: string): unknown {
