@@ -19,3 +19,16 @@ export function quickRetries(maxAttempts = 3, delayMs = 10): NonNullable<S3Clien
     recordSuccess: () => {},
   } as NonNullable<S3ClientConfig['retryStrategy']>;
 }
+
+type S3ClientModule = typeof import('../../lambdas/adapters/s3/client.js');
+
+/**
+ * The S3 client module with {@link quickRetries} in every client it makes, for a wire test's
+ * `vi.mock('…/lambdas/adapters/s3/client.js', async (original) => (await import(…)).withQuickRetries(await original()))`.
+ */
+export function withQuickRetries(real: S3ClientModule): S3ClientModule {
+  return {
+    ...real,
+    createS3Client: (config = {}, timeouts) => real.createS3Client({ retryStrategy: quickRetries(), ...config }, timeouts),
+  };
+}

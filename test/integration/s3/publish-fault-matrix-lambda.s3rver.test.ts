@@ -9,15 +9,9 @@ import { lambdaDriver, runFaultMatrix } from '../../helpers/s3-fault-matrix.js';
 import { usePublishHarness } from '../../helpers/s3-publish-harness.js';
 
 // Every S3 client the product makes here keeps the SDK's retry decisions, with 10 ms delays.
-vi.mock('../../../lambdas/adapters/s3/client.js', async (original) => {
-  const real = await original<typeof import('../../../lambdas/adapters/s3/client.js')>();
-  const { quickRetries } = await import('../../helpers/quick-retries.js');
-  return {
-    ...real,
-    createS3Client: (config = {}, timeouts?: Parameters<typeof real.createS3Client>[1]) =>
-      real.createS3Client({ retryStrategy: quickRetries(), ...config }, timeouts),
-  };
-});
+vi.mock('../../../lambdas/adapters/s3/client.js', async (original) =>
+  (await import('../../helpers/quick-retries.js')).withQuickRetries(await original()),
+);
 
 // colors.csv goes up as a multipart upload of two parts (test/helpers/s3-fault-matrix.ts).
 vi.mock('../../../lambdas/adapters/s3/object-upload.js', async (original) => ({

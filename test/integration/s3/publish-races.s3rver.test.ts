@@ -21,15 +21,9 @@ import { type FixedRequest, fixedRequest } from '../../helpers/publish-requests.
 import type { ProxiedRequest } from '../../helpers/s3-fault-proxy.js';
 import { BUCKET, usePublishHarness } from '../../helpers/s3-publish-harness.js';
 
-vi.mock('../../../lambdas/adapters/s3/client.js', async (original) => {
-  const real = await original<typeof import('../../../lambdas/adapters/s3/client.js')>();
-  const { quickRetries } = await import('../../helpers/quick-retries.js');
-  return {
-    ...real,
-    createS3Client: (config = {}, timeouts?: Parameters<typeof real.createS3Client>[1]) =>
-      real.createS3Client({ retryStrategy: quickRetries(), ...config }, timeouts),
-  };
-});
+vi.mock('../../../lambdas/adapters/s3/client.js', async (original) =>
+  (await import('../../helpers/quick-retries.js')).withQuickRetries(await original()),
+);
 
 const harness = usePublishHarness();
 const config = parseConfig(readFileSync('samples/config.json', 'utf8'), 'samples/config.json');
