@@ -4,7 +4,7 @@ import type { ConfigVersionEntry } from '../../lambdas/adapters/config-store.js'
 import { UsageError } from '../../lambdas/errors.js';
 import { openConfigStore } from './config-location.js';
 import type { CliIo } from './io.js';
-import { rejectEmptyOptions } from './options.js';
+import { parseCount, rejectEmptyOptions } from './options.js';
 
 export async function configHistory(args: string[], io: CliIo): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -15,9 +15,7 @@ export async function configHistory(args: string[], io: CliIo): Promise<void> {
   });
   rejectEmptyOptions(values);
   if (positionals.length > 0) throw new UsageError(`config history takes no arguments besides its options (got ${positionals.join(' ')})`);
-  const limit = /^\d+$/.test(values.limit) ? Number(values.limit) : Number.NaN;
-  if (!(limit >= 1 && limit <= 1000))
-    throw new UsageError(`--limit takes a number of versions from 1 to 1000, not ${JSON.stringify(values.limit)}`);
+  const limit = parseCount(values.limit, 'limit', 1000, 'a number of versions');
   const store = await openConfigStore(values, 'config history');
   const versions = await store.history(limit);
   if (versions.length === 0) {

@@ -15,10 +15,10 @@ export function rejectEmptyOptions(values: Readonly<Record<string, unknown>>): v
 }
 
 /** A number of seconds for `--<name>`, 0 < s ≤ max, as milliseconds. */
-/** A whole number from 1 to `max` for option `--name`. */
-export function parseCount(text: string, name: string, max: number): number {
+/** A whole number from 1 to `max` for option `--name`; `what` names it in the error (e.g. "a number of versions"). */
+export function parseCount(text: string, name: string, max: number, what = 'a whole number'): number {
   const count = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!(count >= 1 && count <= max)) throw new UsageError(`--${name} takes a whole number from 1 to ${max}, not ${JSON.stringify(text)}`);
+  if (!(count >= 1 && count <= max)) throw new UsageError(`--${name} takes ${what} from 1 to ${max}, not ${JSON.stringify(text)}`);
   return count;
 }
 
