@@ -9,10 +9,11 @@
  * history needs nothing besides the bucket.
  */
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { MarketPulseError } from '../errors.js';
 import { MAX_CONFIG_BYTES, readConfigBytes } from '../pipeline/config-document.js';
 import { describeS3Error, isConditionalConflict, isNotFound, isPreconditionFailed } from './s3/errors.js';
+import { listVersionPages } from './s3/version-pages.js';
 import { s3Url } from './s3-location.js';
 
 const CHANGED_BY = 'changed-by';
@@ -135,19 +136,8 @@ export class ConfigStore {
   /** The newest `limit` versions (delete markers included), newest first, each with who and why. */
   async history(limit: number): Promise<ConfigVersionEntry[]> {
     const entries: Omit<ConfigVersionEntry, 'note'>[] = [];
-    let keyMarker: string | undefined;
-    let versionIdMarker: string | undefined;
     try {
-      do {
-        const page = await this.client.send(
-          new ListObjectVersionsCommand({
-            Bucket: this.bucket,
-            Prefix: this.key,
-            KeyMarker: keyMarker,
-            VersionIdMarker: versionIdMarker,
-            MaxKeys: 1000,
-          }),
-        );
+      for await (const page of listVersionPages(this.client, this.bucket, this.key)) {
         const versions = (page.Versions ?? []).map((v) => ({
           key: v.Key,
           versionId: v.VersionId,
@@ -171,10 +161,10 @@ export class ConfigStore {
             deleted: entry.deleted,
           });
         }
-        keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-        versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
         // Keys sort after this one once the listing has moved past it.
-      } while (keyMarker !== undefined && keyMarker <= this.key && entries.length < limit);
+        const next = page.IsTruncated ? page.NextKeyMarker : undefined;
+        if (next === undefined || next > this.key || entries.length >= limit) break;
+      }
     } catch (error) {
       throw new ConfigStoreError(`cannot list the versions of ${this.url}: ${describeS3Error(error)}`, { cause: error });
     }

@@ -9,11 +9,12 @@
  * upload out of the run; any other failure (a timeout, a 5xx) is thrown as it is, and fails the run
  * so that it is tried again.
  */
-import { GetObjectCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SourceError } from '../../errors.js';
 import { dayUploadsFolder } from '../../pipeline/upload-check.js';
 import { checkBucketName, joinKey, normalizePrefix, s3Url } from '../s3-location.js';
 import { describeS3Error, isAccessDenied, isNotFound } from './errors.js';
+import { listVersionPages } from './version-pages.js';
 
 /** One upload as listed: the key, the version it holds now, its size. */
 export interface StoredUpload {
@@ -53,21 +54,14 @@ export class S3DayUploads implements UploadStore {
   async list(asOf: string): Promise<readonly StoredUpload[]> {
     const folder = joinKey(this.prefix, dayUploadsFolder(asOf));
     const uploads: StoredUpload[] = [];
-    let keyMarker: string | undefined;
-    let versionIdMarker: string | undefined;
     try {
-      do {
-        const page = await this.client.send(
-          new ListObjectVersionsCommand({ Bucket: this.bucket, Prefix: folder, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }),
-        );
+      for await (const page of listVersionPages(this.client, this.bucket, folder)) {
         // A key whose newest entry is a delete marker has no version IsLatest: it was deleted, and is not listed.
         for (const version of page.Versions ?? []) {
           if (version.IsLatest !== true || version.Key === undefined || version.Key.endsWith('/')) continue;
           uploads.push({ key: version.Key, versionId: versionOf(version.VersionId), bytes: version.Size ?? 0 });
         }
-        keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-        versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-      } while (keyMarker !== undefined);
+      }
     } catch (error) {
       throw new Error(`cannot list the day's uploads at ${s3Url(this.bucket, folder)}: ${describeS3Error(error)}`, { cause: error });
     }
