@@ -4,6 +4,8 @@
  * same code, as the single-threaded read loop of run.ts. Rows are numbered from 1 within the
  * piece; the thread that merges the pieces in file order adds the rows before it.
  */
+import { isAscii } from 'node:buffer';
+import { COLUMNS } from '../columns.js';
 import type { RunConfig } from '../config.js';
 import { type PreparedRows, PreparedRowsBuilder } from '../ranking/prepared-rows.js';
 import { CsvParser, PROBLEM_QUOTE_IN_UNQUOTED, PROBLEM_TEXT_AFTER_QUOTE } from '../readers/csv-parser.js';
@@ -49,16 +51,22 @@ export interface ChunkRows {
 export class ChunkReader {
   private readonly validator: RowValidator;
   private readonly rules: CompiledRules;
+  /** The header is the color columns in their standard order, nothing else: a record's fields are the row's columns. */
+  private readonly standardHeader: boolean;
 
   constructor(private readonly setup: ChunkSetup) {
     const clock = new ZoneClock(setup.timeZone);
     this.validator = new RowValidator({ positions: setup.positions, extraColumns: [] }, clock);
     this.rules = compileRules(setup.rules, clock);
+    this.standardHeader = setup.headerLength === COLUMNS.length && setup.positions.every((position, index) => position === index);
   }
 
   /** The rows of `bytes`, whole records; the first piece of the file starts with the header, which is skipped. */
   read(bytes: Uint8Array, startsWithHeader: boolean): { rows: ChunkRows; transfer: ArrayBuffer[] } {
     const parser = new CsvParser({ source: this.setup.source });
+    // Decoded in one write, ASCII text has a record's bytes at its character offsets: a row whose
+    // line is the record as read is stored from those bytes (PreparedRowsBuilder.addAsRead).
+    const asRead = this.standardHeader && isAscii(bytes) ? bytes : undefined;
     parser.write(bytes);
     parser.finish();
     if (startsWithHeader) parser.read();
@@ -80,8 +88,10 @@ export class ChunkReader {
         continue;
       }
       const matched = this.rules.match(row);
+      const plain = asRead !== undefined && parser.plainEnd >= 0;
       if (matched.length === 0) {
-        kept.add(row);
+        if (plain) kept.addAsRead(row, record.fields, asRead, parser.plainStart, parser.plainEnd);
+        else kept.add(row);
         tally?.add(row);
         continue;
       }
@@ -92,7 +102,8 @@ export class ChunkReader {
         listIndex.set(text, index);
       }
       excludedBy.push(index);
-      excluded.add(row);
+      if (plain) excluded.addAsRead(row, record.fields, asRead, parser.plainStart, parser.plainEnd);
+      else excluded.add(row);
     }
     const keptRows = kept.finish();
     const excludedRows = excluded.finish();

@@ -6,6 +6,7 @@
  * `add` stores a row, so a ranking built either way is the same.
  */
 import type { ColorRow } from '../schema.js';
+import { MAX_UTF8_BYTES_PER_UNIT } from '../text.js';
 import type { RankingKey } from './order.js';
 import { RowLineEncoder } from './row-line.js';
 import { type SortKey, TextKey } from './sort-keys.js';
@@ -45,21 +46,49 @@ export class PreparedRowsBuilder {
 
   add(row: ColorRow): void {
     const line = this.encoder.encode(row.text);
-    if (this.used + line.length * 3 > this.lines.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.lines.length * 2, this.used + line.length * 3));
+    this.reserve(line.length * MAX_UTF8_BYTES_PER_UNIT);
+    this.used += this.lines.write(line, this.used);
+    this.addKeys(row);
+  }
+
+  /**
+   * Adds a row read as `fields` from the plain CSV line at [start, end) of `bytes` (ASCII): its line
+   * is made from those bytes where it can be (RowLineEncoder.encodeAsRead), else as {@link add}
+   * makes it. Either way the stored line is the same.
+   */
+  addAsRead(row: ColorRow, fields: readonly string[], bytes: Uint8Array, start: number, end: number): void {
+    this.reserve(end - start);
+    const written = this.encoder.encodeAsRead(row.text, fields, bytes, start, end, this.lines, this.used);
+    if (written < 0) {
+      this.add(row);
+      return;
+    }
+    this.used += written;
+    this.addKeys(row);
+  }
+
+  /** Room for `bytes` more bytes of lines and one more row. */
+  private reserve(bytes: number): void {
+    if (this.used + bytes > this.lines.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.lines.length * 2, this.used + bytes));
       grown.set(this.lines.subarray(0, this.used));
       this.lines = grown;
     }
     if (this.count === this.lineEnds.length) this.grow();
-    this.used += this.lines.write(line, this.used);
+  }
+
+  /** Ends the row's line where the lines end now, and stores its group and sort keys. */
+  private addKeys(row: ColorRow): void {
     this.lineEnds[this.count] = this.used;
     this.texts.push(row.cusipKey);
-    const at = this.count * this.keys.length;
-    this.keys.forEach((key, k) => {
+    const keys = this.keys;
+    const at = this.count * keys.length;
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k]!;
       this.keyValues[at + k] = key.prepare(row);
       this.flags[at + k] = key.prepareFlag(row);
       if (key instanceof TextKey) this.texts.push(key.prepareText(row));
-    });
+    }
     this.count++;
   }
 

@@ -42,6 +42,60 @@ export class RowLineEncoder {
     }
     return parts.join(',');
   }
+
+  /**
+   * Writes the row's line into `out` at `at` from the record it was read from, the plain CSV line
+   * at [start, end) of `bytes` (ASCII, so characters are bytes), split as `fields`: the same bytes
+   * {@link encode} would give, without joining the fields and encoding them again. Most of a line is
+   * its record as read; a value written differently at the same length (a DATE read as
+   * `2026-11-19 12:21:40` is written `2026-11-19T12:21:40`) is written over its copy. Returns the
+   * bytes written, or -1 when the line is not the record's shape (a null read from a non-empty
+   * field, a trimmed value, a value that needs quotes): then nothing written counts, and the row is
+   * to be encoded. `out` needs room for `end - start` bytes at `at`.
+   */
+  encodeAsRead(
+    text: readonly (string | null)[],
+    fields: readonly string[],
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    out: Uint8Array,
+    at: number,
+  ): number {
+    if (fields.length !== COLUMNS.length) return -1;
+    // A loop rather than Buffer.copy: for a line of ~150 bytes the call costs more than the copy.
+    for (let from = start, to = at; from < end; from++, to++) out[to] = bytes[from]!;
+    let offset = at;
+    for (let index = 0; index < COLUMNS.length; index++) {
+      const value = text[index] ?? null;
+      const field = fields[index]!;
+      const length = field.length;
+      if (value === null) {
+        if (length !== 0) return -1;
+      } else if (value !== field) {
+        // Only ids, numbers and dates are rewritten, always in ASCII and never needing quotes.
+        if (value.length !== length || MAY_NEED_QUOTES[index]) return -1;
+        for (let k = 0; k < length; k++) {
+          const code = value.charCodeAt(k);
+          if (code > 0x7f) return -1;
+          out[offset + k] = code;
+        }
+      } else if (MAY_NEED_QUOTES[index] && this.quoted(index, value)) {
+        return -1;
+      }
+      offset += length + 1;
+    }
+    return end - start;
+  }
+
+  /** Whether text column `index`'s value is written quoted (remembered for the column's last value, as in encode). */
+  private quoted(index: number, value: string): boolean {
+    if (value !== this.lastText[index]) {
+      this.lastText[index] = value;
+      this.lastField[index] = csvField(value);
+    }
+    return this.lastField[index] !== value;
+  }
 }
 
 /**
