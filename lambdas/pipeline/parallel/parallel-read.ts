@@ -12,8 +12,8 @@
  * up and the run reads the file on one thread, which also reports any framing error with the line
  * numbers of the whole file. A worker that fails otherwise fails the run.
  */
-import { createReadStream, existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { SourceError } from '../../errors.js';
@@ -44,7 +44,7 @@ const IN_FLIGHT_PER_THREAD = 2;
  */
 const WORKER_YOUNG_GENERATION_MB = 8;
 /** No record end outside quotes in this many bytes: likely an unterminated quote; one thread reports it. */
-const MAX_CARRY_BYTES = 64 * MIB;
+const MAX_PIECE_BYTES = 64 * MIB;
 
 /** Gives up on reading in pieces; the run reads the file on one thread. */
 class ReadOnOneThread extends Error {}
@@ -92,29 +92,50 @@ async function readPieces(path: string, pool: ReaderPool, job: RowsJob, pieceByt
     if (index > 0 && startsLikeByteOrderMark(bytes)) throw new ReadOnOneThread();
     pending.push(pool.read(index, bytes));
   };
-  const stream = createReadStream(path, { highWaterMark: pieceBytes });
+  const file = await open(path, 'r');
   try {
-    let carry: Buffer | undefined;
-    for await (const data of stream as AsyncIterable<Buffer>) {
-      const bytes = carry === undefined ? data : Buffer.concat([carry, data]);
-      const end = lastRecordEnd(bytes);
+    // Each piece is read into a buffer of its own, from the end of the last record of the piece
+    // before (re-reading the few bytes after it), so no bytes are joined or copied before a worker
+    // gets them, and the buffer moves to the worker rather than being copied. The next piece is
+    // being read while this one is handed out and earlier ones are merged.
+    const readAt = (position: number, size: number) => {
+      const buffer = Buffer.allocUnsafeSlow(size);
+      const read = file.read(buffer, 0, size, position).then(({ bytesRead }) => ({
+        bytes: buffer.subarray(0, bytesRead),
+        whole: bytesRead < size,
+      }));
+      // Awaited on the next turn; if the run fails first, its failure is not to go unhandled.
+      read.catch(() => {});
+      return read;
+    };
+    let position = 0;
+    let size = pieceBytes;
+    let next = readAt(position, size);
+    for (;;) {
+      const { bytes, whole } = await next;
+      if (bytes.length === 0) break;
+      const end = whole ? bytes.length : lastRecordEnd(bytes);
       if (end <= 0) {
-        if (bytes.length > MAX_CARRY_BYTES) throw new ReadOnOneThread();
-        carry = bytes;
+        // No record ends in the piece: read more of the file at once, up to a limit.
+        if (size >= MAX_PIECE_BYTES) throw new ReadOnOneThread();
+        size = Math.min(size * 2, MAX_PIECE_BYTES);
+        next = readAt(position, size);
         continue;
       }
+      position += end;
+      size = pieceBytes;
+      next = readAt(position, size);
       send(bytes.subarray(0, end));
-      carry = end < bytes.length ? bytes.subarray(end) : undefined;
       while (pending.length - merged >= pool.size * IN_FLIGHT_PER_THREAD) await mergeNext();
     }
-    if (carry !== undefined || pending.length === 0) send(carry ?? new Uint8Array(0));
+    if (pending.length === 0) send(new Uint8Array(0));
     while (merged < pending.length) await mergeNext();
     return sorted;
   } catch (error) {
     if (error instanceof ReadOnOneThread || error instanceof WorkerFailure) throw error;
     throw new SourceError(`${job.source}: reading failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   } finally {
-    stream.destroy();
+    await file.close();
   }
 }
 
@@ -191,9 +212,9 @@ class ReaderPool {
     const promise = new Promise<ChunkRows>((resolve, reject) => this.waiting.set(index, { resolve, reject }));
     // Awaited in order later; a failure while earlier pieces are awaited must not count as unhandled.
     promise.catch(() => {});
-    const copy = new Uint8Array(bytes); // its own buffer, so it can be moved
-    const message: PieceMessage = { index, bytes: copy, startsWithHeader: index === 0 };
-    this.workers[thread - 1]!.postMessage(message, [copy.buffer]);
+    // The piece's buffer is its own (readPieces), so it moves to the worker without a copy.
+    const message: PieceMessage = { index, bytes, startsWithHeader: index === 0 };
+    this.workers[thread - 1]!.postMessage(message, [bytes.buffer as ArrayBuffer]);
     return () => promise;
   }
 
