@@ -3,7 +3,7 @@
  * across chunks is carried over, and invalid bytes are marked so readers can reject exactly the
  * records concerned.
  */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { SourceError } from '../../errors.js';
 
 export interface DecodedText {
@@ -59,7 +59,13 @@ export class Utf8ChunkDecoder {
 
   private text(bytes: Buffer, end: number): DecodedText {
     if (end === 0) return { text: '', invalidAt: NO_MARKS };
-    let decoded = isUtf8(bytes.subarray(0, end)) ? { text: bytes.toString('utf8', 0, end), invalidAt: NO_MARKS } : decodeLossy(bytes, end);
+    const whole = bytes.subarray(0, end);
+    // ASCII is its own Latin-1 decoding, which is a copy, several times faster than UTF-8's.
+    let decoded = isAscii(whole)
+      ? { text: bytes.toString('latin1', 0, end), invalidAt: NO_MARKS }
+      : isUtf8(whole)
+        ? { text: bytes.toString('utf8', 0, end), invalidAt: NO_MARKS }
+        : decodeLossy(bytes, end);
     if (!this.started) {
       this.started = true;
       if (decoded.text.charCodeAt(0) === 0xfeff) {
