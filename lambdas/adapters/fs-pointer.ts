@@ -84,6 +84,9 @@ export async function newestPromotableRun(dateDir: string, asOf: string, runId: 
   return null;
 }
 
+/** Chunks (~1 MiB each, outputs/output-buffer.ts) a file being created may have on their way to the disk at once. */
+const WRITES_IN_FLIGHT = 4;
+
 /** Creates `path` (never overwriting) with these bytes and flushes it to disk before returning. */
 export async function writeDurably(path: string, chunks: readonly Uint8Array[]): Promise<void> {
   await createDurably(path, async (write) => {
@@ -97,14 +100,33 @@ export async function writeDurably(path: string, chunks: readonly Uint8Array[]):
  */
 export async function createDurably<T>(path: string, fill: (write: (chunk: Uint8Array) => Promise<void>) => Promise<T>): Promise<T> {
   const handle = await open(path, 'wx');
+  // Each chunk is written at its own offset, a few at once, so the next one is rendered while the
+  // last ones are written; a failed write fails the next call or the end.
+  const writing = new Set<Promise<void>>();
+  let size = 0;
+  const writeAt = async (chunk: Uint8Array, position: number): Promise<void> => {
+    // A write may take fewer bytes than asked (a signal, a full disk that then reports ENOSPC).
+    for (let at = 0; at < chunk.byteLength; ) {
+      at += (await handle.write(chunk, at, chunk.byteLength - at, position + at)).bytesWritten;
+    }
+  };
   try {
     const result = await fill(async (chunk) => {
-      // A write may take fewer bytes than asked (a signal, a full disk that then reports ENOSPC).
-      for (let at = 0; at < chunk.byteLength; ) at += (await handle.write(chunk, at)).bytesWritten;
+      const write = writeAt(chunk, size);
+      size += chunk.byteLength;
+      writing.add(write);
+      write.then(
+        () => writing.delete(write),
+        () => undefined,
+      );
+      if (writing.size >= WRITES_IN_FLIGHT) await Promise.race(writing);
     });
+    await Promise.all(writing);
     await handle.sync();
     return result;
   } finally {
+    // Never close the file under a write still in flight.
+    await Promise.allSettled(writing);
     await handle.close();
   }
 }
