@@ -24,12 +24,28 @@ export function colorsCsv(ranking: Ranking): OutputRenderer {
         const childTail = rows.length > 1 ? placeAfterPosition(group.place(2)) : '';
         for (let at = 0; at < rows.length; at++) {
           out.writeBytes(ranking.csvRecord(rows[at]!));
-          out.write(`,${at + 1}${at === 0 ? parentTail : childTail}`);
+          // Three writes, not one joined string: joining would build and flatten a string per row.
+          out.write(positionField(at + 1));
+          out.write(at === 0 ? parentTail : childTail);
         }
         yield;
       }
     },
   };
+}
+
+/** `,1`, `,2`, …: GROUP_POSITION's field with its comma, made once for the first positions. */
+const positionFields: string[] = [];
+const KEPT_POSITIONS = 1024;
+
+function positionField(position: number): string {
+  if (position >= KEPT_POSITIONS) return `,${position}`;
+  let field = positionFields[position];
+  if (field === undefined) {
+    field = `,${position}`;
+    positionFields[position] = field;
+  }
+  return field;
 }
 
 /** The parent/child columns after GROUP_POSITION, the first. */

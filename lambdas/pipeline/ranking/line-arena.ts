@@ -71,8 +71,11 @@ export class LineArena {
   }
 
   /** The line's UTF-8 bytes (a view, valid as long as the arena; a lone surrogate is U+FFFD). */
-  bytes(index: number): Buffer {
-    return this.chunks[this.chunkOf[index]!]!.subarray(this.startOf[index]!, this.endOf[index]!);
+  bytes(index: number): Uint8Array {
+    // A plain Uint8Array view: Buffer's subarray costs several times more, a million times a run.
+    const chunk = this.chunks[this.chunkOf[index]!]!;
+    const start = this.startOf[index]!;
+    return new Uint8Array(chunk.buffer, chunk.byteOffset + start, this.endOf[index]! - start);
   }
 
   text(index: number): string {
