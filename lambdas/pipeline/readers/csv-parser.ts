@@ -61,8 +61,16 @@ export class CsvParser extends BufferedText implements PullParser<CsvRecord> {
    * end, when it was one plain line (no quote, no CR); -1 otherwise. A caller that decoded its bytes
    * in one write, all ASCII, can take the record's bytes from the same offsets (parallel/chunk-rows.ts).
    */
-  plainStart = -1;
-  plainEnd = -1;
+  private spanStart = -1;
+  private spanEnd = -1;
+
+  get plainStart(): number {
+    return this.spanStart;
+  }
+
+  get plainEnd(): number {
+    return this.spanEnd;
+  }
 
   constructor(options: CsvParserOptions = {}) {
     super(options.source ?? 'CSV input');
@@ -174,7 +182,7 @@ export class CsvParser extends BufferedText implements PullParser<CsvRecord> {
 
     const plain = this.readPlainRecord(pos);
     if (plain !== undefined) return plain;
-    this.plainStart = this.plainEnd = -1;
+    this.spanStart = this.spanEnd = -1;
 
     const fields: string[] = [];
     let problem: string | undefined;
@@ -252,8 +260,8 @@ export class CsvParser extends BufferedText implements PullParser<CsvRecord> {
       from = comma + 1;
     }
     fields.push(s.slice(from, lineEnd));
-    this.plainStart = start;
-    this.plainEnd = lineEnd;
+    this.spanStart = start;
+    this.spanEnd = lineEnd;
     this.pos = lineEnd; // the line end is consumed by the next read, which counts the line
     const line = this.line;
     return this.invalidWithin(start, lineEnd) ? { fields, line, problem: PROBLEM_INVALID_UTF8 } : { fields, line };

@@ -317,6 +317,24 @@ describe('CsvParser', () => {
       { numRuns: 3000 },
     );
   });
+
+  it('tells where a plain record lies in the text, and that a quoted or CR-ended one is not plain', () => {
+    const text = 'a,b\n\nplain,line\n"quoted",x\ncr,end\r\nlast,one\n';
+    const parser = new CsvParser();
+    parser.write(Buffer.from(text, 'latin1'));
+    parser.finish();
+    const spans: [string, string | null][] = [];
+    for (let record = parser.read(); record !== undefined; record = parser.read()) {
+      spans.push([record.fields.join(','), parser.plainEnd < 0 ? null : text.slice(parser.plainStart, parser.plainEnd)]);
+    }
+    expect(spans).toEqual([
+      ['a,b', 'a,b'],
+      ['plain,line', 'plain,line'],
+      ['quoted,x', null],
+      ['cr,end', null],
+      ['last,one', 'last,one'],
+    ]);
+  });
 });
 
 describe('Utf8ChunkDecoder', () => {
