@@ -84,7 +84,8 @@ export class RowLineEncoder {
       }
       offset += length + 1;
     }
-    return end - start;
+    // The fields and the bytes must be the same record, or the rewrites above landed elsewhere.
+    return offset === at + end - start + 1 ? end - start : -1;
   }
 
   /** Whether text column `index`'s value is written quoted (remembered for the column's last value, as in encode). */

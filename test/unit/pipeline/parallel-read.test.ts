@@ -151,6 +151,24 @@ describe('reading a CSV file on worker threads', () => {
     expect(single.counts.rejected).toBe(1);
   });
 
+  it('reads records longer than a piece, and a last record with no line end, as one thread does', async () => {
+    const { csv } = colorsCsv({ rows: 600 });
+    const lines = csv.split('\n').filter((line) => line !== '');
+    // Three pieces' worth of TICKER in a few rows (one quoted over several lines), so a piece's
+    // read must grow until a record ends in it.
+    for (const at of [3, 250, 251]) {
+      const fields = lines[at]!.split(',');
+      fields[1] = at === 250 ? `"${'LONG\n'.repeat(2500)}"` : 'T'.repeat(3 * 4096);
+      lines[at] = fields.join(',');
+    }
+    const path = await file('long-records.csv', lines.join('\n'));
+    const rows = await readInPieces(path);
+    const single = await run(path);
+    expect(rows?.read).toBe(single.counts.read);
+    expect(await run(path, parallelCsvReader(path, PIECES))).toEqual(single);
+    expect(single.counts.read).toBe(lines.length - 1);
+  });
+
   it('leaves an unterminated quote to one thread, which fails the run naming its line', async () => {
     const { csv } = colorsCsv({ rows: 200 });
     const path = await file('unterminated.csv', `${csv}1,"OPEN,X\n`);
