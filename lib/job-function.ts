@@ -176,7 +176,6 @@ function projectRootFor(entry: string): string {
   return root;
 }
 
-/** How the handler imports a chunk: `lambdas/pipeline/parquet/x.mts` is `./parquet/x.mjs` (from lambdas/pipeline/run.ts). */
 /**
  * After bundling: each chunk bundled with the same settings into the asset, at the path the
  * handler's import names, and the lazy packages the bundle imports shipped beside it.

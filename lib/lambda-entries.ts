@@ -42,7 +42,7 @@ export function entryPathOf(relative: string): string {
 /** What run-colors loads only when a run asks for it (lib/job-function.ts, `chunks`): the Parquet writer. */
 export const RUN_COLORS_CHUNKS: readonly string[] = ['lambdas/pipeline/parquet/table-outputs.mts'];
 
-/** How the handler bundle imports a chunk: its path beside the bundle, as it was under lambdas/pipeline/. */
+/** How the handler bundle imports a chunk: `lambdas/pipeline/parquet/x.mts` is `./parquet/x.mjs` (from lambdas/pipeline/run.ts), beside the bundle. */
 export function chunkSpecifier(chunk: string): string {
   return `./${chunk.replace(/^lambdas\/pipeline\//, '').replace(/\.mts$/, '.mjs')}`;
 }

@@ -14,7 +14,6 @@ export function rejectEmptyOptions(values: Readonly<Record<string, unknown>>): v
   }
 }
 
-/** A number of seconds for `--<name>`, 0 < s ≤ max, as milliseconds. */
 /** A whole number from 1 to `max` for option `--name`; `what` names it in the error (e.g. "a number of versions"). */
 export function parseCount(text: string, name: string, max: number, what = 'a whole number'): number {
   const count = /^\d+$/.test(text) ? Number(text) : Number.NaN;
@@ -22,6 +21,7 @@ export function parseCount(text: string, name: string, max: number, what = 'a wh
   return count;
 }
 
+/** A number of seconds for `--<name>`, 0 < s ≤ max, as milliseconds. */
 export function parseSeconds(text: string, name: string, max: number): number {
   const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
   if (!(seconds > 0 && seconds <= max)) {
