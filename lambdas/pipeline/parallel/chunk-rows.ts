@@ -88,10 +88,10 @@ export class ChunkReader {
         continue;
       }
       const matched = this.rules.match(row);
-      const plain = asRead !== undefined && parser.plainEnd >= 0;
+      const into = matched.length === 0 ? kept : excluded;
+      if (asRead !== undefined && parser.plainEnd >= 0) into.addAsRead(row, record.fields, asRead, parser.plainStart, parser.plainEnd);
+      else into.add(row);
       if (matched.length === 0) {
-        if (plain) kept.addAsRead(row, record.fields, asRead, parser.plainStart, parser.plainEnd);
-        else kept.add(row);
         tally?.add(row);
         continue;
       }
@@ -102,8 +102,6 @@ export class ChunkReader {
         listIndex.set(text, index);
       }
       excludedBy.push(index);
-      if (plain) excluded.addAsRead(row, record.fields, asRead, parser.plainStart, parser.plainEnd);
-      else excluded.add(row);
     }
     const keptRows = kept.finish();
     const excludedRows = excluded.finish();
