@@ -65,13 +65,14 @@ export class ChunkReader {
   read(bytes: Uint8Array, startsWithHeader: boolean): { rows: ChunkRows; transfer: ArrayBuffer[] } {
     const parser = new CsvParser({ source: this.setup.source });
     // Decoded in one write, ASCII text has a record's bytes at its character offsets: a row whose
-    // line is the record as read is stored from those bytes (PreparedRowsBuilder.addAsRead).
+    // line is the record as read keeps it there, in the piece (PreparedRowsBuilder.addAsRead).
+    // The text is a copy, so rewriting the piece's bytes in place leaves what is parsed as read.
     const asRead = this.standardHeader && isAscii(bytes) ? bytes : undefined;
     parser.write(bytes);
     parser.finish();
     if (startsWithHeader) parser.read();
-    const kept = new PreparedRowsBuilder(this.setup.order);
-    const excluded = new PreparedRowsBuilder(this.setup.order);
+    const kept = new PreparedRowsBuilder(this.setup.order, asRead);
+    const excluded = new PreparedRowsBuilder(this.setup.order, asRead);
     const excludedBy: number[] = [];
     const ruleLists: (readonly string[])[] = [];
     const listIndex = new Map<string, number>();
@@ -89,7 +90,7 @@ export class ChunkReader {
       }
       const matched = this.rules.match(row);
       const into = matched.length === 0 ? kept : excluded;
-      if (asRead !== undefined && parser.plainEnd >= 0) into.addAsRead(row, record.fields, asRead, parser.plainStart, parser.plainEnd);
+      if (asRead !== undefined && parser.plainEnd >= 0) into.addAsRead(row, record.fields, parser.plainStart, parser.plainEnd);
       else into.add(row);
       if (matched.length === 0) {
         tally?.add(row);
@@ -115,6 +116,8 @@ export class ChunkReader {
       tally: tally?.rawCounts(),
       misquoted,
     };
-    return { rows, transfer: [...keptRows.transfer, ...excludedRows.transfer, rows.excludedBy.buffer as ArrayBuffer] };
+    // Both builders list the piece's buffer when they hold lines in it; a buffer is listed once.
+    const transfer = new Set([...keptRows.transfer, ...excludedRows.transfer, rows.excludedBy.buffer as ArrayBuffer]);
+    return { rows, transfer: [...transfer] };
   }
 }

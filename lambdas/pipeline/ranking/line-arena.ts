@@ -12,6 +12,15 @@ const ARENA_CHUNK_BYTES = 4 * MIB;
 /** String.prototype.isWellFormed: Node 20 has it, the ES2023 typings do not. */
 type MaybeIllFormed = string & { isWellFormed(): boolean };
 
+/** Lines encoded elsewhere, for {@link LineArena.adopt}: `count` lines, each in one of `buffers`. */
+export interface AdoptedLines {
+  readonly count: number;
+  readonly buffers: readonly Uint8Array[];
+  readonly lineBuffers: Uint8Array;
+  readonly lineStarts: Int32Array;
+  readonly lineEnds: Int32Array;
+}
+
 export class LineArena {
   private readonly chunks: Buffer[] = [];
   private current: Buffer = Buffer.alloc(0);
@@ -50,22 +59,21 @@ export class LineArena {
   }
 
   /**
-   * Takes lines already encoded (well-formed text, as UTF-8) back to back in `bytes`, line `i`
-   * ending at `lineEnds[i]`: the buffer becomes one of the arena's own rather than being copied, so
-   * a batch moved from a worker thread (prepared-rows.ts) is not held twice until it is collected.
+   * Takes lines already encoded (well-formed text, as UTF-8) where they are: line `i` is bytes
+   * [lineStarts[i], lineEnds[i]) of `buffers[lineBuffers[i]]`. The buffers become chunks of the
+   * arena's own rather than being copied, so a batch moved from a worker thread (prepared-rows.ts)
+   * is not held twice until it is collected. Two arenas may share a buffer.
    */
-  adopt(bytes: Uint8Array, lineEnds: Int32Array): void {
-    const chunk = this.chunks.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) - 1;
+  adopt({ count, buffers, lineBuffers, lineStarts, lineEnds }: AdoptedLines): void {
+    const chunks = buffers.map((bytes) => this.chunks.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) - 1);
     // Lines added one by one after this start a fresh chunk: the one being filled is no longer the last.
     this.current = Buffer.alloc(0);
     this.used = 0;
-    let start = 0;
-    for (const end of lineEnds) {
+    for (let line = 0; line < count; line++) {
       if (this.count === this.chunkOf.length) this.grow();
-      this.chunkOf[this.count] = chunk;
-      this.startOf[this.count] = start;
-      this.endOf[this.count] = end;
-      start = end;
+      this.chunkOf[this.count] = chunks[lineBuffers[line]!]!;
+      this.startOf[this.count] = lineStarts[line]!;
+      this.endOf[this.count] = lineEnds[line]!;
       this.count++;
     }
   }

@@ -44,58 +44,59 @@ export class RowLineEncoder {
   }
 
   /**
-   * Writes the row's line into `out` at `at` from the record it was read from, the plain CSV line
-   * at [start, end) of `bytes` (ASCII, so characters are bytes), split as `fields`: the same bytes
+   * Makes the plain CSV line at [start, end) of `bytes` (ASCII, so characters are bytes; no quote
+   * or CR), which the row was read from as `fields`, into the row's line in place: the same bytes
    * {@link encode} would give, without joining the fields and encoding them again. Most of a line is
    * its record as read; a value written differently at the same length (a DATE read as
-   * `2026-11-19 12:21:40` is written `2026-11-19T12:21:40`) is written over its copy. Returns the
-   * bytes written, or -1 when the line is not the record's shape (a null read from a non-empty
-   * field, a trimmed value, a value that needs quotes): then nothing written counts, and the row is
-   * to be encoded. `out` needs room for `end - start` bytes at `at`.
+   * `2026-11-19 12:21:40` is written `2026-11-19T12:21:40`) is written over it. Returns false, and
+   * writes nothing, when the line is not the record's shape (a null read from a non-empty field, a
+   * trimmed value, a value that needs quotes): then the row is to be encoded.
    */
-  encodeAsRead(
-    text: readonly (string | null)[],
-    fields: readonly string[],
-    bytes: Uint8Array,
-    start: number,
-    end: number,
-    out: Uint8Array,
-    at: number,
-  ): number {
-    if (fields.length !== COLUMNS.length) return -1;
-    out.set(new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start), at);
-    let offset = at;
+  rewriteAsRead(text: readonly (string | null)[], fields: readonly string[], bytes: Uint8Array, start: number, end: number): boolean {
+    if (fields.length !== COLUMNS.length) return false;
+    let length = -1;
+    let rewritten = false;
     for (let index = 0; index < COLUMNS.length; index++) {
       const value = text[index] ?? null;
       const field = fields[index]!;
-      const length = field.length;
       if (value === null) {
-        if (length !== 0) return -1;
+        if (field.length !== 0) return false;
       } else if (value !== field) {
         // Only ids, numbers and dates are rewritten, always in ASCII and never needing quotes.
-        if (value.length !== length || MAY_NEED_QUOTES[index]) return -1;
-        for (let k = 0; k < length; k++) {
-          const code = value.charCodeAt(k);
-          if (code > 0x7f) return -1;
-          out[offset + k] = code;
-        }
-      } else if (MAY_NEED_QUOTES[index] && this.quoted(index, value)) {
-        return -1;
+        if (value.length !== field.length || MAY_NEED_QUOTES[index] || !isAsciiText(value)) return false;
+        rewritten = true;
+      } else if (MAY_NEED_QUOTES[index] && hasEdgeSpace(value)) {
+        // A field of a plain record holds no quote, comma or line end: it needs quotes only for a
+        // space or tab at an edge (csvField), which a trimmed value has none of.
+        return false;
       }
-      offset += length + 1;
+      length += field.length + 1;
     }
-    // The fields and the bytes must be the same record, or the rewrites above landed elsewhere.
-    return offset === at + end - start + 1 ? end - start : -1;
+    // The fields and the bytes must be the same record, or the rewrites would land elsewhere.
+    if (length !== end - start) return false;
+    if (rewritten) {
+      let offset = start;
+      for (let index = 0; index < COLUMNS.length; index++) {
+        const value = text[index] ?? null;
+        const field = fields[index]!;
+        if (value !== null && value !== field) for (let k = 0; k < value.length; k++) bytes[offset + k] = value.charCodeAt(k);
+        offset += field.length + 1;
+      }
+    }
+    return true;
   }
+}
 
-  /** Whether text column `index`'s value is written quoted (remembered for the column's last value, as in encode). */
-  private quoted(index: number, value: string): boolean {
-    if (value !== this.lastText[index]) {
-      this.lastText[index] = value;
-      this.lastField[index] = csvField(value);
-    }
-    return this.lastField[index] !== value;
-  }
+function isAsciiText(value: string): boolean {
+  for (let k = 0; k < value.length; k++) if (value.charCodeAt(k) > 0x7f) return false;
+  return true;
+}
+
+/** Whether a non-empty ASCII text starts or ends with a space or tab. */
+function hasEdgeSpace(value: string): boolean {
+  const first = value.charCodeAt(0);
+  const last = value.charCodeAt(value.length - 1);
+  return first === 0x20 || first === 0x09 || last === 0x20 || last === 0x09;
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { COLUMNS } from '../columns.js';
 import { compareText } from '../text.js';
-import { LineArena } from './line-arena.js';
+import { type AdoptedLines, LineArena } from './line-arena.js';
 import { decodeRowLine, RowLineEncoder } from './row-line.js';
 
 export class RowStore {
@@ -22,9 +22,9 @@ export class RowStore {
     return this.lines.add(this.encoder.encode(text));
   }
 
-  /** Takes rows' lines as {@link RowLineEncoder} encodes them, in UTF-8, back to back (LineArena.adopt); they get the next handles. */
-  adopt(bytes: Uint8Array, lineEnds: Int32Array): void {
-    this.lines.adopt(bytes, lineEnds);
+  /** Takes prepared rows' lines, as {@link RowLineEncoder} encodes them, in UTF-8 (LineArena.adopt); they get the next handles. */
+  adopt(lines: AdoptedLines): void {
+    this.lines.adopt(lines);
   }
 
   /** The row's output texts, indexed like COLUMNS; null for a null value. A fresh array. */

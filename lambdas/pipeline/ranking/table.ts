@@ -65,7 +65,7 @@ export class RankingTable {
     const keyCount = keys.length;
     const isText = keys.map((key) => key instanceof TextKey);
     let text = 0;
-    this.rows.adopt(batch.lines, batch.lineEnds);
+    this.rows.adopt(batch);
     for (let row = 0; row < batch.count; row++) {
       const handle = this.count;
       if (handle === this.capacity) this.grow();

@@ -1,7 +1,8 @@
 /**
- * RowLineEncoder.encodeAsRead, the reader's shortcut (parallel/chunk-rows.ts): a row's line made
- * from the bytes of the plain CSV line it was read from must be byte for byte the line `encode`
- * makes from its validated text, or be refused (-1) so the row is encoded instead.
+ * RowLineEncoder.rewriteAsRead, the reader's shortcut (parallel/chunk-rows.ts): a row's line made
+ * in place from the bytes of the plain CSV line it was read from must be byte for byte the line
+ * `encode` makes from its validated text, or be refused (false, nothing written) so the row is
+ * encoded instead.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -39,8 +40,8 @@ function asRead(fields: readonly string[]) {
   return { bytes, start: 5, end: 5 + line.length };
 }
 
-describe('RowLineEncoder.encodeAsRead', () => {
-  it('writes exactly what encode writes, or refuses', () => {
+describe('RowLineEncoder.rewriteAsRead', () => {
+  it('makes exactly what encode writes, in place, or refuses and leaves the bytes as they were', () => {
     const validator = rowValidator('America/New_York');
     let taken = 0;
     let refused = 0;
@@ -48,17 +49,18 @@ describe('RowLineEncoder.encodeAsRead', () => {
       fc.property(recordArb, (fields) => {
         const row = validator.validate({ sourceRow: 1, values: fields });
         if (isRejected(row)) return;
-        const encoder = new RowLineEncoder();
         const { bytes, start, end } = asRead(fields);
-        const out = Buffer.alloc(end - start + 8, 0xff);
-        const written = encoder.encodeAsRead(row.text, fields, bytes, start, end, out, 4);
-        if (written < 0) {
+        const before = Buffer.from(bytes);
+        if (!new RowLineEncoder().rewriteAsRead(row.text, fields, bytes, start, end)) {
           refused++;
+          expect(bytes).toEqual(before);
           return;
         }
         taken++;
-        expect(out.subarray(4, 4 + written).toString('latin1')).toBe(new RowLineEncoder().encode(row.text));
-        expect(out.subarray(4 + written).every((byte) => byte === 0xff)).toBe(true);
+        expect(bytes.subarray(start, end).toString('latin1')).toBe(new RowLineEncoder().encode(row.text));
+        // Nothing outside the record was touched.
+        expect(bytes.subarray(0, start)).toEqual(before.subarray(0, start));
+        expect(bytes.subarray(end)).toEqual(before.subarray(end));
       }),
       { numRuns: 3000 },
     );
@@ -81,9 +83,8 @@ describe('RowLineEncoder.encodeAsRead', () => {
     const row = rowValidator().validate({ sourceRow: 1, values: fields });
     if (isRejected(row)) throw new Error(row.reasons.join('; '));
     const { bytes, start, end } = asRead(fields);
-    const out = Buffer.alloc(end - start);
-    expect(new RowLineEncoder().encodeAsRead(row.text, fields, bytes, start, end, out, 0)).toBe(end - start);
-    expect(out.toString('latin1')).toBe(
+    expect(new RowLineEncoder().rewriteAsRead(row.text, fields, bytes, start, end)).toBe(true);
+    expect(bytes.subarray(start, end).toString('latin1')).toBe(
       '2462672425166211187,BBCMS 2025-C32 A4,,07935GAA7,2026-11-20T12:17:28,,,,-1.3140604467805519E-1,,,,,,,,2026-11-20T01:00:00,',
     );
   });
@@ -93,6 +94,6 @@ describe('RowLineEncoder.encodeAsRead', () => {
     const row = rowValidator().validate({ sourceRow: 1, values: [...fields, ...COLUMNS.slice(5).map(() => '')] });
     if (isRejected(row)) throw new Error(row.reasons.join('; '));
     const { bytes, start, end } = asRead(fields);
-    expect(new RowLineEncoder().encodeAsRead(row.text, fields, bytes, start, end, Buffer.alloc(64), 0)).toBe(-1);
+    expect(new RowLineEncoder().rewriteAsRead(row.text, fields, bytes, start, end)).toBe(false);
   });
 });
