@@ -96,9 +96,14 @@ export async function writeDurably(path: string, chunks: readonly Uint8Array[]):
 
 /**
  * Creates `path` (never overwriting, with the umask's permissions), lets `fill` write into it
- * chunk by chunk, and flushes it to disk before returning what `fill` returned.
+ * chunk by chunk, and flushes it to disk before returning what `fill` returned. `write` resolves
+ * when another chunk may be written; `written`, if given, is called once the chunk is in the file
+ * and may be reused.
  */
-export async function createDurably<T>(path: string, fill: (write: (chunk: Uint8Array) => Promise<void>) => Promise<T>): Promise<T> {
+export async function createDurably<T>(
+  path: string,
+  fill: (write: (chunk: Uint8Array, written?: () => void) => Promise<void>) => Promise<T>,
+): Promise<T> {
   const handle = await open(path, 'wx');
   // Each chunk is written at its own offset, a few at once, so the next one is rendered while the
   // last ones are written; a failed write fails the next call or the end.
@@ -111,12 +116,15 @@ export async function createDurably<T>(path: string, fill: (write: (chunk: Uint8
     }
   };
   try {
-    const result = await fill(async (chunk) => {
+    const result = await fill(async (chunk, written) => {
       const write = writeAt(chunk, size);
       size += chunk.byteLength;
       writing.add(write);
       write.then(
-        () => writing.delete(write),
+        () => {
+          writing.delete(write);
+          written?.();
+        },
         () => undefined,
       );
       if (writing.size >= WRITES_IN_FLIGHT) await Promise.race(writing);

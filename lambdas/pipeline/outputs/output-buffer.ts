@@ -15,6 +15,9 @@ import { MAX_UTF8_BYTES_PER_UNIT, MIB } from '../text.js';
 /** Size of each chunk in bytes (the last may be shorter). */
 export const OUTPUT_CHUNK_BYTES = MIB;
 
+/** Chunks handed back ({@link OutputEncoder.recycle}) kept for reuse, at most. */
+const SPARE_CHUNKS = 8;
+
 /** Texts up to this long are copied in by {@link OutputEncoder.copyAscii} when they are ASCII. */
 const SHORT_TEXT = 64;
 
@@ -27,13 +30,18 @@ export interface EncodedDigest {
 export class OutputEncoder implements OutputWriter {
   private readonly hash: Hash = createHash('sha256');
   private chunk: Buffer;
+  /** Chunks handed back, to be filled again: fresh memory costs a page fault per 4 KiB touched. */
+  private readonly spare: Buffer[] = [];
   private used = 0;
   private byteCount = 0;
   /** A high surrogate that ended the last write: its pair may start the next one. */
   private carry = '';
   private finished = false;
 
-  /** `onChunk` takes each chunk as it is filled (the last when the file ends) and may keep it: it is never reused. */
+  /**
+   * `onChunk` takes each chunk as it is filled (the last when the file ends) and may keep it: it is
+   * not reused unless handed back with {@link recycle}.
+   */
   constructor(
     private readonly onChunk: (chunk: Buffer) => void,
     private readonly chunkBytes: number = OUTPUT_CHUNK_BYTES,
@@ -66,6 +74,14 @@ export class OutputEncoder implements OutputWriter {
   /** Bytes written so far, counting a held-back surrogate as the U+FFFD it would become. */
   get bytes(): number {
     return this.byteCount + this.used + (this.carry === '' ? 0 : MAX_UTF8_BYTES_PER_UNIT);
+  }
+
+  /**
+   * Hands back a chunk `onChunk` took and no longer needs (it has been written out), to be filled
+   * again; the file's next bytes may overwrite it at once.
+   */
+  recycle(chunk: Buffer): void {
+    if (chunk.length === this.chunkBytes && this.spare.length < SPARE_CHUNKS) this.spare.push(chunk);
   }
 
   /** Ends the file: the last chunk goes to `onChunk`, and the file's size and SHA-256 are returned. */
@@ -128,7 +144,7 @@ export class OutputEncoder implements OutputWriter {
 
   private nextChunk(): void {
     this.pushChunk(this.chunk);
-    this.chunk = Buffer.allocUnsafe(this.chunkBytes);
+    this.chunk = this.spare.pop() ?? Buffer.allocUnsafe(this.chunkBytes);
     this.used = 0;
   }
 

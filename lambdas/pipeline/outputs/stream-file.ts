@@ -8,8 +8,12 @@
 import type { DataFile, WrittenFile } from '../ports.js';
 import { OutputEncoder } from './output-buffer.js';
 
-/** Takes the next chunk of a file (it may keep it) and resolves when it can take another. */
-export type ChunkTaker = (chunk: Buffer) => Promise<void>;
+/**
+ * Takes the next chunk of a file (it may keep it) and resolves when it can take another. Once done
+ * with the chunk (written out, copied), it may call `done`, and the chunk is filled again with the
+ * file's next bytes rather than a fresh one allocated.
+ */
+export type ChunkTaker = (chunk: Buffer, done: () => void) => Promise<void>;
 
 /** Streams `file`, which `before` precedes in its list of files (ports.ts DataFile.render). */
 export async function streamFile(file: DataFile, take: ChunkTaker, before: readonly WrittenFile[]): Promise<WrittenFile> {
@@ -17,7 +21,10 @@ export async function streamFile(file: DataFile, take: ChunkTaker, before: reado
   const out = new OutputEncoder((chunk) => queue.push(chunk));
   const handOver = async (): Promise<void> => {
     // shift() one at a time, so a chunk is let go of as soon as the sink has it.
-    for (let chunk = queue.shift(); chunk !== undefined; chunk = queue.shift()) await take(chunk);
+    for (let chunk = queue.shift(); chunk !== undefined; chunk = queue.shift()) {
+      const taken = chunk;
+      await take(taken, () => out.recycle(taken));
+    }
   };
   const pieces = file.render(out, before);
   try {

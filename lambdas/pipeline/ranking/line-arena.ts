@@ -69,13 +69,12 @@ export class LineArena {
     // Lines added one by one after this start a fresh chunk: the one being filled is no longer the last.
     this.current = Buffer.alloc(0);
     this.used = 0;
-    for (let line = 0; line < count; line++) {
-      if (this.count === this.chunkOf.length) this.grow();
-      this.chunkOf[this.count] = chunks[lineBuffers[line]!]!;
-      this.startOf[this.count] = lineStarts[line]!;
-      this.endOf[this.count] = lineEnds[line]!;
-      this.count++;
-    }
+    const first = this.count;
+    if (first + count > this.chunkOf.length) this.grow(first + count);
+    for (let line = 0; line < count; line++) this.chunkOf[first + line] = chunks[lineBuffers[line]!]!;
+    this.startOf.set(lineStarts.subarray(0, count), first);
+    this.endOf.set(lineEnds.subarray(0, count), first);
+    this.count = first + count;
   }
 
   /** The line's UTF-8 bytes (a view, valid as long as the arena; a lone surrogate is U+FFFD). */
@@ -102,8 +101,14 @@ export class LineArena {
     return x.compare(y, this.startOf[b]!, this.endOf[b]!, this.startOf[a]!, this.endOf[a]!) === 0;
   }
 
-  private grow(): void {
-    const capacity = Math.max(1024, this.chunkOf.length * 2);
+  /** Makes room for `lines` lines in all. */
+  reserve(lines: number): void {
+    if (lines > this.chunkOf.length) this.grow(lines);
+  }
+
+  /** Makes room for at least `lines` lines (twice as many as now, at least). */
+  private grow(lines = 0): void {
+    const capacity = Math.max(1024, this.chunkOf.length * 2, lines);
     const grown = (old: Int32Array): Int32Array<ArrayBuffer> => {
       const values = new Int32Array(capacity);
       values.set(old);

@@ -26,12 +26,20 @@ export interface PreparedRows {
   /** Per row: where its line starts and ends in its buffer. */
   readonly lineStarts: Int32Array;
   readonly lineEnds: Int32Array;
-  /** Per row, one double per table key (sort-keys.ts `prepare`). */
-  readonly keys: Float64Array;
-  /** Per row, one flag per table key (sort-keys.ts `prepareFlag`). */
+  /** Per row: its CUSIP key. */
+  readonly groups: string[];
+  /**
+   * Per table key, per row: what sort-keys.ts `prepare` gives, `prepareFlag` gives, and, for a text
+   * key, `prepareText` (null for other keys). A key's values are together, so they are stored in
+   * the table as one copy.
+   */
+  readonly keys: readonly PreparedKey[];
+}
+
+export interface PreparedKey {
+  readonly values: Float64Array;
   readonly flags: Uint8Array;
-  /** Per row: its CUSIP key, then the normalized text (or null) of each text key. */
-  readonly texts: (string | null)[];
+  readonly texts: (string | null)[] | null;
 }
 
 /** Where {@link PreparedRowsBuilder.addAsRead}'s lines are: the piece read. */
@@ -44,15 +52,17 @@ export class PreparedRowsBuilder {
   private readonly keys: SortKey[];
   private readonly encoder = new RowLineEncoder();
   private count = 0;
+  private capacity = 1024;
   /** The lines encoded anew (rows not taken as read). */
   private lines = Buffer.alloc(0);
   private used = 0;
-  private lineBuffers = new Uint8Array(1024);
-  private lineStarts = new Int32Array(1024);
-  private lineEnds = new Int32Array(1024);
-  private keyValues = new Float64Array(0);
-  private flags = new Uint8Array(0);
-  private readonly texts: (string | null)[] = [];
+  private lineBuffers = new Uint8Array(this.capacity);
+  private lineStarts = new Int32Array(this.capacity);
+  private lineEnds = new Int32Array(this.capacity);
+  private readonly groups: string[] = [];
+  private readonly keyValues: Float64Array[];
+  private readonly keyFlags: Uint8Array[];
+  private readonly keyTexts: ((string | null)[] | null)[];
 
   /** `piece`: the bytes rows are read from by {@link addAsRead}, which become their lines' buffer. */
   constructor(
@@ -60,8 +70,9 @@ export class PreparedRowsBuilder {
     private readonly piece?: Uint8Array,
   ) {
     this.keys = tableKeys(order);
-    this.keyValues = new Float64Array(1024 * this.keys.length);
-    this.flags = new Uint8Array(1024 * this.keys.length);
+    this.keyValues = this.keys.map(() => new Float64Array(this.capacity));
+    this.keyFlags = this.keys.map(() => new Uint8Array(this.capacity));
+    this.keyTexts = this.keys.map((key) => (key instanceof TextKey ? [] : null));
   }
 
   add(row: ColorRow): void {
@@ -90,55 +101,66 @@ export class PreparedRowsBuilder {
 
   /** Stores where the row's line is, and its group and sort keys. */
   private addKeys(row: ColorRow, buffer: number, start: number, end: number): void {
-    if (this.count === this.lineEnds.length) this.grow();
-    this.lineBuffers[this.count] = buffer;
-    this.lineStarts[this.count] = start;
-    this.lineEnds[this.count] = end;
-    this.texts.push(row.cusipKey);
+    const at = this.count;
+    if (at === this.capacity) this.grow();
+    this.lineBuffers[at] = buffer;
+    this.lineStarts[at] = start;
+    this.lineEnds[at] = end;
+    this.groups.push(row.cusipKey);
     const keys = this.keys;
-    const at = this.count * keys.length;
     for (let k = 0; k < keys.length; k++) {
       const key = keys[k]!;
-      this.keyValues[at + k] = key.prepare(row);
-      this.flags[at + k] = key.prepareFlag(row);
-      if (key instanceof TextKey) this.texts.push(key.prepareText(row));
+      this.keyValues[k]![at] = key.prepare(row);
+      this.keyFlags[k]![at] = key.prepareFlag(row);
+      if (key instanceof TextKey) this.keyTexts[k]!.push(key.prepareText(row));
     }
     this.count++;
   }
 
   /**
-   * The rows, trimmed to size, and the buffers to list as transferable. The piece's buffer is
-   * among them when rows were taken from it; two builders over one piece list it twice.
+   * The rows, and the buffers to list as transferable. The arrays are views of the builder's (what
+   * is past `count` is never read: the table copies them); the piece's buffer is listed when rows
+   * were taken from it, so two builders over one piece list it twice.
    */
   finish(): { rows: PreparedRows; transfer: ArrayBuffer[] } {
-    const keyCount = this.keys.length;
+    const count = this.count;
     const encoded = new Uint8Array(this.lines.subarray(0, this.used));
     const rows: PreparedRows = {
-      count: this.count,
+      count,
       buffers: [this.piece ?? new Uint8Array(0), encoded],
-      lineBuffers: this.lineBuffers.slice(0, this.count),
-      lineStarts: this.lineStarts.slice(0, this.count),
-      lineEnds: this.lineEnds.slice(0, this.count),
-      keys: this.keyValues.slice(0, this.count * keyCount),
-      flags: this.flags.slice(0, this.count * keyCount),
-      texts: this.texts,
+      lineBuffers: this.lineBuffers.subarray(0, count),
+      lineStarts: this.lineStarts.subarray(0, count),
+      lineEnds: this.lineEnds.subarray(0, count),
+      groups: this.groups,
+      keys: this.keys.map((_, k) => ({
+        values: this.keyValues[k]!.subarray(0, count),
+        flags: this.keyFlags[k]!.subarray(0, count),
+        texts: this.keyTexts[k]!,
+      })),
     };
-    const arrays = [encoded, rows.lineBuffers, rows.lineStarts, rows.lineEnds, rows.keys, rows.flags];
-    if (this.piece !== undefined) arrays.push(this.piece);
-    return { rows, transfer: arrays.map((array) => array.buffer as ArrayBuffer) };
+    const arrays: ArrayBufferView[] = [encoded, rows.lineBuffers, rows.lineStarts, rows.lineEnds];
+    const buffers = [...arrays, ...this.keyValues, ...this.keyFlags].map((array) => array.buffer as ArrayBuffer);
+    if (this.piece !== undefined) buffers.push(this.piece.buffer as ArrayBuffer);
+    return { rows, transfer: buffers };
   }
 
   private grow(): void {
-    const capacity = this.lineEnds.length * 2;
-    const grown = <T extends Uint8Array | Int32Array | Float64Array>(old: T, make: (length: number) => T, perRow = 1): T => {
-      const array = make(capacity * perRow);
-      array.set(old);
-      return array;
-    };
-    this.lineBuffers = grown(this.lineBuffers, (n) => new Uint8Array(n));
-    this.lineStarts = grown(this.lineStarts, (n) => new Int32Array(n));
-    this.lineEnds = grown(this.lineEnds, (n) => new Int32Array(n));
-    this.keyValues = grown(this.keyValues, (n) => new Float64Array(n), this.keys.length);
-    this.flags = grown(this.flags, (n) => new Uint8Array(n), this.keys.length);
+    this.capacity *= 2;
+    const capacity = this.capacity;
+    this.lineBuffers = grown(this.lineBuffers, new Uint8Array(capacity));
+    this.lineStarts = grown(this.lineStarts, new Int32Array(capacity));
+    this.lineEnds = grown(this.lineEnds, new Int32Array(capacity));
+    this.keyValues.forEach((values, k) => {
+      this.keyValues[k] = grown(values, new Float64Array(capacity));
+    });
+    this.keyFlags.forEach((flags, k) => {
+      this.keyFlags[k] = grown(flags, new Uint8Array(capacity));
+    });
   }
+}
+
+/** `array`, holding `old`'s values first. */
+function grown<T extends Uint8Array | Int32Array | Float64Array>(old: T, array: T): T {
+  array.set(old);
+  return array;
 }

@@ -17,6 +17,11 @@ export class RowStore {
     return this.lines.size;
   }
 
+  /** Makes room for `rows` lines in all (LineArena.reserve). */
+  reserve(rows: number): void {
+    this.lines.reserve(rows);
+  }
+
   /** Stores a row's output texts (indexed like COLUMNS); returns its handle. */
   add(text: readonly (string | null)[]): number {
     return this.lines.add(this.encoder.encode(text));

@@ -17,6 +17,7 @@ import type { ColorRow } from '../schema.js';
 import { normalizeText } from '../text.js';
 import { TextIds } from '../text-ids.js';
 import type { RankingKey } from './order.js';
+import type { PreparedKey } from './prepared-rows.js';
 
 /** One key column: a double per row, compared with `<` (ascending, nulls last). */
 export abstract class SortKey {
@@ -36,17 +37,17 @@ export abstract class SortKey {
 
   /**
    * The row's key as {@link set} stores it, computed where the row is validated (a worker thread:
-   * parallel/), for {@link setPrepared} to store; text keys give NaN here and their normalized text
+   * parallel/), for {@link setPreparedRows} to store; text keys give NaN here and their normalized text
    * through {@link TextKey.prepareText}.
    */
   abstract prepare(color: ColorRow): number;
 
-  /** Stores a key made by {@link prepare} (and, for decimals, its inexact flag; for text, its text). */
-  setPrepared(row: number, value: number, _flag: number, _text: string | null): void {
-    this.values[row] = value;
+  /** Stores the keys of `count` rows from `first` on, made by {@link prepare} (prepared-rows.ts). */
+  setPreparedRows(first: number, count: number, prepared: PreparedKey): void {
+    this.values.set(prepared.values.subarray(0, count), first);
   }
 
-  /** A second fact about the row's key, for {@link setPrepared}: 1 when a decimal's text may hold more than its double. */
+  /** A second fact about the row's key, for {@link setPreparedRows}: 1 when a decimal's text may hold more than its double. */
   prepareFlag(_color: ColorRow): number {
     return 0;
   }
@@ -77,7 +78,8 @@ export class DecimalKey extends NumberKey {
   anyInexact = false;
 
   override set(row: number, color: ColorRow): void {
-    this.setPrepared(row, this.prepare(color), this.prepareFlag(color), null);
+    this.values[row] = this.prepare(color);
+    this.setInexact(row, this.prepareFlag(color));
   }
 
   override prepareFlag(color: ColorRow): number {
@@ -85,8 +87,12 @@ export class DecimalKey extends NumberKey {
     return text != null && mayBeInexact(text) ? 1 : 0;
   }
 
-  override setPrepared(row: number, value: number, flag: number, _text: string | null): void {
-    this.values[row] = value;
+  override setPreparedRows(first: number, count: number, prepared: PreparedKey): void {
+    super.setPreparedRows(first, count, prepared);
+    for (let row = 0; row < count; row++) this.setInexact(first + row, prepared.flags[row]!);
+  }
+
+  private setInexact(row: number, flag: number): void {
     this.inexact[row] = flag;
     if (flag !== 0) this.anyInexact = true;
   }
@@ -109,7 +115,7 @@ export class TextKey extends SortKey {
   private readonly texts = new TextIds();
 
   override set(row: number, color: ColorRow): void {
-    this.setPrepared(row, NaN, 0, this.prepareText(color));
+    this.setText(row, this.prepareText(color));
   }
 
   prepare(): number {
@@ -122,7 +128,13 @@ export class TextKey extends SortKey {
     return text == null ? null : normalizeText(text);
   }
 
-  override setPrepared(row: number, _value: number, _flag: number, text: string | null): void {
+  override setPreparedRows(first: number, count: number, prepared: PreparedKey): void {
+    const texts = prepared.texts;
+    if (texts === null) throw new Error('a text key prepared without its texts');
+    for (let row = 0; row < count; row++) this.setText(first + row, texts[row] ?? null);
+  }
+
+  private setText(row: number, text: string | null): void {
     this.values[row] = text === null ? Infinity : this.texts.id(text);
   }
 

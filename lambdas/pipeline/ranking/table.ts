@@ -17,7 +17,7 @@ import { MESSAGE_ID_KEY, type RankingKey } from './order.js';
 import type { PreparedRows } from './prepared-rows.js';
 import { type Ranking, StoredRanking } from './ranked.js';
 import { RowStore } from './row-store.js';
-import { DecimalKey, type SortKey, sortKeys, TextKey } from './sort-keys.js';
+import { DecimalKey, type SortKey, sortKeys } from './sort-keys.js';
 
 /** A table's keys: the configured ones, then MESSAGE_ID ascending (the first tie-break). */
 export function tableKeys(order: readonly RankingKey[]): SortKey[] {
@@ -43,6 +43,16 @@ export class RankingTable {
     return this.count;
   }
 
+  /**
+   * Makes room for `rows` rows in all, when a reader can tell how many are coming (parallel/): the
+   * table then grows once rather than doubling, which would copy every key array and touch fresh
+   * memory each time. An estimate: rows past it still fit, only slower.
+   */
+  reserve(rows: number): void {
+    if (rows > this.capacity) this.grow(rows);
+    this.rows.reserve(rows);
+  }
+
   /** Adds a valid row; returns its handle (0, 1, … in the order added). */
   add(row: ColorRow): number {
     if (this.ranked) throw new Error('RankingTable.add after rank');
@@ -61,21 +71,13 @@ export class RankingTable {
    */
   addPrepared(batch: PreparedRows): void {
     if (this.ranked) throw new Error('RankingTable.addPrepared after rank');
-    const keys = this.keys;
-    const keyCount = keys.length;
-    const isText = keys.map((key) => key instanceof TextKey);
-    let text = 0;
+    const first = this.count;
+    if (first + batch.count > this.capacity) this.grow(first + batch.count);
     this.rows.adopt(batch);
-    for (let row = 0; row < batch.count; row++) {
-      const handle = this.count;
-      if (handle === this.capacity) this.grow();
-      this.group[handle] = this.groupKeys.id(batch.texts[text++]!);
-      const at = row * keyCount;
-      for (let k = 0; k < keyCount; k++) {
-        keys[k]!.setPrepared(handle, batch.keys[at + k]!, batch.flags[at + k]!, isText[k] ? batch.texts[text++]! : null);
-      }
-      this.count++;
-    }
+    const { groups } = batch;
+    for (let row = 0; row < batch.count; row++) this.group[first + row] = this.groupKeys.id(groups[row]!);
+    for (let k = 0; k < this.keys.length; k++) this.keys[k]!.setPreparedRows(first, batch.count, batch.keys[k]!);
+    this.count += batch.count;
   }
 
   /** Groups the rows by CUSIP key and orders each group. Call once, after the last add. */
@@ -152,8 +154,9 @@ export class RankingTable {
     return key.sign * compareDecimalTexts(x, y);
   }
 
-  private grow(): void {
-    this.capacity = Math.max(1024, this.capacity * 2);
+  /** Makes room for at least `rows` rows (twice as many as now, at least). */
+  private grow(rows = 0): void {
+    this.capacity = Math.max(1024, this.capacity * 2, rows);
     for (const key of this.keys) key.grow(this.capacity, this.count);
     const group = new Int32Array(this.capacity);
     group.set(this.group.subarray(0, this.count));

@@ -42,6 +42,24 @@ describe('createDurably', () => {
     expect(ops.filter((op) => op === 'fsync')).toHaveLength(1);
   });
 
+  it('says a chunk is written only once it is in the file, so that it can be filled again', async () => {
+    const path = join(dir, 'reused.bin');
+    fsFaults.inject({ when: (call) => call.op === 'write' && call.index % 3 === 1, fault: { delayMs: 30 } });
+    let handedBack = 0;
+    await createDurably(path, async (write) => {
+      for (const chunk of chunks) {
+        const reused = Buffer.from(chunk);
+        // Overwritten as soon as it is handed back, as a reused chunk is: a write still running would be corrupted.
+        await write(reused, () => {
+          reused.fill(0x58);
+          handedBack++;
+        });
+      }
+    });
+    expect((await readFile(path)).equals(Buffer.concat(chunks))).toBe(true);
+    expect(handedBack).toBe(chunks.length);
+  });
+
   it('fails when one write fails, without syncing, once the writes still running have ended', async () => {
     const path = join(dir, 'full-disk.bin');
     // Writes 2–4 are slow and still running when write 5 fails.
