@@ -68,11 +68,25 @@ export interface Ranking {
 const MESSAGE_ID = COLUMN_INDEX.MESSAGE_ID;
 
 class Group implements RankedGroup {
+  private messageId: string | undefined;
+
   constructor(
     readonly index: number,
     readonly rows: Int32Array,
-    readonly parentMessageId: string,
+    private readonly store: RowStore,
   ) {}
+
+  // Read from the parent's line when asked: most readers of a group (excluded.csv, the report's
+  // parents) never ask, and decoding it for each of ~50,000 groups per pass is not free.
+  get parentMessageId(): string {
+    if (this.messageId === undefined) {
+      const parent = this.rows[0];
+      const id = parent === undefined ? null : this.store.field(parent, MESSAGE_ID);
+      if (id == null) throw new Error('a ranked group has no parent MESSAGE_ID');
+      this.messageId = id;
+    }
+    return this.messageId;
+  }
 
   place(position: number): GroupPlace {
     const parent = position === 1;
@@ -107,7 +121,7 @@ export class StoredRanking implements Ranking {
     const { order, groupStarts } = this;
     for (let index = 0; index < this.groupCount; index++) {
       const rows = order.subarray(groupStarts[index]!, groupStarts[index + 1]!);
-      yield new Group(index, rows, this.messageId(rows[0]));
+      yield new Group(index, rows, this.store);
     }
   }
 
@@ -117,11 +131,5 @@ export class StoredRanking implements Ranking {
 
   csvRecord(row: number): Uint8Array {
     return this.store.csvRecord(row);
-  }
-
-  private messageId(row: number | undefined): string {
-    const id = row === undefined ? null : this.store.field(row, MESSAGE_ID);
-    if (id == null) throw new Error('a ranked group has no parent MESSAGE_ID');
-    return id;
   }
 }
