@@ -13,6 +13,7 @@ import { csvRawRecord } from '../readers/csv-reader.js';
 import { type RawTally, RowTally } from '../report/row-tally.js';
 import { type CompiledRules, compileRules } from '../rules.js';
 import { isRejected, type RejectedRow, RowValidator } from '../schema.js';
+import { TextIds } from '../text-ids.js';
 import { ZoneClock } from '../time-zone.js';
 
 /** What every piece of one run shares (sent once to each worker). */
@@ -37,6 +38,12 @@ export interface ChunkRows {
   /** Per excluded row: the index in {@link ruleLists} of the rules it matched. */
   readonly excludedBy: Int32Array;
   readonly ruleLists: (readonly string[])[];
+  /**
+   * The CUSIP keys this thread numbered for the first time in this piece (its ids from
+   * `firstNewGroup` on, in order): the rows' `groups` ids index the keys of all the thread's pieces.
+   */
+  readonly newGroupKeys: string[];
+  readonly firstNewGroup: number;
   /** Rejected rows, numbered from 1 within the piece. */
   readonly rejected: RejectedRow[];
   /** The piece's ranked rows per dealer and sector, when the run writes a report. */
@@ -53,6 +60,8 @@ export class ChunkReader {
   private readonly rules: CompiledRules;
   /** The header is the color columns in their standard order, nothing else: a record's fields are the row's columns. */
   private readonly standardHeader: boolean;
+  /** This thread's ids of CUSIP keys, over all its pieces (prepared-rows.ts `groups`). */
+  private readonly groupIds = new TextIds();
 
   constructor(private readonly setup: ChunkSetup) {
     const clock = new ZoneClock(setup.timeZone);
@@ -71,8 +80,9 @@ export class ChunkReader {
     parser.write(bytes);
     parser.finish();
     if (startsWithHeader) parser.read();
-    const kept = new PreparedRowsBuilder(this.setup.order, asRead);
-    const excluded = new PreparedRowsBuilder(this.setup.order, asRead);
+    const firstNewGroup = this.groupIds.size;
+    const kept = new PreparedRowsBuilder(this.setup.order, this.groupIds, asRead);
+    const excluded = new PreparedRowsBuilder(this.setup.order, this.groupIds, asRead);
     const excludedBy: number[] = [];
     const ruleLists: (readonly string[])[] = [];
     const listIndex = new Map<string, number>();
@@ -111,6 +121,8 @@ export class ChunkReader {
       kept: keptRows.rows,
       excluded: excludedRows.rows,
       excludedBy: Int32Array.from(excludedBy),
+      newGroupKeys: this.groupIds.texts.slice(firstNewGroup),
+      firstNewGroup,
       ruleLists,
       rejected,
       tally: tally?.rawCounts(),

@@ -79,6 +79,8 @@ export function parallelCsvReader(path: string, options: ParallelReadOptions = {
 async function readPieces(path: string, pool: ReaderPool, job: RowsJob, pieceBytes: number): Promise<SortedRows> {
   const sorted = new SortedRows(job.config);
   const pending: (Piece | undefined)[] = [];
+  // Per thread, the CUSIP keys it has numbered (ChunkRows.newGroupKeys), by its ids.
+  const groupKeys = Array.from({ length: pool.size }, (): string[] => []);
   let merged = 0;
   const mergeNext = async (): Promise<void> => {
     const rows = await pending[merged]!();
@@ -86,7 +88,7 @@ async function readPieces(path: string, pool: ReaderPool, job: RowsJob, pieceByt
     if (rows.misquoted) throw new ReadOnOneThread();
     // The first piece tells how many rows the whole file holds, nearly: the tables grow once.
     if (merged === 1) reserveLike(sorted, rows, fileBytes / Math.max(1, firstPieceBytes));
-    merge(sorted, rows, job);
+    merge(sorted, rows, groupKeys[pool.threadOf(merged - 1)]!, job);
   };
   let firstPieceBytes = 0;
   const send = (bytes: Uint8Array): void => {
@@ -151,11 +153,14 @@ function reserveLike(sorted: SortedRows, first: ChunkRows, scale: number): void 
   sorted.excluded.reserve(estimate(first.excluded.count));
 }
 
-/** Adds a piece's rows after those of the pieces before it. */
-function merge(sorted: SortedRows, rows: ChunkRows, job: RowsJob): void {
+/** Adds a piece's rows after those of the pieces before it; `groupKeys` are its thread's (ChunkRows.newGroupKeys). */
+function merge(sorted: SortedRows, rows: ChunkRows, groupKeys: string[], job: RowsJob): void {
+  // A thread's pieces are merged in the order it read them, so its new keys follow those before.
+  if (rows.firstNewGroup !== groupKeys.length) throw new Error("a piece was merged out of its thread's order");
+  for (const key of rows.newGroupKeys) groupKeys.push(key);
   const before = sorted.read;
-  sorted.kept.addPrepared(rows.kept);
-  sorted.excluded.addPrepared(rows.excluded);
+  sorted.kept.addPrepared(rows.kept, groupKeys);
+  sorted.excluded.addPrepared(rows.excluded, groupKeys);
   if (rows.tally !== undefined) sorted.tally?.addCounts(rows.tally);
   for (const list of rows.excludedBy) sorted.countExcluded(rows.ruleLists[list]!);
   for (const row of rows.rejected) sorted.rejected.push({ ...row, sourceRow: row.sourceRow + before });
@@ -217,9 +222,14 @@ class ReaderPool {
     return this.workers.length + 1;
   }
 
+  /** The thread that reads piece `index`: 0 is this one. */
+  threadOf(index: number): number {
+    return index % this.size;
+  }
+
   /** Starts reading a piece on a worker, or keeps it for this thread to read when it is merged. */
   read(index: number, bytes: Uint8Array): Piece {
-    const thread = index % this.size;
+    const thread = this.threadOf(index);
     if (thread === 0) return async () => this.readHere(bytes, index === 0);
     const promise = new Promise<ChunkRows>((resolve, reject) => this.waiting.set(index, { resolve, reject }));
     // Awaited in order later; a failure while earlier pieces are awaited must not count as unhandled.

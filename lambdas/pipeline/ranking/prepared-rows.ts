@@ -12,6 +12,7 @@
  */
 import type { ColorRow } from '../schema.js';
 import { MAX_UTF8_BYTES_PER_UNIT } from '../text.js';
+import type { TextIds } from '../text-ids.js';
 import type { RankingKey } from './order.js';
 import { RowLineEncoder } from './row-line.js';
 import { type SortKey, TextKey } from './sort-keys.js';
@@ -26,8 +27,12 @@ export interface PreparedRows {
   /** Per row: where its line starts and ends in its buffer. */
   readonly lineStarts: Int32Array;
   readonly lineEnds: Int32Array;
-  /** Per row: its CUSIP key. */
-  readonly groups: string[];
+  /**
+   * Per row: its CUSIP key, as the id the reading thread gave it (its {@link PreparedRowsBuilder}'s
+   * `groupIds`, shared by the thread's pieces). The keys themselves travel once per thread, with the
+   * piece that first saw them, rather than once per row.
+   */
+  readonly groups: Int32Array;
   /**
    * Per table key, per row: what sort-keys.ts `prepare` gives, `prepareFlag` gives, and, for a text
    * key, `prepareText` (null for other keys). A key's values are together, so they are stored in
@@ -59,14 +64,18 @@ export class PreparedRowsBuilder {
   private lineBuffers = new Uint8Array(this.capacity);
   private lineStarts = new Int32Array(this.capacity);
   private lineEnds = new Int32Array(this.capacity);
-  private readonly groups: string[] = [];
+  private groups = new Int32Array(this.capacity);
   private readonly keyValues: Float64Array[];
   private readonly keyFlags: Uint8Array[];
   private readonly keyTexts: ((string | null)[] | null)[];
 
-  /** `piece`: the bytes rows are read from by {@link addAsRead}, which become their lines' buffer. */
+  /**
+   * `groupIds`: the reading thread's ids of CUSIP keys. `piece`: the bytes rows are read from by
+   * {@link addAsRead}, which become their lines' buffer.
+   */
   constructor(
     order: readonly RankingKey[],
+    private readonly groupIds: TextIds,
     private readonly piece?: Uint8Array,
   ) {
     this.keys = tableKeys(order);
@@ -106,7 +115,7 @@ export class PreparedRowsBuilder {
     this.lineBuffers[at] = buffer;
     this.lineStarts[at] = start;
     this.lineEnds[at] = end;
-    this.groups.push(row.cusipKey);
+    this.groups[at] = this.groupIds.id(row.cusipKey);
     const keys = this.keys;
     for (let k = 0; k < keys.length; k++) {
       const key = keys[k]!;
@@ -131,14 +140,14 @@ export class PreparedRowsBuilder {
       lineBuffers: this.lineBuffers.subarray(0, count),
       lineStarts: this.lineStarts.subarray(0, count),
       lineEnds: this.lineEnds.subarray(0, count),
-      groups: this.groups,
+      groups: this.groups.subarray(0, count),
       keys: this.keys.map((_, k) => ({
         values: this.keyValues[k]!.subarray(0, count),
         flags: this.keyFlags[k]!.subarray(0, count),
         texts: this.keyTexts[k]!,
       })),
     };
-    const arrays: ArrayBufferView[] = [encoded, rows.lineBuffers, rows.lineStarts, rows.lineEnds];
+    const arrays: ArrayBufferView[] = [encoded, rows.lineBuffers, rows.lineStarts, rows.lineEnds, rows.groups];
     const buffers = [...arrays, ...this.keyValues, ...this.keyFlags].map((array) => array.buffer as ArrayBuffer);
     if (this.piece !== undefined) buffers.push(this.piece.buffer as ArrayBuffer);
     return { rows, transfer: buffers };
@@ -150,6 +159,7 @@ export class PreparedRowsBuilder {
     this.lineBuffers = grown(this.lineBuffers, new Uint8Array(capacity));
     this.lineStarts = grown(this.lineStarts, new Int32Array(capacity));
     this.lineEnds = grown(this.lineEnds, new Int32Array(capacity));
+    this.groups = grown(this.groups, new Int32Array(capacity));
     this.keyValues.forEach((values, k) => {
       this.keyValues[k] = grown(values, new Float64Array(capacity));
     });

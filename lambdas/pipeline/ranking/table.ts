@@ -32,6 +32,8 @@ export class RankingTable {
   /** Per row: the id of its CUSIP key among {@link groupKeys}. */
   private group = new Int32Array(0);
   private readonly groupKeys = new TextIds();
+  /** Per thread rows were prepared on (addPrepared): its id of a CUSIP key → this table's, or -1. */
+  private readonly threadGroups = new Map<readonly string[], Int32Array>();
   /** The configured keys, then MESSAGE_ID ascending (the first tie-break). */
   private readonly keys: readonly SortKey[];
 
@@ -67,15 +69,31 @@ export class RankingTable {
 
   /**
    * Adds rows prepared elsewhere (prepared-rows.ts, on a worker thread) for a table of the same
-   * order, in their order: the same as adding each row with {@link add}.
+   * order, in their order: the same as adding each row with {@link add}. `groupKeys` are the CUSIP
+   * keys the preparing thread has numbered so far, by its ids (the same array each time for one
+   * thread, grown).
    */
-  addPrepared(batch: PreparedRows): void {
+  addPrepared(batch: PreparedRows, groupKeys: readonly string[]): void {
     if (this.ranked) throw new Error('RankingTable.addPrepared after rank');
     const first = this.count;
     if (first + batch.count > this.capacity) this.grow(first + batch.count);
     this.rows.adopt(batch);
+    // The thread's ids, turned into this table's as rows use them: a key none of its rows has is
+    // never numbered here, so every group of the ranking has rows.
+    let ids = this.threadGroups.get(groupKeys) ?? new Int32Array(0);
+    if (ids.length < groupKeys.length) {
+      const grown = new Int32Array(Math.max(groupKeys.length, ids.length * 2)).fill(-1);
+      grown.set(ids);
+      ids = grown;
+      this.threadGroups.set(groupKeys, ids);
+    }
     const { groups } = batch;
-    for (let row = 0; row < batch.count; row++) this.group[first + row] = this.groupKeys.id(groups[row]!);
+    for (let row = 0; row < batch.count; row++) {
+      const local = groups[row]!;
+      let id = ids[local]!;
+      if (id < 0) id = ids[local] = this.groupKeys.id(groupKeys[local]!);
+      this.group[first + row] = id;
+    }
     for (let k = 0; k < this.keys.length; k++) this.keys[k]!.setPreparedRows(first, batch.count, batch.keys[k]!);
     this.count += batch.count;
   }
