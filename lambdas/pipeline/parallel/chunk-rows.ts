@@ -55,6 +55,9 @@ export interface ChunkRows {
   readonly misquoted: boolean;
 }
 
+/** Bytes decoded to text at once: a Latin-1 string of this size is a young-generation object (V8's limit is 128 KiB). */
+const DECODED_BYTES = 64 * 1024;
+
 export class ChunkReader {
   private readonly validator: RowValidator;
   private readonly rules: CompiledRules;
@@ -73,13 +76,11 @@ export class ChunkReader {
   /** The rows of `bytes`, whole records; the first piece of the file starts with the header, which is skipped. */
   read(bytes: Uint8Array, startsWithHeader: boolean): { rows: ChunkRows; transfer: ArrayBuffer[] } {
     const parser = new CsvParser({ source: this.setup.source });
-    // Decoded in one write, ASCII text has a record's bytes at its character offsets: a row whose
-    // line is the record as read keeps it there, in the piece (PreparedRowsBuilder.addAsRead).
-    // The text is a copy, so rewriting the piece's bytes in place leaves what is parsed as read.
+    // ASCII text has a record's bytes at its character offsets: a row whose line is the record as
+    // read keeps it there, in the piece (PreparedRowsBuilder.addAsRead). The text is a copy, so
+    // rewriting the piece's bytes in place leaves what is parsed as read.
     const asRead = this.standardHeader && isAscii(bytes) ? bytes : undefined;
-    parser.write(bytes);
-    parser.finish();
-    if (startsWithHeader) parser.read();
+    let header = startsWithHeader;
     const firstNewGroup = this.groupIds.size;
     const kept = new PreparedRowsBuilder(this.setup.order, this.groupIds, asRead);
     const excluded = new PreparedRowsBuilder(this.setup.order, this.groupIds, asRead);
@@ -90,30 +91,45 @@ export class ChunkReader {
     const tally = this.setup.tally ? new RowTally() : undefined;
     let misquoted = false;
     let read = 0;
-    for (let record = parser.read(); record !== undefined; record = parser.read()) {
-      read++;
-      if (record.problem === PROBLEM_QUOTE_IN_UNQUOTED || record.problem === PROBLEM_TEXT_AFTER_QUOTE) misquoted = true;
-      const row = this.validator.validate(csvRawRecord(record, read, this.setup.headerLength));
-      if (isRejected(row)) {
-        rejected.push(row);
-        continue;
+    // Decoded a slice at a time: a slice's text is small enough for the young generation, whose
+    // memory is reused, where one text for the whole piece would be fresh memory every piece (a
+    // page fault per 4 KiB: docs/benchmarks.md).
+    const readRecords = (): void => {
+      for (let record = parser.read(); record !== undefined; record = parser.read()) {
+        if (header) {
+          header = false;
+          continue;
+        }
+        read++;
+        if (record.problem === PROBLEM_QUOTE_IN_UNQUOTED || record.problem === PROBLEM_TEXT_AFTER_QUOTE) misquoted = true;
+        const row = this.validator.validate(csvRawRecord(record, read, this.setup.headerLength));
+        if (isRejected(row)) {
+          rejected.push(row);
+          continue;
+        }
+        const matched = this.rules.match(row);
+        const into = matched.length === 0 ? kept : excluded;
+        if (asRead !== undefined && parser.plainEnd >= 0) into.addAsRead(row, record.fields, parser.plainStart, parser.plainEnd);
+        else into.add(row);
+        if (matched.length === 0) {
+          tally?.add(row);
+          continue;
+        }
+        const text = matched.join(';');
+        let index = listIndex.get(text);
+        if (index === undefined) {
+          index = ruleLists.push(matched) - 1;
+          listIndex.set(text, index);
+        }
+        excludedBy.push(index);
       }
-      const matched = this.rules.match(row);
-      const into = matched.length === 0 ? kept : excluded;
-      if (asRead !== undefined && parser.plainEnd >= 0) into.addAsRead(row, record.fields, parser.plainStart, parser.plainEnd);
-      else into.add(row);
-      if (matched.length === 0) {
-        tally?.add(row);
-        continue;
-      }
-      const text = matched.join(';');
-      let index = listIndex.get(text);
-      if (index === undefined) {
-        index = ruleLists.push(matched) - 1;
-        listIndex.set(text, index);
-      }
-      excludedBy.push(index);
+    };
+    for (let at = 0; at < bytes.length; at += DECODED_BYTES) {
+      parser.write(bytes.subarray(at, at + DECODED_BYTES));
+      readRecords();
     }
+    parser.finish();
+    readRecords();
     const keptRows = kept.finish();
     const excludedRows = excluded.finish();
     const rows: ChunkRows = {

@@ -24,6 +24,8 @@ export abstract class BufferedText {
   /** The decoded text held; everything before {@link pos} is consumed. */
   protected text = '';
   protected pos = 0;
+  /** Characters dropped from the front of {@link text} so far: text offset `i` is input character `dropped + i`. */
+  protected dropped = 0;
   /** Set by {@link finish}: no more input will come. */
   protected final = false;
   private readonly decoder: Utf8ChunkDecoder;
@@ -79,6 +81,7 @@ export abstract class BufferedText {
       this.nextInvalid = 0;
     }
     this.text = rest.length > 0 ? rest + text : text;
+    this.dropped += consumed;
     this.pos = 0;
   }
 }

@@ -57,19 +57,20 @@ export class CsvParser extends BufferedText implements PullParser<CsvRecord> {
   private nCR = -2;
   private nQuote = -2;
   /**
-   * Where the record {@link read} last returned lies in the text, [start, end) without its line
-   * end, when it was one plain line (no quote, no CR); -1 otherwise. A caller that decoded its bytes
-   * in one write, all ASCII, can take the record's bytes from the same offsets (parallel/chunk-rows.ts).
+   * Where the record {@link read} last returned lies in the input, [start, end) in characters from
+   * the first written, without its line end, when it was one plain line (no quote, no CR); -1
+   * otherwise. A caller whose bytes are all ASCII can take the record's bytes from the same offsets
+   * (parallel/chunk-rows.ts).
    */
   private spanStart = -1;
   private spanEnd = -1;
 
   get plainStart(): number {
-    return this.spanStart;
+    return this.spanStart < 0 ? -1 : this.dropped + this.spanStart;
   }
 
   get plainEnd(): number {
-    return this.spanEnd;
+    return this.spanEnd < 0 ? -1 : this.dropped + this.spanEnd;
   }
 
   constructor(options: CsvParserOptions = {}) {

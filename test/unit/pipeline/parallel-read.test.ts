@@ -114,6 +114,19 @@ describe('reading a CSV file on worker threads', () => {
     );
   });
 
+  it('reads pieces decoded a slice at a time as one thread does, most rows kept as read', async () => {
+    // ~1.4 MB in 256 KiB pieces: each piece is decoded in 64 KiB slices, records straddling them.
+    const { csv } = colorsCsv({ rows: 10_000, invalidRate: 0.01 });
+    const path = await file('slices.csv', csv);
+    const asRead = vi.spyOn(RowLineEncoder.prototype, 'rewriteAsRead');
+    const parallel = await run(path, parallelCsvReader(path, { ...PIECES, pieceBytes: 256 * 1024 }));
+    const taken = asRead.mock.results.filter((result) => result.type === 'return' && result.value === true).length;
+    asRead.mockRestore();
+    // This thread reads every other piece (the spy sees only its own calls): nearly all their rows.
+    expect(taken).toBeGreaterThan(parallel.counts.read * 0.45);
+    expect(parallel).toEqual(await run(path));
+  });
+
   it("counts the report's ranked rows per dealer and sector as one thread does, many spellings and ties included", async () => {
     const { csv } = colorsCsv({ rows: 3000 });
     const sourceAt = HEADER.trim().split(',').indexOf('SOURCE');
