@@ -9,6 +9,9 @@ import { MAX_UTF8_BYTES_PER_UNIT, MIB } from '../text.js';
 /** Bytes per buffer. A line that does not fit in what is left of one starts the next. */
 const ARENA_CHUNK_BYTES = 4 * MIB;
 
+/** Numbers kept per line in LineArena's `where`: chunk, start, end. */
+const WHERE = 3;
+
 /** String.prototype.isWellFormed: Node 20 has it, the ES2023 typings do not. */
 type MaybeIllFormed = string & { isWellFormed(): boolean };
 
@@ -26,9 +29,12 @@ export class LineArena {
   private current: Buffer = Buffer.alloc(0);
   private used = 0;
   private count = 0;
-  private chunkOf = new Int32Array(0);
-  private startOf = new Int32Array(0);
-  private endOf = new Int32Array(0);
+  /**
+   * Per line, side by side: its chunk, and where it starts and ends in it. Together, so that reading
+   * a line picked at random (rows in ranked order) costs one cache miss, not three.
+   */
+  private where = new Int32Array(0);
+  private capacity = 0;
   /**
    * Lines with a lone surrogate (a JSON `\uD800` escape can make one), which UTF-8 cannot carry:
    * they would read back as U+FFFD. Kept as given too, so comparisons and JSON see the original.
@@ -42,17 +48,18 @@ export class LineArena {
   /** Stores a line; returns its index (lines are numbered 0, 1, … in the order added). */
   add(line: string): number {
     const index = this.count;
-    if (index === this.chunkOf.length) this.grow();
+    if (index === this.capacity) this.grow();
     const worst = line.length * MAX_UTF8_BYTES_PER_UNIT;
     if (worst > this.current.length - this.used) {
       this.current = Buffer.allocUnsafeSlow(Math.max(ARENA_CHUNK_BYTES, worst));
       this.chunks.push(this.current);
       this.used = 0;
     }
-    this.chunkOf[index] = this.chunks.length - 1;
-    this.startOf[index] = this.used;
+    const at = index * WHERE;
+    this.where[at] = this.chunks.length - 1;
+    this.where[at + 1] = this.used;
     this.used += this.current.write(line, this.used);
-    this.endOf[index] = this.used;
+    this.where[at + 2] = this.used;
     if (!(line as MaybeIllFormed).isWellFormed()) this.illFormed.set(index, line);
     this.count++;
     return index;
@@ -70,52 +77,54 @@ export class LineArena {
     this.current = Buffer.alloc(0);
     this.used = 0;
     const first = this.count;
-    if (first + count > this.chunkOf.length) this.grow(first + count);
-    for (let line = 0; line < count; line++) this.chunkOf[first + line] = chunks[lineBuffers[line]!]!;
-    this.startOf.set(lineStarts.subarray(0, count), first);
-    this.endOf.set(lineEnds.subarray(0, count), first);
+    if (first + count > this.capacity) this.grow(first + count);
+    const where = this.where;
+    for (let line = 0, at = first * WHERE; line < count; line++, at += WHERE) {
+      where[at] = chunks[lineBuffers[line]!]!;
+      where[at + 1] = lineStarts[line]!;
+      where[at + 2] = lineEnds[line]!;
+    }
     this.count = first + count;
   }
 
   /** The line's UTF-8 bytes (a view, valid as long as the arena; a lone surrogate is U+FFFD). */
   bytes(index: number): Uint8Array {
     // A plain Uint8Array view: Buffer's subarray costs several times more, a million times a run.
-    const chunk = this.chunks[this.chunkOf[index]!]!;
-    const start = this.startOf[index]!;
-    return new Uint8Array(chunk.buffer, chunk.byteOffset + start, this.endOf[index]! - start);
+    const at = index * WHERE;
+    const chunk = this.chunks[this.where[at]!]!;
+    const start = this.where[at + 1]!;
+    return new Uint8Array(chunk.buffer, chunk.byteOffset + start, this.where[at + 2]! - start);
   }
 
   text(index: number): string {
     const illFormed = this.illFormed.size === 0 ? undefined : this.illFormed.get(index);
     if (illFormed !== undefined) return illFormed;
-    return this.chunks[this.chunkOf[index]!]!.toString('utf8', this.startOf[index]!, this.endOf[index]!);
+    const at = index * WHERE;
+    return this.chunks[this.where[at]!]!.toString('utf8', this.where[at + 1]!, this.where[at + 2]!);
   }
 
   /** Whether two lines are the same text (same bytes: the encoding is one-to-one). */
   equal(a: number, b: number): boolean {
     if (this.illFormed.size > 0 && (this.illFormed.has(a) || this.illFormed.has(b))) return this.text(a) === this.text(b);
-    const length = this.endOf[a]! - this.startOf[a]!;
-    if (length !== this.endOf[b]! - this.startOf[b]!) return false;
-    const x = this.chunks[this.chunkOf[a]!]!;
-    const y = this.chunks[this.chunkOf[b]!]!;
-    return x.compare(y, this.startOf[b]!, this.endOf[b]!, this.startOf[a]!, this.endOf[a]!) === 0;
+    const where = this.where;
+    const p = a * WHERE;
+    const q = b * WHERE;
+    if (where[p + 2]! - where[p + 1]! !== where[q + 2]! - where[q + 1]!) return false;
+    const x = this.chunks[where[p]!]!;
+    const y = this.chunks[where[q]!]!;
+    return x.compare(y, where[q + 1]!, where[q + 2]!, where[p + 1]!, where[p + 2]!) === 0;
   }
 
   /** Makes room for `lines` lines in all. */
   reserve(lines: number): void {
-    if (lines > this.chunkOf.length) this.grow(lines);
+    if (lines > this.capacity) this.grow(lines);
   }
 
   /** Makes room for at least `lines` lines (twice as many as now, at least). */
   private grow(lines = 0): void {
-    const capacity = Math.max(1024, this.chunkOf.length * 2, lines);
-    const grown = (old: Int32Array): Int32Array<ArrayBuffer> => {
-      const values = new Int32Array(capacity);
-      values.set(old);
-      return values;
-    };
-    this.chunkOf = grown(this.chunkOf);
-    this.startOf = grown(this.startOf);
-    this.endOf = grown(this.endOf);
+    this.capacity = Math.max(1024, this.capacity * 2, lines);
+    const where = new Int32Array(this.capacity * WHERE);
+    where.set(this.where.subarray(0, this.count * WHERE));
+    this.where = where;
   }
 }

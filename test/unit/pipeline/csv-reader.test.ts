@@ -318,30 +318,33 @@ describe('CsvParser', () => {
     );
   });
 
-  it.each([1000, 3, 1])('tells where a plain record lies in the input, written %i bytes at a time, and that a quoted or CR-ended one is not plain', (size) => {
-    const text = 'a,b\n\nplain,line\n"quoted",x\ncr,end\r\nlast,one\n';
-    const parser = new CsvParser();
-    const spans: [string, string | null][] = [];
-    const readAll = () => {
-      for (let record = parser.read(); record !== undefined; record = parser.read()) {
-        spans.push([record.fields.join(','), parser.plainEnd < 0 ? null : text.slice(parser.plainStart, parser.plainEnd)]);
+  it.each([1000, 3, 1])(
+    'tells where a plain record lies in the input, written %i bytes at a time, and that a quoted or CR-ended one is not plain',
+    (size) => {
+      const text = 'a,b\n\nplain,line\n"quoted",x\ncr,end\r\nlast,one\n';
+      const parser = new CsvParser();
+      const spans: [string, string | null][] = [];
+      const readAll = () => {
+        for (let record = parser.read(); record !== undefined; record = parser.read()) {
+          spans.push([record.fields.join(','), parser.plainEnd < 0 ? null : text.slice(parser.plainStart, parser.plainEnd)]);
+        }
+      };
+      const bytes = Buffer.from(text, 'latin1');
+      for (let at = 0; at < bytes.length; at += size) {
+        parser.write(bytes.subarray(at, at + size));
+        readAll();
       }
-    };
-    const bytes = Buffer.from(text, 'latin1');
-    for (let at = 0; at < bytes.length; at += size) {
-      parser.write(bytes.subarray(at, at + size));
+      parser.finish();
       readAll();
-    }
-    parser.finish();
-    readAll();
-    expect(spans).toEqual([
-      ['a,b', 'a,b'],
-      ['plain,line', 'plain,line'],
-      ['quoted,x', null],
-      ['cr,end', null],
-      ['last,one', 'last,one'],
-    ]);
-  });
+      expect(spans).toEqual([
+        ['a,b', 'a,b'],
+        ['plain,line', 'plain,line'],
+        ['quoted,x', null],
+        ['cr,end', null],
+        ['last,one', 'last,one'],
+      ]);
+    },
+  );
 });
 
 describe('Utf8ChunkDecoder', () => {
