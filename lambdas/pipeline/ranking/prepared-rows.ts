@@ -1,8 +1,9 @@
 /**
  * Valid rows made ready for a {@link RankingTable} on another thread (parallel/): each row's line
  * (row-line.ts) in UTF-8 and its sort keys as doubles, in flat typed arrays that move between
- * threads without copying; only the texts that must be numbered against the whole table (the CUSIP
- * group, text keys) travel as strings. {@link RankingTable.addPrepared} stores them exactly as
+ * threads without copying. A row's CUSIP key travels as the reading thread's id for it (the keys
+ * themselves once per thread); only text sort keys, numbered against the whole table, travel as
+ * strings per row. {@link RankingTable.addPrepared} stores them exactly as
  * `add` stores a row, so a ranking built either way is the same.
  *
  * Most rows' lines stay where they were read: in the piece of the file itself, each record
@@ -128,8 +129,8 @@ export class PreparedRowsBuilder {
 
   /**
    * The rows, and the buffers to list as transferable. The arrays are views of the builder's (what
-   * is past `count` is never read: the table copies them); the piece's buffer is listed when rows
-   * were taken from it, so two builders over one piece list it twice.
+   * is past `count` is never read: the table copies them); the piece's buffer is listed too, so two
+   * builders over one piece list it twice.
    */
   finish(): { rows: PreparedRows; transfer: ArrayBuffer[] } {
     const count = this.count;

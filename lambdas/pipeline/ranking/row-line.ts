@@ -66,8 +66,8 @@ export class RowLineEncoder {
         if (value.length !== field.length || MAY_NEED_QUOTES[index] || !isAsciiText(value)) return false;
         rewritten = true;
       } else if (MAY_NEED_QUOTES[index] && hasEdgeSpace(value)) {
-        // A field of a plain record holds no quote, comma or line end: it needs quotes only for a
-        // space or tab at an edge (csvField), which a trimmed value has none of.
+        // A field of a plain record holds no quote, comma or line end: it needs quotes (csvField)
+        // only for a space or tab at an edge, and is then encoded.
         return false;
       }
       length += field.length + 1;
