@@ -56,7 +56,7 @@ Options:
                      connects, retries and the waits between them — before giving up
                      (default ${DEFAULT_TIMEOUT_SECONDS}); each retry is printed. Reading the rows is not limited.
   --threads <n>      threads reading a CSV file of 8 MiB or more (default: one per core); 1 reads it
-                     on one thread: slower, but ~150 MiB less memory at a million rows
+                     on one thread: slower, but ~50 MiB less memory at a million rows
   -h, --help         show this help
 
 Progress goes to stderr: one updating line on a terminal (rows read, then ranking, rendering, publishing);
