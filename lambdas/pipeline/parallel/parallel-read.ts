@@ -54,7 +54,9 @@ export function parallelCsvReader(path: string, options: ParallelReadOptions = {
   return async (job) => {
     if (job.config.dedupe) return undefined; // dedupe keeps the first of repeats in file order: one thread
     const threads = options.threads ?? availableParallelism();
-    if (threads < 2 || (await stat(path)).size < (options.minBytes ?? PARALLEL_MIN_BYTES)) return undefined;
+    if (threads < 2) return undefined;
+    const fileBytes = (await stat(path)).size;
+    if (fileBytes < (options.minBytes ?? PARALLEL_MIN_BYTES)) return undefined;
     const setup: ChunkSetup = {
       source: job.source,
       headerLength: job.header.length,
@@ -66,7 +68,7 @@ export function parallelCsvReader(path: string, options: ParallelReadOptions = {
     };
     const pool = new ReaderPool(threads, setup, job.source, options.workerScript);
     try {
-      return await readPieces(path, pool, job, options.pieceBytes ?? PIECE_BYTES);
+      return await readPieces(path, fileBytes, pool, job, options.pieceBytes ?? PIECE_BYTES);
     } catch (error) {
       if (error instanceof ReadOnOneThread) return undefined;
       throw error;
@@ -76,7 +78,8 @@ export function parallelCsvReader(path: string, options: ParallelReadOptions = {
   };
 }
 
-async function readPieces(path: string, pool: ReaderPool, job: RowsJob, pieceBytes: number): Promise<SortedRows> {
+/** Reads the file of `fileBytes` bytes (its size when the run looked) in pieces of `pieceBytes`. */
+async function readPieces(path: string, fileBytes: number, pool: ReaderPool, job: RowsJob, pieceBytes: number): Promise<SortedRows> {
   const sorted = new SortedRows(job.config);
   const pending: (Piece | undefined)[] = [];
   // Per thread, the CUSIP keys it has numbered (ChunkRows.newGroupKeys), by its ids.
@@ -99,7 +102,6 @@ async function readPieces(path: string, pool: ReaderPool, job: RowsJob, pieceByt
     pending.push(pool.read(index, bytes));
   };
   const file = await open(path, 'r');
-  const fileBytes = (await file.stat()).size;
   try {
     // Each piece is read into a buffer of its own, from the end of the last record of the piece
     // before (re-reading the few bytes after it), so no bytes are joined or copied before a worker
