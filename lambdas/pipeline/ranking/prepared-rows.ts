@@ -134,6 +134,8 @@ export class PreparedRowsBuilder {
    */
   finish(): { rows: PreparedRows; transfer: ArrayBuffer[] } {
     const count = this.count;
+    // Copied to size, unlike the arrays below: the table keeps these lines (LineArena.adopt), so a
+    // view would keep the builder's slack with them.
     const encoded = new Uint8Array(this.lines.subarray(0, this.used));
     const rows: PreparedRows = {
       count,
