@@ -53,17 +53,17 @@ export function parentFields(parent: ParentRow): (string | null)[] {
   return JSON.parse(parent.record) as (string | null)[];
 }
 
-export function parentsJsonl(ranking: Ranking): OutputRenderer {
+/** parents.jsonl of a ranking's parents ({@link parentsOf}): their records as they are, each with its CHILDREN_COUNT. */
+export function parentsJsonl(parents: readonly ParentRow[]): OutputRenderer {
   return {
     name: PARENTS_FILE,
     contentType: JSONL_CONTENT_TYPE,
-    rows: ranking.groupCount,
+    rows: parents.length,
     *render(out: OutputWriter) {
       out.write(`${HEADER}\n`);
       yield;
-      for (const group of ranking.groups()) {
-        const record = JSON.stringify(ranking.fields(group.rows[0]!));
-        out.write(`${record.slice(0, -1)},${group.rows.length - 1}]\n`);
+      for (const { record, groupSize } of parents) {
+        out.write(`${record.slice(0, -1)},${groupSize - 1}]\n`);
         yield;
       }
     },

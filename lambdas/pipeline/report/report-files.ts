@@ -29,8 +29,9 @@ export function reportFiles(
   input: Omit<ReportInput, 'parents' | 'files'>,
   rowsOf: (name: string) => number,
 ): ReportFiles {
-  const parents = parentsJsonl(ranking);
-  const model = reportModel({ ...input, parents: parentsOf(ranking), files: [] });
+  const parentRows = parentsOf(ranking);
+  const parents = parentsJsonl(parentRows);
+  const model = reportModel({ ...input, parents: parentRows, files: [] });
   const changes = { changesVersion: 1 as const, asOf: input.run.asOf, runId: input.run.runId, comparisons: model.comparisons };
   const html = reportHtml(model);
   const page: OutputRenderer = {
