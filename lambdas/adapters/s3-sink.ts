@@ -192,7 +192,7 @@ export class S3Sink implements ResultSink {
   private async writeDataFile(runId: string, key: string, file: DataFile, before: readonly WrittenFile[]): Promise<WrittenFile> {
     const upload = this.objects.upload(key, file.contentType);
     try {
-      const written = await streamFile(file, (chunk) => upload.write(chunk), before);
+      const written = await streamFile(file, (chunk, done) => upload.write(chunk, done), before);
       const result = await upload.finish(written.bytes, written.sha256);
       if (result === 'existing')
         this.log.info('run object already holds these exact bytes (an earlier attempt of this run); keeping it', { key });

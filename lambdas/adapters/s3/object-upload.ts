@@ -30,9 +30,21 @@ const PARTS_IN_FLIGHT = 2;
 /** S3's limit on the parts of one upload. */
 const MAX_PARTS = 10_000;
 
+/** Bytes of the object not yet in a part: a chunk, or what is left of it, and what to call once it is all copied out. */
+interface PendingBytes {
+  bytes: Buffer;
+  readonly done: (() => void) | undefined;
+}
+
 export class ObjectUpload {
-  private pending: Buffer[] = [];
+  private pending: PendingBytes[] = [];
   private pendingBytes = 0;
+  /**
+   * Part buffers whose upload has succeeded, filled again with the next parts: a fresh 8 MiB buffer
+   * per part would cost a page fault per 4 KiB written (docs/benchmarks.md). A part is taken once
+   * fewer than PARTS_IN_FLIGHT are on the wire, so that many buffers are all an upload uses.
+   */
+  private readonly spareParts: Buffer[] = [];
   private uploadId: Promise<string> | undefined;
   private readonly inFlight: Promise<CompletedPart>[] = [];
   private readonly parts: CompletedPart[] = [];
@@ -45,12 +57,16 @@ export class ObjectUpload {
     private readonly partBytes: number = PART_BYTES,
   ) {}
 
-  /** Takes the next bytes of the object (it keeps `chunk`); resolves when it can take more. */
-  async write(chunk: Buffer): Promise<void> {
+  /**
+   * Takes the next bytes of the object and resolves when it can take more. It keeps `chunk` until
+   * its bytes are copied into a part (or the body of a single PutObject), then calls `done`, after
+   * which the caller may fill the chunk again (stream-file.ts ChunkTaker).
+   */
+  async write(chunk: Buffer, done?: () => void): Promise<void> {
     if (this.state !== 'open') throw new Error(`upload of ${this.key} is ${this.state}`);
-    this.pending.push(chunk);
+    this.pending.push({ bytes: chunk, done });
     this.pendingBytes += chunk.length;
-    while (this.pendingBytes >= this.partBytes) await this.sendPart(this.takePart(this.partBytes));
+    while (this.pendingBytes >= this.partBytes) await this.sendPart(this.partBytes);
   }
 
   /**
@@ -61,13 +77,14 @@ export class ObjectUpload {
   async finish(bytes: number, sha256Hex: string): Promise<'created' | 'existing'> {
     const sha256 = Buffer.from(sha256Hex, 'hex').toString('base64');
     if (this.uploadId === undefined) {
-      const body = Buffer.concat(this.pending);
+      const body = Buffer.concat(this.pending.map((pending) => pending.bytes));
+      for (const { done } of this.pending) done?.();
       this.pending = [];
       const result = await this.objects.create(this.key, { body, contentType: this.contentType, sha256 });
       this.state = 'done';
       return result;
     }
-    if (this.pendingBytes > 0) await this.sendPart(this.takePart(this.pendingBytes));
+    if (this.pendingBytes > 0) await this.sendPart(this.pendingBytes);
     while (this.inFlight.length > 0) this.parts.push(await this.inFlight.shift()!);
     const uploadId = await this.uploadId;
     try {
@@ -120,20 +137,40 @@ export class ObjectUpload {
     }
   }
 
-  /** The first `size` pending bytes as one buffer; the rest stays pending. */
+  /**
+   * Copies the first `size` pending bytes into a part buffer (a spare one if there is one), hands
+   * back each chunk copied out whole, and leaves the rest pending.
+   */
   private takePart(size: number): Buffer {
-    const all = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
-    this.pending = all.length > size ? [all.subarray(size)] : [];
-    this.pendingBytes = all.length - size;
-    return all.length > size ? Buffer.from(all.subarray(0, size)) : all;
+    const part = this.spareParts.pop() ?? Buffer.allocUnsafeSlow(Math.max(size, this.partBytes));
+    for (let filled = 0; filled < size; ) {
+      const head = this.pending[0]!;
+      const take = Math.min(size - filled, head.bytes.length);
+      part.set(head.bytes.subarray(0, take), filled);
+      filled += take;
+      if (take < head.bytes.length) head.bytes = head.bytes.subarray(take);
+      else {
+        this.pending.shift();
+        head.done?.();
+      }
+    }
+    this.pendingBytes -= size;
+    return part;
   }
 
-  private async sendPart(body: Buffer): Promise<void> {
+  /** Sends the first `size` pending bytes as the next part, at most PARTS_IN_FLIGHT at once. */
+  private async sendPart(size: number): Promise<void> {
+    const buffer = this.takePart(size);
     this.uploadId ??= this.start();
     const uploadId = await this.uploadId;
     const partNumber = this.parts.length + this.inFlight.length + 1;
     if (partNumber > MAX_PARTS) throw new Error(`${this.key} needs more than ${MAX_PARTS} parts of ${this.partBytes} bytes`);
-    const part = this.uploadPart(uploadId, partNumber, body);
+    // The buffer is filled again only once its part is stored: until then the SDK may read it (or
+    // send it again). A part that failed ends the upload, so its buffer is never reused.
+    const part = this.uploadPart(uploadId, partNumber, buffer.subarray(0, size)).then((completed) => {
+      this.spareParts.push(buffer);
+      return completed;
+    });
     part.catch(() => undefined); // awaited below or by finish/abort; not an unhandled rejection meanwhile
     this.inFlight.push(part);
     if (this.inFlight.length >= PARTS_IN_FLIGHT) this.parts.push(await this.inFlight.shift()!);

@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { S3Objects } from '../../../lambdas/adapters/s3/objects.js';
 import { S3Sink } from '../../../lambdas/adapters/s3-sink.js';
 import { PublishError, RunAlreadyPublishedError } from '../../../lambdas/errors.js';
 import { fixedRequest } from '../../helpers/publish-requests.js';
@@ -49,11 +50,21 @@ function request() {
 const inputs = <T extends object>(command: new (input: T) => { input: T }) =>
   s3.commandCalls(command as never).map((call) => call.args[0].input as T);
 
+/**
+ * Each part's bytes as they were when it was sent: a part's buffer is filled again once its upload
+ * has succeeded, so the Body a recorded call points to may since hold a later part.
+ */
+let sent: Buffer[] = [];
+
 describe('S3Sink multipart uploads', () => {
   beforeEach(() => {
     s3.reset();
     s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'U1' });
-    s3.on(UploadPartCommand).callsFake((input) => ({ ETag: `"etag-${input.PartNumber}"` }));
+    sent = [];
+    s3.on(UploadPartCommand).callsFake((input) => {
+      sent.push(Buffer.from(input.Body as Buffer));
+      return { ETag: `"etag-${input.PartNumber}"` };
+    });
     s3.on(CompleteMultipartUploadCommand).resolves({});
     s3.on(AbortMultipartUploadCommand).resolves({});
     s3.on(PutObjectCommand).resolves({});
@@ -71,13 +82,13 @@ describe('S3Sink multipart uploads', () => {
       SSEKMSKeyId: 'alias/k',
     });
     const parts = inputs(UploadPartCommand);
-    expect(parts.map((part) => [part.PartNumber, (part.Body as Buffer).length])).toEqual([
+    expect(parts.map((part, at) => [part.PartNumber, sent[at]!.length])).toEqual([
       [1, PART],
       [2, PART],
       [3, PART / 2],
     ]);
-    expect(Buffer.concat(parts.map((part) => part.Body as Buffer)).toString()).toBe(COLORS);
-    for (const part of parts) expect(part.ChecksumSHA256).toBe(sha256(part.Body as Buffer, 'base64'));
+    expect(Buffer.concat(sent).toString()).toBe(COLORS);
+    expect(parts.map((part) => part.ChecksumSHA256)).toEqual(sent.map((part) => sha256(part, 'base64')));
     const [complete] = inputs(CompleteMultipartUploadCommand);
     expect(complete).toMatchObject({ Key: `${RUN}/colors.csv`, UploadId: 'U1', IfNoneMatch: '*' });
     expect(complete!.MultipartUpload!.Parts).toEqual(
@@ -120,5 +131,91 @@ describe('S3Sink multipart uploads', () => {
     s3.on(GetObjectCommand, { Key: `${RUN}/colors.csv` }).resolves({ Body: objectBody(COLORS.replace('0', '1')) });
     await expect(sink().publish(request())).rejects.toThrow(RunAlreadyPublishedError);
     expect(inputs(PutObjectCommand).filter((put) => put.Key?.endsWith('manifest.json'))).toEqual([]);
+  });
+});
+
+describe('ObjectUpload memory', () => {
+  /** 20 chunks of 300 bytes, each a different letter: parts of 1,024 bytes cut chunks anywhere. */
+  const chunks = () => Array.from({ length: 20 }, (_, at) => Buffer.alloc(300, 0x41 + at));
+  const upload = () =>
+    new S3Objects({ client: new S3Client({ region: 'us-east-1' }), bucket: 'b', partBytes: PART }).upload('k', 'text/csv');
+
+  beforeEach(() => {
+    s3.reset();
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'U1' });
+    s3.on(CompleteMultipartUploadCommand).resolves({});
+  });
+  afterEach(() => s3.reset());
+
+  it('fills a part buffer again only once its part is stored, never while it is in flight', async () => {
+    // Each part's upload ends 20 ms after it starts: with two in flight, a buffer reused early
+    // would hold other bytes by the time S3 "reads" it.
+    const atSend: Buffer[] = [];
+    const atStore: Buffer[] = [];
+    const bodies = new Set<ArrayBufferLike>();
+    s3.on(UploadPartCommand).callsFake(async (input) => {
+      const body = input.Body as Buffer;
+      bodies.add(body.buffer);
+      atSend[input.PartNumber - 1] = Buffer.from(body);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      atStore[input.PartNumber - 1] = Buffer.from(body);
+      return { ETag: `"etag-${input.PartNumber}"` };
+    });
+    const data = chunks();
+    const object = upload();
+    for (const chunk of data) await object.write(chunk);
+    const whole = Buffer.concat(data);
+    await object.finish(whole.length, sha256(whole, 'hex'));
+    expect(atSend).toHaveLength(6);
+    expect(Buffer.concat(atStore).equals(whole)).toBe(true);
+    expect(atStore).toEqual(atSend);
+    // Six parts went up in two buffers: a third part is taken only once the first is stored.
+    expect(bodies.size).toBe(2);
+  });
+
+  it('hands a chunk back only once all its bytes are in a part, and a chunk handed back may be overwritten', async () => {
+    s3.on(UploadPartCommand).callsFake((input) => {
+      sent.push(Buffer.from(input.Body as Buffer));
+      return { ETag: `"etag-${input.PartNumber}"` };
+    });
+    sent = [];
+    const data = chunks();
+    const expected = Buffer.concat(data);
+    const handedBack: number[] = [];
+    const object = upload();
+    for (const [at, chunk] of data.entries()) {
+      // As OutputEncoder.recycle lets the next bytes do: the chunk is overwritten at once.
+      await object.write(chunk, () => {
+        handedBack.push(at);
+        chunk.fill(0x2a);
+      });
+    }
+    // Parts of 1,024 bytes hold the first 5,120 bytes: chunks 0–16 whole (5,100 bytes); 17 in part.
+    expect(handedBack).toEqual(Array.from({ length: 17 }, (_, at) => at));
+    await object.finish(expected.length, sha256(expected, 'hex'));
+    expect(handedBack).toHaveLength(20);
+    expect(Buffer.concat(sent).equals(expected)).toBe(true);
+  });
+
+  it('hands every chunk back once a small object is copied into its one PutObject', async () => {
+    s3.on(PutObjectCommand).callsFake((input) => {
+      sent.push(Buffer.from(input.Body as Buffer));
+      return {};
+    });
+    sent = [];
+    const data = chunks().slice(0, 3);
+    const expected = Buffer.concat(data);
+    const object = upload();
+    let handedBack = 0;
+    for (const chunk of data) {
+      await object.write(chunk, () => {
+        handedBack++;
+        chunk.fill(0x2a);
+      });
+    }
+    expect(handedBack).toBe(0);
+    await object.finish(expected.length, sha256(expected, 'hex'));
+    expect(handedBack).toBe(3);
+    expect(sent).toEqual([expected]);
   });
 });
