@@ -36,15 +36,32 @@ interface PendingBytes {
   readonly done: (() => void) | undefined;
 }
 
+/**
+ * The part buffers of one S3Objects' streamed uploads. A part's buffer, once S3 has stored the
+ * part, is filled with the next part of that upload or of the next one: a fresh 8 MiB buffer per
+ * part would cost a page fault per 4 KiB written (docs/benchmarks.md). A part is taken only once
+ * fewer than PARTS_IN_FLIGHT are on the wire, so uploads one after another use that many buffers.
+ */
+export class PartBuffers {
+  private readonly spare: Buffer[] = [];
+
+  constructor(private readonly partBytes: number) {}
+
+  /** A buffer for a part of up to `size` bytes. */
+  take(size: number): Buffer {
+    const spare = this.spare.pop();
+    return spare !== undefined && spare.length >= size ? spare : Buffer.allocUnsafeSlow(Math.max(size, this.partBytes));
+  }
+
+  /** Gives back the buffer of a part S3 has stored, to be filled again. */
+  giveBack(buffer: Buffer): void {
+    if (this.spare.length < PARTS_IN_FLIGHT) this.spare.push(buffer);
+  }
+}
+
 export class ObjectUpload {
   private pending: PendingBytes[] = [];
   private pendingBytes = 0;
-  /**
-   * Part buffers whose upload has succeeded, filled again with the next parts: a fresh 8 MiB buffer
-   * per part would cost a page fault per 4 KiB written (docs/benchmarks.md). A part is taken once
-   * fewer than PARTS_IN_FLIGHT are on the wire, so that many buffers are all an upload uses.
-   */
-  private readonly spareParts: Buffer[] = [];
   private uploadId: Promise<string> | undefined;
   private readonly inFlight: Promise<CompletedPart>[] = [];
   private readonly parts: CompletedPart[] = [];
@@ -138,11 +155,11 @@ export class ObjectUpload {
   }
 
   /**
-   * Copies the first `size` pending bytes into a part buffer (a spare one if there is one), hands
-   * back each chunk copied out whole, and leaves the rest pending.
+   * Copies the first `size` pending bytes into a part buffer (PartBuffers), hands back each chunk
+   * copied out whole, and leaves the rest pending.
    */
   private takePart(size: number): Buffer {
-    const part = this.spareParts.pop() ?? Buffer.allocUnsafeSlow(Math.max(size, this.partBytes));
+    const part = this.objects.partBuffers.take(size);
     for (let filled = 0; filled < size; ) {
       const head = this.pending[0]!;
       const take = Math.min(size - filled, head.bytes.length);
@@ -168,7 +185,7 @@ export class ObjectUpload {
     // The buffer is filled again only once its part is stored: until then the SDK may read it (or
     // send it again). A part that failed ends the upload, so its buffer is never reused.
     const part = this.uploadPart(uploadId, partNumber, buffer.subarray(0, size)).then((completed) => {
-      this.spareParts.push(buffer);
+      this.objects.partBuffers.giveBack(buffer);
       return completed;
     });
     part.catch(() => undefined); // awaited below or by finish/abort; not an unhandled rejection meanwhile

@@ -22,7 +22,7 @@ import {
 import { type Log, silentLog } from '../../log.js';
 import type { OutputFile } from '../../pipeline/ports.js';
 import { describeS3Error, isAccessDenied, isConditionalConflict, isNotFound, isPreconditionFailed } from './errors.js';
-import { ObjectUpload, PART_BYTES } from './object-upload.js';
+import { ObjectUpload, PART_BYTES, PartBuffers } from './object-upload.js';
 
 /** The largest object one PutObject may create; a streamed file that large goes in parts (./object-upload.ts). */
 export const MAX_PUT_BYTES = 5 * 1024 ** 3;
@@ -108,6 +108,8 @@ export class S3Objects {
   private readonly conflictRetries: number;
   private readonly conflictRetryDelayMs: number;
   private readonly partBytes: number;
+  /** The buffers parts of streamed uploads are sent from, reused from one part and upload to the next. */
+  readonly partBuffers: PartBuffers;
 
   constructor(options: S3ObjectsOptions) {
     this.client = options.client;
@@ -118,6 +120,7 @@ export class S3Objects {
     this.conflictRetries = options.conflictRetries ?? 2;
     this.conflictRetryDelayMs = options.conflictRetryDelayMs ?? 200;
     this.partBytes = options.partBytes ?? PART_BYTES;
+    this.partBuffers = new PartBuffers(this.partBytes);
   }
 
   /** Starts writing `key` create-only as its bytes come (./object-upload.ts). */

@@ -147,7 +147,7 @@ describe('ObjectUpload memory', () => {
   });
   afterEach(() => s3.reset());
 
-  it('fills a part buffer again only once its part is stored, never while it is in flight', async () => {
+  it('fills a part buffer again only once its part is stored, never while it is in flight, for this upload or the next', async () => {
     // Each part's upload ends 20 ms after it starts: with two in flight, a buffer reused early
     // would hold other bytes by the time S3 "reads" it.
     const atSend: Buffer[] = [];
@@ -156,20 +156,23 @@ describe('ObjectUpload memory', () => {
     s3.on(UploadPartCommand).callsFake(async (input) => {
       const body = input.Body as Buffer;
       bodies.add(body.buffer);
-      atSend[input.PartNumber - 1] = Buffer.from(body);
+      const at = atSend.push(Buffer.from(body)) - 1;
       await new Promise((resolve) => setTimeout(resolve, 20));
-      atStore[input.PartNumber - 1] = Buffer.from(body);
+      atStore[at] = Buffer.from(body);
       return { ETag: `"etag-${input.PartNumber}"` };
     });
-    const data = chunks();
-    const object = upload();
-    for (const chunk of data) await object.write(chunk);
-    const whole = Buffer.concat(data);
-    await object.finish(whole.length, sha256(whole, 'hex'));
-    expect(atSend).toHaveLength(6);
-    expect(Buffer.concat(atStore).equals(whole)).toBe(true);
+    const objects = new S3Objects({ client: new S3Client({ region: 'us-east-1' }), bucket: 'b', partBytes: PART });
+    const data = [chunks(), chunks().reverse()];
+    for (const [at, file] of data.entries()) {
+      const object = objects.upload(`k${at}`, 'text/csv');
+      for (const chunk of file) await object.write(chunk);
+      const whole = Buffer.concat(file);
+      await object.finish(whole.length, sha256(whole, 'hex'));
+    }
+    expect(atSend).toHaveLength(12);
+    expect(Buffer.concat(atStore).equals(Buffer.concat(data.flat()))).toBe(true);
     expect(atStore).toEqual(atSend);
-    // Six parts went up in two buffers: a third part is taken only once the first is stored.
+    // Twelve parts of two uploads went up in two buffers: a part is taken only once fewer than two are on the wire.
     expect(bodies.size).toBe(2);
   });
 
