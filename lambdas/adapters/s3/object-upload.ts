@@ -30,16 +30,10 @@ const PARTS_IN_FLIGHT = 2;
 /** S3's limit on the parts of one upload. */
 const MAX_PARTS = 10_000;
 
-/** Bytes of the object not yet in a part: a chunk, or what is left of it, and what to call once it is all copied out. */
-interface PendingBytes {
-  bytes: Buffer;
-  readonly done: (() => void) | undefined;
-}
-
 /**
  * The part buffers of one S3Objects' streamed uploads. A part's buffer, once S3 has stored the
  * part, is filled with the next part of that upload or of the next one: a fresh 8 MiB buffer per
- * part would cost a page fault per 4 KiB written (docs/benchmarks.md). A part is taken only once
+ * part would cost a page fault per 4 KiB written (docs/benchmarks.md). A part is filled only while
  * fewer than PARTS_IN_FLIGHT are on the wire, so uploads one after another use that many buffers.
  */
 export class PartBuffers {
@@ -60,8 +54,9 @@ export class PartBuffers {
 }
 
 export class ObjectUpload {
-  private pending: PendingBytes[] = [];
-  private pendingBytes = 0;
+  /** The part being filled (from PartBuffers), and how many of its bytes are the object's so far. */
+  private part: Buffer | undefined;
+  private filled = 0;
   private uploadId: Promise<string> | undefined;
   private readonly inFlight: Promise<CompletedPart>[] = [];
   private readonly parts: CompletedPart[] = [];
@@ -75,15 +70,21 @@ export class ObjectUpload {
   ) {}
 
   /**
-   * Takes the next bytes of the object and resolves when it can take more. It keeps `chunk` until
-   * its bytes are copied into a part (or the body of a single PutObject), then calls `done`, after
-   * which the caller may fill the chunk again (stream-file.ts ChunkTaker).
+   * Takes the next bytes of the object and resolves when it can take more. The bytes are copied into
+   * the part being filled (sent when full); then `done` is called, after which the caller may fill
+   * `chunk` again (stream-file.ts ChunkTaker).
    */
   async write(chunk: Buffer, done?: () => void): Promise<void> {
     if (this.state !== 'open') throw new Error(`upload of ${this.key} is ${this.state}`);
-    this.pending.push({ bytes: chunk, done });
-    this.pendingBytes += chunk.length;
-    while (this.pendingBytes >= this.partBytes) await this.sendPart(this.partBytes);
+    for (let from = 0; from < chunk.length; ) {
+      this.part ??= this.objects.partBuffers.take(this.partBytes);
+      const take = Math.min(chunk.length - from, this.partBytes - this.filled);
+      this.part.set(chunk.subarray(from, from + take), this.filled);
+      this.filled += take;
+      from += take;
+      if (this.filled === this.partBytes) await this.sendPart();
+    }
+    done?.();
   }
 
   /**
@@ -94,14 +95,15 @@ export class ObjectUpload {
   async finish(bytes: number, sha256Hex: string): Promise<'created' | 'existing'> {
     const sha256 = Buffer.from(sha256Hex, 'hex').toString('base64');
     if (this.uploadId === undefined) {
-      const body = Buffer.concat(this.pending.map((pending) => pending.bytes));
-      for (const { done } of this.pending) done?.();
-      this.pending = [];
+      // Under one part: one PutObject, of a copy, so that the part buffer goes back at once.
+      const body = Buffer.from(this.part?.subarray(0, this.filled) ?? []);
+      if (this.part !== undefined) this.objects.partBuffers.giveBack(this.part);
+      this.part = undefined;
       const result = await this.objects.create(this.key, { body, contentType: this.contentType, sha256 });
       this.state = 'done';
       return result;
     }
-    if (this.pendingBytes > 0) await this.sendPart(this.pendingBytes);
+    if (this.filled > 0) await this.sendPart();
     while (this.inFlight.length > 0) this.parts.push(await this.inFlight.shift()!);
     const uploadId = await this.uploadId;
     try {
@@ -131,7 +133,7 @@ export class ObjectUpload {
   async abort(): Promise<void> {
     if (this.state !== 'open') return;
     this.state = 'aborted';
-    this.pending = [];
+    this.part = undefined;
     if (this.uploadId === undefined) return;
     // Parts still being sent would be stored after the abort: let them end first.
     await Promise.allSettled(this.inFlight);
@@ -154,30 +156,12 @@ export class ObjectUpload {
     }
   }
 
-  /**
-   * Copies the first `size` pending bytes into a part buffer (PartBuffers), hands back each chunk
-   * copied out whole, and leaves the rest pending.
-   */
-  private takePart(size: number): Buffer {
-    const part = this.objects.partBuffers.take(size);
-    for (let filled = 0; filled < size; ) {
-      const head = this.pending[0]!;
-      const take = Math.min(size - filled, head.bytes.length);
-      part.set(head.bytes.subarray(0, take), filled);
-      filled += take;
-      if (take < head.bytes.length) head.bytes = head.bytes.subarray(take);
-      else {
-        this.pending.shift();
-        head.done?.();
-      }
-    }
-    this.pendingBytes -= size;
-    return part;
-  }
-
-  /** Sends the first `size` pending bytes as the next part, at most PARTS_IN_FLIGHT at once. */
-  private async sendPart(size: number): Promise<void> {
-    const buffer = this.takePart(size);
+  /** Sends the part filled so far as the next part, at most PARTS_IN_FLIGHT at once. */
+  private async sendPart(): Promise<void> {
+    const buffer = this.part!;
+    const size = this.filled;
+    this.part = undefined;
+    this.filled = 0;
     this.uploadId ??= this.start();
     const uploadId = await this.uploadId;
     const partNumber = this.parts.length + this.inFlight.length + 1;
