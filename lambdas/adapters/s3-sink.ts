@@ -187,8 +187,7 @@ export class S3Sink implements ResultSink {
     return { runKey, location: s3Url(this.bucket, runKey), latestKey, latest: s3Url(this.bucket, latestKey) };
   }
 
-  /** Streams a data file into `key` as it is rendered; returns its size and SHA-256 for the manifest. */
-  /** Streams `file` (which `before` precedes: ports.ts DataFile.render) to a create-only object. */
+  /** Streams `file` (`before` precedes it: ports.ts DataFile.render) into create-only `key`; returns its size and SHA-256. */
   private async writeDataFile(runId: string, key: string, file: DataFile, before: readonly WrittenFile[]): Promise<WrittenFile> {
     const upload = this.objects.upload(key, file.contentType);
     try {
