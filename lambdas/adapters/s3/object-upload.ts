@@ -39,12 +39,12 @@ const MAX_PARTS = 10_000;
 export class PartBuffers {
   private readonly spare: Buffer[] = [];
 
-  constructor(private readonly partBytes: number) {}
+  /** `partBytes`: the size of every part but the last, and of every buffer. */
+  constructor(readonly partBytes: number) {}
 
-  /** A buffer for a part of up to `size` bytes. */
-  take(size: number): Buffer {
-    const spare = this.spare.pop();
-    return spare !== undefined && spare.length >= size ? spare : Buffer.allocUnsafeSlow(Math.max(size, this.partBytes));
+  /** A buffer for the next part: one given back, or a fresh one. */
+  take(): Buffer {
+    return this.spare.pop() ?? Buffer.allocUnsafeSlow(this.partBytes);
   }
 
   /** Gives back the buffer of a part S3 has stored, to be filled again. */
@@ -66,8 +66,12 @@ export class ObjectUpload {
     private readonly objects: S3Objects,
     readonly key: string,
     private readonly contentType: string,
-    private readonly partBytes: number = PART_BYTES,
   ) {}
+
+  /** Part size: the buffers' (S3Objects' `partBytes` option). */
+  private get partBytes(): number {
+    return this.objects.partBuffers.partBytes;
+  }
 
   /**
    * Takes the next bytes of the object and resolves when it can take more. The bytes are copied into
@@ -77,7 +81,7 @@ export class ObjectUpload {
   async write(chunk: Buffer, done?: () => void): Promise<void> {
     if (this.state !== 'open') throw new Error(`upload of ${this.key} is ${this.state}`);
     for (let from = 0; from < chunk.length; ) {
-      this.part ??= this.objects.partBuffers.take(this.partBytes);
+      this.part ??= this.objects.partBuffers.take();
       const take = Math.min(chunk.length - from, this.partBytes - this.filled);
       this.part.set(chunk.subarray(from, from + take), this.filled);
       this.filled += take;

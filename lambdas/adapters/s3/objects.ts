@@ -107,7 +107,6 @@ export class S3Objects {
   readonly log: Log;
   private readonly conflictRetries: number;
   private readonly conflictRetryDelayMs: number;
-  private readonly partBytes: number;
   /** The buffers parts of streamed uploads are sent from, reused from one part and upload to the next. */
   readonly partBuffers: PartBuffers;
 
@@ -119,13 +118,12 @@ export class S3Objects {
     this.log = options.log ?? silentLog;
     this.conflictRetries = options.conflictRetries ?? 2;
     this.conflictRetryDelayMs = options.conflictRetryDelayMs ?? 200;
-    this.partBytes = options.partBytes ?? PART_BYTES;
-    this.partBuffers = new PartBuffers(this.partBytes);
+    this.partBuffers = new PartBuffers(options.partBytes ?? PART_BYTES);
   }
 
   /** Starts writing `key` create-only as its bytes come (./object-upload.ts). */
   upload(key: string, contentType: string): ObjectUpload {
-    return new ObjectUpload(this, key, contentType, this.partBytes);
+    return new ObjectUpload(this, key, contentType);
   }
 
   /**
