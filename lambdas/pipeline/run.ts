@@ -71,8 +71,29 @@ export type RunPhase = 'ranking' | 'rendering' | 'publishing';
 const DUPLICATE: readonly string[] = [DUPLICATE_RULE];
 
 export async function runColors(request: RunRequest): Promise<RunResult> {
-  const now = request.now ?? (() => new Date());
-  const startedAt = now();
+  const read = await readRun(request);
+  try {
+    return await rankAndPublish(request, read);
+  } finally {
+    // The rows' lines may be in a spill file (parallel/): freed once every output is written.
+    await read.sorted.release();
+  }
+}
+
+/** What reading a run's input gives the steps after it. */
+interface ReadRun {
+  readonly startedAt: Date;
+  readonly clock: ZoneClock;
+  readonly source: string;
+  readonly sorted: SortedRows;
+  readonly activeRuleNames: readonly string[];
+  readonly inputCounts: InputCounts | undefined;
+  /** The runs before this one, looked up while the rows were read; never rejects (previous-runs.ts). Let go once the report is rendered. */
+  previous: Promise<readonly PreviousRun[] | null> | undefined;
+}
+
+async function readRun(request: RunRequest): Promise<ReadRun> {
+  const startedAt = (request.now ?? (() => new Date()))();
   const { config } = request.config;
   const clock = new ZoneClock(config.window.timeZone);
 
@@ -92,14 +113,26 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
   for (const warning of [...(opened.warnings ?? []), ...headerWarnings]) request.onWarning?.(warning);
   const rules = compileRules(config.rules, clock);
   const inputCounts = opened.inputs ? new InputCounts(opened.inputs) : undefined;
-  // Looked up while the rows are read; never rejects (previous-runs.ts). Let go once the report is rendered.
-  let previous: Promise<readonly PreviousRun[] | null> | undefined = lookUpPreviousRuns(request);
+  const previous = lookUpPreviousRuns(request);
   // Rows read elsewhere carry no per-input counts: a source of several inputs is read here.
   const sorted =
     (inputCounts === undefined
-      ? await readRowsElsewhere(request, { source, header: opened.header, mapping, config, onProgress: request.onProgress }, opened.records)
+      ? await readRowsElsewhere(
+          request,
+          { source, header: opened.header, mapping, config, onProgress: request.onProgress, onWarning: request.onWarning },
+          opened.records,
+        )
       : undefined) ?? (await sortRows(opened.records, new RowValidator(mapping, clock), rules, request, inputCounts));
   if (opened.recordKeys) for (const warning of recordKeyWarnings(opened.recordKeys(), uses, source)) request.onWarning?.(warning);
+  const activeRuleNames = config.dedupe ? [DUPLICATE_RULE, ...rules.activeRuleNames] : rules.activeRuleNames;
+  return { startedAt, clock, source, sorted, activeRuleNames, inputCounts, previous };
+}
+
+/** Ranks the rows read, renders the outputs and publishes them (or, on a dry run, only digests them). */
+async function rankAndPublish(request: RunRequest, read: ReadRun): Promise<RunResult> {
+  const now = request.now ?? (() => new Date());
+  const { config } = request.config;
+  const { startedAt, clock, source, sorted, inputCounts } = read;
   request.onPhase?.('ranking');
 
   const ranking = sorted.kept.rank();
@@ -112,7 +145,7 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
     ranked: ranking.rowCount,
     groups: ranking.groupCount,
     excluded: excluded.rowCount,
-    excludedByRule: countExclusions(sorted.exclusions, config.dedupe ? [DUPLICATE_RULE, ...rules.activeRuleNames] : rules.activeRuleNames),
+    excludedByRule: countExclusions(sorted.exclusions, read.activeRuleNames),
     rejected: rejected.length,
     rejectedByReason: countReasons(rejected),
   };
@@ -150,12 +183,12 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
           exclusions: sorted.exclusions,
           rejected,
           tally: sorted.tally,
-          previous: await previous,
+          previous: (await read.previous) ?? null,
         },
         (name) => files.find((file) => file.name === name)?.rows ?? 0,
       )
     : undefined;
-  previous = undefined;
+  read.previous = undefined;
   if (report) files.push(...report.files);
   // Loaded only when asked for: the Parquet writer is a chunk of its own (parquet/table-outputs.mts).
   const tables = config.outputs.parquet

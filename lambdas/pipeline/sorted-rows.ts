@@ -6,6 +6,7 @@
  */
 
 import type { RunConfig } from './config.js';
+import type { SpillFile } from './ranking/spill-file.js';
 import { RankingTable } from './ranking/table.js';
 import { RowTally } from './report/row-tally.js';
 import type { ColorRow, HeaderMapping, RejectedRow } from './schema.js';
@@ -23,11 +24,29 @@ export class SortedRows {
   readonly tally: RowTally | undefined;
   // rules.match returns a fresh list per excluded row; keep one shared list and its text per combination.
   private readonly combinations = new Map<string, { names: readonly string[]; text: string }>();
+  private spill: SpillFile | undefined;
 
   constructor(config: RunConfig) {
     this.kept = new RankingTable(config.ranking.order);
     this.excluded = new RankingTable(config.ranking.order);
     this.tally = config.outputs.report ? new RowTally() : undefined;
+  }
+
+  /** Rows added from now on with `addPrepared` keep their lines in `file` (RankingTable.spillLinesTo), until {@link release}. */
+  spillLinesTo(file: SpillFile, windowBytes?: number): void {
+    this.spill = file;
+    this.kept.spillLinesTo(file, windowBytes);
+    this.excluded.spillLinesTo(file, windowBytes);
+  }
+
+  /** Waits until every line spilled so far is in the spill file, if the rows have one; fails if one could not be written. */
+  async flush(): Promise<void> {
+    await this.spill?.flush();
+  }
+
+  /** Frees the spill file, if the rows have one; their rankings are not to be read after. */
+  async release(): Promise<void> {
+    await this.spill?.close();
   }
 
   keep(row: ColorRow): void {
@@ -60,6 +79,7 @@ export interface RowsJob {
   readonly mapping: HeaderMapping;
   readonly config: RunConfig;
   readonly onProgress?: ((rowsRead: number) => void) | undefined;
+  readonly onWarning?: ((message: string) => void) | undefined;
   readonly progressEvery: number;
 }
 

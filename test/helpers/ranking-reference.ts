@@ -7,9 +7,12 @@
 import { COLUMN_INDEX, COLUMN_TYPES, COLUMNS } from '../../lambdas/pipeline/columns.js';
 import { compareDecimalTexts } from '../../lambdas/pipeline/decimal.js';
 import type { RankingKey } from '../../lambdas/pipeline/ranking/order.js';
+import { PreparedRowsBuilder } from '../../lambdas/pipeline/ranking/prepared-rows.js';
+import type { SpillFile } from '../../lambdas/pipeline/ranking/spill-file.js';
 import { RankingTable } from '../../lambdas/pipeline/ranking/table.js';
 import type { ColorRow } from '../../lambdas/pipeline/schema.js';
 import { compareText, normalizeText } from '../../lambdas/pipeline/text.js';
+import { TextIds } from '../../lambdas/pipeline/text-ids.js';
 import { compareIds } from '../../lambdas/pipeline/values.js';
 
 type Comparator = (a: ColorRow, b: ColorRow) => number;
@@ -95,6 +98,39 @@ export function rankThroughTable(rows: readonly ColorRow[], order: readonly Rank
   const table = new RankingTable(order);
   const byHandle = new Map<number, ColorRow>();
   for (const row of rows) byHandle.set(table.add(row), row);
+  return readRanking(table, byHandle);
+}
+
+/**
+ * Ranks `rows` as the parallel reader does (parallel/): prepared in batches of `batchRows` by a
+ * PreparedRowsBuilder with its own CUSIP ids, as a worker thread would, and added to the table batch by
+ * batch — their lines in memory, or written to `spill` and read back `windowBytes` at a time. Read
+ * back as {@link rankThroughTable} reads; then every row's fields once more in a random order, as a
+ * reader that does not walk the groups would.
+ */
+export async function rankThroughPreparedRows(
+  rows: readonly ColorRow[],
+  order: readonly RankingKey[],
+  { batchRows, spill, windowBytes }: { batchRows: number; spill?: SpillFile; windowBytes?: number },
+): Promise<{ ranked: RankedRow[]; groups: number }> {
+  const table = new RankingTable(order);
+  if (spill) table.spillLinesTo(spill, windowBytes);
+  const threadIds = new TextIds();
+  const byHandle = new Map<number, ColorRow>();
+  for (let first = 0; first < rows.length; first += batchRows) {
+    const builder = new PreparedRowsBuilder(order, threadIds);
+    const batch = rows.slice(first, first + batchRows);
+    for (const row of batch) builder.add(row);
+    batch.forEach((row, at) => {
+      byHandle.set(table.size + at, row);
+    });
+    table.addPrepared(builder.finish().rows, threadIds.texts);
+  }
+  await spill?.flush();
+  return readRanking(table, byHandle);
+}
+
+function readRanking(table: RankingTable, byHandle: ReadonlyMap<number, ColorRow>): { ranked: RankedRow[]; groups: number } {
   const ranking = table.rank();
   const ranked: RankedRow[] = [];
   for (const group of ranking.groups()) {
@@ -109,5 +145,11 @@ export function rankThroughTable(rows: readonly ColorRow[], order: readonly Rank
     });
   }
   if (ranked.length !== ranking.rowCount) throw new Error(`${ranked.length} rows in the groups, rowCount says ${ranking.rowCount}`);
+  const handles = [...byHandle.keys()].sort((a, b) => ((a * 7919) % 101) - ((b * 7919) % 101) || a - b);
+  for (const handle of handles) {
+    const row = byHandle.get(handle)!;
+    if (ranking.fields(handle).some((field, index) => field !== (row.text[index] ?? null)))
+      throw new Error(`handle ${handle} reads back other fields out of order`);
+  }
   return { ranked, groups: ranking.groupCount };
 }

@@ -77,8 +77,8 @@ export class ChunkReader {
   read(bytes: Uint8Array, startsWithHeader: boolean): { rows: ChunkRows; transfer: ArrayBuffer[] } {
     const parser = new CsvParser({ source: this.setup.source });
     // ASCII text has a record's bytes at its character offsets: a row whose line is the record as
-    // read keeps it there, in the piece (PreparedRowsBuilder.addAsRead). The text is a copy, so
-    // rewriting the piece's bytes in place leaves what is parsed as read.
+    // read has its line made there, in the piece (PreparedRowsBuilder.addAsRead). The text is a
+    // copy, so rewriting the piece's bytes in place leaves what is parsed as read.
     const asRead = this.standardHeader && isAscii(bytes) ? bytes : undefined;
     let header = startsWithHeader;
     const firstNewGroup = this.groupIds.size;
@@ -144,8 +144,6 @@ export class ChunkReader {
       tally: tally?.rawCounts(),
       misquoted,
     };
-    // Both builders list the piece's buffer when they hold lines in it; a buffer is listed once.
-    const transfer = new Set([...keptRows.transfer, ...excludedRows.transfer, rows.excludedBy.buffer as ArrayBuffer]);
-    return { rows, transfer: [...transfer] };
+    return { rows, transfer: [...keptRows.transfer, ...excludedRows.transfer, rows.excludedBy.buffer as ArrayBuffer] };
   }
 }

@@ -17,6 +17,7 @@ import { open, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { SourceError } from '../../errors.js';
+import { SpillFile } from '../ranking/spill-file.js';
 import { type ReadRowsElsewhere, type RowsJob, SortedRows } from '../sorted-rows.js';
 import { MIB } from '../text.js';
 import { ChunkReader, type ChunkRows, type ChunkSetup } from './chunk-rows.js';
@@ -31,9 +32,21 @@ export interface ParallelReadOptions {
   readonly pieceBytes?: number;
   /** The script each worker runs; chunk-worker's unless set (tests give workers that fail). */
   readonly workerScript?: URL;
+  /** Files at least this large have their rows' lines spilled to a temporary file (ranking/spill-file.ts). */
+  readonly spillMinBytes?: number;
+  /** Where the spill file goes; the system's temporary folder (TMPDIR) unless set. */
+  readonly spillFolder?: string;
+  /** Bytes of spilled lines read back at once (ranking/spilled-chunks.ts). */
+  readonly windowBytes?: number;
 }
 
 export const PARALLEL_MIN_BYTES = 8 * MIB;
+/**
+ * From this size on, a file's rows keep their lines in a spill file rather than in memory: the run
+ * then holds each row's sort keys (~60 bytes), not its text (~140), at the cost of writing the
+ * lines once and reading them back once per output (docs/architecture.md, "Lines spilled to disk").
+ */
+export const SPILL_MIN_BYTES = 64 * MIB;
 const PIECE_BYTES = 4 * MIB;
 /** Pieces cut and not yet merged, per thread: enough to keep every worker busy, few enough to bound memory. */
 const IN_FLIGHT_PER_THREAD = 2;
@@ -66,11 +79,18 @@ export function parallelCsvReader(path: string, options: ParallelReadOptions = {
       timeZone: job.config.window.timeZone,
       tally: job.config.outputs.report,
     };
+    const sorted = new SortedRows(job.config);
+    if (fileBytes >= (options.spillMinBytes ?? SPILL_MIN_BYTES)) spillLines(sorted, job, options);
     const pool = new ReaderPool(threads, setup, job.source, options.workerScript);
     try {
-      return await readPieces(path, fileBytes, pool, job, options.pieceBytes ?? PIECE_BYTES);
+      return await readPieces(path, fileBytes, pool, sorted, job, options.pieceBytes ?? PIECE_BYTES);
     } catch (error) {
+      await sorted.release();
       if (error instanceof ReadOnOneThread) return undefined;
+      if (error instanceof SpillFailure) {
+        job.onWarning?.(`${error.message}; reading the file again on one thread, its rows' lines held in memory`);
+        return undefined;
+      }
       throw error;
     } finally {
       await pool.close();
@@ -78,9 +98,30 @@ export function parallelCsvReader(path: string, options: ParallelReadOptions = {
   };
 }
 
-/** Reads the file of `fileBytes` bytes (its size when the run looked) in pieces of `pieceBytes`. */
-async function readPieces(path: string, fileBytes: number, pool: ReaderPool, job: RowsJob, pieceBytes: number): Promise<SortedRows> {
-  const sorted = new SortedRows(job.config);
+/** Has the rows keep their lines in a spill file; if none can be made, says why and keeps them in memory. */
+function spillLines(sorted: SortedRows, job: RowsJob, options: ParallelReadOptions): void {
+  let file: SpillFile;
+  try {
+    file = SpillFile.open(options.spillFolder);
+  } catch (error) {
+    job.onWarning?.(`${error instanceof Error ? error.message : String(error)}; the rows' lines are held in memory instead`);
+    return;
+  }
+  sorted.spillLinesTo(file, options.windowBytes);
+}
+
+/** The spill file could not be written: the run reads the file again on one thread, in memory. */
+class SpillFailure extends Error {}
+
+/** Reads the file of `fileBytes` bytes (its size when the run looked) in pieces of `pieceBytes` into `sorted`. */
+async function readPieces(
+  path: string,
+  fileBytes: number,
+  pool: ReaderPool,
+  sorted: SortedRows,
+  job: RowsJob,
+  pieceBytes: number,
+): Promise<SortedRows> {
   const pending: (Piece | undefined)[] = [];
   // Per thread, the CUSIP keys it has numbered (ChunkRows.newGroupKeys), by its ids.
   const groupKeys = Array.from({ length: pool.size }, (): string[] => []);
@@ -139,9 +180,14 @@ async function readPieces(path: string, fileBytes: number, pool: ReaderPool, job
     }
     if (pending.length === 0) send(new Uint8Array(0));
     while (merged < pending.length) await mergeNext();
+    try {
+      await sorted.flush();
+    } catch (error) {
+      throw new SpillFailure(error instanceof Error ? error.message : String(error), { cause: error });
+    }
     return sorted;
   } catch (error) {
-    if (error instanceof ReadOnOneThread || error instanceof WorkerFailure) throw error;
+    if (error instanceof ReadOnOneThread || error instanceof WorkerFailure || error instanceof SpillFailure) throw error;
     throw new SourceError(`${job.source}: reading failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   } finally {
     await file.close();

@@ -3,8 +3,14 @@
  * every row's CSV line until the rows are ranked: as JS strings that is a million heap objects the
  * garbage collector copies out of the young generation and then marks on every major collection;
  * here it is a few dozen buffers outside the heap and three numbers per line.
+ *
+ * An arena told to spill (`spillTo`) writes the batches it adopts to a spill file instead, and
+ * reads them back a window at a time (spilled-chunks.ts): its reader then calls `prepare` with each
+ * group's bucket before reading the group's lines.
  */
 import { MAX_UTF8_BYTES_PER_UNIT, MIB } from '../text.js';
+import type { SpillFile } from './spill-file.js';
+import { SpilledChunks } from './spilled-chunks.js';
 
 /** Bytes per buffer. A line that does not fit in what is left of one starts the next. */
 const ARENA_CHUNK_BYTES = 4 * MIB;
@@ -15,17 +21,19 @@ const WHERE = 3;
 /** String.prototype.isWellFormed: Node 20 has it, the ES2023 typings do not. */
 type MaybeIllFormed = string & { isWellFormed(): boolean };
 
-/** Lines encoded elsewhere, for {@link LineArena.adopt}: `count` lines, each in one of `buffers`. */
+/** Lines encoded elsewhere, for {@link LineArena.adopt}: `count` lines in `lines`, laid out by bucket (prepared-rows.ts). */
 export interface AdoptedLines {
   readonly count: number;
-  readonly buffers: readonly Uint8Array[];
-  readonly lineBuffers: Uint8Array;
+  readonly lines: Uint8Array;
   readonly lineStarts: Int32Array;
   readonly lineEnds: Int32Array;
+  readonly bucketStarts: Int32Array;
 }
 
 export class LineArena {
   private readonly chunks: Buffer[] = [];
+  /** Where adopted batches go when the arena spills; a line's chunk `c < 0` is spilled chunk `-c - 1`. */
+  private spilled: SpilledChunks | undefined;
   private current: Buffer = Buffer.alloc(0);
   private used = 0;
   private count = 0;
@@ -65,14 +73,22 @@ export class LineArena {
     return index;
   }
 
+  /** From now on, batches adopted are written to `file` rather than kept (spilled-chunks.ts). */
+  spillTo(file: SpillFile, windowBytes?: number): void {
+    this.spilled = new SpilledChunks(file, windowBytes);
+  }
+
   /**
    * Takes lines already encoded (well-formed text, as UTF-8) where they are: line `i` is bytes
-   * [lineStarts[i], lineEnds[i]) of `buffers[lineBuffers[i]]`. The buffers become chunks of the
-   * arena's own rather than being copied, so a batch moved from a worker thread (prepared-rows.ts)
-   * is not held twice until it is collected. Two arenas may share a buffer.
+   * [lineStarts[i], lineEnds[i]) of `lines`. The buffer becomes a chunk of the arena's own rather
+   * than being copied, so a batch moved from a worker thread (prepared-rows.ts) is not held twice
+   * until it is collected; or, when the arena spills, it is written to the spill file.
    */
-  adopt({ count, buffers, lineBuffers, lineStarts, lineEnds }: AdoptedLines): void {
-    const chunks = buffers.map((bytes) => this.chunks.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) - 1);
+  adopt({ count, lines, lineStarts, lineEnds, bucketStarts }: AdoptedLines): void {
+    const chunk =
+      this.spilled === undefined
+        ? this.chunks.push(Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength)) - 1
+        : -this.spilled.add(lines, bucketStarts) - 1;
     // Lines added one by one after this start a fresh chunk: the one being filled is no longer the last.
     this.current = Buffer.alloc(0);
     this.used = 0;
@@ -80,27 +96,43 @@ export class LineArena {
     if (first + count > this.capacity) this.grow(first + count);
     const where = this.where;
     for (let line = 0, at = first * WHERE; line < count; line++, at += WHERE) {
-      where[at] = chunks[lineBuffers[line]!]!;
+      where[at] = chunk;
       where[at + 1] = lineStarts[line]!;
       where[at + 2] = lineEnds[line]!;
     }
     this.count = first + count;
   }
 
-  /** The line's UTF-8 bytes (a view, valid as long as the arena; a lone surrogate is U+FFFD). */
+  /** Before reading the lines of a group whose CUSIP key is in `bucket` (line-buckets.ts): loads them when spilled. */
+  prepare(bucket: number): void {
+    this.spilled?.prepare(bucket);
+  }
+
+  /**
+   * The line's UTF-8 bytes (a lone surrogate is U+FFFD): a view, valid as long as the arena — or,
+   * for a spilled line, until the next {@link prepare}.
+   */
   bytes(index: number): Uint8Array {
-    // A plain Uint8Array view: Buffer's subarray costs several times more, a million times a run.
     const at = index * WHERE;
-    const chunk = this.chunks[this.where[at]!]!;
+    const chunk = this.where[at]!;
     const start = this.where[at + 1]!;
-    return new Uint8Array(chunk.buffer, chunk.byteOffset + start, this.where[at + 2]! - start);
+    const end = this.where[at + 2]!;
+    if (chunk < 0) return this.spilled!.bytes(-chunk - 1, start, end);
+    // A plain Uint8Array view: Buffer's subarray costs several times more, a million times a run.
+    const buffer = this.chunks[chunk]!;
+    return new Uint8Array(buffer.buffer, buffer.byteOffset + start, end - start);
   }
 
   text(index: number): string {
     const illFormed = this.illFormed.size === 0 ? undefined : this.illFormed.get(index);
     if (illFormed !== undefined) return illFormed;
     const at = index * WHERE;
-    return this.chunks[this.where[at]!]!.toString('utf8', this.where[at + 1]!, this.where[at + 2]!);
+    const chunk = this.where[at]!;
+    if (chunk < 0) {
+      const bytes = this.bytes(index);
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    }
+    return this.chunks[chunk]!.toString('utf8', this.where[at + 1]!, this.where[at + 2]!);
   }
 
   /** Whether two lines are the same text (same bytes: the encoding is one-to-one). */
@@ -110,6 +142,9 @@ export class LineArena {
     const p = a * WHERE;
     const q = b * WHERE;
     if (where[p + 2]! - where[p + 1]! !== where[q + 2]! - where[q + 1]!) return false;
+    if (where[p]! < 0 && where[q]! < 0)
+      return this.spilled!.equal(-where[p]! - 1, where[p + 1]!, where[p + 2]!, -where[q]! - 1, where[q + 1]!, where[q + 2]!);
+    if (where[p]! < 0 || where[q]! < 0) return Buffer.compare(this.bytes(a), this.bytes(b)) === 0;
     const x = this.chunks[where[p]!]!;
     const y = this.chunks[where[q]!]!;
     return x.compare(y, where[q + 1]!, where[q + 2]!, where[p + 1]!, where[p + 2]!) === 0;

@@ -6,14 +6,17 @@
  * strings per row. {@link RankingTable.addPrepared} stores them exactly as
  * `add` stores a row, so a ranking built either way is the same.
  *
- * Most rows' lines stay where they were read: in the piece of the file itself, each record
- * rewritten in place into its line (RowLineEncoder.rewriteAsRead), so the piece's buffer becomes
- * the lines' buffer and no line is copied. The other rows' lines are encoded into a buffer of
- * their own.
+ * Most rows' lines are made where they were read: in the piece of the file itself, each record
+ * rewritten in place into its line (RowLineEncoder.rewriteAsRead); the other rows' lines are
+ * encoded into a buffer of their own. `finish` then lays the lines out in one buffer bucket by
+ * bucket of their CUSIP keys (line-buckets.ts), in the order added within a bucket, so the lines
+ * of consecutive groups are together: in memory, rendering them in ranked order reads nearby
+ * bytes; spilled to disk (spilled-chunks.ts), they are read back a run of buckets at a time.
  */
 import type { ColorRow } from '../schema.js';
 import { MAX_UTF8_BYTES_PER_UNIT } from '../text.js';
 import type { TextIds } from '../text-ids.js';
+import { BUCKETS, bucketOf } from './line-buckets.js';
 import type { RankingKey } from './order.js';
 import { RowLineEncoder } from './row-line.js';
 import { type SortKey, TextKey } from './sort-keys.js';
@@ -21,13 +24,13 @@ import { tableKeys } from './table.js';
 
 export interface PreparedRows {
   readonly count: number;
-  /** The buffers the rows' lines are in, UTF-8 (a piece of the file, encoded lines). */
-  readonly buffers: readonly Uint8Array[];
-  /** Per row: the index in {@link buffers} of the buffer its line is in. */
-  readonly lineBuffers: Uint8Array;
-  /** Per row: where its line starts and ends in its buffer. */
+  /** The rows' lines, UTF-8, bucket by bucket. */
+  readonly lines: Uint8Array;
+  /** Per row: where its line starts and ends in {@link lines}. */
   readonly lineStarts: Int32Array;
   readonly lineEnds: Int32Array;
+  /** Where each bucket's lines start in {@link lines} (line-buckets.ts), and at the end its length: BUCKETS + 1 offsets. */
+  readonly bucketStarts: Int32Array;
   /**
    * Per row: its CUSIP key, as the id the reading thread gave it (its {@link PreparedRowsBuilder}'s
    * `groupIds`, shared by the thread's pieces). The keys themselves travel once per thread, with the
@@ -65,6 +68,7 @@ export class PreparedRowsBuilder {
   private lineBuffers = new Uint8Array(this.capacity);
   private lineStarts = new Int32Array(this.capacity);
   private lineEnds = new Int32Array(this.capacity);
+  private buckets = new Uint16Array(this.capacity);
   private groups = new Int32Array(this.capacity);
   private readonly keyValues: Float64Array[];
   private readonly keyFlags: Uint8Array[];
@@ -116,6 +120,7 @@ export class PreparedRowsBuilder {
     this.lineBuffers[at] = buffer;
     this.lineStarts[at] = start;
     this.lineEnds[at] = end;
+    this.buckets[at] = bucketOf(row.cusipKey);
     this.groups[at] = this.groupIds.id(row.cusipKey);
     const keys = this.keys;
     for (let k = 0; k < keys.length; k++) {
@@ -127,22 +132,16 @@ export class PreparedRowsBuilder {
     this.count++;
   }
 
-  /**
-   * The rows, and the buffers to list as transferable. The arrays are views of the builder's (what
-   * is past `count` is never read: the table copies them); the piece's buffer is listed too, so two
-   * builders over one piece list it twice.
-   */
+  /** The rows, and the buffers to list as transferable; call once. The arrays are views of the builder's (the table copies them). */
   finish(): { rows: PreparedRows; transfer: ArrayBuffer[] } {
     const count = this.count;
-    // Copied to size, unlike the arrays below: the table keeps these lines (LineArena.adopt), so a
-    // view would keep the builder's slack with them.
-    const encoded = new Uint8Array(this.lines.subarray(0, this.used));
+    const { lines, bucketStarts } = this.layOut();
     const rows: PreparedRows = {
       count,
-      buffers: [this.piece ?? new Uint8Array(0), encoded],
-      lineBuffers: this.lineBuffers.subarray(0, count),
+      lines,
       lineStarts: this.lineStarts.subarray(0, count),
       lineEnds: this.lineEnds.subarray(0, count),
+      bucketStarts,
       groups: this.groups.subarray(0, count),
       keys: this.keys.map((_, k) => ({
         values: this.keyValues[k]!.subarray(0, count),
@@ -150,10 +149,33 @@ export class PreparedRowsBuilder {
         texts: this.keyTexts[k]!,
       })),
     };
-    const arrays: ArrayBufferView[] = [encoded, rows.lineBuffers, rows.lineStarts, rows.lineEnds, rows.groups];
+    const arrays: ArrayBufferView[] = [lines, rows.lineStarts, rows.lineEnds, bucketStarts, rows.groups];
     const buffers = [...arrays, ...this.keyValues, ...this.keyFlags].map((array) => array.buffer as ArrayBuffer);
-    if (this.piece !== undefined) buffers.push(this.piece.buffer as ArrayBuffer);
     return { rows, transfer: buffers };
+  }
+
+  /**
+   * Copies the lines into one buffer of their exact size (the table keeps it), bucket by bucket,
+   * and points each row at its copy.
+   */
+  private layOut(): { lines: Uint8Array; bucketStarts: Int32Array } {
+    const { count, lineBuffers, lineStarts, lineEnds, buckets } = this;
+    const bucketStarts = new Int32Array(BUCKETS + 1);
+    for (let row = 0; row < count; row++) bucketStarts[buckets[row]! + 1]! += lineEnds[row]! - lineStarts[row]!;
+    for (let bucket = 0; bucket < BUCKETS; bucket++) bucketStarts[bucket + 1]! += bucketStarts[bucket]!;
+    const lines = Buffer.allocUnsafeSlow(bucketStarts[BUCKETS]!);
+    const next = bucketStarts.slice(0, BUCKETS);
+    const piece = this.piece === undefined ? undefined : Buffer.from(this.piece.buffer, this.piece.byteOffset, this.piece.byteLength);
+    for (let row = 0; row < count; row++) {
+      const from = lineBuffers[row] === IN_PIECE ? piece! : this.lines;
+      const start = lineStarts[row]!;
+      const end = lineEnds[row]!;
+      const at = next[buckets[row]!]!;
+      from.copy(lines, at, start, end);
+      lineStarts[row] = at;
+      lineEnds[row] = next[buckets[row]!] = at + end - start;
+    }
+    return { lines, bucketStarts };
   }
 
   private grow(): void {
@@ -162,6 +184,7 @@ export class PreparedRowsBuilder {
     this.lineBuffers = grown(this.lineBuffers, new Uint8Array(capacity));
     this.lineStarts = grown(this.lineStarts, new Int32Array(capacity));
     this.lineEnds = grown(this.lineEnds, new Int32Array(capacity));
+    this.buckets = grown(this.buckets, new Uint16Array(capacity));
     this.groups = grown(this.groups, new Int32Array(capacity));
     this.keyValues.forEach((values, k) => {
       this.keyValues[k] = grown(values, new Float64Array(capacity));
@@ -173,7 +196,7 @@ export class PreparedRowsBuilder {
 }
 
 /** `array`, holding `old`'s values first. */
-function grown<T extends Uint8Array | Int32Array | Float64Array>(old: T, array: T): T {
+function grown<T extends Uint8Array | Uint16Array | Int32Array | Float64Array>(old: T, array: T): T {
   array.set(old);
   return array;
 }

@@ -101,12 +101,19 @@ class Group implements RankedGroup {
 
 /** A ranking of the rows of a RowStore: their handles in output order, and where each group starts. */
 export class StoredRanking implements Ranking {
+  /** Groups before this one are in ranking order; the others are ordered as they are first walked to. */
+  private orderedGroups = 0;
+
   constructor(
     private readonly store: RowStore,
-    /** Row handles in output order: groups by CUSIP key ascending, rows by position. */
+    /** Row handles, group by group in output order (groups by CUSIP key ascending), each group ordered by `orderGroup`. */
     private readonly order: Int32Array,
     /** Group `g` is `order[groupStarts[g]] .. order[groupStarts[g + 1] - 1]`. */
     private readonly groupStarts: Int32Array,
+    /** Group `g`'s CUSIP key is in bucket `groupBuckets[g]` (line-buckets.ts). */
+    private readonly groupBuckets: Uint16Array,
+    /** Puts one group's handles in ranking order, in place (table.ts). */
+    private readonly orderGroup: (rows: Int32Array) => void,
   ) {}
 
   get groupCount(): number {
@@ -118,9 +125,15 @@ export class StoredRanking implements Ranking {
   }
 
   *groups(): Generator<RankedGroup, void, undefined> {
-    const { order, groupStarts } = this;
+    const { order, groupStarts, groupBuckets } = this;
     for (let index = 0; index < this.groupCount; index++) {
+      // Spilled lines are read back a run of groups at a time (spilled-chunks.ts).
+      this.store.prepare(groupBuckets[index]!);
       const rows = order.subarray(groupStarts[index]!, groupStarts[index + 1]!);
+      if (index === this.orderedGroups) {
+        if (rows.length > 1) this.orderGroup(rows);
+        this.orderedGroups++;
+      }
       yield new Group(index, rows, this.store);
     }
   }

@@ -8,6 +8,7 @@ import { COLUMNS } from '../columns.js';
 import { compareText } from '../text.js';
 import { type AdoptedLines, LineArena } from './line-arena.js';
 import { decodeRowLine, RowLineEncoder } from './row-line.js';
+import type { SpillFile } from './spill-file.js';
 
 export class RowStore {
   private readonly lines = new LineArena();
@@ -30,6 +31,16 @@ export class RowStore {
   /** Takes prepared rows' lines, as {@link RowLineEncoder} encodes them, in UTF-8 (LineArena.adopt); they get the next handles. */
   adopt(lines: AdoptedLines): void {
     this.lines.adopt(lines);
+  }
+
+  /** Rows adopted from now on have their lines written to `file` (LineArena.spillTo). */
+  spillTo(file: SpillFile, windowBytes?: number): void {
+    this.lines.spillTo(file, windowBytes);
+  }
+
+  /** Before reading the rows of a group whose CUSIP key is in `bucket` (line-buckets.ts): loads their lines when spilled. */
+  prepare(bucket: number): void {
+    this.lines.prepare(bucket);
   }
 
   /** The row's output texts, indexed like COLUMNS; null for a null value. A fresh array. */

@@ -13,11 +13,13 @@
 import { compareDecimalTexts } from '../decimal.js';
 import type { ColorRow } from '../schema.js';
 import { TextIds } from '../text-ids.js';
+import { bucketOf } from './line-buckets.js';
 import { MESSAGE_ID_KEY, type RankingKey } from './order.js';
 import type { PreparedRows } from './prepared-rows.js';
 import { type Ranking, StoredRanking } from './ranked.js';
 import { RowStore } from './row-store.js';
 import { DecimalKey, type SortKey, sortKeys } from './sort-keys.js';
+import type { SpillFile } from './spill-file.js';
 
 /** A table's keys: the configured ones, then MESSAGE_ID ascending (the first tie-break). */
 export function tableKeys(order: readonly RankingKey[]): SortKey[] {
@@ -53,6 +55,14 @@ export class RankingTable {
   reserve(rows: number): void {
     if (rows > this.capacity) this.grow(rows);
     this.rows.reserve(rows);
+  }
+
+  /**
+   * Rows added from now on with {@link addPrepared} have their lines written to `file` and read
+   * back a window at a time (spilled-chunks.ts), so the table holds their keys, not their text.
+   */
+  spillLinesTo(file: SpillFile, windowBytes?: number): void {
+    this.rows.spillTo(file, windowBytes);
   }
 
   /** Adds a valid row; returns its handle (0, 1, … in the order added). */
@@ -98,7 +108,11 @@ export class RankingTable {
     this.count += batch.count;
   }
 
-  /** Groups the rows by CUSIP key and orders each group. Call once, after the last add. */
+  /**
+   * Groups the rows by CUSIP key. Call once, after the last add. Each group is put in ranking order
+   * when a reader first walks to it (StoredRanking.groups): walking the groups is when spilled lines,
+   * which the last tie-breaks read, are loaded (spilled-chunks.ts).
+   */
   rank(): Ranking {
     // Text keys are turned from ids into ranks in place, which can only be done once.
     if (this.ranked) throw new Error('RankingTable.rank called twice');
@@ -117,14 +131,13 @@ export class RankingTable {
     groupOf.forEach((group, handle) => {
       order[next[group]!++] = handle;
     });
-
+    // Each group's bucket (line-buckets.ts), in output order: never decreasing.
+    const groupBuckets = new Uint16Array(groups);
+    this.groupKeys.texts.forEach((key, id) => {
+      groupBuckets[groupRanks[id]!] = bucketOf(key);
+    });
     const compare = this.comparator();
-    for (let g = 0; g < groups; g++) {
-      const start = groupStarts[g]!;
-      const end = groupStarts[g + 1]!;
-      if (end - start > 1) order.subarray(start, end).sort(compare);
-    }
-    return new StoredRanking(this.rows, order, groupStarts);
+    return new StoredRanking(this.rows, order, groupStarts, groupBuckets, (rows) => rows.sort(compare));
   }
 
   /**

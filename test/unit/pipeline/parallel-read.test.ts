@@ -5,7 +5,7 @@
  * kind of cut. Where the cut cannot be trusted the file is read on one thread; a worker that fails
  * fails the run.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -14,6 +14,7 @@ import { parseConfig } from '../../../lambdas/pipeline/config.js';
 import { parallelCsvReader } from '../../../lambdas/pipeline/parallel/parallel-read.js';
 import { lastRecordEnd } from '../../../lambdas/pipeline/parallel/record-boundary.js';
 import { RowLineEncoder } from '../../../lambdas/pipeline/ranking/row-line.js';
+import { SpillFile } from '../../../lambdas/pipeline/ranking/spill-file.js';
 import { type RunRequest, runColors } from '../../../lambdas/pipeline/run.js';
 import { resolveHeader } from '../../../lambdas/pipeline/schema.js';
 import { colorsCsv, HEADER } from '../../../scripts/colors-generator.js';
@@ -52,10 +53,11 @@ async function file(name: string, csv: string): Promise<string> {
 }
 
 /** The run's manifest (the counts, per-input counts and every output's SHA-256: report.html holds the tally) and changes. */
-async function run(path: string, readRows?: RunRequest['readRows'], progress?: number[]) {
+async function run(path: string, readRows?: RunRequest['readRows'], progress?: number[], warnings?: string[], sink = new MemorySink()) {
   const { manifest, changes } = await runColors({
     source: new FileSource(path),
-    sink: new MemorySink(),
+    sink,
+    onWarning: (message) => warnings?.push(message),
     config: CONFIG,
     asOf: '2026-11-20',
     runId: 'RUNID',
@@ -202,6 +204,80 @@ describe('reading a CSV file on worker threads', () => {
     const { csv } = colorsCsv({ rows: 300 });
     const path = await file('bad-zone.csv', csv);
     await expect(readInPieces(path, 'Not/AZone')).rejects.toThrow(/unknown time zone "Not\/AZone"/);
+  });
+});
+
+describe("reading a large CSV file with its rows' lines spilled to disk", () => {
+  const SPILLED = { ...PIECES, spillMinBytes: 0, windowBytes: 4096 };
+
+  it('gives byte-identical outputs, reading the lines back a window at a time, and frees the spill file', async () => {
+    const { csv } = colorsCsv({ rows: 3000, invalidRate: 0.02 });
+    const path = await file('spilled.csv', csv);
+    const spillFolder = await mkdtemp(join(dir, 'spill-'));
+    const appended = vi.spyOn(SpillFile.prototype, 'append');
+    const closed = vi.spyOn(SpillFile.prototype, 'close');
+    try {
+      const warnings: string[] = [];
+      const spilled = await run(path, parallelCsvReader(path, { ...SPILLED, spillFolder }), undefined, warnings);
+      // Each piece's kept and excluded lines (~430 KB in 4 KiB pieces), then freed with the run.
+      expect(appended.mock.calls.length).toBeGreaterThan(100);
+      expect(closed).toHaveBeenCalledTimes(1);
+      expect(warnings).toEqual([]);
+      expect(spilled).toEqual(await run(path));
+      expect(await readdir(spillFolder)).toEqual([]);
+    } finally {
+      appended.mockRestore();
+      closed.mockRestore();
+    }
+  });
+
+  it('frees the spill file when publishing fails', async () => {
+    const { csv } = colorsCsv({ rows: 1000 });
+    const path = await file('spilled-unpublished.csv', csv);
+    const closed = vi.spyOn(SpillFile.prototype, 'close');
+    const failing = new MemorySink();
+    failing.publish = async () => {
+      throw new Error('the sink is down');
+    };
+    try {
+      await expect(run(path, parallelCsvReader(path, SPILLED), undefined, undefined, failing)).rejects.toThrow('the sink is down');
+      expect(closed).toHaveBeenCalledTimes(1);
+    } finally {
+      closed.mockRestore();
+    }
+  });
+
+  it('keeps the lines in memory, saying why, when no spill file can be made', async () => {
+    const { csv } = colorsCsv({ rows: 1000 });
+    const path = await file('unspilled.csv', csv);
+    const missing = join(dir, 'no-such-folder');
+    const warnings: string[] = [];
+    const result = await run(path, parallelCsvReader(path, { ...SPILLED, spillFolder: missing }), undefined, warnings);
+    expect(warnings).toEqual([
+      expect.stringMatching(new RegExp(`${missing} could not be created .*ENOENT.*the rows' lines are held in memory instead`)),
+    ]);
+    expect(result).toEqual(await run(path));
+  });
+
+  it('reads the file again on one thread, saying why, when the spill file cannot be written', async () => {
+    const { csv } = colorsCsv({ rows: 1000 });
+    const path = await file('spill-full.csv', csv);
+    const flush = vi
+      .spyOn(SpillFile.prototype, 'flush')
+      .mockRejectedValueOnce(
+        new Error("the temporary file for rows' lines in /tmp could not be written (ENOSPC: no space left on device)"),
+      );
+    const closed = vi.spyOn(SpillFile.prototype, 'close');
+    try {
+      const warnings: string[] = [];
+      const result = await run(path, parallelCsvReader(path, SPILLED), undefined, warnings);
+      expect(warnings).toEqual([expect.stringMatching(/could not be written \(ENOSPC.*\); reading the file again on one thread/)]);
+      expect(closed).toHaveBeenCalledTimes(1);
+      expect(result).toEqual(await run(path));
+    } finally {
+      flush.mockRestore();
+      closed.mockRestore();
+    }
   });
 });
 

@@ -1,0 +1,98 @@
+/**
+ * A temporary file that rows' lines are written to while a large CSV file is read on worker
+ * threads (parallel/parallel-read.ts), and read back, a run of groups at a time, when they are
+ * ranked and rendered (spilled-chunks.ts): the run then holds each row's sort keys, not its text
+ * (docs/architecture.md, "Lines spilled to disk").
+ *
+ * The file is removed from its folder as soon as it is opened, so nothing is left behind whatever
+ * becomes of the run; its space is freed when it is closed, or when the process ends.
+ */
+import { closeSync, mkdtempSync, openSync, readSync, rmdirSync, unlinkSync, write } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export class SpillFile {
+  private size = 0;
+  private readonly writes = new Set<Promise<void>>();
+  private failure: Error | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly fd: number,
+    /** Names the folder in errors. */
+    readonly folder: string,
+  ) {}
+
+  /** Opens an empty spill file in `folder` (the system's temporary folder unless given). */
+  static open(folder = tmpdir()): SpillFile {
+    let dir: string;
+    try {
+      dir = mkdtempSync(join(folder, 'market-pulse-lines-'));
+    } catch (error) {
+      throw spillError(folder, 'could not be created', error);
+    }
+    const path = join(dir, 'lines');
+    try {
+      const fd = openSync(path, 'w+', 0o600);
+      return new SpillFile(fd, folder);
+    } finally {
+      // Unlinked at once: the open descriptor keeps the file until it is closed.
+      try {
+        unlinkSync(path);
+      } catch {}
+      rmdirSync(dir);
+    }
+  }
+
+  /**
+   * Writes `bytes` at the end of the file; returns where they start. The write runs in the
+   * background; `bytes` must not change until {@link flush} resolves.
+   */
+  append(bytes: Uint8Array): number {
+    if (this.closed) throw new Error('SpillFile.append after close');
+    const at = this.size;
+    this.size += bytes.length;
+    const done = new Promise<void>((resolve) => {
+      write(this.fd, bytes, 0, bytes.length, at, (error) => {
+        if (error && this.failure === undefined) this.failure = spillError(this.folder, 'could not be written', error);
+        this.writes.delete(done);
+        resolve();
+      });
+    });
+    this.writes.add(done);
+    return at;
+  }
+
+  /** Waits for every write so far; fails if any failed. */
+  async flush(): Promise<void> {
+    while (this.writes.size > 0) await Promise.all(this.writes);
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Reads `length` bytes at `position` into `into` from `at` (after {@link flush}). */
+  read(into: Uint8Array, at: number, length: number, position: number): void {
+    if (this.writes.size > 0) throw new Error('SpillFile.read before flush');
+    let done = 0;
+    while (done < length) {
+      const read = readSync(this.fd, into, at + done, length - done, position + done);
+      if (read === 0) throw new Error(`the spill file in ${this.folder} ended early (read ${position + done} of ${this.size} bytes)`);
+      done += read;
+    }
+  }
+
+  /** Frees the file's space. Safe to call twice; the writes in flight finish first. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.writes);
+    closeSync(this.fd);
+  }
+}
+
+function spillError(folder: string, what: string, cause: unknown): Error {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new Error(
+    `the temporary file for rows' lines in ${folder} ${what} (${reason}); a large CSV file needs about its own size free there: set TMPDIR to a folder with room`,
+    { cause },
+  );
+}

@@ -1,0 +1,183 @@
+/**
+ * Rows' lines laid out by bucket of their CUSIP key and spilled to a temporary file
+ * (lambdas/pipeline/ranking/line-buckets.ts, spill-file.ts, spilled-chunks.ts): the buckets keep the
+ * groups' order, a ranking whose lines are on disk, read back a window at a time (as small as one
+ * bucket), is the reference ranking, and the spill file leaves nothing behind.
+ */
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { COLUMNS, type ColumnName } from '../../../lambdas/pipeline/columns.js';
+import { BUCKETS, bucketOf } from '../../../lambdas/pipeline/ranking/line-buckets.js';
+import { DEFAULT_RANKING_ORDER } from '../../../lambdas/pipeline/ranking/order.js';
+import { PreparedRowsBuilder } from '../../../lambdas/pipeline/ranking/prepared-rows.js';
+import { SpillFile } from '../../../lambdas/pipeline/ranking/spill-file.js';
+import { RankingTable } from '../../../lambdas/pipeline/ranking/table.js';
+import { compareText } from '../../../lambdas/pipeline/text.js';
+import { TextIds } from '../../../lambdas/pipeline/text-ids.js';
+import { rankThroughPreparedRows, referenceGroups } from '../../helpers/ranking-reference.js';
+import { colorRow } from '../../helpers/rows.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'spilled-lines-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('bucketOf', () => {
+  it('never gives a key that sorts first a higher bucket, for any text', () => {
+    const key = fc.oneof(
+      fc.string({ unit: fc.constantFrom('0', '9', 'A', 'Z', '#', '*', '@', '[', 'a', ' ', 'é', '\uFF01', '😀'), maxLength: 4 }),
+      fc.string({ unit: 'binary', maxLength: 3 }),
+      fc.string({ unit: 'grapheme', maxLength: 3 }),
+    );
+    fc.assert(
+      fc.property(fc.array(key, { minLength: 2, maxLength: 30 }), (keys) => {
+        const sorted = [...keys].sort(compareText);
+        const buckets = sorted.map(bucketOf);
+        for (const bucket of buckets) expect(bucket >= 0 && bucket < BUCKETS).toBe(true);
+        for (let at = 1; at < buckets.length; at++) expect(buckets[at]).toBeGreaterThanOrEqual(buckets[at - 1]!);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('tells CUSIPs apart by their first two characters', () => {
+    const buckets = ['037833100', '03783310', '0H2', '912828XG0', '91282', 'G0177J108', 'G1', 'GA'].map(bucketOf);
+    expect(new Set(buckets).size).toBe(6);
+    expect(bucketOf('037833100')).toBe(bucketOf('03783310'));
+    expect(bucketOf('G0177J108')).toBeLessThan(bucketOf('GA'));
+  });
+});
+
+// Well-formed text only: rows prepared on a reading thread come from UTF-8 bytes, which hold no lone surrogate.
+const text = fc.option(fc.constantFrom('a', 'A', ' a', 'b,c', 'say "x"', '\uFF01', '😀', 'é', 'line\nend'), { nil: null });
+const rowArb = fc.record({
+  MESSAGE_ID: fc.constantFrom('1', '01', '9007199254740993', '1234567890123456789'),
+  CUSIP: fc.constantFrom('abc', 'ABC ', 'a1', '0AB', '9', '#X', 'xyz', 'é1', '\uFF01', '😀'),
+  DATE: fc.constantFrom('2026-11-20', '2026-11-20T09:00:00'),
+  RANK: fc.option(fc.constantFrom('1', '2', '01'), { nil: null }),
+  PX: fc.option(fc.constantFrom('99.5', '99.50', '100', '1e2'), { nil: null }),
+  TICKER: text,
+  SOURCE: text,
+  BIAS: text,
+});
+const col = (fields: readonly (string | null)[], column: ColumnName) => fields[COLUMNS.indexOf(column)] ?? null;
+
+describe('a ranking whose lines are spilled to disk', () => {
+  it('is the reference ranking, read back a window at a time, down to one bucket per window', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(rowArb, { maxLength: 120 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.constantFrom(1, 300, 4096, undefined),
+        async (fields, batchRows, windowBytes) => {
+          const rows = fields.map((f) => colorRow(f));
+          const spill = SpillFile.open(dir);
+          try {
+            const { ranked, groups } = await rankThroughPreparedRows(rows, DEFAULT_RANKING_ORDER, { batchRows, spill, windowBytes });
+            const expected = referenceGroups(rows, DEFAULT_RANKING_ORDER);
+            expect(groups).toBe(expected.length);
+            expect(ranked.map((r) => r.row.text)).toEqual(expected.flat().map((row) => row.text));
+            expect(ranked.map((r) => r.parentMessageId)).toEqual(
+              expected.flatMap((group) => group.map((_, i) => (i === 0 ? null : col(group[0]!.text, 'MESSAGE_ID')))),
+            );
+          } finally {
+            await spill.close();
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('is the same ranking as lines kept in memory', async () => {
+    const rows = Array.from({ length: 600 }, (_, at) =>
+      colorRow({
+        MESSAGE_ID: String(1000 + (at % 37)),
+        CUSIP: ['037833100', '912828XG0', 'G0177J108', 'a1b2', '#1'][at % 5]! + String(at % 11),
+        DATE: '2026-11-20T09:00:00',
+        RANK: String(1 + (at % 3)),
+        PX: at % 7 === 0 ? null : String(99 + (at % 5) / 4),
+        SOURCE: ['JEFF', 'DB', 'GS'][at % 3]!,
+      }),
+    );
+    const spill = SpillFile.open(dir);
+    try {
+      const spilled = await rankThroughPreparedRows(rows, DEFAULT_RANKING_ORDER, { batchRows: 64, spill, windowBytes: 2000 });
+      const inMemory = await rankThroughPreparedRows(rows, DEFAULT_RANKING_ORDER, { batchRows: 64 });
+      expect(spilled.groups).toBe(55);
+      expect(spilled).toEqual(inMemory);
+    } finally {
+      await spill.close();
+    }
+  });
+});
+
+describe('reading spilled lines group by group', () => {
+  it('reads each window in one stretch per batch, not line by line', async () => {
+    const order = DEFAULT_RANKING_ORDER;
+    const table = new RankingTable(order);
+    const spill = SpillFile.open(dir);
+    table.spillLinesTo(spill, 8192);
+    const ids = new TextIds();
+    const cusips = ['037833100', '912828XG0', 'G0177J108', '38141GXZ2', '594918BR4', '46625HJE1'];
+    for (let batch = 0; batch < 8; batch++) {
+      const builder = new PreparedRowsBuilder(order, ids);
+      for (let at = 0; at < 250; at++) {
+        builder.add(
+          colorRow({
+            MESSAGE_ID: String(batch * 1000 + at),
+            CUSIP: cusips[(at * 7 + batch) % 6]! + String(at % 9),
+            DATE: '2026-11-20',
+            PX: '99.5',
+          }),
+        );
+      }
+      table.addPrepared(builder.finish().rows, ids.texts);
+    }
+    await spill.flush();
+    const reads = vi.spyOn(SpillFile.prototype, 'read');
+    try {
+      const ranking = table.rank();
+      let bytes = 0;
+      for (const group of ranking.groups()) for (const row of group.rows) bytes += ranking.csvRecord(row).length;
+      expect(ranking.rowCount).toBe(2000);
+      // ~90 KB of lines in 8 KiB windows: a dozen windows, one read per batch each (a bucket run may fall short of a window).
+      expect(bytes).toBeGreaterThan(80_000);
+      expect(reads.mock.calls.length).toBeGreaterThan(8);
+      expect(reads.mock.calls.length).toBeLessThanOrEqual(Math.ceil(bytes / 8192 + 6) * 8);
+    } finally {
+      reads.mockRestore();
+      await spill.close();
+    }
+  });
+});
+
+describe('SpillFile', () => {
+  it('reads back what was appended, once flushed, and leaves nothing in its folder', async () => {
+    const spill = SpillFile.open(dir);
+    expect(await readdir(dir)).toEqual([]);
+    const first = spill.append(Buffer.from('hello, '));
+    const second = spill.append(Buffer.from('world'));
+    const into = Buffer.alloc(12);
+    expect(() => spill.read(into, 0, 5, second)).toThrow(/before flush/);
+    await spill.flush();
+    spill.read(into, 0, 7, first);
+    spill.read(into, 7, 5, second);
+    expect(into.toString()).toBe('hello, world');
+    expect(() => spill.read(into, 0, 12, first + 5)).toThrow(/ended early/);
+    await spill.close();
+    await spill.close();
+    expect(() => spill.append(Buffer.from('x'))).toThrow(/after close/);
+  });
+
+  it('names the folder and the way out when it cannot be made', () => {
+    const missing = join(dir, 'no-such-folder');
+    expect(() => SpillFile.open(missing)).toThrow(new RegExp(`${missing}.*could not be created.*ENOENT.*set TMPDIR to a folder with room`));
+  });
+});
