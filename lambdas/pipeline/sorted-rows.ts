@@ -1,5 +1,5 @@
 /**
- * What reading a run's input yields (run.ts): every row read lands in exactly one place — kept for
+ * What reading a run's input yields (read-run.ts): every row read lands in exactly one place — kept for
  * ranking, excluded (with the rules it matched), or rejected — and, for the report, the ranked rows
  * per dealer and sector. Filled row by row on one thread, or
  * chunk by chunk in file order from worker threads (parallel/), with the same result.
@@ -83,5 +83,5 @@ export interface RowsJob {
   readonly progressEvery: number;
 }
 
-/** Reads the run's rows elsewhere, or returns undefined to have run.ts read them on this thread. */
+/** Reads the run's rows elsewhere, or returns undefined to have read-run.ts read them on this thread. */
 export type ReadRowsElsewhere = (job: RowsJob) => Promise<SortedRows | undefined>;

@@ -1,7 +1,7 @@
 /**
  * What a worker thread does with one piece of a CSV file (parallel-read.ts): parse its records,
  * validate them, apply the rules and prepare the valid rows for ranking — the same steps, in the
- * same code, as the single-threaded read loop of run.ts. Rows are numbered from 1 within the
+ * same code, as the single-threaded read loop of read-run.ts. Rows are numbered from 1 within the
  * piece; the thread that merges the pieces in file order adds the rows before it.
  */
 import { isAscii } from 'node:buffer';

@@ -4,7 +4,7 @@
  * dealt in turn to this thread and to one worker thread per other core, each parsing, validating,
  * applying the rules and preparing the piece's rows for ranking (chunk-rows.ts); this thread merges
  * the pieces in file order into the ranking tables, so the run's rows, their numbers and its outputs
- * are exactly those of a read on one thread (run.ts). This thread takes its share rather than only
+ * are exactly those of a read on one thread (read-run.ts). This thread takes its share rather than only
  * merging: a worker per core beside it would leave the cores shared three ways and add a heap.
  *
  * Where cutting by quote count could be wrong (a quote where RFC 4180 allows none, a byte-order mark
@@ -62,7 +62,7 @@ const MAX_PIECE_BYTES = 64 * MIB;
 /** Gives up on reading in pieces; the run reads the file on one thread. */
 class ReadOnOneThread extends Error {}
 
-/** The reader run.ts calls for a CSV file (run.ts `readRows`), or undefined when one thread reads it. */
+/** The reader a run calls for a CSV file (run.ts `readRows`), or undefined when one thread reads it (read-run.ts). */
 export function parallelCsvReader(path: string, options: ParallelReadOptions = {}): ReadRowsElsewhere {
   return async (job) => {
     if (job.config.dedupe) return undefined; // dedupe keeps the first of repeats in file order: one thread

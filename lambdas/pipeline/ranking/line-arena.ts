@@ -128,10 +128,7 @@ export class LineArena {
     if (illFormed !== undefined) return illFormed;
     const at = index * WHERE;
     const chunk = this.where[at]!;
-    if (chunk < 0) {
-      const bytes = this.bytes(index);
-      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-    }
+    if (chunk < 0) return this.spilled!.text(-chunk - 1, this.where[at + 1]!, this.where[at + 2]!);
     return this.chunks[chunk]!.toString('utf8', this.where[at + 1]!, this.where[at + 2]!);
   }
 

@@ -86,6 +86,12 @@ export class SpilledChunks {
     return line;
   }
 
+  /** Bytes [start, end) of a chunk as UTF-8 text. */
+  text(chunk: number, start: number, end: number): string {
+    if (this.loaded(chunk, start, end)) return this.window.toString('utf8', this.bases[chunk]! + start, this.bases[chunk]! + end);
+    return Buffer.from(this.bytes(chunk, start, end)).toString('utf8');
+  }
+
   /** Whether two stretches of chunks hold the same bytes (compared in the window where they are both loaded). */
   equal(a: number, startA: number, endA: number, b: number, startB: number, endB: number): boolean {
     if (endA - startA !== endB - startB) return false;
