@@ -19,7 +19,9 @@ const reader = new ChunkReader(workerData as ChunkSetup);
 port.on('message', ({ index, bytes, startsWithHeader }: PieceMessage) => {
   try {
     const { rows, transfer } = reader.read(bytes, startsWithHeader);
-    port.postMessage({ index, rows }, transfer);
+    // The piece goes back too: its rows' lines have been copied out, and the main thread reads the
+    // next pieces into it rather than into fresh memory.
+    port.postMessage({ index, rows, piece: bytes }, [...transfer, bytes.buffer as ArrayBuffer]);
   } catch (error) {
     // A SourceError (bad framing) is the input's fault: the run reads the file again on one thread
     // and reports it there, with the line numbers of the whole file.

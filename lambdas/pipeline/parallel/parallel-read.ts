@@ -81,9 +81,11 @@ export function parallelCsvReader(path: string, options: ParallelReadOptions = {
     };
     const sorted = new SortedRows(job.config);
     if (fileBytes >= (options.spillMinBytes ?? SPILL_MIN_BYTES)) spillLines(sorted, job, options);
-    const pool = new ReaderPool(threads, setup, job.source, options.workerScript);
+    const pieceBytes = options.pieceBytes ?? PIECE_BYTES;
+    const buffers = new PieceBuffers(pieceBytes, threads * (IN_FLIGHT_PER_THREAD + 1));
+    const pool = new ReaderPool(threads, setup, job.source, options.workerScript, buffers);
     try {
-      return await readPieces(path, fileBytes, pool, sorted, job, options.pieceBytes ?? PIECE_BYTES);
+      return await readPieces(path, fileBytes, pool, buffers, sorted, job, pieceBytes);
     } catch (error) {
       await sorted.release();
       if (error instanceof ReadOnOneThread) return undefined;
@@ -118,6 +120,7 @@ async function readPieces(
   path: string,
   fileBytes: number,
   pool: ReaderPool,
+  buffers: PieceBuffers,
   sorted: SortedRows,
   job: RowsJob,
   pieceBytes: number,
@@ -144,12 +147,13 @@ async function readPieces(
   };
   const file = await open(path, 'r');
   try {
-    // Each piece is read into a buffer of its own, from the end of the last record of the piece
-    // before (re-reading the few bytes after it), so no bytes are joined or copied before a worker
-    // gets them, and the buffer moves to the worker rather than being copied. The next piece is
-    // being read while this one is handed out and earlier ones are merged.
+    // Each piece is read into a buffer of its own (one an earlier piece was read into, when its
+    // rows are out of it: PieceBuffers), from the end of the last record of the piece before
+    // (re-reading the few bytes after it), so no bytes are joined or copied before a worker gets
+    // them, and the buffer moves to the worker rather than being copied. The next piece is being
+    // read while this one is handed out and earlier ones are merged.
     const readAt = (position: number, size: number) => {
-      const buffer = Buffer.allocUnsafeSlow(size);
+      const buffer = buffers.take(size);
       const read = file.read(buffer, 0, size, position).then(({ bytesRead }) => ({
         bytes: buffer.subarray(0, bytesRead),
         whole: bytesRead < size,
@@ -224,12 +228,40 @@ function startsLikeByteOrderMark(bytes: Uint8Array): boolean {
   return (a === 0xef && b === 0xbb && c === 0xbf) || (a === 0xff && b === 0xfe) || (a === 0xfe && b === 0xff);
 }
 
+/**
+ * Buffers pieces are read into, handed back once a piece's rows are out of it and filled with a
+ * later piece: a run of any size reads into a few, where fresh ones would each be new memory,
+ * freed only when a garbage collection comes round to them (on a worker, tens of MiB at a time).
+ */
+class PieceBuffers {
+  private readonly spare: Buffer[] = [];
+
+  /** Keeps at most `most` spare buffers of `size` bytes, the pieces' usual size. */
+  constructor(
+    private readonly size: number,
+    private readonly most: number,
+  ) {}
+
+  /** A buffer of `size` bytes, its contents left over from an earlier piece. */
+  take(size: number): Buffer {
+    return (size === this.size ? this.spare.pop() : undefined) ?? Buffer.allocUnsafeSlow(size);
+  }
+
+  /** Takes back the buffer a piece was read into (the piece may be a part of it). */
+  give(piece: Uint8Array): void {
+    const { buffer } = piece;
+    if (buffer.byteLength === this.size && this.spare.length < this.most) this.spare.push(Buffer.from(buffer));
+  }
+}
+
 /** A worker thread failed other than on the input's framing: the run fails with it. */
 class WorkerFailure extends Error {}
 
 interface Reply {
   readonly index: number;
   readonly rows?: ChunkRows;
+  /** The piece's bytes, handed back once read, for the next pieces to be read into. */
+  readonly piece?: Uint8Array;
   readonly failed?: { readonly inputError: boolean; readonly message: string };
 }
 
@@ -248,6 +280,8 @@ class ReaderPool {
     setup: ChunkSetup,
     private readonly source: string,
     scriptUrl: URL | undefined,
+    /** Where pieces read go back to once their rows are out of them. */
+    private readonly buffers: PieceBuffers,
   ) {
     this.local = new ChunkReader(setup);
     const script = scriptUrl === undefined ? workerScript() : { script: scriptUrl };
@@ -295,7 +329,10 @@ class ReaderPool {
 
   private readHere(bytes: Uint8Array, startsWithHeader: boolean): ChunkRows {
     try {
-      return this.local.read(bytes, startsWithHeader).rows;
+      const { rows } = this.local.read(bytes, startsWithHeader);
+      // The rows' lines were copied out of the piece (PreparedRowsBuilder.finish): it can be read into again.
+      this.buffers.give(bytes);
+      return rows;
     } catch (error) {
       // Bad framing: read again on one thread, which reports it with the whole file's line numbers.
       if (error instanceof SourceError) throw new ReadOnOneThread();
@@ -303,7 +340,8 @@ class ReaderPool {
     }
   }
 
-  private reply({ index, rows, failed }: Reply): void {
+  private reply({ index, rows, piece, failed }: Reply): void {
+    if (piece !== undefined) this.buffers.give(piece);
     const waiter = this.waiting.get(index);
     this.waiting.delete(index);
     if (waiter === undefined) return;

@@ -13,7 +13,7 @@ import { BUCKETS } from './line-buckets.js';
 import type { SpillFile } from './spill-file.js';
 
 /** Bytes of lines read back at once, unless one bucket alone holds more. */
-export const WINDOW_BYTES = 32 * MIB;
+export const WINDOW_BYTES = 16 * MIB;
 
 export class SpilledChunks {
   /** Per chunk: where it starts in the file, and where each of its buckets starts in it. */

@@ -153,6 +153,26 @@ describe('reading a CSV file on worker threads', () => {
     expect(rows?.tally?.bySector().reduce((sum, { rows }) => sum + rows, 0)).toBe(single.counts.ranked);
   });
 
+  it('reads the pieces into a few buffers, each filled again once its rows are out of it', async () => {
+    const { csv } = colorsCsv({ rows: 3000 });
+    const path = await file('reused.csv', csv);
+    // An odd piece size, so only the pieces' buffers have it (the rows' lines are shorter than a piece).
+    const pieceBytes = 4099;
+    const allocations = vi.spyOn(Buffer, 'allocUnsafeSlow');
+    try {
+      const parallel = await run(path, parallelCsvReader(path, { ...PIECES, pieceBytes }));
+      const pieces = Math.ceil(csv.length / pieceBytes);
+      const pieceBuffers = allocations.mock.calls.filter(([size]) => size === pieceBytes).length;
+      expect(pieces).toBeGreaterThan(90);
+      // Two threads, two pieces each in flight, one being read, one spare: not one per piece.
+      expect(pieceBuffers).toBeGreaterThan(2);
+      expect(pieceBuffers).toBeLessThanOrEqual(8);
+      expect(parallel).toEqual(await run(path));
+    } finally {
+      allocations.mockRestore();
+    }
+  });
+
   it('leaves a file with a quote inside an unquoted field to one thread, which reads it as always', async () => {
     const { csv } = colorsCsv({ rows: 400 });
     const lines = csv.split('\n');
