@@ -6,9 +6,9 @@
  * Built for a million rows: each row is kept encoded in a RowStore, and its sort keys are
  * precomputed into typed arrays (sort-keys.ts), so the rows cost the garbage collector almost
  * nothing and ranking compares numbers. Rows of different CUSIPs are never compared: a counting
- * sort by group puts each group's rows together, and only each group is sorted. Rows equal on every
- * key fall back to the last tie-break, every column's output text, which only rows that tie on
- * MESSAGE_ID ever reach.
+ * sort by group puts each group's rows together, and only each group is sorted, when a reader first
+ * walks to it. Rows equal on every key fall back to the last tie-break, every column's output text,
+ * which only rows that tie on MESSAGE_ID ever reach.
  */
 import { compareDecimalTexts } from '../decimal.js';
 import type { ColorRow } from '../schema.js';
