@@ -61,7 +61,8 @@ const rowArb = fc.record({
   CUSIP: fc.constantFrom('abc', 'ABC ', 'a1', '0AB', '9', '#X', 'xyz', 'é1', '\uFF01', '😀'),
   DATE: fc.constantFrom('2026-11-20', '2026-11-20T09:00:00'),
   RANK: fc.option(fc.constantFrom('1', '2', '01'), { nil: null }),
-  PX: fc.option(fc.constantFrom('99.5', '99.50', '100', '1e2'), { nil: null }),
+  // Two decimals with one double, which only their text tells apart (DecimalKey's flags).
+  PX: fc.option(fc.constantFrom('99.5', '99.50', '100', '1e2', '100.0000000000000001', '100.00000000000000001'), { nil: null }),
   TICKER: text,
   SOURCE: text,
   BIAS: text,
