@@ -15,6 +15,7 @@ import { type CompiledRules, compileRules } from '../rules.js';
 import { isRejected, type RejectedRow, RowValidator } from '../schema.js';
 import { TextIds } from '../text-ids.js';
 import { ZoneClock } from '../time-zone.js';
+import { SpareBuffers } from './spare-buffers.js';
 
 /** What every piece of one run shares (sent once to each worker). */
 export interface ChunkSetup {
@@ -55,6 +56,9 @@ export interface ChunkRows {
   readonly misquoted: boolean;
 }
 
+/** Spare buffers of lines kept per thread: a piece's kept and excluded lines, for the two pieces in flight. */
+const SPARE_LINE_BUFFERS = 4;
+
 /** Bytes decoded to text at once: a Latin-1 string of this size is a young-generation object (V8's limit is 128 KiB). */
 const DECODED_BYTES = 64 * 1024;
 
@@ -65,6 +69,8 @@ export class ChunkReader {
   private readonly standardHeader: boolean;
   /** This thread's ids of CUSIP keys, over all its pieces (prepared-rows.ts `groups`). */
   private readonly groupIds = new TextIds();
+  /** Buffers for the pieces' lines, handed back once the lines are in the spill file ({@link recycleLines}). */
+  private readonly lineBuffers = new SpareBuffers(SPARE_LINE_BUFFERS);
 
   constructor(private readonly setup: ChunkSetup) {
     const clock = new ZoneClock(setup.timeZone);
@@ -130,8 +136,9 @@ export class ChunkReader {
     }
     parser.finish();
     readRecords();
-    const keptRows = kept.finish();
-    const excludedRows = excluded.finish();
+    const take = (size: number) => this.lineBuffers.take(size);
+    const keptRows = kept.finish(take);
+    const excludedRows = excluded.finish(take);
     const rows: ChunkRows = {
       read,
       kept: keptRows.rows,
@@ -145,5 +152,10 @@ export class ChunkReader {
       misquoted,
     };
     return { rows, transfer: [...keptRows.transfer, ...excludedRows.transfer, rows.excludedBy.buffer as ArrayBuffer] };
+  }
+
+  /** Takes back buffers of lines this thread prepared, once the lines are in the spill file, to fill again. */
+  recycleLines(buffers: readonly ArrayBufferLike[]): void {
+    for (const buffer of buffers) this.lineBuffers.give(buffer);
   }
 }

@@ -10,13 +10,16 @@ export interface PieceMessage {
   readonly index: number;
   readonly bytes: Uint8Array;
   readonly startsWithHeader: boolean;
+  /** Buffers of lines this worker prepared, now in the spill file: to be filled again (chunk-rows.ts). */
+  readonly spareLines: readonly ArrayBuffer[];
 }
 
 if (parentPort === null) throw new Error('chunk-worker runs as a worker thread of parallel-read.ts');
 const port = parentPort;
 const reader = new ChunkReader(workerData as ChunkSetup);
 
-port.on('message', ({ index, bytes, startsWithHeader }: PieceMessage) => {
+port.on('message', ({ index, bytes, startsWithHeader, spareLines }: PieceMessage) => {
+  reader.recycleLines(spareLines);
   try {
     const { rows, transfer } = reader.read(bytes, startsWithHeader);
     // The piece goes back too: its rows' lines have been copied out, and the main thread reads the

@@ -23,6 +23,7 @@ import { MIB } from '../text.js';
 import { ChunkReader, type ChunkRows, type ChunkSetup } from './chunk-rows.js';
 import type { PieceMessage } from './chunk-worker.js';
 import { lastRecordEnd } from './record-boundary.js';
+import { SpareBuffers } from './spare-buffers.js';
 
 export interface ParallelReadOptions {
   /** Files smaller than this are read on one thread: starting workers costs more than it saves. */
@@ -82,7 +83,8 @@ export function parallelCsvReader(path: string, options: ParallelReadOptions = {
     const sorted = new SortedRows(job.config);
     if (fileBytes >= (options.spillMinBytes ?? SPILL_MIN_BYTES)) spillLines(sorted, job, options);
     const pieceBytes = options.pieceBytes ?? PIECE_BYTES;
-    const buffers = new PieceBuffers(pieceBytes, threads * (IN_FLIGHT_PER_THREAD + 1));
+    // The pieces cut and not yet merged, one being read and one spare; none of a grown read's size.
+    const buffers = new SpareBuffers(threads * IN_FLIGHT_PER_THREAD + 2, pieceBytes);
     const pool = new ReaderPool(threads, setup, job.source, options.workerScript, buffers);
     try {
       return await readPieces(path, fileBytes, pool, buffers, sorted, job, pieceBytes);
@@ -120,7 +122,7 @@ async function readPieces(
   path: string,
   fileBytes: number,
   pool: ReaderPool,
-  buffers: PieceBuffers,
+  buffers: SpareBuffers,
   sorted: SortedRows,
   job: RowsJob,
   pieceBytes: number,
@@ -135,7 +137,8 @@ async function readPieces(
     if (rows.misquoted) throw new ReadOnOneThread();
     // The first piece tells how many rows the whole file holds, nearly: the tables grow once.
     if (merged === 1) reserveLike(sorted, rows, fileBytes / Math.max(1, firstPieceBytes));
-    merge(sorted, rows, groupKeys[pool.threadOf(merged - 1)]!, job);
+    const thread = pool.threadOf(merged - 1);
+    merge(sorted, rows, groupKeys[thread]!, job, (lines) => pool.recycleLines(thread, lines));
   };
   let firstPieceBytes = 0;
   const send = (bytes: Uint8Array): void => {
@@ -148,7 +151,7 @@ async function readPieces(
   const file = await open(path, 'r');
   try {
     // Each piece is read into a buffer of its own (one an earlier piece was read into, when its
-    // rows are out of it: PieceBuffers), from the end of the last record of the piece before
+    // rows are out of it: SpareBuffers), from the end of the last record of the piece before
     // (re-reading the few bytes after it), so no bytes are joined or copied before a worker gets
     // them, and the buffer moves to the worker rather than being copied. The next piece is being
     // read while this one is handed out and earlier ones are merged.
@@ -205,14 +208,17 @@ function reserveLike(sorted: SortedRows, first: ChunkRows, scale: number): void 
   sorted.excluded.reserve(estimate(first.excluded.count));
 }
 
-/** Adds a piece's rows after those of the pieces before it; `groupKeys` are its thread's (ChunkRows.newGroupKeys). */
-function merge(sorted: SortedRows, rows: ChunkRows, groupKeys: string[], job: RowsJob): void {
+/**
+ * Adds a piece's rows after those of the pieces before it; `groupKeys` are its thread's
+ * (ChunkRows.newGroupKeys). `spilled` gets the piece's buffers of lines once they are in the spill file.
+ */
+function merge(sorted: SortedRows, rows: ChunkRows, groupKeys: string[], job: RowsJob, spilled: (lines: Uint8Array) => void): void {
   // A thread's pieces are merged in the order it read them, so its new keys follow those before.
   if (rows.firstNewGroup !== groupKeys.length) throw new Error("a piece was merged out of its thread's order");
   for (const key of rows.newGroupKeys) groupKeys.push(key);
   const before = sorted.read;
-  sorted.kept.addPrepared(rows.kept, groupKeys);
-  sorted.excluded.addPrepared(rows.excluded, groupKeys);
+  sorted.kept.addPrepared(rows.kept, groupKeys, spilled);
+  sorted.excluded.addPrepared(rows.excluded, groupKeys, spilled);
   if (rows.tally !== undefined) sorted.tally?.addCounts(rows.tally);
   for (const list of rows.excludedBy) sorted.countExcluded(rows.ruleLists[list]!);
   for (const row of rows.rejected) sorted.rejected.push({ ...row, sourceRow: row.sourceRow + before });
@@ -226,32 +232,6 @@ function merge(sorted: SortedRows, rows: ChunkRows, groupKeys: string[], job: Ro
 function startsLikeByteOrderMark(bytes: Uint8Array): boolean {
   const [a, b, c] = bytes;
   return (a === 0xef && b === 0xbb && c === 0xbf) || (a === 0xff && b === 0xfe) || (a === 0xfe && b === 0xff);
-}
-
-/**
- * Buffers pieces are read into, handed back once a piece's rows are out of it and filled with a
- * later piece: a run of any size reads into a few, where fresh ones would each be new memory,
- * freed only when a garbage collection comes round to them (on a worker, tens of MiB at a time).
- */
-class PieceBuffers {
-  private readonly spare: Buffer[] = [];
-
-  /** Keeps at most `most` spare buffers of `size` bytes, the pieces' usual size. */
-  constructor(
-    private readonly size: number,
-    private readonly most: number,
-  ) {}
-
-  /** A buffer of `size` bytes, its contents left over from an earlier piece. */
-  take(size: number): Buffer {
-    return (size === this.size ? this.spare.pop() : undefined) ?? Buffer.allocUnsafeSlow(size);
-  }
-
-  /** Takes back the buffer a piece was read into (the piece may be a part of it). */
-  give(piece: Uint8Array): void {
-    const { buffer } = piece;
-    if (buffer.byteLength === this.size && this.spare.length < this.most) this.spare.push(Buffer.from(buffer));
-  }
 }
 
 /** A worker thread failed other than on the input's framing: the run fails with it. */
@@ -273,6 +253,8 @@ class ReaderPool {
   private readonly local: ChunkReader;
   private readonly workers: Worker[];
   private readonly waiting = new Map<number, { resolve: (rows: ChunkRows) => void; reject: (error: Error) => void }>();
+  /** Per worker: buffers of lines it prepared, now spilled, to go back with its next piece. */
+  private readonly spareLines: ArrayBuffer[][];
   private closing = false;
 
   constructor(
@@ -281,9 +263,10 @@ class ReaderPool {
     private readonly source: string,
     scriptUrl: URL | undefined,
     /** Where pieces read go back to once their rows are out of them. */
-    private readonly buffers: PieceBuffers,
+    private readonly buffers: SpareBuffers,
   ) {
     this.local = new ChunkReader(setup);
+    this.spareLines = Array.from({ length: threads - 1 }, () => []);
     const script = scriptUrl === undefined ? workerScript() : { script: scriptUrl };
     this.workers = Array.from({ length: threads - 1 }, () => {
       const worker = new Worker(script.script, {
@@ -317,9 +300,16 @@ class ReaderPool {
     // Awaited in order later; a failure while earlier pieces are awaited must not count as unhandled.
     promise.catch(() => {});
     // The piece's buffer is its own (readPieces), so it moves to the worker without a copy.
-    const message: PieceMessage = { index, bytes, startsWithHeader: index === 0 };
-    this.workers[thread - 1]!.postMessage(message, [bytes.buffer as ArrayBuffer]);
+    const spareLines = this.spareLines[thread - 1]!.splice(0);
+    const message: PieceMessage = { index, bytes, startsWithHeader: index === 0, spareLines };
+    this.workers[thread - 1]!.postMessage(message, [bytes.buffer as ArrayBuffer, ...spareLines]);
     return () => promise;
+  }
+
+  /** Hands a buffer of lines prepared by `thread` back to it, once the lines are in the spill file. */
+  recycleLines(thread: number, lines: Uint8Array): void {
+    if (thread === 0) this.local.recycleLines([lines.buffer]);
+    else this.spareLines[thread - 1]!.push(lines.buffer as ArrayBuffer);
   }
 
   async close(): Promise<void> {
@@ -331,7 +321,7 @@ class ReaderPool {
     try {
       const { rows } = this.local.read(bytes, startsWithHeader);
       // The rows' lines were copied out of the piece (PreparedRowsBuilder.finish): it can be read into again.
-      this.buffers.give(bytes);
+      this.buffers.give(bytes.buffer);
       return rows;
     } catch (error) {
       // Bad framing: read again on one thread, which reports it with the whole file's line numbers.
@@ -341,7 +331,7 @@ class ReaderPool {
   }
 
   private reply({ index, rows, piece, failed }: Reply): void {
-    if (piece !== undefined) this.buffers.give(piece);
+    if (piece !== undefined) this.buffers.give(piece.buffer);
     const waiter = this.waiting.get(index);
     this.waiting.delete(index);
     if (waiter === undefined) return;

@@ -82,13 +82,14 @@ export class LineArena {
    * Takes lines already encoded (well-formed text, as UTF-8) where they are: line `i` is bytes
    * [lineStarts[i], lineEnds[i]) of `lines`. The buffer becomes a chunk of the arena's own rather
    * than being copied, so a batch moved from a worker thread (prepared-rows.ts) is not held twice
-   * until it is collected; or, when the arena spills, it is written to the spill file.
+   * until it is collected; or, when the arena spills, it is written to the spill file, and
+   * `spilled` gets `lines` back once it is.
    */
-  adopt({ count, lines, lineStarts, lineEnds, bucketStarts }: AdoptedLines): void {
+  adopt({ count, lines, lineStarts, lineEnds, bucketStarts }: AdoptedLines, spilled?: (lines: Uint8Array) => void): void {
     const chunk =
       this.spilled === undefined
         ? this.chunks.push(Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength)) - 1
-        : -this.spilled.add(lines, bucketStarts) - 1;
+        : -this.spilled.add(lines, bucketStarts, spilled) - 1;
     // Lines added one by one after this start a fresh chunk: the one being filled is no longer the last.
     this.current = Buffer.alloc(0);
     this.used = 0;

@@ -132,10 +132,14 @@ export class PreparedRowsBuilder {
     this.count++;
   }
 
-  /** The rows, and the buffers to list as transferable; call once. The arrays are views of the builder's (the table copies them). */
-  finish(): { rows: PreparedRows; transfer: ArrayBuffer[] } {
+  /**
+   * The rows, and the buffers to list as transferable; call once. The arrays are views of the
+   * builder's (the table copies them); the lines go into a buffer from `take` (a fresh one unless
+   * given), which the table keeps, or hands back once they are spilled (parallel/chunk-rows.ts).
+   */
+  finish(take: (size: number) => Uint8Array = (size) => Buffer.allocUnsafeSlow(size)): { rows: PreparedRows; transfer: ArrayBuffer[] } {
     const count = this.count;
-    const { lines, bucketStarts } = this.layOut();
+    const { lines, bucketStarts } = this.layOut(take);
     const rows: PreparedRows = {
       count,
       lines,
@@ -154,16 +158,13 @@ export class PreparedRowsBuilder {
     return { rows, transfer: buffers };
   }
 
-  /**
-   * Copies the lines into one buffer of their exact size (the table keeps it), bucket by bucket,
-   * and points each row at its copy.
-   */
-  private layOut(): { lines: Uint8Array; bucketStarts: Int32Array } {
+  /** Copies the lines into `take(their size)`, bucket by bucket, and points each row at its copy. */
+  private layOut(take: (size: number) => Uint8Array): { lines: Uint8Array; bucketStarts: Int32Array } {
     const { count, lineBuffers, lineStarts, lineEnds, buckets } = this;
     const bucketStarts = new Int32Array(BUCKETS + 1);
     for (let row = 0; row < count; row++) bucketStarts[buckets[row]! + 1]! += lineEnds[row]! - lineStarts[row]!;
     for (let bucket = 0; bucket < BUCKETS; bucket++) bucketStarts[bucket + 1]! += bucketStarts[bucket]!;
-    const lines = Buffer.allocUnsafeSlow(bucketStarts[BUCKETS]!);
+    const lines = take(bucketStarts[BUCKETS]!);
     const next = bucketStarts.slice(0, BUCKETS);
     const piece = this.piece === undefined ? undefined : Buffer.from(this.piece.buffer, this.piece.byteOffset, this.piece.byteLength);
     for (let row = 0; row < count; row++) {

@@ -29,8 +29,8 @@ export class RowStore {
   }
 
   /** Takes prepared rows' lines, as {@link RowLineEncoder} encodes them, in UTF-8 (LineArena.adopt); they get the next handles. */
-  adopt(lines: AdoptedLines): void {
-    this.lines.adopt(lines);
+  adopt(lines: AdoptedLines, spilled?: (lines: Uint8Array) => void): void {
+    this.lines.adopt(lines, spilled);
   }
 
   /** Rows adopted from now on have their lines written to `file` (LineArena.spillTo). */

@@ -46,17 +46,20 @@ export class SpillFile {
 
   /**
    * Writes `bytes` at the end of the file; returns where they start. The write runs in the
-   * background; `bytes` must not change until {@link flush} resolves.
+   * background; `bytes` must not change until it is done: then `written` is called (not if it failed).
    */
-  append(bytes: Uint8Array): number {
+  append(bytes: Uint8Array, written?: () => void): number {
     if (this.closed) throw new Error('SpillFile.append after close');
     const at = this.size;
     this.size += bytes.length;
     const done = new Promise<void>((resolve) => {
-      write(this.fd, bytes, 0, bytes.length, at, (error) => {
-        if (error && this.failure === undefined) this.failure = spillError(this.folder, 'could not be written', error);
+      write(this.fd, bytes, 0, bytes.length, at, (error, wrote) => {
+        // A file write is whole unless the disk is full; a short one is taken as that.
+        const failed = error ?? (wrote < bytes.length ? new Error(`wrote ${wrote} of ${bytes.length} bytes`) : null);
+        if (failed && this.failure === undefined) this.failure = spillError(this.folder, 'could not be written', failed);
         this.writes.delete(done);
         resolve();
+        if (!failed) written?.();
       });
     });
     this.writes.add(done);

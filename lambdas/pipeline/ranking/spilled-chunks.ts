@@ -35,11 +35,14 @@ export class SpilledChunks {
     private readonly windowBytes = WINDOW_BYTES,
   ) {}
 
-  /** Writes a chunk of lines to the file; returns its number. `lines` must not change until the file is flushed. */
-  add(lines: Uint8Array, bucketStarts: Int32Array): number {
+  /**
+   * Writes a chunk of lines to the file; returns its number. `lines` must not change until it is
+   * written: then `written` gets it back.
+   */
+  add(lines: Uint8Array, bucketStarts: Int32Array, written?: (lines: Uint8Array) => void): number {
     if (bucketStarts.length !== BUCKETS + 1 || bucketStarts[BUCKETS] !== lines.length)
       throw new Error('SpilledChunks.add: bucket offsets do not fit the lines');
-    this.offsets.push(this.file.append(lines));
+    this.offsets.push(this.file.append(lines, written && (() => written(lines))));
     this.bucketStarts.push(bucketStarts);
     for (let bucket = 0; bucket < BUCKETS; bucket++) this.bucketBytes[bucket]! += bucketStarts[bucket + 1]! - bucketStarts[bucket]!;
     // A chunk added after a window was loaded is not in it.

@@ -81,13 +81,14 @@ export class RankingTable {
    * Adds rows prepared elsewhere (prepared-rows.ts, on a worker thread) for a table of the same
    * order, in their order: the same as adding each row with {@link add}. `groupKeys` are the CUSIP
    * keys the preparing thread has numbered so far, by its ids (the same array each time for one
-   * thread, grown).
+   * thread, grown). When the table spills its lines, `spilled` gets the batch's lines once they are
+   * in the spill file: the table no longer needs them.
    */
-  addPrepared(batch: PreparedRows, groupKeys: readonly string[]): void {
+  addPrepared(batch: PreparedRows, groupKeys: readonly string[], spilled?: (lines: Uint8Array) => void): void {
     if (this.ranked) throw new Error('RankingTable.addPrepared after rank');
     const first = this.count;
     if (first + batch.count > this.capacity) this.grow(first + batch.count);
-    this.rows.adopt(batch);
+    this.rows.adopt(batch, spilled);
     // The thread's ids, turned into this table's as rows use them: a key none of its rows has is
     // never numbered here, so every group of the ranking has rows.
     let ids = this.threadGroups.get(groupKeys) ?? new Int32Array(0);

@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FileSource } from '../../../lambdas/adapters/file-source.js';
 import { parseConfig } from '../../../lambdas/pipeline/config.js';
-import { parallelCsvReader } from '../../../lambdas/pipeline/parallel/parallel-read.js';
+import { type ParallelReadOptions, parallelCsvReader } from '../../../lambdas/pipeline/parallel/parallel-read.js';
 import { lastRecordEnd } from '../../../lambdas/pipeline/parallel/record-boundary.js';
+import { SpareBuffers } from '../../../lambdas/pipeline/parallel/spare-buffers.js';
 import { RowLineEncoder } from '../../../lambdas/pipeline/ranking/row-line.js';
 import { SpillFile } from '../../../lambdas/pipeline/ranking/spill-file.js';
 import { type RunRequest, runColors } from '../../../lambdas/pipeline/run.js';
@@ -156,20 +157,21 @@ describe('reading a CSV file on worker threads', () => {
   it('reads the pieces into a few buffers, each filled again once its rows are out of it', async () => {
     const { csv } = colorsCsv({ rows: 3000 });
     const path = await file('reused.csv', csv);
-    // An odd piece size, so only the pieces' buffers have it (the rows' lines are shorter than a piece).
     const pieceBytes = 4099;
-    const allocations = vi.spyOn(Buffer, 'allocUnsafeSlow');
+    const takes = vi.spyOn(SpareBuffers.prototype, 'take');
     try {
       const parallel = await run(path, parallelCsvReader(path, { ...PIECES, pieceBytes }));
-      const pieces = Math.ceil(csv.length / pieceBytes);
-      const pieceBuffers = allocations.mock.calls.filter(([size]) => size === pieceBytes).length;
-      expect(pieces).toBeGreaterThan(90);
+      // The buffers the pieces are read into: the pool asked for the pieces' size.
+      const pools = new Set(takes.mock.contexts.filter((_, call) => takes.mock.calls[call]![0] === pieceBytes));
+      expect(pools.size).toBe(1);
+      const [pieces] = [...pools] as SpareBuffers[];
+      expect(takes.mock.calls.filter(([size]) => size === pieceBytes).length).toBeGreaterThan(90);
       // Two threads, two pieces each in flight, one being read, one spare: not one per piece.
-      expect(pieceBuffers).toBeGreaterThan(2);
-      expect(pieceBuffers).toBeLessThanOrEqual(8);
+      expect(pieces!.fresh).toBeGreaterThan(2);
+      expect(pieces!.fresh).toBeLessThanOrEqual(6);
       expect(parallel).toEqual(await run(path));
     } finally {
-      allocations.mockRestore();
+      takes.mockRestore();
     }
   });
 
@@ -249,6 +251,33 @@ describe("reading a large CSV file with its rows' lines spilled to disk", () => 
       appended.mockRestore();
       closed.mockRestore();
     }
+  });
+
+  it("fills this thread's buffers of lines again once they are in the spill file", async () => {
+    const { csv } = colorsCsv({ rows: 3000 });
+    const path = await file('spilled-reused.csv', csv);
+    const linePools = async (options: ParallelReadOptions) => {
+      const takes = vi.spyOn(SpareBuffers.prototype, 'take');
+      try {
+        const result = await run(path, parallelCsvReader(path, options));
+        const pools = new Set(
+          takes.mock.contexts.filter((_, call) => takes.mock.calls[call]![0] !== options.pieceBytes),
+        ) as Set<SpareBuffers>;
+        const taken = takes.mock.calls.filter(([size]) => size !== options.pieceBytes).length;
+        return { result, pools: [...pools], taken };
+      } finally {
+        takes.mockRestore();
+      }
+    };
+    const spilled = await linePools(SPILLED);
+    const kept = await linePools({ ...PIECES, spillMinBytes: Number.POSITIVE_INFINITY });
+    expect(spilled.result).toEqual(kept.result);
+    // This thread's pieces' kept and excluded lines (its ChunkReader's pool; a worker's is its own).
+    expect(spilled.pools).toHaveLength(1);
+    expect(spilled.taken).toBeGreaterThan(100);
+    expect(spilled.pools[0]!.fresh).toBeLessThanOrEqual(6);
+    // Lines kept in memory stay where they are: every buffer is fresh.
+    expect(kept.pools[0]!.fresh).toBe(kept.taken);
   });
 
   it('frees the spill file when publishing fails', async () => {

@@ -14,6 +14,7 @@ import { BUCKETS, bucketOf } from '../../../lambdas/pipeline/ranking/line-bucket
 import { DEFAULT_RANKING_ORDER } from '../../../lambdas/pipeline/ranking/order.js';
 import { PreparedRowsBuilder } from '../../../lambdas/pipeline/ranking/prepared-rows.js';
 import { SpillFile } from '../../../lambdas/pipeline/ranking/spill-file.js';
+import { SpilledChunks } from '../../../lambdas/pipeline/ranking/spilled-chunks.js';
 import { RankingTable } from '../../../lambdas/pipeline/ranking/table.js';
 import { compareText } from '../../../lambdas/pipeline/text.js';
 import { TextIds } from '../../../lambdas/pipeline/text-ids.js';
@@ -154,6 +155,31 @@ describe('reading spilled lines group by group', () => {
       expect(reads.mock.calls.length).toBeLessThanOrEqual(Math.ceil(bytes / 8192 + 6) * 8);
     } finally {
       reads.mockRestore();
+      await spill.close();
+    }
+  });
+});
+
+describe('SpilledChunks', () => {
+  it('hands a chunk of lines back only once it is in the file, and reads the same bytes', async () => {
+    const spill = SpillFile.open(dir);
+    try {
+      const chunks = new SpilledChunks(spill, 64);
+      const lines = Buffer.from('A1,x\nA1,y\nB2,z');
+      const starts = new Int32Array(BUCKETS + 1);
+      starts.fill(10, bucketOf('A1') + 1);
+      starts.fill(lines.length, bucketOf('B2') + 1);
+      const written: Uint8Array[] = [];
+      const chunk = chunks.add(lines, starts, (done) => written.push(done));
+      expect(written).toEqual([]);
+      await spill.flush();
+      expect(written).toEqual([lines]);
+      // Filled again once handed back: what was written stays as it was.
+      lines.fill(0);
+      chunks.prepare(bucketOf('A1'));
+      expect(Buffer.from(chunks.bytes(chunk, 0, 4)).toString()).toBe('A1,x');
+      expect(chunks.text(chunk, 10, 14)).toBe('B2,z');
+    } finally {
       await spill.close();
     }
   });
