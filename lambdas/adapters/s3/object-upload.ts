@@ -26,35 +26,12 @@ import { ObjectExistsError, type S3Objects, sha256Base64 } from './objects.js';
 /** Size of each part but the last (S3 takes 5 MiB to 5 GiB). */
 export const PART_BYTES = 8 * MIB;
 /** Parts sent at once: the next part is gathered while one is sent, without holding the file. */
-const PARTS_IN_FLIGHT = 2;
+export const PARTS_IN_FLIGHT = 2;
 /** S3's limit on the parts of one upload. */
 const MAX_PARTS = 10_000;
 
-/**
- * The part buffers of one S3Objects' streamed uploads. A part's buffer, once S3 has stored the
- * part, is filled with the next part of that upload or of the next one: a fresh 8 MiB buffer per
- * part would cost a page fault per 4 KiB written (docs/benchmarks.md). A part is filled only while
- * fewer than PARTS_IN_FLIGHT are on the wire, so uploads one after another use that many buffers.
- */
-export class PartBuffers {
-  private readonly spare: Buffer[] = [];
-
-  /** `partBytes`: the size of every part but the last, and of every buffer. */
-  constructor(readonly partBytes: number) {}
-
-  /** A buffer for the next part: one given back, or a fresh one. */
-  take(): Buffer {
-    return this.spare.pop() ?? Buffer.allocUnsafeSlow(this.partBytes);
-  }
-
-  /** Gives back the buffer of a part S3 has stored, to be filled again. */
-  giveBack(buffer: Buffer): void {
-    if (this.spare.length < PARTS_IN_FLIGHT) this.spare.push(buffer);
-  }
-}
-
 export class ObjectUpload {
-  /** The part being filled (from PartBuffers), and how many of its bytes are the object's so far. */
+  /** The part being filled (from S3Objects' `partBuffers`), and how many of its bytes are the object's so far. */
   private part: Buffer | undefined;
   private filled = 0;
   private uploadId: Promise<string> | undefined;
@@ -68,9 +45,8 @@ export class ObjectUpload {
     private readonly contentType: string,
   ) {}
 
-  /** Part size: the buffers' (S3Objects' `partBytes` option). */
   private get partBytes(): number {
-    return this.objects.partBuffers.partBytes;
+    return this.objects.partBytes;
   }
 
   /**
@@ -81,7 +57,7 @@ export class ObjectUpload {
   async write(chunk: Buffer, done?: () => void): Promise<void> {
     if (this.state !== 'open') throw new Error(`upload of ${this.key} is ${this.state}`);
     for (let from = 0; from < chunk.length; ) {
-      this.part ??= this.objects.partBuffers.take();
+      this.part ??= this.objects.partBuffers.take(this.partBytes);
       const take = Math.min(chunk.length - from, this.partBytes - this.filled);
       this.part.set(chunk.subarray(from, from + take), this.filled);
       this.filled += take;
@@ -101,7 +77,7 @@ export class ObjectUpload {
     if (this.uploadId === undefined) {
       // Under one part: one PutObject, of a copy, so that the part buffer goes back at once.
       const body = Buffer.from(this.part?.subarray(0, this.filled) ?? []);
-      if (this.part !== undefined) this.objects.partBuffers.giveBack(this.part);
+      if (this.part !== undefined) this.objects.partBuffers.give(this.part.buffer);
       this.part = undefined;
       const result = await this.objects.create(this.key, { body, contentType: this.contentType, sha256 });
       this.state = 'done';
@@ -173,7 +149,7 @@ export class ObjectUpload {
     // The buffer is filled again only once its part is stored: until then the SDK may read it (or
     // send it again). A part that failed ends the upload, so its buffer is never reused.
     const part = this.uploadPart(uploadId, partNumber, buffer.subarray(0, size)).then((completed) => {
-      this.objects.partBuffers.giveBack(buffer);
+      this.objects.partBuffers.give(buffer.buffer);
       return completed;
     });
     part.catch(() => undefined); // awaited below or by finish/abort; not an unhandled rejection meanwhile

@@ -21,8 +21,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { type Log, silentLog } from '../../log.js';
 import type { OutputFile } from '../../pipeline/ports.js';
+import { SpareBuffers } from '../../pipeline/spare-buffers.js';
 import { describeS3Error, isAccessDenied, isConditionalConflict, isNotFound, isPreconditionFailed } from './errors.js';
-import { ObjectUpload, PART_BYTES, PartBuffers } from './object-upload.js';
+import { ObjectUpload, PART_BYTES, PARTS_IN_FLIGHT } from './object-upload.js';
 
 /** The largest object one PutObject may create; a streamed file that large goes in parts (./object-upload.ts). */
 export const MAX_PUT_BYTES = 5 * 1024 ** 3;
@@ -107,8 +108,13 @@ export class S3Objects {
   readonly log: Log;
   private readonly conflictRetries: number;
   private readonly conflictRetryDelayMs: number;
-  /** The buffers parts of streamed uploads are sent from, reused from one part and upload to the next. */
-  readonly partBuffers: PartBuffers;
+  /** The size of every part of a streamed upload but the last. */
+  readonly partBytes: number;
+  /**
+   * The buffers parts of streamed uploads are sent from, reused from one part and upload to the
+   * next once S3 has stored the part: uploads one after another use PARTS_IN_FLIGHT buffers.
+   */
+  readonly partBuffers: SpareBuffers;
 
   constructor(options: S3ObjectsOptions) {
     this.client = options.client;
@@ -118,7 +124,8 @@ export class S3Objects {
     this.log = options.log ?? silentLog;
     this.conflictRetries = options.conflictRetries ?? 2;
     this.conflictRetryDelayMs = options.conflictRetryDelayMs ?? 200;
-    this.partBuffers = new PartBuffers(options.partBytes ?? PART_BYTES);
+    this.partBytes = options.partBytes ?? PART_BYTES;
+    this.partBuffers = new SpareBuffers(PARTS_IN_FLIGHT, this.partBytes);
   }
 
   /** Starts writing `key` create-only as its bytes come (./object-upload.ts). */

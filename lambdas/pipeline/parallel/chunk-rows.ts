@@ -13,9 +13,9 @@ import { csvRawRecord } from '../readers/csv-reader.js';
 import { type RawTally, RowTally } from '../report/row-tally.js';
 import { type CompiledRules, compileRules } from '../rules.js';
 import { isRejected, type RejectedRow, RowValidator } from '../schema.js';
+import { SpareBuffers } from '../spare-buffers.js';
 import { TextIds } from '../text-ids.js';
 import { ZoneClock } from '../time-zone.js';
-import { SpareBuffers } from './spare-buffers.js';
 
 /** What every piece of one run shares (sent once to each worker). */
 export interface ChunkSetup {

@@ -19,11 +19,11 @@ import { Worker } from 'node:worker_threads';
 import { SourceError } from '../../errors.js';
 import { SpillFile } from '../ranking/spill-file.js';
 import { type ReadRowsElsewhere, type RowsJob, SortedRows } from '../sorted-rows.js';
+import { SpareBuffers } from '../spare-buffers.js';
 import { MIB } from '../text.js';
 import { ChunkReader, type ChunkRows, type ChunkSetup } from './chunk-rows.js';
 import type { PieceMessage } from './chunk-worker.js';
 import { lastRecordEnd } from './record-boundary.js';
-import { SpareBuffers } from './spare-buffers.js';
 
 export interface ParallelReadOptions {
   /** Files smaller than this are read on one thread: starting workers costs more than it saves. */

@@ -13,11 +13,11 @@ import { FileSource } from '../../../lambdas/adapters/file-source.js';
 import { parseConfig } from '../../../lambdas/pipeline/config.js';
 import { type ParallelReadOptions, parallelCsvReader } from '../../../lambdas/pipeline/parallel/parallel-read.js';
 import { lastRecordEnd } from '../../../lambdas/pipeline/parallel/record-boundary.js';
-import { SpareBuffers } from '../../../lambdas/pipeline/parallel/spare-buffers.js';
 import { RowLineEncoder } from '../../../lambdas/pipeline/ranking/row-line.js';
 import { SpillFile } from '../../../lambdas/pipeline/ranking/spill-file.js';
 import { type RunRequest, runColors } from '../../../lambdas/pipeline/run.js';
 import { resolveHeader } from '../../../lambdas/pipeline/schema.js';
+import { SpareBuffers } from '../../../lambdas/pipeline/spare-buffers.js';
 import { colorsCsv, HEADER } from '../../../scripts/colors-generator.js';
 import { MemorySink } from '../../helpers/memory-ports.js';
 

@@ -1,10 +1,11 @@
 /**
  * Buffers handed back once what was in them is done with, to be filled again: the pieces of a file
- * once their rows are out of them (parallel-read.ts), a piece's lines once they are in the spill
- * file (chunk-rows.ts). Fresh memory costs a page fault per 4 KiB the first time it is touched —
+ * once their rows are out of them (parallel/parallel-read.ts), a piece's lines once they are in the
+ * spill file (parallel/chunk-rows.ts), a part of an S3 upload once S3 has stored it
+ * (adapters/s3/object-upload.ts). Fresh memory costs a page fault per 4 KiB the first time it is touched —
  * ~12 µs each on the benchmark machine (docs/benchmarks.md) — and a freed buffer waits for a
  * garbage collection, so a run that reuses a few buffers does less work and holds less memory than
- * one that takes a fresh one per piece.
+ * one that takes a fresh one each time.
  */
 
 /** Fresh buffers are made a little larger than asked, so a later, slightly larger piece still fits. */
