@@ -21,6 +21,8 @@ const DUPLICATE: readonly string[] = [DUPLICATE_RULE];
 
 /** What reading a run's input gives the steps after it. */
 export interface ReadRun {
+  /** The run's clock (`request.now`, or the system's), and when it started. */
+  readonly now: () => Date;
   readonly startedAt: Date;
   readonly clock: ZoneClock;
   readonly source: string;
@@ -33,7 +35,8 @@ export interface ReadRun {
 
 /** Reads the request's source; the caller releases the rows (`SortedRows.release`) once done with them. */
 export async function readRun(request: RunRequest): Promise<ReadRun> {
-  const startedAt = (request.now ?? (() => new Date()))();
+  const now = request.now ?? (() => new Date());
+  const startedAt = now();
   const { config } = request.config;
   const clock = new ZoneClock(config.window.timeZone);
 
@@ -65,7 +68,7 @@ export async function readRun(request: RunRequest): Promise<ReadRun> {
       : undefined) ?? (await sortRows(opened.records, new RowValidator(mapping, clock), rules, request, inputCounts));
   if (opened.recordKeys) for (const warning of recordKeyWarnings(opened.recordKeys(), uses, source)) request.onWarning?.(warning);
   const activeRuleNames = config.dedupe ? [DUPLICATE_RULE, ...rules.activeRuleNames] : rules.activeRuleNames;
-  return { startedAt, clock, source, sorted, activeRuleNames, inputCounts, previous };
+  return { now, startedAt, clock, source, sorted, activeRuleNames, inputCounts, previous };
 }
 
 /** The runs published before this one, when a report is written and there is somewhere to look; null otherwise. */

@@ -73,9 +73,8 @@ export async function runColors(request: RunRequest): Promise<RunResult> {
 
 /** Ranks the rows read, renders the outputs and publishes them (or, on a dry run, only digests them). */
 async function rankAndPublish(request: RunRequest, read: ReadRun): Promise<RunResult> {
-  const now = request.now ?? (() => new Date());
   const { config } = request.config;
-  const { startedAt, clock, source, sorted, inputCounts } = read;
+  const { now, startedAt, clock, source, sorted, inputCounts } = read;
   request.onPhase?.('ranking');
 
   const ranking = sorted.kept.rank();
