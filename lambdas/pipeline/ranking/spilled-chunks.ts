@@ -84,15 +84,13 @@ export class SpilledChunks {
       const window = this.window;
       return new Uint8Array(window.buffer, window.byteOffset + this.bases[chunk]! + start, end - start);
     }
-    const line = Buffer.allocUnsafe(end - start);
-    this.file.read(line, 0, end - start, this.offsets[chunk]! + start);
-    return line;
+    return this.readAlone(chunk, start, end);
   }
 
   /** Bytes [start, end) of a chunk as UTF-8 text. */
   text(chunk: number, start: number, end: number): string {
     if (this.loaded(chunk, start, end)) return this.window.toString('utf8', this.bases[chunk]! + start, this.bases[chunk]! + end);
-    return Buffer.from(this.bytes(chunk, start, end)).toString('utf8');
+    return this.readAlone(chunk, start, end).toString('utf8');
   }
 
   /** Whether two stretches of chunks hold the same bytes (compared in the window where they are both loaded). */
@@ -104,6 +102,13 @@ export class SpilledChunks {
       return this.window.compare(this.window, atB, atB + endB - startB, atA, atA + endA - startA) === 0;
     }
     return Buffer.compare(this.bytes(a, startA, endA), this.bytes(b, startB, endB)) === 0;
+  }
+
+  /** Bytes [start, end) of a chunk, read from the file on their own. */
+  private readAlone(chunk: number, start: number, end: number): Buffer {
+    const line = Buffer.allocUnsafe(end - start);
+    this.file.read(line, 0, end - start, this.offsets[chunk]! + start);
+    return line;
   }
 
   private loaded(chunk: number, start: number, end: number): boolean {
