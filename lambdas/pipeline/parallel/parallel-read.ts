@@ -83,11 +83,9 @@ export function parallelCsvReader(path: string, options: ParallelReadOptions = {
     const sorted = new SortedRows(job.config);
     if (fileBytes >= (options.spillMinBytes ?? SPILL_MIN_BYTES)) spillLines(sorted, job, options);
     const pieceBytes = options.pieceBytes ?? PIECE_BYTES;
-    // The pieces cut and not yet merged, one being read and one spare; none of a grown read's size.
-    const buffers = new SpareBuffers(threads * IN_FLIGHT_PER_THREAD + 2, pieceBytes);
-    const pool = new ReaderPool(threads, setup, job.source, options.workerScript, buffers);
+    const pool = new ReaderPool(threads, setup, job.source, options.workerScript, pieceBytes);
     try {
-      return await readPieces(path, fileBytes, pool, buffers, sorted, job, pieceBytes);
+      return await readPieces(path, fileBytes, pool, sorted, job, pieceBytes);
     } catch (error) {
       await sorted.release();
       if (error instanceof ReadOnOneThread) return undefined;
@@ -122,7 +120,6 @@ async function readPieces(
   path: string,
   fileBytes: number,
   pool: ReaderPool,
-  buffers: SpareBuffers,
   sorted: SortedRows,
   job: RowsJob,
   pieceBytes: number,
@@ -151,12 +148,12 @@ async function readPieces(
   const file = await open(path, 'r');
   try {
     // Each piece is read into a buffer of its own (one an earlier piece was read into, when its
-    // rows are out of it: SpareBuffers), from the end of the last record of the piece before
+    // rows are out of it: ReaderPool.pieceBuffer), from the end of the last record of the piece before
     // (re-reading the few bytes after it), so no bytes are joined or copied before a worker gets
     // them, and the buffer moves to the worker rather than being copied. The next piece is being
     // read while this one is handed out and earlier ones are merged.
     const readAt = (position: number, size: number) => {
-      const buffer = buffers.take(size);
+      const buffer = pool.pieceBuffer(size);
       const read = file.read(buffer, 0, size, position).then(({ bytesRead }) => ({
         bytes: buffer.subarray(0, bytesRead),
         whole: bytesRead < size,
@@ -253,6 +250,8 @@ class ReaderPool {
   private readonly local: ChunkReader;
   private readonly workers: Worker[];
   private readonly waiting = new Map<number, { resolve: (rows: ChunkRows) => void; reject: (error: Error) => void }>();
+  /** Where pieces are read into, given back once their rows are out of them. */
+  private readonly pieceBuffers: SpareBuffers;
   /** Per worker: buffers of lines it prepared, now spilled, to go back with its next piece. */
   private readonly spareLines: ArrayBuffer[][];
   private closing = false;
@@ -262,9 +261,10 @@ class ReaderPool {
     setup: ChunkSetup,
     private readonly source: string,
     scriptUrl: URL | undefined,
-    /** Where pieces read go back to once their rows are out of them. */
-    private readonly buffers: SpareBuffers,
+    pieceBytes: number,
   ) {
+    // The pieces cut and not yet merged, one being read and one spare; none of a grown read's size.
+    this.pieceBuffers = new SpareBuffers(threads * IN_FLIGHT_PER_THREAD + 2, pieceBytes);
     this.local = new ChunkReader(setup);
     this.spareLines = Array.from({ length: threads - 1 }, () => []);
     const script = scriptUrl === undefined ? workerScript() : { script: scriptUrl };
@@ -306,6 +306,11 @@ class ReaderPool {
     return () => promise;
   }
 
+  /** A buffer to read a piece of `size` bytes into: one an earlier piece was read into, when there is one. */
+  pieceBuffer(size: number): Buffer {
+    return this.pieceBuffers.take(size);
+  }
+
   /** Hands a buffer of lines prepared by `thread` back to it, once the lines are in the spill file. */
   recycleLines(thread: number, lines: Uint8Array): void {
     if (thread === 0) this.local.recycleLines([lines.buffer]);
@@ -321,7 +326,7 @@ class ReaderPool {
     try {
       const { rows } = this.local.read(bytes, startsWithHeader);
       // The rows' lines were copied out of the piece (PreparedRowsBuilder.finish): it can be read into again.
-      this.buffers.give(bytes.buffer);
+      this.pieceBuffers.give(bytes.buffer);
       return rows;
     } catch (error) {
       // Bad framing: read again on one thread, which reports it with the whole file's line numbers.
@@ -331,7 +336,7 @@ class ReaderPool {
   }
 
   private reply({ index, rows, piece, failed }: Reply): void {
-    if (piece !== undefined) this.buffers.give(piece.buffer);
+    if (piece !== undefined) this.pieceBuffers.give(piece.buffer);
     const waiter = this.waiting.get(index);
     this.waiting.delete(index);
     if (waiter === undefined) return;
