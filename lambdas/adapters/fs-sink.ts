@@ -30,7 +30,7 @@ import { streamFile } from '../pipeline/outputs/stream-file.js';
 import type { OutputFile, PublishedRun, PublishRequest, ResultSink, WrittenFile } from '../pipeline/ports.js';
 import { pointerNotMoved, runNotPublished } from '../pipeline/publish-outcome.js';
 import { stagingName, sweepLeftovers } from './fs-leftovers.js';
-import { createDurably, FsPointerStore, newestPromotableRun, syncFolder, writeDurably } from './fs-pointer.js';
+import { createFlushing, FsPointerStore, newestPromotableRun, syncFolder, writeDurably } from './fs-pointer.js';
 import { followLatestInFolder, writeTableFiles } from './fs-table-files.js';
 
 export interface FsSinkOptions {
@@ -171,6 +171,8 @@ export class FsSink implements ResultSink {
   private async store(request: PublishRequest, paths: RunPaths): Promise<OutputFile> {
     const staging = join(paths.dateDir, stagingName(request.runId));
     let manifest: OutputFile;
+    // Each data file is flushed while the next is rendered; all are on disk before the folder is.
+    const flushing: Promise<void>[] = [];
     try {
       // The Athena table files first: the run folder's rename, manifest inside, is what completes the run.
       const tables = await writeTableFiles(this.root, request.runId, request.tableFiles ?? []);
@@ -178,12 +180,18 @@ export class FsSink implements ResultSink {
       await mkdir(staging);
       const written: WrittenFile[] = [];
       for (const file of request.files) {
-        written.push(await createDurably(join(staging, checkedName(file.name)), (write) => streamFile(file, write, written)));
+        const path = join(staging, checkedName(file.name));
+        const { result, flushed } = await createFlushing(path, (write) => streamFile(file, write, written));
+        written.push(result);
+        flushing.push(flushed);
       }
       manifest = request.manifest([...written, ...tables]);
       await writeDurably(join(staging, checkedName(manifest.name)), manifest.chunks);
+      await Promise.all(flushing);
       await syncFolder(staging);
     } catch (error) {
+      // No file is removed under a flush still running.
+      await Promise.allSettled(flushing);
       await rm(staging, { recursive: true, force: true }).catch(() => undefined);
       if (error instanceof RunAlreadyPublishedError) throw error;
       throw runNotPublished(

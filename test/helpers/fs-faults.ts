@@ -20,7 +20,8 @@ export interface FsCall {
   readonly to?: string;
 }
 
-export type FsFault = 'ENOSPC' | 'EIO' | { readonly delayMs: number };
+/** An error Node would report, a delay, or a hold until a promise settles. */
+export type FsFault = 'ENOSPC' | 'EIO' | { readonly delayMs: number } | { readonly until: Promise<unknown> };
 
 export interface FsFaultRule {
   readonly when: (call: FsCall) => boolean;
@@ -53,7 +54,10 @@ class FsFaults {
     this.calls.push(call);
     const fault = this.rules.find((rule) => rule.when(call))?.fault;
     if (fault === undefined) return;
-    if (typeof fault === 'object') return void (await new Promise((resolve) => setTimeout(resolve, fault.delayMs)));
+    if (typeof fault === 'object') {
+      if ('until' in fault) return void (await fault.until);
+      return void (await new Promise((resolve) => setTimeout(resolve, fault.delayMs)));
+    }
     const where = to === undefined ? `'${path}'` : `'${path}' -> '${to}'`;
     throw Object.assign(new Error(`${fault}: ${MESSAGES[fault]}, ${op} ${where}`), { code: fault, syscall: op, path });
   }

@@ -3,12 +3,16 @@
  * own offset: the file must hold the chunks in order however the writes finish, be synced only
  * after every write, and fail as a whole when one write fails, never with a write left behind.
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createDurably } from '../../../lambdas/adapters/fs-pointer.js';
+import { createDurably, createFlushing } from '../../../lambdas/adapters/fs-pointer.js';
+import { FsSink } from '../../../lambdas/adapters/fs-sink.js';
+import type { OutputFile } from '../../../lambdas/pipeline/ports.js';
 import { fsFaults } from '../../helpers/fs-faults.js';
+import { fixedRequest } from '../../helpers/publish-requests.js';
 
 vi.mock('node:fs/promises', async (original) => (await import('../../helpers/fs-faults.js')).withFaults(await original()));
 
@@ -85,5 +89,85 @@ describe('createDurably', () => {
     await createDurably(path, async (write) => write(chunks[0]!));
     await expect(createDurably(path, async (write) => write(chunks[1]!))).rejects.toMatchObject({ code: 'EEXIST' });
     expect((await readFile(path)).equals(chunks[0]!)).toBe(true);
+  });
+});
+
+describe('createFlushing', () => {
+  it('returns once the chunks are written, the flush still running, and the file is whole once it is flushed', async () => {
+    const path = join(dir, 'flushing.bin');
+    let release = () => {};
+    fsFaults.inject({ when: (call) => call.op === 'fsync', fault: { until: new Promise<void>((resolve) => (release = resolve)) } });
+    const { result, flushed } = await createFlushing(path, async (write) => {
+      for (const chunk of chunks) await write(chunk);
+      return 'filled';
+    });
+    expect(result).toBe('filled');
+    let done = false;
+    void flushed.then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(done).toBe(false);
+    release();
+    await flushed;
+    expect((await readFile(path)).equals(Buffer.concat(chunks))).toBe(true);
+  });
+
+  it('reports a failed flush through `flushed`, not as an unhandled rejection', async () => {
+    const path = join(dir, 'flush-fails.bin');
+    fsFaults.inject({ when: (call) => call.op === 'fsync', fault: 'EIO' });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { flushed } = await createFlushing(path, async (write) => write(chunks[0]!));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await expect(flushed).rejects.toMatchObject({ code: 'EIO' });
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
+
+describe('FsSink', () => {
+  it("renders the next file while one is flushed, and moves the run folder into place only once every file's flush is done", async () => {
+    const files = ['colors.csv', 'excluded.csv'].map((name, index): OutputFile => {
+      const body = Buffer.concat(chunks.slice(index * 6, index * 6 + 6));
+      return { name, contentType: 'text/csv', chunks: [body], bytes: body.length, sha256: createHash('sha256').update(body).digest('hex') };
+    });
+    const manifest = Buffer.from('{}\n');
+    const request = fixedRequest({
+      asOf: '2026-11-20',
+      runId: 'RUN1',
+      files,
+      manifest: { name: 'manifest.json', contentType: 'application/json', chunks: [manifest], bytes: manifest.length, sha256: '' },
+    });
+    // colors.csv's flush is held until excluded.csv is being written (or, if excluded.csv waits
+    // for it, for 2 s, and the test fails); the rename of the run folder notes whether it still is.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let flushing = true;
+    let excludedWrittenWhileFlushing: boolean | undefined;
+    let renamedWhileFlushing: boolean | undefined;
+    fsFaults.inject(
+      { when: (call) => call.op === 'fsync' && call.path.endsWith('colors.csv'), fault: { until: held.then(() => (flushing = false)) } },
+      {
+        when: (call) => {
+          if (call.op === 'write' && call.path.endsWith('excluded.csv')) {
+            excludedWrittenWhileFlushing ??= flushing;
+            setTimeout(release, 20);
+          }
+          if (call.op === 'rename' && call.to?.endsWith('run-id=RUN1')) renamedWhileFlushing = flushing;
+          return false;
+        },
+        fault: 'EIO',
+      },
+    );
+    const fallback = setTimeout(release, 2_000);
+    await new FsSink(dir).publish(request);
+    clearTimeout(fallback);
+    expect(excludedWrittenWhileFlushing).toBe(true);
+    expect(renamedWhileFlushing).toBe(false);
+    const runDir = join(dir, 'runs', 'as-of=2026-11-20', 'run-id=RUN1');
+    expect((await readFile(join(runDir, 'excluded.csv'))).equals(files[1]!.chunks[0]!)).toBe(true);
   });
 });
