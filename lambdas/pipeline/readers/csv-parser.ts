@@ -64,6 +64,11 @@ export class CsvParser extends BufferedText implements PullParser<CsvRecord> {
    */
   private spanStart = -1;
   private spanEnd = -1;
+  /**
+   * Fields of the last plain record: the next one's array is made that long at once. Grown by a
+   * push at a time, an 18-field record's array would be allocated twice (16, then 40 slots).
+   */
+  private lastFieldCount = 0;
 
   get plainStart(): number {
     return this.spanStart < 0 ? -1 : this.dropped + this.spanStart;
@@ -254,13 +259,16 @@ export class CsvParser extends BufferedText implements PullParser<CsvRecord> {
     const cr = this.nextCR(start);
     if ((quote !== -1 && quote < lineEnd) || (cr !== -1 && cr < lineEnd)) return undefined;
     const s = this.text;
-    const fields: string[] = [];
+    const fields: string[] = new Array(this.lastFieldCount);
+    let count = 0;
     let from = start;
     for (let comma = this.nextComma(start); comma !== -1 && comma < lineEnd; comma = this.nextComma(comma + 1)) {
-      fields.push(s.slice(from, comma));
+      fields[count++] = s.slice(from, comma);
       from = comma + 1;
     }
-    fields.push(s.slice(from, lineEnd));
+    fields[count++] = s.slice(from, lineEnd);
+    if (count < fields.length) fields.length = count;
+    this.lastFieldCount = count;
     this.spanStart = start;
     this.spanEnd = lineEnd;
     this.pos = lineEnd; // the line end is consumed by the next read, which counts the line
