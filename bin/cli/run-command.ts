@@ -9,7 +9,9 @@ import { columnUses } from '../../lambdas/pipeline/column-check.js';
 import type { LoadedConfig } from '../../lambdas/pipeline/config.js';
 import type { Manifest } from '../../lambdas/pipeline/manifest.js';
 import { parallelCsvReader } from '../../lambdas/pipeline/parallel/parallel-read.js';
+import { startReaderThreads } from '../../lambdas/pipeline/parallel/reader-threads.js';
 import type { ColorSource, PublishedRun } from '../../lambdas/pipeline/ports.js';
+import { formatOfName } from '../../lambdas/pipeline/readers/open-records.js';
 import { REPORT_FILE } from '../../lambdas/pipeline/report/report-html.js';
 import { runColors } from '../../lambdas/pipeline/run.js';
 import { newRunId } from '../../lambdas/pipeline/run-id.js';
@@ -93,52 +95,60 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const givenAsOf = values['as-of'] === undefined ? undefined : parseAsOf(values['as-of']);
   const threads = values.threads === undefined ? undefined : parseCount(values.threads, 'threads', MAX_THREADS);
 
-  const progress = new ProgressReporter({ terminal: io.terminal, writeLine: io.err });
-  // Warnings and retries print through the reporter, so they never land in the middle of its line.
-  const log = cliLog({ ...io, err: (line) => progress.line(line) });
-  const sink = await sinkFor(values.out!, log, { dryRun: values['dry-run'] });
-  const config = await loadConfig(values.config!);
-  const { timeZone, lookbackDays } = config.config.window;
-  const asOf = givenAsOf ?? todayIn(new ZoneClock(timeZone));
-  // A file is processed whole; the window only selects rows from the database.
-  const window = values.source === 'oracle' ? runWindow(asOf, lookbackDays, new ZoneClock(timeZone)) : null;
-  const onRetry = (retry: OracleRetry) => progress.line(retryLine(retry, timeoutMs));
-  const source = window
-    ? await oracleSource(values.stage!, config, window, log, { timeoutMs, onRetry })
-    : await inputSource(values.input!, values.sheet, config);
-  progress.setPhase(window ? 'connecting to Oracle' : 'opening the input');
-  const { manifest, published } = await runColors({
-    source: reportingOpen(source, () => progress.setPhase('reading', 0)),
-    sink,
-    // A dry run publishes nothing, so it compares with nothing and contacts nothing.
-    publishedRuns: values['dry-run'] ? undefined : await publishedRunsFor(values.out!),
-    trigger: 'manual',
-    config,
-    asOf,
-    runId: newRunId(),
-    window,
-    dryRun: values['dry-run'],
-    progressEvery: PROGRESS_EVERY_ROWS,
-    onProgress: (rows) => progress.setCount(rows),
-    onPhase: (phase) => progress.setPhase(phase),
-    onWarning: (message) => progress.line(`warning: ${message}`),
-    // A large CSV file is read on every core (docs/architecture.md, "Reading on worker threads").
-    readRows: source instanceof FileSource && source.format === 'csv' ? parallelCsvReader(source.path, { threads }) : undefined,
-  }).finally(() => progress.done());
-  for (const line of summary(manifest)) io.out(line);
-  if (!published) {
-    io.out(`  dry run: nothing was published${manifest.heldBack ? ` (the run would be held back: ${manifest.heldBack})` : ''}`);
-    return EXIT.ok;
+  // A large CSV file is read on every core; its worker threads start now, to boot while the config
+  // loads and the input opens (lambdas/pipeline/parallel/reader-threads.ts).
+  const input = values.input?.length === 1 ? values.input[0]! : undefined;
+  const started = input !== undefined && formatOfName(input) === 'csv' ? startReaderThreads(input, threads) : undefined;
+  try {
+    const progress = new ProgressReporter({ terminal: io.terminal, writeLine: io.err });
+    // Warnings and retries print through the reporter, so they never land in the middle of its line.
+    const log = cliLog({ ...io, err: (line) => progress.line(line) });
+    const sink = await sinkFor(values.out!, log, { dryRun: values['dry-run'] });
+    const config = await loadConfig(values.config!);
+    const { timeZone, lookbackDays } = config.config.window;
+    const asOf = givenAsOf ?? todayIn(new ZoneClock(timeZone));
+    // A file is processed whole; the window only selects rows from the database.
+    const window = values.source === 'oracle' ? runWindow(asOf, lookbackDays, new ZoneClock(timeZone)) : null;
+    const onRetry = (retry: OracleRetry) => progress.line(retryLine(retry, timeoutMs));
+    const source = window
+      ? await oracleSource(values.stage!, config, window, log, { timeoutMs, onRetry })
+      : await inputSource(values.input!, values.sheet, config);
+    progress.setPhase(window ? 'connecting to Oracle' : 'opening the input');
+    const { manifest, published } = await runColors({
+      source: reportingOpen(source, () => progress.setPhase('reading', 0)),
+      sink,
+      // A dry run publishes nothing, so it compares with nothing and contacts nothing.
+      publishedRuns: values['dry-run'] ? undefined : await publishedRunsFor(values.out!),
+      trigger: 'manual',
+      config,
+      asOf,
+      runId: newRunId(),
+      window,
+      dryRun: values['dry-run'],
+      progressEvery: PROGRESS_EVERY_ROWS,
+      onProgress: (rows) => progress.setCount(rows),
+      onPhase: (phase) => progress.setPhase(phase),
+      onWarning: (message) => progress.line(`warning: ${message}`),
+      // A large CSV file is read on every core (docs/architecture.md, "Reading on worker threads").
+      readRows: source instanceof FileSource && source.format === 'csv' ? parallelCsvReader(source.path, { threads, started }) : undefined,
+    }).finally(() => progress.done());
+    for (const line of summary(manifest)) io.out(line);
+    if (!published) {
+      io.out(`  dry run: nothing was published${manifest.heldBack ? ` (the run would be held back: ${manifest.heldBack})` : ''}`);
+      return EXIT.ok;
+    }
+    io.out(`  output:  ${published.location}`);
+    if (manifest.files.some((file) => file.name === REPORT_FILE)) io.out(`  report:  ${published.location}/${REPORT_FILE}`);
+    io.out(`  latest:  ${published.latest}${pointerNote(published)}`);
+    if (published.pointer.status !== 'held-back') return EXIT.ok;
+    io.err(
+      `market-pulse: run ${manifest.runId} is held back: ${published.pointer.reason}. Its files are at ${published.location} ` +
+        '(its manifest counts the rows, rejected.csv says why each was rejected); latest.json was not moved to it',
+    );
+    return EXIT.heldBack;
+  } finally {
+    await started?.close();
   }
-  io.out(`  output:  ${published.location}`);
-  if (manifest.files.some((file) => file.name === REPORT_FILE)) io.out(`  report:  ${published.location}/${REPORT_FILE}`);
-  io.out(`  latest:  ${published.latest}${pointerNote(published)}`);
-  if (published.pointer.status !== 'held-back') return EXIT.ok;
-  io.err(
-    `market-pulse: run ${manifest.runId} is held back: ${published.pointer.reason}. Its files are at ${published.location} ` +
-      '(its manifest counts the rows, rejected.csv says why each was rejected); latest.json was not moved to it',
-  );
-  return EXIT.heldBack;
 }
 
 function pointerNote({ pointer }: PublishedRun): string {

@@ -1,8 +1,10 @@
 /**
- * The worker thread of parallel-read.ts: reads the pieces of the file it is sent, in the order
- * sent, and posts back each piece's rows (chunk-rows.ts), moving their buffers rather than copying.
+ * The worker thread of parallel-read.ts: takes its setup as the first message (it may have been
+ * started before the run knew it: reader-threads.ts), then reads the pieces of the file it is sent,
+ * in the order sent, and posts back each piece's rows (chunk-rows.ts), moving their buffers rather
+ * than copying.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { SourceError } from '../../errors.js';
 import { ChunkReader, type ChunkSetup } from './chunk-rows.js';
 
@@ -14,11 +16,20 @@ export interface PieceMessage {
   readonly spareLines: readonly ArrayBuffer[];
 }
 
+export interface SetupMessage {
+  readonly setup: ChunkSetup;
+}
+
 if (parentPort === null) throw new Error('chunk-worker runs as a worker thread of parallel-read.ts');
 const port = parentPort;
-const reader = new ChunkReader(workerData as ChunkSetup);
+let reader: ChunkReader | undefined;
 
-port.on('message', ({ index, bytes, startsWithHeader, spareLines }: PieceMessage) => {
+port.on('message', (message: SetupMessage | PieceMessage) => {
+  if (reader === undefined) {
+    reader = new ChunkReader((message as SetupMessage).setup);
+    return;
+  }
+  const { index, bytes, startsWithHeader, spareLines } = message as PieceMessage;
   reader.recycleLines(spareLines);
   try {
     const { rows, transfer } = reader.read(bytes, startsWithHeader);

@@ -12,10 +12,8 @@
  * up and the run reads the file on one thread, which also reports any framing error with the line
  * numbers of the whole file. A worker that fails otherwise fails the run.
  */
-import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { SourceError } from '../../errors.js';
 import { SpillFile } from '../ranking/spill-file.js';
 import { type ReadRowsElsewhere, type RowsJob, SortedRows } from '../sorted-rows.js';
@@ -23,6 +21,7 @@ import { SpareBuffers } from '../spare-buffers.js';
 import { MIB } from '../text.js';
 import { ChunkReader, type ChunkRows, type ChunkSetup } from './chunk-rows.js';
 import type { PieceMessage } from './chunk-worker.js';
+import { PARALLEL_MIN_BYTES, ReaderThread, type Reply, type StartedThreads } from './reader-threads.js';
 import { lastRecordEnd } from './record-boundary.js';
 
 export interface ParallelReadOptions {
@@ -33,6 +32,8 @@ export interface ParallelReadOptions {
   readonly pieceBytes?: number;
   /** The script each worker runs; chunk-worker's unless set (tests give workers that fail). */
   readonly workerScript?: URL;
+  /** Worker threads started earlier (reader-threads.ts), used if there are as many as needed. */
+  readonly started?: StartedThreads;
   /** Files at least this large have their rows' lines spilled to a temporary file (ranking/spill-file.ts). */
   readonly spillMinBytes?: number;
   /** Where the spill file goes; the system's temporary folder (TMPDIR) unless set. */
@@ -41,7 +42,6 @@ export interface ParallelReadOptions {
   readonly windowBytes?: number;
 }
 
-export const PARALLEL_MIN_BYTES = 8 * MIB;
 /**
  * From this size on, a file's rows keep their lines in a spill file rather than in memory: the run
  * then holds each row's sort keys (~60 bytes), not its text (~140), at the cost of writing the
@@ -51,12 +51,6 @@ export const SPILL_MIN_BYTES = 64 * MIB;
 const PIECE_BYTES = 4 * MIB;
 /** Pieces cut and not yet merged, per thread: enough to keep every worker busy, few enough to bound memory. */
 const IN_FLIGHT_PER_THREAD = 2;
-/**
- * A worker's young generation, in MiB. V8 sizes it for a main thread (semi-spaces up to 16 MiB);
- * a worker's garbage is each piece's field strings, dead before the next piece, and 8 MiB keeps the
- * run's peak ~30 MiB lower at no measured cost (docs/benchmarks.md, "Reading on both cores").
- */
-const WORKER_YOUNG_GENERATION_MB = 8;
 /** No record end outside quotes in this many bytes: likely an unterminated quote; one thread reports it. */
 const MAX_PIECE_BYTES = 64 * MIB;
 
@@ -83,7 +77,10 @@ export function parallelCsvReader(path: string, options: ParallelReadOptions = {
     const sorted = new SortedRows(job.config);
     if (fileBytes >= (options.spillMinBytes ?? SPILL_MIN_BYTES)) spillLines(sorted, job, options);
     const pieceBytes = options.pieceBytes ?? PIECE_BYTES;
-    const pool = new ReaderPool(threads, setup, job.source, options.workerScript, pieceBytes);
+    // This thread's reader first: a setup no thread can read with fails before any worker starts.
+    const local = new ChunkReader(setup);
+    const workers = options.started?.take(threads - 1) ?? Array.from({ length: threads - 1 }, () => new ReaderThread(options.workerScript));
+    const pool = new ReaderPool(local, workers, setup, job.source, pieceBytes);
     try {
       return await readPieces(path, fileBytes, pool, sorted, job, pieceBytes);
     } catch (error) {
@@ -234,53 +231,37 @@ function startsLikeByteOrderMark(bytes: Uint8Array): boolean {
 /** A worker thread failed other than on the input's framing: the run fails with it. */
 class WorkerFailure extends Error {}
 
-interface Reply {
-  readonly index: number;
-  readonly rows?: ChunkRows;
-  /** The piece's bytes, handed back once read, for the next pieces to be read into. */
-  readonly piece?: Uint8Array;
-  readonly failed?: { readonly inputError: boolean; readonly message: string };
-}
-
 /** A piece's rows, when the merge comes to it. */
 type Piece = () => Promise<ChunkRows>;
 
 /** Reads pieces in turn on this thread and on `threads - 1` worker threads. */
 class ReaderPool {
-  private readonly local: ChunkReader;
-  private readonly workers: Worker[];
   private readonly waiting = new Map<number, { resolve: (rows: ChunkRows) => void; reject: (error: Error) => void }>();
   /** Where pieces are read into, given back once their rows are out of them. */
   private readonly pieceBuffers: SpareBuffers;
-  /** Per worker: buffers of lines it prepared, now spilled, to go back with its next piece. */
+  /** Per worker: buffers of lines it prepared, now in the spill file, to go back with its next piece. */
   private readonly spareLines: ArrayBuffer[][];
-  private closing = false;
+  /** Why a worker failed: pieces sent after that fail at once. */
+  private failure: string | undefined;
 
   constructor(
-    threads: number,
+    private readonly local: ChunkReader,
+    private readonly workers: readonly ReaderThread[],
     setup: ChunkSetup,
     private readonly source: string,
-    scriptUrl: URL | undefined,
     pieceBytes: number,
   ) {
+    const threads = workers.length + 1;
     // The pieces cut and not yet merged, one being read and one spare; none of a grown read's size.
     this.pieceBuffers = new SpareBuffers(threads * IN_FLIGHT_PER_THREAD + 2, pieceBytes);
-    this.local = new ChunkReader(setup);
-    this.spareLines = Array.from({ length: threads - 1 }, () => []);
-    const script = scriptUrl === undefined ? workerScript() : { script: scriptUrl };
-    this.workers = Array.from({ length: threads - 1 }, () => {
-      const worker = new Worker(script.script, {
-        workerData: setup,
-        eval: script.eval,
-        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
-      });
-      worker.on('message', (reply: Reply) => this.reply(reply));
-      worker.on('error', (error) => this.failAll(`${error.message}`));
-      worker.on('exit', (code) => {
-        if (!this.closing) this.failAll(`the worker thread exited (code ${code})`);
-      });
-      return worker;
-    });
+    this.spareLines = workers.map(() => []);
+    for (const worker of workers) {
+      worker.start(
+        setup,
+        (reply) => this.reply(reply),
+        (reason) => this.failAll(reason),
+      );
+    }
   }
 
   get size(): number {
@@ -297,12 +278,13 @@ class ReaderPool {
     const thread = this.threadOf(index);
     if (thread === 0) return async () => this.readHere(bytes, index === 0);
     const promise = new Promise<ChunkRows>((resolve, reject) => this.waiting.set(index, { resolve, reject }));
+    if (this.failure !== undefined) this.failAll(this.failure);
     // Awaited in order later; a failure while earlier pieces are awaited must not count as unhandled.
     promise.catch(() => {});
     // The piece's buffer is its own (readPieces), so it moves to the worker without a copy.
     const spareLines = this.spareLines[thread - 1]!.splice(0);
     const message: PieceMessage = { index, bytes, startsWithHeader: index === 0, spareLines };
-    this.workers[thread - 1]!.postMessage(message, [bytes.buffer as ArrayBuffer, ...spareLines]);
+    this.workers[thread - 1]!.read(message, [bytes.buffer as ArrayBuffer, ...spareLines]);
     return () => promise;
   }
 
@@ -318,8 +300,7 @@ class ReaderPool {
   }
 
   async close(): Promise<void> {
-    this.closing = true;
-    await Promise.all(this.workers.map((worker) => worker.terminate()));
+    await Promise.all(this.workers.map((worker) => worker.close()));
   }
 
   private readHere(bytes: Uint8Array, startsWithHeader: boolean): ChunkRows {
@@ -346,24 +327,9 @@ class ReaderPool {
   }
 
   private failAll(reason: string): void {
+    this.failure ??= reason;
     for (const waiter of this.waiting.values())
       waiter.reject(new WorkerFailure(`${this.source}: reading on a worker thread failed: ${reason}`));
     this.waiting.clear();
   }
-}
-
-/**
- * The worker's script: `chunk-worker.mjs` beside the CLI's bundle (scripts/build-cli.ts builds it
- * as an entry of its own; this module may sit in dist/chunks/), or the TypeScript source when run
- * from source (tests), loaded after registering tsx in the worker.
- */
-function workerScript(): { script: string | URL; eval?: boolean } {
-  for (const candidate of ['./chunk-worker.mjs', '../chunk-worker.mjs']) {
-    const url = new URL(candidate, import.meta.url);
-    if (existsSync(url)) return { script: url };
-  }
-  const source = new URL('./chunk-worker.ts', import.meta.url);
-  if (!existsSync(source)) throw new Error(`chunk-worker.mjs is missing beside ${import.meta.url}: rebuild the CLI (npm run build)`);
-  const load = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source.href)}); })`;
-  return { script: load, eval: true };
 }

@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -196,6 +196,21 @@ describe('market-pulse failures', () => {
     expect(stderr.split('\n').filter(Boolean)).toHaveLength(1);
     expect(stderr).toMatch(/^market-pulse: invalid config .*broken.json: rules\[0\]\.when\.op: /);
     await expect(readdir(out)).rejects.toThrow();
+  });
+
+  it('exits on a broken config with a large CSV input too: the reading threads it started early are stopped', async () => {
+    const config = join(built.work, 'broken-large.json');
+    await writeFile(config, '{"rules": [');
+    // Large enough for the threads to start before the config is read (reader-threads.ts); never read.
+    const input = join(built.work, 'large.csv');
+    await writeFile(input, '');
+    await truncate(input, 9 * 1024 * 1024);
+    const started = Date.now();
+    const { code, stderr } = marketPulse('run', '--input', input, '--config', config, '--out', join(built.work, 'large-out'));
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/^market-pulse: invalid config .*broken-large.json/);
+    // A thread left running would keep the process alive until the test's spawn timeout (60 s).
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it('validate-config accepts the sample and lists every problem of a bad document', async () => {

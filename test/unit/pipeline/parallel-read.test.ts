@@ -5,13 +5,14 @@
  * kind of cut. Where the cut cannot be trusted the file is read on one thread; a worker that fails
  * fails the run.
  */
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FileSource } from '../../../lambdas/adapters/file-source.js';
 import { parseConfig } from '../../../lambdas/pipeline/config.js';
 import { type ParallelReadOptions, parallelCsvReader } from '../../../lambdas/pipeline/parallel/parallel-read.js';
+import { StartedThreads, startReaderThreads } from '../../../lambdas/pipeline/parallel/reader-threads.js';
 import { lastRecordEnd } from '../../../lambdas/pipeline/parallel/record-boundary.js';
 import { RowLineEncoder } from '../../../lambdas/pipeline/ranking/row-line.js';
 import { SpillFile } from '../../../lambdas/pipeline/ranking/spill-file.js';
@@ -71,7 +72,11 @@ async function run(path: string, readRows?: RunRequest['readRows'], progress?: n
 }
 
 /** Reads the file through the parallel reader alone: its rows, or undefined when it left them to one thread. */
-async function readInPieces(path: string, timeZone = 'America/New_York', options: { workerScript?: URL } = {}) {
+async function readInPieces(
+  path: string,
+  timeZone = 'America/New_York',
+  options: Pick<ParallelReadOptions, 'workerScript' | 'started'> = {},
+) {
   const { config } = CONFIG;
   const header = HEADER.trim().split(',');
   return parallelCsvReader(path, { ...PIECES, ...options })({
@@ -220,6 +225,44 @@ describe('reading a CSV file on worker threads', () => {
     const path = await file(`worker-${script}.csv`, csv);
     const workerScript = new URL(`../../helpers/workers/${script}`, import.meta.url);
     await expect(readInPieces(path, 'America/New_York', { workerScript })).rejects.toThrow(message);
+  });
+
+  it('reads on threads started before the run was ready for them, and takes them once', async () => {
+    const { csv } = colorsCsv({ rows: 600, invalidRate: 0.02 });
+    const path = await file('started.csv', csv);
+    const started = new StartedThreads(1);
+    const single = await run(path);
+    expect(await run(path, parallelCsvReader(path, { ...PIECES, started }))).toEqual(single);
+    // The reader took them (and closed them when done): nothing is left to take or close.
+    expect(started.take(1)).toBeUndefined();
+    await started.close();
+  });
+
+  it('fails the run, without hanging, when a thread started early failed before the run took it', async () => {
+    const { csv } = colorsCsv({ rows: 300 });
+    const path = await file('started-broken.csv', csv);
+    const started = new StartedThreads(1, new URL('../../helpers/workers/throwing-worker.mjs', import.meta.url));
+    // Long enough for the thread to have failed with nobody listening yet.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expect(readInPieces(path, 'America/New_York', { started })).rejects.toThrow(
+      /reading on a worker thread failed: .*the worker broke/,
+    );
+  });
+
+  it('starts threads early only for a file large enough to be read on several threads', async () => {
+    const small = await file('small.csv', 'a\n');
+    const large = join(dir, 'large.csv');
+    await writeFile(large, '');
+    await truncate(large, 8 * 1024 * 1024);
+    expect(startReaderThreads(small, 2)).toBeUndefined();
+    expect(startReaderThreads(join(dir, 'missing.csv'), 2)).toBeUndefined();
+    expect(startReaderThreads(large, 1)).toBeUndefined();
+    const started = startReaderThreads(large, 3);
+    expect(started).toBeInstanceOf(StartedThreads);
+    // Threads nobody took are stopped by close, so the process can exit.
+    expect(started!.take(1)).toBeUndefined();
+    await started!.close();
+    expect(started!.take(2)).toBeUndefined();
   });
 
   it('fails on a config no thread can read with, before any worker starts', async () => {
