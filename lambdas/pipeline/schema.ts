@@ -114,20 +114,33 @@ export class RowValidator {
   /** Per date column: each recent distinct text and its parse. */
   private readonly dateCaches: readonly (DateCache | undefined)[];
   private readonly positions: readonly number[];
+  /** With `reuseRows`, the arrays every row it returns shares. */
+  private readonly texts: (string | null)[] | undefined;
+  private readonly values: number[] | undefined;
 
+  /**
+   * With `reuseRows`, each valid row it returns shares its `text` and `value` arrays with the next:
+   * a row is valid until the next call. For a reader that is done with each row before it reads
+   * the next (parallel/chunk-rows.ts), two arrays fewer per row: ~0.4 KB less garbage a row.
+   */
   constructor(
     readonly mapping: HeaderMapping,
     clock: ZoneClock,
+    options: { readonly reuseRows?: boolean } = {},
   ) {
     this.positions = mapping.positions;
     this.dateCaches = COLUMNS.map((column) => (COLUMN_TYPES[column] === 'date' ? new DateCache(clock) : undefined));
+    if (options.reuseRows) {
+      this.texts = nullTexts();
+      this.values = nanValues();
+    }
   }
 
   validate(record: RawRecord): ColorRow | RejectedRow {
     if (record.problem !== undefined) return this.reject(record, [record.problem]);
     const values = record.values;
-    const text = nullTexts();
-    const value = nanValues();
+    const text = this.texts?.fill(null) ?? nullTexts();
+    const value = this.values?.fill(Number.NaN) ?? nanValues();
     let reasons: string[] | undefined;
     for (let index = 0; index < COLUMNS.length; index++) {
       const position = this.positions[index]!;

@@ -74,7 +74,8 @@ export class ChunkReader {
 
   constructor(private readonly setup: ChunkSetup) {
     const clock = new ZoneClock(setup.timeZone);
-    this.validator = new RowValidator({ positions: setup.positions, extraColumns: [] }, clock);
+    // Each row is ruled on and prepared before the next is validated: its arrays can be reused.
+    this.validator = new RowValidator({ positions: setup.positions, extraColumns: [] }, clock, { reuseRows: true });
     this.rules = compileRules(setup.rules, clock);
     this.standardHeader = setup.headerLength === COLUMNS.length && setup.positions.every((position, index) => position === index);
   }
