@@ -20,8 +20,13 @@ export async function buildCli(outdir = DIST): Promise<string> {
   // Chunk names carry a content hash: clear the previous build's so dist/ holds one build.
   await rm(`${outdir}/chunks`, { recursive: true, force: true });
   await build({
-    // The worker thread that reads pieces of a large CSV file (lambdas/pipeline/parallel/) is an entry of its own.
-    entryPoints: { 'market-pulse': `${root}bin/market-pulse.ts`, 'chunk-worker': `${root}lambdas/pipeline/parallel/chunk-worker.ts` },
+    // The worker threads that read pieces of a large CSV file (lambdas/pipeline/parallel/) and hash the
+    // files of a folder publish (lambdas/adapters/file-hash-thread.ts) are entries of their own.
+    entryPoints: {
+      'market-pulse': `${root}bin/market-pulse.ts`,
+      'chunk-worker': `${root}lambdas/pipeline/parallel/chunk-worker.ts`,
+      'file-hash-worker': `${root}lambdas/adapters/file-hash-worker.ts`,
+    },
     outdir,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',

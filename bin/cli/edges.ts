@@ -6,6 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { loadConfigFile } from '../../lambdas/adapters/config-file.js';
+import type { FileHasher } from '../../lambdas/adapters/file-hash-thread.js';
 import { FileSource } from '../../lambdas/adapters/file-source.js';
 import { FsPublishedRuns } from '../../lambdas/adapters/fs-published-runs.js';
 import { FsSink } from '../../lambdas/adapters/fs-sink.js';
@@ -27,10 +28,14 @@ export async function loadConfig(location: string): Promise<LoadedConfig> {
 }
 
 /** The sink for `--out`, checked before the run starts: a local folder must be writable (unless nothing will be written). */
-export async function sinkFor(out: string, log: Log, options: { readonly dryRun: boolean }): Promise<ResultSink> {
+export async function sinkFor(
+  out: string,
+  log: Log,
+  options: { readonly dryRun: boolean; readonly hasher?: FileHasher },
+): Promise<ResultSink> {
   if (isS3(out)) return (await awsEdges()).s3Sink(out, log, options);
   if (!options.dryRun) await checkOutputFolder(out);
-  return new FsSink(out, { log });
+  return new FsSink(out, { log, hasher: options.hasher });
 }
 
 /** The runs already published at `--out`, which a run's report compares with. */

@@ -1,6 +1,7 @@
 /** `market-pulse run`: the Run Colors job from a file or Oracle, published to a folder or S3. */
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { FileHashThread } from '../../lambdas/adapters/file-hash-thread.js';
 import { FileSource } from '../../lambdas/adapters/file-source.js';
 import type { OracleRetry } from '../../lambdas/adapters/oracle/session.js';
 import { UsageError } from '../../lambdas/errors.js';
@@ -99,11 +100,15 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   // loads and the input opens (lambdas/pipeline/parallel/reader-threads.ts).
   const input = values.input?.length === 1 ? values.input[0]! : undefined;
   const started = input !== undefined && formatOfName(input) === 'csv' ? startReaderThreads(input, threads) : undefined;
+  // Its outputs are large too: a folder's files are hashed on another core once written, while the
+  // next is rendered (lambdas/adapters/file-hash-thread.ts). A small run hashes them as it renders
+  // them, which costs less than starting a thread.
+  const hasher = started === undefined ? undefined : new FileHashThread();
   try {
     const progress = new ProgressReporter({ terminal: io.terminal, writeLine: io.err });
     // Warnings and retries print through the reporter, so they never land in the middle of its line.
     const log = cliLog({ ...io, err: (line) => progress.line(line) });
-    const sink = await sinkFor(values.out!, log, { dryRun: values['dry-run'] });
+    const sink = await sinkFor(values.out!, log, { dryRun: values['dry-run'], hasher });
     const config = await loadConfig(values.config!);
     const { timeZone, lookbackDays } = config.config.window;
     const asOf = givenAsOf ?? todayIn(new ZoneClock(timeZone));
@@ -147,7 +152,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     );
     return EXIT.heldBack;
   } finally {
-    await started?.close();
+    await Promise.all([started?.close(), hasher?.close()]);
   }
 }
 

@@ -26,9 +26,10 @@ import {
   type StoredRun,
 } from '../pipeline/latest-pointer.js';
 import { MANIFEST_FILE } from '../pipeline/manifest.js';
-import { streamFile } from '../pipeline/outputs/stream-file.js';
-import type { OutputFile, PublishedRun, PublishRequest, ResultSink, WrittenFile } from '../pipeline/ports.js';
+import { type ChunkTaker, streamFile, streamUnhashed, type UnhashedFile } from '../pipeline/outputs/stream-file.js';
+import type { DataFile, OutputFile, PublishedRun, PublishRequest, ResultSink, WrittenFile } from '../pipeline/ports.js';
 import { pointerNotMoved, runNotPublished } from '../pipeline/publish-outcome.js';
+import type { FileHasher } from './file-hash-thread.js';
 import { stagingName, sweepLeftovers } from './fs-leftovers.js';
 import { createFlushing, FsPointerStore, newestPromotableRun, syncFolder, writeDurably } from './fs-pointer.js';
 import { followLatestInFolder, writeTableFiles } from './fs-table-files.js';
@@ -38,6 +39,11 @@ export interface FsSinkOptions {
   readonly log?: Log;
   /** Retries of the latest.json move when reading or writing it fails. */
   readonly pointerRetry?: PointerRetry;
+  /**
+   * Hashes each data file once written (file-hash-thread.ts: on another core, the CLI), while the
+   * next is rendered; without it, files are hashed as they are rendered.
+   */
+  readonly hasher?: FileHasher;
 }
 
 interface RunPaths {
@@ -51,6 +57,7 @@ export class FsSink implements ResultSink {
   private readonly now: () => Date;
   private readonly log: Log;
   private readonly pointerRetry: PointerRetry;
+  private readonly hasher: FileHasher | undefined;
 
   constructor(
     private readonly root: string,
@@ -60,6 +67,7 @@ export class FsSink implements ResultSink {
     this.now = options.now ?? (() => new Date());
     this.log = options.log ?? silentLog;
     this.pointerRetry = { ...DEFAULT_POINTER_RETRY, ...options.pointerRetry };
+    this.hasher = options.hasher;
   }
 
   async publish(request: PublishRequest): Promise<PublishedRun> {
@@ -178,14 +186,16 @@ export class FsSink implements ResultSink {
       const tables = await writeTableFiles(this.root, request.runId, request.tableFiles ?? []);
       // mkdir, not mkdtemp: mkdtemp makes 0700 folders, and the run folder must be as readable as latest.json.
       await mkdir(staging);
-      const written: WrittenFile[] = [];
+      this.hasher?.warm();
+      const written = new WrittenFiles(this.hasher);
       for (const file of request.files) {
         const path = join(staging, checkedName(file.name));
-        const { result, flushed } = await createFlushing(path, (write) => streamFile(file, write, written));
-        written.push(result);
+        const before = file.readsEarlierFiles ? await written.all() : written.known;
+        const { result, flushed } = await createFlushing(path, (write) => written.stream(file, write, before));
+        written.add(result, path);
         flushing.push(flushed);
       }
-      manifest = request.manifest([...written, ...tables]);
+      manifest = request.manifest([...(await written.all()), ...tables]);
       await writeDurably(join(staging, checkedName(manifest.name)), manifest.chunks);
       await Promise.all(flushing);
       await syncFolder(staging);
@@ -258,4 +268,38 @@ function joined(file: OutputFile): Buffer {
 
 function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The data files of a run as written: hashed as they stream, or, with a hasher, once each is in its
+ * file (while the next is rendered); {@link all} waits for those hashes.
+ */
+class WrittenFiles {
+  private readonly files: (WrittenFile | Promise<WrittenFile>)[] = [];
+
+  constructor(private readonly hasher: FileHasher | undefined) {}
+
+  stream(file: DataFile, take: ChunkTaker, before: readonly WrittenFile[]): Promise<WrittenFile | UnhashedFile> {
+    return this.hasher === undefined ? streamFile(file, take, before) : streamUnhashed(file, take, before);
+  }
+
+  /** Adds a file streamed into `path`, hashing it there if it was not hashed on the way. */
+  add(file: WrittenFile | UnhashedFile, path: string): void {
+    if ('sha256' in file || this.hasher === undefined) {
+      this.files.push(file as WrittenFile);
+      return;
+    }
+    const hashed = this.hasher.sha256(path).then((sha256) => ({ ...file, sha256 }));
+    hashed.catch(() => undefined); // awaited by all()
+    this.files.push(hashed);
+  }
+
+  /** The files whose hashes are known so far: what a file that does not read them is given. */
+  get known(): WrittenFile[] {
+    return this.files.filter((file): file is WrittenFile => !(file instanceof Promise));
+  }
+
+  all(): Promise<WrittenFile[]> {
+    return Promise.all(this.files);
+  }
 }

@@ -119,6 +119,11 @@ export interface DataFile {
    * as written (what the manifest records of them): the report lists them (report/report-files.ts).
    */
   render(out: OutputWriter, before: readonly WrittenFile[]): Iterator<void, void, undefined>;
+  /**
+   * Whether `render` reads `before`: a sink that hashes files after writing them (adapters/fs-sink.ts)
+   * then has every earlier file's SHA-256 ready first.
+   */
+  readonly readsEarlierFiles?: boolean;
 }
 
 /** A file as it was written: its size and SHA-256 (hex), computed while it streamed; what the manifest records. */

@@ -28,7 +28,8 @@ export interface EncodedDigest {
 }
 
 export class OutputEncoder implements OutputWriter {
-  private readonly hash: Hash = createHash('sha256');
+  /** The file's hash, unless the file is hashed elsewhere (`hashing` false). */
+  private readonly hash: Hash | undefined;
   private chunk: Buffer;
   /** Chunks handed back, to be filled again: fresh memory costs a page fault per 4 KiB touched. */
   private readonly spare: Buffer[] = [];
@@ -40,12 +41,15 @@ export class OutputEncoder implements OutputWriter {
 
   /**
    * `onChunk` takes each chunk as it is filled (the last when the file ends) and may keep it: it is
-   * not reused unless handed back with {@link recycle}.
+   * not reused unless handed back with {@link recycle}. Without `hashing`, the file ends with
+   * {@link close}, which gives its size only (it is hashed elsewhere: adapters/file-hash-thread.ts).
    */
   constructor(
     private readonly onChunk: (chunk: Buffer) => void,
     private readonly chunkBytes: number = OUTPUT_CHUNK_BYTES,
+    hashing = true,
   ) {
+    if (hashing) this.hash = createHash('sha256');
     this.chunk = Buffer.allocUnsafe(chunkBytes);
   }
 
@@ -86,11 +90,17 @@ export class OutputEncoder implements OutputWriter {
 
   /** Ends the file: the last chunk goes to `onChunk`, and the file's size and SHA-256 are returned. */
   end(): EncodedDigest {
+    if (this.hash === undefined) throw new Error('OutputEncoder.end without hashing: close it instead');
+    return { bytes: this.close(), sha256: this.hash.digest('hex') };
+  }
+
+  /** Ends the file: the last chunk goes to `onChunk`, and the file's size is returned. */
+  close(): number {
     if (this.finished) throw new Error('OutputEncoder finished twice');
     if (this.carry !== '') this.copyIn(Buffer.from(this.carry, 'utf8'));
     this.finished = true;
     if (this.used > 0) this.pushChunk(this.chunk.subarray(0, this.used));
-    return { bytes: this.byteCount, sha256: this.hash.digest('hex') };
+    return this.byteCount;
   }
 
   /**
@@ -149,7 +159,7 @@ export class OutputEncoder implements OutputWriter {
   }
 
   private pushChunk(chunk: Buffer): void {
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     this.byteCount += chunk.length;
     this.onChunk(chunk);
   }

@@ -6,7 +6,7 @@
  * file's size; the size and SHA-256 are computed on the way, for the manifest.
  */
 import type { DataFile, WrittenFile } from '../ports.js';
-import { OutputEncoder } from './output-buffer.js';
+import { OUTPUT_CHUNK_BYTES, OutputEncoder } from './output-buffer.js';
 
 /**
  * Takes the next chunk of a file (it may keep it) and resolves when it can take another. Once done
@@ -17,8 +17,28 @@ export type ChunkTaker = (chunk: Buffer, done: () => void) => Promise<void>;
 
 /** Streams `file`, which `before` precedes in its list of files (ports.ts DataFile.render). */
 export async function streamFile(file: DataFile, take: ChunkTaker, before: readonly WrittenFile[]): Promise<WrittenFile> {
+  const { bytes, sha256 } = await stream(file, take, before, true);
+  if (sha256 === undefined) throw new Error('streamFile: the file was not hashed');
+  return { name: file.name, contentType: file.contentType, bytes, sha256 };
+}
+
+/** A file streamed without its SHA-256: a sink that hashes the file as stored adds it (adapters/fs-sink.ts). */
+export type UnhashedFile = Omit<WrittenFile, 'sha256'>;
+
+/** {@link streamFile} without hashing the bytes on the way. */
+export async function streamUnhashed(file: DataFile, take: ChunkTaker, before: readonly WrittenFile[]): Promise<UnhashedFile> {
+  const { bytes } = await stream(file, take, before, false);
+  return { name: file.name, contentType: file.contentType, bytes };
+}
+
+async function stream(
+  file: DataFile,
+  take: ChunkTaker,
+  before: readonly WrittenFile[],
+  hashing: boolean,
+): Promise<{ bytes: number; sha256?: string }> {
   const queue: Buffer[] = [];
-  const out = new OutputEncoder((chunk) => queue.push(chunk));
+  const out = new OutputEncoder((chunk) => queue.push(chunk), OUTPUT_CHUNK_BYTES, hashing);
   const handOver = async (): Promise<void> => {
     // shift() one at a time, so a chunk is let go of as soon as the sink has it.
     for (let chunk = queue.shift(); chunk !== undefined; chunk = queue.shift()) {
@@ -33,9 +53,9 @@ export async function streamFile(file: DataFile, take: ChunkTaker, before: reado
     // A failed take ends the rendering too (the generator's finally blocks run).
     pieces.return?.();
   }
-  const digest = out.end();
+  const ending = hashing ? out.end() : { bytes: out.close() };
   await handOver();
-  return { name: file.name, contentType: file.contentType, ...digest };
+  return ending;
 }
 
 /** A file's size and SHA-256 without keeping or sending its bytes (a dry run's manifest). */

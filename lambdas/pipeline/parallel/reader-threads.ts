@@ -5,10 +5,11 @@
  * config and opens its input, and are ready when the first pieces are cut. Their setup (the
  * columns, rules, ranking) follows as their first message, once the run knows it.
  */
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { MIB } from '../text.js';
+import { workerScript } from '../worker-script.js';
 import type { ChunkRows, ChunkSetup } from './chunk-rows.js';
 import type { PieceMessage, SetupMessage } from './chunk-worker.js';
 
@@ -38,7 +39,7 @@ export class ReaderThread {
   private closing = false;
 
   constructor(script: URL | undefined) {
-    const { url, evaluated } = script === undefined ? workerScript() : { url: script, evaluated: false };
+    const { url, evaluated } = script === undefined ? workerScript('chunk-worker', import.meta.url) : { url: script, evaluated: false };
     this.worker = new Worker(url, { eval: evaluated, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     this.worker.on('message', (reply: Reply) => this.onReply?.(reply));
     this.worker.on('error', (error) => this.fail(error.message));
@@ -112,20 +113,4 @@ export function startReaderThreads(path: string, threads = availableParallelism(
     return undefined; // the run reports a missing file in its own words
   }
   return bytes < PARALLEL_MIN_BYTES ? undefined : new StartedThreads(threads - 1);
-}
-
-/**
- * The worker's script: `chunk-worker.mjs` beside the CLI's bundle (scripts/build-cli.ts builds it
- * as an entry of its own; this module may sit in dist/chunks/), or the TypeScript source when run
- * from source (tests), loaded after registering tsx in the worker.
- */
-function workerScript(): { url: string | URL; evaluated: boolean } {
-  for (const candidate of ['./chunk-worker.mjs', '../chunk-worker.mjs']) {
-    const url = new URL(candidate, import.meta.url);
-    if (existsSync(url)) return { url, evaluated: false };
-  }
-  const source = new URL('./chunk-worker.ts', import.meta.url);
-  if (!existsSync(source)) throw new Error(`chunk-worker.mjs is missing beside ${import.meta.url}: rebuild the CLI (npm run build)`);
-  const load = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source.href)}); })`;
-  return { url: load, evaluated: true };
 }

@@ -38,6 +38,7 @@ export function reportFiles(
     name: html.name,
     contentType: html.contentType,
     rows: html.rows,
+    readsEarlierFiles: true,
     *render(out: OutputWriter, before: readonly WrittenFile[] = []) {
       // Every file written before it but changes.json, which is written beside it.
       const files = before.filter((file) => file.name !== CHANGES_FILE).map((file) => fileEntry(file, rowsOf(file.name)));

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { colorsCsv } from '../../../scripts/colors-generator.js';
 import { useBuiltCli } from '../../helpers/built-cli.js';
 
 const built = useBuiltCli('mp-cli-');
@@ -211,6 +212,31 @@ describe('market-pulse failures', () => {
     expect(stderr).toMatch(/^market-pulse: invalid config .*broken-large.json/);
     // A thread left running would keep the process alive until the test's spawn timeout (60 s).
     expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('reads a large CSV file on worker threads and hashes its outputs on another: the manifest matches the stored files', async () => {
+    // ~9 MiB: past the size from which the CLI reads on several threads and hashes on another.
+    const input = join(built.work, 'large-run.csv');
+    await writeFile(input, colorsCsv({ rows: 65_000, invalidRate: 0.01 }).csv);
+    const out = join(built.work, 'large-run-out');
+    const { code, stderr } = marketPulse('run', '--input', input, '--config', 'samples/config.json', '--out', out, '--as-of', '2026-11-20');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const dateDir = join(out, 'runs', 'as-of=2026-11-20');
+    const { runId } = JSON.parse(await readFile(join(dateDir, 'latest.json'), 'utf8'));
+    const runDir = join(dateDir, `run-id=${runId}`);
+    const manifest = JSON.parse(await readFile(join(runDir, 'manifest.json'), 'utf8')) as {
+      files: { name: string; bytes: number; sha256: string }[];
+    };
+    expect(manifest.files.map((file) => file.name)).toContain('report.html');
+    for (const file of manifest.files) {
+      const bytes = await readFile(join(runDir, file.name));
+      expect({ name: file.name, bytes: bytes.length, sha256: sha256(bytes) }).toEqual({
+        name: file.name,
+        bytes: file.bytes,
+        sha256: file.sha256,
+      });
+    }
   });
 
   it('validate-config accepts the sample and lists every problem of a bad document', async () => {
