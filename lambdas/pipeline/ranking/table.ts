@@ -121,22 +121,20 @@ export class RankingTable {
     const count = this.count;
     for (const key of this.keys) key.finish(count);
     const groupRanks = this.groupKeys.ranks();
-    const groupOf = this.group.subarray(0, count).map((id) => groupRanks[id]!);
     const groups = groupRanks.length;
-    // Counting sort by group: no comparisons between rows of different groups.
+    // Counting sort by group: no comparisons between rows of different groups. Plain loops: a
+    // million rows pass through each, where a callback per row costs ~20 ns more.
+    const ids = this.group;
     const groupStarts = new Int32Array(groups + 1);
-    for (const group of groupOf) groupStarts[group + 1]!++;
+    for (let handle = 0; handle < count; handle++) groupStarts[groupRanks[ids[handle]!]! + 1]!++;
     for (let g = 0; g < groups; g++) groupStarts[g + 1]! += groupStarts[g]!;
     const next = groupStarts.slice(0, groups);
     const order = new Int32Array(count);
-    groupOf.forEach((group, handle) => {
-      order[next[group]!++] = handle;
-    });
+    for (let handle = 0; handle < count; handle++) order[next[groupRanks[ids[handle]!]!]!++] = handle;
     // Each group's bucket (line-buckets.ts), in output order: never decreasing.
     const groupBuckets = new Uint16Array(groups);
-    this.groupKeys.texts.forEach((key, id) => {
-      groupBuckets[groupRanks[id]!] = bucketOf(key);
-    });
+    const keys = this.groupKeys.texts;
+    for (let id = 0; id < keys.length; id++) groupBuckets[groupRanks[id]!] = bucketOf(keys[id]!);
     const compare = this.comparator();
     return new StoredRanking(this.rows, order, groupStarts, groupBuckets, (rows) => rows.sort(compare));
   }
