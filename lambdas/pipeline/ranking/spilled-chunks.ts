@@ -21,6 +21,7 @@ export class SpilledChunks {
   private readonly bucketStarts: Int32Array[] = [];
   /** Per bucket, its bytes in all chunks. */
   private readonly bucketBytes = new Float64Array(BUCKETS);
+  /** Taken from the file's shared window (spill-file.ts) when lines are loaded. */
   private window: Buffer = Buffer.alloc(0);
   /** The buckets loaded: [from, to). */
   private from = 0;
@@ -52,11 +53,11 @@ export class SpilledChunks {
 
   /** Makes sure the lines of `bucket` are in the window, loading the run of buckets from it if not. */
   prepare(bucket: number): void {
-    if (bucket >= this.from && bucket < this.to) return;
+    if (bucket >= this.from && bucket < this.to && this.file.window.holds(this)) return;
     let to = bucket;
     let bytes = 0;
     while (to < BUCKETS && (to === bucket || bytes + this.bucketBytes[to]! <= this.windowBytes)) bytes += this.bucketBytes[to++]!;
-    if (bytes > this.window.length) this.window = Buffer.allocUnsafeSlow(Math.max(bytes, Math.min(this.windowBytes, this.totalBytes())));
+    this.window = this.file.window.take(this, Math.max(bytes, Math.min(this.windowBytes, this.totalBytes())));
     const chunks = this.offsets.length;
     if (this.bases.length !== chunks) {
       this.loadedStarts = new Int32Array(chunks);
@@ -112,7 +113,7 @@ export class SpilledChunks {
   }
 
   private loaded(chunk: number, start: number, end: number): boolean {
-    return this.to > this.from && start >= this.loadedStarts[chunk]! && end <= this.loadedEnds[chunk]!;
+    return this.to > this.from && start >= this.loadedStarts[chunk]! && end <= this.loadedEnds[chunk]! && this.file.window.holds(this);
   }
 
   private totalBytes(): number {

@@ -185,6 +185,42 @@ describe('SpilledChunks', () => {
   });
 });
 
+describe('two arenas spilling to one file', () => {
+  it('share one window, each reading its own lines back when the other has taken it', async () => {
+    const spill = SpillFile.open(dir);
+    try {
+      const kept = new SpilledChunks(spill, 64);
+      const excluded = new SpilledChunks(spill, 64);
+      const batch = (text: string) => {
+        const lines = Buffer.from(text);
+        const starts = new Int32Array(BUCKETS + 1);
+        starts.fill(lines.length, bucketOf('A1') + 1);
+        return { lines, starts };
+      };
+      const a = batch('A1,kept');
+      const b = batch('A1,excluded');
+      const keptChunk = kept.add(a.lines, a.starts);
+      const excludedChunk = excluded.add(b.lines, b.starts);
+      await spill.flush();
+      const read = vi.spyOn(spill, 'read');
+      kept.prepare(bucketOf('A1'));
+      expect(Buffer.from(kept.bytes(keptChunk, 0, 7)).toString()).toBe('A1,kept');
+      excluded.prepare(bucketOf('A1'));
+      expect(excluded.text(excludedChunk, 0, 11)).toBe('A1,excluded');
+      // The window now holds the excluded lines: the kept arena loads its own again.
+      kept.prepare(bucketOf('A1'));
+      expect(kept.text(keptChunk, 0, 7)).toBe('A1,kept');
+      expect(kept.text(keptChunk, 3, 7)).toBe('kept');
+      // One read per prepare: the kept lines came from the window, loaded again.
+      expect(read).toHaveBeenCalledTimes(3);
+      // Asked for while the other holds the window, a line is read on its own, not taken from the window.
+      expect(excluded.text(excludedChunk, 0, 11)).toBe('A1,excluded');
+    } finally {
+      await spill.close();
+    }
+  });
+});
+
 describe('SpillFile', () => {
   it('reads back what was appended, once flushed, and leaves nothing in its folder', async () => {
     const spill = SpillFile.open(dir);
