@@ -26,13 +26,13 @@ import {
   type StoredRun,
 } from '../pipeline/latest-pointer.js';
 import { MANIFEST_FILE } from '../pipeline/manifest.js';
-import { type ChunkTaker, streamFile, streamUnhashed, type UnhashedFile } from '../pipeline/outputs/stream-file.js';
-import type { DataFile, OutputFile, PublishedRun, PublishRequest, ResultSink, WrittenFile } from '../pipeline/ports.js';
+import type { OutputFile, PublishedRun, PublishRequest, ResultSink } from '../pipeline/ports.js';
 import { pointerNotMoved, runNotPublished } from '../pipeline/publish-outcome.js';
 import type { FileHasher } from './file-hash-thread.js';
 import { stagingName, sweepLeftovers } from './fs-leftovers.js';
 import { createFlushing, FsPointerStore, newestPromotableRun, syncFolder, writeDurably } from './fs-pointer.js';
 import { followLatestInFolder, writeTableFiles } from './fs-table-files.js';
+import { WrittenFiles } from './fs-written-files.js';
 
 export interface FsSinkOptions {
   readonly now?: () => Date;
@@ -268,38 +268,4 @@ function joined(file: OutputFile): Buffer {
 
 function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * The data files of a run as written: hashed as they stream, or, with a hasher, once each is in its
- * file (while the next is rendered); {@link all} waits for those hashes.
- */
-class WrittenFiles {
-  private readonly files: (WrittenFile | Promise<WrittenFile>)[] = [];
-
-  constructor(private readonly hasher: FileHasher | undefined) {}
-
-  stream(file: DataFile, take: ChunkTaker, before: readonly WrittenFile[]): Promise<WrittenFile | UnhashedFile> {
-    return this.hasher === undefined ? streamFile(file, take, before) : streamUnhashed(file, take, before);
-  }
-
-  /** Adds a file streamed into `path`, hashing it there if it was not hashed on the way. */
-  add(file: WrittenFile | UnhashedFile, path: string): void {
-    if ('sha256' in file || this.hasher === undefined) {
-      this.files.push(file as WrittenFile);
-      return;
-    }
-    const hashed = this.hasher.sha256(path).then((sha256) => ({ ...file, sha256 }));
-    hashed.catch(() => undefined); // awaited by all()
-    this.files.push(hashed);
-  }
-
-  /** The files whose hashes are known so far: what a file that does not read them is given. */
-  get known(): WrittenFile[] {
-    return this.files.filter((file): file is WrittenFile => !(file instanceof Promise));
-  }
-
-  all(): Promise<WrittenFile[]> {
-    return Promise.all(this.files);
-  }
 }
