@@ -71,6 +71,9 @@ export class ChunkReader {
   private readonly groupIds = new TextIds();
   /** Buffers for the pieces' lines, handed back once the lines are in the spill file ({@link recycleLines}). */
   private readonly lineBuffers = new SpareBuffers(SPARE_LINE_BUFFERS);
+  /** Rows kept and excluded in the last piece read: the next piece's builders are sized from them. */
+  private lastKept = 0;
+  private lastExcluded = 0;
 
   constructor(private readonly setup: ChunkSetup) {
     const clock = new ZoneClock(setup.timeZone);
@@ -89,8 +92,9 @@ export class ChunkReader {
     const asRead = this.standardHeader && isAscii(bytes) ? bytes : undefined;
     let header = startsWithHeader;
     const firstNewGroup = this.groupIds.size;
-    const kept = new PreparedRowsBuilder(this.setup.order, this.groupIds, asRead);
-    const excluded = new PreparedRowsBuilder(this.setup.order, this.groupIds, asRead);
+    // Sized like the last piece's, a little larger: pieces are alike (4 MiB each, but the last).
+    const kept = new PreparedRowsBuilder(this.setup.order, this.groupIds, asRead, Math.ceil(this.lastKept * 1.1));
+    const excluded = new PreparedRowsBuilder(this.setup.order, this.groupIds, asRead, Math.ceil(this.lastExcluded * 1.1));
     const excludedBy: number[] = [];
     const ruleLists: (readonly string[])[] = [];
     const listIndex = new Map<string, number>();
@@ -140,6 +144,8 @@ export class ChunkReader {
     const take = (size: number) => this.lineBuffers.take(size);
     const keptRows = kept.finish(take);
     const excludedRows = excluded.finish(take);
+    this.lastKept = keptRows.rows.count;
+    this.lastExcluded = excludedRows.rows.count;
     const rows: ChunkRows = {
       read,
       kept: keptRows.rows,

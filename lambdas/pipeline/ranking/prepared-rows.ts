@@ -56,33 +56,45 @@ const IN_PIECE = 0;
 /** Where {@link PreparedRowsBuilder.add}'s lines are: encoded anew. */
 const ENCODED = 1;
 
+/** Rows a builder has room for from the start, at least. */
+const MIN_CAPACITY = 1024;
+
 /** Collects rows into a {@link PreparedRows}; `finish` hands it out with the buffers to transfer. */
 export class PreparedRowsBuilder {
   private readonly keys: SortKey[];
   private readonly encoder = new RowLineEncoder();
   private count = 0;
-  private capacity = 1024;
+  private capacity: number;
   /** The lines encoded anew (rows not taken as read). */
   private lines = Buffer.alloc(0);
   private used = 0;
-  private lineBuffers = new Uint8Array(this.capacity);
-  private lineStarts = new Int32Array(this.capacity);
-  private lineEnds = new Int32Array(this.capacity);
-  private buckets = new Uint16Array(this.capacity);
-  private groups = new Int32Array(this.capacity);
+  private lineBuffers: Uint8Array;
+  private lineStarts: Int32Array;
+  private lineEnds: Int32Array;
+  private buckets: Uint16Array;
+  private groups: Int32Array;
   private readonly keyValues: Float64Array[];
   private readonly keyFlags: Uint8Array[];
   private readonly keyTexts: ((string | null)[] | null)[];
 
   /**
    * `groupIds`: the reading thread's ids of CUSIP keys. `piece`: the bytes rows are read from by
-   * {@link addAsRead}, which become their lines' buffer.
+   * {@link addAsRead}, which become their lines' buffer. `expectedRows`: about how many rows will be
+   * added (the last piece's count): the arrays are made that large at once rather than grown by
+   * doubling, each growth a copy into fresh memory (a page fault per 4 KiB).
    */
   constructor(
     order: readonly RankingKey[],
     private readonly groupIds: TextIds,
     private readonly piece?: Uint8Array,
+    expectedRows = 0,
   ) {
+    this.capacity = Math.max(MIN_CAPACITY, expectedRows);
+    this.lineBuffers = new Uint8Array(this.capacity);
+    this.lineStarts = new Int32Array(this.capacity);
+    this.lineEnds = new Int32Array(this.capacity);
+    this.buckets = new Uint16Array(this.capacity);
+    this.groups = new Int32Array(this.capacity);
     this.keys = tableKeys(order);
     this.keyValues = this.keys.map(() => new Float64Array(this.capacity));
     this.keyFlags = this.keys.map(() => new Uint8Array(this.capacity));
