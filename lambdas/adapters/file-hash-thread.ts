@@ -5,8 +5,7 @@
  * million rows' files there took ~0.1 s of it (docs/benchmarks.md). The worker starts when a publish
  * does ({@link warm}) or with the first file, and {@link close} stops it.
  */
-import { Worker } from 'node:worker_threads';
-import { workerScript } from '../pipeline/worker-script.js';
+import { WorkerThread, workerScript } from '../pipeline/worker-thread.js';
 import type { HashReply, HashRequest } from './file-hash-worker.js';
 
 /** What a folder sink hashes its files with, once they are written. */
@@ -23,11 +22,10 @@ interface Waiter {
 }
 
 export class FileHashThread implements FileHasher {
-  private worker: Worker | undefined;
+  private thread: WorkerThread<HashRequest, HashReply> | undefined;
   /** One per file asked for, in order: the worker answers in order. */
   private readonly waiting: Waiter[] = [];
   private failure: string | undefined;
-  private closing = false;
 
   /** `script` replaces file-hash-worker's (tests give one that fails). */
   constructor(private readonly script?: URL) {}
@@ -40,32 +38,31 @@ export class FileHashThread implements FileHasher {
     return new Promise((resolve, reject) => {
       if (this.failure !== undefined) return reject(new Error(`hashing ${path} failed: ${this.failure}`));
       this.waiting.push({ path, resolve, reject });
-      this.start().postMessage({ path } satisfies HashRequest);
+      this.start().post({ path });
     });
   }
 
   async close(): Promise<void> {
-    this.closing = true;
-    await this.worker?.terminate();
+    await this.thread?.close();
   }
 
-  private start(): Worker {
-    if (this.worker !== undefined) return this.worker;
-    const { url, evaluated } =
-      this.script === undefined ? workerScript('file-hash-worker', import.meta.url) : { url: this.script, evaluated: false };
-    const worker = new Worker(url, { eval: evaluated });
-    worker.on('message', (reply: HashReply) => {
-      const waiter = this.waiting.shift();
-      if (waiter === undefined) return;
-      if ('sha256' in reply) waiter.resolve(reply.sha256);
-      else waiter.reject(new Error(`hashing ${waiter.path} failed: ${reply.failed}`));
-    });
-    worker.on('error', (error) => this.fail(`the hashing thread failed: ${error.message}`));
-    worker.on('exit', (code) => {
-      if (!this.closing) this.fail(`the hashing thread exited (code ${code})`);
-    });
-    this.worker = worker;
-    return worker;
+  private start(): WorkerThread<HashRequest, HashReply> {
+    if (this.thread !== undefined) return this.thread;
+    const thread = new WorkerThread<HashRequest, HashReply>(this.script ?? workerScript('file-hash-worker', import.meta.url));
+    thread.listen(
+      (reply) => {
+        const waiter = this.waiting.shift();
+        if (waiter === undefined) return;
+        if ('sha256' in reply) waiter.resolve(reply.sha256);
+        else waiter.reject(new Error(`hashing ${waiter.path} failed: ${reply.failed}`));
+      },
+      (failure) =>
+        this.fail(
+          'error' in failure ? `the hashing thread failed: ${failure.error}` : `the hashing thread exited (code ${failure.exitCode})`,
+        ),
+    );
+    this.thread = thread;
+    return thread;
   }
 
   /** Fails every file waited for, and those asked for later. */

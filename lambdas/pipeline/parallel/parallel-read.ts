@@ -21,7 +21,7 @@ import { SpareBuffers } from '../spare-buffers.js';
 import { MIB } from '../text.js';
 import { ChunkReader, type ChunkRows, type ChunkSetup } from './chunk-rows.js';
 import type { PieceMessage } from './chunk-worker.js';
-import { PARALLEL_MIN_BYTES, ReaderThread, type Reply, type StartedThreads } from './reader-threads.js';
+import { PARALLEL_MIN_BYTES, type ReaderThread, type Reply, readerFailure, readerThread, type StartedThreads } from './reader-threads.js';
 import { lastRecordEnd } from './record-boundary.js';
 
 export interface ParallelReadOptions {
@@ -79,7 +79,7 @@ export function parallelCsvReader(path: string, options: ParallelReadOptions = {
     const pieceBytes = options.pieceBytes ?? PIECE_BYTES;
     // This thread's reader first: a setup no thread can read with fails before any worker starts.
     const local = new ChunkReader(setup);
-    const workers = options.started?.take(threads - 1) ?? Array.from({ length: threads - 1 }, () => new ReaderThread(options.workerScript));
+    const workers = options.started?.take(threads - 1) ?? Array.from({ length: threads - 1 }, () => readerThread(options.workerScript));
     const pool = new ReaderPool(local, workers, setup, job.source, pieceBytes);
     try {
       return await readPieces(path, fileBytes, pool, sorted, job, pieceBytes);
@@ -256,11 +256,11 @@ class ReaderPool {
     this.pieceBuffers = new SpareBuffers(threads * IN_FLIGHT_PER_THREAD + 2, pieceBytes);
     this.spareLines = workers.map(() => []);
     for (const worker of workers) {
-      worker.start(
-        setup,
+      worker.listen(
         (reply) => this.reply(reply),
-        (reason) => this.failAll(reason),
+        (failure) => this.failAll(readerFailure(failure)),
       );
+      worker.post({ setup });
     }
   }
 
@@ -284,7 +284,7 @@ class ReaderPool {
     // The piece's buffer is its own (readPieces), so it moves to the worker without a copy.
     const spareLines = this.spareLines[thread - 1]!.splice(0);
     const message: PieceMessage = { index, bytes, startsWithHeader: index === 0, spareLines };
-    this.workers[thread - 1]!.read(message, [bytes.buffer as ArrayBuffer, ...spareLines]);
+    this.workers[thread - 1]!.post(message, [bytes.buffer as ArrayBuffer, ...spareLines]);
     return () => promise;
   }
 

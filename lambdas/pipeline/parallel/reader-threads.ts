@@ -7,10 +7,9 @@
  */
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { MIB } from '../text.js';
-import { workerScript } from '../worker-script.js';
-import type { ChunkRows, ChunkSetup } from './chunk-rows.js';
+import { type ThreadFailure, WorkerThread, workerScript } from '../worker-thread.js';
+import type { ChunkRows } from './chunk-rows.js';
 import type { PieceMessage, SetupMessage } from './chunk-worker.js';
 
 export const PARALLEL_MIN_BYTES = 8 * MIB;
@@ -30,50 +29,19 @@ export interface Reply {
   readonly failed?: { readonly inputError: boolean; readonly message: string };
 }
 
-/** One worker thread; a failure before anyone listens (it may fail as it boots) is kept for its listener. */
-export class ReaderThread {
-  private readonly worker: Worker;
-  private failure: string | undefined;
-  private onReply: ((reply: Reply) => void) | undefined;
-  private onFailure: ((reason: string) => void) | undefined;
-  private closing = false;
+/** A reading thread: sent its setup, then pieces (chunk-worker.ts). */
+export type ReaderThread = WorkerThread<SetupMessage | PieceMessage, Reply>;
 
-  constructor(script: URL | undefined) {
-    const { url, evaluated } = script === undefined ? workerScript('chunk-worker', import.meta.url) : { url: script, evaluated: false };
-    this.worker = new Worker(url, { eval: evaluated, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
-    this.worker.on('message', (reply: Reply) => this.onReply?.(reply));
-    this.worker.on('error', (error) => this.fail(error.message));
-    this.worker.on('exit', (code) => {
-      if (!this.closing) this.fail(`the worker thread exited (code ${code})`);
-    });
-  }
+/** Starts a reading thread running chunk-worker's script, or `script` (tests give ones that fail). */
+export function readerThread(script?: URL): ReaderThread {
+  return new WorkerThread(script ?? workerScript('chunk-worker', import.meta.url), {
+    maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
+  });
+}
 
-  /** Sends the thread its setup and listens to it: replies to pieces, and its failure (at once if it has failed). */
-  start(setup: ChunkSetup, onReply: (reply: Reply) => void, onFailure: (reason: string) => void): void {
-    this.onReply = onReply;
-    this.onFailure = onFailure;
-    if (this.failure !== undefined) {
-      onFailure(this.failure);
-      return;
-    }
-    const message: SetupMessage = { setup };
-    this.worker.postMessage(message);
-  }
-
-  /** Sends a piece; `transfer` moves its buffers to the thread. */
-  read(message: PieceMessage, transfer: ArrayBuffer[]): void {
-    this.worker.postMessage(message, transfer);
-  }
-
-  async close(): Promise<void> {
-    this.closing = true;
-    await this.worker.terminate();
-  }
-
-  private fail(reason: string): void {
-    this.failure ??= reason;
-    this.onFailure?.(reason);
-  }
+/** How a failed reading thread is named in the run's error (after "reading on a worker thread failed: "). */
+export function readerFailure(failure: ThreadFailure): string {
+  return 'error' in failure ? failure.error : `the worker thread exited (code ${failure.exitCode})`;
 }
 
 /** Threads started before the run is ready for them; a reader takes them, or the run closes them. */
@@ -81,7 +49,7 @@ export class StartedThreads {
   private threads: ReaderThread[] | undefined;
 
   constructor(count: number, script?: URL) {
-    this.threads = Array.from({ length: count }, () => new ReaderThread(script));
+    this.threads = Array.from({ length: count }, () => readerThread(script));
   }
 
   /** The threads, if there are `count` of them and they were not taken yet. */
