@@ -29,6 +29,23 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Runs `use` with a spill file in the test folder, closed afterwards however `use` ends. */
+async function withSpillFile(use: (spill: SpillFile) => Promise<void>): Promise<void> {
+  const spill = SpillFile.open(dir);
+  try {
+    await use(spill);
+  } finally {
+    await spill.close();
+  }
+}
+
+/** A batch's bucket offsets (SpilledChunks.add): each key's bucket of lines ends at its offset; keys in bucket order. */
+function bucketStarts(...ends: readonly [key: string, end: number][]): Int32Array {
+  const starts = new Int32Array(BUCKETS + 1);
+  for (const [key, end] of ends) starts.fill(end, bucketOf(key) + 1);
+  return starts;
+}
+
 describe('bucketOf', () => {
   it('never gives a key that sorts first a higher bucket, for any text', () => {
     const key = fc.oneof(
@@ -79,8 +96,7 @@ describe('a ranking whose lines are spilled to disk', () => {
         fc.constantFrom(1, 300, 4096, undefined),
         async (fields, batchRows, windowBytes) => {
           const rows = fields.map((f) => colorRow(f));
-          const spill = SpillFile.open(dir);
-          try {
+          await withSpillFile(async (spill) => {
             const { ranked, groups } = await rankThroughPreparedRows(rows, DEFAULT_RANKING_ORDER, { batchRows, spill, windowBytes });
             const expected = referenceGroups(rows, DEFAULT_RANKING_ORDER);
             expect(groups).toBe(expected.length);
@@ -88,9 +104,7 @@ describe('a ranking whose lines are spilled to disk', () => {
             expect(ranked.map((r) => r.parentMessageId)).toEqual(
               expected.flatMap((group) => group.map((_, i) => (i === 0 ? null : col(group[0]!.text, 'MESSAGE_ID')))),
             );
-          } finally {
-            await spill.close();
-          }
+          });
         },
       ),
       { numRuns: 150 },
@@ -108,15 +122,12 @@ describe('a ranking whose lines are spilled to disk', () => {
         SOURCE: ['JEFF', 'DB', 'GS'][at % 3]!,
       }),
     );
-    const spill = SpillFile.open(dir);
-    try {
+    await withSpillFile(async (spill) => {
       const spilled = await rankThroughPreparedRows(rows, DEFAULT_RANKING_ORDER, { batchRows: 64, spill, windowBytes: 2000 });
       const inMemory = await rankThroughPreparedRows(rows, DEFAULT_RANKING_ORDER, { batchRows: 64 });
       expect(spilled.groups).toBe(55);
       expect(spilled).toEqual(inMemory);
-    } finally {
-      await spill.close();
-    }
+    });
   });
 });
 
@@ -162,15 +173,11 @@ describe('reading spilled lines group by group', () => {
 
 describe('SpilledChunks', () => {
   it('hands a chunk of lines back only once it is in the file, and reads the same bytes', async () => {
-    const spill = SpillFile.open(dir);
-    try {
+    await withSpillFile(async (spill) => {
       const chunks = new SpilledChunks(spill, 64);
       const lines = Buffer.from('A1,x\nA1,y\nB2,z');
-      const starts = new Int32Array(BUCKETS + 1);
-      starts.fill(10, bucketOf('A1') + 1);
-      starts.fill(lines.length, bucketOf('B2') + 1);
       const written: Uint8Array[] = [];
-      const chunk = chunks.add(lines, starts, (done) => written.push(done));
+      const chunk = chunks.add(lines, bucketStarts(['A1', 10], ['B2', lines.length]), (done) => written.push(done));
       expect(written).toEqual([]);
       await spill.flush();
       expect(written).toEqual([lines]);
@@ -179,28 +186,17 @@ describe('SpilledChunks', () => {
       chunks.prepare(bucketOf('A1'));
       expect(Buffer.from(chunks.bytes(chunk, 0, 4)).toString()).toBe('A1,x');
       expect(chunks.text(chunk, 10, 14)).toBe('B2,z');
-    } finally {
-      await spill.close();
-    }
+    });
   });
 });
 
 describe('two arenas spilling to one file', () => {
   it('share one window, each reading its own lines back when the other has taken it', async () => {
-    const spill = SpillFile.open(dir);
-    try {
+    await withSpillFile(async (spill) => {
       const kept = new SpilledChunks(spill, 64);
       const excluded = new SpilledChunks(spill, 64);
-      const batch = (text: string) => {
-        const lines = Buffer.from(text);
-        const starts = new Int32Array(BUCKETS + 1);
-        starts.fill(lines.length, bucketOf('A1') + 1);
-        return { lines, starts };
-      };
-      const a = batch('A1,kept');
-      const b = batch('A1,excluded');
-      const keptChunk = kept.add(a.lines, a.starts);
-      const excludedChunk = excluded.add(b.lines, b.starts);
+      const keptChunk = kept.add(Buffer.from('A1,kept'), bucketStarts(['A1', 7]));
+      const excludedChunk = excluded.add(Buffer.from('A1,excluded'), bucketStarts(['A1', 11]));
       await spill.flush();
       const read = vi.spyOn(spill, 'read');
       kept.prepare(bucketOf('A1'));
@@ -215,9 +211,7 @@ describe('two arenas spilling to one file', () => {
       expect(read).toHaveBeenCalledTimes(3);
       // Asked for while the other holds the window, a line is read on its own, not taken from the window.
       expect(excluded.text(excludedChunk, 0, 11)).toBe('A1,excluded');
-    } finally {
-      await spill.close();
-    }
+    });
   });
 });
 
